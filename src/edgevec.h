@@ -1,0 +1,229 @@
+/*
+ * edgevec.h — the public C API of the EdgeVec core.
+ *
+ * An approximate-nearest-neighbour index (HNSW) over float vectors, with soft
+ * delete, batch insert/delete, compaction and (in snapshot.h / wal.h) its own
+ * persisted formats. The same C builds natively and to WebAssembly; the wasm
+ * build is what the JavaScript layer drives.
+ *
+ * Conventions
+ *  - Every fallible function returns an ev_status and writes results through
+ *    out-pointers. Nothing a caller passes can make a function abort or
+ *    assert: bad input gets a status and changes nothing.
+ *  - The index is single-threaded: one handle, one caller at a time.
+ *  - External ids are 64-bit and chosen by the caller (or assigned in
+ *    sequence). Internally each vector lives in a 32-bit slot.
+ *  - Distances: smaller is nearer, for every metric (see ev_metric).
+ *  - Ownership: ev_index_create allocates the index; ev_index_free frees it.
+ *    No other function hands out memory the caller must free.
+ */
+#ifndef EDGEVEC_H
+#define EDGEVEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. Stable numbers: the JS layer and the persisted formats'
+ * readers map them to error codes, so never renumber, only append. */
+typedef enum ev_status {
+  EV_OK = 0,
+  EV_ERR_INVALID_ARGUMENT = 1,   /* null pointer, option out of range, k == 0 */
+  EV_ERR_EMPTY_BATCH = 2,        /* a batch of zero vectors */
+  EV_ERR_DIMENSION_MISMATCH = 3, /* vector/query length != index dimensions */
+  EV_ERR_INVALID_VECTOR = 4,     /* a NaN or +-Inf component */
+  EV_ERR_ZERO_VECTOR = 5,        /* all-zero vector under the cosine metric */
+  EV_ERR_DUPLICATE_ID = 6,       /* the same id twice inside one batch */
+  EV_ERR_ID_EXISTS = 7,          /* the id is already live in the index */
+  EV_ERR_OUT_OF_MEMORY = 8,      /* an allocation failed; nothing changed */
+  EV_ERR_CAPACITY = 9,           /* more than EV_MAX_SLOTS vectors, or the
+                                    automatic id sequence ran out */
+  EV_ERR_NOT_FOUND = 10,         /* no vector with this id */
+  EV_ERR_CORRUPT = 11,           /* persisted bytes failed a check */
+  EV_ERR_UNSUPPORTED_VERSION = 12, /* persisted by a newer format version */
+  EV_ERR_TRUNCATED = 13,         /* persisted bytes end too early */
+} ev_status;
+
+/* A short English name for a status ("EV_ERR_ZERO_VECTOR" -> "zero vector
+ * under the cosine metric"). Never NULL; static storage. */
+const char *ev_status_message(ev_status status);
+
+/* Distance metrics. Smaller distance = nearer, always:
+ *  L2     : squared Euclidean distance, sum (a_i - b_i)^2 (no square root:
+ *           the ordering is the same and the sqrt is wasted work).
+ *  COSINE : 1 - cos(a, b), in [0, 2]. Vectors are normalised to unit length
+ *           when inserted (and queries when searched), so this is 1 - dot.
+ *           Zero vectors have no direction and are rejected.
+ *  DOT    : -(a . b), the negated inner product (so that the largest inner
+ *           product is the nearest). Vectors are stored as given.        */
+typedef enum ev_metric {
+  EV_METRIC_L2 = 0,
+  EV_METRIC_COSINE = 1,
+  EV_METRIC_DOT = 2,
+} ev_metric;
+
+#define EV_MIN_DIMENSIONS 1u
+#define EV_MAX_DIMENSIONS 4096u
+/* Slot numbers are u32 and UINT32_MAX means "no slot". */
+#define EV_MAX_SLOTS 0xFFFFFFFEu
+
+/* Defaults, the same as hnswlib's (M 16, efConstruction 200); FAISS uses
+ * M 32. M 16 is the usual knee of recall against memory for 100-1000
+ * dimensions; efSearch 64 gives recall@10 >= 0.95 on 128-d clustered data. */
+#define EV_DEFAULT_M 16u
+#define EV_DEFAULT_EF_CONSTRUCTION 200u
+#define EV_DEFAULT_EF_SEARCH 64u
+#define EV_MIN_M 2u
+#define EV_MAX_M 128u
+#define EV_MAX_EF 65535u
+
+typedef struct ev_options {
+  uint32_t dimensions;      /* 1..4096, required */
+  ev_metric metric;         /* default EV_METRIC_L2 */
+  uint32_t m;               /* links per node on upper levels (2..128);
+                               level 0 keeps 2*m */
+  uint32_t ef_construction; /* candidate list size while inserting (>= 1) */
+  uint32_t ef_search;       /* default candidate list size of a search */
+  uint64_t seed;            /* RNG seed for node levels: the same seed and
+                               the same inserts build the same graph */
+} ev_options;
+
+/* Fills *options with the defaults above; dimensions is set to 0 and must be
+ * set by the caller. */
+void ev_options_init(ev_options *options);
+
+typedef struct ev_index ev_index;
+
+/* Creates an empty index. On success *out owns a new index the caller frees
+ * with ev_index_free. Fails with EV_ERR_INVALID_ARGUMENT on bad options. */
+ev_status ev_index_create(const ev_options *options, ev_index **out);
+/* Frees the index and everything it owns. NULL is allowed. */
+void ev_index_free(ev_index *index);
+/* The options the index was created with (defaults filled in). */
+const ev_options *ev_index_options(const ev_index *index);
+
+/* ---- insert ----------------------------------------------------------- */
+
+/* Called by ev_insert_batch after each inserted vector with (done, total).
+ * Returning non-zero stops the batch after that vector: the vectors already
+ * inserted stay, and ev_insert_batch returns EV_OK with *out_inserted < n. */
+typedef int (*ev_progress_fn)(void *context, size_t done, size_t total);
+
+/* Where a rejected batch went wrong. */
+typedef struct ev_batch_error {
+  size_t index; /* position in the batch of the offending vector or id */
+} ev_batch_error;
+
+/* Checks a whole batch without changing anything: dimensions (given as
+ * `dim`, must equal the index's), finite components, non-zero vectors under
+ * cosine, ids unique inside the batch and not live in the index, and that
+ * the automatic id sequence and slot space can hold n more. `vectors` is
+ * n*dim floats, row-major. `ids` may be NULL (ids are then assigned).
+ * On failure err->index names the first offending vector (or 0). */
+ev_status ev_validate_batch(const ev_index *index, const float *vectors,
+                            size_t n, uint32_t dim, const uint64_t *ids,
+                            ev_batch_error *err);
+
+/* Validates the whole batch (as ev_validate_batch), reserves the memory for
+ * all of it, then inserts the vectors in order. All-or-nothing: on any error
+ * the index is exactly as before. With ids == NULL each vector gets the next
+ * id of the automatic sequence (one more than the largest id the index has
+ * ever held, starting at 0). out_ids (may be NULL) receives the n ids.
+ * progress (may be NULL) is called after each vector; see ev_progress_fn.
+ * *out_inserted (may be NULL) receives how many were inserted.
+ * Inserting an id that was soft-deleted is allowed: the id is live again
+ * with the new vector, and the old one stays a tombstone until compaction.
+ * The same sequence of inserts builds the same graph whether it is made by
+ * one batch or by single inserts. */
+ev_status ev_insert_batch(ev_index *index, const float *vectors, size_t n,
+                          uint32_t dim, const uint64_t *ids, uint64_t *out_ids,
+                          ev_progress_fn progress, void *progress_context,
+                          size_t *out_inserted, ev_batch_error *err);
+
+/* Inserts one vector (a batch of one). id may be NULL (assigned);
+ * out_id (may be NULL) receives the id. */
+ev_status ev_insert(ev_index *index, const float *vector, uint32_t dim,
+                    const uint64_t *id, uint64_t *out_id);
+
+/* Makes room for `additional` more vectors so that inserting them cannot
+ * fail for lack of memory. */
+ev_status ev_reserve(ev_index *index, size_t additional);
+
+/* ---- search ----------------------------------------------------------- */
+
+/* The k nearest live vectors to `query` (dim floats), nearest first, into
+ * out_ids[k] and out_distances[k]; *out_count receives how many were
+ * written: min(k, live count). ef == 0 uses the index's ef_search; ef is
+ * raised to k when smaller. Deleted vectors are never returned. If the graph
+ * walk finds fewer than min(k, live) vectors (k close to the live count, or
+ * a graph cut off by deletions) the search falls back to an exact scan, so
+ * asking for k >= live count returns every live vector.
+ * A search allocates nothing once the index has served one of that ef
+ * (buffers are sized on first use and kept). Errors: DIMENSION_MISMATCH,
+ * INVALID_VECTOR (NaN/Inf), ZERO_VECTOR (cosine), INVALID_ARGUMENT (k == 0
+ * or k/ef > EV_MAX_EF), OUT_OF_MEMORY (growing the buffers). */
+ev_status ev_search(ev_index *index, const float *query, uint32_t dim,
+                    uint32_t k, uint32_t ef, uint64_t *out_ids,
+                    float *out_distances, uint32_t *out_count);
+
+/* Exact nearest neighbours by scanning every live vector (for tests and
+ * recall measurement). Same contract as ev_search. */
+ev_status ev_search_exact(ev_index *index, const float *query, uint32_t dim,
+                          uint32_t k, uint64_t *out_ids, float *out_distances,
+                          uint32_t *out_count);
+
+/* ---- delete ----------------------------------------------------------- */
+
+typedef enum ev_delete_outcome {
+  EV_DELETED = 0,         /* was live, now deleted */
+  EV_ALREADY_DELETED = 1, /* was deleted before */
+  EV_NOT_FOUND = 2,       /* never inserted (or compacted away) */
+} ev_delete_outcome;
+
+/* Soft delete: the vector is never returned again but its node keeps
+ * routing searches through the graph until ev_compact. */
+ev_status ev_soft_delete(ev_index *index, uint64_t id,
+                         ev_delete_outcome *out_outcome);
+
+typedef struct ev_batch_delete_result {
+  uint64_t deleted;         /* ids that were live and are now deleted */
+  uint64_t already_deleted; /* ids already deleted, including an id that
+                               appears again later in the same batch */
+  uint64_t invalid_ids;     /* ids the index does not know */
+  uint64_t total;           /* n: deleted + already_deleted + invalid_ids */
+} ev_batch_delete_result;
+
+/* Soft-deletes n ids in order. A repeated id counts once as deleted (its
+ * first occurrence, if it was live) and then as already_deleted. Cannot
+ * fail part-way: it allocates nothing. */
+ev_status ev_soft_delete_batch(ev_index *index, const uint64_t *ids, size_t n,
+                               ev_batch_delete_result *out);
+
+/* ---- maintenance and queries ------------------------------------------ */
+
+/* Rebuilds the graph from the live vectors only, dropping tombstones. Every
+ * live id keeps its id and its vector. Needs memory for a second index while
+ * it runs; on OUT_OF_MEMORY the index is unchanged. */
+ev_status ev_compact(ev_index *index);
+
+/* Copies the stored vector of a live id into out (dimensions floats). Under
+ * cosine this is the unit-length vector that was stored. NOT_FOUND for
+ * unknown and deleted ids. */
+ev_status ev_get(const ev_index *index, uint64_t id, float *out);
+/* 1 when the id is live, 0 otherwise. */
+int ev_contains(const ev_index *index, uint64_t id);
+
+uint32_t ev_live_count(const ev_index *index);
+uint32_t ev_deleted_count(const ev_index *index);
+/* deleted / (live + deleted); 0 for an empty index. */
+double ev_tombstone_ratio(const ev_index *index);
+/* Bytes the index holds on the heap (all of its allocations). */
+size_t ev_memory_bytes(const ev_index *index);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EDGEVEC_H */

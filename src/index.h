@@ -1,0 +1,144 @@
+/*
+ * index.h — the index's internal layout, shared by the files of the core
+ * (graph, batch, compaction, snapshot, journal). Not part of the public API.
+ *
+ * Memory layout (why: a search touches a node's links and then its vector,
+ * so both sit in one record of one contiguous arena, as hnswlib does):
+ *
+ *   level0 arena, one record of `node_bytes` per slot:
+ *     u32 link_count | u32 links[m0] | f32 vector[dimensions]
+ *   upper[slot]: NULL when the node's level is 0, otherwise one allocation of
+ *     `level` blocks of (u32 link_count | u32 links[m]) for levels 1..level.
+ *   ext_ids[slot], levels[slot], deleted[slot]: per-slot arrays.
+ *
+ * Slots are handed out in insertion order and never reused before
+ * compaction; a deleted slot keeps its links (it still routes searches).
+ */
+#ifndef EV_INDEX_H
+#define EV_INDEX_H
+
+#include "edgevec.h"
+#include "idmap.h"
+
+#define EV_NO_SLOT 0xFFFFFFFFu
+/* Node levels are capped: with mL = 1/ln(M) a level above 15 has
+ * probability < M^-15 per node, so the cap never binds in practice and keeps
+ * `levels` in a byte. */
+#define EV_MAX_LEVEL 15
+
+typedef struct ev_heap_item {
+  float distance;
+  uint32_t slot;
+} ev_heap_item;
+
+/* A binary heap over a caller-provided array; `max_heap` picks the order. */
+typedef struct ev_heap {
+  ev_heap_item *items;
+  uint32_t size;
+  uint32_t capacity;
+} ev_heap;
+
+struct ev_journal; /* journal.c: mutations recorded since the last commit */
+
+struct ev_index {
+  ev_options options; /* as created, defaults filled in */
+  uint32_t dim;
+  uint32_t m;  /* max links per node on levels >= 1 */
+  uint32_t m0; /* max links per node on level 0 (2 * m) */
+  double level_mult; /* mL = 1 / ln(m), the level distribution's scale */
+  size_t node_bytes;     /* bytes of one level-0 record */
+  size_t vector_offset;  /* byte offset of the vector inside a record */
+
+  uint8_t *level0;   /* capacity * node_bytes */
+  uint64_t *ext_ids; /* capacity */
+  uint8_t *levels;   /* capacity */
+  uint8_t *deleted;  /* capacity; 1 = tombstone */
+  uint32_t **upper;  /* capacity; see layout above */
+  uint32_t capacity; /* slots allocated */
+  uint32_t count;    /* slots used (live + deleted) */
+  uint32_t deleted_count;
+
+  ev_idmap ids; /* external id -> slot (live or deleted; a re-inserted id
+                   maps to its newest slot) */
+
+  uint32_t entry;    /* entry point slot, EV_NO_SLOT when empty */
+  int max_level;     /* level of the entry point, -1 when empty */
+
+  uint64_t next_auto_id; /* next id of the automatic sequence */
+  int auto_ids_exhausted; /* the sequence passed UINT64_MAX */
+  uint64_t rng_state;    /* splitmix64 state for node levels */
+
+  /* Search scratch, reused by every search and insert so that a search
+   * allocates nothing. */
+  uint32_t *visited;     /* capacity epochs */
+  uint32_t visit_epoch;
+  ev_heap_item *heap_a;  /* candidates */
+  ev_heap_item *heap_b;  /* results */
+  ev_heap_item *heap_c;  /* neighbour selection scratch */
+  uint32_t heap_capacity;
+  float *query_buf;      /* normalised query / vector being inserted */
+  uint32_t *link_buf;    /* m0 + 1 links, for shrinking an overflowing list */
+  ev_heap_item *select_buf; /* m0 + 1 items, for shrinking */
+
+  size_t upper_bytes; /* bytes held by upper-level link blocks */
+
+  struct ev_journal *journal; /* NULL unless journaling is on (journal.c) */
+};
+
+/* ---- helpers shared by the core's files ------------------------------- */
+
+static inline uint32_t *ev__links0(const ev_index *ix, uint32_t slot) {
+  return (uint32_t *)(ix->level0 + (size_t)slot * ix->node_bytes);
+}
+/* Links block (count first) of `slot` at `level` >= 0. */
+static inline uint32_t *ev__links(const ev_index *ix, uint32_t slot, int level) {
+  if (level == 0) return ev__links0(ix, slot);
+  return ix->upper[slot] + (size_t)(level - 1) * (ix->m + 1);
+}
+static inline float *ev__vector(const ev_index *ix, uint32_t slot) {
+  return (float *)(ix->level0 + (size_t)slot * ix->node_bytes +
+                   ix->vector_offset);
+}
+
+/* index.c */
+ev_status ev__validate_options(const ev_options *options);
+/* Allocates an empty index for (already validated) options. */
+ev_status ev__index_new(const ev_options *options, ev_index **out);
+/* Grows slot arrays to hold at least `slots` slots (no-op if they do). */
+ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots);
+/* Grows the search scratch to hold `ef` candidates. */
+ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
+/* Takes a new slot (capacity must be ensured), sets its id, level and
+ * vector; allocates the upper link block. Does not link it into the graph. */
+ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
+                        const float *vector);
+/* Draws the level of a new node from the index's RNG. */
+int ev__random_level(ev_index *ix);
+/* Finite check and (cosine) normalisation of one input vector into out. */
+ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
+
+/* graph.c */
+/* Links an initialised slot into the graph (HNSW insert). */
+void ev__graph_link(ev_index *ix, uint32_t slot);
+/* Nearest live slots to a prepared query; writes up to k items sorted
+ * nearest first into out; returns how many. */
+uint32_t ev__graph_search(ev_index *ix, const float *query, uint32_t k,
+                          uint32_t ef, ev_heap_item *out);
+
+/* distance.c is in distance.h */
+
+/* journal.c — every mutation is offered to the journal (when one is on) so
+ * that a commit can write it to the log. `reserve` runs before a mutation
+ * changes anything and may fail with OUT_OF_MEMORY; the `note` calls after
+ * it cannot fail. */
+ev_status ev__journal_reserve_insert(ev_index *ix, size_t n);
+void ev__journal_note_insert(ev_index *ix, const uint64_t *ids,
+                             const float *vectors, size_t n);
+ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
+void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
+ev_status ev__journal_reserve_compact(ev_index *ix);
+void ev__journal_note_compact(ev_index *ix);
+void ev__journal_free(ev_index *ix);
+size_t ev__journal_bytes(const ev_index *ix);
+
+#endif /* EV_INDEX_H */
