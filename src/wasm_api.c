@@ -1,0 +1,201 @@
+/*
+ * wasm_api.c — the WebAssembly exports the JavaScript layer (js/) calls: a
+ * thin shim over edgevec.h, nothing more.
+ *
+ * ABI rules (why: the module must run where BigInt is missing, so no i64 may
+ * cross the boundary, and JS numbers carry u32 exactly):
+ *  - Handles and pointers are u32 (wasm32 addresses).
+ *  - A single 64-bit id travels as two u32 parameters (lo, hi).
+ *  - Arrays of ids live in wasm memory as little-endian u64 (JS writes them
+ *    through a BigUint64Array, or as lo/hi pairs through a Uint32Array).
+ *  - Options are separate u32 parameters; 0 means "the default" where the
+ *    C default is documented (m, ef_construction, ef_search). The JS layer
+ *    rejects an explicit 0 before it gets here.
+ *  - Every fallible function returns an ev_status (as int) and writes its
+ *    results through out-pointers into memory the caller allocated with
+ *    malloc and frees itself. Nothing here allocates memory the caller must
+ *    free except evw_create (freed by evw_free).
+ *  - u32 results come back to JS as signed i32; the JS side reads them with
+ *    `>>> 0`.
+ */
+#include <emscripten.h>
+#include <malloc.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgevec.h"
+
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+
+static uint64_t evw_join(uint32_t lo, uint32_t hi) {
+  return ((uint64_t)hi << 32) | (uint64_t)lo;
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+/* Creates an index; *out_handle receives it (free with evw_free). The seed
+ * is used only when has_seed is non-zero, so that an unseeded index gets
+ * the core's documented default. */
+EXPORT int evw_create(uint32_t dimensions, uint32_t metric, uint32_t m,
+                      uint32_t ef_construction, uint32_t ef_search,
+                      uint32_t has_seed, uint32_t seed_lo, uint32_t seed_hi,
+                      ev_index **out_handle) {
+  if (!out_handle) return EV_ERR_INVALID_ARGUMENT;
+  *out_handle = NULL;
+  if (metric > (uint32_t)EV_METRIC_DOT) return EV_ERR_INVALID_ARGUMENT;
+  ev_options options;
+  ev_options_init(&options);
+  options.dimensions = dimensions;
+  options.metric = (ev_metric)metric;
+  if (m) options.m = m;
+  if (ef_construction) options.ef_construction = ef_construction;
+  if (ef_search) options.ef_search = ef_search;
+  if (has_seed) options.seed = evw_join(seed_lo, seed_hi);
+  return ev_index_create(&options, out_handle);
+}
+
+EXPORT void evw_free(ev_index *index) { ev_index_free(index); }
+
+/* The options the index holds, for the JS getters: 0 dimensions, 1 metric,
+ * 2 m, 3 ef_construction, 4 ef_search. */
+EXPORT uint32_t evw_option(const ev_index *index, uint32_t which) {
+  const ev_options *o = ev_index_options(index);
+  switch (which) {
+  case 0: return o->dimensions;
+  case 1: return (uint32_t)o->metric;
+  case 2: return o->m;
+  case 3: return o->ef_construction;
+  case 4: return o->ef_search;
+  default: return 0;
+  }
+}
+
+/* ---- insert ------------------------------------------------------------- */
+
+/* ids may be 0 (assigned). *out_err_index names the offending vector. */
+EXPORT int evw_validate_batch(const ev_index *index, const float *vectors,
+                              uint32_t n, uint32_t dim, const uint64_t *ids,
+                              uint32_t *out_err_index) {
+  ev_batch_error err = {0};
+  ev_status st = ev_validate_batch(index, vectors, n, dim, ids, &err);
+  if (out_err_index) *out_err_index = (uint32_t)err.index;
+  return st;
+}
+
+EXPORT int evw_reserve(ev_index *index, uint32_t additional) {
+  return ev_reserve(index, additional);
+}
+
+/* Inserts n vectors (a chunk of a batch the JS layer validated as a whole).
+ * out_ids (may be 0) receives n u64 ids; *out_inserted how many went in. */
+EXPORT int evw_insert_batch(ev_index *index, const float *vectors, uint32_t n,
+                            uint32_t dim, const uint64_t *ids,
+                            uint64_t *out_ids, uint32_t *out_inserted,
+                            uint32_t *out_err_index) {
+  ev_batch_error err = {0};
+  size_t inserted = 0;
+  ev_status st = ev_insert_batch(index, vectors, n, dim, ids, out_ids, NULL,
+                                 NULL, &inserted, &err);
+  if (out_inserted) *out_inserted = (uint32_t)inserted;
+  if (out_err_index) *out_err_index = (uint32_t)err.index;
+  return st;
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+EXPORT int evw_search(ev_index *index, const float *query, uint32_t dim,
+                      uint32_t k, uint32_t ef, uint64_t *out_ids,
+                      float *out_distances, uint32_t *out_count) {
+  return ev_search(index, query, dim, k, ef, out_ids, out_distances,
+                   out_count);
+}
+
+EXPORT int evw_search_exact(ev_index *index, const float *query, uint32_t dim,
+                            uint32_t k, uint64_t *out_ids,
+                            float *out_distances, uint32_t *out_count) {
+  return ev_search_exact(index, query, dim, k, out_ids, out_distances,
+                         out_count);
+}
+
+/* Runs nq searches back to back inside C (queries are nq*dim floats; each
+ * query's results go to out_ids/out_distances + q*k). It exists so that a
+ * benchmark can compare JS `search` calls with the same loop without the
+ * boundary. Stops at the first error. */
+EXPORT int evw_search_many(ev_index *index, const float *queries, uint32_t nq,
+                           uint32_t dim, uint32_t k, uint32_t ef,
+                           uint64_t *out_ids, float *out_distances,
+                           uint32_t *out_counts) {
+  for (uint32_t q = 0; q < nq; q++) {
+    ev_status st = ev_search(index, queries + (size_t)q * dim, dim, k, ef,
+                             out_ids + (size_t)q * k,
+                             out_distances + (size_t)q * k, out_counts + q);
+    if (st != EV_OK) return st;
+  }
+  return EV_OK;
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+/* Returns the ev_delete_outcome (>= 0), or minus an ev_status on error, so
+ * that a single delete needs no scratch memory. */
+EXPORT int evw_soft_delete(ev_index *index, uint32_t id_lo, uint32_t id_hi) {
+  ev_delete_outcome outcome = EV_NOT_FOUND;
+  ev_status st = ev_soft_delete(index, evw_join(id_lo, id_hi), &outcome);
+  if (st != EV_OK) return -(int)st;
+  return (int)outcome;
+}
+
+/* out4 receives u32 deleted, already_deleted, invalid_ids, total (a batch
+ * from JS never holds 2^32 ids: its u64 array would not fit in memory). */
+EXPORT int evw_soft_delete_batch(ev_index *index, const uint64_t *ids,
+                                 uint32_t n, uint32_t *out4) {
+  ev_batch_delete_result r = {0};
+  ev_status st = ev_soft_delete_batch(index, ids, n, &r);
+  if (out4) {
+    out4[0] = (uint32_t)r.deleted;
+    out4[1] = (uint32_t)r.already_deleted;
+    out4[2] = (uint32_t)r.invalid_ids;
+    out4[3] = (uint32_t)r.total;
+  }
+  return st;
+}
+
+/* ---- maintenance and queries -------------------------------------------- */
+
+EXPORT int evw_compact(ev_index *index) { return ev_compact(index); }
+
+EXPORT int evw_get(const ev_index *index, uint32_t id_lo, uint32_t id_hi,
+                   float *out) {
+  return ev_get(index, evw_join(id_lo, id_hi), out);
+}
+
+EXPORT int evw_contains(const ev_index *index, uint32_t id_lo,
+                        uint32_t id_hi) {
+  return ev_contains(index, evw_join(id_lo, id_hi));
+}
+
+EXPORT uint32_t evw_live_count(const ev_index *index) {
+  return ev_live_count(index);
+}
+
+EXPORT uint32_t evw_deleted_count(const ev_index *index) {
+  return ev_deleted_count(index);
+}
+
+EXPORT double evw_tombstone_ratio(const ev_index *index) {
+  return ev_tombstone_ratio(index);
+}
+
+/* size_t is 32 bits in wasm32; a double keeps the JS side free of sign
+ * fix-ups. */
+EXPORT double evw_memory_bytes(const ev_index *index) {
+  return (double)ev_memory_bytes(index);
+}
+
+/* Bytes currently allocated by malloc in the whole module (every index and
+ * every scratch buffer). The leak tests compare it before and after many
+ * cycles; mallinfo works with both dlmalloc (the default) and emmalloc. */
+EXPORT double evw_heap_allocated(void) {
+  struct mallinfo mi = mallinfo();
+  return (double)(size_t)mi.uordblks;
+}
