@@ -120,10 +120,10 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 /* graph.c */
 /* Links an initialised slot into the graph (HNSW insert). */
 void ev__graph_link(ev_index *ix, uint32_t slot);
-/* Nearest live slots to a prepared query; writes up to k items sorted
- * nearest first into out; returns how many. */
+/* Nearest live slots to a prepared query: leaves up to k items sorted
+ * nearest first in ix->heap_c and returns how many. Heaps must hold ef. */
 uint32_t ev__graph_search(ev_index *ix, const float *query, uint32_t k,
-                          uint32_t ef, ev_heap_item *out);
+                          uint32_t ef);
 
 /* distance.c is in distance.h */
 

@@ -1,0 +1,44 @@
+/*
+ * distance.h — the distance kernels.
+ *
+ * Two implementations of each kernel: a plain scalar loop (native builds,
+ * and the reference the tests compare against) and a simd128 one (the wasm
+ * build, compiled with -msimd128). ev_dot / ev_l2sq pick the fast one for
+ * the build.
+ */
+#ifndef EV_DISTANCE_H
+#define EV_DISTANCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgevec.h"
+
+float ev_dot_scalar(const float *a, const float *b, size_t n);
+float ev_l2sq_scalar(const float *a, const float *b, size_t n);
+
+#ifdef __wasm_simd128__
+#define EV_HAVE_SIMD128 1
+float ev_dot_simd128(const float *a, const float *b, size_t n);
+float ev_l2sq_simd128(const float *a, const float *b, size_t n);
+#define ev_dot ev_dot_simd128
+#define ev_l2sq ev_l2sq_simd128
+#else
+#define EV_HAVE_SIMD128 0
+#define ev_dot ev_dot_scalar
+#define ev_l2sq ev_l2sq_scalar
+#endif
+
+/* The metric's distance between two stored (cosine: unit-length) vectors.
+ * Smaller is nearer; see ev_metric in edgevec.h. */
+static inline float ev_distance(ev_metric metric, const float *a,
+                                const float *b, size_t n) {
+  switch (metric) {
+    case EV_METRIC_COSINE: return 1.0f - ev_dot(a, b, n);
+    case EV_METRIC_DOT: return -ev_dot(a, b, n);
+    case EV_METRIC_L2:
+    default: return ev_l2sq(a, b, n);
+  }
+}
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * graph.c — the HNSW graph: linking a new node in, and walking the graph to
+ * answer a query.
+ *
+ * Search keeps two binary heaps in preallocated arrays: candidates (nearest
+ * on top, to expand next) and results (farthest on top, to evict). A walk
+ * stops when the nearest unexpanded candidate is farther than the farthest
+ * of a full result set. Deleted nodes are expanded like any other (they keep
+ * the graph connected) but never enter the results of a query. The visited
+ * set is an array of epochs: bumping the epoch clears it in O(1).
+ *
+ * Neighbour selection is the HNSW paper's heuristic (as in hnswlib): take
+ * candidates nearest first and keep one only if it is nearer to the base
+ * node than to every neighbour kept so far. It spreads links across
+ * directions, which is what keeps recall high on clustered data.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "distance.h"
+#include "heap.h"
+#include "index.h"
+
+/* ---- walking ---------------------------------------------------------- */
+
+static inline float dist_to(const ev_index *ix, const float *q, uint32_t slot) {
+  return ev_distance(ix->options.metric, q, ev__vector(ix, slot), ix->dim);
+}
+
+static uint32_t next_epoch(ev_index *ix) {
+  if (++ix->visit_epoch == 0) {
+    /* Wrapped after 2^32 walks: clear once and start again. */
+    memset(ix->visited, 0, sizeof(uint32_t) * ix->capacity);
+    ix->visit_epoch = 1;
+  }
+  return ix->visit_epoch;
+}
+
+/* Greedy descent on one upper level: move to a nearer neighbour while there
+ * is one. */
+static uint32_t greedy_step(const ev_index *ix, const float *q, uint32_t ep,
+                            float *ep_dist, int level) {
+  int changed = 1;
+  while (changed) {
+    changed = 0;
+    const uint32_t *links = ev__links(ix, ep, level);
+    for (uint32_t i = 1; i <= links[0]; i++) {
+      uint32_t c = links[i];
+      float d = dist_to(ix, q, c);
+      if (d < *ep_dist) {
+        *ep_dist = d;
+        ep = c;
+        changed = 1;
+      }
+    }
+  }
+  return ep;
+}
+
+/* Drops candidates that can no longer improve a full result set, to make
+ * room in the candidate heap without allocating. */
+static void prune_candidates(ev_heap_item *cand, uint32_t *size, float bound) {
+  uint32_t kept = 0, n = *size;
+  ev_heap_item *scratch = cand; /* filter in place, then re-heapify */
+  for (uint32_t i = 0; i < n; i++)
+    if (cand[i].distance <= bound) scratch[kept++] = cand[i];
+  *size = 0;
+  for (uint32_t i = 0; i < kept; i++) ev_heap_min_push(cand, size, scratch[i]);
+}
+
+/* Best-first search of one level from `ep`. Leaves up to `ef` results in
+ * ix->heap_b as a max-heap and returns their count. With live_only, deleted
+ * nodes are walked through but not returned. */
+static uint32_t search_level(ev_index *ix, const float *q, uint32_t ep,
+                             float ep_dist, uint32_t ef, int level,
+                             int live_only) {
+  ev_heap_item *cand = ix->heap_a, *res = ix->heap_b;
+  uint32_t ncand = 0, nres = 0;
+  uint32_t cand_cap = ix->heap_capacity;
+  uint32_t epoch = next_epoch(ix);
+  int check_deleted = live_only && ix->deleted_count > 0;
+
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
+  if (!check_deleted || !ix->deleted[ep])
+    ev_heap_max_push(res, &nres, (ev_heap_item){ep_dist, ep});
+  float bound = nres ? ep_dist : FLT_MAX;
+
+  while (ncand > 0) {
+    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
+    if (c.distance > bound && nres >= ef) break;
+    const uint32_t *links = ev__links(ix, c.slot, level);
+    uint32_t nlinks = links[0];
+    for (uint32_t i = 1; i <= nlinks; i++) {
+      uint32_t nb = links[i];
+      if (ix->visited[nb] == epoch) continue;
+      ix->visited[nb] = epoch;
+      float d = dist_to(ix, q, nb);
+      if (nres < ef || d < bound) {
+        if (ncand >= cand_cap - 1) {
+          prune_candidates(cand, &ncand, nres >= ef ? bound : FLT_MAX);
+          /* Only when nearly every candidate is a tombstone and the results
+           * are still short can the heap stay full; skip the node then (the
+           * caller's exact fallback covers a short result). */
+          if (ncand >= cand_cap - 1) continue;
+        }
+        ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
+        if (!check_deleted || !ix->deleted[nb]) {
+          ev_heap_max_push(res, &nres, (ev_heap_item){d, nb});
+          if (nres > ef) ev_heap_max_pop(res, &nres);
+          bound = res[0].distance;
+        }
+      }
+    }
+  }
+  return nres;
+}
+
+/* ---- linking ---------------------------------------------------------- */
+
+/* The heuristic: from `items` (sorted nearest first, distances to the base
+ * node) keep at most `max_keep`, each nearer to the base than to any kept
+ * one. Keeps in place; returns the count. */
+static uint32_t select_neighbours(const ev_index *ix, ev_heap_item *items,
+                                  uint32_t n, uint32_t max_keep) {
+  if (n <= max_keep) return n;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < n && kept < max_keep; i++) {
+    const float *v = ev__vector(ix, items[i].slot);
+    int good = 1;
+    for (uint32_t j = 0; j < kept; j++) {
+      float d = ev_distance(ix->options.metric, v, ev__vector(ix, items[j].slot), ix->dim);
+      if (d < items[i].distance) {
+        good = 0;
+        break;
+      }
+    }
+    if (good) items[kept++] = items[i];
+  }
+  return kept;
+}
+
+static void sort_items(ev_heap_item *items, uint32_t n) {
+  /* Insertion sort: n <= m0 + 1 (at most 257), called once per overflow. */
+  for (uint32_t i = 1; i < n; i++) {
+    ev_heap_item x = items[i];
+    uint32_t j = i;
+    while (j > 0 && items[j - 1].distance > x.distance) {
+      items[j] = items[j - 1];
+      j--;
+    }
+    items[j] = x;
+  }
+}
+
+/* Adds `slot` to the links of `nb` at `level`; on overflow re-selects the
+ * links of `nb` with the heuristic. */
+static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
+  uint32_t *links = ev__links(ix, nb, level);
+  uint32_t cap = level == 0 ? ix->m0 : ix->m;
+  uint32_t n = links[0];
+  for (uint32_t i = 1; i <= n; i++)
+    if (links[i] == slot) return;
+  if (n < cap) {
+    links[1 + n] = slot;
+    links[0] = n + 1;
+    return;
+  }
+  const float *base = ev__vector(ix, nb);
+  ev_heap_item *items = ix->select_buf;
+  for (uint32_t i = 0; i < n; i++)
+    items[i] = (ev_heap_item){dist_to(ix, base, links[1 + i]), links[1 + i]};
+  items[n] = (ev_heap_item){dist_to(ix, base, slot), slot};
+  sort_items(items, n + 1);
+  uint32_t kept = select_neighbours(ix, items, n + 1, cap);
+  for (uint32_t i = 0; i < kept; i++) links[1 + i] = items[i].slot;
+  links[0] = kept;
+}
+
+void ev__graph_link(ev_index *ix, uint32_t slot) {
+  int level = ix->levels[slot];
+  if (ix->entry == EV_NO_SLOT) {
+    ix->entry = slot;
+    ix->max_level = level;
+    return;
+  }
+  const float *q = ev__vector(ix, slot);
+  uint32_t ep = ix->entry;
+  float ep_dist = dist_to(ix, q, ep);
+  for (int l = ix->max_level; l > level; l--) ep = greedy_step(ix, q, ep, &ep_dist, l);
+
+  for (int l = level < ix->max_level ? level : ix->max_level; l >= 0; l--) {
+    uint32_t n = search_level(ix, q, ep, ep_dist, ix->options.ef_construction, l, 0);
+    ev_heap_item *sorted = ix->heap_c;
+    n = ev_heap_drain_sorted(ix->heap_b, n, sorted);
+    ep = sorted[0].slot;
+    ep_dist = sorted[0].distance;
+    /* The new node gets m links on every level (as in hnswlib); level 0
+     * lists may grow to m0 through back links. */
+    uint32_t kept = select_neighbours(ix, sorted, n, ix->m);
+    uint32_t *links = ev__links(ix, slot, l);
+    for (uint32_t i = 0; i < kept; i++) links[1 + i] = sorted[i].slot;
+    links[0] = kept;
+    for (uint32_t i = 0; i < kept; i++) add_back_link(ix, sorted[i].slot, slot, l);
+  }
+  if (level > ix->max_level) {
+    ix->entry = slot;
+    ix->max_level = level;
+  }
+}
+
+uint32_t ev__graph_search(ev_index *ix, const float *query, uint32_t k,
+                          uint32_t ef) {
+  if (ix->entry == EV_NO_SLOT) return 0;
+  uint32_t ep = ix->entry;
+  float ep_dist = dist_to(ix, query, ep);
+  for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
+  uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
+  n = ev_heap_drain_sorted(ix->heap_b, n, ix->heap_c);
+  return n > k ? k : n;
+}

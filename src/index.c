@@ -1,0 +1,233 @@
+/*
+ * index.c — the index's lifetime and storage: options, creation, growth of
+ * the slot arrays, per-slot initialisation, node levels, counters.
+ *
+ * Growth is all-or-nothing from the caller's point of view: each array is
+ * reallocated in turn and `capacity` only moves once all have succeeded, so
+ * a failed growth leaves a valid (if partly larger) index.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "distance.h"
+#include "index.h"
+
+const char *ev_status_message(ev_status status) {
+  switch (status) {
+    case EV_OK: return "ok";
+    case EV_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case EV_ERR_EMPTY_BATCH: return "the batch is empty";
+    case EV_ERR_DIMENSION_MISMATCH: return "the vector's length is not the index's dimensions";
+    case EV_ERR_INVALID_VECTOR: return "the vector has a NaN or infinite component";
+    case EV_ERR_ZERO_VECTOR: return "a zero vector has no direction under the cosine metric";
+    case EV_ERR_DUPLICATE_ID: return "the same id appears twice in the batch";
+    case EV_ERR_ID_EXISTS: return "the id is already in the index";
+    case EV_ERR_OUT_OF_MEMORY: return "out of memory";
+    case EV_ERR_CAPACITY: return "the index cannot hold more vectors or ids";
+    case EV_ERR_NOT_FOUND: return "no vector has this id";
+    case EV_ERR_CORRUPT: return "the stored data is corrupt";
+    case EV_ERR_UNSUPPORTED_VERSION: return "the stored data has a newer format version";
+    case EV_ERR_TRUNCATED: return "the stored data ends too early";
+  }
+  return "unknown status";
+}
+
+void ev_options_init(ev_options *options) {
+  if (!options) return;
+  memset(options, 0, sizeof *options);
+  options->metric = EV_METRIC_L2;
+  options->m = EV_DEFAULT_M;
+  options->ef_construction = EV_DEFAULT_EF_CONSTRUCTION;
+  options->ef_search = EV_DEFAULT_EF_SEARCH;
+}
+
+ev_status ev__validate_options(const ev_options *o) {
+  if (!o) return EV_ERR_INVALID_ARGUMENT;
+  if (o->dimensions < EV_MIN_DIMENSIONS || o->dimensions > EV_MAX_DIMENSIONS)
+    return EV_ERR_INVALID_ARGUMENT;
+  if (o->metric != EV_METRIC_L2 && o->metric != EV_METRIC_COSINE &&
+      o->metric != EV_METRIC_DOT)
+    return EV_ERR_INVALID_ARGUMENT;
+  if (o->m < EV_MIN_M || o->m > EV_MAX_M) return EV_ERR_INVALID_ARGUMENT;
+  if (o->ef_construction < 1 || o->ef_construction > EV_MAX_EF)
+    return EV_ERR_INVALID_ARGUMENT;
+  if (o->ef_search < 1 || o->ef_search > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  return EV_OK;
+}
+
+ev_status ev__index_new(const ev_options *options, ev_index **out) {
+  ev_index *ix = calloc(1, sizeof *ix);
+  if (!ix) return EV_ERR_OUT_OF_MEMORY;
+  ix->options = *options;
+  ix->dim = options->dimensions;
+  ix->m = options->m;
+  ix->m0 = 2 * options->m;
+  ix->level_mult = 1.0 / log((double)options->m);
+  ix->vector_offset = sizeof(uint32_t) * (1 + (size_t)ix->m0);
+  ix->node_bytes = ix->vector_offset + sizeof(float) * ix->dim;
+  ev_idmap_init(&ix->ids);
+  ix->entry = EV_NO_SLOT;
+  ix->max_level = -1;
+  ix->rng_state = options->seed;
+  ix->query_buf = malloc(sizeof(float) * ix->dim);
+  ix->link_buf = malloc(sizeof(uint32_t) * (ix->m0 + 1));
+  ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
+  if (!ix->query_buf || !ix->link_buf || !ix->select_buf) {
+    ev_index_free(ix);
+    return EV_ERR_OUT_OF_MEMORY;
+  }
+  *out = ix;
+  return EV_OK;
+}
+
+ev_status ev_index_create(const ev_options *options, ev_index **out) {
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  ev_status st = ev__validate_options(options);
+  if (st != EV_OK) return st;
+  return ev__index_new(options, out);
+}
+
+void ev_index_free(ev_index *ix) {
+  if (!ix) return;
+  if (ix->upper)
+    for (uint32_t s = 0; s < ix->count; s++) free(ix->upper[s]);
+  free(ix->upper);
+  free(ix->level0);
+  free(ix->ext_ids);
+  free(ix->levels);
+  free(ix->deleted);
+  free(ix->visited);
+  free(ix->heap_a);
+  free(ix->heap_b);
+  free(ix->heap_c);
+  free(ix->query_buf);
+  free(ix->link_buf);
+  free(ix->select_buf);
+  ev_idmap_free(&ix->ids);
+  ev__journal_free(ix);
+  free(ix);
+}
+
+const ev_options *ev_index_options(const ev_index *ix) {
+  return ix ? &ix->options : NULL;
+}
+
+/* realloc that leaves *p untouched on failure. */
+static int grow(void **p, size_t bytes) {
+  void *q = realloc(*p, bytes ? bytes : 1);
+  if (!q) return 0;
+  *p = q;
+  return 1;
+}
+
+ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->capacity) return EV_OK;
+  if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
+  size_t n = slots;
+  if (!grow((void **)&ix->level0, n * ix->node_bytes) ||
+      !grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
+      !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
+      !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
+      !grow((void **)&ix->visited, n * sizeof(uint32_t)))
+    return EV_ERR_OUT_OF_MEMORY;
+  /* New visited entries must not look visited in the current epoch. */
+  memset(ix->visited + ix->capacity, 0, (n - ix->capacity) * sizeof(uint32_t));
+  ix->capacity = slots;
+  return EV_OK;
+}
+
+ev_status ev_reserve(ev_index *ix, size_t additional) {
+  if (!ix) return EV_ERR_INVALID_ARGUMENT;
+  if (additional > (size_t)EV_MAX_SLOTS - ix->count) return EV_ERR_CAPACITY;
+  uint32_t want = ix->count + (uint32_t)additional;
+  ev_status st = ev__ensure_capacity(ix, want);
+  if (st != EV_OK) return st;
+  return ev_idmap_reserve(&ix->ids, want, ix->ext_ids);
+}
+
+ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
+  /* Candidates are pushed with up to m0 per expanded node and pruned back
+   * to those that can still improve the results (at most ef) when the heap
+   * fills; twice ef + m0 makes pruning rare. */
+  uint32_t need = 2 * (ef + ix->m0) + 2;
+  if (need <= ix->heap_capacity) return EV_OK;
+  size_t bytes = sizeof(ev_heap_item) * need;
+  if (!grow((void **)&ix->heap_a, bytes) || !grow((void **)&ix->heap_b, bytes) ||
+      !grow((void **)&ix->heap_c, bytes))
+    return EV_ERR_OUT_OF_MEMORY;
+  ix->heap_capacity = need;
+  return EV_OK;
+}
+
+int ev__random_level(ev_index *ix) {
+  /* splitmix64, then -ln(U) * mL with U in (0, 1]. */
+  uint64_t z = (ix->rng_state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  double u = ((double)(z >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+  double level = -log(u) * ix->level_mult;
+  return level >= EV_MAX_LEVEL ? EV_MAX_LEVEL : (int)level;
+}
+
+ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
+                        const float *vector) {
+  uint32_t *block = NULL;
+  if (level > 0) {
+    size_t words = (size_t)level * (ix->m + 1);
+    block = calloc(words, sizeof(uint32_t));
+    if (!block) return EV_ERR_OUT_OF_MEMORY;
+    ix->upper_bytes += words * sizeof(uint32_t);
+  }
+  ix->upper[slot] = block;
+  ix->ext_ids[slot] = id;
+  ix->levels[slot] = (uint8_t)level;
+  ix->deleted[slot] = 0;
+  ix->visited[slot] = 0;
+  ev__links0(ix, slot)[0] = 0;
+  memcpy(ev__vector(ix, slot), vector, sizeof(float) * ix->dim);
+  return EV_OK;
+}
+
+ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out) {
+  double norm2 = 0.0;
+  for (uint32_t i = 0; i < ix->dim; i++) {
+    if (!isfinite(in[i])) return EV_ERR_INVALID_VECTOR;
+    norm2 += (double)in[i] * in[i];
+  }
+  if (ix->options.metric != EV_METRIC_COSINE) {
+    if (out != in) memcpy(out, in, sizeof(float) * ix->dim);
+    return EV_OK;
+  }
+  /* A norm that underflows to 0 (or overflows: norm2 is a double, so only
+   * absurd inputs) cannot be normalised meaningfully. */
+  if (!(norm2 > 0.0) || !isfinite(norm2)) return EV_ERR_ZERO_VECTOR;
+  double inv = 1.0 / sqrt(norm2);
+  for (uint32_t i = 0; i < ix->dim; i++) out[i] = (float)(in[i] * inv);
+  return EV_OK;
+}
+
+uint32_t ev_live_count(const ev_index *ix) {
+  return ix ? ix->count - ix->deleted_count : 0;
+}
+
+uint32_t ev_deleted_count(const ev_index *ix) {
+  return ix ? ix->deleted_count : 0;
+}
+
+double ev_tombstone_ratio(const ev_index *ix) {
+  if (!ix || ix->count == 0) return 0.0;
+  return (double)ix->deleted_count / (double)ix->count;
+}
+
+size_t ev_memory_bytes(const ev_index *ix) {
+  if (!ix) return 0;
+  size_t per_slot = ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
+                    sizeof(uint32_t);
+  return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
+         ev_idmap_bytes(&ix->ids) + 3 * sizeof(ev_heap_item) * ix->heap_capacity +
+         sizeof(float) * ix->dim + (sizeof(uint32_t) + sizeof(ev_heap_item)) * (ix->m0 + 1) +
+         ev__journal_bytes(ix);
+}

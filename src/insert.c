@@ -1,0 +1,182 @@
+/*
+ * insert.c — validating and inserting batches of vectors.
+ *
+ * A batch is all-or-nothing. Everything that can fail is done before the
+ * first change: validation of every vector and id, memory for every slot,
+ * id-map entry and upper-level link block, and room in the journal. Only
+ * then are the vectors linked in, which cannot fail. Node levels are drawn
+ * from the index's RNG in batch order, exactly as single inserts draw them,
+ * so a batch builds the same graph as the same vectors inserted one by one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+
+typedef struct id_pos {
+  uint64_t id;
+  size_t pos;
+} id_pos;
+
+static int by_id_then_pos(const void *a, const void *b) {
+  const id_pos *x = a, *y = b;
+  if (x->id != y->id) return x->id < y->id ? -1 : 1;
+  return x->pos < y->pos ? -1 : (x->pos > y->pos);
+}
+
+/* Position of the earliest second occurrence of an id in the batch, or n.
+ * Sorting a copy costs O(n log n) and one allocation, but needs no hash
+ * table sized for the worst case. */
+static ev_status first_repeat(const uint64_t *ids, size_t n, size_t *out_pos) {
+  *out_pos = n;
+  if (n < 2) return EV_OK;
+  id_pos *sorted = malloc(n * sizeof *sorted);
+  if (!sorted) return EV_ERR_OUT_OF_MEMORY;
+  for (size_t i = 0; i < n; i++) sorted[i] = (id_pos){ids[i], i};
+  qsort(sorted, n, sizeof *sorted, by_id_then_pos);
+  for (size_t i = 1; i < n; i++)
+    if (sorted[i].id == sorted[i - 1].id && sorted[i].pos < *out_pos &&
+        (i < 2 || sorted[i - 2].id != sorted[i].id))
+      *out_pos = sorted[i].pos;
+  free(sorted);
+  return EV_OK;
+}
+
+/* The live slot of an id, or EV_NO_SLOT. */
+static uint32_t live_slot(const ev_index *ix, uint64_t id) {
+  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
+  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
+  return slot;
+}
+
+ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
+                            uint32_t dim, const uint64_t *ids,
+                            ev_batch_error *err) {
+  ev_batch_error ignored;
+  if (!err) err = &ignored;
+  err->index = 0;
+  if (!ix) return EV_ERR_INVALID_ARGUMENT;
+  if (n == 0) return EV_ERR_EMPTY_BATCH;
+  if (!vectors) return EV_ERR_INVALID_ARGUMENT;
+  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
+  if (n > (size_t)EV_MAX_SLOTS - ix->count) return EV_ERR_CAPACITY;
+  if (!ids && (ix->auto_ids_exhausted || n - 1 > UINT64_MAX - ix->next_auto_id))
+    return EV_ERR_CAPACITY;
+
+  size_t repeat = n;
+  if (ids) {
+    ev_status st = first_repeat(ids, n, &repeat);
+    if (st != EV_OK) return st;
+  }
+  float *scratch = ix->query_buf; /* prepare_vector needs somewhere to write */
+  for (size_t i = 0; i < n; i++) {
+    err->index = i;
+    ev_status st = ev__prepare_vector(ix, vectors + i * dim, scratch);
+    if (st != EV_OK) return st;
+    if (ids) {
+      if (i == repeat) return EV_ERR_DUPLICATE_ID;
+      if (live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
+    }
+  }
+  err->index = 0;
+  return EV_OK;
+}
+
+/* Grows for n more slots: exactly for the first batch, then by at least
+ * half again, so that one-at-a-time inserts cost amortised O(1) copies. */
+static ev_status reserve_for(ev_index *ix, size_t n) {
+  uint32_t want = ix->count + (uint32_t)n;
+  if (want <= ix->capacity) return ev_idmap_reserve(&ix->ids, want, ix->ext_ids);
+  uint32_t grown = ix->capacity + ix->capacity / 2;
+  if (ix->capacity > 0 && grown > want && grown <= EV_MAX_SLOTS) want = grown;
+  ev_status st = ev__ensure_capacity(ix, want);
+  if (st != EV_OK) return st;
+  return ev_idmap_reserve(&ix->ids, ix->count + n, ix->ext_ids);
+}
+
+ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
+                          uint32_t dim, const uint64_t *ids, uint64_t *out_ids,
+                          ev_progress_fn progress, void *progress_context,
+                          size_t *out_inserted, ev_batch_error *err) {
+  if (out_inserted) *out_inserted = 0;
+  ev_status st = ev_validate_batch(ix, vectors, n, dim, ids, err);
+  if (st != EV_OK) return st;
+
+  int *levels = NULL;
+  uint32_t **blocks = NULL;
+  uint64_t *auto_ids = NULL; /* the ids assigned when none are given */
+  uint64_t rng_before = ix->rng_state;
+  st = reserve_for(ix, n);
+  if (st == EV_OK) st = ev__ensure_heaps(ix, ix->options.ef_construction);
+  if (st == EV_OK) st = ev__journal_reserve_insert(ix, n);
+  if (st == EV_OK) {
+    levels = malloc(n * sizeof *levels);
+    blocks = calloc(n, sizeof *blocks);
+    if (!levels || !blocks) st = EV_ERR_OUT_OF_MEMORY;
+  }
+  if (st == EV_OK && !ids) {
+    auto_ids = malloc(n * sizeof *auto_ids);
+    if (!auto_ids) st = EV_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; auto_ids && i < n; i++) auto_ids[i] = ix->next_auto_id + i;
+    ids = auto_ids;
+  }
+  /* Draw every level and allocate every upper link block up front. */
+  for (size_t i = 0; st == EV_OK && i < n; i++) {
+    levels[i] = ev__random_level(ix);
+    if (levels[i] > 0) {
+      blocks[i] = calloc((size_t)levels[i] * (ix->m + 1), sizeof(uint32_t));
+      if (!blocks[i]) st = EV_ERR_OUT_OF_MEMORY;
+    }
+  }
+  if (st != EV_OK) {
+    ix->rng_state = rng_before;
+    if (blocks)
+      for (size_t i = 0; i < n; i++) free(blocks[i]);
+    free(levels);
+    free(blocks);
+    free(auto_ids);
+    return st;
+  }
+
+  size_t done = 0;
+  int stopped = 0;
+  for (; done < n && !stopped; done++) {
+    uint64_t id = ids[done];
+    uint32_t slot = ix->count++;
+    ev__prepare_vector(ix, vectors + done * dim, ev__vector(ix, slot));
+    ix->upper[slot] = blocks[done];
+    blocks[done] = NULL;
+    ix->upper_bytes += (size_t)levels[done] * (ix->m + 1) * sizeof(uint32_t);
+    ix->ext_ids[slot] = id;
+    ix->levels[slot] = (uint8_t)levels[done];
+    ix->deleted[slot] = 0;
+    ix->visited[slot] = 0;
+    ev__links0(ix, slot)[0] = 0;
+    ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
+    ev__graph_link(ix, slot);
+    if (id >= ix->next_auto_id) {
+      if (id == UINT64_MAX) ix->auto_ids_exhausted = 1;
+      else ix->next_auto_id = id + 1;
+    }
+    if (out_ids) out_ids[done] = id;
+    if (progress && progress(progress_context, done + 1, n)) stopped = 1;
+  }
+  if (done < n) {
+    /* Stopped early: give back the levels drawn for vectors not inserted,
+     * so that the RNG is where single inserts would have left it. */
+    ix->rng_state = rng_before;
+    for (size_t i = 0; i < done; i++) (void)ev__random_level(ix);
+    for (size_t i = done; i < n; i++) free(blocks[i]);
+  }
+  ev__journal_note_insert(ix, ids, vectors, done);
+  free(levels);
+  free(blocks);
+  free(auto_ids);
+  if (out_inserted) *out_inserted = done;
+  return EV_OK;
+}
+
+ev_status ev_insert(ev_index *ix, const float *vector, uint32_t dim,
+                    const uint64_t *id, uint64_t *out_id) {
+  return ev_insert_batch(ix, vector, 1, dim, id, out_id, NULL, NULL, NULL, NULL);
+}

@@ -1,0 +1,102 @@
+/*
+ * search.c — the query side of the API: k nearest through the graph, the
+ * exact scan, and looking vectors up by id.
+ *
+ * The graph walk is approximate. When it returns fewer results than it
+ * should (k at or above the live count, or a region whose nodes are mostly
+ * tombstones), the search falls back to the exact scan, so a caller never
+ * gets a short answer while enough live vectors exist.
+ */
+#include <string.h>
+
+#include "distance.h"
+#include "heap.h"
+#include "index.h"
+
+static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
+                             uint32_t k, uint64_t *out_ids, float *out_distances,
+                             uint32_t *out_count) {
+  if (!ix || !query || !out_ids || !out_distances || !out_count)
+    return EV_ERR_INVALID_ARGUMENT;
+  *out_count = 0;
+  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
+  return ev__prepare_vector(ix, query, ix->query_buf);
+}
+
+/* Exact top-k over live slots: a bounded max-heap in heap_b, then sorted
+ * nearest first into heap_c. */
+static uint32_t scan_exact(ev_index *ix, const float *q, uint32_t k) {
+  ev_heap_item *res = ix->heap_b;
+  uint32_t n = 0;
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (ix->deleted[s]) continue;
+    float d = ev_distance(ix->options.metric, q, ev__vector(ix, s), ix->dim);
+    if (n == k) {
+      if (d >= res[0].distance) continue;
+      ev_heap_max_pop(res, &n);
+    }
+    ev_heap_max_push(res, &n, (ev_heap_item){d, s});
+  }
+  return ev_heap_drain_sorted(res, n, ix->heap_c);
+}
+
+static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
+                          float *out_distances) {
+  for (uint32_t i = 0; i < n; i++) {
+    out_ids[i] = ix->ext_ids[ix->heap_c[i].slot];
+    out_distances[i] = ix->heap_c[i].distance;
+  }
+}
+
+ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
+                    uint32_t ef, uint64_t *out_ids, float *out_distances,
+                    uint32_t *out_count) {
+  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st != EV_OK) return st;
+  if (ef == 0) ef = ix->options.ef_search;
+  if (ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (ef < k) ef = k;
+  st = ev__ensure_heaps(ix, ef);
+  if (st != EV_OK) return st;
+
+  uint32_t live = ev_live_count(ix);
+  uint32_t want = k < live ? k : live;
+  uint32_t n = ev__graph_search(ix, ix->query_buf, k, ef);
+  if (n < want) n = scan_exact(ix, ix->query_buf, want);
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
+                          uint32_t k, uint64_t *out_ids, float *out_distances,
+                          uint32_t *out_count) {
+  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st != EV_OK) return st;
+  st = ev__ensure_heaps(ix, k);
+  if (st != EV_OK) return st;
+  uint32_t n = scan_exact(ix, ix->query_buf, k);
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+/* The slot of a live id, or EV_NO_SLOT. */
+static uint32_t find_live(const ev_index *ix, uint64_t id) {
+  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
+  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
+  return slot;
+}
+
+ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
+  if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
+  uint32_t slot = find_live(ix, id);
+  if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
+  memcpy(out, ev__vector(ix, slot), sizeof(float) * ix->dim);
+  return EV_OK;
+}
+
+int ev_contains(const ev_index *ix, uint64_t id) {
+  return ix && find_live(ix, id) != EV_NO_SLOT;
+}
