@@ -1,0 +1,91 @@
+// Typed errors raised by the storage backends, and the mapping from
+// IndexedDB / file-system failures to their stable codes.
+//
+// Every error thrown by js/storage/ has `name === 'EdgeVecError'` and one of
+// these `code`s, so callers can branch on `err.code` without caring which
+// backend failed:
+//   STORAGE_QUOTA    the browser or the disk refused the write for lack of
+//                    space (IndexedDB `QuotaExceededError`, ENOSPC, EDQUOT)
+//   STORAGE_BLOCKED  IndexedDB could not upgrade or delete the database
+//                    because another connection (usually an older tab) keeps
+//                    it open and does not close on `versionchange`
+//   LOCKED           another writer holds this database (Web Lock, lock file,
+//                    or a second writable open in the same page)
+//   NOT_FOUND        a read-only open of a database that does not exist
+//   STORAGE          anything else (I/O error, closed handle, misuse)
+//
+// The JS layer's own EdgeVecError lives in js/errors.js; until it exists this
+// file defines a compatible class so that storage errors already carry the
+// same name and codes.
+
+/** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND'} StorageErrorCode */
+
+export class StorageError extends Error {
+  /**
+   * @param {StorageErrorCode} code
+   * @param {string} message
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(code, message, options) {
+    super(message, options);
+    /** @type {'EdgeVecError'} */
+    this.name = 'EdgeVecError';
+    /** @type {StorageErrorCode} */
+    this.code = code;
+  }
+}
+
+/**
+ * @param {StorageErrorCode} code
+ * @param {string} message
+ * @param {unknown} [cause]
+ * @returns {StorageError}
+ */
+export function storageError(code, message, cause) {
+  return new StorageError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * True for errors this layer already typed, so wrappers don't re-wrap them.
+ * @param {unknown} err
+ * @returns {err is StorageError}
+ */
+export function isTypedError(err) {
+  return err instanceof Error && err.name === 'EdgeVecError' &&
+    typeof (/** @type {{ code?: unknown }} */ (err).code) === 'string';
+}
+
+/**
+ * Turns a DOMException (or anything) from IndexedDB into a typed error.
+ * Quota is reported by browsers either on the request or, more often, as the
+ * transaction's `error` when it aborts; both arrive here.
+ * @param {unknown} err
+ * @param {string} what  what was being done, for the message
+ * @returns {StorageError}
+ */
+export function fromIdbError(err, what) {
+  if (isTypedError(err)) return err;
+  const name = err && typeof err === 'object' && 'name' in err ? String(err.name) : '';
+  const detail = err instanceof Error || (err && typeof err === 'object' && 'message' in err)
+    ? String(/** @type {{ message: unknown }} */ (err).message) : String(err);
+  if (name === 'QuotaExceededError') {
+    return storageError('STORAGE_QUOTA', `${what}: storage quota exceeded (${detail})`, err);
+  }
+  return storageError('STORAGE', `${what}: ${name || 'error'}${detail ? ` (${detail})` : ''}`, err);
+}
+
+/**
+ * Turns a Node file-system error into a typed error.
+ * @param {unknown} err
+ * @param {string} what
+ * @returns {StorageError}
+ */
+export function fromFsError(err, what) {
+  if (isTypedError(err)) return err;
+  const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+  const detail = err instanceof Error ? err.message : String(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return storageError('STORAGE_QUOTA', `${what}: no space left (${detail})`, err);
+  }
+  return storageError('STORAGE', `${what}: ${detail}`, err);
+}

@@ -1,0 +1,8 @@
+// The browser-safe storage exports. NodeFileStorage is deliberately not
+// re-exported here: it imports node:fs, so it lives behind its own path
+// (js/storage/node-file.js) that only Node code imports.
+
+export { MemoryStorage } from './memory.js';
+export { IndexedDbStorage, DEFAULT_CHUNK_BYTES } from './indexeddb.js';
+export { acquireWriterLock, InProcessLocks, defaultLocks } from './locks.js';
+export { StorageError } from './errors.js';

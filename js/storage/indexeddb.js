@@ -1,0 +1,633 @@
+// IndexedDbStorage: the browser's default backend. One IndexedDB database per
+// EdgeVec database, named `<prefix><name>` (prefix 'edgevec:' by default).
+//
+// ## Layout (schema version 1)
+//
+//   object store  key                     value
+//   meta          'manifest'              { format: 1, generation, snapshotSeq,
+//                                           snapshotBytes, chunkCount }
+//   chunks        [generation, index]     Uint8Array, exact size, index from 0;
+//                                         all chunks but the last are chunkBytes long
+//   log           seq (number)            Uint8Array, exact size
+//
+// Absent 'manifest' means no snapshot has been written yet.
+//
+// ## Commits and what a crash leaves
+//
+// appendLog is one readwrite transaction (`add`, so a sequence number can
+// never be overwritten). Before it completes nothing is visible.
+//
+// writeSnapshot(bytes, seq) with generation g current writes generation g+1:
+//   T1..Tk-1  chunks of g+1, up to TX_BYTES per transaction (T1 first deletes
+//             any leftover chunks of generation >= g+1);
+//   Tk        the last chunks of g+1, the manifest naming g+1, deletion of
+//             every chunk of generation < g+1 and of log records <= seq.
+// Tk is the commit point. A tab closed or a quota error before Tk completes
+// leaves manifest g, its chunks and its whole log: the database loads as
+// before, and the chunks of g+1 are orphans that the next writable open (or
+// the next writeSnapshot) deletes. After Tk only g+1 and the log > seq exist.
+// Readers read the manifest and the chunks it names in one transaction, so
+// they never see a mix of generations.
+//
+// Every readwrite transaction uses `durability: 'strict'` unless the storage
+// was created with `durability: 'relaxed'` (faster: the browser may return
+// before the data reaches the disk, so a power cut, not a closed tab, can
+// lose the last commits).
+//
+// ## Connections, versions, locks
+//
+// A writable handle holds the Web Lock `<prefix><name>` (see ./locks.js) and
+// keeps its connection open on `versionchange`: a newer page that wants to
+// upgrade the schema, or a delete that bypasses the lock, is blocked and
+// gets STORAGE_BLOCKED rather than cutting off a writer mid-commit. A
+// read-only handle closes on `versionchange` and then fails with STORAGE.
+// A blocked deleteDatabase cannot be cancelled: the browser completes it
+// once the blocking connection closes (remove() reports STORAGE_BLOCKED
+// meanwhile). A blocked upgrade that later succeeds is closed at once.
+
+import { fromIdbError, storageError } from './errors.js';
+import { checkName, checkSeq, concatBytes, copyBytes } from './interface.js';
+import { acquireWriterLock } from './locks.js';
+
+/** @typedef {import('./interface.js').StorageManifest} StorageManifest */
+/** @typedef {import('./interface.js').StorageHandle} StorageHandle */
+/** @typedef {import('./interface.js').StorageState} StorageState */
+/** @typedef {import('./interface.js').LogRecord} LogRecord */
+/** @typedef {import('./interface.js').StorageOpenOptions} StorageOpenOptions */
+/** @typedef {import('./locks.js').LockManagerLike} LockManagerLike */
+
+/**
+ * @typedef {object} IndexedDbStorageOptions
+ * @property {IDBFactory} [indexedDB]  default: globalThis.indexedDB
+ * @property {typeof IDBKeyRange} [IDBKeyRange]  default: globalThis.IDBKeyRange
+ *   (both injectable so Node tests can use fake-indexeddb without globals)
+ * @property {'strict' | 'relaxed'} [durability]  default 'strict'
+ * @property {number} [chunkBytes]  snapshot chunk size, default 2 MiB
+ * @property {string} [prefix]  IndexedDB database name prefix, default 'edgevec:'
+ * @property {LockManagerLike} [locks]  default navigator.locks, else an in-realm fallback
+ */
+
+/**
+ * @typedef {object} StoredManifest
+ * @property {number} format
+ * @property {number} generation
+ * @property {number} snapshotSeq
+ * @property {number} snapshotBytes
+ * @property {number} chunkCount
+ */
+
+/** 2 MiB: big enough that a 100k x 128 f32 snapshot (~60 MB) is ~30 values,
+ * small enough that no single structured clone is a large allocation spike. */
+export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Bytes of chunks written per transaction before the final one. */
+const TX_BYTES = 8 * 1024 * 1024;
+const MANIFEST_KEY = 'manifest';
+const MANIFEST_FORMAT = 1;
+const STORES = /** @type {const} */ (['meta', 'chunks', 'log']);
+
+/**
+ * Runs one transaction. `body` issues requests and returns a function that
+ * reads their results; the promise settles once the transaction completes
+ * (so a readwrite result is durable per the transaction's durability) or
+ * rejects with the transaction's error when it aborts.
+ * @template T
+ * @param {IDBDatabase} db
+ * @param {string[]} stores
+ * @param {IDBTransactionMode} mode
+ * @param {'strict' | 'relaxed'} durability
+ * @param {(tx: IDBTransaction) => () => T} body
+ * @returns {Promise<T>}
+ */
+function runTx(db, stores, mode, durability, body) {
+  return new Promise((resolve, reject) => {
+    /** @type {IDBTransaction} */
+    let tx;
+    try {
+      tx = mode === 'readwrite' ? db.transaction(stores, mode, { durability }) : db.transaction(stores, mode);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    /** @type {() => T} */
+    let read = () => /** @type {T} */ (undefined);
+    let failed = false;
+    tx.oncomplete = () => {
+      if (failed) return;
+      try { resolve(read()); } catch (err) { reject(err); }
+    };
+    tx.onabort = () => {
+      if (failed) return;
+      failed = true;
+      reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
+    };
+    try {
+      read = body(tx);
+    } catch (err) {
+      failed = true;
+      try { tx.abort(); } catch { /* already finished */ }
+      reject(err);
+    }
+  });
+}
+
+/** @param {IDBRequest} req @param {(value: any) => void} onValue */
+function onResult(req, onValue) {
+  req.onsuccess = () => onValue(req.result);
+}
+
+/**
+ * @param {unknown} value
+ * @returns {StoredManifest | null}
+ */
+function parseManifest(value) {
+  if (value === undefined || value === null) return null;
+  const m = /** @type {Partial<StoredManifest>} */ (value);
+  const ints = [m.generation, m.snapshotSeq, m.snapshotBytes, m.chunkCount];
+  if (m.format !== MANIFEST_FORMAT || !ints.every((n) => Number.isSafeInteger(n) && /** @type {number} */ (n) >= 0)) {
+    throw storageError('STORAGE', `unreadable manifest record (format ${String(m.format)})`);
+  }
+  return /** @type {StoredManifest} */ (m);
+}
+
+/** @param {StoredManifest | null} m @returns {StorageManifest | null} */
+function publicManifest(m) {
+  return m ? { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes } : null;
+}
+
+export class IndexedDbStorage {
+  /** Schema version of the IndexedDB databases this class creates. */
+  static SCHEMA_VERSION = 1;
+
+  /** @param {IndexedDbStorageOptions} [options] */
+  constructor(options = {}) {
+    const factory = options.indexedDB ?? /** @type {{ indexedDB?: IDBFactory }} */ (globalThis).indexedDB;
+    const keyRange = options.IDBKeyRange ?? /** @type {{ IDBKeyRange?: typeof IDBKeyRange }} */ (globalThis).IDBKeyRange;
+    if (!factory || !keyRange) throw storageError('STORAGE', 'IndexedDB is not available here; pass { indexedDB, IDBKeyRange }');
+    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw storageError('STORAGE', 'chunkBytes must be a positive integer');
+    const durability = options.durability ?? 'strict';
+    if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
+    /** @type {IDBFactory} */
+    this.factory = factory;
+    /** @type {typeof IDBKeyRange} */
+    this.keyRange = keyRange;
+    /** @type {'strict' | 'relaxed'} */
+    this.durability = durability;
+    this.chunkBytes = chunkBytes;
+    this.prefix = options.prefix ?? 'edgevec:';
+    /** @type {LockManagerLike | undefined} */
+    this.locks = options.locks;
+  }
+
+  /**
+   * @param {string} name
+   * @param {StorageOpenOptions} [options]
+   * @returns {Promise<StorageHandle>}
+   */
+  async open(name, options = {}) {
+    checkName(name);
+    const readOnly = options.readOnly === true;
+    const dbName = this.prefix + name;
+    const lock = readOnly ? null : await acquireWriterLock(dbName, this.locks ? { locks: this.locks } : {});
+    try {
+      const db = await this.connect(dbName, readOnly);
+      const handle = new IdbHandle(this, name, db, readOnly, lock);
+      if (!readOnly) await handle.recover();
+      return handle;
+    } catch (err) {
+      if (lock) await lock.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a connection; a read-only connect never creates the database.
+   * @param {string} dbName
+   * @param {boolean} readOnly
+   * @returns {Promise<IDBDatabase>}
+   */
+  connect(dbName, readOnly) {
+    const version = /** @type {typeof IndexedDbStorage} */ (this.constructor).SCHEMA_VERSION;
+    return new Promise((resolve, reject) => {
+      /** @type {IDBOpenDBRequest} */
+      let req;
+      try {
+        req = this.factory.open(dbName, version);
+      } catch (err) {
+        reject(fromIdbError(err, `open "${dbName}"`));
+        return;
+      }
+      let settled = false;
+      let missing = false;
+      req.onupgradeneeded = (event) => {
+        const tx = req.transaction;
+        if (readOnly && event.oldVersion === 0) {
+          // Aborting the upgrade of a new database deletes it again.
+          missing = true;
+          if (tx) tx.abort();
+          return;
+        }
+        const db = req.result;
+        for (const store of STORES) {
+          if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+        }
+      };
+      req.onblocked = () => {
+        if (settled) return;
+        settled = true;
+        reject(storageError('STORAGE_BLOCKED',
+          `open "${dbName}": another connection (an older tab?) keeps the database open and blocks the upgrade to version ${version}; close other tabs and retry`));
+      };
+      req.onsuccess = () => {
+        const db = req.result;
+        if (settled) { db.close(); return; }
+        settled = true;
+        if (!STORES.every((s) => db.objectStoreNames.contains(s))) {
+          db.close();
+          reject(storageError('STORAGE', `open "${dbName}": not an EdgeVec database (missing object stores)`));
+          return;
+        }
+        resolve(db);
+      };
+      req.onerror = (event) => {
+        event.preventDefault();
+        if (settled) return;
+        settled = true;
+        if (missing) reject(storageError('NOT_FOUND', `database "${dbName.slice(this.prefix.length)}" does not exist`));
+        else reject(fromIdbError(req.error, `open "${dbName}"`));
+      };
+    });
+  }
+
+  /** @returns {Promise<string[]>} */
+  async list() {
+    if (typeof this.factory.databases !== 'function') {
+      throw storageError('STORAGE', 'this browser cannot list IndexedDB databases (indexedDB.databases() is missing)');
+    }
+    let infos;
+    try {
+      infos = await this.factory.databases();
+    } catch (err) {
+      throw fromIdbError(err, 'list databases');
+    }
+    return infos
+      .map((info) => info.name ?? '')
+      .filter((n) => n.startsWith(this.prefix) && n.length > this.prefix.length)
+      .map((n) => n.slice(this.prefix.length))
+      .sort();
+  }
+
+  /** @param {string} name */
+  async remove(name) {
+    checkName(name);
+    const dbName = this.prefix + name;
+    const lock = await acquireWriterLock(dbName, this.locks ? { locks: this.locks } : {});
+    try {
+      await new Promise((resolve, reject) => {
+        /** @type {IDBOpenDBRequest} */
+        let req;
+        try {
+          req = this.factory.deleteDatabase(dbName);
+        } catch (err) {
+          reject(fromIdbError(err, `remove "${name}"`));
+          return;
+        }
+        let settled = false;
+        req.onblocked = () => {
+          if (settled) return;
+          settled = true;
+          reject(storageError('STORAGE_BLOCKED',
+            `remove "${name}": another connection keeps the database open; it will be deleted once that connection closes`));
+        };
+        req.onsuccess = () => { if (!settled) { settled = true; resolve(undefined); } };
+        req.onerror = () => { if (!settled) { settled = true; reject(fromIdbError(req.error, `remove "${name}"`)); } };
+      });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** @param {string} name @returns {Promise<number>} */
+  async sizeBytes(name) {
+    checkName(name);
+    let db;
+    try {
+      db = await this.connect(this.prefix + name, true);
+    } catch (err) {
+      if (err instanceof Error && /** @type {{ code?: string }} */ (err).code === 'NOT_FOUND') return 0;
+      throw err;
+    }
+    const handle = new IdbHandle(this, name, db, true, null);
+    try {
+      return await handle.sizeBytes();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** @implements {StorageHandle} */
+class IdbHandle {
+  /**
+   * @param {IndexedDbStorage} storage
+   * @param {string} name
+   * @param {IDBDatabase} db
+   * @param {boolean} readOnly
+   * @param {import('./locks.js').WriterLock | null} lock
+   */
+  constructor(storage, name, db, readOnly, lock) {
+    this.storage = storage;
+    this.name = name;
+    this.readOnly = readOnly;
+    this.db = db;
+    this.lock = lock;
+    /** @type {string | null} why the handle can no longer be used */
+    this.gone = null;
+    /** Highest sequence number stored (log or snapshot); writers only. */
+    this.lastSeq = 0;
+    /** @type {StoredManifest | null} the writer's view of the manifest */
+    this.manifest = null;
+    db.onversionchange = () => {
+      // Writers stay open (see the file comment); readers make way.
+      if (!this.readOnly) return;
+      this.gone = 'closed because another page upgraded or deleted the database';
+      db.close();
+    };
+    db.onclose = () => {
+      // Fired when the browser closes the connection itself (storage cleared,
+      // disk error), not on our own close().
+      this.gone = this.gone ?? 'the browser closed the connection (storage cleared or failed)';
+    };
+  }
+
+  /** @param {string} what @param {boolean} write */
+  check(what, write) {
+    if (this.gone) throw storageError('STORAGE', `${what}: database "${this.name}" ${this.gone}`);
+    if (write && this.readOnly) throw storageError('STORAGE', `${what}: database "${this.name}" is open read-only`);
+  }
+
+  /**
+   * @template T
+   * @param {string} what
+   * @param {readonly string[]} stores
+   * @param {IDBTransactionMode} mode
+   * @param {(tx: IDBTransaction) => () => T} body
+   * @returns {Promise<T>}
+   */
+  async tx(what, stores, mode, body) {
+    this.check(what, mode === 'readwrite');
+    try {
+      return await runTx(this.db, [...stores], mode, this.storage.durability, body);
+    } catch (err) {
+      throw fromIdbError(err, `${what} "${this.name}"`);
+    }
+  }
+
+  /**
+   * Writer open: deletes chunks of unfinished generations (a checkpoint cut
+   * short by a closed tab or an error) and learns the last sequence number.
+   */
+  async recover() {
+    const range = this.storage.keyRange;
+    const state = await this.tx('open', STORES, 'readwrite', (tx) => {
+      /** @type {StoredManifest | null} */
+      let manifest = null;
+      let lastLog = 0;
+      /** @type {unknown} */
+      let bad = null;
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (value) => {
+        try {
+          manifest = parseManifest(value);
+        } catch (err) {
+          bad = err;
+          return;
+        }
+        const gen = manifest ? manifest.generation : 0;
+        const chunks = tx.objectStore('chunks');
+        if (gen > 0) chunks.delete(range.upperBound([gen], true));
+        chunks.delete(range.lowerBound([gen + 1]));
+        if (manifest && manifest.snapshotSeq > 0) tx.objectStore('log').delete(range.upperBound(manifest.snapshotSeq));
+      });
+      onResult(tx.objectStore('log').openKeyCursor(null, 'prev'), (cursor) => {
+        if (cursor) lastLog = Number(cursor.key);
+      });
+      return () => ({ manifest, lastLog, bad });
+    });
+    if (state.bad) throw state.bad;
+    this.manifest = state.manifest;
+    this.lastSeq = Math.max(state.lastLog, state.manifest ? state.manifest.snapshotSeq : 0);
+  }
+
+  /** @returns {Promise<StorageManifest | null>} */
+  async readManifest() {
+    const value = await this.tx('readManifest', ['meta'], 'readonly', (tx) => {
+      /** @type {unknown} */
+      let v;
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (r) => { v = r; });
+      return () => v;
+    });
+    return publicManifest(parseManifest(value));
+  }
+
+  /**
+   * Issues the reads of the manifest's snapshot within `tx`.
+   * @param {IDBTransaction} tx
+   * @param {number} generation
+   * @param {(chunks: Uint8Array[]) => void} onChunks
+   */
+  readChunks(tx, generation, onChunks) {
+    const range = this.storage.keyRange.bound([generation], [generation + 1], false, true);
+    onResult(tx.objectStore('chunks').getAll(range), onChunks);
+  }
+
+  /**
+   * @param {StoredManifest | null} manifest
+   * @param {number} generation
+   * @param {Uint8Array[] | null} chunks
+   * @returns {Uint8Array}
+   */
+  assemble(manifest, generation, chunks) {
+    if (!manifest || manifest.generation !== generation || !chunks) {
+      throw storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${this.name}"`);
+    }
+    const total = chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.byteLength : NaN), 0);
+    if (chunks.length !== manifest.chunkCount || total !== manifest.snapshotBytes) {
+      throw storageError('STORAGE',
+        `readSnapshot: generation ${generation} of "${this.name}" is incomplete in IndexedDB ` +
+        `(${chunks.length}/${manifest.chunkCount} chunks, ${total}/${manifest.snapshotBytes} bytes)`);
+    }
+    return concatBytes(chunks, total);
+  }
+
+  /** @param {number} generation @returns {Promise<Uint8Array>} */
+  async readSnapshot(generation) {
+    const r = await this.tx('readSnapshot', ['meta', 'chunks'], 'readonly', (tx) => {
+      /** @type {unknown} */
+      let m;
+      /** @type {Uint8Array[] | null} */
+      let chunks = null;
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { m = v; });
+      this.readChunks(tx, generation, (c) => { chunks = c; });
+      return () => ({ m, chunks });
+    });
+    return this.assemble(parseManifest(r.m), generation, r.chunks);
+  }
+
+  /**
+   * @param {IDBTransaction} tx
+   * @param {number} afterSeq
+   * @param {(records: LogRecord[]) => void} onRecords
+   */
+  readLogIn(tx, afterSeq, onRecords) {
+    const range = this.storage.keyRange.lowerBound(afterSeq, true);
+    const log = tx.objectStore('log');
+    /** @type {IDBValidKey[]} */
+    let keys = [];
+    onResult(log.getAllKeys(range), (k) => { keys = k; });
+    onResult(log.getAll(range), (/** @type {Uint8Array[]} */ values) => {
+      onRecords(values.map((bytes, i) => ({ seq: Number(keys[i]), bytes })));
+    });
+  }
+
+  /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
+  async readLog(afterSeq = 0) {
+    checkSeq(afterSeq, 0, 'readLog');
+    const r = await this.tx('readLog', ['meta', 'log'], 'readonly', (tx) => {
+      /** @type {unknown} */
+      let m;
+      /** @type {LogRecord[]} */
+      let records = [];
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { m = v; });
+      this.readLogIn(tx, afterSeq, (rs) => { records = rs; });
+      return () => ({ m, records });
+    });
+    const manifest = parseManifest(r.m);
+    const from = manifest ? manifest.snapshotSeq : 0;
+    return r.records.filter((rec) => rec.seq > from);
+  }
+
+  /** @returns {Promise<StorageState>} */
+  async load() {
+    const r = await this.tx('load', STORES, 'readonly', (tx) => {
+      /** @type {unknown} */
+      let m;
+      /** @type {unknown} */
+      let bad = null;
+      /** @type {Uint8Array[] | null} */
+      let chunks = null;
+      /** @type {LogRecord[]} */
+      let records = [];
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => {
+        m = v;
+        let manifest;
+        try { manifest = parseManifest(v); } catch (err) { bad = err; return; }
+        if (manifest) this.readChunks(tx, manifest.generation, (c) => { chunks = c; });
+        this.readLogIn(tx, manifest ? manifest.snapshotSeq : 0, (rs) => { records = rs; });
+      });
+      return () => ({ m, bad, chunks, records });
+    });
+    if (r.bad) throw r.bad;
+    const manifest = parseManifest(r.m);
+    return {
+      manifest: publicManifest(manifest),
+      snapshot: manifest ? this.assemble(manifest, manifest.generation, r.chunks) : null,
+      log: r.records,
+    };
+  }
+
+  /** @param {number} seq @param {Uint8Array} bytes */
+  async appendLog(seq, bytes) {
+    this.check('appendLog', true);
+    checkSeq(seq, 1, 'appendLog');
+    const copy = copyBytes(bytes, 'appendLog');
+    if (seq <= this.lastSeq) {
+      throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
+    }
+    await this.tx('appendLog', ['log'], 'readwrite', (tx) => {
+      tx.objectStore('log').add(copy, seq);
+      return () => undefined;
+    });
+    this.lastSeq = seq;
+  }
+
+  /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
+  async writeSnapshot(bytes, seq) {
+    this.check('writeSnapshot', true);
+    checkSeq(seq, 0, 'writeSnapshot');
+    if (!(bytes instanceof Uint8Array)) throw storageError('STORAGE', 'writeSnapshot: bytes must be a Uint8Array');
+    const prev = this.manifest;
+    if (prev && seq < prev.snapshotSeq) {
+      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
+    }
+    // Copy every chunk now: the caller's buffer may change (or a wasm heap
+    // view detach) while the transactions below are in flight.
+    const size = this.storage.chunkBytes;
+    /** @type {Uint8Array[]} */
+    const chunks = [];
+    for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.slice(at, at + size));
+    const generation = (prev ? prev.generation : 0) + 1;
+    /** @type {StoredManifest} */
+    const manifest = {
+      format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: bytes.byteLength, chunkCount: chunks.length,
+    };
+    const range = this.storage.keyRange;
+    const perTx = Math.max(1, Math.floor(TX_BYTES / size));
+    const lastGroup = Math.max(0, chunks.length - perTx);
+    try {
+      for (let first = 0; first < lastGroup; first += perTx) {
+        const end = Math.min(first + perTx, lastGroup);
+        await this.tx('writeSnapshot', ['chunks'], 'readwrite', (tx) => {
+          const store = tx.objectStore('chunks');
+          if (first === 0) store.delete(range.lowerBound([generation]));
+          for (let i = first; i < end; i++) store.put(chunks[i], [generation, i]);
+          return () => undefined;
+        });
+      }
+      await this.tx('writeSnapshot', STORES, 'readwrite', (tx) => {
+        const store = tx.objectStore('chunks');
+        if (lastGroup === 0) store.delete(range.lowerBound([generation]));
+        for (let i = lastGroup; i < chunks.length; i++) store.put(chunks[i], [generation, i]);
+        tx.objectStore('meta').put(manifest, MANIFEST_KEY);
+        store.delete(range.upperBound([generation], true));
+        if (seq > 0) tx.objectStore('log').delete(range.upperBound(seq));
+        return () => undefined;
+      });
+    } catch (err) {
+      // Not committed: the previous generation is intact. Drop what was
+      // written of this one now rather than at the next open (best effort;
+      // after a quota error, deleting usually still works).
+      await this.tx('writeSnapshot cleanup', ['chunks'], 'readwrite', (tx) => {
+        tx.objectStore('chunks').delete(range.lowerBound([generation]));
+        return () => undefined;
+      }).catch(() => {});
+      throw err;
+    }
+    this.manifest = manifest;
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    return /** @type {StorageManifest} */ (publicManifest(manifest));
+  }
+
+  /** @returns {Promise<number>} */
+  async sizeBytes() {
+    const r = await this.tx('sizeBytes', ['meta', 'log'], 'readonly', (tx) => {
+      /** @type {unknown} */
+      let m;
+      let logBytes = 0;
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { m = v; });
+      onResult(tx.objectStore('log').getAll(), (values) => {
+        for (const v of values) logBytes += v instanceof Uint8Array ? v.byteLength : 0;
+      });
+      return () => ({ m, logBytes });
+    });
+    const manifest = parseManifest(r.m);
+    return (manifest ? manifest.snapshotBytes : 0) + r.logBytes;
+  }
+
+  async close() {
+    if (this.gone === 'closed') return;
+    this.gone = 'closed';
+    this.db.onversionchange = null;
+    this.db.close();
+    if (this.lock) await this.lock.release();
+  }
+}

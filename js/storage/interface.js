@@ -1,0 +1,176 @@
+// The storage interface: what the EdgeVec class needs from a place that
+// keeps bytes, and the checks every backend shares. The C core produces and
+// parses the bytes (snapshot and log formats are documented where they are
+// implemented); a backend only stores opaque byte strings atomically.
+//
+// ## Model
+//
+// A storage holds named databases. A database is:
+//   - at most one *snapshot*: the full index as one byte string, identified
+//     by a generation number, plus `snapshotSeq`, the sequence number of the
+//     last log record the snapshot already contains (0 if none);
+//   - a *log*: byte strings keyed by strictly increasing sequence numbers
+//     (positive safe integers), one per committed batch of mutations.
+// Loading = read the snapshot (if any), then replay readLog(snapshotSeq).
+//
+// ## Operations and their atomicity
+//
+// Each write call is atomic: after a crash (killed tab, killed process,
+// power loss with `durability: 'strict'`) the database is as it was before
+// the call or as it is after it, never in between.
+//
+//   appendLog(seq, bytes)   adds one record. Before the commit point nothing
+//                           is visible; after it the record is.
+//   writeSnapshot(bytes, seq)
+//                           writes the new snapshot under generation g+1,
+//                           then in one commit point: names g+1 current,
+//                           deletes log records <= seq and snapshot g.
+//                           A crash before the commit point leaves snapshot
+//                           g and its whole log (the new generation's pieces
+//                           are orphans, removed by the next writable open).
+//                           A crash after it leaves g+1 and records > seq
+//                           (leftovers of g / of the log <= seq may remain on
+//                           disk for NodeFileStorage but are never returned,
+//                           and are removed by the next writable open).
+//
+// ## Writers and readers
+//
+// open(name) takes the database's writer lock for the lifetime of the handle
+// (a Web Lock named `edgevec:<name>` in browsers, a lock file for
+// NodeFileStorage, an in-process set for MemoryStorage). A second writable
+// open of the same name while the first is open fails with code 'LOCKED'.
+// open(name, { readOnly: true }) takes no lock and never writes, not even to
+// clean orphans; it fails with 'NOT_FOUND' if the database does not exist.
+// remove(name) takes the writer lock too, so it fails with 'LOCKED' while a
+// writer has the database open.
+//
+// Errors are EdgeVecError-compatible (see ./errors.js): STORAGE_QUOTA,
+// STORAGE_BLOCKED, LOCKED, NOT_FOUND, STORAGE. A failed write leaves the
+// handle usable: the same call can be retried.
+//
+// Bytes passed in are copied to an exact-size buffer before being stored, so
+// a view over a larger buffer (e.g. the wasm heap) stores only its own bytes
+// and the caller may reuse its buffer as soon as the call returns. Bytes
+// returned are owned by the caller.
+
+/**
+ * What names the current snapshot of a database.
+ * @typedef {object} StorageManifest
+ * @property {number} generation   increases by one per writeSnapshot
+ * @property {number} snapshotSeq  last log sequence number contained in the snapshot
+ * @property {number} snapshotBytes  length of the snapshot
+ */
+
+/**
+ * One log record.
+ * @typedef {object} LogRecord
+ * @property {number} seq
+ * @property {Uint8Array} bytes
+ */
+
+/**
+ * Everything needed to load a database, read from one consistent state.
+ * @typedef {object} StorageState
+ * @property {StorageManifest | null} manifest  null before the first snapshot
+ * @property {Uint8Array | null} snapshot       null before the first snapshot
+ * @property {LogRecord[]} log                  records after manifest.snapshotSeq, in order
+ */
+
+/**
+ * @typedef {object} StorageOpenOptions
+ * @property {boolean} [readOnly]  no writer lock, no writes; NOT_FOUND if missing
+ */
+
+/**
+ * An open database.
+ * @typedef {object} StorageHandle
+ * @property {string} name
+ * @property {boolean} readOnly
+ * @property {() => Promise<StorageManifest | null>} readManifest
+ * @property {(generation: number) => Promise<Uint8Array>} readSnapshot
+ *   the snapshot of that generation; STORAGE error if it is not the current one
+ * @property {(afterSeq?: number) => Promise<LogRecord[]>} readLog
+ *   records with seq > max(afterSeq, snapshotSeq), ascending
+ * @property {() => Promise<StorageState>} load
+ *   manifest, snapshot and log from one consistent state (one IndexedDB transaction)
+ * @property {(seq: number, bytes: Uint8Array) => Promise<void>} appendLog
+ *   seq must be greater than every seq already stored and than snapshotSeq
+ * @property {(bytes: Uint8Array, seq: number) => Promise<StorageManifest>} writeSnapshot
+ *   seq is the last log record the snapshot contains; must be >= snapshotSeq
+ * @property {() => Promise<number>} sizeBytes  snapshot + log bytes
+ * @property {() => Promise<void>} close  releases the lock; idempotent
+ */
+
+/**
+ * A place that holds named databases.
+ * @typedef {object} EdgeVecStorage
+ * @property {(name: string, options?: StorageOpenOptions) => Promise<StorageHandle>} open
+ * @property {() => Promise<string[]>} list  names of existing databases, sorted
+ * @property {(name: string) => Promise<void>} remove  no-op if missing
+ * @property {(name: string) => Promise<number>} sizeBytes  0 if missing
+ */
+
+import { storageError } from './errors.js';
+
+/** Longest accepted database name, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 256;
+
+/**
+ * @param {unknown} name
+ * @returns {string}
+ */
+export function checkName(name) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw storageError('STORAGE', `database name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  return name;
+}
+
+/**
+ * @param {unknown} seq
+ * @param {number} min  smallest accepted value
+ * @param {string} what
+ * @returns {number}
+ */
+export function checkSeq(seq, min, what) {
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < min) {
+    throw storageError('STORAGE', `${what}: sequence number must be a safe integer >= ${min}, got ${String(seq)}`);
+  }
+  return seq;
+}
+
+/**
+ * An exact-size copy: storing a view keeps its whole ArrayBuffer (structured
+ * clone copies the buffer, not the view), which for a view over the wasm
+ * heap would be the entire heap.
+ * @param {unknown} bytes
+ * @param {string} what
+ * @returns {Uint8Array}
+ */
+export function copyBytes(bytes, what) {
+  if (!(bytes instanceof Uint8Array)) {
+    throw storageError('STORAGE', `${what}: bytes must be a Uint8Array`);
+  }
+  return bytes.slice();
+}
+
+/**
+ * @param {Uint8Array[]} parts
+ * @param {number} total
+ * @returns {Uint8Array}
+ */
+export function concatBytes(parts, total) {
+  if (parts.length === 1 && parts[0].byteLength === total &&
+      parts[0].byteOffset === 0 && parts[0].buffer.byteLength === total) {
+    return parts[0];
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.byteLength; }
+  return out;
+}
+
+/** @param {string} name @returns {string} the Web Lock / lock-file key */
+export function lockName(name) {
+  return `edgevec:${name}`;
+}

@@ -1,0 +1,107 @@
+// One writer per database: a helper over the Web Locks API, and a fallback
+// for realms without it (Node, old Safari < 15.4) that only excludes writers
+// within the same JS realm.
+//
+// A writer lock is requested with `ifAvailable: true`, so a second writer
+// fails at once with code 'LOCKED' instead of queueing behind the first (a
+// tab that silently waits forever for another tab to close is worse than an
+// error the page can show). The lock is held until release() or until the
+// tab/worker goes away; browsers release Web Locks of closed or crashed
+// pages, so a killed tab never leaves a database locked.
+
+import { storageError } from './errors.js';
+
+/**
+ * The part of the Web Locks `LockManager` this module uses.
+ * @typedef {object} LockManagerLike
+ * @property {(name: string, options: { ifAvailable: boolean, mode: 'exclusive' }, callback: (lock: unknown) => Promise<void> | void) => Promise<unknown>} request
+ */
+
+/**
+ * @typedef {object} WriterLock
+ * @property {string} name
+ * @property {() => Promise<void>} release  idempotent; resolves once the lock is free
+ */
+
+/**
+ * Exclusive, non-queueing locks within one JS realm. Only `ifAvailable: true`
+ * requests are supported, which is all acquireWriterLock makes.
+ * @implements {LockManagerLike}
+ */
+export class InProcessLocks {
+  constructor() {
+    /** @type {Set<string>} */
+    this.held = new Set();
+  }
+
+  /**
+   * @param {string} name
+   * @param {{ ifAvailable: boolean, mode: 'exclusive' }} options
+   * @param {(lock: unknown) => Promise<void> | void} callback
+   * @returns {Promise<unknown>}
+   */
+  async request(name, options, callback) {
+    if (!options || options.ifAvailable !== true) {
+      throw storageError('STORAGE', 'InProcessLocks only supports ifAvailable requests');
+    }
+    if (this.held.has(name)) return callback(null);
+    this.held.add(name);
+    try {
+      return await callback({ name, mode: 'exclusive' });
+    } finally {
+      this.held.delete(name);
+    }
+  }
+}
+
+/** Shared by every storage in this realm that finds no `navigator.locks`. */
+const realmLocks = new InProcessLocks();
+
+/**
+ * The realm's LockManager, or the in-realm fallback.
+ * @returns {LockManagerLike}
+ */
+export function defaultLocks() {
+  const nav = /** @type {{ navigator?: { locks?: LockManagerLike } }} */ (globalThis).navigator;
+  return nav && nav.locks && typeof nav.locks.request === 'function' ? nav.locks : realmLocks;
+}
+
+/**
+ * Takes the exclusive lock `name` if nobody holds it, else throws 'LOCKED'.
+ * @param {string} name  lock name (the storages use `edgevec:<database>`)
+ * @param {{ locks?: LockManagerLike }} [options]
+ * @returns {Promise<WriterLock>}
+ */
+export function acquireWriterLock(name, options = {}) {
+  const locks = options.locks ?? defaultLocks();
+  return new Promise((resolve, reject) => {
+    /** @type {() => void} */
+    let letGo = () => {};
+    const held = new Promise((r) => { letGo = () => r(undefined); });
+    /** @type {Promise<unknown>} */
+    let done;
+    try {
+      done = locks.request(name, { ifAvailable: true, mode: 'exclusive' }, (lock) => {
+        if (!lock) {
+          reject(storageError('LOCKED',
+            `"${name}" is open for writing elsewhere (another tab, worker or handle); ` +
+            'close it first or open read-only'));
+          return;
+        }
+        let released = false;
+        resolve({
+          name,
+          release: async () => {
+            if (!released) { released = true; letGo(); }
+            await done.catch(() => {});
+          },
+        });
+        return held;
+      });
+    } catch (err) {
+      reject(storageError('STORAGE', `could not request lock "${name}"`, err));
+      return;
+    }
+    done.catch((err) => reject(storageError('STORAGE', `could not request lock "${name}"`, err)));
+  });
+}

@@ -1,0 +1,600 @@
+// NodeFileStorage: the storage interface over a directory, for Node (servers,
+// tests, scripts). Never imported by the browser entry point.
+//
+// ## Layout
+//
+//   <root>/<encoded name>/          one directory per database; the name is
+//                                   encoded so any string is a safe file name:
+//                                   [a-z0-9_-] kept, every other UTF-8 byte
+//                                   as %XX (so case-insensitive file systems
+//                                   cannot merge two names)
+//     LOCK                          writer lock: "<pid>\n", created O_EXCL
+//     manifest.json                 {"format":1,"generation":g,"snapshotSeq":s,"snapshotBytes":n}
+//     snapshot-<g>.bin              the snapshot of generation g
+//     log-<seq, 16 digits>.bin      one log record
+//     <file>.tmp-<pid>-<n>          a write in progress
+//   <root>/.removed-*               a database being removed
+//
+// ## Writes and what a crash leaves
+//
+// Every file is written as: temporary file, write, fsync, rename over the
+// final name, fsync the directory. The rename is the commit point, so a
+// crash leaves the old file or the new one, and at worst a temporary file,
+// which is never read and is deleted by the next writable open.
+//
+// appendLog(seq)          commit point: rename of log-<seq>.bin.
+// writeSnapshot(bytes, seq), generation g current:
+//   1. snapshot-<g+1>.bin written (as above)   crash: orphan file, deleted at next open
+//   2. manifest.json naming g+1 (as above)     COMMIT POINT
+//   3. unlink snapshot-<g>.bin and log files <= seq, fsync the directory
+//                                              crash: leftovers that no read
+//                                              returns (reads filter on the
+//                                              manifest), deleted at next open
+// remove(name): rename of the directory to .removed-*, then deletion; a
+// crash leaves a .removed-* directory that list() and remove() clean up.
+//
+// With `durability: 'relaxed'` the fsyncs are skipped: still atomic against
+// a crash of the process, not against a power cut.
+//
+// ## Lock
+//
+// A writable open creates LOCK with O_EXCL. If it exists and names a process
+// that is gone (same host), the lock is stale and is replaced; a live pid,
+// or this process holding the database through another handle, gives
+// LOCKED. The directory must not be shared between hosts (a pid means
+// nothing on another machine). Pid reuse after a crash can make a stale lock
+// look live: delete LOCK by hand when no process uses the database.
+
+import { fromFsError, storageError } from './errors.js';
+import { checkName, checkSeq, concatBytes, copyBytes } from './interface.js';
+
+/** @typedef {import('./interface.js').StorageManifest} StorageManifest */
+/** @typedef {import('./interface.js').StorageHandle} StorageHandle */
+/** @typedef {import('./interface.js').StorageState} StorageState */
+/** @typedef {import('./interface.js').LogRecord} LogRecord */
+/** @typedef {import('./interface.js').StorageOpenOptions} StorageOpenOptions */
+
+/**
+ * The subset of `node:fs/promises` used here (typed by hand so that the
+ * package type-checks without @types/node).
+ * @typedef {object} FileHandleLike
+ * @property {(data: Uint8Array) => Promise<void>} writeFile
+ * @property {() => Promise<void>} sync
+ * @property {() => Promise<void>} close
+ */
+/**
+ * @typedef {object} FsLike
+ * @property {(path: string, flags: string) => Promise<FileHandleLike>} open
+ * @property {(path: string) => Promise<Uint8Array>} readFile
+ * @property {(path: string) => Promise<string[]>} readdir
+ * @property {(from: string, to: string) => Promise<void>} rename
+ * @property {(path: string) => Promise<void>} unlink
+ * @property {(path: string, options: { recursive: boolean }) => Promise<unknown>} mkdir
+ * @property {(path: string, options: { recursive: boolean, force: boolean }) => Promise<void>} rm
+ * @property {(path: string) => Promise<{ size: number, mtimeMs: number, isDirectory(): boolean, isFile(): boolean }>} stat
+ */
+
+/**
+ * @typedef {object} NodeFileStorageOptions
+ * @property {'strict' | 'relaxed'} [durability]  default 'strict' (fsync every write)
+ * @property {FsLike} [fs]  default `node:fs/promises`; tests pass one that injects faults
+ */
+
+const MANIFEST = 'manifest.json';
+const LOCK = 'LOCK';
+const MANIFEST_FORMAT = 1;
+const MAX_ENCODED = 200;
+const SNAPSHOT_RE = /^snapshot-(\d+)\.bin$/;
+const LOG_RE = /^log-(\d{16})\.bin$/;
+const TMP_RE = /\.tmp-\d+-\d+$/;
+/** A LOCK file this young with no pid yet is being written, not stale. */
+const FRESH_LOCK_MS = 10_000;
+
+/** @returns {{ pid: number, platform: string, kill: (pid: number, signal: number) => void }} */
+function proc() {
+  return /** @type {any} */ (globalThis).process;
+}
+
+/** Paths of LOCK files held by handles of this process. */
+const heldLocks = new Set();
+let tmpCounter = 0;
+
+/** @param {string} name @returns {string} */
+export function encodeName(name) {
+  let out = '';
+  for (const byte of new TextEncoder().encode(name)) {
+    const c = String.fromCharCode(byte);
+    out += /[a-z0-9_-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** @param {string} entry @returns {string | null} */
+export function decodeName(entry) {
+  if (!/^(?:[a-z0-9_-]|%[0-9A-F]{2})+$/.test(entry)) return null;
+  const bytes = [];
+  for (let i = 0; i < entry.length; i++) {
+    if (entry[i] === '%') { bytes.push(parseInt(entry.slice(i + 1, i + 3), 16)); i += 2; } else bytes.push(entry.charCodeAt(i));
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/** @param {number} seq */
+function logFile(seq) {
+  return `log-${String(seq).padStart(16, '0')}.bin`;
+}
+
+/** @param {unknown} err @returns {string} */
+function errCode(err) {
+  return err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
+}
+
+/** @param {Uint8Array} buf a Buffer from readFile; returned as a plain, exact Uint8Array */
+function plainBytes(buf) {
+  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength
+    ? new Uint8Array(buf.buffer) : new Uint8Array(buf);
+}
+
+/** @param {number} pid */
+function pidAlive(pid) {
+  try {
+    proc().kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errCode(err) === 'EPERM';
+  }
+}
+
+export class NodeFileStorage {
+  /**
+   * @param {string} root  directory that holds the databases (created on demand)
+   * @param {NodeFileStorageOptions} [options]
+   */
+  constructor(root, options = {}) {
+    if (typeof root !== 'string' || root === '') throw storageError('STORAGE', 'NodeFileStorage needs a directory path');
+    const durability = options.durability ?? 'strict';
+    if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
+    this.root = root.replace(/[\\/]+$/, '') || '/';
+    this.durability = durability;
+    /** @type {FsLike | null} */
+    this.fsImpl = options.fs ?? null;
+  }
+
+  /** @returns {Promise<FsLike>} */
+  async fs() {
+    if (!this.fsImpl) {
+      // A computed specifier keeps browser bundlers from trying to resolve it.
+      const spec = 'node:fs/promises';
+      this.fsImpl = /** @type {FsLike} */ (await import(spec));
+    }
+    return this.fsImpl;
+  }
+
+  /** @param {string} name */
+  dirOf(name) {
+    checkName(name);
+    const enc = encodeName(name);
+    if (enc.length > MAX_ENCODED) throw storageError('STORAGE', `database name "${name}" is too long for a file name`);
+    return `${this.root}/${enc}`;
+  }
+
+  /**
+   * Writes `bytes` to dir/file atomically (temporary file, fsync, rename,
+   * fsync of the directory).
+   * @param {string} dir @param {string} file @param {Uint8Array} bytes
+   */
+  async writeAtomic(dir, file, bytes) {
+    const fs = await this.fs();
+    const tmp = `${dir}/${file}.tmp-${proc().pid}-${++tmpCounter}`;
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      if (this.durability === 'strict') await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, `${dir}/${file}`);
+    await this.syncDir(dir);
+  }
+
+  /** Makes renames and unlinks in `dir` durable. @param {string} dir */
+  async syncDir(dir) {
+    if (this.durability !== 'strict' || proc().platform === 'win32') return;
+    const fs = await this.fs();
+    const fh = await fs.open(dir, 'r');
+    try { await fh.sync(); } finally { await fh.close(); }
+  }
+
+  /** @param {string} path @returns {Promise<boolean>} */
+  async isDir(path) {
+    const fs = await this.fs();
+    try {
+      return (await fs.stat(path)).isDirectory();
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * @param {string} dir
+   * @returns {Promise<() => Promise<void>>} release
+   */
+  async lock(dir) {
+    const fs = await this.fs();
+    const path = `${dir}/${LOCK}`;
+    const locked = () => storageError('LOCKED', `"${dir}" is open for writing by another handle or process; close it first or open read-only`);
+    if (heldLocks.has(path)) throw locked();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fh = await fs.open(path, 'wx');
+        heldLocks.add(path);
+        try {
+          await fh.writeFile(new TextEncoder().encode(`${proc().pid}\n`));
+        } finally {
+          await fh.close();
+        }
+        let released = false;
+        return async () => {
+          if (released) return;
+          released = true;
+          heldLocks.delete(path);
+          await fs.unlink(path).catch(() => {});
+        };
+      } catch (err) {
+        heldLocks.delete(path);
+        if (errCode(err) !== 'EEXIST') throw err;
+      }
+      let text;
+      let mtimeMs;
+      try {
+        text = new TextDecoder().decode(await fs.readFile(path));
+        mtimeMs = (await fs.stat(path)).mtimeMs;
+      } catch (err) {
+        if (errCode(err) === 'ENOENT') continue;
+        throw err;
+      }
+      const pid = /^\d+\n$/.test(text) ? Number(text.trim()) : NaN;
+      // Our own pid counts as live: another handle of this process may have
+      // reached the same directory through a different path spelling.
+      const stale = Number.isNaN(pid) ? Date.now() - mtimeMs > FRESH_LOCK_MS : !pidAlive(pid);
+      if (!stale) throw locked();
+      await fs.unlink(path).catch((err) => { if (errCode(err) !== 'ENOENT') throw err; });
+    }
+    throw locked();
+  }
+
+  /**
+   * @param {string} name
+   * @param {StorageOpenOptions} [options]
+   * @returns {Promise<StorageHandle>}
+   */
+  async open(name, options = {}) {
+    const dir = this.dirOf(name);
+    const readOnly = options.readOnly === true;
+    try {
+      const fs = await this.fs();
+      if (readOnly) {
+        if (!(await this.isDir(dir))) throw storageError('NOT_FOUND', `database "${name}" does not exist`);
+        return new FileHandle(this, name, dir, true, null);
+      }
+      await fs.mkdir(dir, { recursive: true });
+      const release = await this.lock(dir);
+      try {
+        const handle = new FileHandle(this, name, dir, false, release);
+        await handle.recover();
+        return handle;
+      } catch (err) {
+        await release();
+        throw err;
+      }
+    } catch (err) {
+      throw fromFsError(err, `open "${name}"`);
+    }
+  }
+
+  /** @returns {Promise<string[]>} */
+  async list() {
+    try {
+      const fs = await this.fs();
+      let entries;
+      try {
+        entries = await fs.readdir(this.root);
+      } catch (err) {
+        if (errCode(err) === 'ENOENT') return [];
+        throw err;
+      }
+      /** @type {string[]} */
+      const names = [];
+      for (const entry of entries) {
+        if (entry.startsWith('.removed-')) {
+          await fs.rm(`${this.root}/${entry}`, { recursive: true, force: true }).catch(() => {});
+          continue;
+        }
+        const name = decodeName(entry);
+        if (name !== null && (await this.isDir(`${this.root}/${entry}`))) names.push(name);
+      }
+      return names.sort();
+    } catch (err) {
+      throw fromFsError(err, 'list databases');
+    }
+  }
+
+  /** @param {string} name */
+  async remove(name) {
+    const dir = this.dirOf(name);
+    try {
+      const fs = await this.fs();
+      if (!(await this.isDir(dir))) return;
+      const release = await this.lock(dir);
+      const gone = `${this.root}/.removed-${proc().pid}-${++tmpCounter}`;
+      try {
+        await fs.rename(dir, gone);
+      } catch (err) {
+        await release();
+        throw err;
+      }
+      // The LOCK file moved with the directory: forget it without unlinking
+      // `dir/LOCK`, which may already belong to a new database of that name.
+      heldLocks.delete(`${dir}/${LOCK}`);
+      await this.syncDir(this.root);
+      await fs.rm(gone, { recursive: true, force: true });
+    } catch (err) {
+      throw fromFsError(err, `remove "${name}"`);
+    }
+  }
+
+  /** @param {string} name @returns {Promise<number>} */
+  async sizeBytes(name) {
+    const dir = this.dirOf(name);
+    try {
+      if (!(await this.isDir(dir))) return 0;
+    } catch (err) {
+      throw fromFsError(err, `sizeBytes "${name}"`);
+    }
+    return new FileHandle(this, name, dir, true, null).sizeBytes();
+  }
+}
+
+/**
+ * @typedef {object} DirState
+ * @property {StorageManifest | null} manifest
+ * @property {number[]} logSeqs   ascending, all of them (including stale ones)
+ * @property {number[]} snapshots generations present
+ * @property {string[]} temps
+ */
+
+/** @implements {StorageHandle} */
+class FileHandle {
+  /**
+   * @param {NodeFileStorage} storage
+   * @param {string} name
+   * @param {string} dir
+   * @param {boolean} readOnly
+   * @param {(() => Promise<void>) | null} release
+   */
+  constructor(storage, name, dir, readOnly, release) {
+    this.storage = storage;
+    this.name = name;
+    this.dir = dir;
+    this.readOnly = readOnly;
+    this.release = release;
+    this.closed = false;
+    this.lastSeq = 0;
+    /** @type {StorageManifest | null} */
+    this.manifest = null;
+  }
+
+  /** @param {string} what @param {boolean} write */
+  check(what, write) {
+    if (this.closed) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
+    if (write && this.readOnly) throw storageError('STORAGE', `${what}: database "${this.name}" is open read-only`);
+  }
+
+  /**
+   * @template T
+   * @param {string} what @param {boolean} write @param {() => Promise<T>} body
+   * @returns {Promise<T>}
+   */
+  async run(what, write, body) {
+    this.check(what, write);
+    try {
+      return await body();
+    } catch (err) {
+      throw fromFsError(err, `${what} "${this.name}"`);
+    }
+  }
+
+  /** @returns {Promise<StorageManifest | null>} */
+  async manifestFile() {
+    const fs = await this.storage.fs();
+    let raw;
+    try {
+      raw = await fs.readFile(`${this.dir}/${MANIFEST}`);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+    /** @type {any} */
+    let m;
+    try {
+      m = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      m = null;
+    }
+    const ints = m ? [m.generation, m.snapshotSeq, m.snapshotBytes] : [];
+    if (!m || m.format !== MANIFEST_FORMAT || !ints.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw storageError('STORAGE', `unreadable ${MANIFEST} in "${this.dir}"`);
+    }
+    return { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes };
+  }
+
+  /** @returns {Promise<DirState>} */
+  async scan() {
+    const fs = await this.storage.fs();
+    const manifest = await this.manifestFile();
+    /** @type {DirState} */
+    const state = { manifest, logSeqs: [], snapshots: [], temps: [] };
+    for (const entry of await fs.readdir(this.dir)) {
+      let m;
+      if ((m = LOG_RE.exec(entry))) state.logSeqs.push(Number(m[1]));
+      else if ((m = SNAPSHOT_RE.exec(entry))) state.snapshots.push(Number(m[1]));
+      else if (TMP_RE.test(entry)) state.temps.push(entry);
+    }
+    state.logSeqs.sort((a, b) => a - b);
+    return state;
+  }
+
+  /** Writer open: removes what interrupted writes left behind. */
+  async recover() {
+    const fs = await this.storage.fs();
+    const s = await this.scan();
+    const gen = s.manifest ? s.manifest.generation : 0;
+    const snapSeq = s.manifest ? s.manifest.snapshotSeq : 0;
+    const junk = [
+      ...s.temps,
+      ...s.snapshots.filter((g) => g !== gen).map((g) => `snapshot-${g}.bin`),
+      ...s.logSeqs.filter((q) => q <= snapSeq).map(logFile),
+    ];
+    for (const f of junk) await fs.unlink(`${this.dir}/${f}`).catch(() => {});
+    if (junk.length) await this.storage.syncDir(this.dir);
+    this.manifest = s.manifest;
+    this.lastSeq = Math.max(snapSeq, ...s.logSeqs);
+  }
+
+  readManifest() {
+    return this.run('readManifest', false, () => this.manifestFile());
+  }
+
+  /** @param {number} generation @param {StorageManifest | null} manifest */
+  async snapshotFile(generation, manifest) {
+    if (!manifest || manifest.generation !== generation) {
+      throw storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${this.name}"`);
+    }
+    const fs = await this.storage.fs();
+    const bytes = plainBytes(await fs.readFile(`${this.dir}/snapshot-${generation}.bin`));
+    if (bytes.byteLength !== manifest.snapshotBytes) {
+      throw storageError('STORAGE', `readSnapshot: snapshot-${generation}.bin of "${this.name}" has ${bytes.byteLength} bytes, the manifest says ${manifest.snapshotBytes}`);
+    }
+    return bytes;
+  }
+
+  /** @param {number} generation @returns {Promise<Uint8Array>} */
+  readSnapshot(generation) {
+    return this.run('readSnapshot', false, async () => this.snapshotFile(generation, await this.manifestFile()));
+  }
+
+  /** @param {number} afterSeq @returns {Promise<LogRecord[]>} */
+  async logFiles(afterSeq) {
+    const fs = await this.storage.fs();
+    const s = await this.scan();
+    const from = Math.max(afterSeq, s.manifest ? s.manifest.snapshotSeq : 0);
+    /** @type {LogRecord[]} */
+    const out = [];
+    for (const seq of s.logSeqs) {
+      if (seq > from) out.push({ seq, bytes: plainBytes(await fs.readFile(`${this.dir}/${logFile(seq)}`)) });
+    }
+    return out;
+  }
+
+  /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
+  readLog(afterSeq = 0) {
+    checkSeq(afterSeq, 0, 'readLog');
+    return this.run('readLog', false, () => this.logFiles(afterSeq));
+  }
+
+  /** @returns {Promise<StorageState>} */
+  load() {
+    return this.run('load', false, async () => {
+      // A writer in another process may checkpoint while we read: retry
+      // until the manifest is the same before and after.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const manifest = await this.manifestFile();
+          const snapshot = manifest ? await this.snapshotFile(manifest.generation, manifest) : null;
+          const log = await this.logFiles(manifest ? manifest.snapshotSeq : 0);
+          const after = await this.manifestFile();
+          if (JSON.stringify(after) === JSON.stringify(manifest)) return { manifest, snapshot, log };
+        } catch (err) {
+          if (attempt >= 5 || (errCode(err) !== 'ENOENT' && !(err instanceof Error && err.name === 'EdgeVecError'))) throw err;
+        }
+        if (attempt >= 5) throw storageError('STORAGE', `load: "${this.name}" kept changing while being read`);
+      }
+    });
+  }
+
+  /** @param {number} seq @param {Uint8Array} bytes */
+  appendLog(seq, bytes) {
+    this.check('appendLog', true);
+    checkSeq(seq, 1, 'appendLog');
+    const copy = copyBytes(bytes, 'appendLog');
+    if (seq <= this.lastSeq) throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
+    return this.run('appendLog', true, async () => {
+      await this.storage.writeAtomic(this.dir, logFile(seq), copy);
+      this.lastSeq = seq;
+    });
+  }
+
+  /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
+  writeSnapshot(bytes, seq) {
+    this.check('writeSnapshot', true);
+    checkSeq(seq, 0, 'writeSnapshot');
+    const copy = copyBytes(bytes, 'writeSnapshot');
+    const prev = this.manifest;
+    if (prev && seq < prev.snapshotSeq) {
+      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
+    }
+    return this.run('writeSnapshot', true, async () => {
+      const fs = await this.storage.fs();
+      const generation = (prev ? prev.generation : 0) + 1;
+      const manifest = { generation, snapshotSeq: seq, snapshotBytes: copy.byteLength };
+      await this.storage.writeAtomic(this.dir, `snapshot-${generation}.bin`, copy);
+      const json = JSON.stringify({ format: MANIFEST_FORMAT, ...manifest });
+      await this.storage.writeAtomic(this.dir, MANIFEST, new TextEncoder().encode(json));
+      // Committed. What follows only frees space; a failure here is not a
+      // failure of the checkpoint (recover() finishes the job).
+      this.manifest = manifest;
+      this.lastSeq = Math.max(this.lastSeq, seq);
+      try {
+        const s = await this.scan();
+        for (const g of s.snapshots) if (g !== generation) await fs.unlink(`${this.dir}/snapshot-${g}.bin`);
+        for (const q of s.logSeqs) if (q <= seq) await fs.unlink(`${this.dir}/${logFile(q)}`);
+        await this.storage.syncDir(this.dir);
+      } catch {
+        // left for the next writable open
+      }
+      return { ...manifest };
+    });
+  }
+
+  /** Snapshot plus live log bytes, like the other backends (leftovers of
+   * interrupted writes and the small manifest are not counted).
+   * @returns {Promise<number>} */
+  sizeBytes() {
+    return this.run('sizeBytes', false, async () => {
+      const fs = await this.storage.fs();
+      const s = await this.scan();
+      const from = s.manifest ? s.manifest.snapshotSeq : 0;
+      let total = s.manifest ? s.manifest.snapshotBytes : 0;
+      for (const seq of s.logSeqs) {
+        if (seq <= from) continue;
+        try {
+          total += (await fs.stat(`${this.dir}/${logFile(seq)}`)).size;
+        } catch (err) {
+          if (errCode(err) !== 'ENOENT') throw err;
+        }
+      }
+      return total;
+    });
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.release) await this.release();
+  }
+}
