@@ -1,0 +1,255 @@
+// fixtures.js — the Playwright fixtures every browser spec uses, so one spec
+// file runs unchanged in Chromium, Firefox and WebKit.
+//
+//   server  (worker) the project's own static server (scripts/serve.js) on a
+//                    free 127.0.0.1 port, plus the packed npm package
+//                    mounted at /node_modules/edgevec-c/ (see global-setup.js)
+//   engine  (option) 'chromium' | 'firefox' | 'webkit', set per project
+//   tabs    (test)   tabs.open(path?) -> a Tab (lib/tab.js). All tabs of one
+//                    test share one origin's storage (one Playwright context,
+//                    or one WebDriver session); every test gets fresh storage.
+//   tab     (test)   the first tab, already open on about:blank
+//   shot    (test)   shot(tab, name): a screenshot into tests/browser/output/
+//
+// Chromium and Firefox are Playwright's own drivers (Firefox over WebDriver
+// BiDi). WebKitGTK has no Playwright driver here, so the WebKit project runs
+// WebKitWebDriver (one per worker) and opens a MiniBrowser session per test
+// through selenium-webdriver. A missing display or driver throws, which
+// fails the test: nothing is ever skipped for an engine.
+import { test as base, expect, chromium, firefox } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Builder } from 'selenium-webdriver';
+import { startServer } from '../../scripts/serve.js';
+import { PlaywrightTab, WebDriverTab } from './lib/tab.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const OUTPUT_DIR = path.join(HERE, 'output');
+
+// The browsers come from Debian's archive (scripts/bootstrap.sh), never from
+// `npx playwright install`. Flags: no sandbox (CI runs as root), and nothing
+// that phones home or updates itself mid-run.
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const FIREFOX = '/usr/bin/firefox-esr';
+const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
+const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+// Long enough for a 10,000-vector insert in the slowest engine; a hung page
+// still fails well inside the test timeout.
+const SCRIPT_TIMEOUT_MS = 120_000;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts WebKitWebDriver and waits until its /status says ready. */
+async function startWebKitDriver() {
+  if (!fs.existsSync(WEBKIT_DRIVER) || !fs.existsSync(MINIBROWSER)) {
+    throw new Error(`WebKit needs ${WEBKIT_DRIVER} and ${MINIBROWSER} (Debian: webkit2gtk-driver)`);
+  }
+  if (!process.env.DISPLAY) {
+    throw new Error('WebKit needs an X display: run the suite through tests/browser/run.sh, which starts Xvfb');
+  }
+  const port = await freePort();
+  const child = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`WebKitWebDriver exited: ${stderr}`);
+    try {
+      const r = await fetch(`${url}/status`);
+      if (r.ok && (await r.json()).value?.ready !== false) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`WebKitWebDriver did not start on ${url}: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** One MiniBrowser (one WebDriver session): the WebKit analogue of a
+ * Playwright browser context. Windows are its tabs. */
+class WebKitSession {
+  static async start(driverUrl) {
+    const caps = {
+      browserName: 'MiniBrowser',
+      'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+    };
+    const driver = await new Builder().usingServer(driverUrl).withCapabilities(caps).build();
+    await driver.manage().setTimeouts({ script: SCRIPT_TIMEOUT_MS, pageLoad: 60_000 });
+    const s = new WebKitSession(driver);
+    s.spare = await driver.getWindowHandle();
+    s.current = s.spare;
+    return s;
+  }
+
+  constructor(driver) {
+    this.driver = driver;
+    this.current = null;
+    // The session's first window, handed to the first open(); WebDriver
+    // ends a session when its last window closes, so closeWindow keeps one.
+    this.spare = null;
+    this.handles = new Set();
+  }
+
+  async open() {
+    let handle;
+    if (this.spare) {
+      handle = this.spare;
+      this.spare = null;
+    } else {
+      // A separate window, not a tab: a background tab in MiniBrowser is
+      // never painted, so its screenshot would hang.
+      await this.driver.switchTo().newWindow('window');
+      handle = await this.driver.getWindowHandle();
+    }
+    this.current = null;
+    await this.driver.switchTo().window(handle);
+    this.current = handle;
+    await this.driver.manage().window().setRect({ width: 1280, height: 900 });
+    this.handles.add(handle);
+    return new WebDriverTab(this, handle);
+  }
+
+  async closeWindow(handle) {
+    const all = await this.driver.getAllWindowHandles();
+    if (all.length <= 1) {
+      await this.driver.switchTo().newWindow('window');
+      this.spare = await this.driver.getWindowHandle();
+    }
+    await this.driver.switchTo().window(handle);
+    await this.driver.close();
+    this.handles.delete(handle);
+    this.current = null;
+  }
+
+  async quit() {
+    await this.driver.quit();
+  }
+}
+
+export const test = base.extend({
+  engine: ['chromium', { option: true, scope: 'worker' }],
+
+  server: [
+    async ({}, use) => {
+      const mounts = {};
+      if (process.env.EDGEVEC_PACKED_DIR) {
+        mounts['/node_modules/edgevec-c/'] = process.env.EDGEVEC_PACKED_DIR;
+      }
+      const s = await startServer({ port: 0, mounts });
+      await use({ url: s.url, port: s.port });
+      await s.close();
+    },
+    { scope: 'worker' },
+  ],
+
+  // Launched by hand rather than through Playwright's `browser` fixture so
+  // the WebKit project never starts a Playwright browser at all.
+  pwBrowser: [
+    async ({ engine }, use) => {
+      let b = null;
+      if (engine === 'chromium') {
+        b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      } else if (engine === 'firefox') {
+        // WebDriver BiDi mode (channel moz-firefox) with Debian's Firefox ESR.
+        b = await firefox.launch({ channel: 'moz-firefox', executablePath: FIREFOX });
+      } else if (engine !== 'webkit') {
+        throw new Error(`unknown engine ${engine}`);
+      }
+      await use(b);
+      if (b) await b.close();
+    },
+    { scope: 'worker' },
+  ],
+
+  webkitDriver: [
+    async ({ engine }, use) => {
+      if (engine !== 'webkit') {
+        await use(null);
+        return;
+      }
+      const d = await startWebKitDriver();
+      await use(d);
+      await d.stop();
+    },
+    { scope: 'worker' },
+  ],
+
+  tabs: async ({ engine, server, webkitDriver, pwBrowser }, use) => {
+    const opened = [];
+    let session = null;
+    let context = null;
+    const tabs = {
+      async open(urlPath) {
+        let t;
+        if (engine === 'webkit') {
+          session ??= await WebKitSession.start(webkitDriver.url);
+          t = await session.open();
+        } else {
+          context ??= await pwBrowser.newContext({ viewport: { width: 1280, height: 900 } });
+          t = new PlaywrightTab(await context.newPage());
+        }
+        opened.push(t);
+        if (urlPath) await t.goto(new URL(urlPath, server.url).href);
+        return t;
+      },
+      url: (p) => new URL(p, server.url).href,
+      get all() {
+        return opened;
+      },
+    };
+    await use(tabs);
+    if (session) await session.quit().catch(() => {});
+    if (context) await context.close().catch(() => {});
+  },
+
+  tab: async ({ tabs }, use) => {
+    await use(await tabs.open());
+  },
+
+  shot: async ({ engine }, use, testInfo) => {
+    await use(async (tab, name) => {
+      const file = path.join(OUTPUT_DIR, engine, `${name}.png`);
+      await tab.screenshot(file);
+      await testInfo.attach(name, { path: file, contentType: 'image/png' });
+      return file;
+    });
+  },
+});
+
+export { expect };
