@@ -1,0 +1,284 @@
+/*
+ * journal.c — records the index's mutations between commits, as the ops of
+ * the next write-ahead-log record (format in wal.c).
+ *
+ * The core calls ev__journal_reserve_* before a mutation (the only place
+ * that can fail, with OUT_OF_MEMORY, before anything changed) and
+ * ev__journal_note_* after it succeeded (cannot fail: the bytes were
+ * reserved). So the journal always holds exactly the mutations that
+ * happened, in order, with the caller's input vectors (not the normalised
+ * ones) and the ids actually used: replaying them re-runs the same
+ * deterministic inserts and rebuilds the index bit for bit.
+ *
+ * Trade-off: ops are encoded into the final byte form as they happen, and
+ * consecutive inserts (or deletes) merge into one op, so a commit is one
+ * framing pass plus one CRC; the cost is that pending mutations are held
+ * twice (in the index and here) until committed — commit often.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32.h"
+#include "index.h"
+#include "wal.h"
+
+#define NO_OPEN_OP ((size_t)-1)
+/* Above this, buffers are released after a commit instead of kept for the
+ * next one, so one bulk insert does not pin its size forever. */
+#define JOURNAL_KEEP_BYTES ((size_t)1 << 20)
+
+struct ev_journal {
+  uint8_t *ops;       /* encoded ops not yet durable */
+  size_t len, cap;
+  uint32_t op_count;
+  size_t open_off;    /* offset of the last op's u32 count when the next
+                         note of the same kind may extend it */
+  uint32_t open_code; /* op code at open_off */
+  uint64_t last_seq;  /* last durable record */
+
+  int in_flight;      /* begin_commit done, end_commit not yet */
+  size_t sealed_len;  /* ops[0..sealed_len) are in the in-flight record */
+  uint32_t sealed_ops;
+  uint8_t *record;    /* the in-flight record */
+  size_t record_cap;
+};
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+  put_u32(p, (uint32_t)v);
+  put_u32(p + 4, (uint32_t)(v >> 32));
+}
+/* Floats as their IEEE-754 bits, little-endian. */
+static void put_f32s(uint8_t *p, const float *v, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy(p, v, n * 4);
+#else
+  for (size_t i = 0; i < n; i++) {
+    uint32_t bits;
+    memcpy(&bits, &v[i], 4);
+    put_u32(p + 4 * i, bits);
+  }
+#endif
+}
+
+static ev_status ensure(struct ev_journal *j, size_t extra) {
+  if (extra > SIZE_MAX - j->len) return EV_ERR_OUT_OF_MEMORY;
+  size_t need = j->len + extra;
+  if (need <= j->cap) return EV_OK;
+  size_t cap = j->cap ? j->cap : 256;
+  while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  uint8_t *p = realloc(j->ops, cap);
+  if (!p) return EV_ERR_OUT_OF_MEMORY;
+  j->ops = p;
+  j->cap = cap;
+  return EV_OK;
+}
+
+/* ---- hooks called by the core (index.h) ---------------------------------- */
+
+ev_status ev__journal_reserve_insert(ev_index *ix, size_t n) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return EV_OK;
+  size_t row = 8 + (size_t)ix->dim * 4;
+  if (n > (SIZE_MAX - 8) / row) return EV_ERR_OUT_OF_MEMORY;
+  return ensure(j, 8 + n * row);
+}
+
+void ev__journal_note_insert(ev_index *ix, const uint64_t *ids,
+                             const float *vectors, size_t n) {
+  struct ev_journal *j = ix->journal;
+  if (!j || n == 0 || !ids || !vectors) return;
+  size_t row = 8 + (size_t)ix->dim * 4;
+  if (j->open_off != NO_OPEN_OP && j->open_code == EV_WAL_OP_INSERT &&
+      (uint64_t)get_u32(j->ops + j->open_off) + n <= UINT32_MAX) {
+    put_u32(j->ops + j->open_off, get_u32(j->ops + j->open_off) + (uint32_t)n);
+  } else {
+    /* A batch larger than a u32 count cannot happen (EV_MAX_SLOTS), but a
+     * wrap would corrupt the log, so split rather than trust it. */
+    put_u32(j->ops + j->len, EV_WAL_OP_INSERT);
+    put_u32(j->ops + j->len + 4, (uint32_t)n);
+    j->open_off = j->len + 4;
+    j->open_code = EV_WAL_OP_INSERT;
+    j->len += 8;
+    j->op_count++;
+  }
+  uint8_t *p = j->ops + j->len;
+  for (size_t i = 0; i < n; i++, p += row) {
+    put_u64(p, ids[i]);
+    put_f32s(p + 8, vectors + i * ix->dim, ix->dim);
+  }
+  j->len += n * row;
+}
+
+ev_status ev__journal_reserve_delete(ev_index *ix, size_t n) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return EV_OK;
+  if (n > (SIZE_MAX - 8) / 8) return EV_ERR_OUT_OF_MEMORY;
+  return ensure(j, 8 + n * 8);
+}
+
+void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n) {
+  struct ev_journal *j = ix->journal;
+  if (!j || n == 0 || !ids) return;
+  if (j->open_off != NO_OPEN_OP && j->open_code == EV_WAL_OP_DELETE &&
+      (uint64_t)get_u32(j->ops + j->open_off) + n <= UINT32_MAX) {
+    put_u32(j->ops + j->open_off, get_u32(j->ops + j->open_off) + (uint32_t)n);
+  } else {
+    put_u32(j->ops + j->len, EV_WAL_OP_DELETE);
+    put_u32(j->ops + j->len + 4, (uint32_t)n);
+    j->open_off = j->len + 4;
+    j->open_code = EV_WAL_OP_DELETE;
+    j->len += 8;
+    j->op_count++;
+  }
+  for (size_t i = 0; i < n; i++) put_u64(j->ops + j->len + 8 * i, ids[i]);
+  j->len += n * 8;
+}
+
+ev_status ev__journal_reserve_compact(ev_index *ix) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return EV_OK;
+  return ensure(j, 4);
+}
+
+void ev__journal_note_compact(ev_index *ix) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return;
+  put_u32(j->ops + j->len, EV_WAL_OP_COMPACT);
+  j->len += 4;
+  j->op_count++;
+  j->open_off = NO_OPEN_OP;
+}
+
+void ev__journal_free(ev_index *ix) {
+  struct ev_journal *j = ix ? ix->journal : NULL;
+  if (!j) return;
+  free(j->ops);
+  free(j->record);
+  free(j);
+  ix->journal = NULL;
+}
+
+size_t ev__journal_bytes(const ev_index *ix) {
+  const struct ev_journal *j = ix->journal;
+  if (!j) return 0;
+  return sizeof *j + j->cap + j->record_cap;
+}
+
+/* ---- public journal API (wal.h) ------------------------------------------ */
+
+ev_status ev_journal_enable(ev_index *ix, uint64_t last_seq) {
+  if (!ix) return EV_ERR_INVALID_ARGUMENT;
+  ev__journal_free(ix);
+  struct ev_journal *j = calloc(1, sizeof *j);
+  if (!j) return EV_ERR_OUT_OF_MEMORY;
+  j->open_off = NO_OPEN_OP;
+  j->last_seq = last_seq;
+  ix->journal = j;
+  return EV_OK;
+}
+
+void ev_journal_disable(ev_index *ix) { ev__journal_free(ix); }
+
+int ev_journal_enabled(const ev_index *ix) { return ix && ix->journal; }
+
+uint64_t ev_journal_last_seq(const ev_index *ix) {
+  return ix && ix->journal ? ix->journal->last_seq : 0;
+}
+
+size_t ev_journal_pending_bytes(const ev_index *ix) {
+  return ix && ix->journal ? ix->journal->len : 0;
+}
+
+ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
+                                  size_t *out_len, uint64_t *out_seq) {
+  if (!ix || !ix->journal || !out_record || !out_len)
+    return EV_ERR_INVALID_ARGUMENT;
+  struct ev_journal *j = ix->journal;
+  if (j->in_flight) return EV_ERR_INVALID_ARGUMENT;
+  *out_record = NULL;
+  *out_len = 0;
+  if (out_seq) *out_seq = j->last_seq;
+  if (j->len == 0) return EV_OK;
+  size_t frame = EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES;
+  if (j->len > SIZE_MAX - frame || j->len + frame > UINT32_MAX)
+    return EV_ERR_CAPACITY; /* a record's length field is a u32 */
+  size_t need = j->len + frame;
+  if (j->record_cap < need) {
+    uint8_t *p = realloc(j->record, need);
+    if (!p) return EV_ERR_OUT_OF_MEMORY;
+    j->record = p;
+    j->record_cap = need;
+  }
+  uint64_t seq = j->last_seq + 1;
+  size_t len = ev__wal_frame_record(j->record, seq, ix->dim, j->op_count,
+                                    j->ops, j->len);
+  j->in_flight = 1;
+  j->sealed_len = j->len;
+  j->sealed_ops = j->op_count;
+  /* Ops recorded from now on belong to the next record. */
+  j->open_off = NO_OPEN_OP;
+  *out_record = j->record;
+  *out_len = len;
+  if (out_seq) *out_seq = seq;
+  return EV_OK;
+}
+
+void ev_journal_end_commit(ev_index *ix, int durable) {
+  struct ev_journal *j = ix ? ix->journal : NULL;
+  if (!j || !j->in_flight) return;
+  j->in_flight = 0;
+  if (durable) {
+    memmove(j->ops, j->ops + j->sealed_len, j->len - j->sealed_len);
+    j->len -= j->sealed_len;
+    j->op_count -= j->sealed_ops;
+    if (j->open_off != NO_OPEN_OP) j->open_off -= j->sealed_len;
+    j->last_seq++;
+    if (j->len == 0 && j->cap > JOURNAL_KEEP_BYTES) {
+      free(j->ops);
+      j->ops = NULL;
+      j->cap = 0;
+    }
+  }
+  if (j->record_cap > JOURNAL_KEEP_BYTES) {
+    free(j->record);
+    j->record = NULL;
+    j->record_cap = 0;
+  }
+  j->sealed_len = 0;
+  j->sealed_ops = 0;
+}
+
+ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {
+  if (!ix || !out_seq) return EV_ERR_INVALID_ARGUMENT;
+  *out_seq = 0;
+  const struct ev_journal *j = ix->journal;
+  if (!j) return EV_OK;
+  if (j->len || j->in_flight) return EV_ERR_INVALID_ARGUMENT;
+  *out_seq = j->last_seq;
+  return EV_OK;
+}
+
+/* Replay (wal.c) turns the journal off while it applies records that are
+ * already in the log, and back on after. */
+struct ev_journal *ev__journal_detach(ev_index *ix);
+void ev__journal_attach(ev_index *ix, struct ev_journal *j);
+
+struct ev_journal *ev__journal_detach(ev_index *ix) {
+  struct ev_journal *j = ix->journal;
+  ix->journal = NULL;
+  return j;
+}
+
+void ev__journal_attach(ev_index *ix, struct ev_journal *j) {
+  ix->journal = j;
+}

@@ -1,0 +1,651 @@
+/*
+ * snapshot.c — encodes the whole index (vectors, graph, ids, tombstones,
+ * RNG state) as one byte string, and checks and decodes it back.
+ *
+ * Trade-off: the reader trusts nothing: every checksum is verified, and
+ * every count, level, link target, id and vector is range-checked before
+ * the index is handed out, because a link target out of range would make a
+ * later search read outside the arena. That is a second pass over the
+ * data; the load stays O(bytes) and well under the graph rebuild it avoids.
+ *
+ * ==========================================================================
+ * SNAPSHOT FORMAT, version 1. All integers little-endian, floats IEEE-754
+ * binary32 little-endian. No padding, no alignment. Offsets are from the
+ * first byte of the snapshot.
+ * ==========================================================================
+ *
+ * Prelude — the same in every version, so that any version's reader can
+ * tell "newer version" from "corrupt":
+ *   off  size  field
+ *   0    8     magic       "EVSNAP\r\n" (45 56 53 4E 41 50 0D 0A); the CR LF
+ *                          catches text-mode newline mangling
+ *   8    4     version     1 for this layout; readers refuse a greater one
+ *                          (UNSUPPORTED_VERSION) once its header CRC checks
+ *   12   4     header_len  bytes of the whole header (prelude + fields +
+ *                          section table), >= 20
+ *   16   4     header_crc  CRC-32 (crc32.h) of bytes [0, 16) followed by
+ *                          bytes [20, header_len)
+ *
+ * Header fields (version 1):
+ *   20   4     flags           0; any set bit is refused (reserved: bit 0
+ *                              for quantized codes, issue 7)
+ *   24   4     dimensions      1..4096
+ *   28   4     metric          0 L2, 1 cosine, 2 dot
+ *   32   4     m               2..128; level 0 keeps m0 = 2m links
+ *   36   4     ef_construction 1..65535
+ *   40   4     ef_search       1..65535
+ *   44   8     seed            the RNG seed the index was created with
+ *   52   4     quantization    0 (none); reserved for issue 7
+ *   56   4     count           slots in use (live + deleted)
+ *   60   4     deleted_count   tombstones among them
+ *   64   4     entry           entry-point slot; 0xFFFFFFFF iff count = 0
+ *   68   4     max_level       level of the entry point (i32); -1 iff empty
+ *   72   8     next_auto_id    next id of the automatic id sequence
+ *   80   4     auto_exhausted  1 when the automatic sequence is used up
+ *   84   4     section_count   N (6 in version 1)
+ *   88   8     rng_state       state of the level RNG (splitmix64)
+ *   96   8     wal_seq         sequence number of the last log record the
+ *                              snapshot includes (0: none)
+ *   104  8     total_len       bytes of the whole snapshot
+ *   112  24*N  section table, N entries of:
+ *                u32 id, u32 crc32 (of the section's bytes),
+ *                u64 offset, u64 length
+ *   header_len = 112 + 24 * N
+ *
+ * Sections follow the header back to back, in table order: the first at
+ * header_len, each next one where the previous ended, the last ending at
+ * total_len. Version 1 has exactly these six, each once, in this order:
+ *   2 VECTORS     count x dimensions f32: each slot's stored vector (under
+ *                 cosine: already normalised). Finite.
+ *   3 IDS         count x u64: each slot's external id. For every id, all
+ *                 slots holding it except the last are deleted.
+ *   4 LEVELS      count x u8: each slot's top level, <= 15 and <= max_level;
+ *                 levels[entry] == max_level.
+ *   5 TOMBSTONES  ceil(count / 8) bytes: bit (i % 8) (LSB first) of byte
+ *                 i / 8 set = slot i is deleted; bits past count are 0; the
+ *                 number of set bits is deleted_count.
+ *   6 LINKS0      for each slot in order: u32 n (<= m0), then n x u32
+ *                 neighbour slots (< count): the level-0 adjacency list.
+ *   7 UPPER       for each slot in order with level L >= 1, for each level
+ *                 1..L: u32 n (<= m), then n x u32 neighbour slots, each
+ *                 of level >= that level.
+ * The LINKS0 and UPPER sections must be consumed exactly by this parse.
+ *
+ * A reader verifies, in order: the prelude (magic; header_len within the
+ * bytes: else TRUNCATED), the header CRC, the version, the fields (options
+ * valid, counts consistent, total_len == the bytes given: fewer is
+ * TRUNCATED, more is CORRUPT), the table (ids, order, contiguity, sizes),
+ * each section's CRC, then each section's contents as stated above.
+ * ==========================================================================
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32.h"
+#include "index.h"
+#include "snapshot.h"
+
+static const uint8_t SNAP_MAGIC[8] = {0x45, 0x56, 0x53, 0x4E,
+                                      0x41, 0x50, 0x0D, 0x0A};
+#define PRELUDE_BYTES 20u
+#define FIELDS_END 112u
+#define TABLE_ENTRY_BYTES 24u
+#define V1_SECTIONS 6u
+
+static const uint32_t V1_ORDER[V1_SECTIONS] = {
+    EV_SECTION_VECTORS, EV_SECTION_IDS,    EV_SECTION_LEVELS,
+    EV_SECTION_TOMBSTONES, EV_SECTION_LINKS0, EV_SECTION_UPPER};
+
+const char *ev_snapshot_section_name(uint32_t section) {
+  switch (section) {
+    case EV_SECTION_NONE: return "none";
+    case EV_SECTION_HEADER: return "header";
+    case EV_SECTION_VECTORS: return "vectors";
+    case EV_SECTION_IDS: return "ids";
+    case EV_SECTION_LEVELS: return "levels";
+    case EV_SECTION_TOMBSTONES: return "tombstones";
+    case EV_SECTION_LINKS0: return "links level 0";
+    case EV_SECTION_UPPER: return "links upper levels";
+  }
+  return "unknown section";
+}
+
+const char *ev_load_reason_name(uint32_t reason) {
+  switch (reason) {
+    case EV_REASON_NONE: return "none";
+    case EV_REASON_BAD_MAGIC: return "bad magic";
+    case EV_REASON_NEWER_VERSION: return "written by a newer format version";
+    case EV_REASON_TRUNCATED: return "truncated";
+    case EV_REASON_CHECKSUM: return "checksum mismatch";
+    case EV_REASON_INCONSISTENT: return "inconsistent counts or sizes";
+    case EV_REASON_BAD_VALUE: return "value out of range";
+    case EV_REASON_OUT_OF_MEMORY: return "out of memory";
+    case EV_REASON_SEQUENCE_GAP: return "gap in sequence numbers";
+    case EV_REASON_UNKNOWN_FEATURE: return "unknown feature";
+    case EV_REASON_REPLAY_FAILED: return "record does not apply to the index";
+  }
+  return "unknown reason";
+}
+
+/* ---- little-endian access ------------------------------------------------ */
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) {
+  return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+  put_u32(p, (uint32_t)v);
+  put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define EV_HOST_LE 1
+#else
+#define EV_HOST_LE 0
+#endif
+
+/* n u32 or f32 words between memory and little-endian bytes: one memcpy on
+ * little-endian hosts (wasm, x86, arm), a byte loop elsewhere. */
+static void words_to_le(uint8_t *dst, const void *src, size_t n) {
+  if (EV_HOST_LE) {
+    memcpy(dst, src, n * 4);
+  } else {
+    const uint8_t *s = src;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t w;
+      memcpy(&w, s + 4 * i, 4);
+      put_u32(dst + 4 * i, w);
+    }
+  }
+}
+static void words_from_le(void *dst, const uint8_t *src, size_t n) {
+  if (EV_HOST_LE) {
+    memcpy(dst, src, n * 4);
+  } else {
+    uint8_t *d = dst;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t w = get_u32(src + 4 * i);
+      memcpy(d + 4 * i, &w, 4);
+    }
+  }
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+typedef struct section_sizes {
+  uint64_t len[V1_SECTIONS];
+} section_sizes;
+
+static void compute_sizes(const ev_index *ix, section_sizes *s) {
+  uint64_t count = ix->count;
+  s->len[0] = count * ix->dim * 4;
+  s->len[1] = count * 8;
+  s->len[2] = count;
+  s->len[3] = (count + 7) / 8;
+  uint64_t l0 = 0, up = 0;
+  for (uint32_t slot = 0; slot < ix->count; slot++) {
+    l0 += 4 + 4 * (uint64_t)ev__links0(ix, slot)[0];
+    for (int l = 1; l <= ix->levels[slot]; l++)
+      up += 4 + 4 * (uint64_t)ev__links(ix, slot, l)[0];
+  }
+  s->len[4] = l0;
+  s->len[5] = up;
+}
+
+static uint64_t total_size(const section_sizes *s) {
+  uint64_t t = FIELDS_END + TABLE_ENTRY_BYTES * V1_SECTIONS;
+  for (unsigned i = 0; i < V1_SECTIONS; i++) t += s->len[i];
+  return t;
+}
+
+size_t ev_snapshot_size(const ev_index *ix) {
+  if (!ix) return 0;
+  section_sizes s;
+  compute_sizes(ix, &s);
+  uint64_t t = total_size(&s);
+  return t > SIZE_MAX ? SIZE_MAX : (size_t)t;
+}
+
+ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
+                            size_t capacity, size_t *out_len) {
+  if (out_len) *out_len = 0;
+  if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
+  section_sizes s;
+  compute_sizes(ix, &s);
+  uint64_t total = total_size(&s);
+  if (total > capacity) return EV_ERR_INVALID_ARGUMENT;
+
+  const uint32_t header_len = FIELDS_END + TABLE_ENTRY_BYTES * V1_SECTIONS;
+  memset(out, 0, header_len);
+  memcpy(out, SNAP_MAGIC, 8);
+  put_u32(out + 8, EV_SNAPSHOT_VERSION);
+  put_u32(out + 12, header_len);
+  put_u32(out + 20, 0); /* flags */
+  put_u32(out + 24, ix->options.dimensions);
+  put_u32(out + 28, (uint32_t)ix->options.metric);
+  put_u32(out + 32, ix->options.m);
+  put_u32(out + 36, ix->options.ef_construction);
+  put_u32(out + 40, ix->options.ef_search);
+  put_u64(out + 44, ix->options.seed);
+  put_u32(out + 52, 0); /* quantization: none */
+  put_u32(out + 56, ix->count);
+  put_u32(out + 60, ix->deleted_count);
+  put_u32(out + 64, ix->entry);
+  put_u32(out + 68, (uint32_t)ix->max_level);
+  put_u64(out + 72, ix->next_auto_id);
+  put_u32(out + 80, ix->auto_ids_exhausted ? 1u : 0u);
+  put_u32(out + 84, V1_SECTIONS);
+  put_u64(out + 88, ix->rng_state);
+  put_u64(out + 96, wal_seq);
+  put_u64(out + 104, total);
+
+  /* Sections. */
+  uint8_t *p = out + header_len;
+  uint8_t *start[V1_SECTIONS];
+  start[0] = p;
+  for (uint32_t slot = 0; slot < ix->count; slot++, p += (size_t)ix->dim * 4)
+    words_to_le(p, ev__vector(ix, slot), ix->dim);
+  start[1] = p;
+  for (uint32_t slot = 0; slot < ix->count; slot++, p += 8)
+    put_u64(p, ix->ext_ids[slot]);
+  start[2] = p;
+  if (ix->count) memcpy(p, ix->levels, ix->count);
+  p += ix->count;
+  start[3] = p;
+  memset(p, 0, (size_t)s.len[3]);
+  for (uint32_t slot = 0; slot < ix->count; slot++)
+    if (ix->deleted[slot]) p[slot / 8] |= (uint8_t)(1u << (slot % 8));
+  p += s.len[3];
+  start[4] = p;
+  for (uint32_t slot = 0; slot < ix->count; slot++) {
+    const uint32_t *links = ev__links0(ix, slot);
+    words_to_le(p, links, 1 + (size_t)links[0]);
+    p += 4 + 4 * (size_t)links[0];
+  }
+  start[5] = p;
+  for (uint32_t slot = 0; slot < ix->count; slot++)
+    for (int l = 1; l <= ix->levels[slot]; l++) {
+      const uint32_t *links = ev__links(ix, slot, l);
+      words_to_le(p, links, 1 + (size_t)links[0]);
+      p += 4 + 4 * (size_t)links[0];
+    }
+
+  uint64_t offset = header_len;
+  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+    uint8_t *e = out + FIELDS_END + TABLE_ENTRY_BYTES * i;
+    put_u32(e, V1_ORDER[i]);
+    put_u32(e + 4, ev_crc32(start[i], (size_t)s.len[i]));
+    put_u64(e + 8, offset);
+    put_u64(e + 16, s.len[i]);
+    offset += s.len[i];
+  }
+  uint32_t crc = ev_crc32_update(ev_crc32(out, 16), out + PRELUDE_BYTES,
+                                 header_len - PRELUDE_BYTES);
+  put_u32(out + 16, crc);
+  if (out_len) *out_len = (size_t)total;
+  return EV_OK;
+}
+
+ev_status ev_snapshot_save(const ev_index *ix, uint64_t wal_seq, uint8_t **out,
+                           size_t *out_len) {
+  if (out) *out = NULL;
+  if (out_len) *out_len = 0;
+  if (!ix || !out || !out_len) return EV_ERR_INVALID_ARGUMENT;
+  section_sizes s;
+  compute_sizes(ix, &s);
+  uint64_t total = total_size(&s);
+  if (total > SIZE_MAX) return EV_ERR_OUT_OF_MEMORY;
+  uint8_t *buf = malloc((size_t)total);
+  if (!buf) return EV_ERR_OUT_OF_MEMORY;
+  ev_status st = ev_snapshot_write(ix, wal_seq, buf, (size_t)total, out_len);
+  if (st != EV_OK) {
+    free(buf);
+    return st;
+  }
+  *out = buf;
+  return EV_OK;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+typedef struct reader {
+  const uint8_t *bytes;
+  size_t len;
+  ev_load_error *err;
+  ev_snapshot_info *info;
+  /* From the header. */
+  uint32_t header_len;
+  uint32_t entry;
+  int32_t max_level;
+  uint64_t next_auto_id;
+  uint32_t auto_exhausted;
+  uint64_t rng_state;
+  uint64_t sec_off[V1_SECTIONS];
+  uint64_t sec_len[V1_SECTIONS];
+  uint32_t sec_crc[V1_SECTIONS];
+} reader;
+
+static ev_status fail(reader *r, ev_status st, uint32_t section,
+                      uint32_t reason, uint64_t offset) {
+  r->err->status = st;
+  r->err->section = section;
+  r->err->reason = reason;
+  r->err->offset = offset;
+  return st;
+}
+
+static ev_status corrupt(reader *r, uint32_t section, uint32_t reason,
+                         uint64_t offset) {
+  return fail(r, EV_ERR_CORRUPT, section, reason, offset);
+}
+
+/* Prelude, header fields and section table. */
+static ev_status read_header(reader *r) {
+  const uint8_t *b = r->bytes;
+  ev_snapshot_info *info = r->info;
+  const uint32_t H = EV_SECTION_HEADER;
+  size_t magic_have = r->len < 8 ? r->len : 8;
+  if (memcmp(b, SNAP_MAGIC, magic_have) != 0)
+    return corrupt(r, H, EV_REASON_BAD_MAGIC, 0);
+  if (r->len < PRELUDE_BYTES)
+    return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
+  uint32_t version = get_u32(b + 8);
+  uint32_t header_len = get_u32(b + 12);
+  if (header_len < PRELUDE_BYTES)
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
+  if (header_len > r->len)
+    return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
+  uint32_t crc = ev_crc32_update(ev_crc32(b, 16), b + PRELUDE_BYTES,
+                                 header_len - PRELUDE_BYTES);
+  if (crc != get_u32(b + 16)) return corrupt(r, H, EV_REASON_CHECKSUM, 16);
+  info->version = version;
+  if (version == 0) return corrupt(r, H, EV_REASON_BAD_VALUE, 8);
+  if (version > EV_SNAPSHOT_VERSION)
+    return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_NEWER_VERSION, 8);
+  if (header_len < FIELDS_END) return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
+
+  uint32_t flags = get_u32(b + 20);
+  info->flags = flags;
+  if (flags != 0 || get_u32(b + 52) != 0)
+    return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE,
+                flags ? 20 : 52);
+  ev_options o;
+  ev_options_init(&o);
+  o.dimensions = get_u32(b + 24);
+  o.metric = (ev_metric)get_u32(b + 28);
+  o.m = get_u32(b + 32);
+  o.ef_construction = get_u32(b + 36);
+  o.ef_search = get_u32(b + 40);
+  o.seed = get_u64(b + 44);
+  /* The metric is checked as a u32 before it is trusted as an enum. */
+  uint32_t metric_raw = get_u32(b + 28);
+  if (metric_raw > EV_METRIC_DOT || ev__validate_options(&o) != EV_OK)
+    return corrupt(r, H, EV_REASON_BAD_VALUE, 24);
+  info->options = o;
+  info->count = get_u32(b + 56);
+  info->deleted_count = get_u32(b + 60);
+  r->entry = get_u32(b + 64);
+  r->max_level = (int32_t)get_u32(b + 68);
+  r->next_auto_id = get_u64(b + 72);
+  r->auto_exhausted = get_u32(b + 80);
+  uint32_t nsec = get_u32(b + 84);
+  r->rng_state = get_u64(b + 88);
+  info->wal_seq = get_u64(b + 96);
+  info->total_bytes = get_u64(b + 104);
+  r->header_len = header_len;
+
+  if (info->count > EV_MAX_SLOTS || info->deleted_count > info->count)
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 56);
+  if (info->count == 0) {
+    if (r->entry != EV_NO_SLOT || r->max_level != -1)
+      return corrupt(r, H, EV_REASON_INCONSISTENT, 64);
+  } else if (r->entry >= info->count || r->max_level < 0 ||
+             r->max_level > EV_MAX_LEVEL) {
+    return corrupt(r, H, EV_REASON_BAD_VALUE, 64);
+  }
+  if (r->auto_exhausted > 1) return corrupt(r, H, EV_REASON_BAD_VALUE, 80);
+  if (nsec != V1_SECTIONS) return corrupt(r, H, EV_REASON_INCONSISTENT, 84);
+  if (header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec)
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
+  if (info->total_bytes > r->len)
+    return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
+  if (info->total_bytes < r->len)
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 104);
+
+  /* Section table: fixed ids and order, contiguous, fixed sizes where the
+   * counts determine them. */
+  uint64_t count = info->count, dim = o.dimensions;
+  uint64_t expect_len[V1_SECTIONS] = {count * dim * 4, count * 8, count,
+                                      (count + 7) / 8, 0, 0};
+  uint64_t offset = header_len;
+  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+    const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
+    uint64_t where = FIELDS_END + TABLE_ENTRY_BYTES * i;
+    uint32_t id = get_u32(e);
+    if (id != V1_ORDER[i])
+      return fail(r, id > EV_SECTION_UPPER ? EV_ERR_UNSUPPORTED_VERSION
+                                           : EV_ERR_CORRUPT,
+                  H, id > EV_SECTION_UPPER ? EV_REASON_UNKNOWN_FEATURE
+                                           : EV_REASON_INCONSISTENT, where);
+    r->sec_crc[i] = get_u32(e + 4);
+    r->sec_off[i] = get_u64(e + 8);
+    r->sec_len[i] = get_u64(e + 16);
+    if (r->sec_off[i] != offset)
+      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 8);
+    if (r->sec_len[i] > info->total_bytes - offset)
+      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
+    if (i < 4 && r->sec_len[i] != expect_len[i])
+      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
+    offset += r->sec_len[i];
+  }
+  if (offset != info->total_bytes)
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 104);
+  return EV_OK;
+}
+
+static ev_status check_crcs(reader *r) {
+  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+    const uint8_t *p = r->bytes + r->sec_off[i];
+    if (ev_crc32(p, (size_t)r->sec_len[i]) != r->sec_crc[i])
+      return corrupt(r, V1_ORDER[i], EV_REASON_CHECKSUM, r->sec_off[i]);
+  }
+  return EV_OK;
+}
+
+/* Builds the index from checked sections; checks every value as it goes.
+ * On failure the partly built index is freed by the caller. */
+static ev_status decode(reader *r, ev_index *ix) {
+  const uint8_t *b = r->bytes;
+  const uint32_t count = r->info->count;
+  const uint32_t dim = ix->dim;
+  const uint8_t *vec = b + r->sec_off[0];
+  const uint8_t *ids = b + r->sec_off[1];
+  const uint8_t *lev = b + r->sec_off[2];
+  const uint8_t *tomb = b + r->sec_off[3];
+  const uint8_t *l0 = b + r->sec_off[4];
+  const uint8_t *up = b + r->sec_off[5];
+  ev_status st;
+
+  st = ev__ensure_capacity(ix, count);
+  if (st == EV_OK) st = ev_idmap_reserve(&ix->ids, count, ix->ext_ids);
+  if (st != EV_OK)
+    return fail(r, st, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+
+  /* Levels first: the upper links are checked against them. */
+  for (uint32_t s = 0; s < count; s++) {
+    if (lev[s] > r->max_level)
+      return corrupt(r, EV_SECTION_LEVELS, EV_REASON_BAD_VALUE,
+                     r->sec_off[2] + s);
+  }
+  if (count && lev[r->entry] != r->max_level)
+    return corrupt(r, EV_SECTION_LEVELS, EV_REASON_INCONSISTENT,
+                   r->sec_off[2] + r->entry);
+
+  /* Tombstones: bits past count must be clear, the popcount must match. */
+  uint32_t deleted = 0;
+  for (uint32_t s = 0; s < count; s++) deleted += (tomb[s / 8] >> (s % 8)) & 1u;
+  if (count % 8 && (tomb[count / 8] >> (count % 8)) != 0)
+    return corrupt(r, EV_SECTION_TOMBSTONES, EV_REASON_BAD_VALUE,
+                   r->sec_off[3] + count / 8);
+  if (deleted != r->info->deleted_count)
+    return corrupt(r, EV_SECTION_TOMBSTONES, EV_REASON_INCONSISTENT,
+                   r->sec_off[3]);
+
+  /* Per slot: vector, id, level, upper block. count grows slot by slot so
+   * that ev_index_free releases exactly the blocks allocated so far. */
+  size_t l0_off = 0, up_off = 0;
+  const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
+  for (uint32_t s = 0; s < count; s++) {
+    float *v = ev__vector(ix, s);
+    words_from_le(v, vec + (size_t)s * dim * 4, dim);
+    for (uint32_t d = 0; d < dim; d++)
+      if (!isfinite(v[d]))
+        return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
+                       r->sec_off[0] + ((uint64_t)s * dim + d) * 4);
+
+    uint64_t id = get_u64(ids + (size_t)s * 8);
+    int is_deleted = (tomb[s / 8] >> (s % 8)) & 1;
+    if (!r->auto_exhausted && id >= r->next_auto_id)
+      return corrupt(r, EV_SECTION_IDS, EV_REASON_INCONSISTENT,
+                     r->sec_off[1] + (uint64_t)s * 8);
+    uint32_t prev = ev_idmap_get(&ix->ids, id, ix->ext_ids);
+    if (prev != EV_IDMAP_EMPTY && !ix->deleted[prev])
+      return corrupt(r, EV_SECTION_IDS, EV_REASON_BAD_VALUE,
+                     r->sec_off[1] + (uint64_t)s * 8);
+
+    int level = lev[s];
+    uint32_t *block = NULL;
+    if (level > 0) {
+      size_t words = (size_t)level * (ix->m + 1);
+      block = calloc(words, sizeof(uint32_t));
+      if (!block)
+        return fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE,
+                    EV_REASON_OUT_OF_MEMORY, 0);
+      ix->upper_bytes += words * sizeof(uint32_t);
+    }
+    ix->upper[s] = block;
+    ix->ext_ids[s] = id;
+    ix->levels[s] = (uint8_t)level;
+    ix->deleted[s] = (uint8_t)is_deleted;
+    ix->visited[s] = 0;
+    ix->count = s + 1;
+    ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
+
+    /* Level-0 links. */
+    uint32_t *links = ev__links0(ix, s);
+    if (l0_len - l0_off < 4)
+      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
+                     r->sec_off[4] + l0_off);
+    uint32_t n = get_u32(l0 + l0_off);
+    if (n > ix->m0)
+      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
+                     r->sec_off[4] + l0_off);
+    if ((l0_len - l0_off - 4) / 4 < n)
+      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
+                     r->sec_off[4] + l0_off);
+    words_from_le(links, l0 + l0_off, 1 + (size_t)n);
+    for (uint32_t k = 1; k <= n; k++)
+      if (links[k] >= count)
+        return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
+                       r->sec_off[4] + l0_off + 4 * (uint64_t)k);
+    l0_off += 4 + 4 * (size_t)n;
+
+    /* Upper links: targets must exist on that level. */
+    for (int l = 1; l <= level; l++) {
+      uint32_t *ul = ev__links(ix, s, l);
+      if (up_len - up_off < 4)
+        return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
+                       r->sec_off[5] + up_off);
+      uint32_t un = get_u32(up + up_off);
+      if (un > ix->m)
+        return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
+                       r->sec_off[5] + up_off);
+      if ((up_len - up_off - 4) / 4 < un)
+        return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
+                       r->sec_off[5] + up_off);
+      words_from_le(ul, up + up_off, 1 + (size_t)un);
+      for (uint32_t k = 1; k <= un; k++)
+        if (ul[k] >= count || lev[ul[k]] < l)
+          return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
+                         r->sec_off[5] + up_off + 4 * (uint64_t)k);
+      up_off += 4 + 4 * (size_t)un;
+    }
+  }
+  if (l0_off != l0_len)
+    return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
+                   r->sec_off[4] + l0_off);
+  if (up_off != up_len)
+    return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
+                   r->sec_off[5] + up_off);
+
+  ix->deleted_count = deleted;
+  ix->entry = count ? r->entry : EV_NO_SLOT;
+  ix->max_level = count ? r->max_level : -1;
+  ix->next_auto_id = r->next_auto_id;
+  ix->auto_ids_exhausted = (int)r->auto_exhausted;
+  ix->rng_state = r->rng_state;
+  return EV_OK;
+}
+
+static ev_status begin_read(reader *r, const uint8_t *bytes, size_t len,
+                            ev_snapshot_info *info, ev_load_error *err) {
+  memset(info, 0, sizeof *info);
+  memset(err, 0, sizeof *err);
+  r->bytes = bytes;
+  r->len = len;
+  r->err = err;
+  r->info = info;
+  if (!bytes && len) return fail(r, EV_ERR_INVALID_ARGUMENT, 0, 0, 0);
+  if (len == 0)
+    return fail(r, EV_ERR_TRUNCATED, EV_SECTION_HEADER, EV_REASON_TRUNCATED, 0);
+  return read_header(r);
+}
+
+ev_status ev_snapshot_inspect(const uint8_t *bytes, size_t len,
+                              ev_snapshot_info *info, ev_load_error *err) {
+  ev_snapshot_info info_local;
+  ev_load_error err_local;
+  reader r = {0};
+  return begin_read(&r, bytes, len, info ? info : &info_local,
+                    err ? err : &err_local);
+}
+
+ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
+                           ev_snapshot_info *info, ev_load_error *err) {
+  ev_snapshot_info info_local;
+  ev_load_error err_local;
+  reader r = {0};
+  if (!info) info = &info_local;
+  if (!err) err = &err_local;
+  if (out) *out = NULL;
+  if (!out) {
+    memset(info, 0, sizeof *info);
+    memset(err, 0, sizeof *err);
+    err->status = EV_ERR_INVALID_ARGUMENT;
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  ev_status st = begin_read(&r, bytes, len, info, err);
+  if (st == EV_OK) st = check_crcs(&r);
+  if (st != EV_OK) return st;
+  ev_index *ix = NULL;
+  st = ev__index_new(&info->options, &ix);
+  if (st != EV_OK)
+    return fail(&r, st, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+  st = decode(&r, ix);
+  if (st != EV_OK) {
+    ev_index_free(ix);
+    return st;
+  }
+  *out = ix;
+  return EV_OK;
+}

@@ -1,0 +1,370 @@
+/*
+ * wal.c — the write-ahead log's record format, its reader and its replay.
+ *
+ * Trade-off: the whole log is checked (framing, CRCs, sequence numbers, op
+ * structure) before the first record is applied, so corruption is reported
+ * with nothing applied; that costs one extra CRC pass over the log, which is
+ * cheap next to re-inserting its vectors.
+ *
+ * ==========================================================================
+ * LOG FORMAT, version 1. All integers little-endian, floats IEEE-754
+ * binary32 little-endian. No padding, no alignment.
+ * ==========================================================================
+ *
+ * A log is a sequence of records written back to back (or stored one per
+ * key and concatenated in sequence order for replay). One record = one
+ * commit = every mutation made since the previous commit, in order.
+ *
+ * Record:
+ *   off  size  field
+ *   0    4     magic        "EVWL" (0x45 0x56 0x57 0x4C)
+ *   4    4     record_len   bytes of the whole record, magic to CRC
+ *                           inclusive; >= 36
+ *   8    4     version      1; a reader refuses a record of a greater version
+ *                           (UNSUPPORTED_VERSION)
+ *   12   4     flags        0 in version 1; an unknown bit is refused
+ *                           (reserved for quantization parameters, issue 7)
+ *   16   8     seq          sequence number, 1 for the first record ever
+ *                           written, +1 for each record after it
+ *   24   4     dimensions   of the index the record belongs to
+ *   28   4     op_count     number of ops that follow
+ *   32   ...   ops          op_count ops, see below
+ *   len-4 4    crc32        CRC-32 (crc32.h) of bytes [0, record_len - 4)
+ *
+ * Op: u32 code, then its payload.
+ *   1 INSERT   u32 n (>= 1), then n entries of
+ *                (u64 id, dimensions x f32 vector)
+ *              the ids actually used (also when the caller let the index
+ *              assign them) and the vectors as the caller passed them
+ *              (before cosine normalisation). Applied as one insert batch.
+ *   2 DELETE   u32 n (>= 1), then n x u64 id. Applied as one delete batch
+ *              (ids not found / already deleted are counted, not errors).
+ *   3 COMPACT  no payload.
+ *   Any other code is refused (UNSUPPORTED_VERSION: a newer writer).
+ *   The ops must fill the record exactly up to the CRC.
+ *
+ * Validity: a record is intact iff its magic matches, record_len >= 36 and
+ * fits in the bytes that remain, and the CRC matches. Then version, flags,
+ * dimensions and op structure are checked; failing those in an intact
+ * record is CORRUPT (or UNSUPPORTED_VERSION), never "end of log", because
+ * a CRC-valid record was written that way on purpose.
+ *
+ * Reading a log from its start:
+ *   - records with seq <= after_seq (the snapshot's wal_seq) are skipped
+ *     (they are already in the snapshot); records must have strictly
+ *     consecutive seqs, and the first applied one must be after_seq + 1:
+ *     anything else is a gap (CORRUPT);
+ *   - the first record that is not intact ends the log: if no intact
+ *     record can be found anywhere after its start (a scan for the magic at
+ *     every byte offset, each candidate CRC-checked), it is a torn write
+ *     and the log ends there (OK, torn_tail = 1, valid_bytes = its offset);
+ *     if an intact record follows it, data in the middle of the log was
+ *     lost: CORRUPT.
+ * ==========================================================================
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32.h"
+#include "index.h"
+#include "wal.h"
+
+#define WAL_MAGIC 0x4C575645u /* "EVWL" read as a little-endian u32 */
+#define WAL_MIN_RECORD (EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES)
+
+struct ev_journal *ev__journal_detach(ev_index *ix);
+void ev__journal_attach(ev_index *ix, struct ev_journal *j);
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) {
+  return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+  put_u32(p, (uint32_t)v);
+  put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static void get_f32s(float *out, const uint8_t *p, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy(out, p, n * 4);
+#else
+  for (size_t i = 0; i < n; i++) {
+    uint32_t bits = get_u32(p + 4 * i);
+    memcpy(&out[i], &bits, 4);
+  }
+#endif
+}
+
+size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
+                            uint32_t op_count, const uint8_t *ops,
+                            size_t ops_len) {
+  size_t len = EV_WAL_HEADER_BYTES + ops_len + EV_WAL_TRAILER_BYTES;
+  put_u32(out, WAL_MAGIC);
+  put_u32(out + 4, (uint32_t)len);
+  put_u32(out + 8, EV_WAL_VERSION);
+  put_u32(out + 12, 0);
+  put_u64(out + 16, seq);
+  put_u32(out + 24, dimensions);
+  put_u32(out + 28, op_count);
+  if (ops_len) memcpy(out + EV_WAL_HEADER_BYTES, ops, ops_len);
+  put_u32(out + len - 4, ev_crc32(out, len - 4));
+  return len;
+}
+
+/* Length of the intact record at p (n bytes available), or 0 with *reason
+ * saying why it is not one. */
+static size_t intact_record(const uint8_t *p, size_t n, uint32_t *reason) {
+  if (n < 8) {
+    *reason = (n >= 4 && get_u32(p) != WAL_MAGIC) ? EV_REASON_BAD_MAGIC
+                                                  : EV_REASON_TRUNCATED;
+    return 0;
+  }
+  if (get_u32(p) != WAL_MAGIC) {
+    *reason = EV_REASON_BAD_MAGIC;
+    return 0;
+  }
+  uint32_t len = get_u32(p + 4);
+  if (len < WAL_MIN_RECORD) {
+    *reason = EV_REASON_INCONSISTENT;
+    return 0;
+  }
+  if (len > n) {
+    *reason = EV_REASON_TRUNCATED;
+    return 0;
+  }
+  if (ev_crc32(p, len - 4) != get_u32(p + len - 4)) {
+    *reason = EV_REASON_CHECKSUM;
+    return 0;
+  }
+  return len;
+}
+
+/* Checks the contents of an intact record; on success the ops are known to
+ * be well-formed for `dims` (when non-zero). */
+static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
+                              uint32_t *reason, size_t *where) {
+  uint32_t version = get_u32(p + 8);
+  *where = 8;
+  if (version == 0) {
+    *reason = EV_REASON_BAD_VALUE;
+    return EV_ERR_CORRUPT;
+  }
+  if (version > EV_WAL_VERSION) {
+    *reason = EV_REASON_NEWER_VERSION;
+    return EV_ERR_UNSUPPORTED_VERSION;
+  }
+  *where = 12;
+  if (get_u32(p + 12) != 0) {
+    *reason = EV_REASON_UNKNOWN_FEATURE;
+    return EV_ERR_UNSUPPORTED_VERSION;
+  }
+  uint32_t rdims = get_u32(p + 24);
+  *where = 24;
+  if (rdims < EV_MIN_DIMENSIONS || rdims > EV_MAX_DIMENSIONS ||
+      (dims && rdims != dims)) {
+    *reason = EV_REASON_INCONSISTENT;
+    return EV_ERR_CORRUPT;
+  }
+  uint32_t ops = get_u32(p + 28);
+  size_t off = EV_WAL_HEADER_BYTES, end = len - EV_WAL_TRAILER_BYTES;
+  uint64_t row = 8 + (uint64_t)rdims * 4;
+  for (uint32_t i = 0; i < ops; i++) {
+    *where = off;
+    if (end - off < 4) {
+      *reason = EV_REASON_INCONSISTENT;
+      return EV_ERR_CORRUPT;
+    }
+    uint32_t code = get_u32(p + off);
+    off += 4;
+    if (code == EV_WAL_OP_COMPACT) continue;
+    if (code != EV_WAL_OP_INSERT && code != EV_WAL_OP_DELETE) {
+      *reason = EV_REASON_UNKNOWN_FEATURE;
+      return EV_ERR_UNSUPPORTED_VERSION;
+    }
+    if (end - off < 4) {
+      *reason = EV_REASON_INCONSISTENT;
+      return EV_ERR_CORRUPT;
+    }
+    uint64_t n = get_u32(p + off);
+    off += 4;
+    uint64_t bytes = n * (code == EV_WAL_OP_INSERT ? row : 8);
+    if (n == 0 || bytes > end - off) {
+      *reason = EV_REASON_INCONSISTENT;
+      return EV_ERR_CORRUPT;
+    }
+    off += (size_t)bytes;
+  }
+  *where = off;
+  if (off != end) {
+    *reason = EV_REASON_INCONSISTENT;
+    return EV_ERR_CORRUPT;
+  }
+  return EV_OK;
+}
+
+static void fail(ev_wal_replay_result *r, ev_status st, uint32_t reason,
+                 size_t offset) {
+  r->error.status = st;
+  r->error.section = 0;
+  r->error.reason = reason;
+  r->error.offset = offset;
+}
+
+ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
+                       uint32_t dims, ev_wal_replay_result *result) {
+  ev_wal_replay_result ignored;
+  ev_wal_replay_result *r = result ? result : &ignored;
+  memset(r, 0, sizeof *r);
+  r->last_seq = after_seq;
+  if (!log && len) {
+    fail(r, EV_ERR_INVALID_ARGUMENT, EV_REASON_NONE, 0);
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  size_t off = 0;
+  int have_prev = 0;
+  uint64_t prev = 0;
+  while (off < len) {
+    uint32_t reason = 0;
+    size_t rlen = intact_record(log + off, len - off, &reason);
+    if (!rlen) {
+      /* Not intact: a torn tail, unless an intact record follows. */
+      for (size_t scan = off + 1; scan + WAL_MIN_RECORD <= len; scan++) {
+        uint32_t ignore;
+        if (log[scan] == 0x45 && intact_record(log + scan, len - scan, &ignore)) {
+          fail(r, EV_ERR_CORRUPT, reason, off);
+          return EV_ERR_CORRUPT;
+        }
+      }
+      r->torn_tail = 1;
+      r->tail_reason = reason;
+      break;
+    }
+    size_t where = 0;
+    ev_status st = check_record(log + off, rlen, dims, &reason, &where);
+    if (st != EV_OK) {
+      fail(r, st, reason, off + where);
+      return st;
+    }
+    uint64_t seq = get_u64(log + off + 16);
+    if (have_prev && seq != prev + 1) {
+      fail(r, EV_ERR_CORRUPT, EV_REASON_SEQUENCE_GAP, off + 16);
+      return EV_ERR_CORRUPT;
+    }
+    if (seq > after_seq) {
+      if (seq != r->last_seq + 1) {
+        fail(r, EV_ERR_CORRUPT, EV_REASON_SEQUENCE_GAP, off + 16);
+        return EV_ERR_CORRUPT;
+      }
+      r->last_seq = seq;
+      r->records_applied++;
+    } else {
+      r->records_skipped++;
+    }
+    have_prev = 1;
+    prev = seq;
+    off += rlen;
+    r->valid_bytes = off;
+  }
+  return EV_OK;
+}
+
+/* Applies one checked record. */
+static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
+                              size_t *where) {
+  uint32_t ops = get_u32(p + 28);
+  size_t off = EV_WAL_HEADER_BYTES;
+  size_t row = 8 + (size_t)ix->dim * 4;
+  ev_status st = EV_OK;
+  uint64_t *ids = NULL;
+  float *vecs = NULL;
+  for (uint32_t i = 0; i < ops && st == EV_OK; i++) {
+    *where = off;
+    uint32_t code = get_u32(p + off);
+    off += 4;
+    if (code == EV_WAL_OP_COMPACT) {
+      st = ev_compact(ix);
+      continue;
+    }
+    size_t n = get_u32(p + off);
+    off += 4;
+    ids = malloc(n * sizeof *ids);
+    if (!ids) {
+      st = EV_ERR_OUT_OF_MEMORY;
+      break;
+    }
+    if (code == EV_WAL_OP_DELETE) {
+      for (size_t k = 0; k < n; k++) ids[k] = get_u64(p + off + 8 * k);
+      off += n * 8;
+      ev_batch_delete_result res;
+      st = ev_soft_delete_batch(ix, ids, n, &res);
+    } else {
+      vecs = malloc(n * ix->dim * sizeof *vecs);
+      if (!vecs) {
+        st = EV_ERR_OUT_OF_MEMORY;
+        break;
+      }
+      for (size_t k = 0; k < n; k++) {
+        ids[k] = get_u64(p + off + k * row);
+        get_f32s(vecs + k * ix->dim, p + off + k * row + 8, ix->dim);
+      }
+      off += n * row;
+      size_t inserted = 0;
+      st = ev_insert_batch(ix, vecs, n, ix->dim, ids, NULL, NULL, NULL,
+                           &inserted, NULL);
+      if (st == EV_OK && inserted != n) st = EV_ERR_CORRUPT;
+      free(vecs);
+      vecs = NULL;
+    }
+    free(ids);
+    ids = NULL;
+  }
+  free(ids);
+  free(vecs);
+  (void)len;
+  return st;
+}
+
+ev_status ev_wal_replay(ev_index *ix, const uint8_t *log, size_t len,
+                        uint64_t after_seq, ev_wal_replay_result *result) {
+  ev_wal_replay_result ignored;
+  ev_wal_replay_result *r = result ? result : &ignored;
+  if (!ix) {
+    memset(r, 0, sizeof *r);
+    fail(r, EV_ERR_INVALID_ARGUMENT, EV_REASON_NONE, 0);
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  ev_status st = ev_wal_check(log, len, after_seq, ix->dim, r);
+  if (st != EV_OK) return st;
+
+  struct ev_journal *j = ev__journal_detach(ix);
+  size_t off = 0;
+  uint64_t applied_seq = after_seq;
+  while (off < r->valid_bytes) {
+    size_t rlen = get_u32(log + off + 4);
+    uint64_t seq = get_u64(log + off + 16);
+    if (seq > after_seq) {
+      size_t where = 0;
+      st = apply_record(ix, log + off, rlen, &where);
+      if (st != EV_OK) {
+        uint32_t reason = st == EV_ERR_OUT_OF_MEMORY ? EV_REASON_OUT_OF_MEMORY
+                                                     : EV_REASON_REPLAY_FAILED;
+        if (st != EV_ERR_OUT_OF_MEMORY) st = EV_ERR_CORRUPT;
+        r->last_seq = applied_seq;
+        fail(r, st, reason, off + where);
+        break;
+      }
+      applied_seq = seq;
+    }
+    off += rlen;
+  }
+  ev__journal_attach(ix, j);
+  return st;
+}
