@@ -18,7 +18,7 @@
 // never be overwritten). Before it completes nothing is visible.
 //
 // writeSnapshot(bytes, seq) with generation g current writes generation g+1:
-//   T1..Tk-1  chunks of g+1, up to TX_BYTES per transaction (T1 first deletes
+//   T1..Tk-1  chunks of g+1, up to transactionBytes per transaction (T1 first deletes
 //             any leftover chunks of generation >= g+1);
 //   Tk        the last chunks of g+1, the manifest naming g+1, deletion of
 //             every chunk of generation < g+1 and of log records <= seq.
@@ -63,6 +63,8 @@ import { acquireWriterLock } from './locks.js';
  *   (both injectable so Node tests can use fake-indexeddb without globals)
  * @property {'strict' | 'relaxed'} [durability]  default 'strict'
  * @property {number} [chunkBytes]  snapshot chunk size, default 2 MiB
+ * @property {number} [transactionBytes]  chunk bytes per transaction before the
+ *   final one of a snapshot, default 8 MiB (bounds what one transaction holds)
  * @property {string} [prefix]  IndexedDB database name prefix, default 'edgevec:'
  * @property {LockManagerLike} [locks]  default navigator.locks, else an in-realm fallback
  */
@@ -80,7 +82,7 @@ import { acquireWriterLock } from './locks.js';
  * small enough that no single structured clone is a large allocation spike. */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Bytes of chunks written per transaction before the final one. */
-const TX_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_TRANSACTION_BYTES = 8 * 1024 * 1024;
 const MANIFEST_KEY = 'manifest';
 const MANIFEST_FORMAT = 1;
 const STORES = /** @type {const} */ (['meta', 'chunks', 'log']);
@@ -165,6 +167,8 @@ export class IndexedDbStorage {
     if (!factory || !keyRange) throw storageError('STORAGE', 'IndexedDB is not available here; pass { indexedDB, IDBKeyRange }');
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw storageError('STORAGE', 'chunkBytes must be a positive integer');
+    const transactionBytes = options.transactionBytes ?? DEFAULT_TRANSACTION_BYTES;
+    if (!Number.isSafeInteger(transactionBytes) || transactionBytes < 1) throw storageError('STORAGE', 'transactionBytes must be a positive integer');
     const durability = options.durability ?? 'strict';
     if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
     /** @type {IDBFactory} */
@@ -174,6 +178,7 @@ export class IndexedDbStorage {
     /** @type {'strict' | 'relaxed'} */
     this.durability = durability;
     this.chunkBytes = chunkBytes;
+    this.transactionBytes = transactionBytes;
     this.prefix = options.prefix ?? 'edgevec:';
     /** @type {LockManagerLike | undefined} */
     this.locks = options.locks;
@@ -571,7 +576,7 @@ class IdbHandle {
       format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: bytes.byteLength, chunkCount: chunks.length,
     };
     const range = this.storage.keyRange;
-    const perTx = Math.max(1, Math.floor(TX_BYTES / size));
+    const perTx = Math.max(1, Math.floor(this.storage.transactionBytes / size));
     const lastGroup = Math.max(0, chunks.length - perTx);
     try {
       for (let first = 0; first < lastGroup; first += perTx) {

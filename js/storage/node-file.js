@@ -466,7 +466,7 @@ class FileHandle {
     this.lastSeq = Math.max(snapSeq, ...s.logSeqs);
   }
 
-  readManifest() {
+  async readManifest() {
     return this.run('readManifest', false, () => this.manifestFile());
   }
 
@@ -484,7 +484,7 @@ class FileHandle {
   }
 
   /** @param {number} generation @returns {Promise<Uint8Array>} */
-  readSnapshot(generation) {
+  async readSnapshot(generation) {
     return this.run('readSnapshot', false, async () => this.snapshotFile(generation, await this.manifestFile()));
   }
 
@@ -502,13 +502,13 @@ class FileHandle {
   }
 
   /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
-  readLog(afterSeq = 0) {
+  async readLog(afterSeq = 0) {
     checkSeq(afterSeq, 0, 'readLog');
     return this.run('readLog', false, () => this.logFiles(afterSeq));
   }
 
   /** @returns {Promise<StorageState>} */
-  load() {
+  async load() {
     return this.run('load', false, async () => {
       // A writer in another process may checkpoint while we read: retry
       // until the manifest is the same before and after.
@@ -528,7 +528,7 @@ class FileHandle {
   }
 
   /** @param {number} seq @param {Uint8Array} bytes */
-  appendLog(seq, bytes) {
+  async appendLog(seq, bytes) {
     this.check('appendLog', true);
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
@@ -540,7 +540,7 @@ class FileHandle {
   }
 
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
-  writeSnapshot(bytes, seq) {
+  async writeSnapshot(bytes, seq) {
     this.check('writeSnapshot', true);
     checkSeq(seq, 0, 'writeSnapshot');
     const copy = copyBytes(bytes, 'writeSnapshot');
@@ -574,7 +574,7 @@ class FileHandle {
   /** Snapshot plus live log bytes, like the other backends (leftovers of
    * interrupted writes and the small manifest are not counted).
    * @returns {Promise<number>} */
-  sizeBytes() {
+  async sizeBytes() {
     return this.run('sizeBytes', false, async () => {
       const fs = await this.storage.fs();
       const s = await this.scan();
