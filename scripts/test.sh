@@ -16,7 +16,7 @@ bash scripts/build.sh
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "C tests, native, ASan+UBSan"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/native/edgevec_tests
+ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 build/native/edgevec_tests
 
 step "C tests, wasm in Node"
 node build/wasm/edgevec_tests.js

@@ -126,6 +126,8 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
   if (slots <= ix->capacity) return EV_OK;
   if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
   size_t n = slots;
+  /* On wasm32 size_t is 32 bits: n * node_bytes can wrap around. */
+  if (n > SIZE_MAX / ix->node_bytes) return EV_ERR_OUT_OF_MEMORY;
   if (!grow((void **)&ix->level0, n * ix->node_bytes) ||
       !grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
