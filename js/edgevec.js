@@ -1,0 +1,787 @@
+// js/edgevec.js — the EdgeVec class: the API a web page uses, over the wasm
+// exports of src/wasm_api.c.
+//
+// Rules this file keeps (each one is a bug class it rules out):
+//  - Every argument is checked here before it reaches wasm: a wrong type is
+//    an INVALID_ARGUMENT error, never a trap inside wasm and never a silent
+//    coercion (a string in a vector is refused, not turned into NaN).
+//  - Scratch memory in the wasm heap is allocated per call and freed in
+//    `finally`, so that an exception cannot leak it.
+//  - Nothing returned to the caller is a view over wasm memory (memory growth
+//    would detach it, and the caller could scribble on the index): results
+//    are copied out. Heap views are re-read after any call that may allocate.
+//  - The C core validates everything again; its status is mapped to a code
+//    in js/errors.js and the JS layer adds the position in the batch.
+
+import {
+  EdgeVecError, statusError, invalidArgument, describe,
+  EV_ERR_NOT_FOUND, EV_ERR_DUPLICATE_ID, EV_ERR_ID_EXISTS,
+} from './errors.js';
+import {
+  HAS_BIGUINT64, idWords, splitId, idArrayLength, writeIds,
+  readIdNumber, readIdNumbers, readIdBigInts,
+} from './ids.js';
+import { loadWasm } from './loader.js';
+
+/** @typedef {import('./wasm-module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('../types/index.js').Metric} Metric */
+/** @typedef {import('../types/index.js').IdType} IdType */
+/** @typedef {import('../types/index.js').CreateOptions} CreateOptions */
+/** @typedef {import('../types/index.js').InsertBatchOptions} InsertBatchOptions */
+/** @typedef {import('../types/index.js').SoftDeleteBatchOptions} SoftDeleteBatchOptions */
+/** @typedef {import('../types/index.js').SearchOptions} SearchOptions */
+/** @typedef {import('../types/index.js').BatchDeleteResult} BatchDeleteResult */
+/** @typedef {import('../types/index.js').VectorInput} VectorInput */
+/** @typedef {import('../types/index.js').VectorsInput} VectorsInput */
+/** @typedef {import('../types/index.js').IdsInput} IdsInput */
+/** @typedef {bigint | number} AnyId */
+/** @typedef {{ id: AnyId, distance: number }} AnySearchResult */
+/** @typedef {{ inserted: number, ids: BigUint64Array | number[] }} AnyInsertResult */
+
+// Limits mirrored from src/edgevec.h, checked here to name the option in the
+// message; the core checks them again.
+const MAX_DIMENSIONS = 4096;
+const MIN_M = 2;
+const MAX_M = 128;
+const MAX_EF = 65535;
+
+/** @type {Readonly<Record<Metric, number>>} */
+const METRIC_CODES = { l2: 0, cosine: 1, dot: 2 };
+/** @type {readonly Metric[]} */
+const METRIC_NAMES = ['l2', 'cosine', 'dot'];
+
+const CREATE_OPTION_KEYS = new Set([
+  'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
+  'wasmBinary', 'locateFile',
+]);
+
+// insertBatch runs in chunks sized so that one chunk takes about this long:
+// short enough that a page keeps repainting (a frame is ~16 ms), long
+// enough that the yields cost little.
+const CHUNK_TARGET_MS = 10;
+const FIRST_CHUNK = 32;
+
+/** Guards the constructor: instances come from EdgeVec.create. */
+const INTERNAL = Symbol('EdgeVec.internal');
+
+/** @type {() => number} */
+const now = typeof performance === 'object' && typeof performance.now === 'function'
+  ? () => performance.now()
+  : () => Date.now();
+
+// Frees indexes whose EdgeVec was garbage-collected without dispose(): the
+// wasm heap is not visible to the JS collector.
+const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(
+    /** @param {{ wasm: EdgeVecWasm, handle: number }} held */
+    (held) => { held.wasm._evw_free(held.handle); })
+  : undefined;
+
+/** @type {MessageChannel | undefined} */
+let yieldChannel;
+/** @type {Array<() => void>} */
+const yieldWaiters = [];
+
+/**
+ * Lets the event loop run (timers, input, rendering) before continuing.
+ * setTimeout(0) is clamped to 4 ms after a few nestings in browsers, so a
+ * MessageChannel task is used there; Node has setImmediate.
+ * @returns {Promise<void>}
+ */
+function yieldToEventLoop() {
+  const g = /** @type {{ setImmediate?: (fn: () => void) => unknown }} */ (globalThis);
+  if (typeof g.setImmediate === 'function') {
+    const setImmediate = g.setImmediate;
+    return new Promise((resolve) => { setImmediate(resolve); });
+  }
+  if (typeof MessageChannel === 'function') {
+    if (!yieldChannel) {
+      yieldChannel = new MessageChannel();
+      yieldChannel.port1.onmessage = () => { const w = yieldWaiters.shift(); if (w) w(); };
+    }
+    const channel = yieldChannel;
+    return new Promise((resolve) => {
+      yieldWaiters.push(resolve);
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => { setTimeout(resolve, 0); });
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} name
+ * @param {number} min
+ * @param {number} max
+ * @returns {number}
+ */
+function checkInteger(value, name, min, max) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidArgument(`${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * @param {unknown} options
+ * @param {string} what
+ * @returns {Record<string, unknown>}
+ */
+function optionsObject(options, what) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgument(`${what} must be an object, got ${describe(options)}`);
+  }
+  return /** @type {Record<string, unknown>} */ (options);
+}
+
+/**
+ * Checks a batch's shape and returns its vector count.
+ * @param {unknown} vectors
+ * @param {number} dims
+ * @returns {number}
+ */
+function batchLength(vectors, dims) {
+  if (vectors instanceof Float32Array) {
+    if (vectors.length === 0) {
+      throw new EdgeVecError('EMPTY_BATCH', 'insertBatch: the batch holds no vectors');
+    }
+    if (vectors.length % dims !== 0) {
+      const index = Math.floor(vectors.length / dims);
+      throw new EdgeVecError('DIMENSION_MISMATCH',
+        `insertBatch: a flat Float32Array must hold n × ${dims} floats; ` +
+        `${vectors.length} leaves vector ${index} incomplete`, { index });
+    }
+    return vectors.length / dims;
+  }
+  if (Array.isArray(vectors)) {
+    if (vectors.length === 0) {
+      throw new EdgeVecError('EMPTY_BATCH', 'insertBatch: the batch holds no vectors');
+    }
+    for (let i = 0; i < vectors.length; i++) {
+      const row = vectors[i];
+      if (!(row instanceof Float32Array) && !Array.isArray(row)) {
+        throw invalidArgument(
+          `insertBatch: vectors[${i}] must be a Float32Array or an array of numbers, ` +
+          `got ${describe(row)}` +
+          (typeof row === 'number' ? ' (a flat batch must be one Float32Array)' : ''),
+          { index: i });
+      }
+      if (row.length !== dims) {
+        throw new EdgeVecError('DIMENSION_MISMATCH',
+          `insertBatch: vectors[${i}] has ${row.length} components, the index has ${dims} dimensions`,
+          { index: i });
+      }
+    }
+    return vectors.length;
+  }
+  throw invalidArgument(
+    'insertBatch: vectors must be a Float32Array (n × dimensions), an array of ' +
+    `Float32Array or an array of number arrays, got ${describe(vectors)}`);
+}
+
+/**
+ * Copies one vector (already length-checked) into the heap at float offset
+ * `at`, refusing non-number components.
+ * @param {Float32Array} heap
+ * @param {number} at
+ * @param {Float32Array | ReadonlyArray<unknown>} row
+ * @param {string} what     for messages: "vectors[3]", "query"
+ * @param {number} [index]  batch position, for the error
+ */
+function copyRow(heap, at, row, what, index) {
+  if (row instanceof Float32Array) {
+    heap.set(row, at);
+    return;
+  }
+  const n = row.length;
+  for (let j = 0; j < n; j++) {
+    const v = row[j];
+    if (typeof v !== 'number') {
+      throw invalidArgument(`${what}[${j}] must be a number, got ${describe(v)}`, { index });
+    }
+    heap[at + j] = v;
+  }
+}
+
+/**
+ * Checks a single vector argument (query, insert) against the dimensions.
+ * @param {unknown} vector
+ * @param {number} dims
+ * @param {string} what
+ * @returns {Float32Array | ReadonlyArray<unknown>}
+ */
+function checkVector(vector, dims, what) {
+  if (!(vector instanceof Float32Array) && !Array.isArray(vector)) {
+    throw invalidArgument(`${what} must be a Float32Array or an array of numbers, got ${describe(vector)}`);
+  }
+  if (vector.length !== dims) {
+    throw new EdgeVecError('DIMENSION_MISMATCH',
+      `${what} has ${vector.length} components, the index has ${dims} dimensions`);
+  }
+  return vector;
+}
+
+/**
+ * @param {unknown} signal
+ * @returns {AbortSignal | undefined}
+ */
+function checkSignal(signal) {
+  if (signal === undefined) return undefined;
+  if (signal === null || typeof signal !== 'object' ||
+      typeof (/** @type {{ aborted?: unknown }} */ (signal).aborted) !== 'boolean') {
+    throw invalidArgument(`insertBatch: signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return /** @type {AbortSignal} */ (signal);
+}
+
+/**
+ * @param {unknown} fn
+ * @param {string} what
+ * @returns {((done: number, total: number) => void) | undefined}
+ */
+function checkProgress(fn, what) {
+  if (fn === undefined) return undefined;
+  if (typeof fn !== 'function') {
+    throw invalidArgument(`${what}: onProgress must be a function, got ${describe(fn)}`);
+  }
+  return /** @type {(done: number, total: number) => void} */ (fn);
+}
+
+/**
+ * @param {number} inserted
+ * @param {number} total
+ * @param {unknown} reason
+ * @returns {EdgeVecError}
+ */
+function abortedError(inserted, total, reason) {
+  return new EdgeVecError('ABORTED',
+    `insertBatch aborted after ${inserted} of ${total} vectors were inserted; ` +
+    'those stay in the index', { inserted, cause: reason });
+}
+
+/** @returns {EdgeVecError} */
+function disposedError() {
+  return new EdgeVecError('DISPOSED', 'this EdgeVec was disposed; create a new one');
+}
+
+export class EdgeVec {
+  /** @type {EdgeVecWasm} */
+  #wasm;
+  /** @type {number} */
+  #handle;
+  /** @type {number} */
+  #dims;
+  /** @type {Metric} */
+  #metric;
+  /** @type {IdType} */
+  #idType;
+  /** @type {boolean} */
+  #numberMode;
+  /** @type {boolean} */
+  #disposed = false;
+  /** @type {object} */
+  #token = {};
+  /** Tail of the queue that runs insertBatch calls one after another. */
+  /** @type {Promise<unknown>} */
+  #queue = Promise.resolve();
+
+  /**
+   * Not for direct use: call `await EdgeVec.create(options)`.
+   * @param {symbol} token
+   * @param {EdgeVecWasm} wasm
+   * @param {number} handle
+   * @param {IdType} idType
+   */
+  constructor(token, wasm, handle, idType) {
+    if (token !== INTERNAL) {
+      throw invalidArgument('use `await EdgeVec.create(options)` to make an EdgeVec');
+    }
+    this.#wasm = wasm;
+    this.#handle = handle;
+    this.#dims = wasm._evw_option(handle, 0) >>> 0;
+    this.#metric = METRIC_NAMES[wasm._evw_option(handle, 1)] ?? 'l2';
+    this.#idType = idType;
+    this.#numberMode = idType === 'number';
+    finalizer?.register(this, { wasm, handle }, this.#token);
+  }
+
+  /**
+   * Creates an empty index.
+   * @param {CreateOptions} options
+   * @returns {Promise<EdgeVec>}
+   */
+  static async create(options) {
+    if (options === undefined) {
+      throw invalidArgument('EdgeVec.create needs options, at least { dimensions }');
+    }
+    const o = optionsObject(options, 'EdgeVec.create options');
+    for (const key of Object.keys(o)) {
+      if (!CREATE_OPTION_KEYS.has(key)) {
+        throw invalidArgument(`EdgeVec.create: unknown option '${key}'`);
+      }
+    }
+    const dims = checkInteger(o.dimensions, 'dimensions', 1, MAX_DIMENSIONS);
+    let metric = 0;
+    if (o.metric !== undefined) {
+      if (typeof o.metric !== 'string' ||
+          !Object.prototype.hasOwnProperty.call(METRIC_CODES, o.metric)) {
+        throw invalidArgument(`metric must be 'l2', 'cosine' or 'dot', got ${describe(o.metric)}`);
+      }
+      metric = METRIC_CODES[/** @type {Metric} */ (o.metric)];
+    }
+    const m = o.m === undefined ? 0 : checkInteger(o.m, 'm', MIN_M, MAX_M);
+    const efc = o.efConstruction === undefined ? 0
+      : checkInteger(o.efConstruction, 'efConstruction', 1, MAX_EF);
+    const efs = o.efSearch === undefined ? 0 : checkInteger(o.efSearch, 'efSearch', 1, MAX_EF);
+    let hasSeed = 0, seedLo = 0, seedHi = 0;
+    if (o.seed !== undefined) {
+      if (typeof o.seed === 'number' && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
+        throw invalidArgument(`seed must be a non-negative safe integer or a bigint, got ${describe(o.seed)}`);
+      }
+      try {
+        splitId(o.seed, false, 'seed');
+      } catch (err) {
+        throw invalidArgument(`seed must be a non-negative integer below 2^64, got ${describe(o.seed)}`);
+      }
+      hasSeed = 1; seedLo = idWords.lo; seedHi = idWords.hi;
+    }
+    /** @type {IdType} */
+    let idType = HAS_BIGUINT64 ? 'bigint' : 'number';
+    if (o.idType !== undefined) {
+      if (o.idType !== 'bigint' && o.idType !== 'number') {
+        throw invalidArgument(`idType must be 'bigint' or 'number', got ${describe(o.idType)}`);
+      }
+      if (o.idType === 'bigint' && !HAS_BIGUINT64) {
+        throw invalidArgument("idType 'bigint' needs BigInt and BigUint64Array, which this " +
+          "environment lacks; use idType 'number'");
+      }
+      idType = o.idType;
+    }
+    const wasmBinary = o.wasmBinary;
+    if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer) &&
+        !(wasmBinary instanceof Uint8Array)) {
+      throw invalidArgument(`wasmBinary must be an ArrayBuffer or a Uint8Array, got ${describe(wasmBinary)}`);
+    }
+    const locateFile = o.locateFile;
+    if (locateFile !== undefined && typeof locateFile !== 'function') {
+      throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
+    }
+
+    const wasm = await loadWasm({
+      wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
+      locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
+    });
+    const out = wasm._malloc(4);
+    if (out === 0) throw statusError(8, 'EdgeVec.create');
+    let handle = 0;
+    try {
+      const st = wasm._evw_create(dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, out);
+      if (st !== 0) throw statusError(st, 'EdgeVec.create', {}, 'check the options');
+      handle = wasm.HEAPU32[out >>> 2];
+    } finally {
+      wasm._free(out);
+    }
+    return new EdgeVec(INTERNAL, wasm, handle, idType);
+  }
+
+  /** @returns {number} the handle, after checking the index is alive */
+  #live() {
+    if (this.#disposed) throw disposedError();
+    return this.#handle;
+  }
+
+  /**
+   * @param {number} bytes
+   * @param {string} what
+   * @returns {number} a pointer the caller frees
+   */
+  #alloc(bytes, what) {
+    const p = this.#wasm._malloc(bytes);
+    if (p === 0) {
+      throw new EdgeVecError('OUT_OF_MEMORY',
+        `${what}: could not allocate ${bytes} bytes in the wasm heap`);
+    }
+    return p;
+  }
+
+  /**
+   * @param {number} ptr  8-byte aligned u64
+   * @returns {AnyId}
+   */
+  #readId(ptr) {
+    const w = this.#wasm;
+    if (this.#numberMode) return readIdNumber(w.HEAPU32, ptr);
+    return new BigUint64Array(w.HEAPU8.buffer, ptr, 1)[0];
+  }
+
+  /**
+   * The error for a failed batch status, with the position and the id.
+   * @param {number} status
+   * @param {string} context
+   * @param {number} index
+   * @param {number | undefined} inserted
+   * @param {IdsInput | undefined} ids
+   * @returns {EdgeVecError}
+   */
+  #batchError(status, context, index, inserted, ids) {
+    let extra = `vector ${index}`;
+    if ((status === EV_ERR_DUPLICATE_ID || status === EV_ERR_ID_EXISTS) && ids) {
+      extra = `ids[${index}] = ${String(ids[index])}`;
+    }
+    if (inserted !== undefined && inserted > 0) {
+      extra += `; ${inserted} vectors were inserted before it and stay`;
+    }
+    return statusError(status, context, { index, inserted }, extra);
+  }
+
+  /**
+   * Inserts a batch: validated as a whole first (a bad batch changes
+   * nothing), then inserted in chunks that yield to the event loop.
+   * @param {VectorsInput} vectors
+   * @param {InsertBatchOptions} [options]
+   * @returns {Promise<AnyInsertResult>}
+   */
+  async insertBatch(vectors, options) {
+    this.#live();
+    const o = optionsObject(options, 'insertBatch options');
+    const dims = this.#dims;
+    const n = batchLength(vectors, dims);
+    const ids = /** @type {IdsInput | undefined} */ (o.ids);
+    if (ids !== undefined) {
+      const count = idArrayLength(ids, 'insertBatch: ids');
+      if (count !== n) {
+        throw invalidArgument(`insertBatch: ids has ${count} entries for ${n} vectors`);
+      }
+    }
+    const onProgress = checkProgress(o.onProgress, 'insertBatch');
+    const signal = checkSignal(o.signal);
+    if (signal?.aborted) throw abortedError(0, n, signal.reason);
+
+    // Copy now, while the caller's arrays hold what they held at the call;
+    // the batch may wait in the queue behind another one.
+    // Layout: ids (8n) | out ids (8n) | 2 u32 outs (8) | vectors (4 n dims).
+    const w = this.#wasm;
+    const idsBytes = ids ? 8 * n : 0;
+    const outIdsAt = idsBytes;
+    const outsAt = outIdsAt + 8 * n;
+    const vecAt = outsAt + 8;
+    const scratch = this.#alloc(vecAt + 4 * n * dims, 'insertBatch');
+    try {
+      if (ids) writeIds(w.HEAPU8.buffer, scratch, ids, this.#numberMode, 'ids');
+      const heap = w.HEAPF32;
+      const base = (scratch + vecAt) >>> 2;
+      if (vectors instanceof Float32Array) {
+        heap.set(vectors, base);
+      } else {
+        const rows = /** @type {ReadonlyArray<Float32Array | ReadonlyArray<unknown>>} */ (vectors);
+        for (let i = 0; i < n; i++) copyRow(heap, base + i * dims, rows[i], `vectors[${i}]`, i);
+      }
+    } catch (err) {
+      w._free(scratch);
+      throw err;
+    }
+
+    const run = this.#queue.then(() => this.#runInsertBatch(
+      scratch, n, ids, outIdsAt, outsAt, vecAt, onProgress, signal));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * @param {number} scratch   owned: freed here
+   * @param {number} n
+   * @param {IdsInput | undefined} ids
+   * @param {number} outIdsAt
+   * @param {number} outsAt
+   * @param {number} vecAt
+   * @param {((done: number, total: number) => void) | undefined} onProgress
+   * @param {AbortSignal | undefined} signal
+   * @returns {Promise<AnyInsertResult>}
+   */
+  async #runInsertBatch(scratch, n, ids, outIdsAt, outsAt, vecAt, onProgress, signal) {
+    const w = this.#wasm;
+    const dims = this.#dims;
+    const idsPtr = ids ? scratch : 0;
+    const outIds = scratch + outIdsAt;
+    const insertedPtr = scratch + outsAt;
+    const errPtr = insertedPtr + 4;
+    const vecPtr = scratch + vecAt;
+    let done = 0;
+    try {
+      if (this.#disposed) throw disposedError();
+      if (signal?.aborted) throw abortedError(0, n, signal.reason);
+      let st = w._evw_validate_batch(this.#handle, vecPtr, n, dims, idsPtr, errPtr);
+      if (st !== 0) {
+        throw this.#batchError(st, 'insertBatch', w.HEAPU32[errPtr >>> 2], undefined, ids);
+      }
+      // Reserving for the whole batch up front means a later chunk cannot
+      // run out of memory half-way.
+      st = w._evw_reserve(this.#handle, n);
+      if (st !== 0) throw statusError(st, 'insertBatch', {}, `reserving room for ${n} vectors`);
+
+      const step = n / 10;
+      let nextReport = step;
+      if (onProgress) onProgress(0, n);
+      let chunk = FIRST_CHUNK;
+      while (done < n) {
+        if (this.#disposed) {
+          throw new EdgeVecError('DISPOSED',
+            `the EdgeVec was disposed during insertBatch, after ${done} of ${n} vectors`,
+            { inserted: done });
+        }
+        if (signal?.aborted) throw abortedError(done, n, signal.reason);
+        const c = Math.min(chunk, n - done);
+        const t0 = now();
+        st = w._evw_insert_batch(this.#handle, vecPtr + 4 * done * dims, c, dims,
+          idsPtr ? idsPtr + 8 * done : 0, outIds + 8 * done, insertedPtr, errPtr);
+        const elapsed = now() - t0;
+        if (st !== 0) {
+          // Something changed the index between chunks (another call
+          // inserted one of this batch's ids, say): the chunk changed
+          // nothing, the chunks before it stay.
+          const index = done + (w.HEAPU32[errPtr >>> 2] >>> 0);
+          throw this.#batchError(st, 'insertBatch', index, done, ids);
+        }
+        done += c;
+        if (elapsed < CHUNK_TARGET_MS / 2) chunk *= 2;
+        else if (elapsed > CHUNK_TARGET_MS * 2 && chunk > 1) chunk = Math.ceil(chunk / 2);
+        if (onProgress && (done >= nextReport || done === n)) {
+          while (nextReport <= done) nextReport += step;
+          onProgress(done, n);
+        }
+        if (done < n) await yieldToEventLoop();
+      }
+      const outIdsList = this.#numberMode
+        ? readIdNumbers(w.HEAPU32, outIds, n)
+        : readIdBigInts(w.HEAPU8.buffer, outIds, n);
+      return { inserted: n, ids: outIdsList };
+    } finally {
+      w._free(scratch);
+    }
+  }
+
+  /**
+   * Inserts one vector; returns its id.
+   * @param {VectorInput} vector
+   * @param {AnyId} [id]
+   * @returns {AnyId}
+   */
+  insert(vector, id) {
+    const handle = this.#live();
+    const dims = this.#dims;
+    const row = checkVector(vector, dims, 'insert: vector');
+    if (id !== undefined) splitId(id, this.#numberMode, 'insert: id');
+    const w = this.#wasm;
+    // Layout: id in (8) | id out (8) | inserted (4) | err (4) | vector.
+    const scratch = this.#alloc(24 + 4 * dims, 'insert');
+    try {
+      const u32 = w.HEAPU32;
+      const q = scratch >>> 2;
+      u32[q] = idWords.lo;
+      u32[q + 1] = idWords.hi;
+      copyRow(w.HEAPF32, q + 6, row, 'insert: vector');
+      const st = w._evw_insert_batch(handle, scratch + 24, 1, dims, id === undefined ? 0 : scratch,
+        scratch + 8, scratch + 16, scratch + 20);
+      if (st !== 0) {
+        const extra = st === EV_ERR_ID_EXISTS ? `id ${String(id)}` : undefined;
+        throw statusError(st, 'insert', {}, extra);
+      }
+      return this.#readId(scratch + 8);
+    } finally {
+      w._free(scratch);
+    }
+  }
+
+  /**
+   * The k nearest live vectors, nearest first.
+   * @param {VectorInput} query
+   * @param {number} k
+   * @param {SearchOptions} [options]
+   * @returns {AnySearchResult[]}
+   */
+  search(query, k, options) {
+    const handle = this.#live();
+    const dims = this.#dims;
+    const row = checkVector(query, dims, 'search: query');
+    checkInteger(k, 'search: k', 1, MAX_EF);
+    let ef = 0;
+    if (options !== undefined) {
+      const o = optionsObject(options, 'search options');
+      if (o.ef !== undefined) ef = checkInteger(o.ef, 'search: ef', 1, MAX_EF);
+    }
+    const w = this.#wasm;
+    // Layout: ids (8k) | distances (4k) | count (4) | query (4 dims).
+    const distAt = 8 * k;
+    const countAt = distAt + 4 * k;
+    const queryAt = countAt + 4;
+    const scratch = this.#alloc(queryAt + 4 * dims, 'search');
+    try {
+      copyRow(w.HEAPF32, (scratch + queryAt) >>> 2, row, 'search: query');
+      const st = w._evw_search(handle, scratch + queryAt, dims, k, ef, scratch,
+        scratch + distAt, scratch + countAt);
+      if (st !== 0) throw statusError(st, 'search');
+      const u32 = w.HEAPU32;
+      const f32 = w.HEAPF32;
+      const count = u32[(scratch + countAt) >>> 2];
+      const dist = (scratch + distAt) >>> 2;
+      /** @type {AnySearchResult[]} */
+      const results = new Array(count);
+      if (this.#numberMode) {
+        for (let i = 0; i < count; i++) {
+          results[i] = { id: readIdNumber(u32, scratch + 8 * i), distance: f32[dist + i] };
+        }
+      } else {
+        const idView = new BigUint64Array(w.HEAPU8.buffer, scratch, count);
+        for (let i = 0; i < count; i++) results[i] = { id: idView[i], distance: f32[dist + i] };
+      }
+      return results;
+    } finally {
+      w._free(scratch);
+    }
+  }
+
+  /**
+   * Soft-deletes one id: true if it was live, false if already deleted or
+   * unknown.
+   * @param {AnyId} id
+   * @returns {boolean}
+   */
+  softDelete(id) {
+    const handle = this.#live();
+    splitId(id, this.#numberMode, 'softDelete: id');
+    const r = this.#wasm._evw_soft_delete(handle, idWords.lo, idWords.hi);
+    if (r < 0) throw statusError(-r, 'softDelete');
+    return r === 0;
+  }
+
+  /**
+   * Soft-deletes many ids. Every id is checked before any is deleted.
+   * @param {IdsInput} ids
+   * @param {SoftDeleteBatchOptions} [options]
+   * @returns {BatchDeleteResult}
+   */
+  softDeleteBatch(ids, options) {
+    const handle = this.#live();
+    const n = idArrayLength(ids, 'softDeleteBatch: ids');
+    const o = optionsObject(options, 'softDeleteBatch options');
+    const onProgress = checkProgress(o.onProgress, 'softDeleteBatch');
+    const result = { deleted: 0, alreadyDeleted: 0, invalidIds: 0, total: 0 };
+    if (n === 0) {
+      if (onProgress) onProgress(0, 0);
+      return result;
+    }
+    const w = this.#wasm;
+    // Layout: 4 u32 counts (16) | ids (8n).
+    const scratch = this.#alloc(16 + 8 * n, 'softDeleteBatch');
+    try {
+      writeIds(w.HEAPU8.buffer, scratch + 16, ids, this.#numberMode, 'ids');
+      // Without a progress callback there is nothing to report between
+      // chunks: one call does it all.
+      const chunk = onProgress ? Math.max(1, Math.ceil(n / 10)) : n;
+      if (onProgress) onProgress(0, n);
+      for (let done = 0; done < n;) {
+        const c = Math.min(chunk, n - done);
+        const st = w._evw_soft_delete_batch(handle, scratch + 16 + 8 * done, c, scratch);
+        if (st !== 0) throw statusError(st, 'softDeleteBatch');
+        const u32 = w.HEAPU32;
+        const q = scratch >>> 2;
+        result.deleted += u32[q];
+        result.alreadyDeleted += u32[q + 1];
+        result.invalidIds += u32[q + 2];
+        result.total += u32[q + 3];
+        done += c;
+        if (onProgress) onProgress(done, n);
+      }
+      return result;
+    } finally {
+      w._free(scratch);
+    }
+  }
+
+  /** Rebuilds the graph without the deleted vectors; ids and vectors stay. */
+  compact() {
+    const st = this.#wasm._evw_compact(this.#live());
+    if (st !== 0) throw statusError(st, 'compact');
+  }
+
+  /**
+   * A copy of the stored vector of a live id (unit length under cosine), or
+   * undefined for an unknown or deleted id.
+   * @param {AnyId} id
+   * @returns {Float32Array | undefined}
+   */
+  get(id) {
+    const handle = this.#live();
+    splitId(id, this.#numberMode, 'get: id');
+    const dims = this.#dims;
+    const w = this.#wasm;
+    const scratch = this.#alloc(4 * dims, 'get');
+    try {
+      const st = w._evw_get(handle, idWords.lo, idWords.hi, scratch);
+      if (st === EV_ERR_NOT_FOUND) return undefined;
+      if (st !== 0) throw statusError(st, 'get');
+      const at = scratch >>> 2;
+      return w.HEAPF32.slice(at, at + dims);
+    } finally {
+      w._free(scratch);
+    }
+  }
+
+  /**
+   * Whether the id is live (inserted and not deleted).
+   * @param {AnyId} id
+   * @returns {boolean}
+   */
+  has(id) {
+    const handle = this.#live();
+    splitId(id, this.#numberMode, 'has: id');
+    return this.#wasm._evw_contains(handle, idWords.lo, idWords.hi) !== 0;
+  }
+
+  /** Live vectors. */
+  get size() { return this.#wasm._evw_live_count(this.#live()) >>> 0; }
+
+  /** Soft-deleted vectors not yet compacted away. */
+  get deletedCount() { return this.#wasm._evw_deleted_count(this.#live()) >>> 0; }
+
+  /** deleted / (live + deleted); 0 when empty. */
+  get tombstoneRatio() { return this.#wasm._evw_tombstone_ratio(this.#live()); }
+
+  /** @returns {number} */
+  get dimensions() { this.#live(); return this.#dims; }
+
+  /** @returns {Metric} */
+  get metric() { this.#live(); return this.#metric; }
+
+  /** @returns {IdType} */
+  get idType() { this.#live(); return this.#idType; }
+
+  /** Bytes the index holds in the wasm heap. */
+  get memoryBytes() { return this.#wasm._evw_memory_bytes(this.#live()); }
+
+  /** True once dispose() ran. Never throws. */
+  get disposed() { return this.#disposed; }
+
+  /**
+   * Frees the index's wasm memory. Later calls throw DISPOSED; a batch in
+   * flight stops before its next chunk. Calling dispose again does nothing.
+   */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    finalizer?.unregister(this.#token);
+    this.#wasm._evw_free(this.#handle);
+    this.#handle = 0;
+  }
+}
+
+// `using db = await EdgeVec.create(...)` where explicit resource management
+// exists; engines without Symbol.dispose simply lack the method.
+if (typeof Symbol === 'function' && typeof Symbol.dispose === 'symbol') {
+  Object.defineProperty(EdgeVec.prototype, Symbol.dispose, {
+    value: function dispose() { /** @type {EdgeVec} */ (this).dispose(); },
+    writable: true,
+    configurable: true,
+  });
+}

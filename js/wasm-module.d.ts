@@ -1,0 +1,57 @@
+// js/wasm-module.d.ts — the types of the Emscripten module (dist/edgevec.js +
+// dist/edgevec.wasm) as js/ uses it: the factory, the heap views and the
+// exports of src/wasm_api.c. Internal: not part of the package's public
+// types (types/index.d.ts).
+//
+// Pointers and handles are numbers (wasm32 addresses). Functions declared
+// to return u32 in C come back as signed i32: read them with `>>> 0`.
+
+export interface EdgeVecWasmFactoryOptions {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  locateFile?: (path: string, prefix: string) => string;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+export interface EdgeVecWasm {
+  /** Views over the memory; replaced whenever memory grows (re-read them). */
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  HEAPF32: Float32Array;
+
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+
+  _evw_create(dimensions: number, metric: number, m: number, efConstruction: number,
+    efSearch: number, hasSeed: number, seedLo: number, seedHi: number, outHandle: number): number;
+  _evw_free(handle: number): void;
+  _evw_option(handle: number, which: number): number;
+
+  _evw_validate_batch(handle: number, vectors: number, n: number, dim: number, ids: number,
+    outErrIndex: number): number;
+  _evw_reserve(handle: number, additional: number): number;
+  _evw_insert_batch(handle: number, vectors: number, n: number, dim: number, ids: number,
+    outIds: number, outInserted: number, outErrIndex: number): number;
+
+  _evw_search(handle: number, query: number, dim: number, k: number, ef: number,
+    outIds: number, outDistances: number, outCount: number): number;
+  _evw_search_exact(handle: number, query: number, dim: number, k: number,
+    outIds: number, outDistances: number, outCount: number): number;
+  _evw_search_many(handle: number, queries: number, nq: number, dim: number, k: number,
+    ef: number, outIds: number, outDistances: number, outCounts: number): number;
+
+  _evw_soft_delete(handle: number, idLo: number, idHi: number): number;
+  _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;
+
+  _evw_compact(handle: number): number;
+  _evw_get(handle: number, idLo: number, idHi: number, out: number): number;
+  _evw_contains(handle: number, idLo: number, idHi: number): number;
+  _evw_live_count(handle: number): number;
+  _evw_deleted_count(handle: number): number;
+  _evw_tombstone_ratio(handle: number): number;
+  _evw_memory_bytes(handle: number): number;
+  _evw_heap_allocated(): number;
+}
+
+declare function createEdgeVecModule(options?: EdgeVecWasmFactoryOptions): Promise<EdgeVecWasm>;
+export default createEdgeVecModule;

@@ -1,0 +1,27 @@
+// tests/types/js-contract.js — compile-time proof that the JS layer (js/)
+// matches the public contract (types/index.d.ts). Checked by the top-level
+// tsconfig.json; never run. If a method's parameters or results drift from
+// the .d.ts, `npx tsc -p tsconfig.json` fails here.
+
+import { EdgeVec } from '../../js/edgevec.js';
+import { EdgeVecError } from '../../js/errors.js';
+
+/** @typedef {import('../../types/index.js').IdType} IdType */
+/** @typedef {import('../../types/index.js').EdgeVec<IdType>} PublicEdgeVec */
+// Symbol.dispose is attached at load time only where the engine has it (see
+// the end of js/edgevec.js), so the class body cannot declare it.
+/** @typedef {Omit<PublicEdgeVec, typeof Symbol.dispose>} PublicEdgeVecBody */
+
+/**
+ * @param {EdgeVec} db
+ * @returns {PublicEdgeVecBody}
+ */
+export function instanceSide(db) {
+  return db;
+}
+
+/** @type {(options: import('../../types/index.js').CreateOptions) => Promise<PublicEdgeVecBody>} */
+export const staticCreate = EdgeVec.create;
+
+/** @type {typeof import('../../types/index.js').EdgeVecError} */
+export const errorClass = EdgeVecError;

@@ -1,0 +1,239 @@
+// types/index.d.ts — the public contract of the `edgevec-c` package,
+// written by hand (the JS layer in js/ is type-checked against it).
+//
+// EdgeVec is an approximate-nearest-neighbour index (HNSW) that runs inside
+// the page, in WebAssembly. Ids are 64-bit: `bigint` by default, or `number`
+// with `{ idType: 'number' }` (then ids above 2^53 - 1 are refused).
+
+/// <reference lib="esnext.disposable" />
+
+/** Distance metrics. Smaller distance = nearer, for every metric:
+ *  - `'l2'`: squared Euclidean distance (no square root);
+ *  - `'cosine'`: 1 - cosine similarity, in [0, 2]; vectors are stored
+ *    normalised to unit length, and all-zero vectors are refused;
+ *  - `'dot'`: the negated inner product. */
+export type Metric = 'l2' | 'cosine' | 'dot';
+
+/** How ids come back: `bigint` (exact for all 64 bits) or `number`. */
+export type IdType = 'bigint' | 'number';
+
+/** An id as returned by an index of id type `T`. */
+export type Id<T extends IdType> = T extends 'number' ? number : bigint;
+
+/** A list of ids as returned by an index of id type `T`. */
+export type IdArray<T extends IdType> = T extends 'number' ? number[] : BigUint64Array;
+
+/** An id as accepted by every method: a bigint in 0..2^64-1, or a
+ *  non-negative safe integer number. */
+export type IdInput = bigint | number;
+
+/** Ids as accepted by the batch methods. */
+export type IdsInput = BigUint64Array | readonly IdInput[];
+
+/** One vector: `dimensions` numbers. */
+export type VectorInput = Float32Array | readonly number[];
+
+/** Many vectors: one flat `Float32Array` of n × dimensions floats, an array
+ *  of `Float32Array`, or an array of number arrays. */
+export type VectorsInput = Float32Array | readonly VectorInput[];
+
+/** Where the `.wasm` file comes from, for apps that host it themselves.
+ *  By default the package's own `dist/edgevec.wasm` is used (bundlers emit
+ *  it; Node reads it from disk). */
+export interface WasmLocationOptions {
+  /** The bytes of `edgevec.wasm`, already fetched. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Returns the URL of a file the module needs (`path` is
+   *  `'edgevec.wasm'`). */
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOptions {
+  /** Length of every vector, 1..4096. */
+  dimensions: number;
+  /** Default `'l2'`. */
+  metric?: Metric;
+  /** Links per node on the upper levels, 2..128 (level 0 keeps 2m).
+   *  Default 16, as hnswlib. */
+  m?: number;
+  /** Candidate list size while inserting, 1..65535. Default 200. */
+  efConstruction?: number;
+  /** Default candidate list size of a search, 1..65535. Default 64. */
+  efSearch?: number;
+  /** Seed of the node-level RNG: the same seed and the same inserts build
+   *  the same graph. */
+  seed?: number | bigint;
+  /** Default `'bigint'` (or `'number'` where BigUint64Array is missing). */
+  idType?: T;
+}
+
+/** Called with (done, total): at 0, about every 10%, and at total. */
+export type ProgressCallback = (done: number, total: number) => void;
+
+export interface InsertBatchOptions {
+  /** One id per vector; omitted: ids are assigned in sequence (one more
+   *  than the largest id the index ever held, from 0). */
+  ids?: IdsInput;
+  onProgress?: ProgressCallback;
+  /** Stops the batch between chunks: the promise rejects with `ABORTED`,
+   *  and the vectors inserted before it stay (`error.inserted` says how
+   *  many: the first `inserted` vectors of the batch). */
+  signal?: AbortSignal;
+}
+
+export interface InsertBatchResult<T extends IdType = 'bigint'> {
+  inserted: number;
+  /** The id of each vector, in batch order. */
+  ids: IdArray<T>;
+}
+
+export interface SearchOptions {
+  /** Candidate list size for this search (raised to k when smaller);
+   *  default: the index's efSearch. Larger = better recall, slower. */
+  ef?: number;
+}
+
+export interface SearchResult<T extends IdType = 'bigint'> {
+  id: Id<T>;
+  distance: number;
+}
+
+export interface SoftDeleteBatchOptions {
+  onProgress?: ProgressCallback;
+}
+
+export interface BatchDeleteResult {
+  /** Ids that were live and are now deleted. */
+  deleted: number;
+  /** Ids deleted before (including an id repeated in the same batch). */
+  alreadyDeleted: number;
+  /** Ids the index does not know. */
+  invalidIds: number;
+  /** deleted + alreadyDeleted + invalidIds. */
+  total: number;
+}
+
+/** Stable error codes (`error.code`). */
+export type EdgeVecErrorCode =
+  /** A batch with no vectors. */
+  | 'EMPTY_BATCH'
+  /** A vector or query whose length is not the index's dimensions. */
+  | 'DIMENSION_MISMATCH'
+  /** A NaN or infinite component, or an all-zero vector under cosine. */
+  | 'INVALID_VECTOR'
+  /** An id twice in one batch, or an id already live in the index. */
+  | 'DUPLICATE_ID'
+  /** A negative or fractional number, or a bigint outside 0..2^64-1. */
+  | 'INVALID_ID'
+  /** A number id above 2^53 - 1, or any id that large with idType 'number'. */
+  | 'ID_NOT_SAFE_INTEGER'
+  /** The wasm heap could not grow; nothing changed. */
+  | 'OUT_OF_MEMORY'
+  /** More vectors than the index can address. */
+  | 'CAPACITY'
+  /** A wrong argument type or an option out of range. */
+  | 'INVALID_ARGUMENT'
+  /** insertBatch was stopped by its signal. */
+  | 'ABORTED'
+  /** The EdgeVec was disposed. */
+  | 'DISPOSED'
+  /** Something that was asked for does not exist. */
+  | 'NOT_FOUND'
+  /** The .wasm file could not be fetched or compiled. */
+  | 'WASM_LOAD'
+  /** Persisted data failed a check (`error.section` says where). */
+  | 'CORRUPT'
+  /** Persisted data written by a newer format version. */
+  | 'UNSUPPORTED_VERSION'
+  /** A storage failure; the in-memory index stays usable. */
+  | 'STORAGE'
+  /** The browser or the disk refused a write for lack of space. */
+  | 'STORAGE_QUOTA'
+  /** IndexedDB is blocked by another connection (usually another tab). */
+  | 'STORAGE_BLOCKED'
+  /** Another writer holds this database. */
+  | 'LOCKED'
+  /** A status the JS layer does not know (a bug: please report it). */
+  | 'INTERNAL';
+
+export declare class EdgeVecError extends Error {
+  readonly name: 'EdgeVecError';
+  readonly code: EdgeVecErrorCode;
+  /** Position of the offending vector or id in a batch, where there is one. */
+  readonly index: number | undefined;
+  /** For an insertBatch that stopped part-way (ABORTED, DISPOSED, or a
+   *  conflicting change between chunks): how many of its vectors, from the
+   *  start of the batch, were inserted and stay. */
+  readonly inserted: number | undefined;
+  /** The C core's status number, when the error came from it. */
+  readonly status: number | undefined;
+  /** For CORRUPT: the part of the persisted data that failed. */
+  readonly section: string | undefined;
+  constructor(code: EdgeVecErrorCode, message: string, details?: EdgeVecErrorDetails);
+}
+
+export interface EdgeVecErrorDetails {
+  index?: number;
+  inserted?: number;
+  status?: number;
+  section?: string;
+  cause?: unknown;
+}
+
+export declare class EdgeVec<T extends IdType = 'bigint'> {
+  private constructor();
+
+  /** Creates an empty index (loading the wasm module on first use). */
+  static create<T extends IdType = 'bigint'>(options: CreateOptions<T>): Promise<EdgeVec<T>>;
+
+  /** Inserts many vectors. All-or-nothing: a bad batch (wrong length, NaN,
+   *  duplicate id, ...) rejects naming the offending `index` and leaves the
+   *  index unchanged. Runs in chunks that yield to the event loop. Batches
+   *  run one after another in call order. */
+  insertBatch(vectors: VectorsInput, options?: InsertBatchOptions): Promise<InsertBatchResult<T>>;
+
+  /** Inserts one vector and returns its id (assigned when omitted). */
+  insert(vector: VectorInput, id?: IdInput): Id<T>;
+
+  /** The k (1..65535) nearest live vectors, nearest first; fewer when the
+   *  index holds fewer. */
+  search(query: VectorInput, k: number, options?: SearchOptions): SearchResult<T>[];
+
+  /** Soft-deletes one id: `true` if it was live, `false` if it was already
+   *  deleted or never inserted. The vector is never returned again; its
+   *  node keeps routing searches until `compact()`. */
+  softDelete(id: IdInput): boolean;
+
+  /** Soft-deletes many ids. Every id is checked before any is deleted. */
+  softDeleteBatch(ids: IdsInput, options?: SoftDeleteBatchOptions): BatchDeleteResult;
+
+  /** Rebuilds the graph without deleted vectors, freeing their memory.
+   *  Every live id keeps its id and vector. */
+  compact(): void;
+
+  /** A copy of the stored vector of a live id (unit length under cosine),
+   *  or `undefined` for an unknown or deleted id. */
+  get(id: IdInput): Float32Array | undefined;
+
+  /** Whether the id is live (inserted and not deleted). */
+  has(id: IdInput): boolean;
+
+  /** Live vectors. */
+  readonly size: number;
+  /** Deleted vectors not yet compacted away. */
+  readonly deletedCount: number;
+  /** deletedCount / (size + deletedCount); 0 when empty. */
+  readonly tombstoneRatio: number;
+  readonly dimensions: number;
+  readonly metric: Metric;
+  readonly idType: T;
+  /** Bytes the index holds in the wasm heap. */
+  readonly memoryBytes: number;
+  /** True once `dispose()` ran (never throws). */
+  readonly disposed: boolean;
+
+  /** Frees the index. Any later call throws `DISPOSED`; calling it again
+   *  does nothing. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
