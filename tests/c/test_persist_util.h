@@ -1,0 +1,46 @@
+/*
+ * test_persist_util.h — helpers shared by the persistence tests: seeded
+ * index building, a deep equality of two indexes (every field a snapshot
+ * must restore), search comparison, and re-sealing the checksums of a
+ * hand-edited snapshot or log record (to test the checks behind the CRCs).
+ */
+#ifndef EV_TEST_PERSIST_UTIL_H
+#define EV_TEST_PERSIST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgevec.h"
+
+/* n rows of seeded clustered data (free with free()). */
+float *pu_rows(uint64_t seed, uint32_t dim, size_t n);
+
+/* A new index with small graph parameters (fast under ASan). */
+ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed);
+
+/* 1 when a and b hold the same state: options, counters, entry point,
+ * RNG, and per slot: id, level, tombstone, vector bits, every link list,
+ * and id-map lookups. Prints the first difference. */
+int pu_same_index(const ev_index *a, const ev_index *b);
+
+/* 1 when nq seeded queries give identical ids and bit-identical distances
+ * on both indexes (k results, ef 0). */
+int pu_same_search(ev_index *a, ev_index *b, uint64_t seed, uint32_t nq,
+                   uint32_t k);
+
+/* Recomputes every section CRC and the header CRC of a v1 snapshot, from
+ * the layout documented in snapshot.c. */
+void pu_reseal_snapshot(uint8_t *bytes, size_t len);
+/* Recomputes the CRC of the log record at rec (its record_len). */
+void pu_reseal_record(uint8_t *rec);
+
+uint32_t pu_get_u32(const uint8_t *p);
+void pu_put_u32(uint8_t *p, uint32_t v);
+uint64_t pu_get_u64(const uint8_t *p);
+
+/* Snapshot bytes of the index (wal_seq 0); free with free(). */
+uint8_t *pu_save(const ev_index *ix, size_t *len);
+/* 1 when both indexes save to identical bytes. */
+int pu_same_bytes(const ev_index *a, const ev_index *b);
+
+#endif
