@@ -20,8 +20,7 @@ const TWO_POW_32 = 4294967296;
 const SAFE_HI_LIMIT = 2097152; // 2^21
 const B_MASK_32 = HAS_BIGINT ? BigInt(0xffffffff) : undefined;
 const B_32 = HAS_BIGINT ? BigInt(32) : undefined;
-const B_ZERO = HAS_BIGINT ? BigInt(0) : undefined;
-const B_MAX_U64 = HAS_BIGINT ? BigInt.asUintN(64, BigInt(-1)) : undefined;
+const TWO_POW_64 = 18446744073709551616;
 const B_MAX_SAFE = HAS_BIGINT ? BigInt(Number.MAX_SAFE_INTEGER) : undefined;
 
 /**
@@ -53,18 +52,26 @@ export function splitId(id, numberMode, where, index) {
     return;
   }
   if (typeof id === 'bigint') {
-    const zero = /** @type {bigint} */ (B_ZERO);
-    if (id < zero || id > /** @type {bigint} */ (B_MAX_U64)) {
+    // Mixed bigint/number comparisons are exact, and need no BigInt global
+    // (a bigint value can exist where the global was removed).
+    if (id < 0 || !(id < TWO_POW_64)) {
       throw new EdgeVecError('INVALID_ID',
         `${where} must be in 0 .. 2^64 - 1, got ${String(id)}`, { index });
     }
-    if (numberMode && id > /** @type {bigint} */ (B_MAX_SAFE)) {
+    if (numberMode && id > Number.MAX_SAFE_INTEGER) {
       throw new EdgeVecError('ID_NOT_SAFE_INTEGER',
         `${where} (${String(id)}) is above Number.MAX_SAFE_INTEGER, which an index ` +
         "created with idType 'number' cannot return exactly", { index });
     }
-    idWords.lo = Number(id & /** @type {bigint} */ (B_MASK_32));
-    idWords.hi = Number(id >> /** @type {bigint} */ (B_32));
+    if (HAS_BIGINT) {
+      idWords.lo = Number(id & /** @type {bigint} */ (B_MASK_32));
+      idWords.hi = Number(id >> /** @type {bigint} */ (B_32));
+    } else {
+      // Only number mode exists here, so the id is at most 2^53 - 1.
+      const v = Number(id);
+      idWords.lo = v % TWO_POW_32;
+      idWords.hi = Math.floor(v / TWO_POW_32);
+    }
     return;
   }
   throw new EdgeVecError('INVALID_ARGUMENT',
