@@ -188,7 +188,7 @@ ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
   ix->levels[slot] = (uint8_t)level;
   ix->deleted[slot] = 0;
   ix->visited[slot] = 0;
-  ev__links0(ix, slot)[0] = 0;
+  memset(ev__links0(ix, slot), 0, ix->vector_offset); /* see insert.c */
   memcpy(ev__vector(ix, slot), vector, sizeof(float) * ix->dim);
   return EV_OK;
 }

@@ -151,7 +151,9 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
     ix->levels[slot] = (uint8_t)levels[done];
     ix->deleted[slot] = 0;
     ix->visited[slot] = 0;
-    ev__links0(ix, slot)[0] = 0;
+    /* Zero the whole link block, not just its count: unused link words
+     * then read the same in every build and in every snapshot. */
+    memset(ev__links0(ix, slot), 0, ix->vector_offset);
     ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
     ev__graph_link(ix, slot);
     if (id >= ix->next_auto_id) {

@@ -76,3 +76,67 @@ static void recall_for(ev_metric metric, const char *name) {
 TEST(recall_l2_at_least_095) { recall_for(EV_METRIC_L2, "l2"); }
 TEST(recall_cosine_at_least_095) { recall_for(EV_METRIC_COSINE, "cosine"); }
 TEST(recall_dot_at_least_095) { recall_for(EV_METRIC_DOT, "dot"); }
+
+/* ids of the vectors deleted below: every third one, about 33%. */
+static int is_victim(uint64_t id) { return id % 3 == 1; }
+
+TEST(deleted_never_returned_and_compaction_keeps_recall) {
+  ensure_data();
+  ev_index *ix = build(EV_METRIC_L2, N);
+  REQUIRE(ix != NULL);
+  uint64_t *victims = malloc(sizeof(uint64_t) * N);
+  size_t nv = 0;
+  for (uint64_t id = 0; id < N; id++)
+    if (is_victim(id)) victims[nv++] = id;
+  ev_batch_delete_result r;
+  CHECK_EQ_INT(ev_soft_delete_batch(ix, victims, nv, &r), EV_OK);
+  CHECK_EQ_INT(r.deleted, nv);
+  CHECK_EQ_INT(ev_live_count(ix), N - nv);
+
+  /* No search at any ef returns a deleted id, and recall (against the
+   * exact scan over live vectors) holds while tombstones route. */
+  uint64_t ids[K];
+  float d[K];
+  uint32_t n;
+  int leaked = 0;
+  uint32_t efs[] = {10, 64, 200};
+  for (int e = 0; e < 3; e++)
+    for (uint32_t q = 0; q < QUERIES; q++) {
+      ev_search(ix, query_rows + (size_t)q * DIM, DIM, K, efs[e], ids, d, &n);
+      for (uint32_t i = 0; i < n; i++) leaked |= is_victim(ids[i]);
+    }
+  CHECK(!leaked);
+  double before = recall_at_k(ix, 64);
+  NOTE("recall@10 with 33%% tombstones = %.4f", before);
+  CHECK(before >= 0.95);
+
+  CHECK_EQ_INT(ev_compact(ix), EV_OK);
+  CHECK_EQ_INT(ev_deleted_count(ix), 0);
+  CHECK_EQ_INT(ev_live_count(ix), N - nv);
+  double after = recall_at_k(ix, 64);
+  NOTE("recall@10 after compaction = %.4f", after);
+  CHECK(after >= 0.95);
+
+  /* Every live vector keeps its id and its exact vector, and finds itself. */
+  float *got = malloc(sizeof(float) * DIM);
+  size_t self_hits = 0, kept = 0, same_vectors = 0;
+  for (uint64_t id = 0; id < N; id++) {
+    if (is_victim(id)) {
+      CHECK(!ev_contains(ix, id));
+      continue;
+    }
+    kept++;
+    if (ev_get(ix, id, got) == EV_OK &&
+        memcmp(got, base_rows + id * DIM, sizeof(float) * DIM) == 0)
+      same_vectors++;
+    ev_search(ix, base_rows + id * DIM, DIM, 1, 64, ids, d, &n);
+    if (n == 1 && ids[0] == id) self_hits++;
+  }
+  CHECK_EQ_INT(same_vectors, kept);
+  double self_recall = (double)self_hits / (double)kept;
+  NOTE("self-recall after compaction = %.4f", self_recall);
+  CHECK(self_recall >= 0.99);
+  free(got);
+  free(victims);
+  ev_index_free(ix);
+}
