@@ -10,10 +10,10 @@
  * ones) and the ids actually used: replaying them re-runs the same
  * deterministic inserts and rebuilds the index bit for bit.
  *
- * Trade-off: ops are encoded into the final byte form as they happen, and
- * consecutive inserts (or deletes) merge into one op, so a commit is one
- * framing pass plus one CRC; the cost is that pending mutations are held
- * twice (in the index and here) until committed — commit often.
+ * Trade-off: ops are encoded into their final byte form as they happen, so
+ * a commit is one framing copy plus one CRC; the cost is that pending
+ * mutations are held twice (in the index and here) until committed, so
+ * commit often.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,6 @@
 #include "index.h"
 #include "wal.h"
 
-#define NO_OPEN_OP ((size_t)-1)
 /* Above this, buffers are released after a commit instead of kept for the
  * next one, so one bulk insert does not pin its size forever. */
 #define JOURNAL_KEEP_BYTES ((size_t)1 << 20)
@@ -31,9 +30,6 @@ struct ev_journal {
   uint8_t *ops;       /* encoded ops not yet durable */
   size_t len, cap;
   uint32_t op_count;
-  size_t open_off;    /* offset of the last op's u32 count when the next
-                         note of the same kind may extend it */
-  uint32_t open_code; /* op code at open_off */
   uint64_t last_seq;  /* last durable record */
 
   int in_flight;      /* begin_commit done, end_commit not yet */
@@ -48,10 +44,6 @@ static void put_u32(uint8_t *p, uint32_t v) {
   p[1] = (uint8_t)(v >> 8);
   p[2] = (uint8_t)(v >> 16);
   p[3] = (uint8_t)(v >> 24);
-}
-static uint32_t get_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
 }
 static void put_u64(uint8_t *p, uint64_t v) {
   put_u32(p, (uint32_t)v);
@@ -83,6 +75,18 @@ static ev_status ensure(struct ev_journal *j, size_t extra) {
   return EV_OK;
 }
 
+/* Op header: code and count (room reserved by the caller). Each call of the
+ * core becomes its own op, never merged with the previous one, so replay
+ * repeats exactly the calls that were made (a batch and the same vectors
+ * inserted one by one should build the same graph, but replay does not
+ * depend on it). n fits a u32: a batch is at most EV_MAX_SLOTS vectors. */
+static void begin_op(struct ev_journal *j, uint32_t code, uint32_t n) {
+  put_u32(j->ops + j->len, code);
+  put_u32(j->ops + j->len + 4, n);
+  j->len += 8;
+  j->op_count++;
+}
+
 /* ---- hooks called by the core (index.h) ---------------------------------- */
 
 ev_status ev__journal_reserve_insert(ev_index *ix, size_t n) {
@@ -98,19 +102,7 @@ void ev__journal_note_insert(ev_index *ix, const uint64_t *ids,
   struct ev_journal *j = ix->journal;
   if (!j || n == 0 || !ids || !vectors) return;
   size_t row = 8 + (size_t)ix->dim * 4;
-  if (j->open_off != NO_OPEN_OP && j->open_code == EV_WAL_OP_INSERT &&
-      (uint64_t)get_u32(j->ops + j->open_off) + n <= UINT32_MAX) {
-    put_u32(j->ops + j->open_off, get_u32(j->ops + j->open_off) + (uint32_t)n);
-  } else {
-    /* A batch larger than a u32 count cannot happen (EV_MAX_SLOTS), but a
-     * wrap would corrupt the log, so split rather than trust it. */
-    put_u32(j->ops + j->len, EV_WAL_OP_INSERT);
-    put_u32(j->ops + j->len + 4, (uint32_t)n);
-    j->open_off = j->len + 4;
-    j->open_code = EV_WAL_OP_INSERT;
-    j->len += 8;
-    j->op_count++;
-  }
+  begin_op(j, EV_WAL_OP_INSERT, (uint32_t)n);
   uint8_t *p = j->ops + j->len;
   for (size_t i = 0; i < n; i++, p += row) {
     put_u64(p, ids[i]);
@@ -129,17 +121,7 @@ ev_status ev__journal_reserve_delete(ev_index *ix, size_t n) {
 void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n) {
   struct ev_journal *j = ix->journal;
   if (!j || n == 0 || !ids) return;
-  if (j->open_off != NO_OPEN_OP && j->open_code == EV_WAL_OP_DELETE &&
-      (uint64_t)get_u32(j->ops + j->open_off) + n <= UINT32_MAX) {
-    put_u32(j->ops + j->open_off, get_u32(j->ops + j->open_off) + (uint32_t)n);
-  } else {
-    put_u32(j->ops + j->len, EV_WAL_OP_DELETE);
-    put_u32(j->ops + j->len + 4, (uint32_t)n);
-    j->open_off = j->len + 4;
-    j->open_code = EV_WAL_OP_DELETE;
-    j->len += 8;
-    j->op_count++;
-  }
+  begin_op(j, EV_WAL_OP_DELETE, (uint32_t)n);
   for (size_t i = 0; i < n; i++) put_u64(j->ops + j->len + 8 * i, ids[i]);
   j->len += n * 8;
 }
@@ -156,7 +138,6 @@ void ev__journal_note_compact(ev_index *ix) {
   put_u32(j->ops + j->len, EV_WAL_OP_COMPACT);
   j->len += 4;
   j->op_count++;
-  j->open_off = NO_OPEN_OP;
 }
 
 void ev__journal_free(ev_index *ix) {
@@ -181,7 +162,6 @@ ev_status ev_journal_enable(ev_index *ix, uint64_t last_seq) {
   ev__journal_free(ix);
   struct ev_journal *j = calloc(1, sizeof *j);
   if (!j) return EV_ERR_OUT_OF_MEMORY;
-  j->open_off = NO_OPEN_OP;
   j->last_seq = last_seq;
   ix->journal = j;
   return EV_OK;
@@ -225,8 +205,6 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   j->in_flight = 1;
   j->sealed_len = j->len;
   j->sealed_ops = j->op_count;
-  /* Ops recorded from now on belong to the next record. */
-  j->open_off = NO_OPEN_OP;
   *out_record = j->record;
   *out_len = len;
   if (out_seq) *out_seq = seq;
@@ -241,7 +219,6 @@ void ev_journal_end_commit(ev_index *ix, int durable) {
     memmove(j->ops, j->ops + j->sealed_len, j->len - j->sealed_len);
     j->len -= j->sealed_len;
     j->op_count -= j->sealed_ops;
-    if (j->open_off != NO_OPEN_OP) j->open_off -= j->sealed_len;
     j->last_seq++;
     if (j->len == 0 && j->cap > JOURNAL_KEEP_BYTES) {
       free(j->ops);
