@@ -9,22 +9,30 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let api;
+// The wasm module instance all indexes share (js/loader.js keeps one), to
+// read the size of its memory; the public API reports only the core's own
+// allocated bytes (memoryBytes).
+let wasmModule;
 
-// The files a page downloads: every module of js/ reachable from index.js
-// (all of js/ but type declarations and the storage backends' Node-only
-// parts, which are small) plus the glue and the .wasm.
+// The files a page downloads: the modules statically reachable from
+// js/index.js (what a bundler puts in the main chunk; dynamic import()s are
+// separate chunks loaded only when used, e.g. a storage backend) plus the
+// .wasm the loader names with new URL(..., import.meta.url).
 function bundleFiles() {
-  const files = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.js')) files.push(p);
+  const seen = new Set();
+  const wasm = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !fs.existsSync(file)) return;
+    seen.add(file);
+    const src = fs.readFileSync(file, 'utf8');
+    const dir = path.dirname(file);
+    for (const m of src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|(?:^|[\s;])import\s*['"](\.[^'"]+)['"]/g)) {
+      visit(path.resolve(dir, m[1] ?? m[2]));
     }
+    for (const m of src.matchAll(/new URL\(\s*['"](\.[^'"]+\.wasm)['"]\s*,\s*import\.meta\.url/g)) wasm.add(path.resolve(dir, m[1]));
   };
-  walk(path.join(ROOT, 'js'));
-  files.push(path.join(ROOT, 'dist/edgevec.js'), path.join(ROOT, 'dist/edgevec.wasm'));
-  return files;
+  visit(path.join(ROOT, 'js/index.js'));
+  return [...seen, ...wasm];
 }
 
 export default {
@@ -39,6 +47,8 @@ export default {
 
   async init() {
     api = await import(path.join(ROOT, 'js/index.js'));
+    const { loadWasm } = await import(path.join(ROOT, 'js/loader.js'));
+    wasmModule = await loadWasm();
   },
 
   async create({ dim, m, efConstruction, seed, ef }) {
@@ -80,8 +90,8 @@ export default {
     return undefined;
   },
 
-  wasmBytes(h) {
-    return h?.db?.wasmMemoryBytes ?? null;
+  wasmBytes() {
+    return wasmModule.HEAPU8.buffer.byteLength;
   },
 
   libraryBytes(h) {

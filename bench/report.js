@@ -1,0 +1,492 @@
+// bench/report.js — turns the per-process records of one `npm run
+// bench:peers` into bench/results/<date>.json, the SVG plots and
+// bench/RESULTS.md.
+//
+//   node bench/report.js --runs <dir of records> [--browser <file.json>]
+//   node bench/report.js --from bench/results/<date>.json   (re-render only)
+//
+// Records are named <dataset>-<library>-r<run>.json. Every number quoted is a
+// median over runs; every comparison is a ratio taken within one run (both
+// libraries measured in the same round, minutes apart) and then the median
+// of those ratios, because absolute times on this shared 2-core machine move
+// by tens of percent from one hour to the next.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+import { median } from './lib/stats.js';
+import { recallQpsSvg, buildTimeSvg } from './lib/svg.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const RESULTS_DIR = path.join(HERE, 'results');
+const require = createRequire(path.join(HERE, 'package.json'));
+
+const OURS = 'edgevec-c';
+// The goals of issue 6, all on data set A in Node, wasm build.
+export const GOALS = {
+  qpsVsHnswlibWasm: 2.0,
+  qpsVsHnswlibNode: 1.0,
+  buildVsHnswlibNode: 1.0,
+  bytesPerVector: 700,
+  bundleGzipBytes: 60 * 1024,
+  p99OverP50: 2.0,
+};
+
+function parseArgs(argv) {
+  const a = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') a.runs = argv[++i];
+    else if (argv[i] === '--browser') a.browser = argv[++i];
+    else if (argv[i] === '--from') a.from = argv[++i];
+    else if (argv[i] === '--date') a.date = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  return a;
+}
+
+// ---------- bundle sizes (what a page downloads to use the library)
+
+const ADAPTER_FILES = { 'edgevec-c': 'edgevec-c.js', 'hnswlib-wasm': 'hnswlib-wasm.js', edgevec: 'edgevec.js', 'voy-search': 'voy.js', 'hnswlib-node': 'hnswlib-node.js' };
+
+async function bundleOf(name) {
+  const adapter = (await import(path.join(HERE, 'peers', ADAPTER_FILES[name]))).default;
+  const files = adapter.bundleFiles;
+  if (!files) return null;
+  const list = files.filter((f) => fs.existsSync(f)).map((f) => {
+    const buf = fs.readFileSync(f);
+    return { file: path.relative(ROOT, f), raw: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+  });
+  const wasm = list.filter((f) => f.file.endsWith('.wasm'));
+  const js = list.filter((f) => !f.file.endsWith('.wasm'));
+  const sum = (l, k) => l.reduce((s, f) => s + f[k], 0);
+  return {
+    files: list,
+    raw: sum(list, 'raw'), gzip: sum(list, 'gzip'),
+    wasmRaw: sum(wasm, 'raw'), wasmGzip: sum(wasm, 'gzip'),
+    jsRaw: sum(js, 'raw'), jsGzip: sum(js, 'gzip'),
+  };
+}
+
+function versionOf(pkg) {
+  if (!pkg) return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+// ---------- aggregation
+
+// One record reduced to the numbers the tables and the check use.
+function summarize(r) {
+  const at = r.qpsAtRecall95 ?? {};
+  const sweep95 = r.sweep?.find((p) => p.recall >= 0.95);
+  const del95 = r.afterDeleteQpsAtRecall95 ?? {};
+  const delAtEf = r.afterDelete?.find((p) => p.ef === r.efFor95) ?? r.afterDelete?.[r.afterDelete.length - 1];
+  return {
+    run: r.run,
+    buildS: r.buildMs / 1000,
+    buildCpuS: r.buildCpuMs != null ? r.buildCpuMs / 1000 : null,
+    insertPerSec: r.insertPerSec,
+    qps95: at.qps ?? null,
+    qps95How: at.how,
+    qps95Cpu: r.qpsCpuAtRecall95?.qps ?? null,
+    // P50/P99 at the first swept ef that reaches 0.95 (measured, not interpolated).
+    ef95: sweep95?.ef ?? null,
+    p50at95: sweep95?.p50 ?? null,
+    p99at95: sweep95?.p99 ?? null,
+    recallBest: r.sweep ? Math.max(...r.sweep.map((p) => p.recall)) : null,
+    rssPerVector: r.memory?.rssPerVector ?? null,
+    wasmPerVector: r.memory?.wasmPerVector ?? null,
+    libraryPerVector: r.memory?.libraryPerVector ?? null,
+    wasmTotal: r.memory?.afterBuild?.wasm ?? null,
+    saveMs: r.save?.ms ?? null,
+    saveBytes: r.save?.bytes ?? null,
+    saveFailed: r.save?.failed ?? null,
+    loadMs: r.load?.ms ?? null,
+    loadRecall: r.load?.recall ?? null,
+    loadFailed: r.load?.failed ?? null,
+    deleteMs: r.delete?.ms ?? null,
+    afterDeleteQps95: del95.qps ?? null,
+    afterDeleteHow: del95.how,
+    afterDeleteRecall: delAtEf?.recall ?? null,
+    afterDeleteEf: delAtEf?.ef ?? null,
+    deletedReturned: r.afterDelete ? r.afterDelete.reduce((s, p) => s + (p.deletedReturned ?? 0), 0) : null,
+    insertBatchPerSec: r.insert?.batchPerSec ?? null,
+    insertSinglePerSec: r.insert?.singlePerSec ?? null,
+    insertBatchInserted: r.insert?.batchInserted ?? null,
+    insertN: r.insert?.n ?? null,
+    loadavg: [r.loadavgAtStart?.[0], r.loadavgAtEnd?.[0]],
+    simdBackend: r.simdBackend,
+  };
+}
+
+function medianOf(summaries) {
+  const out = {};
+  for (const k of Object.keys(summaries[0])) {
+    const vals = summaries.map((s) => s[k]);
+    if (vals.every((v) => typeof v === 'number' || v === null)) out[k] = median(vals);
+    else out[k] = vals.find((v) => v != null) ?? null;
+  }
+  out.runs = summaries.length;
+  return out;
+}
+
+// Median per ef across runs, for the plots and the sweep tables.
+function medianSweep(records, key = 'sweep') {
+  const byEf = new Map();
+  for (const r of records) {
+    for (const p of r[key] ?? []) {
+      const k = String(p.ef);
+      if (!byEf.has(k)) byEf.set(k, []);
+      byEf.get(k).push(p);
+    }
+  }
+  return [...byEf.entries()].map(([ef, ps]) => ({
+    ef: ef === 'null' ? null : Number(ef),
+    recall: median(ps.map((p) => p.recall)),
+    qps: median(ps.map((p) => p.qps)),
+    p50: median(ps.map((p) => p.p50)),
+    p99: median(ps.map((p) => p.p99)),
+    runs: ps.length,
+  }));
+}
+
+// Ratio a/b of one metric, taken run by run, then the median.
+function ratio(byLib, a, b, key) {
+  const ra = byLib[a]?.runs ?? [], rb = byLib[b]?.runs ?? [];
+  const per = [];
+  for (const x of ra) {
+    const y = rb.find((s) => s.run === x.run);
+    if (y && x[key] != null && y[key] != null && y[key] !== 0) per.push(x[key] / y[key]);
+  }
+  return per.length ? { median: median(per), perRun: per } : null;
+}
+
+async function aggregate(runsDir, browserFile) {
+  const files = fs.readdirSync(runsDir).filter((f) => /^[A-Z]-.+-r\d+\.json$/.test(f));
+  const records = files.map((f) => {
+    const r = JSON.parse(fs.readFileSync(path.join(runsDir, f), 'utf8'));
+    r.run = Number(/-r(\d+)\.json$/.exec(f)[1]);
+    return r;
+  });
+  const datasets = {};
+  const libs = new Map();
+  for (const r of records) {
+    const d = (datasets[r.dataset] ??= { spec: r.spec, queries: r.queries, libraries: {} });
+    const l = (d.libraries[r.library] ??= { records: [] });
+    l.records.push(r);
+    if (!libs.has(r.library)) libs.set(r.library, r);
+  }
+  const libraries = {};
+  for (const [name, r] of libs) {
+    const adapterPkg = { 'edgevec-c': null, 'hnswlib-wasm': 'hnswlib-wasm', edgevec: 'edgevec', 'voy-search': 'voy-search', 'hnswlib-node': 'hnswlib-node' }[name];
+    libraries[name] = { version: versionOf(adapterPkg), notes: r.notes, bundle: await bundleOf(name) };
+  }
+  for (const d of Object.values(datasets)) {
+    for (const [name, l] of Object.entries(d.libraries)) {
+      l.runs = l.records.map(summarize).sort((a, b) => a.run - b.run);
+      l.median = medianOf(l.runs);
+      l.sweep = medianSweep(l.records, 'sweep');
+      l.afterDelete = medianSweep(l.records, 'afterDelete');
+      l.unsupported = l.records[0].unsupported;
+      l.extraBuilds = l.records[0].extraBuilds;
+      delete l.records;
+      void name;
+    }
+    const by = d.libraries;
+    d.ratios = {};
+    for (const peer of Object.keys(by)) {
+      if (peer === OURS) continue;
+      d.ratios[peer] = {
+        qps95: ratio(by, OURS, peer, 'qps95'),
+        build: ratio(by, OURS, peer, 'buildS'),
+        qps95Cpu: ratio(by, OURS, peer, 'qps95Cpu'),
+        buildCpu: ratio(by, OURS, peer, 'buildCpuS'),
+        insertPerSec: ratio(by, OURS, peer, 'insertPerSec'),
+        afterDeleteQps95: ratio(by, OURS, peer, 'afterDeleteQps95'),
+      };
+    }
+  }
+  const first = records[0];
+  const result = {
+    date: new Date().toISOString().slice(0, 10),
+    generatedAt: new Date().toISOString(),
+    machine: first?.machine ?? { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, totalMem: os.totalmem() },
+    node: first?.node ?? process.version,
+    v8: first?.v8 ?? process.versions.v8,
+    params: first?.params,
+    runsPerDataset: Object.fromEntries(Object.entries(datasets).map(([k, d]) => [k, Math.max(...Object.values(d.libraries).map((l) => l.runs.length))])),
+    libraries,
+    datasets,
+  };
+  if (browserFile && fs.existsSync(browserFile)) result.browser = JSON.parse(fs.readFileSync(browserFile, 'utf8'));
+  result.goals = evaluateGoals(result);
+  return result;
+}
+
+// ---------- goals
+
+export function evaluateGoals(result) {
+  const A = result.datasets?.A;
+  const ours = A?.libraries?.[OURS];
+  const goals = [];
+  const add = (id, what, target, value, pass, detail) => goals.push({ id, what, target, value, pass, detail });
+  const r = (peer, k) => A?.ratios?.[peer]?.[k]?.median ?? null;
+  // A ratio goal is met when it holds by wall time and by CPU time alike.
+  const both = (wall, cpu, ok) => (wall == null ? null : ok(wall) && (cpu == null || ok(cpu)));
+  const q1 = r('hnswlib-wasm', 'qps95'), q1c = r('hnswlib-wasm', 'qps95Cpu');
+  add('qpsVsHnswlibWasm', 'QPS at recall 0.95, edgevec-c / hnswlib-wasm', `>= ${GOALS.qpsVsHnswlibWasm}x`, q1, both(q1, q1c, (v) => v >= GOALS.qpsVsHnswlibWasm), { cpu: q1c });
+  const q2 = r('hnswlib-node', 'qps95'), q2c = r('hnswlib-node', 'qps95Cpu');
+  add('qpsVsHnswlibNode', 'QPS at recall 0.95, edgevec-c / native hnswlib-node', `>= ${GOALS.qpsVsHnswlibNode}x`, q2, both(q2, q2c, (v) => v >= GOALS.qpsVsHnswlibNode), { cpu: q2c });
+  const b = r('hnswlib-node', 'build'), bc = r('hnswlib-node', 'buildCpu');
+  add('buildVsHnswlibNode', 'build time of 100k x 128, edgevec-c / hnswlib-node', `<= ${GOALS.buildVsHnswlibNode}x`, b, both(b, bc, (v) => v <= GOALS.buildVsHnswlibNode), { cpu: bc });
+  const bpv = ours?.median?.libraryPerVector ?? null;
+  add('bytesPerVector', 'bytes per vector (core allocation / vectors; wasm memory growth shown beside)', `<= ${GOALS.bytesPerVector} B`, bpv, bpv != null ? bpv <= GOALS.bytesPerVector : null,
+    ours ? { wasmPerVector: ours.median.wasmPerVector, rssPerVector: ours.median.rssPerVector } : null);
+  const bundle = result.libraries?.[OURS]?.bundle?.gzip ?? null;
+  add('bundleGzipBytes', '.wasm + JS, gzipped', `< ${GOALS.bundleGzipBytes / 1024} KB`, bundle, bundle != null ? bundle < GOALS.bundleGzipBytes : null);
+  const tail = ours?.median?.p50at95 ? ours.median.p99at95 / ours.median.p50at95 : null;
+  add('p99OverP50', 'P99 / P50 of search at the first ef reaching recall 0.95', `<= ${GOALS.p99OverP50}`, tail, tail != null ? tail <= GOALS.p99OverP50 : null,
+    ours ? { ef: ours.median.ef95, p50ms: ours.median.p50at95, p99ms: ours.median.p99at95 } : null);
+  return goals;
+}
+
+// ---------- rendering
+
+const n0 = (v) => (v == null ? '—' : Math.round(v).toLocaleString('en-US'));
+const n1 = (v) => (v == null ? '—' : v.toFixed(1));
+const n2 = (v) => (v == null ? '—' : v.toFixed(2));
+const n3 = (v) => (v == null ? '—' : v.toFixed(3));
+const us = (ms) => (ms == null ? '—' : `${Math.round(ms * 1000)}`);
+const kb = (b) => (b == null ? '—' : `${(b / 1024).toFixed(1)} KB`);
+const mb = (b) => (b == null ? '—' : `${(b / 1048576).toFixed(1)} MB`);
+const x = (v) => (v == null ? '—' : `${v.toFixed(2)}×`);
+
+const LIB_ORDER = ['edgevec-c', 'hnswlib-wasm', 'edgevec', 'voy-search', 'hnswlib-node'];
+const order = (names) => [...names].sort((a, b) => LIB_ORDER.indexOf(a) - LIB_ORDER.indexOf(b));
+
+function goalValue(g) {
+  if (g.value == null) return 'not measured';
+  switch (g.id) {
+    case 'bytesPerVector': return `${n0(g.value)} B (wasm memory growth ${n0(g.detail?.wasmPerVector)} B, RSS ${n0(g.detail?.rssPerVector)} B)`;
+    case 'bundleGzipBytes': return kb(g.value);
+    case 'p99OverP50': return `${n2(g.value)} (ef ${g.detail?.ef}: P50 ${us(g.detail?.p50ms)} µs, P99 ${us(g.detail?.p99ms)} µs)`;
+    default: return `${x(g.value)} wall, ${x(g.detail?.cpu)} CPU`;
+  }
+}
+
+function renderMarkdown(res, notes) {
+  const L = [];
+  const p = (s = '') => L.push(s);
+  p('# Benchmarks: edgevec-c against the peers');
+  p();
+  p('<!-- Generated by bench/report.js from bench/results/' + res.date + '.json; the hand-written parts come from bench/results-notes.md. -->');
+  p();
+  p(`Measured ${res.date} with \`npm run bench:peers\` on ${res.machine.cpus} cores (${res.machine.cpu}), ${(res.machine.totalMem / 2 ** 30).toFixed(0)} GiB, Node ${res.node} (V8 ${res.v8}), a machine shared with other work (load averages in the JSON).`);
+  const runs = Object.entries(res.runsPerDataset).map(([d, n]) => `${d}: ${n} run${n === 1 ? '' : 's'}`).join(', ');
+  p(`Runs: ${runs}. Numbers are medians over runs; comparisons are ratios taken within each run, then the median. Raw data: [results/${res.date}.json](results/${res.date}.json).`);
+  p();
+  if (notes.summary) { p(notes.summary.trim()); p(); }
+
+  p('## Goals (issue 6): data set A in Node, wasm build');
+  p();
+  p('| goal | target | measured | |');
+  p('|---|---|---|---|');
+  for (const g of res.goals) p(`| ${g.what} | ${g.target} | ${goalValue(g)} | ${g.pass == null ? 'not measured' : g.pass ? 'met' : '**not met**'} |`);
+  p();
+  if (notes.goals) { p(notes.goals.trim()); p(); }
+
+  p('## Method');
+  p();
+  p('- Data: Gaussian mixtures from the generator shared with the C tests (`tests/c/dataset.c`, ported bit for bit to `bench/lib/dataset.js`): 64 clusters, spread 0.5. Queries are the rows drawn right after the data rows (held out, never inserted). Exact top-10 by brute force in double precision, cached in `bench/.cache/`.');
+  for (const [name, d] of Object.entries(res.datasets)) {
+    p(`  - **${name}**: ${n0(d.spec.n)} × ${d.spec.dim}, seed ${d.spec.seed}, ${d.queries} queries${d.queries < d.spec.q ? ` (of ${d.spec.q})` : ''}.`);
+  }
+  p(`- Every library in a fresh Node process per data set and run (\`node --expose-gc bench/peers/run.js --lib <name> --dataset <A|B>\`), one at a time. M ${res.params?.m}, efConstruction ${res.params?.efConstruction}, k ${res.params?.k}, L2, wherever the library lets us set them.`);
+  p('- Build: one batch insert of every row (hnswlib-node has no batch call: the loop a caller writes). Search: 2,000 untimed warm-up searches, then for each ef every query once, timed one by one; QPS = queries / wall time of the loop. QPS at recall 0.95: log-QPS interpolated linearly in recall between the two efs around 0.95. P50/P99 quoted at 0.95 are those of the first swept ef that reaches 0.95.');
+  p('- Wall and CPU time: every timed phase is measured both by the clock and by this process\'s CPU time (`process.cpuUsage`). On this shared machine other jobs take cores away; wall time counts that waiting and CPU time does not (it does count Node\'s helper threads, such as concurrent GC). On an idle machine the two agree; when they disagree, the CPU figures are the better comparison of the libraries and the wall figures are what a user would have seen at that moment.');
+  p('- Memory: wasm memory growth (what the tab reserves), the library\'s own count where it has one (edgevec-c `memoryBytes`, edgevec `memoryUsage()`), and RSS growth, each divided by the number of vectors, after two forced GCs.');
+  p('- Delete: 10% of the rows (seeded choice, the same rows for everyone) soft-deleted in one batch; then the sweep again against the exact top-10 of the remaining rows, counting any deleted row returned.');
+  p('- Insert: a fresh index, the first 5,000 rows in one batch call, and again one call per row.');
+  p();
+
+  for (const [name, d] of Object.entries(res.datasets)) {
+    const libs = order(Object.keys(d.libraries));
+    p(`## Data set ${name}: ${n0(d.spec.n)} × ${d.spec.dim}`);
+    p();
+    p(`![recall against QPS, ${name}](results/${name}-recall-qps.svg)`);
+    p();
+    p('| library | build (s): wall / CPU | insert/s | QPS at recall 0.95: wall / CPU | ef, P50 / P99 (µs) at 0.95 | best recall | bytes/vector: wasm / library / RSS |');
+    p('|---|---|---|---|---|---|---|');
+    for (const ln of libs) {
+      const m = d.libraries[ln].median;
+      const q = m.qps95 == null ? `— (${m.qps95How})` : `${n0(m.qps95)}${m.qps95How === 'interpolated' ? '' : ` (${m.qps95How})`}`;
+      p(`| ${ln} | ${n1(m.buildS)} / ${n1(m.buildCpuS)} | ${n0(m.insertPerSec)} | ${q}${m.qps95Cpu != null ? ` / ${n0(m.qps95Cpu)}` : ''} | ${m.ef95 ?? '—'}: ${us(m.p50at95)} / ${us(m.p99at95)} | ${n3(m.recallBest)} | ${n0(m.wasmPerVector)} / ${n0(m.libraryPerVector)} / ${n0(m.rssPerVector)} |`);
+    }
+    p();
+    const peers = libs.filter((l) => l !== OURS && d.ratios[l]);
+    if (d.libraries[OURS] && peers.length) {
+      p(`Ratios, edgevec-c / peer (median of per-run ratios):`);
+      p();
+      p('| peer | QPS at 0.95: wall / CPU | build time: wall / CPU | QPS at 0.95 after deleting 10% |');
+      p('|---|---|---|---|');
+      for (const peer of peers) {
+        const r = d.ratios[peer];
+        p(`| ${peer} | ${x(r.qps95?.median)} / ${x(r.qps95Cpu?.median)} | ${x(r.build?.median)} / ${x(r.buildCpu?.median)} | ${x(r.afterDeleteQps95?.median)} |`);
+      }
+      p();
+    }
+    p('Persistence, deletes and insert paths:');
+    p();
+    p('| library | save | load | after deleting 10%: QPS at 0.95, recall (ef), deleted returned | insert 5k: batch/s, single/s |');
+    p('|---|---|---|---|---|');
+    for (const ln of libs) {
+      const l = d.libraries[ln];
+      const m = l.median;
+      const save = m.saveFailed ? `fails: ${m.saveFailed}` : m.saveMs != null ? `${n0(m.saveMs)} ms${m.saveBytes ? `, ${mb(m.saveBytes)}` : ''}` : (l.unsupported?.save ?? '—');
+      const load = m.loadFailed ? `**fails**: ${m.loadFailed}` : m.loadMs != null ? `${n0(m.loadMs)} ms, recall ${n3(m.loadRecall)}` : '—';
+      const del = m.deleteMs == null ? '—' : `${m.afterDeleteQps95 == null ? `— (${m.afterDeleteHow})` : n0(m.afterDeleteQps95)}, ${n3(m.afterDeleteRecall)} (${m.afterDeleteEf ?? '-'}), ${m.deletedReturned}`;
+      const ins = m.insertBatchPerSec == null ? '—' : `${n0(m.insertBatchPerSec)}${m.insertBatchInserted != null && m.insertBatchInserted !== m.insertN ? ` (inserted ${m.insertBatchInserted} of ${m.insertN})` : ''}, ${n0(m.insertSinglePerSec)}`;
+      p(`| ${ln} | ${save} | ${load} | ${del} | ${ins} |`);
+    }
+    p();
+    p('<details><summary>The ef sweeps (median per ef)</summary>');
+    p();
+    for (const ln of libs) {
+      const l = d.libraries[ln];
+      p(`**${ln}**${l.extraBuilds?.length ? ` (ef fixed at build: one build per ef; extra builds ${l.extraBuilds.map((b) => `ef ${b.ef} ${n1(b.buildMs / 1000)} s`).join(', ')})` : ''}`);
+      p();
+      p('| ef | recall@10 | QPS | P50 (µs) | P99 (µs) | after delete: recall | QPS |');
+      p('|---|---|---|---|---|---|---|');
+      for (const s of l.sweep) {
+        const a = l.afterDelete.find((t) => t.ef === s.ef) ?? (l.sweep.length === 1 ? l.afterDelete[0] : null);
+        p(`| ${s.ef ?? '—'} | ${n3(s.recall)} | ${n0(s.qps)} | ${us(s.p50)} | ${us(s.p99)} | ${n3(a?.recall)} | ${n0(a?.qps)} |`);
+      }
+      p();
+    }
+    p('</details>');
+    p();
+  }
+
+  p('## Build time');
+  p();
+  p('![build time per library](results/build-time.svg)');
+  p();
+  p('## Bundle size (what a page downloads)');
+  p();
+  p('| library | version | .wasm raw / gzip | JS raw / gzip | total gzip |');
+  p('|---|---|---|---|---|');
+  for (const ln of order(Object.keys(res.libraries))) {
+    const b = res.libraries[ln].bundle;
+    if (!b) { p(`| ${ln} | ${res.libraries[ln].version} | native addon, not for the browser | | |`); continue; }
+    p(`| ${ln} | ${res.libraries[ln].version} | ${kb(b.wasmRaw)} / ${kb(b.wasmGzip)} | ${kb(b.jsRaw)} / ${kb(b.jsGzip)} | ${kb(b.gzip)} |`);
+  }
+  p();
+  p('gzip -9 of each file, summed. hnswlib-wasm inlines its .wasm into the JS as base64.');
+  p();
+
+  if (res.browser) {
+    p('## In Chromium (Playwright)');
+    p();
+    p(notes.browser?.trim() ?? '');
+    p();
+    const b = res.browser;
+    p(`${b.browser ?? 'Chromium'}, data set ${b.dataset} (${n0(b.spec?.n)} × ${b.spec?.dim}, ${b.queries} queries), one fresh browser per library, served from 127.0.0.1.`);
+    p();
+    p('| library | load (ms) | build (s) | QPS at recall 0.95 | ef, P50 / P99 (µs) at 0.95 | best recall |');
+    p('|---|---|---|---|---|---|');
+    for (const r of b.results ?? []) {
+      if (r.error) { p(`| ${r.library} | fails: ${r.error} | | | | |`); continue; }
+      const at = r.qpsAtRecall95 ?? {};
+      const s95 = r.sweep?.find((s) => s.recall >= 0.95);
+      p(`| ${r.library} | ${n0(r.initMs)} | ${n1(r.buildMs / 1000)} | ${at.qps == null ? `— (${at.how})` : `${n0(at.qps)}${at.how === 'interpolated' ? '' : ` (${at.how})`}`} | ${s95?.ef ?? '—'}: ${us(s95?.p50)} / ${us(s95?.p99)} | ${n3(r.sweep ? Math.max(...r.sweep.map((s) => s.recall)) : null)} |`);
+    }
+    p();
+  }
+
+  p('## What the peers cannot do (measured, not assumed)');
+  p();
+  for (const ln of order(Object.keys(res.libraries))) {
+    const notesOf = res.libraries[ln].notes ?? [];
+    if (!notesOf.length) continue;
+    p(`- **${ln} ${res.libraries[ln].version}**: ${notesOf.join(' ')}`);
+  }
+  p();
+  if (notes.peers) { p(notes.peers.trim()); p(); }
+
+  p('## Running it');
+  p();
+  p('- `npm run bench:peers` installs the peers into `bench/node_modules` (`npm ci --prefix bench`), builds, runs every library on A and B in fresh processes, writes `bench/results/<date>.json`, the SVGs and this file. Knobs (environment): `BENCH_RUNS` (default 3), `BENCH_DATASETS` (default `A B`), `BENCH_LIBS` (default all), `BENCH_BROWSER=0` to skip Chromium. A full run with 3 rounds takes about an hour on 2 cores.');
+  p('- `npm run bench:check` compares the ratios of the latest results against `bench/baselines.json` and fails on a regression beyond the tolerance stated there. It is not part of `npm test` (it needs the peers and ~20 minutes); run it before merging a change to the core\'s search, insert or memory layout, after `npm run bench:peers`.');
+  p();
+  if (notes.tail) { p(notes.tail.trim()); p(); }
+  return L.join('\n');
+}
+
+// bench/results-notes.md: hand-written sections, "## summary", "## goals",
+// "## peers", "## browser", "## tail", inserted in the generated page.
+function readNotes() {
+  const f = path.join(HERE, 'results-notes.md');
+  if (!fs.existsSync(f)) return {};
+  const out = {};
+  let cur = null;
+  for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+    const m = /^## (\w+)\s*$/.exec(line);
+    if (m) { cur = m[1].toLowerCase(); out[cur] = ''; continue; }
+    if (cur) out[cur] += line + '\n';
+  }
+  return out;
+}
+
+function renderPlots(res) {
+  const written = [];
+  for (const [name, d] of Object.entries(res.datasets)) {
+    const series = order(Object.keys(d.libraries)).map((ln) => ({ name: ln, label: `${ln}${res.libraries[ln]?.version ? ` ${res.libraries[ln].version}` : ''}`, points: d.libraries[ln].sweep }));
+    const svg = recallQpsSvg({ title: `Data set ${name}: ${d.spec.n.toLocaleString('en-US')} × ${d.spec.dim}, k=10, Node ${res.node}`, series });
+    const f = path.join(RESULTS_DIR, `${name}-recall-qps.svg`);
+    fs.writeFileSync(f, svg);
+    written.push(f);
+  }
+  const groups = Object.entries(res.datasets).map(([name, d]) => ({
+    dataset: `${name}: ${d.spec.n.toLocaleString('en-US')} × ${d.spec.dim}`,
+    bars: order(Object.keys(d.libraries)).map((ln) => ({ name: ln, value: d.libraries[ln].median.buildS })),
+  }));
+  const f = path.join(RESULTS_DIR, 'build-time.svg');
+  fs.writeFileSync(f, buildTimeSvg({ title: 'Build time (one batch insert, M 16, efConstruction 200)', groups }));
+  written.push(f);
+  return written;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  let res;
+  if (args.from) {
+    res = JSON.parse(fs.readFileSync(args.from, 'utf8'));
+    if (args.browser && fs.existsSync(args.browser)) res.browser = JSON.parse(fs.readFileSync(args.browser, 'utf8'));
+    res.goals = evaluateGoals(res);
+  } else {
+    res = await aggregate(args.runs, args.browser);
+  }
+  if (args.date) res.date = args.date;
+  const jsonFile = path.join(RESULTS_DIR, `${res.date}.json`);
+  fs.writeFileSync(jsonFile, JSON.stringify(res, null, 1) + '\n');
+  const plots = renderPlots(res);
+  fs.writeFileSync(path.join(HERE, 'RESULTS.md'), renderMarkdown(res, readNotes()) + '\n');
+  process.stderr.write(`wrote ${path.relative(ROOT, jsonFile)}, ${plots.map((f) => path.relative(ROOT, f)).join(', ')}, bench/RESULTS.md\n`);
+  // The headline, for the terminal.
+  for (const g of res.goals) process.stdout.write(`${g.pass == null ? '?' : g.pass ? 'met    ' : 'NOT MET'}  ${g.what}: ${goalValue(g)} (target ${g.target})\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e) => {
+    process.stderr.write(`${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+}
