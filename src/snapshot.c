@@ -69,6 +69,8 @@
  *   7 UPPER       for each slot in order with level L >= 1, for each level
  *                 1..L: u32 n (<= m), then n x u32 neighbour slots, each
  *                 of level >= that level.
+ *                 In both, a list never holds its own slot or the same
+ *                 neighbour twice.
  * The LINKS0 and UPPER sections must be consumed exactly by this parse.
  *
  * A reader verifies, in order: the prelude (magic; header_len within the
@@ -462,6 +464,27 @@ static ev_status check_crcs(reader *r) {
   return EV_OK;
 }
 
+/* A link list (count first) of `slot` at `level`: every target exists, is
+ * not the node itself, reaches that level, and appears once. Duplicates
+ * are found with the index's visited-epoch array as a stamp per target
+ * (O(links), no allocation); the caller clears it afterwards. On failure
+ * *bad is the position of the offending word (1-based). */
+static int links_ok(ev_index *ix, uint32_t slot, const uint32_t *links,
+                    uint32_t count, const uint8_t *lev, int level,
+                    uint32_t *bad) {
+  uint32_t stamp = slot + 1;
+  for (uint32_t k = 1; k <= links[0]; k++) {
+    uint32_t t = links[k];
+    *bad = k;
+    if (t >= count || t == slot || lev[t] < level || ix->visited[t] == stamp)
+      return 0;
+    ix->visited[t] = stamp;
+  }
+  /* Clear the stamps so the next level of the same slot starts clean. */
+  for (uint32_t k = 1; k <= links[0]; k++) ix->visited[links[k]] = 0;
+  return 1;
+}
+
 /* Builds the index from checked sections; checks every value as it goes.
  * On failure the partly built index is freed by the caller. */
 static ev_status decode(reader *r, ev_index *ix) {
@@ -504,6 +527,7 @@ static ev_status decode(reader *r, ev_index *ix) {
   /* Per slot: vector, id, level, upper block. count grows slot by slot so
    * that ev_index_free releases exactly the blocks allocated so far. */
   size_t l0_off = 0, up_off = 0;
+  uint32_t bad = 0;
   const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
   for (uint32_t s = 0; s < count; s++) {
     float *v = ev__vector(ix, s);
@@ -554,10 +578,9 @@ static ev_status decode(reader *r, ev_index *ix) {
       return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
                      r->sec_off[4] + l0_off);
     words_from_le(links, l0 + l0_off, 1 + (size_t)n);
-    for (uint32_t k = 1; k <= n; k++)
-      if (links[k] >= count)
-        return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
-                       r->sec_off[4] + l0_off + 4 * (uint64_t)k);
+    if (!links_ok(ix, s, links, count, lev, 0, &bad))
+      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
+                     r->sec_off[4] + l0_off + 4 * (uint64_t)bad);
     l0_off += 4 + 4 * (size_t)n;
 
     /* Upper links: targets must exist on that level. */
@@ -574,10 +597,9 @@ static ev_status decode(reader *r, ev_index *ix) {
         return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
                        r->sec_off[5] + up_off);
       words_from_le(ul, up + up_off, 1 + (size_t)un);
-      for (uint32_t k = 1; k <= un; k++)
-        if (ul[k] >= count || lev[ul[k]] < l)
-          return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
-                         r->sec_off[5] + up_off + 4 * (uint64_t)k);
+      if (!links_ok(ix, s, ul, count, lev, l, &bad))
+        return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
+                       r->sec_off[5] + up_off + 4 * (uint64_t)bad);
       up_off += 4 + 4 * (size_t)un;
     }
   }

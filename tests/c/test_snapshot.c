@@ -324,6 +324,16 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE);
   RESTORE();
+  /* A self-link, and the same neighbour twice (slot 0's list). */
+  REQUIRE(pu_get_u32(e.bytes + l0) >= 2);
+  pu_put_u32(e.bytes + l0 + 4, 0);
+  pu_reseal_snapshot(e.bytes, e.len);
+  expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE);
+  RESTORE();
+  pu_put_u32(e.bytes + l0 + 8, pu_get_u32(e.bytes + l0 + 4));
+  pu_reseal_snapshot(e.bytes, e.len);
+  expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE);
+  RESTORE();
   /* More links than m0. */
   pu_put_u32(e.bytes + l0, 2 * 6 + 1);
   pu_reseal_snapshot(e.bytes, e.len);
