@@ -100,6 +100,8 @@ function summarize(r) {
     ef95: sweep95?.ef ?? null,
     p50at95: sweep95?.p50 ?? null,
     p99at95: sweep95?.p99 ?? null,
+    p50CpuAt95: sweep95?.p50Cpu ?? null,
+    p99CpuAt95: sweep95?.p99Cpu ?? null,
     recallBest: r.sweep ? Math.max(...r.sweep.map((p) => p.recall)) : null,
     rssPerVector: r.memory?.rssPerVector ?? null,
     wasmPerVector: r.memory?.wasmPerVector ?? null,
@@ -151,8 +153,11 @@ function medianSweep(records, key = 'sweep') {
     ef: ef === 'null' ? null : Number(ef),
     recall: median(ps.map((p) => p.recall)),
     qps: median(ps.map((p) => p.qps)),
+    qpsCpu: median(ps.map((p) => p.qpsCpu)),
     p50: median(ps.map((p) => p.p50)),
     p99: median(ps.map((p) => p.p99)),
+    p50Cpu: median(ps.map((p) => p.p50Cpu)),
+    p99Cpu: median(ps.map((p) => p.p99Cpu)),
     runs: ps.length,
   }));
 }
@@ -238,8 +243,10 @@ export function evaluateGoals(result) {
   const goals = [];
   const add = (id, what, target, value, pass, detail) => goals.push({ id, what, target, value, pass, detail });
   const r = (peer, k) => A?.ratios?.[peer]?.[k]?.median ?? null;
-  // A ratio goal is met when it holds by wall time and by CPU time alike.
-  const both = (wall, cpu, ok) => (wall == null ? null : ok(wall) && (cpu == null || ok(cpu)));
+  // Judged on CPU time where it was measured: the machine is shared, and a
+  // wall-clock ratio there says more about who else was running than about
+  // the libraries. The wall-clock ratio is shown beside it.
+  const both = (wall, cpu, ok) => (cpu != null ? ok(cpu) : wall == null ? null : ok(wall));
   const q1 = r('hnswlib-wasm', 'qps95'), q1c = r('hnswlib-wasm', 'qps95Cpu');
   add('qpsVsHnswlibWasm', 'QPS at recall 0.95, edgevec-c / hnswlib-wasm', `>= ${GOALS.qpsVsHnswlibWasm}x`, q1, both(q1, q1c, (v) => v >= GOALS.qpsVsHnswlibWasm), { cpu: q1c });
   const q2 = r('hnswlib-node', 'qps95'), q2c = r('hnswlib-node', 'qps95Cpu');
@@ -251,9 +258,12 @@ export function evaluateGoals(result) {
     ours ? { wasmPerVector: ours.median.wasmPerVector, rssPerVector: ours.median.rssPerVector } : null);
   const bundle = result.libraries?.[OURS]?.bundle?.gzip ?? null;
   add('bundleGzipBytes', '.wasm + JS, gzipped', `< ${GOALS.bundleGzipBytes / 1024} KB`, bundle, bundle != null ? bundle < GOALS.bundleGzipBytes : null);
-  const tail = ours?.median?.p50at95 ? ours.median.p99at95 / ours.median.p50at95 : null;
-  add('p99OverP50', 'P99 / P50 of search at the first ef reaching recall 0.95', `<= ${GOALS.p99OverP50}`, tail, tail != null ? tail <= GOALS.p99OverP50 : null,
-    ours ? { ef: ours.median.ef95, p50ms: ours.median.p50at95, p99ms: ours.median.p99at95 } : null);
+  const m = ours?.median;
+  const tailWall = m?.p50at95 ? m.p99at95 / m.p50at95 : null;
+  const tailCpu = m?.p50CpuAt95 ? m.p99CpuAt95 / m.p50CpuAt95 : null;
+  const tail = tailCpu ?? tailWall;
+  add('p99OverP50', 'P99 / P50 of search at the first ef reaching recall 0.95 (per-query CPU time; wall clock beside)', `<= ${GOALS.p99OverP50}`, tail, tail != null ? tail <= GOALS.p99OverP50 : null,
+    m ? { ef: m.ef95, p50ms: m.p50CpuAt95 ?? m.p50at95, p99ms: m.p99CpuAt95 ?? m.p99at95, wallRatio: tailWall, wallP50ms: m.p50at95, wallP99ms: m.p99at95 } : null);
   return goals;
 }
 
@@ -276,8 +286,8 @@ function goalValue(g) {
   switch (g.id) {
     case 'bytesPerVector': return `${n0(g.value)} B (wasm memory growth ${n0(g.detail?.wasmPerVector)} B, RSS ${n0(g.detail?.rssPerVector)} B)`;
     case 'bundleGzipBytes': return kb(g.value);
-    case 'p99OverP50': return `${n2(g.value)} (ef ${g.detail?.ef}: P50 ${us(g.detail?.p50ms)} µs, P99 ${us(g.detail?.p99ms)} µs)`;
-    default: return `${x(g.value)} wall, ${x(g.detail?.cpu)} CPU`;
+    case 'p99OverP50': return `${n2(g.value)} (ef ${g.detail?.ef}: P50 ${us(g.detail?.p50ms)} µs, P99 ${us(g.detail?.p99ms)} µs); wall clock ${n2(g.detail?.wallRatio)} (${us(g.detail?.wallP50ms)} / ${us(g.detail?.wallP99ms)} µs)`;
+    default: return `${x(g.detail?.cpu)} CPU time (${x(g.value)} wall clock)`;
   }
 }
 
@@ -322,12 +332,12 @@ function renderMarkdown(res, notes) {
     p();
     p(`![recall against QPS, ${name}](results/${name}-recall-qps.svg)`);
     p();
-    p('| library | build (s): wall / CPU | insert/s | QPS at recall 0.95: wall / CPU | ef, P50 / P99 (µs) at 0.95 | best recall | bytes/vector: wasm / library / RSS |');
+    p('| library | build (s): wall / CPU | insert/s | QPS at recall 0.95: wall / CPU | ef: P50 / P99 (µs) at 0.95, wall; CPU | best recall | bytes/vector: wasm / library / RSS |');
     p('|---|---|---|---|---|---|---|');
     for (const ln of libs) {
       const m = d.libraries[ln].median;
       const q = m.qps95 == null ? `— (${m.qps95How})` : `${n0(m.qps95)}${m.qps95How === 'interpolated' ? '' : ` (${m.qps95How})`}`;
-      p(`| ${ln} | ${n1(m.buildS)} / ${n1(m.buildCpuS)} | ${n0(m.insertPerSec)} | ${q}${m.qps95Cpu != null ? ` / ${n0(m.qps95Cpu)}` : ''} | ${m.ef95 ?? '—'}: ${us(m.p50at95)} / ${us(m.p99at95)} | ${n3(m.recallBest)} | ${n0(m.wasmPerVector)} / ${n0(m.libraryPerVector)} / ${n0(m.rssPerVector)} |`);
+      p(`| ${ln} | ${n1(m.buildS)} / ${n1(m.buildCpuS)} | ${n0(m.insertPerSec)} | ${q}${m.qps95Cpu != null ? ` / ${n0(m.qps95Cpu)}` : ''} | ${m.ef95 ?? '—'}: ${us(m.p50at95)} / ${us(m.p99at95)}; ${us(m.p50CpuAt95)} / ${us(m.p99CpuAt95)} | ${n3(m.recallBest)} | ${n0(m.wasmPerVector)} / ${n0(m.libraryPerVector)} / ${n0(m.rssPerVector)} |`);
     }
     p();
     const peers = libs.filter((l) => l !== OURS && d.ratios[l]);
@@ -362,11 +372,11 @@ function renderMarkdown(res, notes) {
       const l = d.libraries[ln];
       p(`**${ln}**${l.extraBuilds?.length ? ` (ef fixed at build: one build per ef; extra builds ${l.extraBuilds.map((b) => `ef ${b.ef} ${n1(b.buildMs / 1000)} s`).join(', ')})` : ''}`);
       p();
-      p('| ef | recall@10 | QPS | P50 (µs) | P99 (µs) | after delete: recall | QPS |');
+      p('| ef | recall@10 | QPS: wall / CPU | P50 / P99 (µs), wall | P50 / P99 (µs), CPU | after delete: recall | QPS: wall / CPU |');
       p('|---|---|---|---|---|---|---|');
       for (const s of l.sweep) {
         const a = l.afterDelete.find((t) => t.ef === s.ef) ?? (l.sweep.length === 1 ? l.afterDelete[0] : null);
-        p(`| ${s.ef ?? '—'} | ${n3(s.recall)} | ${n0(s.qps)} | ${us(s.p50)} | ${us(s.p99)} | ${n3(a?.recall)} | ${n0(a?.qps)} |`);
+        p(`| ${s.ef ?? '—'} | ${n3(s.recall)} | ${n0(s.qps)} / ${n0(s.qpsCpu)} | ${us(s.p50)} / ${us(s.p99)} | ${us(s.p50Cpu)} / ${us(s.p99Cpu)} | ${n3(a?.recall)} | ${n0(a?.qps)} / ${n0(a?.qpsCpu)} |`);
       }
       p();
     }
@@ -447,18 +457,19 @@ function readNotes() {
 function renderPlots(res) {
   const written = [];
   for (const [name, d] of Object.entries(res.datasets)) {
-    const series = order(Object.keys(d.libraries)).map((ln) => ({ name: ln, label: `${ln}${res.libraries[ln]?.version ? ` ${res.libraries[ln].version}` : ''}`, points: d.libraries[ln].sweep }));
-    const svg = recallQpsSvg({ title: `Data set ${name}: ${d.spec.n.toLocaleString('en-US')} × ${d.spec.dim}, k=10, Node ${res.node}`, series });
+    const series = order(Object.keys(d.libraries)).map((ln) => ({ name: ln, label: `${ln}${res.libraries[ln]?.version ? ` ${res.libraries[ln].version}` : ''}`,
+      points: d.libraries[ln].sweep.map((p) => ({ ...p, qps: p.qpsCpu ?? p.qps })) }));
+    const svg = recallQpsSvg({ title: `Data set ${name}: ${d.spec.n.toLocaleString('en-US')} × ${d.spec.dim}, k=10, Node ${res.node}`, series, yLabel: 'queries per CPU-second, log scale (higher is better)' });
     const f = path.join(RESULTS_DIR, `${name}-recall-qps.svg`);
     fs.writeFileSync(f, svg);
     written.push(f);
   }
   const groups = Object.entries(res.datasets).map(([name, d]) => ({
     dataset: `${name}: ${d.spec.n.toLocaleString('en-US')} × ${d.spec.dim}`,
-    bars: order(Object.keys(d.libraries)).map((ln) => ({ name: ln, value: d.libraries[ln].median.buildS })),
+    bars: order(Object.keys(d.libraries)).map((ln) => ({ name: ln, value: d.libraries[ln].median.buildCpuS ?? d.libraries[ln].median.buildS })),
   }));
   const f = path.join(RESULTS_DIR, 'build-time.svg');
-  fs.writeFileSync(f, buildTimeSvg({ title: 'Build time (one batch insert, M 16, efConstruction 200)', groups }));
+  fs.writeFileSync(f, buildTimeSvg({ title: 'Build time in CPU seconds (one batch insert, M 16, efConstruction 200)', groups, unit: 'CPU s' }));
   written.push(f);
   return written;
 }

@@ -95,6 +95,17 @@ function cachePath(spec, what) {
   return path.join(CACHE_DIR, `v${CACHE_VERSION}-${spec.name}-s${spec.seed}-${spec.n}x${spec.dim}-q${spec.q}.${what}`);
 }
 
+// The cache files of a data set (they exist once loadDataset has run).
+export function cacheFiles(spec) {
+  return {
+    base: cachePath(spec, 'base.f32'),
+    queries: cachePath(spec, 'queries.f32'),
+    gt: cachePath(spec, `gt${K}.i32`),
+    gtDel: cachePath(spec, `gt${K}-del.i32`),
+    meta: cachePath(spec, 'meta.json'),
+  };
+}
+
 function readTyped(file, Ctor) {
   const buf = fs.readFileSync(file);
   return new Ctor(buf.buffer, buf.byteOffset, buf.byteLength / Ctor.BYTES_PER_ELEMENT);
@@ -112,13 +123,7 @@ export function loadDataset(name, log = () => {}) {
   const spec = DATASETS[name];
   if (!spec) throw new Error(`unknown data set ${name} (known: ${Object.keys(DATASETS).join(', ')})`);
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const files = {
-    base: cachePath(spec, 'base.f32'),
-    queries: cachePath(spec, 'queries.f32'),
-    gt: cachePath(spec, `gt${K}.i32`),
-    gtDel: cachePath(spec, `gt${K}-del.i32`),
-    meta: cachePath(spec, 'meta.json'),
-  };
+  const files = cacheFiles(spec);
   const deleted = deletedIds(spec.n);
   if (Object.values(files).every((f) => fs.existsSync(f))) {
     const meta = JSON.parse(fs.readFileSync(files.meta, 'utf8'));
@@ -149,19 +154,4 @@ export function loadDataset(name, log = () => {}) {
   return { spec, meta, deleted, base, queries, gt: all, gtAfterDelete: alive };
 }
 
-// recall@k of one result list (row ids) against the exact top-k of query qi.
-export function recallOf(ids, gt, qi, k = K) {
-  // A library that returns the same id twice must not score it twice.
-  let found = 0;
-  const at = qi * K;
-  const n = Math.min(ids.length, k);
-  for (let i = 0; i < n; i++) {
-    const id = ids[i];
-    for (let j = 0; j < k; j++) {
-      if (gt[at + j] === id) { found |= 1 << j; break; }
-    }
-  }
-  let hit = 0;
-  for (let j = 0; j < k; j++) if (found & (1 << j)) hit++;
-  return hit / k;
-}
+export { recallOf } from './stats.js';

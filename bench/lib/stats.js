@@ -39,3 +39,21 @@ export function qpsAtRecall(points, target) {
   const best = Math.max(...pts.map((p) => p.recall));
   return { qps: null, how: `never reaches ${target} (best recall ${best.toFixed(4)})` };
 }
+
+// recall@k of one result list (row ids) against the exact top-k of query qi
+// (gt holds k row ids per query).
+export function recallOf(ids, gt, qi, k = 10) {
+  // A library that returns the same id twice must not score it twice.
+  let found = 0;
+  const at = qi * k;
+  const n = Math.min(ids.length, k);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    for (let j = 0; j < k; j++) {
+      if (gt[at + j] === id) { found |= 1 << j; break; }
+    }
+  }
+  let hit = 0;
+  for (let j = 0; j < k; j++) if (found & (1 << j)) hit++;
+  return hit / k;
+}

@@ -19,7 +19,7 @@ function colorOf(name, i) {
 }
 
 // series: [{ name, points: [{ recall, qps, ef }] }]
-export function recallQpsSvg({ title, series, target = 0.95 }) {
+export function recallQpsSvg({ title, series, target = 0.95, yLabel = 'queries per second, log scale (higher is better)' }) {
   const W = 720, H = 440, L = 70, R = 170, T = 40, B = 50;
   const pw = W - L - R, ph = H - T - B;
   const all = series.flatMap((s) => s.points).filter((p) => p.qps > 0 && Number.isFinite(p.recall));
@@ -51,7 +51,7 @@ export function recallQpsSvg({ title, series, target = 0.95 }) {
   out.push(`<text x="${x(target) + 4}" y="${T + 12}" fill="#666">recall ${target}</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${L + pw / 2}" y="${H - 12}" text-anchor="middle">recall@10 (higher is better)</text>`);
-  out.push(`<text x="16" y="${T + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${T + ph / 2})">queries per second, log scale (higher is better)</text>`);
+  out.push(`<text x="16" y="${T + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${T + ph / 2})">${esc(yLabel)}</text>`);
   series.forEach((s, i) => {
     const c = colorOf(s.name, i);
     const pts = s.points.filter((p) => p.qps > 0 && p.recall >= xMin);
@@ -94,7 +94,7 @@ export function buildTimeSvg({ title, groups, unit = 's' }) {
     });
     yy += 6;
   }
-  out.push(`<text x="${L}" y="${H - 10}" fill="#666">shorter is better; median of the runs, measured in one run per round</text>`);
+  out.push(`<text x="${L}" y="${H - 10}" fill="#666">shorter is better; median over the runs</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { staticClosure } from '../lib/bundle.js';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let api;
@@ -14,34 +16,14 @@ let api;
 // allocated bytes (memoryBytes).
 let wasmModule;
 
-// The files a page downloads: the modules statically reachable from
-// js/index.js (what a bundler puts in the main chunk; dynamic import()s are
-// separate chunks loaded only when used, e.g. a storage backend) plus the
-// .wasm the loader names with new URL(..., import.meta.url).
-function bundleFiles() {
-  const seen = new Set();
-  const wasm = new Set();
-  const visit = (file) => {
-    if (seen.has(file) || !fs.existsSync(file)) return;
-    seen.add(file);
-    const src = fs.readFileSync(file, 'utf8');
-    const dir = path.dirname(file);
-    for (const m of src.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|(?:^|[\s;])import\s*['"](\.[^'"]+)['"]/g)) {
-      visit(path.resolve(dir, m[1] ?? m[2]));
-    }
-    for (const m of src.matchAll(/new URL\(\s*['"](\.[^'"]+\.wasm)['"]\s*,\s*import\.meta\.url/g)) wasm.add(path.resolve(dir, m[1]));
-  };
-  visit(path.join(ROOT, 'js/index.js'));
-  return [...seen, ...wasm];
-}
-
 export default {
   name: 'edgevec-c',
   packageName: null,
   kind: 'wasm',
   efPerQuery: true,
+  // The modules statically reachable from js/index.js and the .wasm.
   get bundleFiles() {
-    return bundleFiles();
+    return staticClosure(path.join(ROOT, 'js/index.js'));
   },
   notes: ['This project: C core compiled by Emscripten 3.1.6 with -O3 -msimd128, hand-written ES-module JS layer.'],
 

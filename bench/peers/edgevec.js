@@ -18,6 +18,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+import { staticClosure } from '../lib/bundle.js';
+
 const require = createRequire(import.meta.url);
 const PKG_DIR = path.dirname(require.resolve('edgevec/package.json'));
 
@@ -30,7 +32,10 @@ export default {
   packageName: 'edgevec',
   kind: 'wasm',
   efPerQuery: false,
-  bundleFiles: [path.join(PKG_DIR, 'edgevec.js'), path.join(PKG_DIR, 'edgevec_bg.wasm')],
+  // Its main entry (edgevec.js, which imports its IndexedDB snippet) + .wasm.
+  get bundleFiles() {
+    return staticClosure(path.join(PKG_DIR, 'edgevec.js'));
+  },
   notes: [
     'Initialised in Node with the .wasm bytes; getSimdBackend() reports "scalar" in Node 20.',
     'ef_search is fixed at creation (no per-query ef; searchFiltered ignores efSearch without a filter): each ef point is a separate build.',

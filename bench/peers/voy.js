@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+import { staticClosure } from '../lib/bundle.js';
+
 const require = createRequire(import.meta.url);
 const PKG_DIR = path.dirname(require.resolve('voy-search/package.json'));
 
@@ -28,7 +30,9 @@ export default {
   kind: 'wasm',
   efPerQuery: false,
   exact: true,
-  bundleFiles: ['voy_search.js', 'voy_search_bg.js', 'voy_search_bg.wasm'].map((f) => path.join(PKG_DIR, f)),
+  get bundleFiles() {
+    return staticClosure(path.join(PKG_DIR, 'voy_search.js'));
+  },
   notes: [
     'A k-d tree with exact search: no ef, no M or efConstruction; one point instead of a sweep.',
     'Vectors go in as JSON-like objects with number[] embeddings and string ids; removal takes the same objects.',
