@@ -66,6 +66,9 @@ import { acquireWriterLock } from './locks.js';
  * @property {number} [transactionBytes]  chunk bytes per transaction before the
  *   final one of a snapshot, default 8 MiB (bounds what one transaction holds)
  * @property {string} [prefix]  IndexedDB database name prefix, default 'edgevec:'
+ * @property {number} [openTimeoutMs]  give up on an open or delete that is
+ *   neither done nor reported blocked after this long, default 10000 (a request
+ *   queued behind a blocked one gets no blocked event of its own)
  * @property {LockManagerLike} [locks]  default navigator.locks, else an in-realm fallback
  */
 
@@ -180,6 +183,7 @@ export class IndexedDbStorage {
     this.chunkBytes = chunkBytes;
     this.transactionBytes = transactionBytes;
     this.prefix = options.prefix ?? 'edgevec:';
+    this.openTimeoutMs = options.openTimeoutMs ?? 10_000;
     /** @type {LockManagerLike | undefined} */
     this.locks = options.locks;
   }
@@ -224,6 +228,12 @@ export class IndexedDbStorage {
       }
       let settled = false;
       let missing = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        reject(storageError('STORAGE_BLOCKED',
+          `open "${dbName}": no answer after ${this.openTimeoutMs} ms; another connection is probably blocking it (close other tabs and retry)`));
+      }, this.openTimeoutMs);
       req.onupgradeneeded = (event) => {
         const tx = req.transaction;
         if (readOnly && event.oldVersion === 0) {
@@ -240,11 +250,13 @@ export class IndexedDbStorage {
       req.onblocked = () => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         reject(storageError('STORAGE_BLOCKED',
           `open "${dbName}": another connection (an older tab?) keeps the database open and blocks the upgrade to version ${version}; close other tabs and retry`));
       };
       req.onsuccess = () => {
         const db = req.result;
+        clearTimeout(timer);
         if (settled) { db.close(); return; }
         settled = true;
         if (!STORES.every((s) => db.objectStoreNames.contains(s))) {
@@ -256,10 +268,14 @@ export class IndexedDbStorage {
       };
       req.onerror = (event) => {
         event.preventDefault();
+        clearTimeout(timer);
         if (settled) return;
         settled = true;
         if (missing) reject(storageError('NOT_FOUND', `database "${dbName.slice(this.prefix.length)}" does not exist`));
-        else reject(fromIdbError(req.error, `open "${dbName}"`));
+        else if (req.error && req.error.name === 'VersionError') {
+          reject(storageError('STORAGE',
+            `open "${dbName}": written by a newer release (schema newer than version ${version}); load the page's latest version`, req.error));
+        } else reject(fromIdbError(req.error, `open "${dbName}"`));
       };
     });
   }
@@ -298,14 +314,17 @@ export class IndexedDbStorage {
           return;
         }
         let settled = false;
-        req.onblocked = () => {
+        const blocked = () => {
           if (settled) return;
           settled = true;
+          clearTimeout(timer);
           reject(storageError('STORAGE_BLOCKED',
             `remove "${name}": another connection keeps the database open; it will be deleted once that connection closes`));
         };
-        req.onsuccess = () => { if (!settled) { settled = true; resolve(undefined); } };
-        req.onerror = () => { if (!settled) { settled = true; reject(fromIdbError(req.error, `remove "${name}"`)); } };
+        const timer = setTimeout(blocked, this.openTimeoutMs);
+        req.onblocked = blocked;
+        req.onsuccess = () => { clearTimeout(timer); if (!settled) { settled = true; resolve(undefined); } };
+        req.onerror = () => { clearTimeout(timer); if (!settled) { settled = true; reject(fromIdbError(req.error, `remove "${name}"`)); } };
       });
     } finally {
       await lock.release();
