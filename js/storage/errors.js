@@ -14,41 +14,27 @@
 //   NOT_FOUND        a read-only open of a database that does not exist
 //   STORAGE          anything else (I/O error, closed handle, misuse)
 //
-// The JS layer's own EdgeVecError lives in js/errors.js; until it exists this
-// file defines a compatible class so that storage errors already carry the
-// same name and codes.
+// They are built with the package's EdgeVecError (js/errors.js), so
+// `err instanceof EdgeVecError` holds for them too.
+
+import { EdgeVecError } from '../errors.js';
 
 /** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND'} StorageErrorCode */
-
-export class StorageError extends Error {
-  /**
-   * @param {StorageErrorCode} code
-   * @param {string} message
-   * @param {{ cause?: unknown }} [options]
-   */
-  constructor(code, message, options) {
-    super(message, options);
-    /** @type {'EdgeVecError'} */
-    this.name = 'EdgeVecError';
-    /** @type {StorageErrorCode} */
-    this.code = code;
-  }
-}
 
 /**
  * @param {StorageErrorCode} code
  * @param {string} message
  * @param {unknown} [cause]
- * @returns {StorageError}
+ * @returns {EdgeVecError}
  */
 export function storageError(code, message, cause) {
-  return new StorageError(code, message, cause === undefined ? undefined : { cause });
+  return new EdgeVecError(code, message, cause === undefined ? {} : { cause });
 }
 
 /**
  * True for errors this layer already typed, so wrappers don't re-wrap them.
  * @param {unknown} err
- * @returns {err is StorageError}
+ * @returns {err is EdgeVecError}
  */
 export function isTypedError(err) {
   return err instanceof Error && err.name === 'EdgeVecError' &&
@@ -61,7 +47,7 @@ export function isTypedError(err) {
  * transaction's `error` when it aborts; both arrive here.
  * @param {unknown} err
  * @param {string} what  what was being done, for the message
- * @returns {StorageError}
+ * @returns {EdgeVecError}
  */
 export function fromIdbError(err, what) {
   if (isTypedError(err)) return err;
@@ -78,7 +64,7 @@ export function fromIdbError(err, what) {
  * Turns a Node file-system error into a typed error.
  * @param {unknown} err
  * @param {string} what
- * @returns {StorageError}
+ * @returns {EdgeVecError}
  */
 export function fromFsError(err, what) {
   if (isTypedError(err)) return err;

@@ -5,4 +5,3 @@
 export { MemoryStorage } from './memory.js';
 export { IndexedDbStorage, DEFAULT_CHUNK_BYTES } from './indexeddb.js';
 export { acquireWriterLock, InProcessLocks, defaultLocks } from './locks.js';
-export { StorageError } from './errors.js';

@@ -5,6 +5,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { EdgeVecError } from '../../../js/errors.js';
 
 /**
  * @typedef {object} Fixture
@@ -28,6 +29,7 @@ export function bytesOf(length, seed = 1) {
 export async function rejectsWith(promise, code, message) {
   await assert.rejects(promise, (err) => {
     assert.ok(err instanceof Error, 'an Error');
+    assert.ok(Object.getPrototypeOf(err) === EdgeVecError.prototype, `the package's EdgeVecError: ${err.stack}`);
     assert.equal(err.name, 'EdgeVecError');
     assert.equal(err.code, code, `code of: ${err.message}`);
     if (message) assert.match(err.message, message);
