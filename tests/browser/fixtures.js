@@ -210,7 +210,7 @@ export const test = base.extend({
     { scope: 'worker' },
   ],
 
-  tabs: async ({ engine, server, webkitDriver, pwBrowser }, use) => {
+  tabs: async ({ engine, server, webkitDriver, pwBrowser }, use, testInfo) => {
     const opened = [];
     let session = null;
     let context = null;
@@ -234,6 +234,15 @@ export const test = base.extend({
       },
     };
     await use(tabs);
+    // A failed test leaves a picture of every tab it still had open.
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const [i, t] of opened.entries()) {
+        if (t.closed) continue;
+        const file = path.join(OUTPUT_DIR, engine, 'failed',
+          `${testInfo.titlePath.slice(1).join(' ').replace(/[^a-z0-9]+/gi, '-')}-tab${i}.png`);
+        await Promise.race([t.screenshot(file).catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+      }
+    }
     if (session) await session.quit().catch(() => {});
     if (context) await context.close().catch(() => {});
   },

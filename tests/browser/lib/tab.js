@@ -15,7 +15,7 @@
 // page's name, message and `code` (EdgeVecError's stable code).
 import fs from 'node:fs';
 import path from 'node:path';
-import { By } from 'selenium-webdriver';
+import { By, Key } from 'selenium-webdriver';
 
 // The wrapper evaluated in the page. It yields a plain object either way so
 // neither protocol's own error reporting (which differ) is involved.
@@ -50,7 +50,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 class BaseTab {
   /**
    * Polls fn(arg) in the page until it returns a truthy value, which is
-   * returned. Polling (rather than each protocol's own wait) keeps the
+   * returned. If it returns { fatal: message }, waiting stops with that
+   * error (e.g. the page shows an error, so the awaited state never comes). Polling (rather than each protocol's own wait) keeps the
    * timing semantics identical across engines.
    */
   async waitFor(fn, arg, { timeout = 30_000, interval = 100, message } = {}) {
@@ -59,8 +60,13 @@ class BaseTab {
     for (;;) {
       try {
         last = await this.evaluate(fn, arg);
+        // { fatal: message } from the page: stop waiting, it will not come.
+        if (last && typeof last === 'object' && typeof last.fatal === 'string') {
+          throw Object.assign(new Error(`waitFor: ${last.fatal}`), { fatal: true });
+        }
         if (last) return last;
       } catch (err) {
+        if (err.fatal) throw err;
         // A page mid-navigation may refuse scripts for a moment.
         last = err;
       }
@@ -224,7 +230,8 @@ export class WebDriverTab extends BaseTab {
     await this.focus();
     const el = await this.driver.findElement(By.css(selector));
     await el.clear();
-    await el.sendKeys(String(text));
+    // WebKitWebDriver drops a literal '\n'; the Enter key makes the newline.
+    await el.sendKeys(String(text).replace(/\r?\n/g, Key.ENTER));
   }
 
   async paste(selector, text) {
