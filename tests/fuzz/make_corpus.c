@@ -1,0 +1,250 @@
+/*
+ * make_corpus.c — writes the committed seed corpus of the two fuzzers and
+ * the version fixtures. Run by `bash scripts/fuzz.sh --make-corpus`.
+ *
+ *   tests/fuzz/corpus/snapshot/   valid snapshots of several shapes
+ *   tests/fuzz/corpus/wal/        byte 0 = after_seq, then a log that
+ *                                      applies to fuzz_base.h's index
+ *   tests/fixtures/snapshot_v<N>.bin   the fixtures of format version N,
+ *   tests/fixtures/wal_v<N>.bin        written once and then kept forever
+ *   tests/fixtures/fixtures_v<N>.inc   (an existing fixture is never
+ *                                      overwritten); the .inc holds the same
+ *                                      bytes as C initialisers, so the wasm
+ *                                      tests (no file system) can use them.
+ * The fixture contents are specified in tests/c/test_persist_fixtures.c,
+ * which checks them value by value.
+ *
+ * Trade-off: seeds are generated, not hand-made, so they follow the format
+ * exactly; hand-crafted malformed seeds are left to the fuzzer's mutations.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgevec.h"
+#include "fuzz_base.h"
+#include "snapshot.h"
+#include "wal.h"
+
+static const char *root = ".";
+
+static void die(const char *what) {
+  fprintf(stderr, "make_corpus: %s\n", what);
+  exit(1);
+}
+
+static void write_file(const char *rel, const uint8_t *a, size_t alen,
+                       const uint8_t *b, size_t blen) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", root, rel);
+  FILE *f = fopen(path, "wb");
+  if (!f) die(path);
+  if ((alen && fwrite(a, 1, alen, f) != alen) ||
+      (blen && fwrite(b, 1, blen, f) != blen))
+    die(path);
+  fclose(f);
+  printf("wrote %s (%zu bytes)\n", path, alen + blen);
+}
+
+static int file_exists(const char *rel) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", root, rel);
+  FILE *f = fopen(path, "rb");
+  if (f) fclose(f);
+  return f != NULL;
+}
+
+static void save_snapshot(const char *rel, const ev_index *ix, uint64_t seq) {
+  uint8_t *b = NULL;
+  size_t n = 0;
+  if (ev_snapshot_save(ix, seq, &b, &n) != EV_OK) die("save");
+  write_file(rel, b, n, NULL, 0);
+  free(b);
+}
+
+typedef struct buf {
+  uint8_t *p;
+  size_t n;
+} buf;
+
+static void commit(ev_index *ix, buf *log) {
+  const uint8_t *rec;
+  size_t len;
+  uint64_t seq;
+  if (ev_journal_begin_commit(ix, &rec, &len, &seq) != EV_OK) die("commit");
+  log->p = realloc(log->p, log->n + len + 1);
+  if (!log->p) die("oom");
+  memcpy(log->p + log->n, rec, len);
+  log->n += len;
+  ev_journal_end_commit(ix, 1);
+}
+
+static ev_index *make(uint32_t dim, ev_metric metric, uint32_t m, uint64_t seed) {
+  ev_options o;
+  ev_options_init(&o);
+  o.dimensions = dim;
+  o.metric = metric;
+  o.m = m;
+  o.ef_construction = 16;
+  o.ef_search = 16;
+  o.seed = seed;
+  ev_index *ix = NULL;
+  if (ev_index_create(&o, &ix) != EV_OK) die("create");
+  return ix;
+}
+
+static void rows(float *out, uint32_t n, uint32_t dim, uint32_t first) {
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t d = 0; d < dim; d++)
+      out[i * dim + d] = fuzz_base_component(first + i, d);
+}
+
+static void snapshot_corpus(void) {
+  ev_index *ix = make(3, EV_METRIC_L2, 4, 9);
+  save_snapshot("tests/fuzz/corpus/snapshot/empty.bin", ix, 0);
+  float v[64 * 8];
+  rows(v, 1, 3, 0);
+  ev_insert(ix, v, 3, NULL, NULL);
+  save_snapshot("tests/fuzz/corpus/snapshot/one.bin", ix, 1);
+  ev_index_free(ix);
+
+  ix = fuzz_base_index();
+  if (!ix) die("base");
+  save_snapshot("tests/fuzz/corpus/snapshot/base.bin", ix, 0);
+  ev_index_free(ix);
+
+  /* Cosine, deletions, a compaction, tombstones after it. */
+  ix = make(8, EV_METRIC_COSINE, 3, 11);
+  rows(v, 40, 8, 100);
+  if (ev_insert_batch(ix, v, 40, 8, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  uint64_t del[5] = {1, 5, 9, 30, 31};
+  ev_batch_delete_result r;
+  ev_soft_delete_batch(ix, del, 5, &r);
+  ev_compact(ix);
+  uint64_t del2[3] = {2, 6, 39};
+  ev_soft_delete_batch(ix, del2, 3, &r);
+  save_snapshot("tests/fuzz/corpus/snapshot/cosine_deleted.bin", ix, 7);
+  ev_index_free(ix);
+
+  /* Dot, m = 2: many upper levels. */
+  ix = make(2, EV_METRIC_DOT, 2, 13);
+  rows(v, 64, 2, 300);
+  if (ev_insert_batch(ix, v, 64, 2, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  save_snapshot("tests/fuzz/corpus/snapshot/dot_levels.bin", ix, 3);
+  ev_index_free(ix);
+}
+
+static void wal_corpus(void) {
+  ev_index *ix = fuzz_base_index();
+  if (!ix || ev_journal_enable(ix, 0) != EV_OK) die("base");
+  float v[16 * FUZZ_BASE_DIM];
+  buf log = {0};
+  uint8_t zero = 0, one = 1;
+
+  rows(v, 5, FUZZ_BASE_DIM, 50);
+  ev_insert_batch(ix, v, 5, FUZZ_BASE_DIM, NULL, NULL, NULL, NULL, NULL, NULL);
+  commit(ix, &log);
+  write_file("tests/fuzz/corpus/wal/one_insert.bin", &zero, 1, log.p, log.n);
+
+  uint64_t ids[4] = {100, 101, 102, 103};
+  rows(v, 4, FUZZ_BASE_DIM, 60);
+  ev_insert_batch(ix, v, 4, FUZZ_BASE_DIM, ids, NULL, NULL, NULL, NULL, NULL);
+  uint64_t del[3] = {1, 100, 555};
+  ev_batch_delete_result r;
+  ev_soft_delete_batch(ix, del, 3, &r);
+  commit(ix, &log);
+  ev_compact(ix);
+  uint64_t again = 100;
+  rows(v, 1, FUZZ_BASE_DIM, 70);
+  ev_insert(ix, v, FUZZ_BASE_DIM, &again, NULL);
+  commit(ix, &log);
+  write_file("tests/fuzz/corpus/wal/three_records.bin", &zero, 1, log.p, log.n);
+  write_file("tests/fuzz/corpus/wal/after_one.bin", &one, 1, log.p, log.n);
+  write_file("tests/fuzz/corpus/wal/torn_tail.bin", &zero, 1, log.p, log.n - 9);
+  write_file("tests/fuzz/corpus/wal/empty.bin", &zero, 1, NULL, 0);
+  free(log.p);
+  ev_index_free(ix);
+}
+
+/* Version 1 fixtures; their content is specified (and checked) in
+ * tests/c/test_persist_fixtures.c: keep the two in step. */
+static void fixture_v1(void) {
+  if (file_exists("tests/fixtures/snapshot_v1.bin")) {
+    printf("tests/fixtures/snapshot_v1.bin exists: kept\n");
+    return;
+  }
+  ev_index *ix = make(4, EV_METRIC_L2, 4, 2024);
+  float v[64 * 4];
+  /* ids 0..39 automatic, vector of id i = component(i). */
+  rows(v, 40, 4, 0);
+  if (ev_insert_batch(ix, v, 40, 4, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  /* delete ids = 0 mod 5, compact, delete ids = 1 mod 7 (tombstones). */
+  for (uint64_t id = 0; id < 40; id += 5) {
+    ev_delete_outcome o;
+    ev_soft_delete(ix, id, &o);
+  }
+  ev_compact(ix);
+  for (uint64_t id = 1; id < 40; id += 7) {
+    ev_delete_outcome o;
+    ev_soft_delete(ix, id, &o);
+  }
+  /* id 8 re-inserted with the vector of number 1000 + 8. */
+  uint64_t id8 = 8;
+  ev_delete_outcome o;
+  ev_soft_delete(ix, 8, &o);
+  rows(v, 1, 4, 1008);
+  ev_insert(ix, v, 4, &id8, NULL);
+  uint8_t *snap = NULL;
+  size_t snap_len = 0;
+  if (ev_snapshot_save(ix, 3, &snap, &snap_len) != EV_OK) die("save");
+
+  /* Log after seq 3: record 4 = ids 100..104 (vectors 100..104) then
+   * delete {2, 100}; record 5 = compact, then 3 automatic ids (vectors
+   * 200..202), then delete {4}. */
+  buf log = {0};
+  if (ev_journal_enable(ix, 3) != EV_OK) die("journal");
+  uint64_t ids[5] = {100, 101, 102, 103, 104};
+  rows(v, 5, 4, 100);
+  if (ev_insert_batch(ix, v, 5, 4, ids, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  uint64_t del[2] = {2, 100};
+  ev_batch_delete_result r;
+  ev_soft_delete_batch(ix, del, 2, &r);
+  commit(ix, &log);
+  ev_compact(ix);
+  rows(v, 3, 4, 200);
+  if (ev_insert_batch(ix, v, 3, 4, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  ev_soft_delete(ix, 4, &o);
+  commit(ix, &log);
+
+  write_file("tests/fixtures/snapshot_v1.bin", snap, snap_len, NULL, 0);
+  write_file("tests/fixtures/wal_v1.bin", log.p, log.n, NULL, 0);
+  char path[512];
+  snprintf(path, sizeof path, "%s/tests/fixtures/fixtures_v1.inc", root);
+  FILE *f = fopen(path, "w");
+  if (!f) die(path);
+  fprintf(f, "/* Generated by tests/fuzz/make_corpus.c from snapshot_v1.bin and\n"
+             " * wal_v1.bin (the same bytes). Never regenerate: it is the record of\n"
+             " * what format version 1 wrote. */\n");
+  const uint8_t *parts[2] = {snap, log.p};
+  size_t lens[2] = {snap_len, log.n};
+  const char *names[2] = {"fixture_snapshot_v1", "fixture_wal_v1"};
+  for (int p = 0; p < 2; p++) {
+    fprintf(f, "static const unsigned char %s[%zu] = {", names[p], lens[p]);
+    for (size_t i = 0; i < lens[p]; i++)
+      fprintf(f, "%s0x%02x,", i % 12 ? " " : "\n  ", parts[p][i]);
+    fprintf(f, "\n};\n");
+  }
+  fclose(f);
+  printf("wrote %s\n", path);
+  free(snap);
+  free(log.p);
+  ev_index_free(ix);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) root = argv[1];
+  snapshot_corpus();
+  wal_corpus();
+  fixture_v1();
+  return 0;
+}
