@@ -192,12 +192,19 @@ export class NodeFileStorage {
     const tmp = `${dir}/${file}.tmp-${proc().pid}-${++tmpCounter}`;
     const fh = await fs.open(tmp, 'wx');
     try {
-      await fh.writeFile(bytes);
-      if (this.durability === 'strict') await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(bytes);
+        if (this.durability === 'strict') await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, `${dir}/${file}`);
+    } catch (err) {
+      // Give the space back now (after ENOSPC especially); a crash instead
+      // leaves the file to recover().
+      await fs.unlink(tmp).catch(() => {});
+      throw err;
     }
-    await fs.rename(tmp, `${dir}/${file}`);
     await this.syncDir(dir);
   }
 
@@ -230,24 +237,33 @@ export class NodeFileStorage {
     const locked = () => storageError('LOCKED', `"${dir}" is open for writing by another handle or process; close it first or open read-only`);
     if (heldLocks.has(path)) throw locked();
     for (let attempt = 0; attempt < 3; attempt++) {
+      /** @type {FileHandleLike | null} */
+      let fh = null;
       try {
-        const fh = await fs.open(path, 'wx');
+        fh = await fs.open(path, 'wx');
+      } catch (err) {
+        if (errCode(err) !== 'EEXIST') throw err;
+      }
+      if (fh) {
         heldLocks.add(path);
-        try {
-          await fh.writeFile(new TextEncoder().encode(`${proc().pid}\n`));
-        } finally {
-          await fh.close();
-        }
         let released = false;
-        return async () => {
+        const release = async () => {
           if (released) return;
           released = true;
           heldLocks.delete(path);
           await fs.unlink(path).catch(() => {});
         };
-      } catch (err) {
-        heldLocks.delete(path);
-        if (errCode(err) !== 'EEXIST') throw err;
+        try {
+          try {
+            await fh.writeFile(new TextEncoder().encode(`${proc().pid}\n`));
+          } finally {
+            await fh.close();
+          }
+        } catch (err) {
+          await release();
+          throw err;
+        }
+        return release;
       }
       let text;
       let mtimeMs;
