@@ -3,5 +3,5 @@
 // (js/storage/node-file.js) that only Node code imports.
 
 export { MemoryStorage } from './memory.js';
-export { IndexedDbStorage, DEFAULT_CHUNK_BYTES } from './indexeddb.js';
+export { IndexedDbStorage, DEFAULT_CHUNK_BYTES, DEFAULT_TRANSACTION_BYTES } from './indexeddb.js';
 export { acquireWriterLock, InProcessLocks, defaultLocks } from './locks.js';

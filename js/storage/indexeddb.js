@@ -371,6 +371,8 @@ class IdbHandle {
     this.lastSeq = 0;
     /** @type {StoredManifest | null} the writer's view of the manifest */
     this.manifest = null;
+    /** @type {Promise<unknown>} the last write queued */
+    this.writes = Promise.resolve();
     db.onversionchange = () => {
       // Writers stay open (see the file comment); readers make way.
       if (!this.readOnly) return;
@@ -382,6 +384,19 @@ class IdbHandle {
       // disk error), not on our own close().
       this.gone = this.gone ?? 'the browser closed the connection (storage cleared or failed)';
     };
+  }
+
+  /**
+   * Runs writes one after another: two checkpoints in flight would pick the
+   * same generation, and sequence checks need the previous write's result.
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  serial(fn) {
+    const run = this.writes.then(fn);
+    this.writes = run.catch(() => {});
+    return run;
   }
 
   /** @param {string} what @param {boolean} write */
@@ -564,14 +579,16 @@ class IdbHandle {
     this.check('appendLog', true);
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
-    if (seq <= this.lastSeq) {
-      throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
-    }
-    await this.tx('appendLog', ['log'], 'readwrite', (tx) => {
-      tx.objectStore('log').add(copy, seq);
-      return () => undefined;
+    return this.serial(async () => {
+      if (seq <= this.lastSeq) {
+        throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
+      }
+      await this.tx('appendLog', ['log'], 'readwrite', (tx) => {
+        tx.objectStore('log').add(copy, seq);
+        return () => undefined;
+      });
+      this.lastSeq = seq;
     });
-    this.lastSeq = seq;
   }
 
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
@@ -579,20 +596,32 @@ class IdbHandle {
     this.check('writeSnapshot', true);
     checkSeq(seq, 0, 'writeSnapshot');
     if (!(bytes instanceof Uint8Array)) throw storageError('STORAGE', 'writeSnapshot: bytes must be a Uint8Array');
-    const prev = this.manifest;
-    if (prev && seq < prev.snapshotSeq) {
-      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
-    }
     // Copy every chunk now: the caller's buffer may change (or a wasm heap
     // view detach) while the transactions below are in flight.
     const size = this.storage.chunkBytes;
     /** @type {Uint8Array[]} */
     const chunks = [];
     for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.slice(at, at + size));
+    const total = bytes.byteLength;
+    return this.serial(() => this.writeChunks(chunks, total, seq));
+  }
+
+  /**
+   * @param {Uint8Array[]} chunks  exact-size copies
+   * @param {number} total
+   * @param {number} seq
+   * @returns {Promise<StorageManifest>}
+   */
+  async writeChunks(chunks, total, seq) {
+    const size = this.storage.chunkBytes;
+    const prev = this.manifest;
+    if (prev && seq < prev.snapshotSeq) {
+      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
+    }
     const generation = (prev ? prev.generation : 0) + 1;
     /** @type {StoredManifest} */
     const manifest = {
-      format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: bytes.byteLength, chunkCount: chunks.length,
+      format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: total, chunkCount: chunks.length,
     };
     const range = this.storage.keyRange;
     const perTx = Math.max(1, Math.floor(this.storage.transactionBytes / size));

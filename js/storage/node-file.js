@@ -403,6 +403,8 @@ class FileHandle {
     this.lastSeq = 0;
     /** @type {StorageManifest | null} */
     this.manifest = null;
+    /** @type {Promise<unknown>} the last write queued */
+    this.writes = Promise.resolve();
   }
 
   /** @param {string} what @param {boolean} write */
@@ -543,16 +545,28 @@ class FileHandle {
     });
   }
 
+  /**
+   * Runs writes one after another (see IndexedDbStorage's handle).
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  serial(fn) {
+    const run = this.writes.then(fn);
+    this.writes = run.catch(() => {});
+    return run;
+  }
+
   /** @param {number} seq @param {Uint8Array} bytes */
   async appendLog(seq, bytes) {
     this.check('appendLog', true);
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
-    if (seq <= this.lastSeq) throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
-    return this.run('appendLog', true, async () => {
+    return this.serial(() => this.run('appendLog', true, async () => {
+      if (seq <= this.lastSeq) throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
       await this.storage.writeAtomic(this.dir, logFile(seq), copy);
       this.lastSeq = seq;
-    });
+    }));
   }
 
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
@@ -560,11 +574,11 @@ class FileHandle {
     this.check('writeSnapshot', true);
     checkSeq(seq, 0, 'writeSnapshot');
     const copy = copyBytes(bytes, 'writeSnapshot');
-    const prev = this.manifest;
-    if (prev && seq < prev.snapshotSeq) {
-      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
-    }
-    return this.run('writeSnapshot', true, async () => {
+    return this.serial(() => this.run('writeSnapshot', true, async () => {
+      const prev = this.manifest;
+      if (prev && seq < prev.snapshotSeq) {
+        throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
+      }
       const fs = await this.storage.fs();
       const generation = (prev ? prev.generation : 0) + 1;
       const manifest = { generation, snapshotSeq: seq, snapshotBytes: copy.byteLength };
@@ -584,7 +598,7 @@ class FileHandle {
         // left for the next writable open
       }
       return { ...manifest };
-    });
+    }));
   }
 
   /** Snapshot plus live log bytes, like the other backends (leftovers of

@@ -194,6 +194,29 @@ export function storageConformance(label, create) {
       await r.close();
     }));
 
+    it('writes issued without waiting are applied in call order', withFixture(async ({ storage }) => {
+      const h = await storage.open('burst');
+      const heap = bytesOf(64, 4);
+      const calls = [
+        h.appendLog(1, heap.subarray(0, 8)),
+        h.appendLog(2, heap.subarray(8, 16)),
+        h.writeSnapshot(heap.subarray(0, 40), 2),
+        h.appendLog(3, heap.subarray(16, 24)),
+        h.writeSnapshot(heap.subarray(0, 50), 3),
+        h.appendLog(3, heap.subarray(0, 1)), // refused: 3 is taken
+        h.appendLog(4, heap.subarray(24, 32)),
+      ];
+      heap.fill(0); // copies were taken when each call was made
+      const results = await Promise.allSettled(calls);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(results[2].value.generation, 1);
+      assert.deepEqual(results[4].value, { generation: 2, snapshotSeq: 3, snapshotBytes: 50 });
+      const state = await h.load();
+      assert.deepEqual([...state.snapshot], [...bytesOf(64, 4).subarray(0, 50)]);
+      assert.deepEqual(plain(state.log), [{ seq: 4, bytes: [...bytesOf(64, 4).subarray(24, 32)] }]);
+      await h.close();
+    }));
+
     it('list and remove', withFixture(async ({ storage, reopen }) => {
       assert.deepEqual(await storage.list(), []);
       const names = ['b', 'a', 'Ünïcode ✓', 'with/slash', '..', 'A'];

@@ -1,0 +1,168 @@
+// Types of the storage layer (js/storage/): the interface the EdgeVec class
+// persists through, and its three backends. Re-exported by ./index.d.ts,
+// except NodeFileStorage, which only the Node entry (js/storage/node-file.js)
+// provides at run time.
+
+/** What names the current snapshot of a database. */
+export interface StorageManifest {
+  /** Increases by one with every writeSnapshot. */
+  generation: number;
+  /** The last log sequence number the snapshot contains (0: none). */
+  snapshotSeq: number;
+  /** Length of the snapshot in bytes. */
+  snapshotBytes: number;
+}
+
+/** One committed log record. */
+export interface LogRecord {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** Everything needed to load a database, read from one consistent state. */
+export interface StorageState {
+  /** null before the first snapshot. */
+  manifest: StorageManifest | null;
+  /** null before the first snapshot. */
+  snapshot: Uint8Array | null;
+  /** Records after manifest.snapshotSeq, ascending. */
+  log: LogRecord[];
+}
+
+export interface StorageOpenOptions {
+  /** Take no writer lock and never write; NOT_FOUND if the database is missing. */
+  readOnly?: boolean;
+}
+
+/**
+ * An open database. Every write is atomic: after a crash the database is as
+ * before the call or as after it. Bytes passed in are copied (exact size);
+ * bytes returned belong to the caller. Failures reject with an EdgeVecError:
+ * STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND or STORAGE.
+ */
+export interface StorageHandle {
+  readonly name: string;
+  readonly readOnly: boolean;
+  readManifest(): Promise<StorageManifest | null>;
+  /** The current snapshot; STORAGE if `generation` is not the current one. */
+  readSnapshot(generation: number): Promise<Uint8Array>;
+  /** Records with seq > max(afterSeq, snapshotSeq), ascending. */
+  readLog(afterSeq?: number): Promise<LogRecord[]>;
+  /** Manifest, snapshot and log from one consistent state. */
+  load(): Promise<StorageState>;
+  /** One commit. `seq` must exceed every stored sequence number and snapshotSeq. */
+  appendLog(seq: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * One checkpoint: the new snapshot becomes current and log records <= seq
+   * are deleted, all at one commit point. `seq` >= the current snapshotSeq.
+   */
+  writeSnapshot(bytes: Uint8Array, seq: number): Promise<StorageManifest>;
+  /** Snapshot plus log bytes. */
+  sizeBytes(): Promise<number>;
+  /** Releases the writer lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A place that holds named databases. */
+export interface EdgeVecStorage {
+  /** Creates the database if missing (unless readOnly). A second writer gets LOCKED. */
+  open(name: string, options?: StorageOpenOptions): Promise<StorageHandle>;
+  /** Names of existing databases, sorted. */
+  list(): Promise<string[]>;
+  /** Deletes a database; no-op if missing; LOCKED while a writer has it open. */
+  remove(name: string): Promise<void>;
+  /** Snapshot plus log bytes; 0 if missing. */
+  sizeBytes(name: string): Promise<number>;
+}
+
+/** Keeps databases in memory, for tests and ephemeral use. */
+export declare class MemoryStorage implements EdgeVecStorage {
+  constructor();
+  open(name: string, options?: StorageOpenOptions): Promise<StorageHandle>;
+  list(): Promise<string[]>;
+  remove(name: string): Promise<void>;
+  sizeBytes(name: string): Promise<number>;
+}
+
+/** The part of the Web Locks `LockManager` the storages use. */
+export interface LockManagerLike {
+  request(
+    name: string,
+    options: { ifAvailable: boolean; mode: 'exclusive' },
+    callback: (lock: unknown) => Promise<void> | void,
+  ): Promise<unknown>;
+}
+
+export interface IndexedDbStorageOptions {
+  /** Default: globalThis.indexedDB. */
+  indexedDB?: IDBFactory;
+  /** Default: globalThis.IDBKeyRange. */
+  IDBKeyRange?: typeof IDBKeyRange;
+  /** Default 'strict'; 'relaxed' may lose the last commits on power loss. */
+  durability?: 'strict' | 'relaxed';
+  /** Snapshot chunk size in bytes; default DEFAULT_CHUNK_BYTES (2 MiB). */
+  chunkBytes?: number;
+  /** Chunk bytes per transaction before a checkpoint's final one; default 8 MiB. */
+  transactionBytes?: number;
+  /** IndexedDB database name prefix; default 'edgevec:'. */
+  prefix?: string;
+  /** An open or delete neither done nor reported blocked after this long fails with STORAGE_BLOCKED; default 10000. */
+  openTimeoutMs?: number;
+  /** Default navigator.locks, else a lock scoped to this JS realm. */
+  locks?: LockManagerLike;
+}
+
+/** The browser default: one IndexedDB database per EdgeVec database. */
+export declare class IndexedDbStorage implements EdgeVecStorage {
+  /** Schema version of the IndexedDB databases this release creates. */
+  static SCHEMA_VERSION: number;
+  constructor(options?: IndexedDbStorageOptions);
+  open(name: string, options?: StorageOpenOptions): Promise<StorageHandle>;
+  list(): Promise<string[]>;
+  remove(name: string): Promise<void>;
+  sizeBytes(name: string): Promise<number>;
+}
+
+export declare const DEFAULT_CHUNK_BYTES: number;
+export declare const DEFAULT_TRANSACTION_BYTES: number;
+
+export interface NodeFileStorageOptions {
+  /** Default 'strict' (fsync every file and directory change). */
+  durability?: 'strict' | 'relaxed';
+}
+
+/** Node only (import from the Node entry): a directory per database. */
+export declare class NodeFileStorage implements EdgeVecStorage {
+  constructor(root: string, options?: NodeFileStorageOptions);
+  open(name: string, options?: StorageOpenOptions): Promise<StorageHandle>;
+  list(): Promise<string[]>;
+  remove(name: string): Promise<void>;
+  sizeBytes(name: string): Promise<number>;
+}
+
+/** A held writer lock. */
+export interface WriterLock {
+  readonly name: string;
+  /** Idempotent; resolves once the lock is free. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the exclusive lock `name` at once or fails with LOCKED (never
+ * queues). The storages take `edgevec:<database>` themselves on a writable
+ * open; call this only for other resources.
+ */
+export declare function acquireWriterLock(name: string, options?: { locks?: LockManagerLike }): Promise<WriterLock>;
+
+/** Locks scoped to one JS realm: the fallback where Web Locks are missing. */
+export declare class InProcessLocks implements LockManagerLike {
+  constructor();
+  request(
+    name: string,
+    options: { ifAvailable: boolean; mode: 'exclusive' },
+    callback: (lock: unknown) => Promise<void> | void,
+  ): Promise<unknown>;
+}
+
+/** navigator.locks, or the realm's InProcessLocks. */
+export declare function defaultLocks(): LockManagerLike;
