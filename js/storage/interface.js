@@ -33,20 +33,29 @@
 //                           disk for NodeFileStorage but are never returned,
 //                           and are removed by the next writable open).
 //
+// Writes issued on one handle without awaiting the previous one are applied
+// one after another in call order; the bytes are copied when the call is
+// made. Reads do not wait for queued writes.
+//
 // ## Writers and readers
 //
 // open(name) takes the database's writer lock for the lifetime of the handle
-// (a Web Lock named `edgevec:<name>` in browsers, a lock file for
-// NodeFileStorage, an in-process set for MemoryStorage). A second writable
-// open of the same name while the first is open fails with code 'LOCKED'.
+// (for IndexedDbStorage a Web Lock named like the IndexedDB database,
+// `edgevec:<name>` by default, falling back to a lock scoped to the JS realm
+// where `navigator.locks` is missing: Node, insecure origins, Safari < 15.4;
+// a lock file for NodeFileStorage; a per-instance set for MemoryStorage). A
+// second writable open of the same name while the first is open fails at
+// once with code 'LOCKED' (it does not wait). Browsers release the Web Lock
+// of a closed or crashed tab, so a killed writer never leaves it locked.
 // open(name, { readOnly: true }) takes no lock and never writes, not even to
 // clean orphans; it fails with 'NOT_FOUND' if the database does not exist.
 // remove(name) takes the writer lock too, so it fails with 'LOCKED' while a
 // writer has the database open.
 //
-// Errors are EdgeVecError-compatible (see ./errors.js): STORAGE_QUOTA,
-// STORAGE_BLOCKED, LOCKED, NOT_FOUND, STORAGE. A failed write leaves the
-// handle usable: the same call can be retried.
+// Errors are the package's EdgeVecError (see ./errors.js) with code
+// STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND or STORAGE. A failed
+// write changes nothing visible and leaves the handle usable: the same call
+// (same sequence number) can be retried, e.g. after the user frees space.
 //
 // Bytes passed in are copied to an exact-size buffer before being stored, so
 // a view over a larger buffer (e.g. the wasm heap) stores only its own bytes

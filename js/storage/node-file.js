@@ -43,7 +43,10 @@
 // or this process holding the database through another handle, gives
 // LOCKED. The directory must not be shared between hosts (a pid means
 // nothing on another machine). Pid reuse after a crash can make a stale lock
-// look live: delete LOCK by hand when no process uses the database.
+// look live: delete LOCK by hand when no process uses the database. Two
+// processes replacing the same stale lock at the same instant can both
+// succeed (check-then-unlink is not atomic); LOCK files without a pid are
+// treated as being written for 10 s, then as stale.
 
 import { fromFsError, storageError } from './errors.js';
 import { checkName, checkSeq, concatBytes, copyBytes } from './interface.js';
