@@ -416,6 +416,32 @@ export class EdgeVec {
   }
 
   /**
+   * In number mode, refuses an assigned-id insert of n vectors whose ids
+   * would pass 2^53 - 1 (they could not be returned exactly), before
+   * anything is inserted.
+   * @param {number} n
+   * @param {string} context
+   */
+  #checkAutoIds(n, context) {
+    if (!this.#numberMode) return;
+    const w = this.#wasm;
+    const out = this.#alloc(8, context);
+    try {
+      const exhausted = w._evw_next_auto_id(this.#handle, out);
+      if (exhausted) return; // the core reports CAPACITY
+      const u32 = w.HEAPU32;
+      const next = u32[(out >>> 2) + 1] * 4294967296 + u32[out >>> 2];
+      if (next + (n - 1) > Number.MAX_SAFE_INTEGER) {
+        throw new EdgeVecError('ID_NOT_SAFE_INTEGER',
+          `${context}: the assigned ids would pass Number.MAX_SAFE_INTEGER, which an ` +
+          "index created with idType 'number' cannot return exactly; pass ids explicitly");
+      }
+    } finally {
+      w._free(out);
+    }
+  }
+
+  /**
    * The error for a failed batch status, with the position and the id.
    * @param {number} status
    * @param {string} context
@@ -515,6 +541,7 @@ export class EdgeVec {
       if (st !== 0) {
         throw this.#batchError(st, 'insertBatch', w.HEAPU32[errPtr >>> 2], undefined, ids);
       }
+      if (!ids) this.#checkAutoIds(n, 'insertBatch');
       // Reserving for the whole batch up front means a later chunk cannot
       // run out of memory half-way.
       st = w._evw_reserve(this.#handle, n);
@@ -572,6 +599,7 @@ export class EdgeVec {
     const dims = this.#dims;
     const row = checkVector(vector, dims, 'insert: vector');
     if (id !== undefined) splitId(id, this.#numberMode, 'insert: id');
+    else this.#checkAutoIds(1, 'insert');
     const w = this.#wasm;
     // Layout: id in (8) | id out (8) | inserted (4) | err (4) | vector.
     const scratch = this.#alloc(24 + 4 * dims, 'insert');

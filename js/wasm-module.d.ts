@@ -33,6 +33,7 @@ export interface EdgeVecWasm {
   _evw_insert_batch(handle: number, vectors: number, n: number, dim: number, ids: number,
     outIds: number, outInserted: number, outErrIndex: number): number;
 
+  _evw_next_auto_id(handle: number, out2: number): number;
   _evw_search(handle: number, query: number, dim: number, k: number, ef: number,
     outIds: number, outDistances: number, outCount: number): number;
   _evw_search_exact(handle: number, query: number, dim: number, k: number,

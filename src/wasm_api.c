@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "edgevec.h"
+#include "index.h" /* evw_next_auto_id only: edgevec.h has no accessor */
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -99,6 +100,17 @@ EXPORT int evw_insert_batch(ev_index *index, const float *vectors, uint32_t n,
   if (out_inserted) *out_inserted = (uint32_t)inserted;
   if (out_err_index) *out_err_index = (uint32_t)err.index;
   return st;
+}
+
+/* The next id of the automatic sequence into out2[0] (lo) and out2[1] (hi);
+ * returns 1 when the sequence has run out. An index whose ids come back to
+ * JS as numbers (idType 'number') checks this before an assigned-id insert,
+ * so that it refuses ids above 2^53 - 1 before inserting anything rather
+ * than after. */
+EXPORT int evw_next_auto_id(const ev_index *index, uint32_t *out2) {
+  out2[0] = (uint32_t)index->next_auto_id;
+  out2[1] = (uint32_t)(index->next_auto_id >> 32);
+  return index->auto_ids_exhausted ? 1 : 0;
 }
 
 /* ---- search ------------------------------------------------------------- */
