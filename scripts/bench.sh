@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/build.sh >/dev/null
 
-args=("${@:-100000}")
-[ $# -gt 0 ] || args=(100000 128 1000 1)
+if [ $# -gt 0 ]; then args=("$@"); else args=(100000 128 1000 1); fi
 mkdir -p bench/results
 day=$(date -u +%Y-%m-%d)
 native_out=$(build/native/edgevec_bench "${args[@]}")
