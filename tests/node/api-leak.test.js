@@ -1,0 +1,69 @@
+// tests/node/api-leak.test.js — nothing leaks across the JS/wasm boundary:
+// 1,000 cycles of insertBatch / search / softDeleteBatch (with failing calls
+// mixed in, whose scratch memory is freed by `finally`) leave the module's
+// malloc'd bytes (mallinfo, through evw_heap_allocated) where they started.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EdgeVec } from '../../js/index.js';
+import { loadWasm } from '../../js/loader.js';
+import { clustered } from './helpers/data.js';
+
+const DIM = 16;
+const CYCLES = 1000;
+
+test('1,000 create/insertBatch/search/softDeleteBatch/dispose cycles: heap back to its start', async () => {
+  const wasm = await loadWasm();
+  const data = clustered({ seed: 31, n: 40, dim: DIM });
+  const query = data.slice(0, DIM);
+  const badRows = Array.from({ length: 4 }, () => new Array(DIM).fill(1));
+  badRows[3][5] = 'x';
+  const nanBatch = data.slice(0, 4 * DIM);
+  nanBatch[3 * DIM] = NaN;
+
+  // One warm-up cycle: the first use may allocate lasting things (nothing
+  // here is expected to, but a baseline after it is the fair one).
+  const warm = await EdgeVec.create({ dimensions: DIM, seed: 1 });
+  await warm.insertBatch(data);
+  warm.dispose();
+  const before = wasm._evw_heap_allocated();
+
+  for (let c = 0; c < CYCLES; c++) {
+    const db = await EdgeVec.create({ dimensions: DIM, seed: c, efConstruction: 16 });
+    const { ids } = await db.insertBatch(data);
+    db.search(query, 5);
+    db.search(query, 10, { ef: 32 });
+    db.softDeleteBatch(ids.subarray(0, 20));
+    db.insert(query);
+    db.get(ids[30]);
+    // Failures after scratch was allocated, in JS and in C.
+    await assert.rejects(db.insertBatch(badRows));
+    await assert.rejects(db.insertBatch(nanBatch));
+    await assert.rejects(db.insertBatch(data.subarray(0, DIM), { ids: [ids[30]] }));
+    assert.throws(() => db.search(new Float32Array(DIM).fill(NaN), 3));
+    assert.throws(() => db.softDeleteBatch([1, -1]));
+    if (c % 100 === 0) db.compact();
+    db.dispose();
+  }
+  const after = wasm._evw_heap_allocated();
+  assert.equal(after, before, `heap bytes ${before} -> ${after}`);
+});
+
+test('one index through 1,000 cycles: only the index grows, and dispose returns it all', async () => {
+  const wasm = await loadWasm();
+  const before = wasm._evw_heap_allocated();
+  const db = await EdgeVec.create({ dimensions: DIM, seed: 2, efConstruction: 16 });
+  const data = clustered({ seed: 32, n: 10, dim: DIM });
+  let boundary = 0;
+  for (let c = 0; c < CYCLES; c++) {
+    const { ids } = await db.insertBatch(data);
+    db.search(data.subarray(0, DIM), 10);
+    db.softDeleteBatch(ids);
+    if (c % 250 === 249) db.compact();
+    // Between calls the heap holds the index and nothing else of ours.
+    const extra = wasm._evw_heap_allocated() - before - db.memoryBytes;
+    if (c === 0) boundary = extra;
+    assert.ok(extra <= boundary + 4096, `cycle ${c}: ${extra} bytes beyond the index`);
+  }
+  db.dispose();
+  assert.equal(wasm._evw_heap_allocated(), before);
+});
