@@ -123,6 +123,7 @@ class MemoryHandle {
 
   /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
   async readLog(afterSeq = 0) {
+    checkSeq(afterSeq, 0, 'readLog');
     const db = this.db();
     const from = Math.max(afterSeq, db.manifest ? db.manifest.snapshotSeq : 0);
     return [...db.log.entries()]

@@ -82,6 +82,8 @@ export function storageConformance(label, create) {
       assert.deepEqual((await h.readLog(2)).map((r) => r.seq), [3, 5, 10, 2 ** 40, 2 ** 40 + 1]);
       assert.deepEqual((await h.readLog(4)).map((r) => r.seq), [5, 10, 2 ** 40, 2 ** 40 + 1]);
       assert.deepEqual(await h.readLog(2 ** 40 + 1), []);
+      await rejectsWith(h.readLog(-1), 'STORAGE');
+      await rejectsWith(h.readLog(1.5), 'STORAGE');
       await h.close();
     }));
 
