@@ -1,0 +1,91 @@
+// tests/node/pack.test.js — the npm package as a user gets it: `npm pack`,
+// install the tarball into a temporary project (offline: it has no
+// dependencies), import it by name from plain JS and type-check a
+// TypeScript file against its published types.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/**
+ * @param {string} file
+ * @param {string[]} args
+ * @param {string} cwd
+ * @returns {Promise<string>} stdout
+ */
+function run(file, args, cwd) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd, timeout: 120000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(' ')} failed:\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const CONSUMER_JS = `
+import { EdgeVec, EdgeVecError } from 'edgevec-c';
+const db = await EdgeVec.create({ dimensions: 4, metric: 'cosine', seed: 1 });
+const { ids } = await db.insertBatch([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0]]);
+const hits = db.search([1, 0.1, 0, 0], 2);
+let code;
+try { db.insert([0, 0, 0, 0]); } catch (e) { code = e instanceof EdgeVecError ? e.code : 'not an EdgeVecError'; }
+const wasmUrl = import.meta.resolve('edgevec-c/edgevec.wasm');
+db.dispose();
+console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl }));
+`;
+
+const CONSUMER_TS = `
+import { EdgeVec, EdgeVecError, type SearchResult } from 'edgevec-c';
+const db = await EdgeVec.create({ dimensions: 4, idType: 'number' });
+const hits: SearchResult<'number'>[] = db.search([1, 0, 0, 0], 1);
+const first: number | undefined = hits[0]?.id;
+// @ts-expect-error dimensions is required
+await EdgeVec.create({});
+function isAborted(e: unknown): boolean { return e instanceof EdgeVecError && e.code === 'ABORTED'; }
+export { first, isAborted };
+`;
+
+test('npm pack, install the tarball elsewhere, import it by name', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'edgevec-pack-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+
+  const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', dir], root));
+  const files = packed[0].files.map((f) => f.path);
+  for (const want of ['package.json', 'LICENSE', 'js/index.js', 'js/edgevec.js', 'types/index.d.ts',
+    'dist/edgevec.js', 'dist/edgevec.wasm']) {
+    assert.ok(files.includes(want), `the package ships ${want}`);
+  }
+  for (const f of files) {
+    assert.ok(!/^(src|tests|build|bench|scripts|examples|node_modules)\//.test(f), `nothing of the build tree: ${f}`);
+  }
+
+  const project = join(dir, 'app');
+  await run('mkdir', ['-p', project], dir);
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts',
+    join(dir, packed[0].filename)], project);
+  assert.ok((await readdir(join(project, 'node_modules', 'edgevec-c', 'dist'))).includes('edgevec.wasm'));
+
+  await writeFile(join(project, 'main.js'), CONSUMER_JS);
+  const out = JSON.parse((await run(process.execPath, ['main.js'], project)).trim());
+  assert.deepEqual(out.ids, ['0', '1', '2', '3']);
+  assert.equal(out.hits[0], '0');
+  assert.equal(out.code, 'INVALID_VECTOR');
+  assert.ok(out.wasmUrl.endsWith('/node_modules/edgevec-c/dist/edgevec.wasm'), out.wasmUrl);
+
+  await writeFile(join(project, 'main.ts'), CONSUMER_TS);
+  await writeFile(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'], types: [], skipLibCheck: false,
+    },
+    files: ['main.ts'],
+  }));
+  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
+});
