@@ -1,0 +1,124 @@
+// tests/types/usage.ts — the API used the way an application would, with
+// the types a user gets; `// @ts-expect-error` lines are misuse the types
+// must refuse (tsc fails if any of them compiles).
+import {
+  EdgeVec, EdgeVecError,
+  type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
+  type InsertBatchResult, type Metric, type SearchResult, type VectorsInput,
+} from 'edgevec-c';
+
+// ---- create ---------------------------------------------------------------
+const db = await EdgeVec.create({ dimensions: 128 });
+const typed: EdgeVec<'bigint'> = db;
+const cosine = await EdgeVec.create({ dimensions: 3, metric: 'cosine', m: 16, efConstruction: 200, efSearch: 64, seed: 42n });
+const numbers = await EdgeVec.create({ dimensions: 3, idType: 'number' });
+const numbersTyped: EdgeVec<'number'> = numbers;
+const options: CreateOptions = { dimensions: 8, wasmBinary: new Uint8Array(8), locateFile: (path) => `/static/${path}` };
+await EdgeVec.create(options);
+
+// @ts-expect-error dimensions is required
+await EdgeVec.create({ metric: 'l2' });
+// @ts-expect-error no such metric
+await EdgeVec.create({ dimensions: 3, metric: 'euclidean' });
+// @ts-expect-error idType is 'bigint' or 'number'
+await EdgeVec.create({ dimensions: 3, idType: 'string' });
+// @ts-expect-error options are required
+await EdgeVec.create();
+// @ts-expect-error instances come from EdgeVec.create
+new EdgeVec();
+
+// ---- insert ---------------------------------------------------------------
+const flat = new Float32Array(128 * 10);
+const r1: InsertBatchResult = await db.insertBatch(flat);
+const assigned: BigUint64Array = r1.ids;
+await db.insertBatch([new Float32Array(128), new Float32Array(128)], { ids: new BigUint64Array([1n, 2n]) });
+await db.insertBatch([[1, 2, 3]], { ids: [7] });
+await db.insertBatch([[1, 2, 3]], { ids: [7n, 8] });
+const controller = new AbortController();
+await db.insertBatch(flat, {
+  onProgress: (done: number, total: number) => { console.log(done / total); },
+  signal: controller.signal,
+});
+const shapes: VectorsInput[] = [flat, [flat], [[1, 2]], [new Float32Array(2), [1, 2]]];
+const r2 = await numbers.insertBatch([[1, 2, 3]]);
+const numberIds: number[] = r2.ids;
+const newId: bigint = db.insert(new Float32Array(128));
+const newNumberId: number = numbers.insert([1, 2, 3], 5);
+db.insert([1, 2, 3], 2n ** 60n);
+
+// @ts-expect-error a Float64Array is not a vector batch
+await db.insertBatch(new Float64Array(10));
+// @ts-expect-error ids are numbers or bigints
+await db.insertBatch(flat, { ids: ['a'] });
+// @ts-expect-error progress gets numbers
+await db.insertBatch(flat, { onProgress: (done: string) => done });
+// @ts-expect-error a bigint index returns bigint ids, not number[]
+const wrongIds: number[] = r1.ids;
+// @ts-expect-error a number index returns number ids
+const wrongId: bigint = numbers.insert([1, 2, 3]);
+// @ts-expect-error an id is not a string
+db.insert([1], '5');
+
+// ---- search ---------------------------------------------------------------
+const hits: SearchResult[] = db.search(new Float32Array(128), 10);
+const nearest: bigint | undefined = hits[0]?.id;
+const d: number | undefined = hits[0]?.distance;
+const exact = db.search([1, 2, 3], 10, { ef: 400 });
+const numberHits: SearchResult<'number'>[] = numbers.search([1, 2, 3], 1);
+const n0: number | undefined = numberHits[0]?.id;
+const anyId: Id<'bigint'> | Id<'number'> = numberHits[0]?.id ?? 0;
+
+// @ts-expect-error k is required
+db.search([1, 2, 3]);
+// @ts-expect-error k is a number
+db.search([1, 2, 3], '10');
+// @ts-expect-error no such search option
+db.search([1, 2, 3], 10, { efSearch: 10 });
+// @ts-expect-error a number index gives number ids
+const wrongHit: bigint | undefined = numbers.search([1, 2, 3], 1)[0]?.id;
+
+// ---- delete, compact, get, has, properties --------------------------------
+const deleted: boolean = db.softDelete(1n);
+numbers.softDelete(1);
+const ids: IdsInput = new BigUint64Array([1n, 2n]);
+const result: BatchDeleteResult = db.softDeleteBatch(ids, { onProgress: (done, total) => done < total });
+db.softDeleteBatch([1, 2n, 3]);
+const counts: number = result.deleted + result.alreadyDeleted + result.invalidIds + result.total;
+db.compact();
+const vector: Float32Array | undefined = db.get(1n);
+const present: boolean = db.has(1);
+const props: [number, number, number, number, number, Metric, 'bigint', boolean] = [
+  db.size, db.deletedCount, db.tombstoneRatio, db.dimensions, db.memoryBytes, db.metric, db.idType, db.disposed,
+];
+
+// @ts-expect-error get may return undefined
+const mustExist: Float32Array = db.get(1n);
+// @ts-expect-error size is read-only
+db.size = 3;
+// @ts-expect-error softDeleteBatch takes ids, not vectors
+db.softDeleteBatch([[1, 2]]);
+
+// ---- errors and dispose ---------------------------------------------------
+try {
+  await db.insertBatch([]);
+} catch (e) {
+  if (e instanceof EdgeVecError) {
+    const code: EdgeVecErrorCode = e.code;
+    const where: number | undefined = e.index;
+    const kept: number | undefined = e.inserted;
+    if (e.code === 'DUPLICATE_ID' || e.code === 'ABORTED') console.log(code, where, kept);
+    // @ts-expect-error not a code of this package
+    if (e.code === 'EEXIST') console.log('never');
+  }
+}
+db.dispose();
+cosine[Symbol.dispose]();
+{
+  using scoped = await EdgeVec.create({ dimensions: 2 });
+  scoped.insert([1, 2]);
+}
+
+export {
+  typed, numbersTyped, assigned, shapes, numberIds, newId, newNumberId, wrongIds, wrongId, nearest, d, exact,
+  n0, anyId, wrongHit, deleted, counts, vector, present, props, mustExist,
+};
