@@ -292,6 +292,9 @@ export class IndexedDbStorage {
       throw fromIdbError(err, 'list databases');
     }
     return infos
+      // WebKit keeps listing a database whose creation was aborted (a
+      // read-only open of a missing name), with version 0: it holds nothing.
+      .filter((info) => info.version !== 0)
       .map((info) => info.name ?? '')
       .filter((n) => n.startsWith(this.prefix) && n.length > this.prefix.length)
       .map((n) => n.slice(this.prefix.length))

@@ -247,6 +247,17 @@ describe('IndexedDbStorage', () => {
     assert.deepEqual(await page(real).list(), ['x']);
   });
 
+  it('list() skips databases of version 0 (WebKit lists an aborted creation that way)', async () => {
+    const real = new IDBFactory();
+    await seed(real);
+    const webkitLike = new Proxy(real, {
+      get: (t, p) => (p === 'databases'
+        ? async () => [...(await t.databases()), { name: 'edgevec:ghost', version: 0 }]
+        : Reflect.get(t, p, t).bind(t)),
+    });
+    assert.deepEqual(await page(webkitLike).list(), ['db']);
+  });
+
   it('list() without indexedDB.databases() is a clear error', async () => {
     const real = new IDBFactory();
     const noList = new Proxy(real, { get: (t, p) => (p === 'databases' ? undefined : Reflect.get(t, p, t).bind(t)) });
