@@ -265,6 +265,112 @@ function disposedError() {
   return new EdgeVecError('DISPOSED', 'this EdgeVec was disposed; create a new one');
 }
 
+/**
+ * @param {Record<string, unknown>} o
+ * @param {Set<string>} keys
+ * @param {string} what
+ */
+function checkKeys(o, keys, what) {
+  for (const key of Object.keys(o)) {
+    if (!keys.has(key)) throw invalidArgument(`${what}: unknown option '${key}'`);
+  }
+}
+
+/**
+ * @typedef {object} ParsedCreateOptions
+ * @property {number} dims         0 when not given (open of an existing database)
+ * @property {number} metric       -1 when not given
+ * @property {number} m
+ * @property {number} efc
+ * @property {number} efs
+ * @property {number} hasSeed
+ * @property {number} seedLo
+ * @property {number} seedHi
+ * @property {IdType} idType
+ * @property {import('./loader.js').WasmLocation} location
+ */
+
+/**
+ * Checks the options shared by create and open; 0 (or -1 for the metric)
+ * stands for "not given", which the core reads as its default.
+ * @param {Record<string, unknown>} o
+ * @param {boolean} needDimensions
+ * @returns {ParsedCreateOptions}
+ */
+function parseCreateOptions(o, needDimensions) {
+  const dims = o.dimensions === undefined && !needDimensions ? 0
+    : checkInteger(o.dimensions, 'dimensions', 1, MAX_DIMENSIONS);
+  let metric = -1;
+  if (o.metric !== undefined) {
+    if (typeof o.metric !== 'string' ||
+        !Object.prototype.hasOwnProperty.call(METRIC_CODES, o.metric)) {
+      throw invalidArgument(`metric must be 'l2', 'cosine' or 'dot', got ${describe(o.metric)}`);
+    }
+    metric = METRIC_CODES[/** @type {Metric} */ (o.metric)];
+  }
+  const m = o.m === undefined ? 0 : checkInteger(o.m, 'm', MIN_M, MAX_M);
+  const efc = o.efConstruction === undefined ? 0
+    : checkInteger(o.efConstruction, 'efConstruction', 1, MAX_EF);
+  const efs = o.efSearch === undefined ? 0 : checkInteger(o.efSearch, 'efSearch', 1, MAX_EF);
+  let hasSeed = 0, seedLo = 0, seedHi = 0;
+  if (o.seed !== undefined) {
+    try {
+      if (typeof o.seed === 'number' && !Number.isSafeInteger(o.seed)) throw new Error('unsafe');
+      splitId(o.seed, false, 'seed');
+    } catch {
+      throw invalidArgument(`seed must be a non-negative integer below 2^64, got ${describe(o.seed)}`);
+    }
+    hasSeed = 1; seedLo = idWords.lo; seedHi = idWords.hi;
+  }
+  /** @type {IdType} */
+  let idType = HAS_BIGUINT64 ? 'bigint' : 'number';
+  if (o.idType !== undefined) {
+    if (o.idType !== 'bigint' && o.idType !== 'number') {
+      throw invalidArgument(`idType must be 'bigint' or 'number', got ${describe(o.idType)}`);
+    }
+    if (o.idType === 'bigint' && !HAS_BIGUINT64) {
+      throw invalidArgument("idType 'bigint' needs BigInt and BigUint64Array, which this " +
+        "environment lacks; use idType 'number'");
+    }
+    idType = o.idType;
+  }
+  const wasmBinary = o.wasmBinary;
+  if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer) &&
+      !(wasmBinary instanceof Uint8Array)) {
+    throw invalidArgument(`wasmBinary must be an ArrayBuffer or a Uint8Array, got ${describe(wasmBinary)}`);
+  }
+  const locateFile = o.locateFile;
+  if (locateFile !== undefined && typeof locateFile !== 'function') {
+    throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
+  }
+  return {
+    dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, idType,
+    location: {
+      wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
+      locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
+    },
+  };
+}
+
+/**
+ * Creates an index in the core; returns its handle (the caller owns it).
+ * @param {EdgeVecWasm} wasm
+ * @param {ParsedCreateOptions} p
+ * @returns {number}
+ */
+function newIndex(wasm, p) {
+  const out = wasm._malloc(4);
+  if (out === 0) throw statusError(8, 'EdgeVec.create');
+  try {
+    const st = wasm._evw_create(p.dims, Math.max(0, p.metric), p.m, p.efc, p.efs,
+      p.hasSeed, p.seedLo, p.seedHi, out);
+    if (st !== 0) throw statusError(st, 'EdgeVec.create', {}, 'check the options');
+    return wasm.HEAPU32[out >>> 2];
+  } finally {
+    wasm._free(out);
+  }
+}
+
 export class EdgeVec {
   /** @type {EdgeVecWasm} */
   #wasm;
@@ -316,73 +422,11 @@ export class EdgeVec {
       throw invalidArgument('EdgeVec.create needs options, at least { dimensions }');
     }
     const o = optionsObject(options, 'EdgeVec.create options');
-    for (const key of Object.keys(o)) {
-      if (!CREATE_OPTION_KEYS.has(key)) {
-        throw invalidArgument(`EdgeVec.create: unknown option '${key}'`);
-      }
-    }
-    const dims = checkInteger(o.dimensions, 'dimensions', 1, MAX_DIMENSIONS);
-    let metric = 0;
-    if (o.metric !== undefined) {
-      if (typeof o.metric !== 'string' ||
-          !Object.prototype.hasOwnProperty.call(METRIC_CODES, o.metric)) {
-        throw invalidArgument(`metric must be 'l2', 'cosine' or 'dot', got ${describe(o.metric)}`);
-      }
-      metric = METRIC_CODES[/** @type {Metric} */ (o.metric)];
-    }
-    const m = o.m === undefined ? 0 : checkInteger(o.m, 'm', MIN_M, MAX_M);
-    const efc = o.efConstruction === undefined ? 0
-      : checkInteger(o.efConstruction, 'efConstruction', 1, MAX_EF);
-    const efs = o.efSearch === undefined ? 0 : checkInteger(o.efSearch, 'efSearch', 1, MAX_EF);
-    let hasSeed = 0, seedLo = 0, seedHi = 0;
-    if (o.seed !== undefined) {
-      if (typeof o.seed === 'number' && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
-        throw invalidArgument(`seed must be a non-negative safe integer or a bigint, got ${describe(o.seed)}`);
-      }
-      try {
-        splitId(o.seed, false, 'seed');
-      } catch (err) {
-        throw invalidArgument(`seed must be a non-negative integer below 2^64, got ${describe(o.seed)}`);
-      }
-      hasSeed = 1; seedLo = idWords.lo; seedHi = idWords.hi;
-    }
-    /** @type {IdType} */
-    let idType = HAS_BIGUINT64 ? 'bigint' : 'number';
-    if (o.idType !== undefined) {
-      if (o.idType !== 'bigint' && o.idType !== 'number') {
-        throw invalidArgument(`idType must be 'bigint' or 'number', got ${describe(o.idType)}`);
-      }
-      if (o.idType === 'bigint' && !HAS_BIGUINT64) {
-        throw invalidArgument("idType 'bigint' needs BigInt and BigUint64Array, which this " +
-          "environment lacks; use idType 'number'");
-      }
-      idType = o.idType;
-    }
-    const wasmBinary = o.wasmBinary;
-    if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer) &&
-        !(wasmBinary instanceof Uint8Array)) {
-      throw invalidArgument(`wasmBinary must be an ArrayBuffer or a Uint8Array, got ${describe(wasmBinary)}`);
-    }
-    const locateFile = o.locateFile;
-    if (locateFile !== undefined && typeof locateFile !== 'function') {
-      throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
-    }
-
-    const wasm = await loadWasm({
-      wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
-      locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
-    });
-    const out = wasm._malloc(4);
-    if (out === 0) throw statusError(8, 'EdgeVec.create');
-    let handle = 0;
-    try {
-      const st = wasm._evw_create(dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, out);
-      if (st !== 0) throw statusError(st, 'EdgeVec.create', {}, 'check the options');
-      handle = wasm.HEAPU32[out >>> 2];
-    } finally {
-      wasm._free(out);
-    }
-    return new EdgeVec(INTERNAL, wasm, handle, idType);
+    checkKeys(o, CREATE_OPTION_KEYS, 'EdgeVec.create');
+    const parsed = parseCreateOptions(o, true);
+    const wasm = await loadWasm(parsed.location);
+    const handle = newIndex(wasm, parsed);
+    return new EdgeVec(INTERNAL, wasm, handle, parsed.idType);
   }
 
   /** @returns {number} the handle, after checking the index is alive */
