@@ -31,7 +31,7 @@ ev_status ev_compact(ev_index *ix) {
     if (ix->deleted[s]) continue;
     uint32_t slot = fresh->count;
     st = ev__slot_init(fresh, slot, ix->ext_ids[s], ev__random_level(fresh),
-                       ev__vector(ix, s));
+                       ev__payload(ix, s), ix->floats ? ev__floats(ix, s) : NULL);
     if (st != EV_OK) break;
     fresh->count++;
     ev_idmap_put(&fresh->ids, ix->ext_ids[s], slot, fresh->ext_ids);

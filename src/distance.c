@@ -9,6 +9,8 @@
  */
 #include "distance.h"
 
+#include <string.h>
+
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
 #endif
@@ -25,6 +27,34 @@ float ev_l2sq_scalar(const float *a, const float *b, size_t n) {
     float d = a[i] - b[i];
     sum += d * d;
   }
+  return sum;
+}
+
+int32_t ev_dot_i8_scalar(const int8_t *a, const int8_t *b, size_t n) {
+  int32_t sum = 0;
+  for (size_t i = 0; i < n; i++) sum += (int32_t)a[i] * b[i];
+  return sum;
+}
+
+/* Bits set in a 64-bit word, by the classic SWAR reduction (pairs, nibbles,
+ * bytes, then one multiply to sum the bytes): portable, no table. */
+static inline uint32_t popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+uint32_t ev_hamming_scalar(const uint8_t *a, const uint8_t *b, size_t nbytes) {
+  uint32_t sum = 0;
+  size_t i = 0;
+  for (; i + 8 <= nbytes; i += 8) {
+    uint64_t x, y;
+    memcpy(&x, a + i, 8); /* unaligned-safe loads */
+    memcpy(&y, b + i, 8);
+    sum += popcount64(x ^ y);
+  }
+  for (; i < nbytes; i++) sum += popcount64((uint64_t)(a[i] ^ b[i]));
   return sum;
 }
 
@@ -72,6 +102,42 @@ float ev_l2sq_simd128(const float *a, const float *b, size_t n) {
     float d = a[i] - b[i];
     sum += d * d;
   }
+  return sum;
+}
+#endif
+
+#ifdef __wasm_simd128__
+/* 16 codes a step: widening multiplies give two i16x8 of products (at most
+ * 127 * 127, so no overflow), pairwise adds fold them into i32x4
+ * accumulators, and the four lanes are summed once at the end. */
+int32_t ev_dot_i8_simd128(const int8_t *a, const int8_t *b, size_t n) {
+  v128_t acc_lo = wasm_i32x4_splat(0), acc_hi = acc_lo;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
+    acc_lo = wasm_i32x4_add(acc_lo, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_low_i8x16(va, vb)));
+    acc_hi = wasm_i32x4_add(acc_hi, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extmul_high_i8x16(va, vb)));
+  }
+  v128_t acc = wasm_i32x4_add(acc_lo, acc_hi);
+  int32_t sum = wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1) +
+                wasm_i32x4_extract_lane(acc, 2) + wasm_i32x4_extract_lane(acc, 3);
+  for (; i < n; i++) sum += (int32_t)a[i] * b[i];
+  return sum;
+}
+
+/* popcnt of the xor per byte, widened to u16 lanes every step (each step
+ * adds at most 16 per lane, so 4096 dimensions stay far below 65535). */
+uint32_t ev_hamming_simd128(const uint8_t *a, const uint8_t *b, size_t nbytes) {
+  v128_t acc = wasm_i16x8_splat(0);
+  size_t i = 0;
+  for (; i + 16 <= nbytes; i += 16) {
+    v128_t x = wasm_v128_xor(wasm_v128_load(a + i), wasm_v128_load(b + i));
+    acc = wasm_i16x8_add(acc, wasm_u16x8_extadd_pairwise_u8x16(wasm_i8x16_popcnt(x)));
+  }
+  v128_t wide = wasm_u32x4_extadd_pairwise_u16x8(acc);
+  uint32_t sum = wasm_i32x4_extract_lane(wide, 0) + wasm_i32x4_extract_lane(wide, 1) +
+                 wasm_i32x4_extract_lane(wide, 2) + wasm_i32x4_extract_lane(wide, 3);
+  for (; i < nbytes; i++) sum += popcount64((uint64_t)(a[i] ^ b[i]));
   return sum;
 }
 #endif

@@ -12,21 +12,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "edgevec.h"
 
 float ev_dot_scalar(const float *a, const float *b, size_t n);
 float ev_l2sq_scalar(const float *a, const float *b, size_t n);
+/* Integer kernels of the quantized payloads (quantize.h): exact, so the
+ * simd128 and scalar versions must agree bit for bit. Codes are in
+ * [-127, 127]. */
+int32_t ev_dot_i8_scalar(const int8_t *a, const int8_t *b, size_t n);
+uint32_t ev_hamming_scalar(const uint8_t *a, const uint8_t *b, size_t nbytes);
 
 #ifdef __wasm_simd128__
 #define EV_HAVE_SIMD128 1
 float ev_dot_simd128(const float *a, const float *b, size_t n);
 float ev_l2sq_simd128(const float *a, const float *b, size_t n);
+int32_t ev_dot_i8_simd128(const int8_t *a, const int8_t *b, size_t n);
+uint32_t ev_hamming_simd128(const uint8_t *a, const uint8_t *b, size_t nbytes);
 #define ev_dot ev_dot_simd128
 #define ev_l2sq ev_l2sq_simd128
+#define ev_dot_i8 ev_dot_i8_simd128
+#define ev_hamming ev_hamming_simd128
 #else
 #define EV_HAVE_SIMD128 0
 #define ev_dot ev_dot_scalar
 #define ev_l2sq ev_l2sq_scalar
+#define ev_dot_i8 ev_dot_i8_scalar
+#define ev_hamming ev_hamming_scalar
 #endif
 
 /* The metric's distance between two stored (cosine: unit-length) vectors.

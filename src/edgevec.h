@@ -65,6 +65,25 @@ typedef enum ev_metric {
   EV_METRIC_DOT = 2,
 } ev_metric;
 
+/* How vectors are stored and compared (see src/quantize.h for the details):
+ *  NONE   : f32 components, 4 bytes per dimension.
+ *  SQ8    : 8-bit scalar quantization, 1 byte per dimension plus 8 bytes per
+ *           vector. Each vector's range is its own largest |component|
+ *           (symmetric, per vector), so there is no training step and no
+ *           vector can fall outside the range it is coded with.
+ *  BINARY : 1 bit per dimension (the sign), compared by Hamming distance;
+ *           meant for cosine/dot-like embeddings and used with re-ranking.
+ * The graph is built and searched on the codes. With keep_floats the f32
+ * vectors are kept too (4 bytes per dimension more) so that the best
+ * `rerank` candidates can be re-scored exactly and ev_get returns the
+ * inserted vector; without, ev_get returns the decoded vector (BINARY:
+ * +-1 per component, scaled to unit length under cosine). */
+typedef enum ev_quantization {
+  EV_QUANT_NONE = 0,
+  EV_QUANT_SQ8 = 1,
+  EV_QUANT_BINARY = 2,
+} ev_quantization;
+
 #define EV_MIN_DIMENSIONS 1u
 #define EV_MAX_DIMENSIONS 4096u
 /* Slot numbers are u32 and UINT32_MAX means "no slot". */
@@ -89,6 +108,11 @@ typedef struct ev_options {
   uint32_t ef_search;       /* default candidate list size of a search */
   uint64_t seed;            /* RNG seed for node levels: the same seed and
                                the same inserts build the same graph */
+  ev_quantization quantization; /* default EV_QUANT_NONE */
+  uint32_t keep_floats;     /* 1: keep f32 vectors beside the codes (only
+                               with quantization) */
+  uint32_t rerank;          /* re-score this many best candidates with the
+                               f32 vectors (0: off; needs keep_floats) */
 } ev_options;
 
 /* Fills *options with the defaults above; dimensions is set to 0 and must be

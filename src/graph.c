@@ -17,14 +17,15 @@
 #include <float.h>
 #include <string.h>
 
-#include "distance.h"
 #include "heap.h"
 #include "index.h"
+#include "quantize.h"
 
 /* ---- walking ---------------------------------------------------------- */
 
-static inline float dist_to(const ev_index *ix, const float *q, uint32_t slot) {
-  return ev_distance(ix->options.metric, q, ev__vector(ix, slot), ix->dim);
+/* Distance from an encoded query (or node) to a slot's payload. */
+static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot) {
+  return ev__payload_distance(ix, q, ev__payload(ix, slot));
 }
 
 static uint32_t next_epoch(ev_index *ix) {
@@ -38,7 +39,7 @@ static uint32_t next_epoch(ev_index *ix) {
 
 /* Greedy descent on one upper level: move to a nearer neighbour while there
  * is one. */
-static uint32_t greedy_step(const ev_index *ix, const float *q, uint32_t ep,
+static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
                             float *ep_dist, int level) {
   int changed = 1;
   while (changed) {
@@ -71,7 +72,7 @@ static void prune_candidates(ev_heap_item *cand, uint32_t *size, float bound) {
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
  * ix->heap_b as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
-static uint32_t search_level(ev_index *ix, const float *q, uint32_t ep,
+static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
                              float ep_dist, uint32_t ef, int level,
                              int live_only) {
   ev_heap_item *cand = ix->heap_a, *res = ix->heap_b;
@@ -126,10 +127,10 @@ static uint32_t select_neighbours(const ev_index *ix, ev_heap_item *items,
   if (n <= max_keep) return n;
   uint32_t kept = 0;
   for (uint32_t i = 0; i < n && kept < max_keep; i++) {
-    const float *v = ev__vector(ix, items[i].slot);
+    const uint8_t *v = ev__payload(ix, items[i].slot);
     int good = 1;
     for (uint32_t j = 0; j < kept; j++) {
-      float d = ev_distance(ix->options.metric, v, ev__vector(ix, items[j].slot), ix->dim);
+      float d = dist_to(ix, v, items[j].slot);
       if (d < items[i].distance) {
         good = 0;
         break;
@@ -166,7 +167,7 @@ static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
     links[0] = n + 1;
     return;
   }
-  const float *base = ev__vector(ix, nb);
+  const uint8_t *base = ev__payload(ix, nb);
   ev_heap_item *items = ix->select_buf;
   for (uint32_t i = 0; i < n; i++)
     items[i] = (ev_heap_item){dist_to(ix, base, links[1 + i]), links[1 + i]};
@@ -184,7 +185,7 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
     ix->max_level = level;
     return;
   }
-  const float *q = ev__vector(ix, slot);
+  const uint8_t *q = ev__payload(ix, slot);
   uint32_t ep = ix->entry;
   float ep_dist = dist_to(ix, q, ep);
   for (int l = ix->max_level; l > level; l--) ep = greedy_step(ix, q, ep, &ep_dist, l);
@@ -209,7 +210,7 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
   }
 }
 
-uint32_t ev__graph_search(ev_index *ix, const float *query, uint32_t k,
+uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef) {
   if (ix->entry == EV_NO_SLOT) return 0;
   uint32_t ep = ix->entry;

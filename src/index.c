@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "distance.h"
 #include "index.h"
+#include "quantize.h"
 
 const char *ev_status_message(ev_status status) {
   switch (status) {
@@ -53,6 +53,14 @@ ev_status ev__validate_options(const ev_options *o) {
   if (o->ef_construction < 1 || o->ef_construction > EV_MAX_EF)
     return EV_ERR_INVALID_ARGUMENT;
   if (o->ef_search < 1 || o->ef_search > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (o->quantization != EV_QUANT_NONE && o->quantization != EV_QUANT_SQ8 &&
+      o->quantization != EV_QUANT_BINARY)
+    return EV_ERR_INVALID_ARGUMENT;
+  /* Floats beside f32 vectors would be a second copy of the same thing;
+   * re-ranking needs floats to re-rank with. */
+  if (o->keep_floats > 1) return EV_ERR_INVALID_ARGUMENT;
+  if (o->keep_floats && o->quantization == EV_QUANT_NONE) return EV_ERR_INVALID_ARGUMENT;
+  if (o->rerank > EV_MAX_EF || (o->rerank && !o->keep_floats)) return EV_ERR_INVALID_ARGUMENT;
   return EV_OK;
 }
 
@@ -65,15 +73,17 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->m0 = 2 * options->m;
   ix->level_mult = 1.0 / log((double)options->m);
   ix->vector_offset = sizeof(uint32_t) * (1 + (size_t)ix->m0);
-  ix->node_bytes = ix->vector_offset + sizeof(float) * ix->dim;
+  ix->payload_bytes = ev__payload_bytes(options);
+  ix->node_bytes = ix->vector_offset + ix->payload_bytes;
   ev_idmap_init(&ix->ids);
   ix->entry = EV_NO_SLOT;
   ix->max_level = -1;
   ix->rng_state = options->seed;
   ix->query_buf = malloc(sizeof(float) * ix->dim);
+  ix->query_payload = malloc(ix->payload_bytes);
   ix->link_buf = malloc(sizeof(uint32_t) * (ix->m0 + 1));
   ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
-  if (!ix->query_buf || !ix->link_buf || !ix->select_buf) {
+  if (!ix->query_buf || !ix->query_payload || !ix->link_buf || !ix->select_buf) {
     ev_index_free(ix);
     return EV_ERR_OUT_OF_MEMORY;
   }
@@ -103,6 +113,8 @@ void ev_index_free(ev_index *ix) {
   free(ix->heap_b);
   free(ix->heap_c);
   free(ix->query_buf);
+  free(ix->query_payload);
+  free(ix->floats);
   free(ix->link_buf);
   free(ix->select_buf);
   ev_idmap_free(&ix->ids);
@@ -134,6 +146,11 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
       !grow((void **)&ix->visited, n * sizeof(uint32_t)))
     return EV_ERR_OUT_OF_MEMORY;
+  if (ix->options.keep_floats) {
+    if (n > SIZE_MAX / sizeof(float) / ix->dim ||
+        !grow((void **)&ix->floats, n * ix->dim * sizeof(float)))
+      return EV_ERR_OUT_OF_MEMORY;
+  }
   /* New visited entries must not look visited in the current epoch. */
   memset(ix->visited + ix->capacity, 0, (n - ix->capacity) * sizeof(uint32_t));
   ix->capacity = slots;
@@ -175,7 +192,7 @@ int ev__random_level(ev_index *ix) {
 }
 
 ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
-                        const float *vector) {
+                        const uint8_t *payload, const float *floats) {
   uint32_t *block = NULL;
   if (level > 0) {
     size_t words = (size_t)level * (ix->m + 1);
@@ -189,7 +206,9 @@ ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
   ix->deleted[slot] = 0;
   ix->visited[slot] = 0;
   memset(ev__links0(ix, slot), 0, ix->vector_offset); /* see insert.c */
-  memcpy(ev__vector(ix, slot), vector, sizeof(float) * ix->dim);
+  memcpy(ev__payload(ix, slot), payload, ix->payload_bytes);
+  if (ix->floats && floats)
+    memcpy(ix->floats + (size_t)slot * ix->dim, floats, sizeof(float) * ix->dim);
   return EV_OK;
 }
 
@@ -228,8 +247,10 @@ size_t ev_memory_bytes(const ev_index *ix) {
   if (!ix) return 0;
   size_t per_slot = ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
                     sizeof(uint32_t);
+  if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 3 * sizeof(ev_heap_item) * ix->heap_capacity +
-         sizeof(float) * ix->dim + (sizeof(uint32_t) + sizeof(ev_heap_item)) * (ix->m0 + 1) +
+         sizeof(float) * ix->dim + ix->payload_bytes +
+         (sizeof(uint32_t) + sizeof(ev_heap_item)) * (ix->m0 + 1) +
          ev__journal_bytes(ix);
 }

@@ -6,7 +6,9 @@
  * so both sit in one record of one contiguous arena, as hnswlib does):
  *
  *   level0 arena, one record of `node_bytes` per slot:
- *     u32 link_count | u32 links[m0] | f32 vector[dimensions]
+ *     u32 link_count | u32 links[m0] | payload (the vector: f32[dimensions],
+ *     or its quantized code, see quantize.h)
+ *   floats: with keep_floats, capacity x dimensions f32 beside the codes.
  *   upper[slot]: NULL when the node's level is 0, otherwise one allocation of
  *     `level` blocks of (u32 link_count | u32 links[m]) for levels 1..level.
  *   ext_ids[slot], levels[slot], deleted[slot]: per-slot arrays.
@@ -47,7 +49,9 @@ struct ev_index {
   uint32_t m0; /* max links per node on level 0 (2 * m) */
   double level_mult; /* mL = 1 / ln(m), the level distribution's scale */
   size_t node_bytes;     /* bytes of one level-0 record */
-  size_t vector_offset;  /* byte offset of the vector inside a record */
+  size_t vector_offset;  /* byte offset of the payload inside a record */
+  size_t payload_bytes;  /* bytes of the payload (quantize.h) */
+  float *floats;         /* keep_floats only: capacity * dim */
 
   uint8_t *level0;   /* capacity * node_bytes */
   uint64_t *ext_ids; /* capacity */
@@ -77,6 +81,7 @@ struct ev_index {
   ev_heap_item *heap_c;  /* neighbour selection scratch */
   uint32_t heap_capacity;
   float *query_buf;      /* normalised query / vector being inserted */
+  uint8_t *query_payload; /* query_buf encoded as a payload */
   uint32_t *link_buf;    /* m0 + 1 links, for shrinking an overflowing list */
   ev_heap_item *select_buf; /* m0 + 1 items, for shrinking */
 
@@ -95,9 +100,18 @@ static inline uint32_t *ev__links(const ev_index *ix, uint32_t slot, int level) 
   if (level == 0) return ev__links0(ix, slot);
   return ix->upper[slot] + (size_t)(level - 1) * (ix->m + 1);
 }
+static inline uint8_t *ev__payload(const ev_index *ix, uint32_t slot) {
+  return ix->level0 + (size_t)slot * ix->node_bytes + ix->vector_offset;
+}
+/* The stored f32 vector; only for indexes without quantization. */
 static inline float *ev__vector(const ev_index *ix, uint32_t slot) {
-  return (float *)(ix->level0 + (size_t)slot * ix->node_bytes +
-                   ix->vector_offset);
+  return (float *)ev__payload(ix, slot);
+}
+/* The f32 vector of a slot where one is kept (no quantization, or
+ * keep_floats), else NULL. */
+static inline const float *ev__floats(const ev_index *ix, uint32_t slot) {
+  if (ix->options.quantization == EV_QUANT_NONE) return ev__vector(ix, slot);
+  return ix->floats ? ix->floats + (size_t)slot * ix->dim : NULL;
 }
 
 /* index.c */
@@ -108,10 +122,11 @@ ev_status ev__index_new(const ev_options *options, ev_index **out);
 ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots);
 /* Grows the search scratch to hold `ef` candidates. */
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
-/* Takes a new slot (capacity must be ensured), sets its id, level and
- * vector; allocates the upper link block. Does not link it into the graph. */
+/* Takes a new slot (capacity must be ensured), sets its id, level, payload
+ * and (keep_floats) f32 vector; allocates the upper link block. Does not
+ * link it into the graph. */
 ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
-                        const float *vector);
+                        const uint8_t *payload, const float *floats);
 /* Draws the level of a new node from the index's RNG. */
 int ev__random_level(ev_index *ix);
 /* Finite check and (cosine) normalisation of one input vector into out. */
@@ -120,9 +135,10 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 /* graph.c */
 /* Links an initialised slot into the graph (HNSW insert). */
 void ev__graph_link(ev_index *ix, uint32_t slot);
-/* Nearest live slots to a prepared query: leaves up to k items sorted
- * nearest first in ix->heap_c and returns how many. Heaps must hold ef. */
-uint32_t ev__graph_search(ev_index *ix, const float *query, uint32_t k,
+/* Nearest live slots to an encoded query (a payload): leaves up to k items
+ * sorted nearest first in ix->heap_c and returns how many. Heaps must hold
+ * ef. */
+uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef);
 
 /* distance.c is in distance.h */

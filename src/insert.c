@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "quantize.h"
 
 typedef struct id_pos {
   uint64_t id;
@@ -143,7 +144,10 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
   for (; done < n && !stopped; done++) {
     uint64_t id = ids[done];
     uint32_t slot = ix->count++;
-    ev__prepare_vector(ix, vectors + done * dim, ev__vector(ix, slot));
+    ev__prepare_vector(ix, vectors + done * dim, ix->query_buf);
+    ev__encode(ix, ix->query_buf, ev__payload(ix, slot));
+    if (ix->floats)
+      memcpy(ix->floats + (size_t)slot * dim, ix->query_buf, sizeof(float) * dim);
     ix->upper[slot] = blocks[done];
     blocks[done] = NULL;
     ix->upper_bytes += (size_t)levels[done] * (ix->m + 1) * sizeof(uint32_t);

@@ -2,6 +2,10 @@
  * search.c — the query side of the API: k nearest through the graph, the
  * exact scan, and looking vectors up by id.
  *
+ * Quantized indexes walk the graph on codes; with `rerank` the best
+ * candidates are then re-scored with the kept f32 vectors, so the distances
+ * returned are the metric's exact ones.
+ *
  * The graph walk is approximate. When it returns fewer results than it
  * should (k at or above the live count, or a region whose nodes are mostly
  * tombstones), the search falls back to the exact scan, so a caller never
@@ -9,9 +13,9 @@
  */
 #include <string.h>
 
-#include "distance.h"
 #include "heap.h"
 #include "index.h"
+#include "quantize.h"
 
 static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
                              uint32_t k, uint64_t *out_ids, float *out_distances,
@@ -21,17 +25,27 @@ static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
   *out_count = 0;
   if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
   if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
-  return ev__prepare_vector(ix, query, ix->query_buf);
+  ev_status st = ev__prepare_vector(ix, query, ix->query_buf);
+  if (st == EV_OK) ev__encode(ix, ix->query_buf, ix->query_payload);
+  return st;
+}
+
+/* The exact distance from the prepared query to a slot where f32 vectors
+ * exist, else the distance between codes. */
+static inline float exact_distance(const ev_index *ix, uint32_t slot) {
+  const float *v = ev__floats(ix, slot);
+  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
+  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
 }
 
 /* Exact top-k over live slots: a bounded max-heap in heap_b, then sorted
  * nearest first into heap_c. */
-static uint32_t scan_exact(ev_index *ix, const float *q, uint32_t k) {
+static uint32_t scan_exact(ev_index *ix, uint32_t k) {
   ev_heap_item *res = ix->heap_b;
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (ix->deleted[s]) continue;
-    float d = ev_distance(ix->options.metric, q, ev__vector(ix, s), ix->dim);
+    float d = exact_distance(ix, s);
     if (n == k) {
       if (d >= res[0].distance) continue;
       ev_heap_max_pop(res, &n);
@@ -56,14 +70,33 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
   if (st != EV_OK) return st;
   if (ef == 0) ef = ix->options.ef_search;
   if (ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
-  if (ef < k) ef = k;
+  /* Re-ranking looks at the best `rerank` candidates (at least k). */
+  uint32_t rerank = ix->floats ? ix->options.rerank : 0;
+  uint32_t take = rerank > k ? rerank : k;
+  if (ef < take) ef = take; /* and so never below k */
   st = ev__ensure_heaps(ix, ef);
   if (st != EV_OK) return st;
 
   uint32_t live = ev_live_count(ix);
   uint32_t want = k < live ? k : live;
-  uint32_t n = ev__graph_search(ix, ix->query_buf, k, ef);
-  if (n < want) n = scan_exact(ix, ix->query_buf, want);
+  uint32_t n = ev__graph_search(ix, ix->query_payload, take, ef);
+  if (n < want) {
+    n = scan_exact(ix, want);
+  } else if (rerank) {
+    ev_heap_item *items = ix->heap_c;
+    for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
+    /* Sort by the exact distance: a max-heap of the k best, drained. */
+    uint32_t size = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      if (size == k) {
+        if (items[i].distance >= ix->heap_b[0].distance) continue;
+        ev_heap_max_pop(ix->heap_b, &size);
+      }
+      ev_heap_max_push(ix->heap_b, &size, items[i]);
+    }
+    n = ev_heap_drain_sorted(ix->heap_b, size, ix->heap_c);
+  }
+  if (n > k) n = k;
   write_results(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
@@ -76,7 +109,7 @@ ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
   if (st != EV_OK) return st;
   st = ev__ensure_heaps(ix, k);
   if (st != EV_OK) return st;
-  uint32_t n = scan_exact(ix, ix->query_buf, k);
+  uint32_t n = scan_exact(ix, k);
   write_results(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
@@ -93,7 +126,9 @@ ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
   if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
   uint32_t slot = find_live(ix, id);
   if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
-  memcpy(out, ev__vector(ix, slot), sizeof(float) * ix->dim);
+  const float *v = ev__floats(ix, slot);
+  if (v) memcpy(out, v, sizeof(float) * ix->dim);
+  else ev__decode(ix, ev__payload(ix, slot), out);
   return EV_OK;
 }
 

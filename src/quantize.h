@@ -1,0 +1,59 @@
+/*
+ * quantize.h — how a vector is stored in its level-0 record (its
+ * "payload"), and the distance between two payloads.
+ *
+ * Payload layouts (all little-endian, record-aligned to 4 bytes):
+ *   NONE   : f32 x[dim]
+ *   SQ8    : f32 scale | f32 sqnorm | i8 code[dim] | zero padding to 4
+ *            x[i] ~ scale * code[i], scale = max|x| / 127, codes in
+ *            [-127, 127] (never -128, so products fit an i16);
+ *            sqnorm = scale^2 * sum code[i]^2, the decoded vector's squared
+ *            norm, which turns squared L2 into norms and one dot product.
+ *   BINARY : u8 bits[ceil(dim / 8)] | zero padding to 4; bit i (LSB first
+ *            in byte i / 8) is set when x[i] > 0.
+ * Queries are encoded the same way, so every graph distance is between two
+ * payloads. SQ8 distances follow the metric on the decoded vectors
+ * (L2: |a|^2 + |b|^2 - 2 a.b; cosine: 1 - a.b; dot: -a.b). BINARY distances
+ * are Hamming distances, whatever the metric: only the order matters to the
+ * graph, and re-ranking with floats restores the metric's own distances.
+ */
+#ifndef EV_QUANTIZE_H
+#define EV_QUANTIZE_H
+
+#include "distance.h"
+#include "index.h"
+
+/* Bytes of a payload for these options. */
+size_t ev__payload_bytes(const ev_options *options);
+/* Encodes a prepared (finite; unit length under cosine) vector. */
+void ev__encode(const ev_index *ix, const float *prepared, uint8_t *payload);
+/* Decodes a payload back to floats (NONE: a copy). */
+void ev__decode(const ev_index *ix, const uint8_t *payload, float *out);
+
+static inline float ev__payload_distance(const ev_index *ix, const uint8_t *a,
+                                         const uint8_t *b) {
+  switch (ix->options.quantization) {
+    case EV_QUANT_SQ8: {
+      float sa, sb, na, nb;
+      memcpy(&sa, a, 4);
+      memcpy(&sb, b, 4);
+      float ip = sa * sb * (float)ev_dot_i8((const int8_t *)(a + 8), (const int8_t *)(b + 8), ix->dim);
+      switch (ix->options.metric) {
+        case EV_METRIC_COSINE: return 1.0f - ip;
+        case EV_METRIC_DOT: return -ip;
+        case EV_METRIC_L2:
+        default:
+          memcpy(&na, a + 4, 4);
+          memcpy(&nb, b + 4, 4);
+          return na + nb - 2.0f * ip;
+      }
+    }
+    case EV_QUANT_BINARY:
+      return (float)ev_hamming(a, b, (ix->dim + 7) / 8);
+    case EV_QUANT_NONE:
+    default:
+      return ev_distance(ix->options.metric, (const float *)a, (const float *)b, ix->dim);
+  }
+}
+
+#endif
