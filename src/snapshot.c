@@ -27,36 +27,48 @@
  *                          bytes [20, header_len)
  *
  * Header fields (version 1):
- *   20   4     flags           0; any set bit is refused (reserved: bit 0
- *                              for quantized codes, issue 7)
+ *   20   4     flags           0; any set bit is refused (reserved)
  *   24   4     dimensions      1..4096
  *   28   4     metric          0 L2, 1 cosine, 2 dot
  *   32   4     m               2..128; level 0 keeps m0 = 2m links
  *   36   4     ef_construction 1..65535
  *   40   4     ef_search       1..65535
  *   44   8     seed            the RNG seed the index was created with
- *   52   4     quantization    0 (none); reserved for issue 7
- *   56   4     count           slots in use (live + deleted)
- *   60   4     deleted_count   tombstones among them
- *   64   4     entry           entry-point slot; 0xFFFFFFFF iff count = 0
- *   68   4     max_level       level of the entry point (i32); -1 iff empty
- *   72   8     next_auto_id    next id of the automatic id sequence
- *   80   4     auto_exhausted  1 when the automatic sequence is used up
- *   84   4     section_count   N (6 in version 1)
- *   88   8     rng_state       state of the level RNG (splitmix64)
- *   96   8     wal_seq         sequence number of the last log record the
+ *   52   4     quantization    0 none, 1 SQ8, 2 binary (quantize.h); a
+ *                              greater value is refused as unsupported
+ *   56   4     keep_floats     0/1: f32 vectors kept beside the codes
+ *                              (only with quantization)
+ *   60   4     rerank          candidates re-scored with the floats (needs
+ *                              keep_floats), 0..65535
+ *   64   4     count           slots in use (live + deleted)
+ *   68   4     deleted_count   tombstones among them
+ *   72   4     entry           entry-point slot; 0xFFFFFFFF iff count = 0
+ *   76   4     max_level       level of the entry point (i32); -1 iff empty
+ *   80   8     next_auto_id    next id of the automatic id sequence
+ *   88   4     auto_exhausted  1 when the automatic sequence is used up
+ *   92   4     section_count   N: 6, or 7 with keep_floats
+ *   96   8     rng_state       state of the level RNG (splitmix64)
+ *   104  8     wal_seq         sequence number of the last log record the
  *                              snapshot includes (0: none)
- *   104  8     total_len       bytes of the whole snapshot
- *   112  24*N  section table, N entries of:
+ *   112  8     total_len       bytes of the whole snapshot
+ *   120  24*N  section table, N entries of:
  *                u32 id, u32 crc32 (of the section's bytes),
  *                u64 offset, u64 length
- *   header_len = 112 + 24 * N
+ *   header_len = 120 + 24 * N
  *
  * Sections follow the header back to back, in table order: the first at
  * header_len, each next one where the previous ended, the last ending at
- * total_len. Version 1 has exactly these six, each once, in this order:
- *   2 VECTORS     count x dimensions f32: each slot's stored vector (under
- *                 cosine: already normalised). Finite.
+ * total_len. Version 1 has exactly these, each once, in this order:
+ *   2 VECTORS     count x P bytes: each slot's stored vector as its payload
+ *                 (P and layout from quantize.h, all little-endian):
+ *                   none   f32[dimensions], finite (under cosine: already
+ *                          normalised); P = 4 * dimensions
+ *                   SQ8    f32 scale, f32 sqnorm (finite, >= 0), then
+ *                          i8 code[dimensions] in [-127, 127], then zero
+ *                          bytes up to P = 8 + round4(dimensions)
+ *                   binary bit i (LSB first) of byte i / 8 = component i
+ *                          > 0; bits past dimensions and the padding up to
+ *                          P = round4(ceil(dimensions / 8)) are zero
  *   3 IDS         count x u64: each slot's external id. For every id, all
  *                 slots holding it except the last are deleted.
  *   4 LEVELS      count x u8: each slot's top level, <= 15 and <= max_level;
@@ -71,6 +83,8 @@
  *                 of level >= that level.
  *                 In both, a list never holds its own slot or the same
  *                 neighbour twice.
+ *   8 FLOATS      only with keep_floats: count x dimensions f32, finite:
+ *                 the vectors as inserted (prepared: cosine-normalised).
  * The LINKS0 and UPPER sections must be consumed exactly by this parse.
  *
  * A reader verifies, in order: the prelude (magic; header_len within the
@@ -86,18 +100,24 @@
 
 #include "crc32.h"
 #include "index.h"
+#include "quantize.h"
 #include "snapshot.h"
 
 static const uint8_t SNAP_MAGIC[8] = {0x45, 0x56, 0x53, 0x4E,
                                       0x41, 0x50, 0x0D, 0x0A};
 #define PRELUDE_BYTES 20u
-#define FIELDS_END 112u
+#define FIELDS_END 120u
 #define TABLE_ENTRY_BYTES 24u
-#define V1_SECTIONS 6u
+#define V1_SECTIONS 7u /* at most; FLOATS only with keep_floats */
 
 static const uint32_t V1_ORDER[V1_SECTIONS] = {
     EV_SECTION_VECTORS, EV_SECTION_IDS,    EV_SECTION_LEVELS,
-    EV_SECTION_TOMBSTONES, EV_SECTION_LINKS0, EV_SECTION_UPPER};
+    EV_SECTION_TOMBSTONES, EV_SECTION_LINKS0, EV_SECTION_UPPER,
+    EV_SECTION_FLOATS};
+
+static uint32_t section_count(const ev_options *o) {
+  return o->keep_floats ? 7u : 6u;
+}
 
 const char *ev_snapshot_section_name(uint32_t section) {
   switch (section) {
@@ -109,6 +129,7 @@ const char *ev_snapshot_section_name(uint32_t section) {
     case EV_SECTION_TOMBSTONES: return "tombstones";
     case EV_SECTION_LINKS0: return "links level 0";
     case EV_SECTION_UPPER: return "links upper levels";
+    case EV_SECTION_FLOATS: return "float vectors";
   }
   return "unknown section";
 }
@@ -182,15 +203,75 @@ static void words_from_le(void *dst, const uint8_t *src, size_t n) {
   }
 }
 
+/* A payload between memory and its little-endian layout (quantize.h): f32
+ * words first (all of them without quantization, scale and sqnorm with
+ * SQ8), then bytes that need no conversion. */
+static size_t payload_words(const ev_index *ix) {
+  switch (ix->options.quantization) {
+    case EV_QUANT_SQ8: return 2;
+    case EV_QUANT_BINARY: return 0;
+    case EV_QUANT_NONE:
+    default: return ix->dim;
+  }
+}
+static void payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
+  size_t words = payload_words(ix);
+  words_to_le(dst, src, words);
+  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
+}
+static void payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
+  size_t words = payload_words(ix);
+  words_from_le(dst, src, words);
+  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
+}
+
+/* 1 when none of the n little-endian f32 words is NaN or infinite (all
+ * exponent bits set). Branch-free so that it vectorises: it runs over every
+ * vector component of a snapshot. */
+static int finite_words(const uint8_t *p, size_t n) {
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t w = get_u32(p + 4 * i);
+    bad |= (uint32_t)((w & 0x7F800000u) == 0x7F800000u);
+  }
+  return bad == 0;
+}
+
+/* Checks one stored payload (little-endian bytes) against its layout. */
+static int payload_ok(const ev_index *ix, const uint8_t *p) {
+  uint32_t dim = ix->dim;
+  size_t P = ix->payload_bytes;
+  switch (ix->options.quantization) {
+    case EV_QUANT_SQ8: {
+      if (!finite_words(p, 2)) return 0;
+      if (p[3] & 0x80 || p[7] & 0x80) return 0; /* negative scale/sqnorm */
+      uint32_t minus128 = 0, pad = 0;
+      for (uint32_t i = 0; i < dim; i++) minus128 |= p[8 + i] == 0x80;
+      for (size_t i = 8 + dim; i < P; i++) pad |= p[i];
+      return !minus128 && !pad;
+    }
+    case EV_QUANT_BINARY: {
+      uint32_t pad = 0;
+      if (dim % 8) pad |= p[dim / 8] >> (dim % 8);
+      for (size_t i = (dim + 7) / 8; i < P; i++) pad |= p[i];
+      return !pad;
+    }
+    case EV_QUANT_NONE:
+    default:
+      return finite_words(p, dim);
+  }
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 typedef struct section_sizes {
   uint64_t len[V1_SECTIONS];
+  uint32_t n; /* sections present */
 } section_sizes;
 
 static void compute_sizes(const ev_index *ix, section_sizes *s) {
   uint64_t count = ix->count;
-  s->len[0] = count * ix->dim * 4;
+  s->len[0] = count * ix->payload_bytes;
   s->len[1] = count * 8;
   s->len[2] = count;
   s->len[3] = (count + 7) / 8;
@@ -202,11 +283,13 @@ static void compute_sizes(const ev_index *ix, section_sizes *s) {
   }
   s->len[4] = l0;
   s->len[5] = up;
+  s->len[6] = ix->options.keep_floats ? count * ix->dim * 4 : 0;
+  s->n = section_count(&ix->options);
 }
 
 static uint64_t total_size(const section_sizes *s) {
-  uint64_t t = FIELDS_END + TABLE_ENTRY_BYTES * V1_SECTIONS;
-  for (unsigned i = 0; i < V1_SECTIONS; i++) t += s->len[i];
+  uint64_t t = FIELDS_END + TABLE_ENTRY_BYTES * s->n;
+  for (unsigned i = 0; i < s->n; i++) t += s->len[i];
   return t;
 }
 
@@ -227,7 +310,7 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   uint64_t total = total_size(&s);
   if (total > capacity) return EV_ERR_INVALID_ARGUMENT;
 
-  const uint32_t header_len = FIELDS_END + TABLE_ENTRY_BYTES * V1_SECTIONS;
+  const uint32_t header_len = FIELDS_END + TABLE_ENTRY_BYTES * s.n;
   memset(out, 0, header_len);
   memcpy(out, SNAP_MAGIC, 8);
   put_u32(out + 8, EV_SNAPSHOT_VERSION);
@@ -239,24 +322,26 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   put_u32(out + 36, ix->options.ef_construction);
   put_u32(out + 40, ix->options.ef_search);
   put_u64(out + 44, ix->options.seed);
-  put_u32(out + 52, 0); /* quantization: none */
-  put_u32(out + 56, ix->count);
-  put_u32(out + 60, ix->deleted_count);
-  put_u32(out + 64, ix->entry);
-  put_u32(out + 68, (uint32_t)ix->max_level);
-  put_u64(out + 72, ix->next_auto_id);
-  put_u32(out + 80, ix->auto_ids_exhausted ? 1u : 0u);
-  put_u32(out + 84, V1_SECTIONS);
-  put_u64(out + 88, ix->rng_state);
-  put_u64(out + 96, wal_seq);
-  put_u64(out + 104, total);
+  put_u32(out + 52, (uint32_t)ix->options.quantization);
+  put_u32(out + 56, ix->options.keep_floats);
+  put_u32(out + 60, ix->options.rerank);
+  put_u32(out + 64, ix->count);
+  put_u32(out + 68, ix->deleted_count);
+  put_u32(out + 72, ix->entry);
+  put_u32(out + 76, (uint32_t)ix->max_level);
+  put_u64(out + 80, ix->next_auto_id);
+  put_u32(out + 88, ix->auto_ids_exhausted ? 1u : 0u);
+  put_u32(out + 92, s.n);
+  put_u64(out + 96, ix->rng_state);
+  put_u64(out + 104, wal_seq);
+  put_u64(out + 112, total);
 
   /* Sections. */
   uint8_t *p = out + header_len;
   uint8_t *start[V1_SECTIONS];
   start[0] = p;
-  for (uint32_t slot = 0; slot < ix->count; slot++, p += (size_t)ix->dim * 4)
-    words_to_le(p, ev__vector(ix, slot), ix->dim);
+  for (uint32_t slot = 0; slot < ix->count; slot++, p += ix->payload_bytes)
+    payload_to_le(ix, p, ev__payload(ix, slot));
   start[1] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++, p += 8)
     put_u64(p, ix->ext_ids[slot]);
@@ -281,9 +366,12 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
       words_to_le(p, links, 1 + (size_t)links[0]);
       p += 4 + 4 * (size_t)links[0];
     }
+  start[6] = p;
+  if (ix->options.keep_floats && ix->count)
+    words_to_le(p, ix->floats, (size_t)ix->count * ix->dim);
 
   uint64_t offset = header_len;
-  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+  for (unsigned i = 0; i < s.n; i++) {
     uint8_t *e = out + FIELDS_END + TABLE_ENTRY_BYTES * i;
     put_u32(e, V1_ORDER[i]);
     put_u32(e + 4, ev_crc32(start[i], (size_t)s.len[i]));
@@ -332,6 +420,7 @@ typedef struct reader {
   uint64_t next_auto_id;
   uint32_t auto_exhausted;
   uint64_t rng_state;
+  uint32_t nsec;
   uint64_t sec_off[V1_SECTIONS];
   uint64_t sec_len[V1_SECTIONS];
   uint32_t sec_crc[V1_SECTIONS];
@@ -378,67 +467,74 @@ static ev_status read_header(reader *r) {
 
   uint32_t flags = get_u32(b + 20);
   info->flags = flags;
-  if (flags != 0 || get_u32(b + 52) != 0)
-    return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE,
-                flags ? 20 : 52);
+  if (flags != 0)
+    return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE, 20);
+  /* Enums are checked as u32 before they are trusted as enums. */
+  uint32_t metric_raw = get_u32(b + 28), quant_raw = get_u32(b + 52);
+  if (quant_raw > EV_QUANT_BINARY)
+    return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE, 52);
+  if (metric_raw > EV_METRIC_DOT) return corrupt(r, H, EV_REASON_BAD_VALUE, 28);
   ev_options o;
   ev_options_init(&o);
   o.dimensions = get_u32(b + 24);
-  o.metric = (ev_metric)get_u32(b + 28);
+  o.metric = (ev_metric)metric_raw;
   o.m = get_u32(b + 32);
   o.ef_construction = get_u32(b + 36);
   o.ef_search = get_u32(b + 40);
   o.seed = get_u64(b + 44);
-  /* The metric is checked as a u32 before it is trusted as an enum. */
-  uint32_t metric_raw = get_u32(b + 28);
-  if (metric_raw > EV_METRIC_DOT || ev__validate_options(&o) != EV_OK)
+  o.quantization = (ev_quantization)quant_raw;
+  o.keep_floats = get_u32(b + 56);
+  o.rerank = get_u32(b + 60);
+  if (ev__validate_options(&o) != EV_OK)
     return corrupt(r, H, EV_REASON_BAD_VALUE, 24);
   info->options = o;
-  info->count = get_u32(b + 56);
-  info->deleted_count = get_u32(b + 60);
-  r->entry = get_u32(b + 64);
-  r->max_level = (int32_t)get_u32(b + 68);
-  r->next_auto_id = get_u64(b + 72);
-  r->auto_exhausted = get_u32(b + 80);
-  uint32_t nsec = get_u32(b + 84);
-  r->rng_state = get_u64(b + 88);
-  info->wal_seq = get_u64(b + 96);
-  info->total_bytes = get_u64(b + 104);
+  info->count = get_u32(b + 64);
+  info->deleted_count = get_u32(b + 68);
+  r->entry = get_u32(b + 72);
+  r->max_level = (int32_t)get_u32(b + 76);
+  r->next_auto_id = get_u64(b + 80);
+  r->auto_exhausted = get_u32(b + 88);
+  uint32_t nsec = get_u32(b + 92);
+  r->rng_state = get_u64(b + 96);
+  info->wal_seq = get_u64(b + 104);
+  info->total_bytes = get_u64(b + 112);
   r->header_len = header_len;
 
   if (info->count > EV_MAX_SLOTS || info->deleted_count > info->count)
-    return corrupt(r, H, EV_REASON_INCONSISTENT, 56);
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 64);
   if (info->count == 0) {
     if (r->entry != EV_NO_SLOT || r->max_level != -1)
-      return corrupt(r, H, EV_REASON_INCONSISTENT, 64);
+      return corrupt(r, H, EV_REASON_INCONSISTENT, 72);
   } else if (r->entry >= info->count || r->max_level < 0 ||
              r->max_level > EV_MAX_LEVEL) {
-    return corrupt(r, H, EV_REASON_BAD_VALUE, 64);
+    return corrupt(r, H, EV_REASON_BAD_VALUE, 72);
   }
-  if (r->auto_exhausted > 1) return corrupt(r, H, EV_REASON_BAD_VALUE, 80);
-  if (nsec != V1_SECTIONS) return corrupt(r, H, EV_REASON_INCONSISTENT, 84);
+  if (r->auto_exhausted > 1) return corrupt(r, H, EV_REASON_BAD_VALUE, 88);
+  if (nsec != section_count(&o)) return corrupt(r, H, EV_REASON_INCONSISTENT, 92);
+  r->nsec = nsec;
   if (header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
   if (info->total_bytes > r->len)
     return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
   if (info->total_bytes < r->len)
-    return corrupt(r, H, EV_REASON_INCONSISTENT, 104);
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 112);
 
   /* Section table: fixed ids and order, contiguous, fixed sizes where the
    * counts determine them. */
   uint64_t count = info->count, dim = o.dimensions;
-  uint64_t expect_len[V1_SECTIONS] = {count * dim * 4, count * 8, count,
-                                      (count + 7) / 8, 0, 0};
+  uint64_t expect_len[V1_SECTIONS] = {count * ev__payload_bytes(&o), count * 8,
+                                      count, (count + 7) / 8, 0, 0,
+                                      count * dim * 4};
   uint64_t offset = header_len;
-  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+  for (unsigned i = 0; i < nsec; i++) {
     const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
     uint64_t where = FIELDS_END + TABLE_ENTRY_BYTES * i;
     uint32_t id = get_u32(e);
     if (id != V1_ORDER[i])
-      return fail(r, id > EV_SECTION_UPPER ? EV_ERR_UNSUPPORTED_VERSION
-                                           : EV_ERR_CORRUPT,
-                  H, id > EV_SECTION_UPPER ? EV_REASON_UNKNOWN_FEATURE
-                                           : EV_REASON_INCONSISTENT, where);
+      return fail(r, id > EV_SECTION_FLOATS ? EV_ERR_UNSUPPORTED_VERSION
+                                            : EV_ERR_CORRUPT,
+                  H, id > EV_SECTION_FLOATS ? EV_REASON_UNKNOWN_FEATURE
+                                            : EV_REASON_INCONSISTENT, where);
     r->sec_crc[i] = get_u32(e + 4);
     r->sec_off[i] = get_u64(e + 8);
     r->sec_len[i] = get_u64(e + 16);
@@ -446,17 +542,17 @@ static ev_status read_header(reader *r) {
       return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 8);
     if (r->sec_len[i] > info->total_bytes - offset)
       return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
-    if (i < 4 && r->sec_len[i] != expect_len[i])
+    if ((i < 4 || i == 6) && r->sec_len[i] != expect_len[i])
       return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
     offset += r->sec_len[i];
   }
   if (offset != info->total_bytes)
-    return corrupt(r, H, EV_REASON_INCONSISTENT, 104);
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 112);
   return EV_OK;
 }
 
 static ev_status check_crcs(reader *r) {
-  for (unsigned i = 0; i < V1_SECTIONS; i++) {
+  for (unsigned i = 0; i < r->nsec; i++) {
     const uint8_t *p = r->bytes + r->sec_off[i];
     if (ev_crc32(p, (size_t)r->sec_len[i]) != r->sec_crc[i])
       return corrupt(r, V1_ORDER[i], EV_REASON_CHECKSUM, r->sec_off[i]);
@@ -497,6 +593,8 @@ static ev_status decode(reader *r, ev_index *ix) {
   const uint8_t *tomb = b + r->sec_off[3];
   const uint8_t *l0 = b + r->sec_off[4];
   const uint8_t *up = b + r->sec_off[5];
+  const uint8_t *flt = r->nsec > 6 ? b + r->sec_off[6] : NULL;
+  const size_t P = ix->payload_bytes;
   ev_status st;
 
   st = ev__ensure_capacity(ix, count);
@@ -530,12 +628,18 @@ static ev_status decode(reader *r, ev_index *ix) {
   uint32_t bad = 0;
   const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
   for (uint32_t s = 0; s < count; s++) {
-    float *v = ev__vector(ix, s);
-    words_from_le(v, vec + (size_t)s * dim * 4, dim);
-    for (uint32_t d = 0; d < dim; d++)
-      if (!isfinite(v[d]))
-        return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
-                       r->sec_off[0] + ((uint64_t)s * dim + d) * 4);
+    const uint8_t *pl = vec + (size_t)s * P;
+    if (!payload_ok(ix, pl))
+      return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
+                     r->sec_off[0] + (uint64_t)s * P);
+    payload_from_le(ix, ev__payload(ix, s), pl);
+    if (flt) {
+      const uint8_t *fl = flt + (size_t)s * dim * 4;
+      if (!finite_words(fl, dim))
+        return corrupt(r, EV_SECTION_FLOATS, EV_REASON_BAD_VALUE,
+                       r->sec_off[6] + (uint64_t)s * dim * 4);
+      words_from_le(ix->floats + (size_t)s * dim, fl, dim);
+    }
 
     uint64_t id = get_u64(ids + (size_t)s * 8);
     int is_deleted = (tomb[s / 8] >> (s % 8)) & 1;

@@ -27,13 +27,13 @@
 typedef enum ev_snapshot_section {
   EV_SECTION_NONE = 0,       /* no failure */
   EV_SECTION_HEADER = 1,     /* magic, version, options, counts, table */
-  EV_SECTION_VECTORS = 2,    /* count x dimensions f32 */
+  EV_SECTION_VECTORS = 2,    /* count x payload: f32 vector or its codes */
   EV_SECTION_IDS = 3,        /* count x u64 external ids */
   EV_SECTION_LEVELS = 4,     /* count x u8 node levels */
   EV_SECTION_TOMBSTONES = 5, /* deleted bitmap */
   EV_SECTION_LINKS0 = 6,     /* level-0 link lists */
   EV_SECTION_UPPER = 7,      /* level 1.. link lists */
-  /* 8.. reserved for quantization parameters and codes (issue 7) */
+  EV_SECTION_FLOATS = 8,     /* f32 vectors beside quantized codes */
 } ev_snapshot_section;
 
 /* Why it failed. Stable numbers, only append. */

@@ -23,6 +23,11 @@ float *pu_rows(uint64_t seed, uint32_t dim, size_t n) {
 }
 
 ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed) {
+  return pu_index_q(dim, metric, seed, EV_QUANT_NONE, 0, 0);
+}
+
+ev_index *pu_index_q(uint32_t dim, ev_metric metric, uint64_t seed,
+                     ev_quantization q, uint32_t keep_floats, uint32_t rerank) {
   ev_options o;
   ev_options_init(&o);
   o.dimensions = dim;
@@ -31,6 +36,9 @@ ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed) {
   o.ef_construction = 32;
   o.ef_search = 32;
   o.seed = seed;
+  o.quantization = q;
+  o.keep_floats = keep_floats;
+  o.rerank = rerank;
   ev_index *ix = NULL;
   if (ev_index_create(&o, &ix) != EV_OK) return NULL;
   return ix;
@@ -47,7 +55,9 @@ int pu_same_index(const ev_index *a, const ev_index *b) {
   const ev_options *oa = &a->options, *ob = &b->options;
   if (oa->dimensions != ob->dimensions || oa->metric != ob->metric ||
       oa->m != ob->m || oa->ef_construction != ob->ef_construction ||
-      oa->ef_search != ob->ef_search || oa->seed != ob->seed)
+      oa->ef_search != ob->ef_search || oa->seed != ob->seed ||
+      oa->quantization != ob->quantization ||
+      oa->keep_floats != ob->keep_floats || oa->rerank != ob->rerank)
     DIFF("options");
   if (a->count != b->count) DIFF("count %u vs %u", a->count, b->count);
   if (a->deleted_count != b->deleted_count) DIFF("deleted_count");
@@ -59,8 +69,14 @@ int pu_same_index(const ev_index *a, const ev_index *b) {
     if (a->ext_ids[s] != b->ext_ids[s]) DIFF("id of slot %u", s);
     if (a->levels[s] != b->levels[s]) DIFF("level of slot %u", s);
     if (!a->deleted[s] != !b->deleted[s]) DIFF("tombstone of slot %u", s);
-    if (memcmp(ev__vector(a, s), ev__vector(b, s), sizeof(float) * a->dim))
-      DIFF("vector of slot %u", s);
+    if (a->payload_bytes != b->payload_bytes ||
+        memcmp(ev__payload(a, s), ev__payload(b, s), a->payload_bytes))
+      DIFF("vector (payload) of slot %u", s);
+    if (!a->floats != !b->floats ||
+        (a->floats && memcmp(a->floats + (size_t)s * a->dim,
+                             b->floats + (size_t)s * b->dim,
+                             sizeof(float) * a->dim)))
+      DIFF("kept floats of slot %u", s);
     for (int l = 0; l <= a->levels[s]; l++) {
       const uint32_t *la = ev__links(a, s, l), *lb = ev__links(b, s, l);
       if (la[0] != lb[0] || memcmp(la, lb, sizeof(uint32_t) * (1 + la[0])))
@@ -111,9 +127,9 @@ uint64_t pu_get_u64(const uint8_t *p) {
 
 void pu_reseal_snapshot(uint8_t *b, size_t len) {
   uint32_t header_len = pu_get_u32(b + 12);
-  uint32_t n = pu_get_u32(b + 84);
+  uint32_t n = pu_get_u32(b + 92);
   for (uint32_t i = 0; i < n; i++) {
-    uint8_t *e = b + 112 + 24 * i;
+    uint8_t *e = b + 120 + 24 * i;
     uint64_t off = pu_get_u64(e + 8), l = pu_get_u64(e + 16);
     if (off + l <= len) pu_put_u32(e + 4, ev_crc32(b + off, (size_t)l));
   }

@@ -17,6 +17,9 @@ float *pu_rows(uint64_t seed, uint32_t dim, size_t n);
 
 /* A new index with small graph parameters (fast under ASan). */
 ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed);
+/* The same with quantization options. */
+ev_index *pu_index_q(uint32_t dim, ev_metric metric, uint64_t seed,
+                     ev_quantization q, uint32_t keep_floats, uint32_t rerank);
 
 /* 1 when a and b hold the same state: options, counters, entry point,
  * RNG, and per slot: id, level, tombstone, vector bits, every link list,

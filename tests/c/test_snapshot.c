@@ -12,9 +12,10 @@
 
 /* Inserts, deletes (some ids re-inserted with new vectors), a compaction,
  * more inserts and deletes: every kind of state a snapshot must carry. */
-static ev_index *build_mixed(uint32_t dim, ev_metric metric, uint64_t seed,
-                             uint32_t n) {
-  ev_index *ix = pu_index(dim, metric, seed);
+static ev_index *build_mixed_q(uint32_t dim, ev_metric metric, uint64_t seed,
+                               uint32_t n, ev_quantization q, uint32_t keep,
+                               uint32_t rerank) {
+  ev_index *ix = pu_index_q(dim, metric, seed, q, keep, rerank);
   float *rows = pu_rows(seed + 1, dim, 2 * (size_t)n);
   if (!ix || !rows) goto fail;
   uint64_t *out = malloc(8 * (size_t)n);
@@ -57,8 +58,14 @@ fail:
   return NULL;
 }
 
-static void roundtrip(ev_metric metric) {
-  ev_index *a = build_mixed(12, metric, 42 + metric, 240);
+static ev_index *build_mixed(uint32_t dim, ev_metric metric, uint64_t seed,
+                             uint32_t n) {
+  return build_mixed_q(dim, metric, seed, n, EV_QUANT_NONE, 0, 0);
+}
+
+static void roundtrip_q(ev_metric metric, ev_quantization q, uint32_t keep,
+                        uint32_t rerank) {
+  ev_index *a = build_mixed_q(12, metric, 42 + metric, 240, q, keep, rerank);
   REQUIRE(a != NULL);
   CHECK(ev_deleted_count(a) > 0);
   uint8_t *bytes = NULL;
@@ -100,6 +107,16 @@ static void roundtrip(ev_metric metric) {
   ev_index_free(b);
 }
 
+static void roundtrip(ev_metric metric) { roundtrip_q(metric, EV_QUANT_NONE, 0, 0); }
+
+TEST(snapshot_roundtrip_sq8) { roundtrip_q(EV_METRIC_L2, EV_QUANT_SQ8, 0, 0); }
+TEST(snapshot_roundtrip_sq8_keep_floats_rerank) {
+  roundtrip_q(EV_METRIC_COSINE, EV_QUANT_SQ8, 1, 20);
+}
+TEST(snapshot_roundtrip_binary) { roundtrip_q(EV_METRIC_DOT, EV_QUANT_BINARY, 0, 0); }
+TEST(snapshot_roundtrip_binary_keep_floats_rerank) {
+  roundtrip_q(EV_METRIC_COSINE, EV_QUANT_BINARY, 1, 30);
+}
 TEST(snapshot_roundtrip_l2) { roundtrip(EV_METRIC_L2); }
 TEST(snapshot_roundtrip_cosine) { roundtrip(EV_METRIC_COSINE); }
 TEST(snapshot_roundtrip_dot) { roundtrip(EV_METRIC_DOT); }
@@ -234,9 +251,9 @@ static void edited_free(edited *e) {
 }
 /* Offset of section `id`'s bytes. */
 static size_t section_at(const uint8_t *b, uint32_t id) {
-  for (uint32_t i = 0; i < pu_get_u32(b + 84); i++)
-    if (pu_get_u32(b + 112 + 24 * i) == id)
-      return (size_t)pu_get_u64(b + 112 + 24 * i + 8);
+  for (uint32_t i = 0; i < pu_get_u32(b + 92); i++)
+    if (pu_get_u32(b + 120 + 24 * i) == id)
+      return (size_t)pu_get_u64(b + 120 + 24 * i + 8);
   return 0;
 }
 static void expect_fail(edited *e, ev_status st, uint32_t section,
@@ -273,7 +290,7 @@ TEST(snapshot_refuses_bad_magic_and_newer_versions) {
   expect_fail(&e, EV_ERR_UNSUPPORTED_VERSION, EV_SECTION_HEADER,
               EV_REASON_UNKNOWN_FEATURE);
   pu_put_u32(e.bytes + 20, 0);
-  pu_put_u32(e.bytes + 52, 1); /* quantization */
+  pu_put_u32(e.bytes + 52, 3); /* a quantization this build lacks */
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_UNSUPPORTED_VERSION, EV_SECTION_HEADER,
               EV_REASON_UNKNOWN_FEATURE);
@@ -341,7 +358,7 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
   RESTORE();
   /* A link count that runs past the section. */
   {
-    size_t l0_len = (size_t)pu_get_u64(e.bytes + 112 + 24 * 4 + 16);
+    size_t l0_len = (size_t)pu_get_u64(e.bytes + 120 + 24 * 4 + 16);
     size_t last = l0, next = l0;
     while (next < l0 + l0_len) {
       last = next;
@@ -371,17 +388,17 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
 
   /* A level above max_level, and a level-0 entry point. */
   {
-    uint32_t entry = pu_get_u32(e.bytes + 64);
+    uint32_t entry = pu_get_u32(e.bytes + 72);
     uint32_t other = entry == 0 ? 1 : 0;
-    e.bytes[lev + other] = (uint8_t)(pu_get_u32(e.bytes + 68) + 1);
+    e.bytes[lev + other] = (uint8_t)(pu_get_u32(e.bytes + 76) + 1);
     pu_reseal_snapshot(e.bytes, e.len);
     expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_LEVELS, EV_REASON_BAD_VALUE);
     RESTORE();
-    pu_put_u32(e.bytes + 68, pu_get_u32(e.bytes + 68) + 1); /* max_level */
+    pu_put_u32(e.bytes + 76, pu_get_u32(e.bytes + 76) + 1); /* max_level */
     pu_reseal_snapshot(e.bytes, e.len);
     expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_LEVELS, EV_REASON_INCONSISTENT);
     RESTORE();
-    pu_put_u32(e.bytes + 64, count); /* entry out of range */
+    pu_put_u32(e.bytes + 72, count); /* entry out of range */
     pu_reseal_snapshot(e.bytes, e.len);
     expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_HEADER, EV_REASON_BAD_VALUE);
     RESTORE();
@@ -403,7 +420,7 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
   }
   /* An id at or past the automatic sequence's next value. */
   {
-    uint64_t next = pu_get_u64(e.bytes + 72);
+    uint64_t next = pu_get_u64(e.bytes + 80);
     for (int i = 0; i < 8; i++) e.bytes[ids + i] = (uint8_t)(next >> (8 * i));
     pu_reseal_snapshot(e.bytes, e.len);
     expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_IDS, EV_REASON_INCONSISTENT);
@@ -411,7 +428,7 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
   }
 
   /* Tombstones: a count that disagrees, a bit past count. */
-  pu_put_u32(e.bytes + 60, pu_get_u32(e.bytes + 60) + 1);
+  pu_put_u32(e.bytes + 68, pu_get_u32(e.bytes + 68) + 1);
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_TOMBSTONES, EV_REASON_INCONSISTENT);
   RESTORE();
@@ -431,7 +448,7 @@ TEST(snapshot_refuses_bad_values_behind_valid_checksums) {
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_HEADER, EV_REASON_BAD_VALUE);
   RESTORE();
-  pu_put_u32(e.bytes + 56, count + 1);
+  pu_put_u32(e.bytes + 64, count + 1);
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_CORRUPT, EV_SECTION_VECTORS, EV_REASON_INCONSISTENT);
   RESTORE();

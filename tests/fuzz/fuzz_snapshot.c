@@ -67,13 +67,13 @@ static void put_u32(uint8_t *p, uint32_t v) {
 
 /* Recomputes the section and header CRCs (layout of snapshot.c v1). */
 static void reseal(uint8_t *b, size_t n) {
-  if (n < 112) return;
+  if (n < 120) return;
   uint32_t header_len = get_u32(b + 12);
-  uint32_t sections = get_u32(b + 84);
-  if (header_len < 112 || header_len > n) return;
-  if ((uint64_t)112 + 24ull * sections > header_len) return;
+  uint32_t sections = get_u32(b + 92);
+  if (header_len < 120 || header_len > n) return;
+  if ((uint64_t)120 + 24ull * sections > header_len) return;
   for (uint32_t i = 0; i < sections; i++) {
-    uint8_t *e = b + 112 + 24 * i;
+    uint8_t *e = b + 120 + 24 * i;
     uint64_t off = get_u64(e + 8), len = get_u64(e + 16);
     if (off <= n && len <= n - off) put_u32(e + 4, ev_crc32(b + off, (size_t)len));
   }

@@ -126,6 +126,35 @@ static void snapshot_corpus(void) {
   save_snapshot("tests/fuzz/corpus/snapshot/cosine_deleted.bin", ix, 7);
   ev_index_free(ix);
 
+  /* Quantized: SQ8 with floats kept (7 sections), binary with padding. */
+  {
+    ev_options o;
+    ev_options_init(&o);
+    o.dimensions = 6;
+    o.metric = EV_METRIC_COSINE;
+    o.m = 3;
+    o.ef_construction = 16;
+    o.quantization = EV_QUANT_SQ8;
+    o.keep_floats = 1;
+    o.rerank = 8;
+    if (ev_index_create(&o, &ix) != EV_OK) die("create sq8");
+    rows(v, 30, 6, 400);
+    if (ev_insert_batch(ix, v, 30, 6, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+    ev_soft_delete_batch(ix, del, 2, &r);
+    save_snapshot("tests/fuzz/corpus/snapshot/sq8_floats.bin", ix, 2);
+    ev_index_free(ix);
+    o.dimensions = 13;
+    o.metric = EV_METRIC_DOT;
+    o.quantization = EV_QUANT_BINARY;
+    o.keep_floats = 0;
+    o.rerank = 0;
+    if (ev_index_create(&o, &ix) != EV_OK) die("create binary");
+    rows(v, 30, 13, 500);
+    if (ev_insert_batch(ix, v, 30, 13, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+    save_snapshot("tests/fuzz/corpus/snapshot/binary.bin", ix, 0);
+    ev_index_free(ix);
+  }
+
   /* Dot, m = 2: many upper levels. */
   ix = make(2, EV_METRIC_DOT, 2, 13);
   rows(v, 64, 2, 300);
