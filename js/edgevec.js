@@ -22,6 +22,8 @@ import {
   readIdNumber, readIdNumbers, readIdBigInts,
 } from './ids.js';
 import { loadWasm } from './loader.js';
+import * as persist from './persist.js';
+import { IndexedDbStorage } from './storage/index.js';
 
 /** @typedef {import('./wasm-module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../types/index.js').Metric} Metric */
@@ -37,6 +39,25 @@ import { loadWasm } from './loader.js';
 /** @typedef {bigint | number} AnyId */
 /** @typedef {{ id: AnyId, distance: number }} AnySearchResult */
 /** @typedef {{ inserted: number, ids: BigUint64Array | number[] }} AnyInsertResult */
+/** @typedef {import('../types/index.js').OpenOptions} OpenOptions */
+/** @typedef {import('./storage/interface.js').EdgeVecStorage} EdgeVecStorage */
+/** @typedef {import('./storage/interface.js').StorageHandle} StorageHandle */
+
+/**
+ * The persistence state of an index opened with EdgeVec.open.
+ * @typedef {object} PersistState
+ * @property {string} name
+ * @property {StorageHandle} handle
+ * @property {boolean} readOnly
+ * @property {boolean | number} autoFlush     false, true (after each mutating call) or debounce ms
+ * @property {boolean} autoCheckpoint
+ * @property {((err: unknown) => void) | undefined} onFlushError
+ * @property {number} snapshotBytes           size of the current snapshot
+ * @property {number} logBytes                log bytes written since it
+ * @property {Promise<unknown>} queue         flushes and checkpoints, one at a time
+ * @property {boolean} flushScheduled
+ * @property {ReturnType<typeof setTimeout> | undefined} timer
+ */
 
 // Limits mirrored from src/edgevec.h, checked here to name the option in the
 // message; the core checks them again.
@@ -53,6 +74,9 @@ const METRIC_NAMES = ['l2', 'cosine', 'dot'];
 const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
   'wasmBinary', 'locateFile',
+]);
+const OPEN_OPTION_KEYS = new Set([
+  ...CREATE_OPTION_KEYS, 'storage', 'autoFlush', 'autoCheckpoint', 'readOnly', 'onFlushError',
 ]);
 
 // insertBatch runs in chunks sized so that one chunk takes about this long:
@@ -371,6 +395,32 @@ function newIndex(wasm, p) {
   }
 }
 
+/**
+ * @param {unknown} storage
+ * @param {string} what
+ * @returns {EdgeVecStorage}
+ */
+function storageOrDefault(storage, what) {
+  if (storage === undefined) {
+    if (typeof indexedDB === 'undefined') {
+      throw invalidArgument(`${what}: this environment has no IndexedDB; pass a storage ` +
+        '(MemoryStorage, or NodeFileStorage in Node)');
+    }
+    return new IndexedDbStorage();
+  }
+  const st = /** @type {Partial<EdgeVecStorage> | null} */ (storage);
+  if (st === null || typeof st !== 'object' || typeof st.open !== 'function' ||
+      typeof st.list !== 'function' || typeof st.remove !== 'function') {
+    throw invalidArgument(`${what}: storage must be a storage backend (open/list/remove), got ${describe(storage)}`);
+  }
+  return /** @type {EdgeVecStorage} */ (storage);
+}
+
+/** @returns {EdgeVecError} */
+function readOnlyError() {
+  return new EdgeVecError('READ_ONLY', 'this EdgeVec was opened read-only');
+}
+
 export class EdgeVec {
   /** @type {EdgeVecWasm} */
   #wasm;
@@ -391,6 +441,8 @@ export class EdgeVec {
   /** Tail of the queue that runs insertBatch calls one after another. */
   /** @type {Promise<unknown>} */
   #queue = Promise.resolve();
+  /** @type {PersistState | null} */
+  #persist = null;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -427,6 +479,269 @@ export class EdgeVec {
     const wasm = await loadWasm(parsed.location);
     const handle = newIndex(wasm, parsed);
     return new EdgeVec(INTERNAL, wasm, handle, parsed.idType);
+  }
+
+  /**
+   * Opens a persisted database, creating it (from `dimensions` and the other
+   * create options) when it does not exist yet.
+   * @param {string} name
+   * @param {OpenOptions} [options]
+   * @returns {Promise<EdgeVec>}
+   */
+  static async open(name, options) {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw invalidArgument(`EdgeVec.open: name must be a non-empty string, got ${describe(name)}`);
+    }
+    const o = optionsObject(options, 'EdgeVec.open options');
+    checkKeys(o, OPEN_OPTION_KEYS, 'EdgeVec.open');
+    const parsed = parseCreateOptions(o, false);
+    const storage = storageOrDefault(o.storage, 'EdgeVec.open');
+    /** @type {boolean | number} */
+    let autoFlush = false;
+    if (o.autoFlush !== undefined && o.autoFlush !== false) {
+      if (o.autoFlush === true) autoFlush = true;
+      else autoFlush = checkInteger(o.autoFlush, 'autoFlush (debounce ms)', 0, 2147483647);
+    }
+    if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') {
+      throw invalidArgument(`readOnly must be a boolean, got ${describe(o.readOnly)}`);
+    }
+    if (o.autoCheckpoint !== undefined && typeof o.autoCheckpoint !== 'boolean') {
+      throw invalidArgument(`autoCheckpoint must be a boolean, got ${describe(o.autoCheckpoint)}`);
+    }
+    if (o.onFlushError !== undefined && typeof o.onFlushError !== 'function') {
+      throw invalidArgument(`onFlushError must be a function, got ${describe(o.onFlushError)}`);
+    }
+    const readOnly = o.readOnly === true;
+    const wasm = await loadWasm(parsed.location);
+    const handle = await storage.open(name, { readOnly });
+    let ix = 0;
+    /** @type {EdgeVec | undefined} */
+    let db;
+    try {
+      const state = await handle.load();
+      let lastSeq = 0;
+      let logBytes = 0;
+      let needCheckpoint = false;
+      if (state.snapshot) {
+        const snap = persist.loadSnapshot(wasm, state.snapshot, name);
+        ix = snap.handle;
+        const dims = wasm._evw_option(ix, 0) >>> 0;
+        if (parsed.dims && parsed.dims !== dims) {
+          throw new EdgeVecError('DIMENSION_MISMATCH',
+            `EdgeVec.open: "${name}" holds ${dims}-dimensional vectors, not ${parsed.dims}`);
+        }
+        if (parsed.metric >= 0 && parsed.metric !== wasm._evw_option(ix, 1)) {
+          throw invalidArgument(`EdgeVec.open: "${name}" uses the ` +
+            `${METRIC_NAMES[wasm._evw_option(ix, 1)]} metric, not ${METRIC_NAMES[parsed.metric]}`);
+        }
+        const replay = persist.replayLog(wasm, ix, state.log, snap.walSeq, name);
+        lastSeq = replay.lastSeq;
+        for (const r of state.log) logBytes += r.bytes.byteLength;
+        if (replay.tornTail && !readOnly) {
+          // The incomplete record stays in storage until a snapshot covers
+          // its sequence number: number the next record after it, and
+          // write that snapshot now.
+          lastSeq = replay.maxStoredSeq;
+          needCheckpoint = true;
+        }
+      } else {
+        if (state.log.length > 0) {
+          throw new EdgeVecError('CORRUPT',
+            `EdgeVec.open: "${name}" has log records but no snapshot`, { section: 'log' });
+        }
+        if (readOnly) {
+          throw new EdgeVecError('NOT_FOUND', `EdgeVec.open: "${name}" holds no index yet`);
+        }
+        if (!parsed.dims) {
+          throw invalidArgument(`EdgeVec.open: "${name}" does not exist yet; pass dimensions to create it`);
+        }
+        ix = newIndex(wasm, parsed);
+        needCheckpoint = true; // the first snapshot records the options
+      }
+      if (!readOnly) persist.enableJournal(wasm, ix, lastSeq);
+      db = new EdgeVec(INTERNAL, wasm, ix, parsed.idType);
+      ix = 0;
+      db.#persist = {
+        name,
+        handle,
+        readOnly,
+        autoFlush,
+        autoCheckpoint: o.autoCheckpoint !== false,
+        onFlushError: /** @type {((err: unknown) => void) | undefined} */ (o.onFlushError),
+        snapshotBytes: state.snapshot ? state.snapshot.byteLength : 0,
+        logBytes,
+        queue: Promise.resolve(),
+        flushScheduled: false,
+        timer: undefined,
+      };
+      if (needCheckpoint) await db.checkpoint();
+      return db;
+    } catch (err) {
+      if (ix) wasm._evw_free(ix);
+      if (db) db.dispose();
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Names of the databases a storage holds (IndexedDB by default).
+   * @param {EdgeVecStorage} [storage]
+   * @returns {Promise<string[]>}
+   */
+  static list(storage) {
+    return storageOrDefault(storage, 'EdgeVec.list').list();
+  }
+
+  /**
+   * Deletes a database (nothing if it does not exist; LOCKED while a writer
+   * has it open).
+   * @param {string} name
+   * @param {EdgeVecStorage} [storage]
+   * @returns {Promise<void>}
+   */
+  static remove(name, storage) {
+    if (typeof name !== 'string' || name.length === 0) {
+      return Promise.reject(invalidArgument(`EdgeVec.remove: name must be a non-empty string, got ${describe(name)}`));
+    }
+    return storageOrDefault(storage, 'EdgeVec.remove').remove(name);
+  }
+
+  /**
+   * @param {string} what
+   * @returns {PersistState}
+   */
+  #writablePersist(what) {
+    this.#live();
+    const p = this.#persist;
+    if (!p) {
+      throw invalidArgument(`${what}: this EdgeVec is in memory only; use EdgeVec.open for a persisted one`);
+    }
+    if (p.readOnly) throw readOnlyError();
+    return p;
+  }
+
+  /**
+   * Runs fn after the flushes and checkpoints queued before it.
+   * @template R
+   * @param {PersistState} p
+   * @param {() => Promise<R>} fn
+   * @returns {Promise<R>}
+   */
+  #enqueuePersist(p, fn) {
+    const run = p.queue.then(fn);
+    p.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Commits what changed since the last commit as one log record (nothing
+   * when nothing changed). On a storage error the changes stay pending and
+   * the next flush retries them; the in-memory index is unaffected.
+   * @returns {Promise<void>}
+   */
+  flush() {
+    let p;
+    try { p = this.#writablePersist('flush'); } catch (err) { return Promise.reject(err); }
+    const state = p;
+    return this.#enqueuePersist(state, () => this.#flushNow(state));
+  }
+
+  /**
+   * Flushes, then writes a new snapshot of the whole index, which drops the
+   * log it contains (a smaller, faster-loading database).
+   * @returns {Promise<void>}
+   */
+  checkpoint() {
+    let p;
+    try { p = this.#writablePersist('checkpoint'); } catch (err) { return Promise.reject(err); }
+    const state = p;
+    return this.#enqueuePersist(state, () => this.#checkpointNow(state));
+  }
+
+  /**
+   * Flushes what is pending, releases the database and frees the index.
+   * @returns {Promise<void>}
+   */
+  async close() {
+    if (this.#disposed) return;
+    const p = this.#persist;
+    if (p && !p.readOnly) {
+      if (p.timer !== undefined) { clearTimeout(p.timer); p.timer = undefined; }
+      await this.#enqueuePersist(p, () => this.#flushNow(p));
+    }
+    this.dispose();
+    if (p) await p.handle.close();
+  }
+
+  /**
+   * One log record: what the journal holds now.
+   * @param {PersistState} p
+   */
+  async #flushOnce(p) {
+    const w = this.#wasm;
+    const rec = persist.beginCommit(w, this.#live());
+    if (!rec) return;
+    try {
+      await p.handle.appendLog(rec.seq, rec.bytes);
+    } catch (err) {
+      if (!this.#disposed) persist.endCommit(w, this.#handle, false);
+      throw err;
+    }
+    if (this.#disposed) return;
+    persist.endCommit(w, this.#handle, true);
+    p.logBytes += rec.bytes.byteLength;
+  }
+
+  /** @param {PersistState} p */
+  async #flushNow(p) {
+    await this.#flushOnce(p);
+    if (!this.#disposed && p.autoCheckpoint &&
+        p.logBytes > Math.max(persist.CHECKPOINT_MIN_LOG_BYTES, persist.CHECKPOINT_LOG_RATIO * p.snapshotBytes)) {
+      await this.#checkpointNow(p);
+    }
+  }
+
+  /** @param {PersistState} p */
+  async #checkpointNow(p) {
+    const w = this.#wasm;
+    // The snapshot may only be taken with nothing uncommitted; changes made
+    // while a record is being stored go into the next one, so loop.
+    while (persist.pendingBytes(w, this.#live()) > 0) await this.#flushOnce(p);
+    const snap = persist.saveSnapshot(w, this.#live());
+    await p.handle.writeSnapshot(snap.bytes, snap.seq);
+    p.snapshotBytes = snap.bytes.byteLength;
+    p.logBytes = 0;
+  }
+
+  /** Called after every mutation: schedules the automatic flush, if any. */
+  #mutated() {
+    const p = this.#persist;
+    if (!p || p.readOnly || p.autoFlush === false || this.#disposed) return;
+    const report = (/** @type {unknown} */ err) => {
+      if (p.onFlushError) p.onFlushError(err);
+    };
+    if (p.autoFlush === true) {
+      if (p.flushScheduled) return;
+      p.flushScheduled = true;
+      this.#enqueuePersist(p, () => {
+        p.flushScheduled = false;
+        return this.#disposed ? Promise.resolve() : this.#flushNow(p);
+      }).catch(report);
+      return;
+    }
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      if (!this.#disposed) this.flush().catch(report);
+    }, p.autoFlush);
+  }
+
+  /** @returns {number} the handle, after checking it may be changed */
+  #mutable() {
+    const handle = this.#live();
+    if (this.#persist?.readOnly) throw readOnlyError();
+    return handle;
   }
 
   /** @returns {number} the handle, after checking the index is alive */
@@ -513,7 +828,7 @@ export class EdgeVec {
    * @returns {Promise<AnyInsertResult>}
    */
   async insertBatch(vectors, options) {
-    this.#live();
+    this.#mutable();
     const o = optionsObject(options, 'insertBatch options');
     const dims = this.#dims;
     const n = batchLength(vectors, dims);
@@ -629,6 +944,7 @@ export class EdgeVec {
       return { inserted: n, ids: outIdsList };
     } finally {
       w._free(scratch);
+      if (done > 0) this.#mutated();
     }
   }
 
@@ -639,7 +955,7 @@ export class EdgeVec {
    * @returns {AnyId}
    */
   insert(vector, id) {
-    const handle = this.#live();
+    const handle = this.#mutable();
     const dims = this.#dims;
     const row = checkVector(vector, dims, 'insert: vector');
     if (id !== undefined) splitId(id, this.#numberMode, 'insert: id');
@@ -659,6 +975,7 @@ export class EdgeVec {
         const extra = st === EV_ERR_ID_EXISTS ? `id ${String(id)}` : undefined;
         throw statusError(st, 'insert', {}, extra);
       }
+      this.#mutated();
       return this.#readId(scratch + 8);
     } finally {
       w._free(scratch);
@@ -720,10 +1037,11 @@ export class EdgeVec {
    * @returns {boolean}
    */
   softDelete(id) {
-    const handle = this.#live();
+    const handle = this.#mutable();
     splitId(id, this.#numberMode, 'softDelete: id');
     const r = this.#wasm._evw_soft_delete(handle, idWords.lo, idWords.hi);
     if (r < 0) throw statusError(-r, 'softDelete');
+    if (r === 0) this.#mutated();
     return r === 0;
   }
 
@@ -734,7 +1052,7 @@ export class EdgeVec {
    * @returns {BatchDeleteResult}
    */
   softDeleteBatch(ids, options) {
-    const handle = this.#live();
+    const handle = this.#mutable();
     const n = idArrayLength(ids, 'softDeleteBatch: ids');
     const o = optionsObject(options, 'softDeleteBatch options');
     const onProgress = checkProgress(o.onProgress, 'softDeleteBatch');
@@ -765,6 +1083,7 @@ export class EdgeVec {
         done += c;
         if (onProgress) onProgress(done, n);
       }
+      if (result.deleted > 0) this.#mutated();
       return result;
     } finally {
       w._free(scratch);
@@ -773,8 +1092,9 @@ export class EdgeVec {
 
   /** Rebuilds the graph without the deleted vectors; ids and vectors stay. */
   compact() {
-    const st = this.#wasm._evw_compact(this.#live());
+    const st = this.#wasm._evw_compact(this.#mutable());
     if (st !== 0) throw statusError(st, 'compact');
+    this.#mutated();
   }
 
   /**
@@ -845,6 +1165,13 @@ export class EdgeVec {
     finalizer?.unregister(this.#token);
     this.#wasm._evw_free(this.#handle);
     this.#handle = 0;
+    const p = this.#persist;
+    if (p) {
+      // Unflushed changes are dropped (close() flushes first); the writer
+      // lock is released in the background.
+      if (p.timer !== undefined) { clearTimeout(p.timer); p.timer = undefined; }
+      p.handle.close().catch(() => undefined);
+    }
   }
 }
 

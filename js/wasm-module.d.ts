@@ -52,6 +52,21 @@ export interface EdgeVecWasm {
   _evw_tombstone_ratio(handle: number): number;
   _evw_memory_bytes(handle: number): number;
   _evw_heap_allocated(): number;
+
+  // src/wasm_persist.c (its top comment documents the ABI).
+  _evp_snapshot_save(handle: number, out: number): number;
+  _evp_snapshot_load(bytes: number, len: number, out: number): number;
+  _evp_snapshot_inspect(bytes: number, len: number, out: number): number;
+  _evp_journal_enable(handle: number, lastSeqLo: number, lastSeqHi: number): number;
+  _evp_journal_disable(handle: number): void;
+  _evp_journal_pending_bytes(handle: number): number;
+  _evp_journal_last_seq(handle: number, out: number): void;
+  _evp_journal_begin_commit(handle: number, out: number): number;
+  _evp_journal_end_commit(handle: number, durable: number): void;
+  _evp_wal_replay(handle: number, bytes: number, len: number, afterLo: number, afterHi: number,
+    out: number): number;
+  _evp_section_name(section: number): number;
+  _evp_reason_name(reason: number): number;
 }
 
 declare function createEdgeVecModule(options?: EdgeVecWasmFactoryOptions): Promise<EdgeVecWasm>;

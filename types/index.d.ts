@@ -7,6 +7,13 @@
 
 /// <reference lib="esnext.disposable" />
 
+import type { EdgeVecStorage } from './storage.js';
+export {
+  MemoryStorage, IndexedDbStorage,
+  type EdgeVecStorage, type StorageHandle, type StorageManifest, type StorageState, type LogRecord,
+  type StorageOpenOptions, type IndexedDbStorageOptions, type LockManagerLike,
+} from './storage.js';
+
 /** Distance metrics. Smaller distance = nearer, for every metric:
  *  - `'l2'`: squared Euclidean distance (no square root);
  *  - `'cosine'`: 1 - cosine similarity, in [0, 2]; vectors are stored
@@ -65,6 +72,32 @@ export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOp
   seed?: number | bigint;
   /** Default `'bigint'` (or `'number'` where BigUint64Array is missing). */
   idType?: T;
+}
+
+/** Options of EdgeVec.open: the create options (used when the database does
+ *  not exist yet; `dimensions` and `metric`, when given, must match an
+ *  existing one) plus where and how it is persisted. */
+export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptions<T>, 'dimensions'> {
+  /** Needed to create the database; checked against an existing one. */
+  dimensions?: number;
+  /** Where the database lives. Default: IndexedDB (browsers). In Node pass
+   *  a MemoryStorage or a NodeFileStorage. */
+  storage?: EdgeVecStorage;
+  /** When changes are committed without calling flush():
+   *  `false` (default): only by flush(), checkpoint() and close();
+   *  `true`: after each mutating call (calls made in the same turn of the
+   *  event loop share one commit);
+   *  a number: that many milliseconds after the last mutating call. */
+  autoFlush?: boolean | number;
+  /** Write a new snapshot by itself when the log grows past half the
+   *  snapshot's size (and 64 KiB). Default true. */
+  autoCheckpoint?: boolean;
+  /** Open without taking the writer lock; every mutating call, flush and
+   *  checkpoint throws READ_ONLY. */
+  readOnly?: boolean;
+  /** Errors of automatic flushes (the changes stay pending and the next
+   *  flush retries them). */
+  onFlushError?: (error: unknown) => void;
 }
 
 /** Called with (done, total): at 0, about every 10%, and at total. */
@@ -137,6 +170,8 @@ export type EdgeVecErrorCode =
   | 'ABORTED'
   /** The EdgeVec was disposed. */
   | 'DISPOSED'
+  /** A mutating call, flush or checkpoint on a database opened readOnly. */
+  | 'READ_ONLY'
   /** Something that was asked for does not exist. */
   | 'NOT_FOUND'
   /** The .wasm file could not be fetched or compiled. */
@@ -186,6 +221,21 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** Creates an empty index (loading the wasm module on first use). */
   static create<T extends IdType = 'bigint'>(options: CreateOptions<T>): Promise<EdgeVec<T>>;
 
+  /** Opens a persisted database: loads its snapshot and replays its log, or
+   *  creates it when it does not exist. One writer per name: a second
+   *  writable open (another tab, say) fails with LOCKED while the first is
+   *  open; readers may open with `readOnly: true`. Errors: CORRUPT (with
+   *  `section`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly of a
+   *  missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. */
+  static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T>): Promise<EdgeVec<T>>;
+
+  /** Names of the databases in a storage (default: IndexedDB). */
+  static list(storage?: EdgeVecStorage): Promise<string[]>;
+
+  /** Deletes a database; nothing if it does not exist; LOCKED while a
+   *  writer has it open. */
+  static remove(name: string, storage?: EdgeVecStorage): Promise<void>;
+
   /** Inserts many vectors. All-or-nothing: a bad batch (wrong length, NaN,
    *  duplicate id, ...) rejects naming the offending `index` and leaves the
    *  index unchanged. Runs in chunks that yield to the event loop. Batches
@@ -232,8 +282,22 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** True once `dispose()` ran (never throws). */
   readonly disposed: boolean;
 
+  /** Persisted databases: commits what changed since the last commit as
+   *  one atomic log record. On a storage error (STORAGE_QUOTA, ...) the
+   *  changes stay pending and the in-memory index stays usable. */
+  flush(): Promise<void>;
+
+  /** Persisted databases: flushes, then writes a new snapshot, which drops
+   *  the log it contains. */
+  checkpoint(): Promise<void>;
+
+  /** Flushes pending changes (persisted databases), releases the database
+   *  and frees the index. */
+  close(): Promise<void>;
+
   /** Frees the index. Any later call throws `DISPOSED`; calling it again
-   *  does nothing. */
+   *  does nothing. For a persisted database, changes not yet flushed are
+   *  dropped (use close() to keep them) and the writer lock is released. */
   dispose(): void;
   [Symbol.dispose](): void;
 }
