@@ -49,7 +49,9 @@
  *        Header only (cheap): out[0] = dimensions, out[1], out[2] = wal_seq,
  *        out[3] = version, out[4] = section, out[5] = reason, out[6] =
  *        offset, out[7] = slot count, out[8] = deleted count, out[9] =
- *        metric, out[10] = total bytes the snapshot says it has.
+ *        metric, out[10] = total bytes the snapshot says it has,
+ *        out[11] = quantization (0 none, 1 SQ8, 2 binary), out[12] =
+ *        keep_floats, out[13] = rerank.
  *
  * Journal (what a commit writes)
  *   int  evp_journal_enable(ix, last_seq_lo, last_seq_hi)
@@ -155,6 +157,9 @@ int evp_snapshot_inspect(const uint8_t *bytes, uint32_t len, uint32_t *out) {
   out[8] = info.deleted_count;
   out[9] = (uint32_t)info.options.metric;
   out[10] = (uint32_t)info.total_bytes;
+  out[11] = (uint32_t)info.options.quantization;
+  out[12] = info.options.keep_floats;
+  out[13] = info.options.rerank;
   return st;
 }
 
