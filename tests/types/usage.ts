@@ -2,7 +2,7 @@
 // the types a user gets; `// @ts-expect-error` lines are misuse the types
 // must refuse (tsc fails if any of them compiles).
 import {
-  EdgeVec, EdgeVecError,
+  EdgeVec, EdgeVecError, MemoryStorage, IndexedDbStorage, type EdgeVecStorage, type OpenOptions,
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
   type InsertBatchResult, type Metric, type SearchResult, type VectorsInput,
 } from 'edgevec-c';
@@ -118,7 +118,35 @@ cosine[Symbol.dispose]();
   scoped.insert([1, 2]);
 }
 
+// ---- persistence ----------------------------------------------------------
+const storage: EdgeVecStorage = new MemoryStorage();
+const stored = await EdgeVec.open('notes', { storage, dimensions: 384, metric: 'cosine', autoFlush: 250 });
+const storedTyped: EdgeVec<'bigint'> = stored;
+const reopened = await EdgeVec.open('notes', { storage, idType: 'number', readOnly: true });
+const reopenedId: number | undefined = reopened.search(new Float32Array(384), 1)[0]?.id;
+await EdgeVec.open('notes');
+await EdgeVec.open('notes', { storage: new IndexedDbStorage(), autoFlush: true, autoCheckpoint: false,
+  onFlushError: (e: unknown) => console.error(e) });
+const openOptions: OpenOptions = { storage, autoFlush: false };
+await EdgeVec.open('other', openOptions);
+await stored.flush();
+await stored.checkpoint();
+await stored.close();
+const names: string[] = await EdgeVec.list(storage);
+await EdgeVec.remove('notes', storage);
+await EdgeVec.list();
+
+// @ts-expect-error the name comes first
+await EdgeVec.open({ dimensions: 3 });
+// @ts-expect-error autoFlush is a boolean or milliseconds
+await EdgeVec.open('notes', { autoFlush: 'always' });
+// @ts-expect-error a storage has open/list/remove/sizeBytes
+await EdgeVec.open('notes', { storage: {} });
+// @ts-expect-error flush resolves to nothing
+const flushed: number = await stored.flush();
+
 export {
+  storedTyped, reopenedId, names, flushed,
   typed, numbersTyped, assigned, shapes, numberIds, newId, newNumberId, wrongIds, wrongId, nearest, d, exact,
   n0, anyId, wrongHit, deleted, counts, vector, present, props, mustExist,
 };
