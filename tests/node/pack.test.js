@@ -37,7 +37,16 @@ let code;
 try { db.insert([0, 0, 0, 0]); } catch (e) { code = e instanceof EdgeVecError ? e.code : 'not an EdgeVecError'; }
 const wasmUrl = import.meta.resolve('edgevec-c/edgevec.wasm');
 db.dispose();
-console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl }));
+// Persistence to files, through the Node-only entry.
+const { NodeFileStorage } = await import('edgevec-c/storage/node');
+const storage = new NodeFileStorage(new URL('./data/', import.meta.url).pathname);
+const saved = await EdgeVec.open('notes', { storage, dimensions: 2 });
+saved.insert([1, 2], 42n);
+await saved.close();
+const loaded = await EdgeVec.open('notes', { storage });
+const persisted = loaded.has(42n);
+await loaded.close();
+console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted }));
 `;
 
 const CONSUMER_TS = `
@@ -48,6 +57,9 @@ const first: number | undefined = hits[0]?.id;
 // @ts-expect-error dimensions is required
 await EdgeVec.create({});
 function isAborted(e: unknown): boolean { return e instanceof EdgeVecError && e.code === 'ABORTED'; }
+import { NodeFileStorage } from 'edgevec-c/storage/node';
+const files = await EdgeVec.open('x', { storage: new NodeFileStorage('/tmp/x'), dimensions: 2 });
+await files.close();
 export { first, isAborted };
 `;
 
@@ -78,6 +90,7 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   assert.equal(out.hits[0], '0');
   assert.equal(out.code, 'INVALID_VECTOR');
   assert.ok(out.wasmUrl.endsWith('/node_modules/edgevec-c/dist/edgevec.wasm'), out.wasmUrl);
+  assert.equal(out.persisted, true);
 
   await writeFile(join(project, 'main.ts'), CONSUMER_TS);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify({
