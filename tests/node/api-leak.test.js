@@ -4,7 +4,7 @@
 // malloc'd bytes (mallinfo, through evw_heap_allocated) where they started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeVec } from '../../js/index.js';
+import { EdgeVec, MemoryStorage } from '../../js/index.js';
 import { loadWasm } from '../../js/loader.js';
 import { clustered } from './helpers/data.js';
 
@@ -66,4 +66,35 @@ test('one index through 1,000 cycles: only the index grows, and dispose returns 
   }
   db.dispose();
   assert.equal(wasm._evw_heap_allocated(), before);
+});
+
+test('200 open/insertBatch/flush/checkpoint/reopen/close cycles of a persisted database: heap back to its start', async () => {
+  const wasm = await loadWasm();
+  const data = clustered({ seed: 33, n: 20, dim: DIM });
+  const storage = new MemoryStorage();
+  const warm = await EdgeVec.open('warm', { storage, dimensions: DIM });
+  await warm.insertBatch(data);
+  await warm.close();
+  const before = wasm._evw_heap_allocated();
+  for (let c = 0; c < 200; c++) {
+    const name = `db${c % 5}`;
+    const db = await EdgeVec.open(name, { storage, dimensions: DIM, efConstruction: 16 });
+    const { ids } = await db.insertBatch(data);
+    await db.flush();
+    db.softDeleteBatch(ids.subarray(0, 5));
+    if (c % 3 === 0) await db.checkpoint();
+    db.search(data.subarray(0, DIM), 3);
+    await db.close();
+    if (c % 7 === 0) {
+      // A load that fails after memory was taken: a corrupt snapshot.
+      const entry = storage.dbs.get(name);
+      const good = entry.snapshot;
+      entry.snapshot = good.slice(0, good.length - 1);
+      await assert.rejects(EdgeVec.open(name, { storage }));
+      entry.snapshot = good;
+    }
+    if (c % 50 === 49) for (let i = 0; i < 5; i++) await EdgeVec.remove(`db${i}`, storage);
+  }
+  const after = wasm._evw_heap_allocated();
+  assert.equal(after, before, `heap bytes ${before} -> ${after}`);
 });

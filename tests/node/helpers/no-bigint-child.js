@@ -11,7 +11,7 @@ delete globalThis.BigInt64Array;
 if (!keepBigInt) delete globalThis.BigInt;
 assert.equal(typeof globalThis.BigUint64Array, 'undefined');
 
-const { EdgeVec, EdgeVecError } = await import('../../../js/index.js');
+const { EdgeVec, EdgeVecError, MemoryStorage } = await import('../../../js/index.js');
 const { clustered, rowsOf, arraysOf, bruteForce } = await import('./data.js');
 
 const DIM = 12;
@@ -101,6 +101,23 @@ assert.equal(db.has(1003), false);
 
 db.dispose();
 await expectCode(() => db.search(data.subarray(0, DIM), 1), 'DISPOSED');
+
+// Persistence on the number path: sequence numbers and ids as numbers.
+const storage = new MemoryStorage();
+const saved = await EdgeVec.open('fallback', { storage, dimensions: DIM });
+assert.equal(saved.idType, 'number');
+await saved.insertBatch(data.subarray(0, 50 * DIM), { ids: Array.from({ length: 50 }, (_, i) => 2 ** 52 + i) });
+await saved.flush();
+saved.softDeleteBatch([2 ** 52, 2 ** 52 + 1]);
+await saved.checkpoint();
+saved.insert(data.subarray(60 * DIM, 61 * DIM), 77);
+await saved.close();
+const loaded = await EdgeVec.open('fallback', { storage });
+assert.equal(loaded.size, 49);
+assert.equal(loaded.has(2 ** 52), false);
+assert.equal(loaded.has(2 ** 52 + 49), true);
+assert.equal(loaded.search(data.subarray(60 * DIM, 61 * DIM), 1)[0].id, 77);
+await loaded.close();
 
 console.log(JSON.stringify({
   ok: true,
