@@ -646,10 +646,6 @@ static ev_status decode(reader *r, ev_index *ix) {
     if (!r->auto_exhausted && id >= r->next_auto_id)
       return corrupt(r, EV_SECTION_IDS, EV_REASON_INCONSISTENT,
                      r->sec_off[1] + (uint64_t)s * 8);
-    uint32_t prev = ev_idmap_get(&ix->ids, id, ix->ext_ids);
-    if (prev != EV_IDMAP_EMPTY && !ix->deleted[prev])
-      return corrupt(r, EV_SECTION_IDS, EV_REASON_BAD_VALUE,
-                     r->sec_off[1] + (uint64_t)s * 8);
 
     int level = lev[s];
     uint32_t *block = NULL;
@@ -713,6 +709,19 @@ static ev_status decode(reader *r, ev_index *ix) {
   if (up_off != up_len)
     return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
                    r->sec_off[5] + up_off);
+
+  /* Ids: the map points each id at its newest slot. When the map holds
+   * `count` entries every id is distinct (the usual case, one hash probe
+   * per slot); otherwise every older slot of a repeated id must be deleted
+   * (one live slot per id). */
+  if (ix->ids.size != count) {
+    for (uint32_t s = 0; s < count; s++) {
+      uint32_t newest = ev_idmap_get(&ix->ids, ix->ext_ids[s], ix->ext_ids);
+      if (newest != s && !ix->deleted[s])
+        return corrupt(r, EV_SECTION_IDS, EV_REASON_BAD_VALUE,
+                       r->sec_off[1] + (uint64_t)s * 8);
+    }
+  }
 
   ix->deleted_count = deleted;
   ix->entry = count ? r->entry : EV_NO_SLOT;
