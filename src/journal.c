@@ -10,10 +10,11 @@
  * ones) and the ids actually used: replaying them re-runs the same
  * deterministic inserts and rebuilds the index bit for bit.
  *
- * Trade-off: ops are encoded into their final byte form as they happen, so
- * a commit is one framing copy plus one CRC; the cost is that pending
- * mutations are held twice (in the index and here) until committed, so
- * commit often.
+ * Trade-off: ops are encoded into their final byte form as they happen,
+ * behind room left for the record header, so a commit frames the record in
+ * place (a header write and one CRC pass, no copy); the cost is that
+ * pending mutations are held twice (in the index and here) until
+ * committed, so commit often.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,26 @@
  * next one, so one bulk insert does not pin its size forever. */
 #define JOURNAL_KEEP_BYTES ((size_t)1 << 20)
 
+/* Buffer layout: [record header space][ops not yet durable ...]. While a
+ * commit is in flight: [header][sealed ops][CRC][ops recorded since]; the
+ * record handed out is the buffer's first sealed_end + 4 bytes. */
+#define HDR EV_WAL_HEADER_BYTES
+
 struct ev_journal {
-  uint8_t *ops;       /* encoded ops not yet durable */
-  size_t len, cap;
-  uint32_t op_count;
+  uint8_t *ops;       /* see the layout above; NULL until the first op */
+  size_t len;         /* end of the content, from the buffer's start */
+  size_t cap;
+  uint32_t op_count;  /* ops in the buffer (sealed or not) */
   uint64_t last_seq;  /* last durable record */
 
   int in_flight;      /* begin_commit done, end_commit not yet */
-  size_t sealed_len;  /* ops[0..sealed_len) are in the in-flight record */
+  size_t sealed_end;  /* in flight: end of the sealed ops (the CRC's offset) */
   uint32_t sealed_ops;
-  uint8_t *record;    /* the in-flight record */
-  size_t record_cap;
 };
+
+static size_t pending(const struct ev_journal *j) {
+  return j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
+}
 
 static void put_u32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
@@ -144,7 +153,6 @@ void ev__journal_free(ev_index *ix) {
   struct ev_journal *j = ix ? ix->journal : NULL;
   if (!j) return;
   free(j->ops);
-  free(j->record);
   free(j);
   ix->journal = NULL;
 }
@@ -152,7 +160,7 @@ void ev__journal_free(ev_index *ix) {
 size_t ev__journal_bytes(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   if (!j) return 0;
-  return sizeof *j + j->cap + j->record_cap;
+  return sizeof *j + j->cap;
 }
 
 /* ---- public journal API (wal.h) ------------------------------------------ */
@@ -163,6 +171,7 @@ ev_status ev_journal_enable(ev_index *ix, uint64_t last_seq) {
   struct ev_journal *j = calloc(1, sizeof *j);
   if (!j) return EV_ERR_OUT_OF_MEMORY;
   j->last_seq = last_seq;
+  j->len = HDR;
   ix->journal = j;
   return EV_OK;
 }
@@ -176,7 +185,7 @@ uint64_t ev_journal_last_seq(const ev_index *ix) {
 }
 
 size_t ev_journal_pending_bytes(const ev_index *ix) {
-  return ix && ix->journal ? ix->journal->len : 0;
+  return ix && ix->journal ? pending(ix->journal) : 0;
 }
 
 ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
@@ -188,24 +197,19 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   *out_record = NULL;
   *out_len = 0;
   if (out_seq) *out_seq = j->last_seq;
-  if (j->len == 0) return EV_OK;
-  size_t frame = EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES;
-  if (j->len > SIZE_MAX - frame || j->len + frame > UINT32_MAX)
+  if (pending(j) == 0) return EV_OK;
+  if (j->len > UINT32_MAX - EV_WAL_TRAILER_BYTES)
     return EV_ERR_CAPACITY; /* a record's length field is a u32 */
-  size_t need = j->len + frame;
-  if (j->record_cap < need) {
-    uint8_t *p = realloc(j->record, need);
-    if (!p) return EV_ERR_OUT_OF_MEMORY;
-    j->record = p;
-    j->record_cap = need;
-  }
+  ev_status st = ensure(j, EV_WAL_TRAILER_BYTES);
+  if (st != EV_OK) return st;
   uint64_t seq = j->last_seq + 1;
-  size_t len = ev__wal_frame_record(j->record, seq, ix->dim, j->op_count,
-                                    j->ops, j->len);
+  size_t len = ev__wal_frame_record(j->ops, seq, ix->dim, j->op_count,
+                                    j->len - HDR);
   j->in_flight = 1;
-  j->sealed_len = j->len;
+  j->sealed_end = j->len;
   j->sealed_ops = j->op_count;
-  *out_record = j->record;
+  j->len += EV_WAL_TRAILER_BYTES;
+  *out_record = j->ops;
   *out_len = len;
   if (out_seq) *out_seq = seq;
   return EV_OK;
@@ -214,25 +218,26 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
 void ev_journal_end_commit(ev_index *ix, int durable) {
   struct ev_journal *j = ix ? ix->journal : NULL;
   if (!j || !j->in_flight) return;
-  j->in_flight = 0;
+  size_t after = j->sealed_end + EV_WAL_TRAILER_BYTES; /* ops since begin */
+  size_t since = j->len - after;
   if (durable) {
-    memmove(j->ops, j->ops + j->sealed_len, j->len - j->sealed_len);
-    j->len -= j->sealed_len;
+    memmove(j->ops + HDR, j->ops + after, since);
+    j->len = HDR + since;
     j->op_count -= j->sealed_ops;
     j->last_seq++;
-    if (j->len == 0 && j->cap > JOURNAL_KEEP_BYTES) {
-      free(j->ops);
-      j->ops = NULL;
-      j->cap = 0;
-    }
+  } else {
+    /* Drop the CRC: the sealed ops and those since are pending again. */
+    memmove(j->ops + j->sealed_end, j->ops + after, since);
+    j->len -= EV_WAL_TRAILER_BYTES;
   }
-  if (j->record_cap > JOURNAL_KEEP_BYTES) {
-    free(j->record);
-    j->record = NULL;
-    j->record_cap = 0;
-  }
-  j->sealed_len = 0;
+  j->in_flight = 0;
+  j->sealed_end = 0;
   j->sealed_ops = 0;
+  if (j->len == HDR && j->cap > JOURNAL_KEEP_BYTES) {
+    free(j->ops);
+    j->ops = NULL;
+    j->cap = 0;
+  }
 }
 
 ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {
@@ -240,7 +245,7 @@ ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {
   *out_seq = 0;
   const struct ev_journal *j = ix->journal;
   if (!j) return EV_OK;
-  if (j->len || j->in_flight) return EV_ERR_INVALID_ARGUMENT;
+  if (pending(j) || j->in_flight) return EV_ERR_INVALID_ARGUMENT;
   *out_seq = j->last_seq;
   return EV_OK;
 }

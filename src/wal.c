@@ -104,8 +104,7 @@ static void get_f32s(float *out, const uint8_t *p, size_t n) {
 }
 
 size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
-                            uint32_t op_count, const uint8_t *ops,
-                            size_t ops_len) {
+                            uint32_t op_count, size_t ops_len) {
   size_t len = EV_WAL_HEADER_BYTES + ops_len + EV_WAL_TRAILER_BYTES;
   put_u32(out, WAL_MAGIC);
   put_u32(out + 4, (uint32_t)len);
@@ -114,7 +113,6 @@ size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
   put_u64(out + 16, seq);
   put_u32(out + 24, dimensions);
   put_u32(out + 28, op_count);
-  if (ops_len) memcpy(out + EV_WAL_HEADER_BYTES, ops, ops_len);
   put_u32(out + len - 4, ev_crc32(out, len - 4));
   return len;
 }

@@ -116,11 +116,11 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
 /* Bytes of a record's fixed header and trailing CRC (see wal.c). */
 #define EV_WAL_HEADER_BYTES 32u
 #define EV_WAL_TRAILER_BYTES 4u
-/* Frames already-encoded ops (ops_len bytes, op_count ops) as one record
- * into out, which must hold EV_WAL_HEADER_BYTES + ops_len +
- * EV_WAL_TRAILER_BYTES; returns the record's length. */
-size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
-                            uint32_t op_count, const uint8_t *ops,
-                            size_t ops_len);
+/* Frames a record in place: rec holds EV_WAL_HEADER_BYTES of room, then
+ * the encoded ops (ops_len bytes, op_count ops), then room for the
+ * EV_WAL_TRAILER_BYTES CRC. Writes the header and the CRC; returns the
+ * record's length. */
+size_t ev__wal_frame_record(uint8_t *rec, uint64_t seq, uint32_t dimensions,
+                            uint32_t op_count, size_t ops_len);
 
 #endif /* EV_WAL_H */
