@@ -198,13 +198,17 @@ export class IndexedDbStorage {
     const readOnly = options.readOnly === true;
     const dbName = this.prefix + name;
     const lock = readOnly ? null : await acquireWriterLock(dbName, this.locks ? { locks: this.locks } : {});
+    /** @type {IdbHandle | null} */
+    let handle = null;
     try {
       const db = await this.connect(dbName, readOnly);
-      const handle = new IdbHandle(this, name, db, readOnly, lock);
+      handle = new IdbHandle(this, name, db, readOnly, lock);
       if (!readOnly) await handle.recover();
       return handle;
     } catch (err) {
-      if (lock) await lock.release();
+      // close() releases the lock too
+      if (handle) await handle.close();
+      else if (lock) await lock.release();
       throw err;
     }
   }

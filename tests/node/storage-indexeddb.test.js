@@ -226,8 +226,15 @@ describe('IndexedDbStorage', () => {
     await rejectsWith(h.load(), 'STORAGE', /incomplete/);
     await h.close();
     await rawWrite(real, 'edgevec:db', 'meta', (s) => s.put({ format: 99 }, 'manifest'));
-    await rejectsWith(page(real).open('db'), 'STORAGE', /manifest/);
-    await rejectsWith(page(real).open('db', { readOnly: true }).then((r) => r.load()), 'STORAGE', /manifest/);
+    const tab = page(real);
+    await rejectsWith(tab.open('db'), 'STORAGE', /manifest/);
+    const reader = await tab.open('db', { readOnly: true });
+    await rejectsWith(reader.load(), 'STORAGE', /manifest/);
+    await reader.close();
+    // The failed writable open closed its connection and let go of the lock,
+    // so nothing blocks removing the damaged database.
+    await tab.remove('db');
+    assert.deepEqual(await tab.list(), []);
   });
 
   it('refuses an IndexedDB database that is not an EdgeVec one', async () => {
