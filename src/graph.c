@@ -58,17 +58,6 @@ static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
   return ep;
 }
 
-/* Drops candidates that can no longer improve a full result set, to make
- * room in the candidate heap without allocating. */
-static void prune_candidates(ev_heap_item *cand, uint32_t *size, float bound) {
-  uint32_t kept = 0, n = *size;
-  ev_heap_item *scratch = cand; /* filter in place, then re-heapify */
-  for (uint32_t i = 0; i < n; i++)
-    if (cand[i].distance <= bound) scratch[kept++] = cand[i];
-  *size = 0;
-  for (uint32_t i = 0; i < kept; i++) ev_heap_min_push(cand, size, scratch[i]);
-}
-
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
  * ix->heap_b as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
@@ -76,8 +65,9 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
                              float ep_dist, uint32_t ef, int level,
                              int live_only) {
   ev_heap_item *cand = ix->heap_a, *res = ix->heap_b;
+  /* heap_a has a place for every slot and a slot is pushed at most once
+   * per walk (the visited check), so the candidate heap cannot overflow. */
   uint32_t ncand = 0, nres = 0;
-  uint32_t cand_cap = ix->heap_capacity;
   uint32_t epoch = next_epoch(ix);
   int check_deleted = live_only && ix->deleted_count > 0;
 
@@ -92,19 +82,23 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
     if (c.distance > bound && nres >= ef) break;
     const uint32_t *links = ev__links(ix, c.slot, level);
     uint32_t nlinks = links[0];
+    /* Gather the unvisited neighbours first, then compute their distances
+     * in a loop of independent iterations: the memory loads of the
+     * neighbours' records (the cost of a search) then overlap instead of
+     * waiting behind the branches of the heap updates. */
+    ev_heap_item *fresh = ix->select_buf;
+    uint32_t nfresh = 0;
     for (uint32_t i = 1; i <= nlinks; i++) {
       uint32_t nb = links[i];
       if (ix->visited[nb] == epoch) continue;
       ix->visited[nb] = epoch;
-      float d = dist_to(ix, q, nb);
+      fresh[nfresh++].slot = nb;
+    }
+    for (uint32_t i = 0; i < nfresh; i++) fresh[i].distance = dist_to(ix, q, fresh[i].slot);
+    for (uint32_t i = 0; i < nfresh; i++) {
+      float d = fresh[i].distance;
+      uint32_t nb = fresh[i].slot;
       if (nres < ef || d < bound) {
-        if (ncand >= cand_cap - 1) {
-          prune_candidates(cand, &ncand, nres >= ef ? bound : FLT_MAX);
-          /* Only when nearly every candidate is a tombstone and the results
-           * are still short can the heap stay full; skip the node then (the
-           * caller's exact fallback covers a short result). */
-          if (ncand >= cand_cap - 1) continue;
-        }
         ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
         if (!check_deleted || !ix->deleted[nb]) {
           ev_heap_max_push(res, &nres, (ev_heap_item){d, nb});

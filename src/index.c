@@ -144,7 +144,8 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
       !grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
-      !grow((void **)&ix->visited, n * sizeof(uint32_t)))
+      !grow((void **)&ix->visited, n * sizeof(uint32_t)) ||
+      !grow((void **)&ix->heap_a, n * sizeof(ev_heap_item)))
     return EV_ERR_OUT_OF_MEMORY;
   if (ix->options.keep_floats) {
     if (n > SIZE_MAX / sizeof(float) / ix->dim ||
@@ -167,14 +168,12 @@ ev_status ev_reserve(ev_index *ix, size_t additional) {
 }
 
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
-  /* Candidates are pushed with up to m0 per expanded node and pruned back
-   * to those that can still improve the results (at most ef) when the heap
-   * fills; twice ef + m0 makes pruning rare. */
-  uint32_t need = 2 * (ef + ix->m0) + 2;
+  /* Results hold ef (+1 before trimming); heap_c receives them sorted.
+   * (The candidate heap, heap_a, grows with the slots instead.) */
+  uint32_t need = ef + 2;
   if (need <= ix->heap_capacity) return EV_OK;
   size_t bytes = sizeof(ev_heap_item) * need;
-  if (!grow((void **)&ix->heap_a, bytes) || !grow((void **)&ix->heap_b, bytes) ||
-      !grow((void **)&ix->heap_c, bytes))
+  if (!grow((void **)&ix->heap_b, bytes) || !grow((void **)&ix->heap_c, bytes))
     return EV_ERR_OUT_OF_MEMORY;
   ix->heap_capacity = need;
   return EV_OK;
@@ -246,10 +245,10 @@ double ev_tombstone_ratio(const ev_index *ix) {
 size_t ev_memory_bytes(const ev_index *ix) {
   if (!ix) return 0;
   size_t per_slot = ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
-                    sizeof(uint32_t);
+                    sizeof(uint32_t) + sizeof(ev_heap_item);
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
-         ev_idmap_bytes(&ix->ids) + 3 * sizeof(ev_heap_item) * ix->heap_capacity +
+         ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->heap_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
          (sizeof(uint32_t) + sizeof(ev_heap_item)) * (ix->m0 + 1) +
          ev__journal_bytes(ix);

@@ -76,10 +76,10 @@ struct ev_index {
    * allocates nothing. */
   uint32_t *visited;     /* capacity epochs */
   uint32_t visit_epoch;
-  ev_heap_item *heap_a;  /* candidates */
+  ev_heap_item *heap_a;  /* candidates: capacity items */
   ev_heap_item *heap_b;  /* results */
   ev_heap_item *heap_c;  /* neighbour selection scratch */
-  uint32_t heap_capacity;
+  uint32_t heap_capacity; /* items of heap_b and heap_c */
   float *query_buf;      /* normalised query / vector being inserted */
   uint8_t *query_payload; /* query_buf encoded as a payload */
   uint32_t *link_buf;    /* m0 + 1 links, for shrinking an overflowing list */

@@ -4,7 +4,11 @@
  * of ef the QPS, P50/P99 latency and recall@10 on clustered data.
  *
  * Usage: edgevec_bench [n=100000] [dim=128] [queries=1000] [seed=1]
+ *                      [quantization=none|sq8|binary] [rerank=0] [metric=l2]
+ * (rerank > 0 keeps the f32 vectors beside the codes.)
  * Prints a table, then one line "JSON {...}" that scripts/bench.sh saves.
+ * The exact top-10 is computed by brute force over the f32 rows, so the
+ * recall of quantized indexes is measured against the true neighbours.
  * Recall is printed next to every throughput figure: a QPS means nothing
  * without the recall it was bought at.
  */
@@ -12,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 
 #include "dataset.h"
+#include "distance.h"
 #include "edgevec.h"
 
 #define K 10
@@ -30,6 +36,26 @@ static int by_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Folds one row into the running top-K of a query (sorted insertion). */
+static void offer(float *best, uint64_t *ids, float d, uint64_t id) {
+  if (d >= best[K - 1]) return;
+  int j = K - 1;
+  while (j > 0 && best[j - 1] > d) {
+    best[j] = best[j - 1];
+    ids[j] = ids[j - 1];
+    j--;
+  }
+  best[j] = d;
+  ids[j] = id;
+}
+
+static void normalise(float *v, uint32_t dim) {
+  double s = 0;
+  for (uint32_t i = 0; i < dim; i++) s += (double)v[i] * v[i];
+  if (s > 0)
+    for (uint32_t i = 0; i < dim; i++) v[i] = (float)(v[i] / sqrt(s));
+}
+
 static double percentile(double *sorted, size_t n, double p) {
   size_t i = (size_t)(p * (double)(n - 1) + 0.5);
   return sorted[i < n ? i : n - 1];
@@ -40,6 +66,9 @@ int main(int argc, char **argv) {
   uint32_t dim = argc > 2 ? (uint32_t)atoi(argv[2]) : 128;
   uint32_t nq = argc > 3 ? (uint32_t)atoi(argv[3]) : 1000;
   uint64_t seed = argc > 4 ? (uint64_t)atoll(argv[4]) : 1;
+  const char *quant = argc > 5 ? argv[5] : "none";
+  uint32_t rerank = argc > 6 ? (uint32_t)atoi(argv[6]) : 0;
+  const char *metric_name = argc > 7 ? argv[7] : "l2";
   const char *target =
 #ifdef __EMSCRIPTEN__
       "wasm";
@@ -47,43 +76,90 @@ int main(int argc, char **argv) {
       "native";
 #endif
 
+  /* The rows are generated and inserted CHUNK at a time (and generated
+   * again for the brute force), so that the data set never sits whole in
+   * memory: at 1M x 128 it would be 512 MB, more than the index. */
+  enum { CHUNK = 10000 };
   ev_mixture mix;
-  float *base = malloc(sizeof(float) * (size_t)n * dim);
+  float *chunk = malloc(sizeof(float) * (size_t)CHUNK * dim);
   float *queries = malloc(sizeof(float) * (size_t)nq * dim);
   uint64_t *truth = malloc(sizeof(uint64_t) * (size_t)nq * K);
+  float *truth_d = malloc(sizeof(float) * (size_t)nq * K);
   double *lat = malloc(sizeof(double) * nq);
-  if (!base || !queries || !truth || !lat ||
-      !ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD)) {
+  if (!chunk || !queries || !truth || !truth_d || !lat) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }
-  ev_mixture_rows(&mix, n, base);
-  ev_mixture_rows(&mix, nq, queries);
-  ev_mixture_free(&mix);
 
   ev_options o;
   ev_options_init(&o);
   o.dimensions = dim;
   o.seed = seed;
+  o.metric = strcmp(metric_name, "cosine") == 0 ? EV_METRIC_COSINE
+             : strcmp(metric_name, "dot") == 0  ? EV_METRIC_DOT
+                                                : EV_METRIC_L2;
+  o.quantization = strcmp(quant, "sq8") == 0      ? EV_QUANT_SQ8
+                   : strcmp(quant, "binary") == 0 ? EV_QUANT_BINARY
+                                                  : EV_QUANT_NONE;
+  o.keep_floats = rerank > 0;
+  o.rerank = rerank;
   ev_index *ix;
-  if (ev_index_create(&o, &ix) != EV_OK) return 1;
+  if (ev_index_create(&o, &ix) != EV_OK) {
+    fprintf(stderr, "bad options\n");
+    return 1;
+  }
+#ifdef __EMSCRIPTEN__
+  double memory_before = (double)__builtin_wasm_memory_size(0) * 65536.0;
+#endif
+  /* Reserve once, as an app that knows its batch size does (insertBatch
+   * does it per batch): no growth copies, no slack. */
   double t0 = now_ms();
-  ev_status st = ev_insert_batch(ix, base, n, dim, NULL, NULL, NULL, NULL, NULL, NULL);
+  ev_status st = ev_reserve(ix, n);
+  ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
+  for (uint32_t done = 0; st == EV_OK && done < n; done += CHUNK) {
+    uint32_t m = n - done < CHUNK ? n - done : CHUNK;
+    ev_mixture_rows(&mix, m, chunk);
+    st = ev_insert_batch(ix, chunk, m, dim, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
   double build_ms = now_ms() - t0;
   if (st != EV_OK) {
     fprintf(stderr, "insert failed: %s\n", ev_status_message(st));
     return 1;
   }
+  ev_mixture_rows(&mix, nq, queries); /* the rows after the base set */
+  ev_mixture_free(&mix);
+  double memory_mb = 0;
+#ifdef __EMSCRIPTEN__
+  memory_mb = ((double)__builtin_wasm_memory_size(0) * 65536.0 - memory_before) / 1048576.0;
+#endif
 
-  /* Exact neighbours by the index's own exact scan (same distances). */
+  /* True neighbours by brute force over the f32 rows, regenerated chunk by
+   * chunk (normalised under cosine, as the index compares them). */
+  if (o.metric == EV_METRIC_COSINE)
+    for (uint32_t q = 0; q < nq; q++) normalise(queries + (size_t)q * dim, dim);
+  for (size_t i = 0; i < (size_t)nq * K; i++) truth_d[i] = 3.4e38f, truth[i] = UINT64_MAX;
+  ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
+  for (uint32_t done = 0; done < n; done += CHUNK) {
+    uint32_t m = n - done < CHUNK ? n - done : CHUNK;
+    ev_mixture_rows(&mix, m, chunk);
+    for (uint32_t r = 0; r < m; r++) {
+      float *row = chunk + (size_t)r * dim;
+      if (o.metric == EV_METRIC_COSINE) normalise(row, dim);
+      for (uint32_t q = 0; q < nq; q++)
+        offer(truth_d + (size_t)q * K, truth + (size_t)q * K,
+              ev_distance(o.metric, queries + (size_t)q * dim, row, dim), done + r);
+    }
+  }
+  ev_mixture_free(&mix);
   float dist[K];
   uint32_t got;
-  for (uint32_t q = 0; q < nq; q++)
-    ev_search_exact(ix, queries + (size_t)q * dim, dim, K, truth + (size_t)q * K, dist, &got);
 
-  printf("%s: %u x %u, M %u, efConstruction %u: build %.0f ms (%.0f vectors/s), %.1f bytes/vector\n",
-         target, n, dim, o.m, o.ef_construction, build_ms, n / (build_ms / 1e3),
-         (double)ev_memory_bytes(ix) / n);
+  printf("%s: %u x %u %s, quantization %s, rerank %u, M %u, efConstruction %u: "
+         "build %.0f ms (%.0f vectors/s), %.1f bytes/vector",
+         target, n, dim, metric_name, quant, rerank, o.m, o.ef_construction, build_ms,
+         n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n);
+  if (memory_mb > 0) printf(", wasm memory grew %.0f MB", memory_mb);
+  printf("\n");
   printf("%6s %10s %10s %10s %10s\n", "ef", "QPS", "P50 us", "P99 us", "recall@10");
 
   uint32_t efs[] = {10, 16, 24, 32, 48, 64, 96, 128, 200};
@@ -91,10 +167,11 @@ int main(int argc, char **argv) {
   char json[8192];
   int off = snprintf(json, sizeof json,
                      "{\"target\":\"%s\",\"n\":%u,\"dim\":%u,\"queries\":%u,\"m\":%u,"
+                     "\"metric\":\"%s\",\"quantization\":\"%s\",\"rerank\":%u,"
                      "\"efConstruction\":%u,\"buildMs\":%.1f,\"insertPerSec\":%.0f,"
-                     "\"bytesPerVector\":%.1f,\"sweep\":[",
-                     target, n, dim, nq, o.m, o.ef_construction, build_ms,
-                     n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n);
+                     "\"bytesPerVector\":%.1f,\"wasmMemoryMB\":%.0f,\"sweep\":[",
+                     target, n, dim, nq, o.m, metric_name, quant, rerank, o.ef_construction,
+                     build_ms, n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n, memory_mb);
   uint64_t ids[K];
   /* Warm-up: lets a JIT (wasm in Node) tier up before anything is timed. */
   for (uint32_t q = 0; q < nq; q++)
@@ -123,7 +200,8 @@ int main(int argc, char **argv) {
   snprintf(json + off, sizeof json - (size_t)off, "]}");
   printf("JSON %s\n", json);
   ev_index_free(ix);
-  free(base);
+  free(chunk);
+  free(truth_d);
   free(queries);
   free(truth);
   free(lat);
