@@ -61,6 +61,44 @@ async function deleteDatabases(prefix) {
   return n;
 }
 
+/**
+ * The killed-tab workload: opens `name`, then commits batch after batch
+ * (insertBatch of `batch` vectors with ids i*batch.., flush), with a
+ * checkpoint after every `checkpointEvery` commits, until `maxBatches` or
+ * until the tab dies. Progress is in harness.state.loop for the test to
+ * poll: `done` counts completed commits, `phase` says what is in flight.
+ */
+async function commitLoop(mod, dataset, { name, dim, seed, batch, maxBatches, checkpointEvery }) {
+  const st = { phase: 'open', done: 0, startedAt: 0, checkpoints: 0, error: null };
+  window.harness.state.loop = st;
+  try {
+    const db = await mod.EdgeVec.open(name, { dimensions: dim, seed: 1 });
+    window.harness.state.db = db;
+    const all = new dataset.Mixture(seed, dim).rows(batch * maxBatches);
+    if (db.size % batch !== 0) throw new Error(`size ${db.size} is not a whole number of batches`);
+    let i = db.size / batch;
+    st.done = i;
+    st.startedAt = i;
+    for (; i < maxBatches; i++) {
+      st.phase = 'insert';
+      const ids = Array.from({ length: batch }, (_, j) => i * batch + j);
+      await db.insertBatch(all.subarray(i * batch * dim, (i + 1) * batch * dim), { ids });
+      st.phase = 'flush';
+      await db.flush();
+      st.done = i + 1;
+      if ((i + 1) % checkpointEvery === 0) {
+        st.phase = 'checkpoint';
+        await db.checkpoint();
+        st.checkpoints++;
+      }
+    }
+    st.phase = 'finished';
+  } catch (err) {
+    st.phase = 'error';
+    st.error = `${err && err.code ? `[${err.code}] ` : ''}${(err && err.message) || err}`;
+  }
+}
+
 try {
   const [mod, dataset] = await Promise.all([import(src), import('/bench/lib/dataset.js')]);
   window.harness = {
@@ -73,6 +111,7 @@ try {
     searchAll,
     ticker,
     deleteDatabases,
+    commitLoop: (opts) => commitLoop(mod, dataset, opts),
     // Page-lifetime scratch space for multi-step scenarios.
     state: {},
   };
