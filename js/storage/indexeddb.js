@@ -380,6 +380,9 @@ class IdbHandle {
     this.manifest = null;
     /** @type {Promise<unknown>} the last write queued */
     this.writes = Promise.resolve();
+    this.closing = false;
+    /** @type {Promise<void> | null} */
+    this.closed = null;
     db.onversionchange = () => {
       // Writers stay open (see the file comment); readers make way.
       if (!this.readOnly) return;
@@ -584,6 +587,7 @@ class IdbHandle {
   /** @param {number} seq @param {Uint8Array} bytes */
   async appendLog(seq, bytes) {
     this.check('appendLog', true);
+    this.refuseIfClosing('appendLog');
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
     return this.serial(async () => {
@@ -601,6 +605,7 @@ class IdbHandle {
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
   async writeSnapshot(bytes, seq) {
     this.check('writeSnapshot', true);
+    this.refuseIfClosing('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
     if (!(bytes instanceof Uint8Array)) throw storageError('STORAGE', 'writeSnapshot: bytes must be a Uint8Array');
     // Copy every chunk now: the caller's buffer may change (or a wasm heap
@@ -683,11 +688,27 @@ class IdbHandle {
     return (manifest ? manifest.snapshotBytes : 0) + r.logBytes;
   }
 
-  async close() {
-    if (this.gone === 'closed') return;
-    this.gone = 'closed';
-    this.db.onversionchange = null;
-    this.db.close();
-    if (this.lock) await this.lock.release();
+  /**
+   * Lets the writes already made finish (a close() right after an unawaited
+   * commit must not lose it), then closes the connection and frees the lock.
+   * @returns {Promise<void>}
+   */
+  close() {
+    if (!this.closed) {
+      this.closing = true;
+      this.closed = (async () => {
+        await this.writes;
+        if (!this.gone) this.gone = 'closed';
+        this.db.onversionchange = null;
+        this.db.close();
+        if (this.lock) await this.lock.release();
+      })();
+    }
+    return this.closed;
+  }
+
+  /** @param {string} what */
+  refuseIfClosing(what) {
+    if (this.closing) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
   }
 }

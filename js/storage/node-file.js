@@ -408,6 +408,8 @@ class FileHandle {
     this.manifest = null;
     /** @type {Promise<unknown>} the last write queued */
     this.writes = Promise.resolve();
+    /** @type {Promise<void> | null} */
+    this.closing = null;
   }
 
   /** @param {string} what @param {boolean} write */
@@ -563,6 +565,7 @@ class FileHandle {
   /** @param {number} seq @param {Uint8Array} bytes */
   async appendLog(seq, bytes) {
     this.check('appendLog', true);
+    this.refuseIfClosing('appendLog');
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
     return this.serial(() => this.run('appendLog', true, async () => {
@@ -575,6 +578,7 @@ class FileHandle {
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
   async writeSnapshot(bytes, seq) {
     this.check('writeSnapshot', true);
+    this.refuseIfClosing('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
     const copy = copyBytes(bytes, 'writeSnapshot');
     return this.serial(() => this.run('writeSnapshot', true, async () => {
@@ -625,9 +629,23 @@ class FileHandle {
     });
   }
 
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.release) await this.release();
+  /**
+   * Lets the writes already made finish, then frees the lock.
+   * @returns {Promise<void>}
+   */
+  close() {
+    if (!this.closing) {
+      this.closing = (async () => {
+        await this.writes;
+        this.closed = true;
+        if (this.release) await this.release();
+      })();
+    }
+    return this.closing;
+  }
+
+  /** @param {string} what */
+  refuseIfClosing(what) {
+    if (this.closing) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
   }
 }

@@ -253,6 +253,20 @@ test('writes issued without waiting are applied in call order', async ({ storage
   await h.close();
 });
 
+test('close() lets the writes already made finish and refuses new ones', async ({ storage, reopen }) => {
+  const h = await storage.open('closing');
+  const pending = [h.appendLog(1, bytesOf(5)), h.writeSnapshot(bytesOf(20, 2), 1), h.appendLog(2, bytesOf(3, 3))];
+  const closed = h.close();
+  await rejectsWith(h.appendLog(3, bytesOf(1)), 'STORAGE', /closed/);
+  await Promise.all([...pending, closed]);
+  await h.close();
+  const r = await reopen().open('closing');
+  const state = await r.load();
+  assert.deepEqual(state.manifest, { generation: 1, snapshotSeq: 1, snapshotBytes: 20 });
+  assert.deepEqual(plain(state.log), [{ seq: 2, bytes: [...bytesOf(3, 3)] }]);
+  await r.close();
+});
+
 test('list and remove', async ({ storage, reopen }) => {
   assert.deepEqual(await storage.list(), []);
   const names = ['b', 'a', 'Ünïcode ✓', 'with/slash', '..', 'A'];
