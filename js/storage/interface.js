@@ -132,6 +132,11 @@ export function checkName(name) {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
     throw storageError('STORAGE', `database name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
   }
+  // A lone surrogate has no UTF-8 form: encoders replace it with U+FFFD, so
+  // two different names could end up as one file or key.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    throw storageError('STORAGE', 'database name must be well-formed Unicode (it has a lone surrogate)');
+  }
   return name;
 }
 

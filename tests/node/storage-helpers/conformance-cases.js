@@ -291,6 +291,11 @@ test('list and remove', async ({ storage, reopen }) => {
   await h.close();
   await rejectsWith(storage.open(''), 'STORAGE');
   await rejectsWith(storage.open('x'.repeat(300)), 'STORAGE');
+  await rejectsWith(storage.open('bad\uD800'), 'STORAGE', /well-formed/);
+  await rejectsWith(storage.remove('\uDC00'), 'STORAGE', /well-formed/);
+  const emoji = await storage.open('ok 😀');
+  await emoji.close();
+  await rejectsWith(storage.open(42), 'STORAGE');
 });
 
 test('a read-only open of a missing database fails with NOT_FOUND and creates nothing', async ({ storage }) => {
