@@ -167,7 +167,11 @@ export const test = base.extend({
 
   server: [
     async ({}, use) => {
-      const mounts = {};
+      // The storage conformance cases are written to run in a page too
+      // (they import only the package); the suite serves them from there.
+      const mounts = {
+        '/tests/node/storage-helpers/': path.join(HERE, '..', 'node', 'storage-helpers'),
+      };
       if (process.env.EDGEVEC_PACKED_DIR) {
         mounts['/node_modules/edgevec-c/'] = process.env.EDGEVEC_PACKED_DIR;
       }
