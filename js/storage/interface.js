@@ -133,9 +133,17 @@ export function checkName(name) {
     throw storageError('STORAGE', `database name must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
   }
   // A lone surrogate has no UTF-8 form: encoders replace it with U+FFFD, so
-  // two different names could end up as one file or key.
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
-    throw storageError('STORAGE', 'database name must be well-formed Unicode (it has a lone surrogate)');
+  // two different names could end up as one file or key. (A loop, not a
+  // regex lookbehind, which Safari < 16.4 cannot even parse.)
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = name.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) { i++; continue; }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      throw storageError('STORAGE', 'database name must be well-formed Unicode (it has a lone surrogate)');
+    }
   }
   return name;
 }
