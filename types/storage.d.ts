@@ -59,7 +59,7 @@ export interface StorageHandle {
   writeSnapshot(bytes: Uint8Array, seq: number): Promise<StorageManifest>;
   /** Snapshot plus log bytes. */
   sizeBytes(): Promise<number>;
-  /** Releases the writer lock. Idempotent. */
+  /** Waits for the writes already made, then releases the writer lock. Idempotent. */
   close(): Promise<void>;
 }
 

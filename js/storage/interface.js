@@ -35,7 +35,8 @@
 //
 // Writes issued on one handle without awaiting the previous one are applied
 // one after another in call order; the bytes are copied when the call is
-// made. Reads do not wait for queued writes.
+// made. Reads do not wait for queued writes. close() waits for the writes
+// already made, then refuses new ones (STORAGE).
 //
 // ## Writers and readers
 //
@@ -107,7 +108,7 @@
  * @property {(bytes: Uint8Array, seq: number) => Promise<StorageManifest>} writeSnapshot
  *   seq is the last log record the snapshot contains; must be >= snapshotSeq
  * @property {() => Promise<number>} sizeBytes  snapshot + log bytes
- * @property {() => Promise<void>} close  releases the lock; idempotent
+ * @property {() => Promise<void>} close  waits for pending writes, releases the lock; idempotent
  */
 
 /**
