@@ -909,7 +909,11 @@ export class EdgeVec {
       const step = n / 10;
       let nextReport = step;
       if (onProgress) onProgress(0, n);
-      let chunk = FIRST_CHUNK;
+      // A chunk never spans more than a tenth of the batch, so that
+      // progress is reported at every 10% and a large batch yields at
+      // least ten times even when each vector is cheap.
+      const maxChunk = Math.ceil(step);
+      let chunk = Math.min(FIRST_CHUNK, maxChunk);
       while (done < n) {
         if (this.#disposed) {
           throw new EdgeVecError('DISPOSED',
@@ -930,7 +934,7 @@ export class EdgeVec {
           throw this.#batchError(st, 'insertBatch', index, done, ids);
         }
         done += c;
-        if (elapsed < CHUNK_TARGET_MS / 2) chunk *= 2;
+        if (elapsed < CHUNK_TARGET_MS / 2) chunk = Math.min(chunk * 2, maxChunk);
         else if (elapsed > CHUNK_TARGET_MS * 2 && chunk > 1) chunk = Math.ceil(chunk / 2);
         if (onProgress && (done >= nextReport || done === n)) {
           while (nextReport <= done) nextReport += step;
