@@ -177,7 +177,10 @@ async function main() {
   const data = loadDataset(args.dataset, log);
   const { spec } = data;
   const dim = spec.dim;
-  const nq = Math.min(args.queries ?? spec.q, spec.q);
+  // An exact (brute-force-like) library takes tens of ms per query on A: it
+  // gets at most adapter.maxQueries queries (the first ones) and a single
+  // warm-up pass, so it does not hold a core for many minutes.
+  const nq = Math.min(args.queries ?? adapter.maxQueries ?? spec.q, spec.q);
   const record = {
     library: adapter.name,
     dataset: spec.name,
@@ -232,7 +235,8 @@ async function main() {
   // Warm-up: at least WARMUP_SEARCHES searches (whole passes), untimed, so
   // the JIT tiers (Liftoff -> TurboFan) are done before anything is timed.
   if (adapter.efPerQuery) adapter.setEf(h, efs[Math.floor(efs.length / 2)]);
-  for (let done = 0; done < WARMUP_SEARCHES; done += nq) await pass(adapter, h, queries, dim, nq, data.gt, null);
+  const warmup = adapter.exact ? nq : WARMUP_SEARCHES;
+  for (let done = 0; done < warmup; done += nq) await pass(adapter, h, queries, dim, nq, data.gt, null);
   if (adapter.efPerQuery || exact) {
     record.sweep = await sweep(adapter, h, efs, queries, dim, nq, data.gt, null);
   } else {

@@ -30,6 +30,8 @@ export default {
   kind: 'wasm',
   efPerQuery: false,
   exact: true,
+  // Exact search costs ~50 ms a query on A: 200 queries are plenty for one point.
+  maxQueries: 200,
   get bundleFiles() {
     return staticClosure(path.join(PKG_DIR, 'voy_search.js'));
   },
