@@ -12,6 +12,7 @@
 #include "wal.h"
 
 #include "../fixtures/fixtures_v1.inc"
+#include "../fixtures/fixtures_v1_sq8.inc"
 
 /* make_corpus.c's vector for number i (exact small integers). */
 static void component_row(uint32_t i, float *out) {
@@ -93,6 +94,44 @@ TEST(fixture_v1_snapshot_and_log_load_with_their_exact_content) {
   ev_index_free(ix);
 }
 
+static int v1_sq8_snapshot_vector_of(uint64_t id) {
+  if (id >= 30 || id == 4 || id == 11) return -1;
+  return (int)(500 + id);
+}
+static int v1_sq8_after_log_vector_of(uint64_t id) {
+  if (id >= 30 && id < 35) return (int)(600 + id - 30);
+  if (id == 0) return -1;
+  return v1_sq8_snapshot_vector_of(id);
+}
+
+/* SQ8 with kept floats: ev_get returns the inserted floats exactly, and
+ * re-ranking with them finds each vector at distance 0. */
+TEST(fixture_v1_sq8_snapshot_and_log_load_with_their_exact_content) {
+  ev_snapshot_info info;
+  ev_index *ix = NULL;
+  REQUIRE(ev_snapshot_load(fixture_snapshot_v1_sq8, sizeof fixture_snapshot_v1_sq8,
+                           &ix, &info, NULL) == EV_OK);
+  CHECK(info.version == 1 && info.wal_seq == 0);
+  CHECK(info.options.quantization == EV_QUANT_SQ8 && info.options.keep_floats == 1 &&
+        info.options.rerank == 16 && info.options.seed == 99);
+  CHECK_EQ_INT(check_content(ix, v1_sq8_snapshot_vector_of), 28);
+  CHECK_EQ_INT(ev_deleted_count(ix), 2);
+  if (EV_SNAPSHOT_VERSION == 1) {
+    uint8_t *again = NULL;
+    size_t len = 0;
+    CHECK(ev_snapshot_save(ix, 0, &again, &len) == EV_OK);
+    CHECK(len == sizeof fixture_snapshot_v1_sq8 && again &&
+          memcmp(again, fixture_snapshot_v1_sq8, len) == 0);
+    free(again);
+  }
+  ev_wal_replay_result r;
+  CHECK_EQ_INT(ev_wal_replay(ix, fixture_wal_v1_sq8, sizeof fixture_wal_v1_sq8, 0, &r),
+               EV_OK);
+  CHECK(r.records_applied == 1 && r.last_seq == 1);
+  CHECK_EQ_INT(check_content(ix, v1_sq8_after_log_vector_of), 32);
+  ev_index_free(ix);
+}
+
 /* Natively (where the tests run from the repository root) the .inc must be
  * the .bin files' bytes; the wasm build has no file system and skips. */
 static int same_as_file(const char *path, const uint8_t *bytes, size_t len) {
@@ -111,10 +150,14 @@ TEST(fixture_v1_inc_matches_the_committed_bin_files) {
                        sizeof fixture_snapshot_v1);
   int b = same_as_file("tests/fixtures/wal_v1.bin", fixture_wal_v1,
                        sizeof fixture_wal_v1);
-  if (a < 0 || b < 0) {
+  int c = same_as_file("tests/fixtures/snapshot_v1_sq8.bin", fixture_snapshot_v1_sq8,
+                       sizeof fixture_snapshot_v1_sq8);
+  int d = same_as_file("tests/fixtures/wal_v1_sq8.bin", fixture_wal_v1_sq8,
+                       sizeof fixture_wal_v1_sq8);
+  if (a < 0 || b < 0 || c < 0 || d < 0) {
     NOTE("fixture files not reachable from here (wasm, or not run from the "
          "repository root): skipped");
     return;
   }
-  CHECK(a == 1 && b == 1);
+  CHECK(a == 1 && b == 1 && c == 1 && d == 1);
 }
