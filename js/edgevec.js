@@ -75,6 +75,11 @@ const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
   'wasmBinary', 'locateFile',
 ]);
+// Unknown option names are refused: `{ id: [...] }` for `{ ids: [...] }`
+// would otherwise silently assign ids.
+const INSERT_BATCH_OPTION_KEYS = new Set(['ids', 'onProgress', 'signal']);
+const SEARCH_OPTION_KEYS = new Set(['ef']);
+const DELETE_BATCH_OPTION_KEYS = new Set(['onProgress']);
 const OPEN_OPTION_KEYS = new Set([
   ...CREATE_OPTION_KEYS, 'storage', 'autoFlush', 'autoCheckpoint', 'readOnly', 'onFlushError',
 ]);
@@ -830,6 +835,7 @@ export class EdgeVec {
   async insertBatch(vectors, options) {
     this.#mutable();
     const o = optionsObject(options, 'insertBatch options');
+    checkKeys(o, INSERT_BATCH_OPTION_KEYS, 'insertBatch');
     const dims = this.#dims;
     const n = batchLength(vectors, dims);
     const ids = /** @type {IdsInput | undefined} */ (o.ids);
@@ -1001,6 +1007,7 @@ export class EdgeVec {
     let ef = 0;
     if (options !== undefined) {
       const o = optionsObject(options, 'search options');
+      checkKeys(o, SEARCH_OPTION_KEYS, 'search');
       if (o.ef !== undefined) ef = checkInteger(o.ef, 'search: ef', 1, MAX_EF);
     }
     const w = this.#wasm;
@@ -1059,6 +1066,7 @@ export class EdgeVec {
     const handle = this.#mutable();
     const n = idArrayLength(ids, 'softDeleteBatch: ids');
     const o = optionsObject(options, 'softDeleteBatch options');
+    checkKeys(o, DELETE_BATCH_OPTION_KEYS, 'softDeleteBatch');
     const onProgress = checkProgress(o.onProgress, 'softDeleteBatch');
     const result = { deleted: 0, alreadyDeleted: 0, invalidIds: 0, total: 0 };
     if (n === 0) {

@@ -139,6 +139,24 @@ describe('insertBatch input shapes', () => {
     db.dispose();
   });
 
+  test('results are copies that survive wasm memory growth', async () => {
+    const db = await make();
+    const r = await db.insertBatch(data);
+    const hits = db.search(data.subarray(0, DIM), 3);
+    const v = db.get(0n);
+    // Grow the heap well past its initial 16 MiB: views over the old
+    // buffer would now be detached (length 0).
+    const big = await EdgeVec.create({ dimensions: 1024, m: 2, efConstruction: 2 });
+    await big.insertBatch(new Float32Array(1024 * 6000).map((_, i) => (i % 97) + 1));
+    assert.equal(r.ids.length, 20);
+    assert.equal(r.ids[19], 19n);
+    assert.equal(v.length, DIM);
+    assert.deepEqual(v, data.slice(0, DIM));
+    assert.equal(hits[0].id, 0n);
+    big.dispose();
+    db.dispose();
+  });
+
   test('the result is a copy: changing the input later changes nothing', async () => {
     const db = await make();
     const rows = rowsOf(data, DIM).slice(0, 2);
@@ -239,6 +257,7 @@ describe('insertBatch errors leave the index unchanged', () => {
       await unchanged(db, () => db.insertBatch(one, options), 'INVALID_ARGUMENT', { message: /options/ });
     }
     await unchanged(db, () => db.insertBatch(one, /** @type {any} */ ({ onProgress: 'x' })), 'INVALID_ARGUMENT', { message: /onProgress/ });
+    await unchanged(db, () => db.insertBatch(one, /** @type {any} */ ({ id: [5, 6] })), 'INVALID_ARGUMENT', { message: /unknown option 'id'/ });
     await unchanged(db, () => db.insertBatch(one, /** @type {any} */ ({ signal: {} })), 'INVALID_ARGUMENT', { message: /signal/ });
     await unchanged(db, () => db.insertBatch(one, /** @type {any} */ ({ ids: 'ab' })), 'INVALID_ARGUMENT', { message: /ids/ });
     await unchanged(db, () => db.insertBatch(one, /** @type {any} */ ({ ids: new Uint32Array(2) })), 'INVALID_ARGUMENT');
@@ -369,6 +388,7 @@ describe('search', () => {
       throwsWith(() => db.search(q, 3, { ef }), 'INVALID_ARGUMENT', { message: /\bef\b/ });
     }
     throwsWith(() => db.search(q, 3, /** @type {any} */ (7)), 'INVALID_ARGUMENT');
+    throwsWith(() => db.search(q, 3, /** @type {any} */ ({ efSearch: 10 })), 'INVALID_ARGUMENT', { message: /efSearch/ });
     throwsWith(() => db.search(q.subarray(1), 3), 'DIMENSION_MISMATCH');
     throwsWith(() => db.search([...q, 0], 3), 'DIMENSION_MISMATCH');
     throwsWith(() => db.search(/** @type {any} */ ('x'), 3), 'INVALID_ARGUMENT');
@@ -429,6 +449,7 @@ describe('softDelete, softDeleteBatch, compact, get, has', () => {
     throwsWith(() => db.softDeleteBatch(/** @type {any} */ ('0,1')), 'INVALID_ARGUMENT');
     throwsWith(() => db.softDeleteBatch(/** @type {any} */ (new Float64Array(2))), 'INVALID_ARGUMENT');
     throwsWith(() => db.softDeleteBatch([1], /** @type {any} */ ({ onProgress: 1 })), 'INVALID_ARGUMENT');
+    throwsWith(() => db.softDeleteBatch([1], /** @type {any} */ ({ progress: () => {} })), 'INVALID_ARGUMENT');
     assert.equal(db.size, 100);
     assert.equal(db.deletedCount, 0);
     db.dispose();
