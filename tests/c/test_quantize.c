@@ -136,26 +136,26 @@ static double recall(ev_index *ix, ev_index *truth_ix, const float *queries,
 }
 
 TEST(sq8_recall_with_and_without_rerank) {
+  /* The data and queries of test_recall.c (seed 42), where the f32 index
+   * reaches recall 1.0 at ef 64; truth is the exact f32 scan of the index
+   * that keeps floats. */
   const uint32_t n = 10000, dim = 128, nq = 200;
   float *v = rows(42, n + nq, dim);
   const float *queries = v + (size_t)n * dim;
-  ev_index *exact = make_q(dim, EV_METRIC_L2, EV_QUANT_NONE, 0, 0);
   ev_index *plain = make_q(dim, EV_METRIC_L2, EV_QUANT_SQ8, 0, 0);
   ev_index *rr = make_q(dim, EV_METRIC_L2, EV_QUANT_SQ8, 1, 40);
-  REQUIRE(exact && plain && rr);
-  REQUIRE(ev_insert_batch(exact, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  REQUIRE(plain && rr);
   REQUIRE(ev_insert_batch(plain, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
   REQUIRE(ev_insert_batch(rr, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
-  double r_float = recall(exact, exact, queries, nq, dim, 64);
-  double r_plain = recall(plain, exact, queries, nq, dim, 64);
-  double r_rr = recall(rr, exact, queries, nq, dim, 64);
-  NOTE("10k x 128 L2, ef 64: float %.4f, sq8 %.4f, sq8 + rerank 40 %.4f", r_float, r_plain, r_rr);
-  NOTE("bytes/vector: float %.0f, sq8 %.0f, sq8 + floats %.0f",
-       (double)ev_memory_bytes(exact) / n, (double)ev_memory_bytes(plain) / n,
+  double r_plain = recall(plain, rr, queries, nq, dim, 64);
+  double r_rr = recall(rr, rr, queries, nq, dim, 64);
+  NOTE("10k x 128 L2, ef 64: sq8 %.4f, sq8 + rerank 40 %.4f", r_plain, r_rr);
+  NOTE("bytes/vector: sq8 %.0f, sq8 + floats %.0f", (double)ev_memory_bytes(plain) / n,
        (double)ev_memory_bytes(rr) / n);
   CHECK(r_plain >= 0.90);
   CHECK(r_rr >= 0.95);
-  CHECK(ev_memory_bytes(plain) < ev_memory_bytes(exact) / 2);
+  /* A code costs a quarter of the floats, plus 8 bytes. */
+  CHECK_EQ_INT(plain->payload_bytes, 8 + dim);
 
   /* With floats kept, get returns the inserted vector exactly and re-ranked
    * distances are the exact ones. */
@@ -167,7 +167,6 @@ TEST(sq8_recall_with_and_without_rerank) {
   uint32_t cnt;
   CHECK_EQ_INT(ev_search(rr, v + 17 * dim, dim, 10, 64, ids, d, &cnt), EV_OK);
   CHECK(ids[0] == 17 && d[0] == 0.0f);
-  ev_index_free(exact);
   ev_index_free(plain);
   ev_index_free(rr);
   free(v);
