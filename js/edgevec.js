@@ -50,7 +50,7 @@ import { IndexedDbStorage } from './storage/index.js';
  * @property {StorageHandle} handle
  * @property {boolean} readOnly
  * @property {boolean | number} autoFlush     false, true (after each mutating call) or debounce ms
- * @property {boolean} autoCheckpoint
+ * @property {number} checkpointRatio       0: no automatic checkpoints
  * @property {((err: unknown) => void) | undefined} onFlushError
  * @property {number} snapshotBytes           size of the current snapshot
  * @property {number} logBytes                log bytes written since it
@@ -510,8 +510,15 @@ export class EdgeVec {
     if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') {
       throw invalidArgument(`readOnly must be a boolean, got ${describe(o.readOnly)}`);
     }
-    if (o.autoCheckpoint !== undefined && typeof o.autoCheckpoint !== 'boolean') {
-      throw invalidArgument(`autoCheckpoint must be a boolean, got ${describe(o.autoCheckpoint)}`);
+    let checkpointRatio = persist.DEFAULT_CHECKPOINT_RATIO;
+    if (o.autoCheckpoint === false) {
+      checkpointRatio = 0;
+    } else if (o.autoCheckpoint !== undefined && o.autoCheckpoint !== true) {
+      if (typeof o.autoCheckpoint !== 'number' || !(o.autoCheckpoint > 0) || !(o.autoCheckpoint <= 1000)) {
+        throw invalidArgument('autoCheckpoint must be a boolean or a log/snapshot size ratio ' +
+          `in (0, 1000], got ${describe(o.autoCheckpoint)}`);
+      }
+      checkpointRatio = o.autoCheckpoint;
     }
     if (o.onFlushError !== undefined && typeof o.onFlushError !== 'function') {
       throw invalidArgument(`onFlushError must be a function, got ${describe(o.onFlushError)}`);
@@ -571,7 +578,7 @@ export class EdgeVec {
         handle,
         readOnly,
         autoFlush,
-        autoCheckpoint: o.autoCheckpoint !== false,
+        checkpointRatio,
         onFlushError: /** @type {((err: unknown) => void) | undefined} */ (o.onFlushError),
         snapshotBytes: state.snapshot ? state.snapshot.byteLength : 0,
         logBytes,
@@ -701,8 +708,8 @@ export class EdgeVec {
   /** @param {PersistState} p */
   async #flushNow(p) {
     await this.#flushOnce(p);
-    if (!this.#disposed && p.autoCheckpoint &&
-        p.logBytes > Math.max(persist.CHECKPOINT_MIN_LOG_BYTES, persist.CHECKPOINT_LOG_RATIO * p.snapshotBytes)) {
+    if (!this.#disposed && p.checkpointRatio > 0 &&
+        p.logBytes > Math.max(persist.CHECKPOINT_MIN_LOG_BYTES, p.checkpointRatio * p.snapshotBytes)) {
       await this.#checkpointNow(p);
     }
   }

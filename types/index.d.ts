@@ -89,9 +89,12 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
    *  event loop share one commit);
    *  a number: that many milliseconds after the last mutating call. */
   autoFlush?: boolean | number;
-  /** Write a new snapshot by itself when the log grows past half the
-   *  snapshot's size (and 64 KiB). Default true. */
-  autoCheckpoint?: boolean;
+  /** Write a new snapshot by itself when, after a flush, the log holds
+   *  more bytes than this fraction of the snapshot (and at least 64 KiB).
+   *  `true` (default) is 0.1: replaying a logged insert re-runs the graph
+   *  insertion, which costs far more per vector than loading a snapshot.
+   *  `false`: only explicit checkpoint() calls. */
+  autoCheckpoint?: boolean | number;
   /** Open without taking the writer lock; every mutating call, flush and
    *  checkpoint throws READ_ONLY. */
   readOnly?: boolean;

@@ -124,6 +124,8 @@ test('autoFlush: after each mutating call, or debounced', async () => {
   await third.close();
   await rejectsWith(() => EdgeVec.open('b', { storage, dimensions: 2, autoFlush: -1 }), 'INVALID_ARGUMENT');
   await rejectsWith(() => EdgeVec.open('b', { storage, dimensions: 2, autoFlush: 'yes' }), 'INVALID_ARGUMENT');
+  await rejectsWith(() => EdgeVec.open('b', { storage, dimensions: 2, autoCheckpoint: 0 }), 'INVALID_ARGUMENT');
+  await rejectsWith(() => EdgeVec.open('b', { storage, dimensions: 2, autoCheckpoint: 'x' }), 'INVALID_ARGUMENT');
 });
 
 test('checkpoint drops the log; an automatic one comes when the log outgrows the snapshot', async () => {
@@ -140,7 +142,7 @@ test('checkpoint drops the log; an automatic one comes when the log outgrows the
   assert.equal(afterCheckpoint.log.length, 0);
   assert.equal(afterCheckpoint.manifest.generation, gen0 + 1);
   // 1,100 more vectors of 64 floats (~280 KB of log) against a snapshot of
-  // 100: past half the snapshot and 64 KiB, so the flush checkpoints.
+  // 100: past a tenth of the snapshot and 64 KiB, so the flush checkpoints.
   await db.insertBatch(big.subarray(100 * 64));
   await db.flush();
   const auto = await h.load();
@@ -153,6 +155,16 @@ test('checkpoint drops the log; an automatic one comes when the log outgrows the
   await again.flush();
   assert.equal((await h.load()).manifest.generation, gen0 + 2, 'autoCheckpoint: false');
   await again.close();
+  // A ratio of 2: 300 more vectors (~80 KB of log, past 64 KiB) stay well
+  // under twice the snapshot of 1,200 vectors, so no checkpoint.
+  const ratio = await EdgeVec.open('c', { storage, autoCheckpoint: 2 });
+  const gen = (await h.readManifest()).generation;
+  await ratio.insertBatch(big.subarray(0, 300 * 64), { ids: Array.from({ length: 300 }, (_, i) => 9000 + i) });
+  await ratio.flush();
+  assert.equal((await h.readManifest()).generation, gen, 'under the ratio: no checkpoint');
+  await ratio.checkpoint();
+  assert.equal((await h.readManifest()).generation, gen + 1);
+  await ratio.close();
 });
 
 test('one writer per name; readers open read-only; READ_ONLY and NOT_FOUND', async () => {
