@@ -3,7 +3,10 @@
 // screenshots), storage shared by the tabs of a test, and a simd128 module
 // instantiated by streaming. Runs before product code exists, so a failure
 // here points at the harness, not at EdgeVec.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test, expect } from './fixtures.js';
 
 test('static server: MIME types, no traversal, 127.0.0.1 only', async ({ server }) => {
@@ -19,6 +22,38 @@ test('static server: MIME types, no traversal, 127.0.0.1 only', async ({ server 
     'examples/..%5cpackage.json', 'node_modules/', 'src/edgevec.h', '.git/HEAD']) {
     const r = await fetch(new URL(p, server.url), { redirect: 'manual' });
     expect([400, 404], `${p} -> ${r.status}`).toContain(r.status);
+  }
+});
+
+// `npm start` runs this script: it must take PORT or --port and print the
+// demos' URL, which must then serve the demo index.
+test('serve.js command line: --port / PORT, prints the URL, serves the demos', async () => {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'serve.js');
+  for (const how of [{ args: ['--port', '0'], env: {} }, { args: [], env: { PORT: '0' } }]) {
+    const child = spawn(process.execPath, [script, ...how.args], {
+      env: { ...process.env, ...how.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
+        child.stdout.on('data', (d) => {
+          out += d;
+          const m = /http:\/\/127\.0\.0\.1:(\d+)\/examples\//.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[0]);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`serve.js exited ${code}: ${out}`)));
+      });
+      const r = await fetch(url);
+      expect(r.status).toBe(200);
+      expect(await r.text()).toContain('EdgeVec');
+    } finally {
+      child.kill('SIGTERM');
+    }
   }
 });
 
