@@ -100,6 +100,7 @@ test('search demo: generate, insert with progress, pick a point, type a query', 
     return !e.hidden && e.textContent;
   });
   expect(msg).toContain('3 dimensions');
+  expect(msg).toContain('[DIMENSION_MISMATCH]');
   await shot(tab, 'demo-search-error');
 });
 
