@@ -94,7 +94,6 @@
  * each section's CRC, then each section's contents as stated above.
  * ==========================================================================
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
