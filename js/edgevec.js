@@ -98,12 +98,22 @@ const now = typeof performance === 'object' && typeof performance.now === 'funct
   ? () => performance.now()
   : () => Date.now();
 
-// Frees indexes whose EdgeVec was garbage-collected without dispose(): the
-// wasm heap is not visible to the JS collector.
+/**
+ * What the finalizer needs to clean up after an EdgeVec that was
+ * garbage-collected without dispose(): the wasm heap is not visible to the
+ * JS collector, and a persisted database's writer lock would stay taken.
+ * @typedef {object} Finalizable
+ * @property {EdgeVecWasm} wasm
+ * @property {number} handle
+ * @property {StorageHandle | null} storage
+ */
 const finalizer = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry(
-    /** @param {{ wasm: EdgeVecWasm, handle: number }} held */
-    (held) => { held.wasm._evw_free(held.handle); })
+    /** @param {Finalizable} held */
+    (held) => {
+      held.wasm._evw_free(held.handle);
+      if (held.storage) held.storage.close().catch(() => undefined);
+    })
   : undefined;
 
 /** @type {MessageChannel | undefined} */
@@ -443,6 +453,8 @@ export class EdgeVec {
   #disposed = false;
   /** @type {object} */
   #token = {};
+  /** @type {Finalizable} */
+  #held;
   /** Tail of the queue that runs insertBatch calls one after another. */
   /** @type {Promise<unknown>} */
   #queue = Promise.resolve();
@@ -466,7 +478,8 @@ export class EdgeVec {
     this.#metric = METRIC_NAMES[wasm._evw_option(handle, 1)] ?? 'l2';
     this.#idType = idType;
     this.#numberMode = idType === 'number';
-    finalizer?.register(this, { wasm, handle }, this.#token);
+    this.#held = { wasm, handle, storage: null };
+    finalizer?.register(this, this.#held, this.#token);
   }
 
   /**
@@ -573,6 +586,7 @@ export class EdgeVec {
       if (!readOnly) persist.enableJournal(wasm, ix, lastSeq);
       db = new EdgeVec(INTERNAL, wasm, ix, parsed.idType);
       ix = 0;
+      db.#held.storage = handle;
       db.#persist = {
         name,
         handle,

@@ -98,3 +98,30 @@ test('200 open/insertBatch/flush/checkpoint/reopen/close cycles of a persisted d
   const after = wasm._evw_heap_allocated();
   assert.equal(after, before, `heap bytes ${before} -> ${after}`);
 });
+
+test('an EdgeVec dropped without dispose() is freed (and its database released) once collected', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const wasm = await loadWasm();
+  const storage = new MemoryStorage();
+  const before = wasm._evw_heap_allocated();
+  await (async () => {
+    const db = await EdgeVec.create({ dimensions: DIM });
+    await db.insertBatch(clustered({ seed: 34, n: 50, dim: DIM }));
+    const stored = await EdgeVec.open('dropped', { storage, dimensions: DIM });
+    stored.insert(new Float32Array(DIM).fill(1), 1);
+    await stored.flush();
+  })();
+  assert.ok(wasm._evw_heap_allocated() > before);
+  for (let i = 0; i < 50 && wasm._evw_heap_allocated() !== before; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(wasm._evw_heap_allocated(), before);
+  // The writer lock went with it: the database opens again.
+  const again = await EdgeVec.open('dropped', { storage });
+  assert.equal(again.has(1), true);
+  await again.close();
+});

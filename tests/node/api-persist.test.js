@@ -282,6 +282,43 @@ test('a storage failure rejects the flush, keeps the index usable, and the next 
   await again.close();
 });
 
+test('autoFlush errors go to onFlushError; the changes stay pending for the next flush', async () => {
+  const storage = new MemoryStorage();
+  let fail = true;
+  const faulty = {
+    open: async (name, o) => {
+      const h = await storage.open(name, o);
+      return {
+        load: () => h.load(),
+        close: () => h.close(),
+        writeSnapshot: (b, s) => h.writeSnapshot(b, s),
+        appendLog: async (seq, bytes) => {
+          if (fail) throw Object.assign(new Error('disk full'), { name: 'EdgeVecError', code: 'STORAGE_QUOTA' });
+          return h.appendLog(seq, bytes);
+        },
+      };
+    },
+    list: () => storage.list(),
+    remove: (n) => storage.remove(n),
+  };
+  /** @type {unknown[]} */
+  const errors = [];
+  const db = await EdgeVec.open('f', { storage: faulty, dimensions: DIM, autoFlush: true, onFlushError: (e) => errors.push(e) });
+  db.insert(rows[0], 1);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(errors.length, 1);
+  assert.equal(/** @type {{ code: string }} */ (errors[0]).code, 'STORAGE_QUOTA');
+  fail = false;
+  db.insert(rows[1], 2);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(errors.length, 1);
+  db.dispose();
+  await new Promise((r) => setTimeout(r, 10));
+  const again = await EdgeVec.open('f', { storage });
+  assert.ok(again.has(1) && again.has(2), 'the failed commit was retried by the next one');
+  await again.close();
+});
+
 test('a torn record at the log tail: the last committed state loads, and writing goes on', async () => {
   const storage = new MemoryStorage();
   const db = await EdgeVec.open('t', { storage, dimensions: DIM });
