@@ -43,6 +43,14 @@ fi
 
 mkdir -p "$RUN_DIR"
 echo "bench: records in $RUN_DIR"
+# Measure a snapshot of the build just made: others may rebuild dist/ in this
+# working tree while the benchmark runs.
+if [ ! -d "$RUN_DIR/pkg" ]; then
+  mkdir -p "$RUN_DIR/pkg"
+  cp -r js dist package.json "$RUN_DIR/pkg/"
+  git rev-parse HEAD > "$RUN_DIR/commit" 2>/dev/null || true
+fi
+export BENCH_EDGEVEC_C_ROOT="$RUN_DIR/pkg"
 
 # Data sets and exact ground truth, computed once and cached.
 for ds in $DATASETS; do

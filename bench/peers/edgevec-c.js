@@ -3,12 +3,18 @@
 // EdgeVec.create / insertBatch / insert / search(q, k, { ef }) /
 // softDeleteBatch. Ids are the row numbers, as numbers (idType 'number').
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { staticClosure } from '../lib/bundle.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The package under test: the repository, or the copy of its js/ and dist/
+// that scripts/bench-peers.sh takes right after building, so that a rebuild
+// by someone else in the same working tree cannot swap the .wasm under a run.
+const ROOT = process.env.BENCH_EDGEVEC_C_ROOT
+  ? path.resolve(process.env.BENCH_EDGEVEC_C_ROOT)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let api;
 // The wasm module instance all indexes share (js/loader.js keeps one), to
@@ -24,6 +30,11 @@ export default {
   // The modules statically reachable from js/index.js and the .wasm.
   get bundleFiles() {
     return staticClosure(path.join(ROOT, 'js/index.js'));
+  },
+  // What exactly was measured: the .wasm's hash (the records say which build).
+  buildId() {
+    const wasm = fs.readFileSync(path.join(ROOT, 'dist/edgevec.wasm'));
+    return { wasmSha256: createHash('sha256').update(wasm).digest('hex').slice(0, 16), wasmBytes: wasm.length };
   },
   notes: ['This project: C core compiled by Emscripten 3.1.6 with -O3 -msimd128, hand-written ES-module JS layer.'],
 

@@ -201,6 +201,7 @@ async function main() {
   await adapter.init();
   record.initMs = now() - t;
   if (adapter.simdBackend) record.simdBackend = adapter.simdBackend();
+  if (adapter.buildId) record.build = adapter.buildId();
 
   // Query rows as the library wants them, prepared before any timing.
   const queries = new Array(nq);
