@@ -57,9 +57,23 @@ test('index page links the three demos', async ({ tabs, shot }) => {
 test('search demo: generate, insert with progress, pick a point, type a query', async ({ tabs, shot }) => {
   const tab = await tabs.open('examples/search.html');
   await waitDemoReady(tab);
-  // Generated data with the page's defaults (10,000 x 128, seed 42).
+  // Generated data with the page's defaults (10,000 x 128, seed 42). While
+  // it inserts, count animation frames in which the bar stood part-way: a
+  // person must see the bar move, not a frozen page that jumps to 100%.
+  await tab.evaluate(() => {
+    window.framesMidway = 0;
+    const p = document.querySelector('#insert-progress');
+    const tick = () => {
+      const done = Number(p.dataset.done);
+      const total = Number(p.dataset.total);
+      if (done > 0 && done < total) window.framesMidway++;
+      if (p.dataset.state !== 'done') requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   await tab.click('#build');
   await waitProgressDone(tab, '#insert-progress');
+  expect(await tab.evaluate(() => window.framesMidway), 'frames painted mid-insert').toBeGreaterThan(0);
   expect(await tab.text('#insert-progress .label')).toMatch(/^10,000 vectors inserted in /);
   expect(await tab.text('#stat-size')).toBe('10,000');
 

@@ -226,7 +226,7 @@ export const test = base.extend({
           t = await session.open();
         } else {
           context ??= await pwBrowser.newContext({ viewport: { width: 1280, height: 900 } });
-          t = new PlaywrightTab(await context.newPage());
+          t = new PlaywrightTab(await context.newPage(), { crashable: engine === 'chromium' });
         }
         opened.push(t);
         if (urlPath) await t.goto(new URL(urlPath, server.url).href);

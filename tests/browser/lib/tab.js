@@ -118,9 +118,12 @@ class BaseTab {
 
 /** Chromium and Firefox: a Playwright Page. */
 export class PlaywrightTab extends BaseTab {
-  constructor(page) {
+  /** @param {{ crashable?: boolean }} [opts] crashable: Chromium, where
+   * kill() can crash the renderer over CDP */
+  constructor(page, { crashable = false } = {}) {
     super();
     this.page = page;
+    this.crashable = crashable;
     this.closed = false;
   }
 
@@ -169,11 +172,20 @@ export class PlaywrightTab extends BaseTab {
     await this.page.screenshot({ path: file, fullPage: true });
   }
 
-  /** Closes the tab without any unload handlers: the page gets no chance
-   * to finish what it was doing, as when a user closes a busy tab. */
+  /** Ends the tab without warning. In Chromium the renderer process is
+   * crashed first (CDP Page.crash), the closest a test gets to a killed
+   * tab; elsewhere the page is closed with no unload handlers, so it gets
+   * no chance to finish what it was doing. */
   async kill() {
     if (this.closed) return;
     this.closed = true;
+    if (this.crashable) {
+      const crashed = new Promise((r) => this.page.once('crash', r));
+      const cdp = await this.page.context().newCDPSession(this.page);
+      // The reply never comes: the target dies while handling it.
+      cdp.send('Page.crash').catch(() => {});
+      await Promise.race([crashed, new Promise((r) => setTimeout(r, 3000))]);
+    }
     await this.page.close({ runBeforeUnload: false });
   }
 }
