@@ -79,3 +79,30 @@ test('a second writer gets LOCKED; readers may open read-only', async ({ tabs },
   }, name);
   expect(after).toBe(110);
 });
+
+test('the persistence demo in a second tab explains that the database is open elsewhere', async ({ tabs, shot }) => {
+  const first = await tabs.open('examples/persistence.html');
+  await first.waitFor(() => document.body.dataset.ready === 'true');
+  const second = await tabs.open('examples/persistence.html');
+  const msg = await second.waitFor(() => {
+    const e = document.querySelector('#error');
+    return e && !e.hidden && e.textContent;
+  });
+  expect(msg).toMatch(/open in another tab/);
+  expect(await second.evaluate(() => document.querySelector('#add').disabled)).toBe(true);
+  await shot(second, 'demo-persistence-second-tab');
+  // Once the first tab is gone, a reload of the second one gets the database.
+  // (The browser frees a dead tab's lock promptly but not synchronously, so
+  // like a person we try again if the first reload was too quick.)
+  await first.kill();
+  let state = '';
+  for (let attempt = 0; attempt < 5 && state !== 'ready'; attempt++) {
+    await second.reload();
+    state = await second.waitFor(() => {
+      if (document.body.dataset.ready === 'true') return 'ready';
+      const e = document.querySelector('#error');
+      return e && !e.hidden ? 'error' : false;
+    }, null, { timeout: 15_000 });
+  }
+  expect(state).toBe('ready');
+});
