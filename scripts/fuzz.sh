@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     tail -40 "build/fuzz/$t.log" >&2
     status=1
   else
-    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "build/fuzz/$t.log" |
+    grep -a -E "stat::number_of_executed_units|stat::peak_rss_mb" "build/fuzz/$t.log" |
       sed "s/^/  /"
   fi
 done
