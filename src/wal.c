@@ -23,7 +23,10 @@
  *   8    4     version      1; a reader refuses a record of a greater version
  *                           (UNSUPPORTED_VERSION)
  *   12   4     flags        0 in version 1; an unknown bit is refused
- *                           (reserved for quantization parameters, issue 7)
+ *                           (UNSUPPORTED_VERSION). Quantized indexes need
+ *                           nothing here: records hold the input floats and
+ *                           the codes' ranges are per vector (quantize.h),
+ *                           so replay re-encodes them identically.
  *   16   8     seq          sequence number, 1 for the first record ever
  *                           written, +1 for each record after it
  *   24   4     dimensions   of the index the record belongs to
