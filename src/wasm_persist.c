@@ -39,6 +39,10 @@
  *        one, 0 when journaling is off). Fails with INVALID_ARGUMENT (1) if
  *        the journal holds uncommitted mutations or a commit is in flight:
  *        checkpoint = flush (begin/end commit), then save.
+ *   u32  evp_snapshot_size(ix)
+ *        Exact bytes evp_snapshot_save would produce now (O(slots), no
+ *        allocation): for "checkpoint when the log passes a fraction of the
+ *        snapshot" without encoding one. 0 for a NULL handle.
  *   int  evp_snapshot_load(bytes, len, out)
  *        Validates everything and builds a new index. out[0] = ix (0 on
  *        failure), out[1], out[2] = wal_seq lo, hi, out[3] = format version,
@@ -121,6 +125,11 @@ int evp_snapshot_save(ev_index *ix, uint32_t *out) {
   out[1] = (uint32_t)len;
   split64(seq, out + 2);
   return EV_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE
+uint32_t evp_snapshot_size(ev_index *ix) {
+  return ix ? (uint32_t)ev_snapshot_size(ix) : 0;
 }
 
 static void put_error(uint32_t *out, const ev_load_error *err) {
