@@ -73,7 +73,7 @@ async function main() {
       version = browser.version();
       const started = Date.now();
       try {
-        const libEfs = lib === 'edgevec' ? BUILD_TIME_EFS.slice(0, 1) : DEFAULT_EFS;
+        const libEfs = lib === 'edgevec' ? (BUILD_TIME_EFS[spec.name] ?? [64]).slice(0, 1) : DEFAULT_EFS;
         const q = new URLSearchParams({
           lib, dim: spec.dim, n: spec.n, q: nq, efs: libEfs.join(','), buildEf: libEfs[0],
           base: rel(files.base), queries: rel(files.queries), gt: rel(files.gt),

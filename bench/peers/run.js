@@ -36,8 +36,10 @@ export const M = 16;
 export const EF_CONSTRUCTION = 200;
 export const SEED = 100;
 export const DEFAULT_EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384];
-// ef points for a library whose ef is fixed at build time (one build each).
-export const BUILD_TIME_EFS = [48, 96];
+// ef points for a library whose ef is fixed at build time (one build each),
+// per data set: the two efs around recall 0.95 for an M 16 graph (from the
+// sweeps of the per-query-ef libraries), so that two builds can bracket it.
+export const BUILD_TIME_EFS = { A: [48, 96], B: [16, 32], S: [16, 32] };
 const INSERT_N = 5000;
 const WARMUP_SEARCHES = 2000;
 
@@ -211,7 +213,7 @@ async function main() {
   }
 
   const exact = !!adapter.exact;
-  const efs = exact ? [null] : (adapter.efPerQuery ? (args.efs ?? DEFAULT_EFS) : (args.buildEfs ?? BUILD_TIME_EFS));
+  const efs = exact ? [null] : (adapter.efPerQuery ? (args.efs ?? DEFAULT_EFS) : (args.buildEfs ?? BUILD_TIME_EFS[spec.name] ?? [64]));
   const memBase = memory(adapter, null);
 
   // ---- build (for build-time-ef libraries, the first ef's build is the one timed and measured)
