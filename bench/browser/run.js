@@ -22,6 +22,7 @@ const ROOT = path.resolve(HERE, '..', '..');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+const PKG_ROOT = process.env.BENCH_EDGEVEC_C_ROOT ? path.resolve(process.env.BENCH_EDGEVEC_C_ROOT) : null;
 const PAGE_TIMEOUT_MS = 15 * 60 * 1000;
 
 function parseArgs(argv) {
@@ -40,8 +41,11 @@ function parseArgs(argv) {
 function serve() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    const file = path.resolve(ROOT, `.${decodeURIComponent(url.pathname)}`);
-    if (req.method !== 'GET' || !file.startsWith(ROOT + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const pathname = decodeURIComponent(url.pathname);
+    // js/ and dist/ come from the snapshot bench-peers.sh took after building.
+    const base = PKG_ROOT && /^\/(js|dist)\//.test(pathname) ? PKG_ROOT : ROOT;
+    const file = path.resolve(base, `.${pathname}`);
+    if (req.method !== 'GET' || !file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }
