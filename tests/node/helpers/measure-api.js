@@ -3,7 +3,7 @@
 // benchmark script):
 //   node --no-liftoff tests/node/helpers/measure-api.js [n=10000] [dim=128]
 // - insertBatch against the same vectors inserted one insert() at a time;
-// - search through the JS API against the same queries looped inside C
+// - search through the JS API against the same queries run inside C
 //   (evw_search_many) on an index built from the same seed and data, which
 //   the core builds identically (the graph is deterministic), so the
 //   difference is the boundary: argument checks, copies in and out, result
@@ -52,17 +52,32 @@ const qp = w._malloc(queries.byteLength);
 w.HEAPF32.set(queries, qp >>> 2);
 const ip = w._malloc(Q * K * 8), dp = w._malloc(Q * K * 4), cp = w._malloc(Q * 4);
 
-const jsLoop = () => {
-  for (let q = 0; q < Q; q++) db.search(queries.subarray(q * DIM, (q + 1) * DIM), K);
-};
-const cLoop = () => w._evw_search_many(h, qp, Q, DIM, K, 0, ip, dp, cp);
-jsLoop(); cLoop(); // warm-up
+// Each query runs through JS and through C back to back, so that the load
+// of a shared machine at that moment weighs on both alike, in alternating
+// order (the second of a pair finds the caches warmed by the first).
 const js = [], c = [];
-for (let r = 0; r < REPS; r++) {
-  // Alternate the order so that drift on a shared machine hits both.
-  if (r % 2) { t = performance.now(); cLoop(); c.push(performance.now() - t); }
-  t = performance.now(); jsLoop(); js.push(performance.now() - t);
-  if (!(r % 2)) { t = performance.now(); cLoop(); c.push(performance.now() - t); }
+for (let r = 0; r < REPS + 1; r++) {
+  let jsSum = 0, cSum = 0;
+  for (let q = 0; q < Q; q++) {
+    const query = queries.subarray(q * DIM, (q + 1) * DIM);
+    const cq = qp + 4 * q * DIM;
+    if (q % 2) {
+      const t0 = performance.now();
+      w._evw_search_many(h, cq, 1, DIM, K, 0, ip, dp, cp);
+      const t1 = performance.now();
+      db.search(query, K);
+      const t2 = performance.now();
+      cSum += t1 - t0; jsSum += t2 - t1;
+    } else {
+      const t0 = performance.now();
+      db.search(query, K);
+      const t1 = performance.now();
+      w._evw_search_many(h, cq, 1, DIM, K, 0, ip, dp, cp);
+      const t2 = performance.now();
+      jsSum += t1 - t0; cSum += t2 - t1;
+    }
+  }
+  if (r > 0) { js.push(jsSum); c.push(cSum); } // the first round warms up
 }
 for (const p of [qp, ip, dp, cp, out]) w._free(p);
 w._evw_free(h);
