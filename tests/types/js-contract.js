@@ -25,3 +25,12 @@ export const staticCreate = EdgeVec.create;
 
 /** @type {typeof import('../../types/index.js').EdgeVecError} */
 export const errorClass = EdgeVecError;
+
+/** @type {(name: string, options?: import('../../types/index.js').OpenOptions) => Promise<PublicEdgeVecBody>} */
+export const staticOpen = EdgeVec.open;
+
+/** @type {(storage?: import('../../types/index.js').EdgeVecStorage) => Promise<string[]>} */
+export const staticList = EdgeVec.list;
+
+/** @type {(name: string, storage?: import('../../types/index.js').EdgeVecStorage) => Promise<void>} */
+export const staticRemove = EdgeVec.remove;
