@@ -63,7 +63,8 @@
  *                 (P and layout from quantize.h, all little-endian):
  *                   none   f32[dimensions], finite (under cosine: already
  *                          normalised); P = 4 * dimensions
- *                   SQ8    f32 scale, f32 sqnorm (finite, >= 0), then
+ *                   SQ8    f32 scale (finite, >= 0), f32 sqnorm (>= 0,
+ *                          not NaN; +inf when it overflowed f32), then
  *                          i8 code[dimensions] in [-127, 127], then zero
  *                          bytes up to P = 8 + round4(dimensions)
  *                   binary bit i (LSB first) of byte i / 8 = component i
@@ -242,7 +243,13 @@ static int payload_ok(const ev_index *ix, const uint8_t *p) {
   size_t P = ix->payload_bytes;
   switch (ix->options.quantization) {
     case EV_QUANT_SQ8: {
-      if (!finite_words(p, 2)) return 0;
+      /* scale is finite (max|x| / 127 of a finite vector); sqnorm may be
+       * +inf: the core computes it in f32 and a vector with components
+       * near 1e20 overflows it. Neither is NaN or negative. */
+      uint32_t sqnorm = get_u32(p + 4);
+      if (!finite_words(p, 1)) return 0;
+      if ((sqnorm & 0x7F800000u) == 0x7F800000u && (sqnorm & 0x007FFFFFu))
+        return 0; /* NaN */
       if (p[3] & 0x80 || p[7] & 0x80) return 0; /* negative scale/sqnorm */
       uint32_t minus128 = 0, pad = 0;
       for (uint32_t i = 0; i < dim; i++) minus128 |= p[8 + i] == 0x80;

@@ -17,10 +17,16 @@ static inline float fuzz_base_component(uint32_t i, uint32_t d) {
 }
 
 /* 20 vectors with ids 0..19 (automatic), ids 3 and 7 deleted. NULL on
- * failure. */
-static inline ev_index *fuzz_base_index(void) {
+ * failure. quantized: SQ8 with floats kept and re-ranking (the same seed
+ * logs apply: records hold input floats). */
+static inline ev_index *fuzz_base_index_q(int quantized) {
   ev_options o;
   ev_options_init(&o);
+  if (quantized) {
+    o.quantization = EV_QUANT_SQ8;
+    o.keep_floats = 1;
+    o.rerank = 8;
+  }
   o.dimensions = FUZZ_BASE_DIM;
   o.m = 4;
   o.ef_construction = 16;
@@ -42,5 +48,7 @@ static inline ev_index *fuzz_base_index(void) {
   ev_soft_delete_batch(ix, del, 2, &r);
   return ix;
 }
+
+static inline ev_index *fuzz_base_index(void) { return fuzz_base_index_q(0); }
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * fuzz_wal.c — libFuzzer target for the log reader and replay.
  *
- * Input: byte 0 = after_seq (0..3, the snapshot's sequence number), the
- * rest = a log. It is replayed onto the fixed base index of fuzz_base.h
+ * Input: byte 0 = after_seq (bits 0-1: 0..3, the snapshot's sequence
+ * number) and the base (bit 2: plain f32, or SQ8 with kept floats), the
+ * rest = a log. It is replayed onto that base index of fuzz_base.h
  * (loaded from its snapshot each time, as an application would). Checks:
  *  - ev_wal_check and ev_wal_replay agree on the framing;
  *  - a failure reported before anything is applied leaves the index as it
@@ -24,7 +25,9 @@
 #include "snapshot.h"
 #include "wal.h"
 
-static uint8_t *base_snap;
+static uint8_t *base_snaps[2];
+static size_t base_lens[2];
+static const uint8_t *base_snap;
 static size_t base_len;
 
 static int same_bytes(const ev_index *ix, const uint8_t *b, size_t len) {
@@ -92,14 +95,18 @@ static void one(const uint8_t *log, size_t len, uint64_t after) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!base_snap) {
-    ev_index *base = fuzz_base_index();
-    if (!base || ev_snapshot_save(base, 0, &base_snap, &base_len) != EV_OK)
-      __builtin_trap();
-    ev_index_free(base);
+  if (!base_snaps[0]) {
+    for (int q = 0; q < 2; q++) {
+      ev_index *base = fuzz_base_index_q(q);
+      if (!base || ev_snapshot_save(base, 0, &base_snaps[q], &base_lens[q]) != EV_OK)
+        __builtin_trap();
+      ev_index_free(base);
+    }
   }
   if (size < 1) return 0;
   uint64_t after = data[0] & 3u;
+  base_snap = base_snaps[(data[0] >> 2) & 1];
+  base_len = base_lens[(data[0] >> 2) & 1];
   one(data + 1, size - 1, after);
   uint8_t *copy = malloc(size);
   if (!copy) return 0;

@@ -191,6 +191,8 @@ static void wal_corpus(void) {
   write_file("tests/fuzz/corpus/wal/after_one.bin", &one, 1, log.p, log.n);
   write_file("tests/fuzz/corpus/wal/torn_tail.bin", &zero, 1, log.p, log.n - 9);
   write_file("tests/fuzz/corpus/wal/empty.bin", &zero, 1, NULL, 0);
+  uint8_t sq8 = 4; /* bit 2: replay onto the SQ8 base */
+  write_file("tests/fuzz/corpus/wal/three_records_sq8.bin", &sq8, 1, log.p, log.n);
   free(log.p);
   ev_index_free(ix);
 }
