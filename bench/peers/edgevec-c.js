@@ -31,6 +31,11 @@ export default {
   get bundleFiles() {
     return staticClosure(path.join(ROOT, 'js/index.js'));
   },
+  // The same for an app that imports only the EdgeVec class (no persistence):
+  // what a tree-shaking bundler keeps of the package for create/insert/search.
+  get coreBundleFiles() {
+    return staticClosure(path.join(ROOT, 'js/edgevec.js'));
+  },
   // What exactly was measured: the .wasm's hash (the records say which build).
   buildId() {
     const wasm = fs.readFileSync(path.join(ROOT, 'dist/edgevec.wasm'));
