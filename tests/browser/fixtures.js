@@ -3,7 +3,8 @@
 //
 //   server  (worker) the project's own static server (scripts/serve.js) on a
 //                    free 127.0.0.1 port, plus the packed npm package
-//                    mounted at /node_modules/edgevec-c/ (see global-setup.js)
+//                    mounted at /node_modules/edgevec-c/, whose dist/ also
+//                    serves /dist/ (see global-setup.js)
 //   engine  (option) 'chromium' | 'firefox' | 'webkit', set per project
 //   tabs    (test)   tabs.open(path?) -> a Tab (lib/tab.js). All tabs of one
 //                    test share one origin's storage (one Playwright context,
@@ -172,9 +173,11 @@ export const test = base.extend({
       const mounts = {
         '/tests/node/storage-helpers/': path.join(HERE, '..', 'node', 'storage-helpers'),
       };
-      if (process.env.EDGEVEC_PACKED_DIR) {
-        mounts['/node_modules/edgevec-c/'] = process.env.EDGEVEC_PACKED_DIR;
-      }
+      // One build for the whole run (see global-setup.js): the packed copy.
+      const packed = process.env.EDGEVEC_PACKED_DIR;
+      if (!packed) throw new Error('EDGEVEC_PACKED_DIR is not set: global-setup.js did not run');
+      mounts['/node_modules/edgevec-c/'] = packed;
+      mounts['/dist/'] = path.join(packed, 'dist');
       const s = await startServer({ port: 0, mounts });
       await use({ url: s.url, port: s.port });
       await s.close();

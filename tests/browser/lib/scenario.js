@@ -52,9 +52,12 @@ export function uniqueName(testInfo, what) {
   return `${slug}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Imports the package in this Node process, as a Node user would. */
+/** Imports the package in this Node process, as a Node user would: the
+ * packed copy the pages' /dist/ comes from, so both run the same build. */
 export async function importNodePackage() {
-  return import(pathToFileURL(path.join(ROOT, 'js', 'index.js')).href);
+  const dir = process.env.EDGEVEC_PACKED_DIR;
+  if (!dir) throw new Error('EDGEVEC_PACKED_DIR is not set: global-setup.js did not run');
+  return import(pathToFileURL(path.join(dir, 'js', 'index.js')).href);
 }
 
 /** Imports the shared data generator (bench/lib/dataset.js) in Node. */
