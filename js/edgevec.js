@@ -73,8 +73,13 @@ const METRIC_NAMES = ['l2', 'cosine', 'dot'];
 
 const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
-  'wasmBinary', 'locateFile',
+  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile',
 ]);
+/** @typedef {import('../types/index.js').Quantization} Quantization */
+/** @type {Readonly<Record<Quantization, number>>} */
+const QUANT_CODES = { none: 0, sq8: 1, binary: 2 };
+/** @type {readonly Quantization[]} */
+const QUANT_NAMES = ['none', 'sq8', 'binary'];
 // Unknown option names are refused: `{ id: [...] }` for `{ ids: [...] }`
 // would otherwise silently assign ids.
 const INSERT_BATCH_OPTION_KEYS = new Set(['ids', 'onProgress', 'signal']);
@@ -325,6 +330,9 @@ function checkKeys(o, keys, what) {
  * @property {number} hasSeed
  * @property {number} seedLo
  * @property {number} seedHi
+ * @property {number} quantization  an ev_quantization
+ * @property {number} keepFloats    0 or 1
+ * @property {number} rerank
  * @property {IdType} idType
  * @property {import('./loader.js').WasmLocation} location
  */
@@ -361,6 +369,25 @@ function parseCreateOptions(o, needDimensions) {
     }
     hasSeed = 1; seedLo = idWords.lo; seedHi = idWords.hi;
   }
+  let quantization = 0;
+  if (o.quantization !== undefined) {
+    if (typeof o.quantization !== 'string' ||
+        !Object.prototype.hasOwnProperty.call(QUANT_CODES, o.quantization)) {
+      throw invalidArgument(`quantization must be 'none', 'sq8' or 'binary', got ${describe(o.quantization)}`);
+    }
+    quantization = QUANT_CODES[/** @type {Quantization} */ (o.quantization)];
+  }
+  if (o.keepFloats !== undefined && typeof o.keepFloats !== 'boolean') {
+    throw invalidArgument(`keepFloats must be a boolean, got ${describe(o.keepFloats)}`);
+  }
+  const keepFloats = o.keepFloats === true ? 1 : 0;
+  if (keepFloats && quantization === 0) {
+    throw invalidArgument("keepFloats needs quantization 'sq8' or 'binary' (without it the floats are all there is)");
+  }
+  const rerank = o.rerank === undefined ? 0 : checkInteger(o.rerank, 'rerank', 0, MAX_EF);
+  if (rerank && !keepFloats) {
+    throw invalidArgument('rerank re-scores candidates with the kept floats: it needs keepFloats: true');
+  }
   /** @type {IdType} */
   let idType = HAS_BIGUINT64 ? 'bigint' : 'number';
   if (o.idType !== undefined) {
@@ -383,7 +410,7 @@ function parseCreateOptions(o, needDimensions) {
     throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
   }
   return {
-    dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, idType,
+    dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, quantization, keepFloats, rerank, idType,
     location: {
       wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
       locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
@@ -402,7 +429,7 @@ function newIndex(wasm, p) {
   if (out === 0) throw statusError(8, 'EdgeVec.create');
   try {
     const st = wasm._evw_create(p.dims, Math.max(0, p.metric), p.m, p.efc, p.efs,
-      p.hasSeed, p.seedLo, p.seedHi, out);
+      p.hasSeed, p.seedLo, p.seedHi, p.quantization, p.keepFloats, p.rerank, out);
     if (st !== 0) throw statusError(st, 'EdgeVec.create', {}, 'check the options');
     return wasm.HEAPU32[out >>> 2];
   } finally {
@@ -1181,6 +1208,11 @@ export class EdgeVec {
 
   /** @returns {IdType} */
   get idType() { this.#live(); return this.#idType; }
+
+  /** @returns {Quantization} */
+  get quantization() {
+    return QUANT_NAMES[this.#wasm._evw_option(this.#live(), 5)] ?? 'none';
+  }
 
   /** Bytes the index holds in the wasm heap. */
   get memoryBytes() { return this.#wasm._evw_memory_bytes(this.#live()); }

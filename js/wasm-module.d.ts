@@ -23,7 +23,8 @@ export interface EdgeVecWasm {
   _free(ptr: number): void;
 
   _evw_create(dimensions: number, metric: number, m: number, efConstruction: number,
-    efSearch: number, hasSeed: number, seedLo: number, seedHi: number, outHandle: number): number;
+    efSearch: number, hasSeed: number, seedLo: number, seedHi: number, quantization: number,
+    keepFloats: number, rerank: number, outHandle: number): number;
   _evw_free(handle: number): void;
   _evw_option(handle: number, which: number): number;
 

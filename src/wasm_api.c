@@ -36,11 +36,13 @@ static uint64_t evw_join(uint32_t lo, uint32_t hi) {
 
 /* Creates an index; *out_handle receives it (free with evw_free). The seed
  * is used only when has_seed is non-zero, so that an unseeded index gets
- * the core's documented default. */
+ * the core's documented default. quantization is an ev_quantization;
+ * keep_floats and rerank are passed through (the core checks them). */
 EXPORT int evw_create(uint32_t dimensions, uint32_t metric, uint32_t m,
                       uint32_t ef_construction, uint32_t ef_search,
                       uint32_t has_seed, uint32_t seed_lo, uint32_t seed_hi,
-                      ev_index **out_handle) {
+                      uint32_t quantization, uint32_t keep_floats,
+                      uint32_t rerank, ev_index **out_handle) {
   if (!out_handle) return EV_ERR_INVALID_ARGUMENT;
   *out_handle = NULL;
   if (metric > (uint32_t)EV_METRIC_DOT) return EV_ERR_INVALID_ARGUMENT;
@@ -52,13 +54,18 @@ EXPORT int evw_create(uint32_t dimensions, uint32_t metric, uint32_t m,
   if (ef_construction) options.ef_construction = ef_construction;
   if (ef_search) options.ef_search = ef_search;
   if (has_seed) options.seed = evw_join(seed_lo, seed_hi);
+  if (quantization > (uint32_t)EV_QUANT_BINARY) return EV_ERR_INVALID_ARGUMENT;
+  options.quantization = (ev_quantization)quantization;
+  options.keep_floats = keep_floats;
+  options.rerank = rerank;
   return ev_index_create(&options, out_handle);
 }
 
 EXPORT void evw_free(ev_index *index) { ev_index_free(index); }
 
 /* The options the index holds, for the JS getters: 0 dimensions, 1 metric,
- * 2 m, 3 ef_construction, 4 ef_search. */
+ * 2 m, 3 ef_construction, 4 ef_search, 5 quantization, 6 keep_floats,
+ * 7 rerank. */
 EXPORT uint32_t evw_option(const ev_index *index, uint32_t which) {
   const ev_options *o = ev_index_options(index);
   switch (which) {
@@ -67,6 +74,9 @@ EXPORT uint32_t evw_option(const ev_index *index, uint32_t which) {
   case 2: return o->m;
   case 3: return o->ef_construction;
   case 4: return o->ef_search;
+  case 5: return (uint32_t)o->quantization;
+  case 6: return o->keep_floats;
+  case 7: return o->rerank;
   default: return 0;
   }
 }

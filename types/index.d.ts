@@ -21,6 +21,16 @@ export {
  *  - `'dot'`: the negated inner product. */
 export type Metric = 'l2' | 'cosine' | 'dot';
 
+/** How vectors are stored and compared:
+ *  - `'none'`: float32 components (4 bytes per dimension);
+ *  - `'sq8'`: 8-bit scalar quantization (1 byte per dimension plus 8 per
+ *    vector; each vector's range is its own largest |component|, no
+ *    training step);
+ *  - `'binary'`: 1 bit per dimension (the sign), compared by Hamming
+ *    distance; meant for cosine/dot embeddings, with re-ranking.
+ *  The graph is built and searched on the codes. */
+export type Quantization = 'none' | 'sq8' | 'binary';
+
 /** How ids come back: `bigint` (exact for all 64 bits) or `number`. */
 export type IdType = 'bigint' | 'number';
 
@@ -72,6 +82,15 @@ export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOp
   seed?: number | bigint;
   /** Default `'bigint'` (or `'number'` where BigUint64Array is missing). */
   idType?: T;
+  /** Default `'none'`. */
+  quantization?: Quantization;
+  /** With quantization: keep the float32 vectors too (4 bytes per
+   *  dimension more), so that `rerank` can re-score exactly and `get`
+   *  returns the inserted vector (without: the decoded one). */
+  keepFloats?: boolean;
+  /** Re-score this many best candidates with the kept floats, 0..65535
+   *  (0: off; needs keepFloats). */
+  rerank?: number;
 }
 
 /** Options of EdgeVec.open: the create options (used when the database does
@@ -280,6 +299,7 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly idType: T;
+  readonly quantization: Quantization;
   /** Bytes the index holds in the wasm heap. */
   readonly memoryBytes: number;
   /** True once `dispose()` ran (never throws). */

@@ -12,6 +12,12 @@ const db = await EdgeVec.create({ dimensions: 128 });
 const typed: EdgeVec<'bigint'> = db;
 const cosine = await EdgeVec.create({ dimensions: 3, metric: 'cosine', m: 16, efConstruction: 200, efSearch: 64, seed: 42n });
 const numbers = await EdgeVec.create({ dimensions: 3, idType: 'number' });
+const quantized = await EdgeVec.create({ dimensions: 768, quantization: 'sq8', keepFloats: true, rerank: 50 });
+const q: 'none' | 'sq8' | 'binary' = quantized.quantization;
+// @ts-expect-error no such quantization
+await EdgeVec.create({ dimensions: 3, quantization: 'pq' });
+// @ts-expect-error keepFloats is a boolean
+await EdgeVec.create({ dimensions: 3, quantization: 'sq8', keepFloats: 1 });
 const numbersTyped: EdgeVec<'number'> = numbers;
 const options: CreateOptions = { dimensions: 8, wasmBinary: new Uint8Array(8), locateFile: (path) => `/static/${path}` };
 await EdgeVec.create(options);
@@ -146,7 +152,7 @@ await EdgeVec.open('notes', { storage: {} });
 const flushed: number = await stored.flush();
 
 export {
-  storedTyped, reopenedId, names, flushed,
+  q, storedTyped, reopenedId, names, flushed,
   typed, numbersTyped, assigned, shapes, numberIds, newId, newNumberId, wrongIds, wrongId, nearest, d, exact,
   n0, anyId, wrongHit, deleted, counts, vector, present, props, mustExist,
 };
