@@ -10,8 +10,10 @@ import { rejectsWith } from './helpers/assert-error.js';
 
 const DIM = 32;
 const N = 2000;
-const data = clustered({ seed: 61, n: N, dim: DIM, clusters: 20, spread: 0.4 });
-const queries = rowsOf(clustered({ seed: 62, n: 40, dim: DIM, clusters: 20, spread: 0.4 }), DIM);
+// Queries are held-out rows of the same mixture (same cluster centers).
+const all = clustered({ seed: 61, n: N + 40, dim: DIM, clusters: 20, spread: 0.4 });
+const data = all.slice(0, N * DIM);
+const queries = rowsOf(all.subarray(N * DIM), DIM);
 
 /**
  * @param {EdgeVec} db
@@ -49,7 +51,7 @@ test('sq8: recall@10 against brute force on the floats; get is the decoded vecto
   const sq8 = await EdgeVec.create({ dimensions: DIM, quantization: 'sq8', seed: 1 });
   await sq8.insertBatch(data);
   const r = recallAt10(sq8, 'l2');
-  assert.ok(r >= 0.85, `sq8 recall@10 ${r}`);
+  assert.ok(r >= 0.9, `sq8 recall@10 ${r}`);
   const decoded = sq8.get(7);
   const original = data.subarray(7 * DIM, 8 * DIM);
   let maxAbs = 0, maxErr = 0;
@@ -73,10 +75,10 @@ test('sq8: recall@10 against brute force on the floats; get is the decoded vecto
 });
 
 test('binary: rerank with the kept floats re-scores exactly and lifts recall', async () => {
-  // Recall of binary codes on this small clustered set is the core's
-  // business (see tests/c); what this checks is that the options reach it:
-  // without keepFloats get() is the decoded sign vector, with rerank the
-  // distances are the exact cosine ones and recall rises.
+  // 32 sign bits alone separate this set poorly (recall ~0.3); re-ranking
+  // 100 candidates with the kept floats brings it above 0.9. Without
+  // keepFloats get() is the decoded sign vector; with rerank the distances
+  // are the exact cosine ones.
   const plain = await EdgeVec.create({ dimensions: DIM, metric: 'cosine', quantization: 'binary', seed: 2 });
   await plain.insertBatch(data);
   const decoded = plain.get(5);
@@ -93,7 +95,7 @@ test('binary: rerank with the kept floats re-scores exactly and lifts recall', a
   });
   await db.insertBatch(data);
   const r1 = recallAt10(db, 'cosine');
-  assert.ok(r1 >= r0 + 0.2, `rerank lifts recall@10: ${r0} -> ${r1}`);
+  assert.ok(r1 >= 0.9 && r1 >= r0 + 0.2, `rerank lifts recall@10: ${r0} -> ${r1}`);
   const [top] = db.search(data.subarray(9 * DIM, 10 * DIM), 1);
   assert.equal(top.id, 9n);
   assert.ok(Math.abs(top.distance) < 1e-6, `exact cosine distance ${top.distance}`);
