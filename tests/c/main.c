@@ -1,6 +1,7 @@
 /* main.c — runs the tests registered with TEST() (see harness.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -43,7 +44,10 @@ int main(int argc, char **argv) {
     current_failed = 0;
     printf("  %s\n", tests[i].name);
     fflush(stdout);
+    clock_t start = clock();
     tests[i].fn();
+    /* CPU seconds, so that the figure means something on a busy machine. */
+    printf("    (%.2f s)\n", (double)(clock() - start) / CLOCKS_PER_SEC);
     if (current_failed) failed++; else passed++;
   }
   printf("%d passed, %d failed\n", passed, failed);
