@@ -3,8 +3,8 @@
 //
 //   server  (worker) the project's own static server (scripts/serve.js) on a
 //                    free 127.0.0.1 port, plus the packed npm package
-//                    mounted at /node_modules/edgevec-c/, whose dist/ also
-//                    serves /dist/ (see global-setup.js)
+//                    mounted at /node_modules/edgevec-c/, whose js/ and dist/
+//                    also serve /js/ and /dist/ (see global-setup.js)
 //   engine  (option) 'chromium' | 'firefox' | 'webkit', set per project
 //   tabs    (test)   tabs.open(path?) -> a Tab (lib/tab.js). All tabs of one
 //                    test share one origin's storage (one Playwright context,
@@ -177,6 +177,7 @@ export const test = base.extend({
       const packed = process.env.EDGEVEC_PACKED_DIR;
       if (!packed) throw new Error('EDGEVEC_PACKED_DIR is not set: global-setup.js did not run');
       mounts['/node_modules/edgevec-c/'] = packed;
+      mounts['/js/'] = path.join(packed, 'js');
       mounts['/dist/'] = path.join(packed, 'dist');
       const s = await startServer({ port: 0, mounts });
       await use({ url: s.url, port: s.port });

@@ -3,12 +3,12 @@
 //   /node_modules/edgevec-c/  the package as an app installs it (the "loads
 //                             from the packed build" scenario imports exactly
 //                             the files `npm pack` ships);
-//   /dist/                    the build every other page uses, so that one
-//                             run sees one build even if dist/ is rebuilt in
-//                             the working tree meanwhile (a rebuild rewrites
-//                             edgevec.js and edgevec.wasm one after the other,
-//                             and a page loading between the two gets a glue
-//                             that does not match its module).
+//   /js/ and /dist/           what every other page (harness, demos) loads,
+//                             so one run sees one consistent package even if
+//                             the working tree changes meanwhile (a rebuild
+//                             rewrites edgevec.js and edgevec.wasm one after
+//                             the other, and js/ may move to a new wasm ABI
+//                             before dist/ is rebuilt).
 // The Node side of the suite (reference results) imports the same copy.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
