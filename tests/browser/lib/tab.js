@@ -3,8 +3,9 @@
 // WebKitGTK (WebDriver through selenium-webdriver).
 //
 // The interface is what a spec needs and no more:
-//   goto(url), reload(), evaluate(fn, arg), waitFor(fn, arg, opts),
-//   waitForSelector(sel), click(sel), fill(sel, text), selectOption(sel, v),
+//   goto(url), reload(), evaluate(fn, arg), start(fn, arg) (evaluate without
+//   waiting), waitFor(fn, arg, opts), waitForSelector(sel), waitEnabled(sel),
+//   click(sel), fill(sel, text) (typed), paste(sel, text), selectOption(sel, v),
 //   text(sel), screenshot(path), kill()
 //
 // evaluate() behaves the same in every engine, on purpose stricter than
