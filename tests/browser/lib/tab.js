@@ -274,6 +274,11 @@ export class WebDriverTab extends BaseTab {
     fs.writeFileSync(file, Buffer.from(png, 'base64'));
   }
 
+  /** Closes the window while its page is busy. Not a process crash: a
+   * crashed WebKitWebProcess ends the whole WebDriver session, and with it
+   * the session's (ephemeral) storage the next tab must find. WebKit may
+   * let the page run on briefly after the close, which the killed-tab
+   * spec allows for (it checks at least, never exactly, the commits seen). */
   async kill() {
     if (this.closed) return;
     await this.session.closeWindow(this.handle);
