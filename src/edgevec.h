@@ -240,6 +240,11 @@ ev_status ev_get(const ev_index *index, uint64_t id, float *out);
 /* 1 when the id is live, 0 otherwise. */
 int ev_contains(const ev_index *index, uint64_t id);
 
+/* The id the next insert without an id would get, into *out_id. Returns
+ * EV_ERR_CAPACITY when the automatic sequence has run out (after id
+ * UINT64_MAX was used). */
+ev_status ev_next_auto_id(const ev_index *index, uint64_t *out_id);
+
 uint32_t ev_live_count(const ev_index *index);
 uint32_t ev_deleted_count(const ev_index *index);
 /* deleted / (live + deleted); 0 for an empty index. */

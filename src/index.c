@@ -229,6 +229,12 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out) {
   return EV_OK;
 }
 
+ev_status ev_next_auto_id(const ev_index *ix, uint64_t *out_id) {
+  if (!ix || !out_id) return EV_ERR_INVALID_ARGUMENT;
+  *out_id = ix->next_auto_id;
+  return ix->auto_ids_exhausted ? EV_ERR_CAPACITY : EV_OK;
+}
+
 uint32_t ev_live_count(const ev_index *ix) {
   return ix ? ix->count - ix->deleted_count : 0;
 }

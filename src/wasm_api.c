@@ -24,7 +24,6 @@
 #include <stdint.h>
 
 #include "edgevec.h"
-#include "index.h" /* evw_next_auto_id only: edgevec.h has no accessor */
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -118,9 +117,11 @@ EXPORT int evw_insert_batch(ev_index *index, const float *vectors, uint32_t n,
  * so that it refuses ids above 2^53 - 1 before inserting anything rather
  * than after. */
 EXPORT int evw_next_auto_id(const ev_index *index, uint32_t *out2) {
-  out2[0] = (uint32_t)index->next_auto_id;
-  out2[1] = (uint32_t)(index->next_auto_id >> 32);
-  return index->auto_ids_exhausted ? 1 : 0;
+  uint64_t next = 0;
+  int exhausted = ev_next_auto_id(index, &next) == EV_ERR_CAPACITY;
+  out2[0] = (uint32_t)next;
+  out2[1] = (uint32_t)(next >> 32);
+  return exhausted ? 1 : 0;
 }
 
 /* ---- search ------------------------------------------------------------- */

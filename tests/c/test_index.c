@@ -102,6 +102,9 @@ TEST(insert_assigns_sequential_ids_and_get_returns_vectors) {
   uint64_t given = 100, out = 0;
   CHECK_EQ_INT(ev_insert(ix, v, 3, &given, &out), EV_OK);
   CHECK_EQ_INT(out, 100);
+  uint64_t next = 0;
+  CHECK_EQ_INT(ev_next_auto_id(ix, &next), EV_OK);
+  CHECK_EQ_INT(next, 101);
   CHECK_EQ_INT(ev_insert(ix, v + 3, 3, NULL, &out), EV_OK);
   CHECK_EQ_INT(out, 101); /* one more than the largest id ever held */
   float got[3];
@@ -177,6 +180,9 @@ TEST(capacity_errors) {
   CHECK_EQ_INT(ev_insert(ix, v, 1, &top, NULL), EV_OK);
   /* The automatic sequence has run out: it never reuses an id. */
   CHECK_EQ_INT(ev_insert(ix, v + 1, 1, NULL, NULL), EV_ERR_CAPACITY);
+  uint64_t next = 1;
+  CHECK_EQ_INT(ev_next_auto_id(ix, &next), EV_ERR_CAPACITY);
+  CHECK_EQ_INT(ev_next_auto_id(NULL, &next), EV_ERR_INVALID_ARGUMENT);
   uint64_t given = 5;
   CHECK_EQ_INT(ev_insert(ix, v + 1, 1, &given, NULL), EV_OK);
   CHECK_EQ_INT(ev_reserve(ix, (size_t)EV_MAX_SLOTS), EV_ERR_CAPACITY);
