@@ -219,6 +219,7 @@ async function aggregate(runsDir, browserFile) {
   const libs = new Map();
   for (const r of records) {
     const d = (datasets[r.dataset] ??= { spec: r.spec, queries: r.queries, libraries: {} });
+    d.queries = Math.max(d.queries, r.queries);
     const l = (d.libraries[r.library] ??= { records: [] });
     l.records.push(r);
     if (!libs.has(r.library)) libs.set(r.library, r);
@@ -235,6 +236,7 @@ async function aggregate(runsDir, browserFile) {
       l.sweep = medianSweep(l.records, 'sweep');
       l.afterDelete = medianSweep(l.records, 'afterDelete');
       l.unsupported = l.records[0].unsupported;
+      l.queries = l.records[0].queries;
       l.extraBuilds = l.records[0].extraBuilds;
       delete l.records;
       void name;
@@ -363,6 +365,7 @@ function renderMarkdown(res, notes) {
   p(`- Every library in a fresh Node process per data set and run (\`node --expose-gc bench/peers/run.js --lib <name> --dataset <A|B>\`), one at a time. M ${res.params?.m}, efConstruction ${res.params?.efConstruction}, k ${res.params?.k}, L2, wherever the library lets us set them.`);
   p('- Build: one batch insert of every row (hnswlib-node has no batch call: the loop a caller writes). Search: 2,000 untimed warm-up searches, then for each ef every query once, timed one by one; QPS = queries / wall time of the loop. QPS at recall 0.95: log-QPS interpolated linearly in recall between the two efs around 0.95. P50/P99 quoted at 0.95 are those of the first swept ef that reaches 0.95.');
   p('- Wall and CPU time: every timed phase is measured both by the clock and by this process\'s CPU time (`process.cpuUsage`). On this shared machine other jobs take cores away; wall time counts that waiting and CPU time does not (it does count Node\'s helper threads, such as concurrent GC). On an idle machine the two agree; when they disagree, the CPU figures are the better comparison of the libraries and the wall figures are what a user would have seen at that moment.');
+  p('- voy-search has no ef (exact k-d tree search, tens of ms per query on A): it gets the first 200 queries and one warm-up pass. edgevec 0.9.0 fixes ef_search when the index is created: each of its ef points is a separate build, and its later phases use the last build.');
   p('- Memory: wasm memory growth (what the tab reserves), the library\'s own count where it has one (edgevec-c `memoryBytes`, edgevec `memoryUsage()`), and RSS growth, each divided by the number of vectors, after two forced GCs.');
   p('- Delete: 10% of the rows (seeded choice, the same rows for everyone) soft-deleted in one batch; then the sweep again against the exact top-10 of the remaining rows, counting any deleted row returned.');
   p('- Insert: a fresh index, the first 5,000 rows in one batch call, and again one call per row.');
@@ -412,7 +415,7 @@ function renderMarkdown(res, notes) {
     p();
     for (const ln of libs) {
       const l = d.libraries[ln];
-      p(`**${ln}**${l.extraBuilds?.length ? ` (ef fixed at build: one build per ef; extra builds ${l.extraBuilds.map((b) => `ef ${b.ef} ${n1(b.buildMs / 1000)} s`).join(', ')})` : ''}`);
+      p(`**${ln}**${l.queries < d.queries ? ` (first ${l.queries} queries)` : ''}${l.extraBuilds?.length ? ` (ef fixed at build: one build per ef; extra builds ${l.extraBuilds.map((b) => `ef ${b.ef} ${n1(b.buildMs / 1000)} s`).join(', ')})` : ''}`);
       p();
       p('| ef | recall@10 | QPS: wall / CPU | P50 / P99 (µs), wall | P50 / P99 (µs), CPU | after delete: recall | QPS: wall / CPU |');
       p('|---|---|---|---|---|---|---|');
