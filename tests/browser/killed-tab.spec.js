@@ -8,7 +8,9 @@
 import { test, expect } from './fixtures.js';
 import { openHarness, uniqueName } from './lib/scenario.js';
 
-const LOOP = { dim: 64, seed: 77, batch: 250, maxBatches: 60, checkpointEvery: 3 };
+// maxBatches is far more than a run needs: a checkpoint is short, and the poll
+// may need many of them before it catches one in flight.
+const LOOP = { dim: 64, seed: 77, batch: 250, maxBatches: 200, checkpointEvery: 3 };
 // Where each round kills the tab: the phase in flight at the last poll, and
 // how many commits it must have completed by then (so later rounds kill
 // later, with a larger index and snapshot).
