@@ -1,7 +1,7 @@
-// tests/node/helpers/measure-api.js — the JS-layer measurements issue 3 asks
+// bench/api/measure-api.js — the JS-layer measurements issue 3 asks
 // for, printed as one JSON line (not a test; run it by hand or from a
 // benchmark script):
-//   node --no-liftoff tests/node/helpers/measure-api.js [n=10000] [dim=128]
+//   node --no-liftoff bench/api/measure-api.js [n=10000] [dim=128]
 // - insertBatch against the same vectors inserted one insert() at a time;
 // - search through the JS API against the same queries run inside C
 //   (evw_search_many) on an index built from the same seed and data, which
@@ -13,9 +13,9 @@
 //   call that does not depend on a quiet machine;
 // - softDeleteBatch of 1,000 ids.
 // Times are medians of several repetitions after a warm-up.
-import { EdgeVec } from '../../../js/index.js';
-import { loadWasm } from '../../../js/loader.js';
-import { generate } from '../../../bench/lib/dataset.js';
+import { EdgeVec } from '../../js/index.js';
+import { loadWasm } from '../../js/loader.js';
+import { generate } from '../lib/dataset.js';
 
 const N = Number(process.argv[2] ?? 10000);
 const DIM = Number(process.argv[3] ?? 128);
@@ -82,6 +82,26 @@ for (let r = 0; r < REPS + 1; r++) {
 for (const p of [qp, ip, dp, cp, out]) w._free(p);
 w._evw_free(h);
 
+// The recall those searches were bought at: JS results against the exact
+// top-K by brute force (squared L2, as the index computes it).
+let hits = 0;
+for (let q = 0; q < Q; q++) {
+  const query = queries.subarray(q * DIM, (q + 1) * DIM);
+  const best = [];
+  for (let i = 0; i < N; i++) {
+    let d = 0;
+    for (let j = 0; j < DIM; j++) { const x = base[i * DIM + j] - query[j]; d += x * x; }
+    if (best.length < K || d < best[best.length - 1][0]) {
+      best.push([d, i]);
+      best.sort((a, b) => a[0] - b[0]);
+      if (best.length > K) best.pop();
+    }
+  }
+  const truth = new Set(best.map(([, i]) => BigInt(i)));
+  for (const r of db.search(query, K)) if (truth.has(/** @type {bigint} */ (r.id))) hits++;
+}
+const recall = hits / (Q * K);
+
 const del = [];
 for (let r = 0; r < 5; r++) {
   const ids = BigUint64Array.from({ length: 1000 }, (_, i) => BigInt((i * 9 + r) % N));
@@ -113,5 +133,6 @@ console.log(JSON.stringify({
   searchBoundaryOverheadPct: Number(((jsMs / cMs - 1) * 100).toFixed(2)),
   searchCallOn20VectorsUs: Number(median(perCall).toFixed(2)),
   searchPerQueryUs: Number(((jsMs * 1000) / Q).toFixed(1)),
+  searchRecallAt10: Number(recall.toFixed(4)),
   softDeleteBatch1000Ms: Number(median(del).toFixed(3)),
 }));

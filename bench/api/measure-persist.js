@@ -1,0 +1,100 @@
+// bench/api/measure-persist.js — persistence timings through the
+// public API over MemoryStorage (no I/O, so the numbers are the C encoders
+// and decoders plus the JS layer), printed as one JSON line:
+//   node --no-liftoff bench/api/measure-persist.js [n=10000] [dim=128]
+// - flush of one insertBatch of n vectors (one log record);
+// - open replaying that log (no snapshot but the empty first one);
+// - checkpoint of the whole index, and open from that snapshot alone.
+// - commit latency of a 1,000-vector batch: the flush that writes it as one
+//   log record (the insertBatch before it is not counted), P50 and P99 of
+//   50 commits (with 50 samples the P99 is the slowest one);
+// - the same save and load through NodeFileStorage (a temporary directory,
+//   with fsync) beside MemoryStorage.
+// Medians of three opens.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { NodeFileStorage } from '../../js/storage/node-file.js';
+import { generate } from '../lib/dataset.js';
+
+const N = Number(process.argv[2] ?? 10000);
+const DIM = Number(process.argv[3] ?? 128);
+/** @param {number[]} xs */
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+const { base } = generate({ seed: 1, n: N, q: 0, dim: DIM });
+const storage = new MemoryStorage();
+const db = await EdgeVec.open('m', { storage, dimensions: DIM, autoCheckpoint: false });
+await db.insertBatch(base);
+let t = performance.now();
+await db.flush();
+const flushMs = performance.now() - t;
+await db.close();
+
+async function timeOpen() {
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    t = performance.now();
+    const d = await EdgeVec.open('m', { storage, readOnly: true });
+    times.push(performance.now() - t);
+    d.dispose();
+  }
+  return median(times);
+}
+const replayMs = await timeOpen();
+const w = await EdgeVec.open('m', { storage, autoCheckpoint: false });
+t = performance.now();
+await w.checkpoint();
+const checkpointMs = performance.now() - t;
+await w.close();
+const snapshotMs = await timeOpen();
+const h = await storage.open('m', { readOnly: true });
+const manifest = await h.readManifest();
+
+// Commit latency: 50 batches of 1,000 vectors, each flushed as one record.
+const BATCHES = 50;
+const small = generate({ seed: 2, n: BATCHES * 1000, q: 0, dim: DIM }).base;
+const c = await EdgeVec.open('c', { storage: new MemoryStorage(), dimensions: DIM, autoCheckpoint: false });
+const commits = [];
+for (let b = 0; b < BATCHES; b++) {
+  await c.insertBatch(small.subarray(b * 1000 * DIM, (b + 1) * 1000 * DIM));
+  t = performance.now();
+  await c.flush();
+  commits.push(performance.now() - t);
+}
+await c.close();
+const sorted = [...commits].sort((a, b) => a - b);
+const pct = (p) => sorted[Math.min(BATCHES - 1, Math.round(p * (BATCHES - 1)))];
+
+// The same index through files: checkpoint (snapshot written, fsync'd,
+// renamed) and open from it.
+const dir = mkdtempSync(join(tmpdir(), 'edgevec-bench-'));
+const files = new NodeFileStorage(dir);
+const f = await EdgeVec.open('f', { storage: files, dimensions: DIM, autoCheckpoint: false });
+await f.insertBatch(base);
+t = performance.now();
+await f.checkpoint();
+const fileCheckpointMs = performance.now() - t;
+await f.close();
+const fileOpens = [];
+for (let i = 0; i < 3; i++) {
+  t = performance.now();
+  const d = await EdgeVec.open('f', { storage: files, readOnly: true });
+  fileOpens.push(performance.now() - t);
+  d.dispose();
+}
+rmSync(dir, { recursive: true, force: true });
+
+console.log(JSON.stringify({
+  n: N, dim: DIM,
+  flushMs: Number(flushMs.toFixed(1)),
+  openReplayingLogMs: Number(replayMs.toFixed(1)),
+  checkpointMs: Number(checkpointMs.toFixed(1)),
+  openFromSnapshotMs: Number(snapshotMs.toFixed(1)),
+  snapshotBytes: manifest?.snapshotBytes,
+  commit1000P50Ms: Number(pct(0.5).toFixed(2)),
+  commit1000P99Ms: Number(pct(0.99).toFixed(2)),
+  fileCheckpointMs: Number(fileCheckpointMs.toFixed(1)),
+  fileOpenFromSnapshotMs: Number(median(fileOpens).toFixed(1)),
+}));

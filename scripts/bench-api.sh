@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `npm run bench:api`: the JS layer's own costs in Node, on the wasm build:
+# insertBatch against one insert() per vector, the JS boundary's share of a
+# search (with the recall the searches returned), softDeleteBatch of 1,000
+# ids, and persistence (flush, checkpoint, open from a snapshot and from a
+# log, commit latency, files against memory). Writes bench/results/api.md
+# and bench/results/api-<date>.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+bash scripts/build.sh >/dev/null
+mkdir -p bench/results
+day=$(date -u +%Y-%m-%d)
+api=$(node --no-liftoff bench/api/measure-api.js 10000 128)
+echo "$api"
+replay=$(node --no-liftoff bench/api/measure-persist.js 10000 128)
+echo "$replay"
+big=$(node --no-liftoff bench/api/measure-persist.js 100000 128)
+echo "$big"
+node - "$day" "$api" "$replay" "$big" <<'JS'
+const fs = require('fs');
+const [day, api, replay, big] = process.argv.slice(2);
+const a = JSON.parse(api), r = JSON.parse(replay), b = JSON.parse(big);
+fs.writeFileSync(`bench/results/api-${day}.json`,
+  JSON.stringify({ date: day, node: process.version, api: a, persist10k: r, persist100k: b }, null, 2) + '\n');
+const md = `# JS layer benchmark (${day})
+
+Produced by \`npm run bench:api\` (wasm build, Node ${process.version} with --no-liftoff, one run; the machine is shared, so read ratios, not absolute times).
+
+| measure | value |
+|---|---:|
+| insertBatch of ${a.n} × ${a.dim} | ${a.insertBatchMs} ms |
+| the same, one insert() per vector | ${a.insertOneAtATimeMs} ms (${a.oneAtATimeOverBatch}× the batch) |
+| 1,000 searches through JS / the same loop inside C | ${a.search1000JsMs} / ${a.search1000CMs} ms: boundary overhead ${a.searchBoundaryOverheadPct} % (target < 5 %), recall@10 ${a.searchRecallAt10} |
+| one JS search call on a 20-vector index (the boundary's whole cost) | ${a.searchCallOn20VectorsUs} µs |
+| softDeleteBatch of 1,000 ids | ${a.softDeleteBatch1000Ms} ms (target < 10 ms) |
+| flush of ${r.n} inserts (one log record) | ${r.flushMs} ms |
+| open replaying that log (${r.n} logged inserts) | ${r.openReplayingLogMs} ms (target < 100 ms: not met, each logged insert is a graph insertion) |
+| checkpoint of ${b.n} × ${b.dim} (memory) | ${b.checkpointMs} ms, ${(b.snapshotBytes / 1048576).toFixed(1)} MB |
+| open ${b.n} × ${b.dim} from its snapshot (memory / files) | ${b.openFromSnapshotMs} / ${b.fileOpenFromSnapshotMs} ms (target < 100 ms from bytes) |
+| checkpoint through NodeFileStorage (fsync, rename) | ${b.fileCheckpointMs} ms |
+| commit of a 1,000-vector batch, P50 / P99 | ${b.commit1000P50Ms} / ${b.commit1000P99Ms} ms |
+`;
+fs.writeFileSync('bench/results/api.md', md);
+console.log(md);
+JS
