@@ -12,7 +12,7 @@ mkdir -p bench/results
 day=$(date -u +%Y-%m-%d)
 out=$(mktemp)
 run() { # n dim queries seed quantization rerank metric
-  node build/wasm/edgevec_bench.js "$@" | tee /dev/stderr | sed -n 's/^JSON //p' >> "$out"
+  node build/wasm/edgevec_bench.js "$@" | tee >(grep -v "^JSON" >&2) | sed -n 's/^JSON //p' >> "$out"
 }
 for q in "none 0" "sq8 0" "sq8 40" "binary 100"; do run 100000 128 1000 1 $q l2; done
 for q in "none 0" "sq8 0" "sq8 40" "binary 100"; do run 20000 768 200 2 $q cosine; done
