@@ -91,6 +91,25 @@
  *        applied. If a record fails to apply (status 11 with reason 10) or
  *        memory runs out, the index is part-way: free it.
  *
+ * Protocol (what the JS layer does with the calls above)
+ *   create : build the index, evp_snapshot_save (wal_seq 0) and store it as
+ *            the first generation, then evp_journal_enable(ix, 0, 0).
+ *   open   : evp_snapshot_load the current generation -> ix, wal_seq S;
+ *            concatenate the stored records in sequence order and
+ *            evp_wal_replay(ix, log, S) -> last_seq L (delete the records
+ *            past valid_bytes when torn_tail = 1); evp_journal_enable(ix, L).
+ *            CORRUPT / UNSUPPORTED_VERSION: free ix (if any), surface the
+ *            error with the section and reason names.
+ *   flush  : evp_journal_begin_commit; len 0 = nothing to do; else copy the
+ *            record out, store it under its seq in one transaction, then
+ *            evp_journal_end_commit(ix, 1) (or 0 if the store failed: the
+ *            same seq is retried by the next flush).
+ *   checkpoint : flush, then evp_snapshot_save (fails while mutations are
+ *            pending: flush again), store it as a new generation and drop
+ *            the records with seq <= its wal_seq in the same transaction
+ *            that flips the manifest. A crash in between leaves the old
+ *            generation plus its log, which replays to the same state.
+ *
  * Names for messages
  *   u32  evp_section_name(section) -> pointer to a NUL-terminated ASCII
  *   u32  evp_reason_name(reason)      string in static memory (don't free)
