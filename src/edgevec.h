@@ -34,7 +34,9 @@ typedef enum ev_status {
   EV_ERR_INVALID_ARGUMENT = 1,   /* null pointer, option out of range, k == 0 */
   EV_ERR_EMPTY_BATCH = 2,        /* a batch of zero vectors */
   EV_ERR_DIMENSION_MISMATCH = 3, /* vector/query length != index dimensions */
-  EV_ERR_INVALID_VECTOR = 4,     /* a NaN or +-Inf component */
+  EV_ERR_INVALID_VECTOR = 4,     /* a NaN or +-Inf component, or a vector
+                                    so long (|x|^2 > FLT_MAX / 4) that its
+                                    distances would overflow f32 */
   EV_ERR_ZERO_VECTOR = 5,        /* all-zero vector under the cosine metric */
   EV_ERR_DUPLICATE_ID = 6,       /* the same id twice inside one batch */
   EV_ERR_ID_EXISTS = 7,          /* the id is already live in the index */

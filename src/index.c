@@ -6,6 +6,7 @@
  * reallocated in turn and `capacity` only moves once all have succeeded, so
  * a failed growth leaves a valid (if partly larger) index.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,9 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out) {
     if (!isfinite(in[i])) return EV_ERR_INVALID_VECTOR;
     norm2 += (double)in[i] * in[i];
   }
+  /* Squared distances of vectors this long would overflow f32 (a squared
+   * L2 distance can reach 4 |x|^2), ordering every neighbour as +inf. */
+  if (norm2 > (double)FLT_MAX / 4.0) return EV_ERR_INVALID_VECTOR;
   if (ix->options.metric != EV_METRIC_COSINE) {
     if (out != in) memcpy(out, in, sizeof(float) * ix->dim);
     return EV_OK;

@@ -141,6 +141,9 @@ TEST(batch_errors_name_the_vector_and_change_nothing) {
   CHECK_EQ_INT(err.index, 2);
   v[5] = -INFINITY;
   CHECK_EQ_INT(ev_validate_batch(ix, v, 4, 2, ids, &err), EV_ERR_INVALID_VECTOR);
+  v[5] = 1e19f; /* finite, but its squared distances overflow f32 */
+  CHECK_EQ_INT(ev_validate_batch(ix, v, 4, 2, ids, &err), EV_ERR_INVALID_VECTOR);
+  CHECK_EQ_INT(err.index, 2);
   v[5] = 3;
 
   v[6] = 0, v[7] = 0;
