@@ -17,7 +17,7 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-import { median } from './lib/stats.js';
+import { median, qpsAtRecall } from './lib/stats.js';
 import { recallQpsSvg, buildTimeSvg } from './lib/svg.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -151,6 +151,7 @@ function summarize(r) {
     deleteMs: r.delete?.ms ?? null,
     afterDeleteQps95: del95.qps ?? null,
     afterDeleteHow: del95.how,
+    afterDeleteQps95Cpu: r.afterDelete ? qpsAtRecall(r.afterDelete.map((p) => ({ ...p, qps: p.qpsCpu })), 0.95).qps ?? null : null,
     afterDeleteRecall: delAtEf?.recall ?? null,
     afterDeleteEf: delAtEf?.ef ?? null,
     deletedReturned: r.afterDelete ? r.afterDelete.reduce((s, p) => s + (p.deletedReturned ?? 0), 0) : null,
@@ -252,6 +253,7 @@ async function aggregate(runsDir, browserFile) {
         buildCpu: ratio(by, OURS, peer, 'buildCpuS'),
         insertPerSec: ratio(by, OURS, peer, 'insertPerSec'),
         afterDeleteQps95: ratio(by, OURS, peer, 'afterDeleteQps95'),
+        afterDeleteQps95Cpu: ratio(by, OURS, peer, 'afterDeleteQps95Cpu'),
       };
     }
   }
@@ -389,24 +391,24 @@ function renderMarkdown(res, notes) {
     if (d.libraries[OURS] && peers.length) {
       p(`Ratios, edgevec-c / peer (median of per-run ratios):`);
       p();
-      p('| peer | QPS at 0.95: wall / CPU | build time: wall / CPU | QPS at 0.95 after deleting 10% |');
+      p('| peer | QPS at 0.95: wall / CPU | build time: wall / CPU | QPS at 0.95 after deleting 10%: wall / CPU |');
       p('|---|---|---|---|');
       for (const peer of peers) {
         const r = d.ratios[peer];
-        p(`| ${peer} | ${x(r.qps95?.median)} / ${x(r.qps95Cpu?.median)} | ${x(r.build?.median)} / ${x(r.buildCpu?.median)} | ${x(r.afterDeleteQps95?.median)} |`);
+        p(`| ${peer} | ${x(r.qps95?.median)} / ${x(r.qps95Cpu?.median)} | ${x(r.build?.median)} / ${x(r.buildCpu?.median)} | ${x(r.afterDeleteQps95?.median)} / ${x(r.afterDeleteQps95Cpu?.median)} |`);
       }
       p();
     }
     p('Persistence, deletes and insert paths:');
     p();
-    p('| library | save | load | after deleting 10%: QPS at 0.95, recall (ef), deleted returned | insert 5k: batch/s, single/s |');
+    p('| library | save | load | after deleting 10%: QPS at 0.95 (wall / CPU), recall (ef), deleted returned | insert 5k: batch/s, single/s |');
     p('|---|---|---|---|---|');
     for (const ln of libs) {
       const l = d.libraries[ln];
       const m = l.median;
       const save = m.saveFailed ? `fails: ${m.saveFailed}` : m.saveMs != null ? `${n0(m.saveMs)} ms${m.saveBytes ? `, ${mb(m.saveBytes)}` : ''}` : (l.unsupported?.save ?? '—');
       const load = m.loadFailed ? `**fails**: ${m.loadFailed}` : m.loadMs != null ? `${n0(m.loadMs)} ms, recall ${n3(m.loadRecall)}` : '—';
-      const del = m.deleteMs == null ? '—' : `${m.afterDeleteQps95 == null ? `— (${m.afterDeleteHow})` : n0(m.afterDeleteQps95)}, ${n3(m.afterDeleteRecall)} (${m.afterDeleteEf ?? '-'}), ${m.deletedReturned}`;
+      const del = m.deleteMs == null ? '—' : `${m.afterDeleteQps95 == null ? `— (${m.afterDeleteHow})` : `${n0(m.afterDeleteQps95)} / ${n0(m.afterDeleteQps95Cpu)}`}, ${n3(m.afterDeleteRecall)} (${m.afterDeleteEf ?? '-'}), ${m.deletedReturned}`;
       const ins = m.insertBatchPerSec == null ? '—' : `${n0(m.insertBatchPerSec)}${m.insertBatchInserted != null && m.insertBatchInserted !== m.insertN ? ` (inserted ${m.insertBatchInserted} of ${m.insertN})` : ''}, ${n0(m.insertSinglePerSec)}`;
       p(`| ${ln} | ${save} | ${load} | ${del} | ${ins} |`);
     }

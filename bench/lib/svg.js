@@ -22,9 +22,11 @@ function colorOf(name, i) {
 export function recallQpsSvg({ title, series, target = 0.95, yLabel = 'queries per second, log scale (higher is better)' }) {
   const W = 720, H = 440, L = 70, R = 170, T = 40, B = 50;
   const pw = W - L - R, ph = H - T - B;
-  const all = series.flatMap((s) => s.points).filter((p) => p.qps > 0 && Number.isFinite(p.recall));
-  const minRecall = Math.max(0, Math.min(0.8, ...all.map((p) => p.recall)));
+  let all = series.flatMap((s) => s.points).filter((p) => p.qps > 0 && Number.isFinite(p.recall));
+  // The region that matters is around the target: start at 0.8 at most.
+  const minRecall = Math.max(0.8, Math.min(...all.map((p) => p.recall)));
   const xMin = Math.floor(minRecall * 20) / 20, xMax = 1.0;
+  all = all.filter((p) => p.recall >= xMin);
   const qs = all.map((p) => p.qps);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...qs)));
   const yMax = 10 ** Math.ceil(Math.log10(Math.max(...qs)));
@@ -48,7 +50,7 @@ export function recallQpsSvg({ title, series, target = 0.95, yLabel = 'queries p
     }
   }
   out.push(`<line x1="${x(target)}" y1="${T}" x2="${x(target)}" y2="${T + ph}" stroke="#999" stroke-dasharray="4 3"/>`);
-  out.push(`<text x="${x(target) + 4}" y="${T + 12}" fill="#666">recall ${target}</text>`);
+  out.push(`<text x="${x(target) - 4}" y="${T + 12}" fill="#666" text-anchor="end">recall ${target}</text>`);
   out.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${L + pw / 2}" y="${H - 12}" text-anchor="middle">recall@10 (higher is better)</text>`);
   out.push(`<text x="16" y="${T + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${T + ph / 2})">${esc(yLabel)}</text>`);
