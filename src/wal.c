@@ -57,12 +57,16 @@
  *     (they are already in the snapshot); records must have strictly
  *     consecutive seqs, and the first applied one must be after_seq + 1:
  *     anything else is a gap (CORRUPT);
- *   - the first record that is not intact ends the log: if no intact
- *     record can be found anywhere after its start (a scan for the magic at
- *     every byte offset, each candidate CRC-checked), it is a torn write
- *     and the log ends there (OK, torn_tail = 1, valid_bytes = its offset);
- *     if an intact record follows it, data in the middle of the log was
- *     lost: CORRUPT.
+ *   - a record that is not intact ends the log: if no intact record can be
+ *     found anywhere after its start (a scan for the magic at every byte
+ *     offset, each candidate CRC-checked), it is a torn write and the log
+ *     ends there (OK, torn_tail = 1, valid_bytes = its offset). If an
+ *     intact record follows, with seq q: since seqs are consecutive, the
+ *     damage can only hide records numbered below q and above the last
+ *     record read before it; if all of those are <= after_seq (or there
+ *     are none: q is the last one read + 1), nothing needed is lost and
+ *     reading goes on from that record; otherwise CORRUPT (committed
+ *     records were lost in the middle of the log).
  * ==========================================================================
  */
 #include <stdlib.h>
@@ -148,6 +152,20 @@ static size_t intact_record(const uint8_t *p, size_t n, uint32_t *reason) {
   return len;
 }
 
+/* Offset of the first intact record at or after off (scanning byte by byte
+ * past damage), with its length in *rlen; len when there is none. */
+static size_t next_intact(const uint8_t *log, size_t len, size_t off,
+                          size_t *rlen) {
+  uint32_t ignore;
+  for (; off + WAL_MIN_RECORD <= len; off++) {
+    if (log[off] != 0x45) continue;
+    *rlen = intact_record(log + off, len - off, &ignore);
+    if (*rlen) return off;
+  }
+  *rlen = 0;
+  return len;
+}
+
 /* Checks the contents of an intact record; on success the ops are known to
  * be well-formed for `dims` (when non-zero). */
 static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
@@ -219,11 +237,13 @@ static void fail(ev_wal_replay_result *r, ev_status st, uint32_t reason,
   r->error.offset = offset;
 }
 
-ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
-                       uint32_t dims, ev_wal_replay_result *result) {
-  ev_wal_replay_result ignored;
-  ev_wal_replay_result *r = result ? result : &ignored;
+/* The check behind ev_wal_check and ev_wal_replay; *apply_from gets the
+ * offset of the first record to apply (valid_bytes when there is none). */
+static ev_status check_log(const uint8_t *log, size_t len, uint64_t after_seq,
+                           uint32_t dims, ev_wal_replay_result *r,
+                           size_t *apply_from) {
   memset(r, 0, sizeof *r);
+  *apply_from = (size_t)-1;
   r->last_seq = after_seq;
   if (!log && len) {
     fail(r, EV_ERR_INVALID_ARGUMENT, EV_REASON_NONE, 0);
@@ -237,16 +257,25 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
     size_t rlen = intact_record(log + off, len - off, &reason);
     if (!rlen) {
       /* Not intact: a torn tail, unless an intact record follows. */
-      for (size_t scan = off + 1; scan + WAL_MIN_RECORD <= len; scan++) {
-        uint32_t ignore;
-        if (log[scan] == 0x45 && intact_record(log + scan, len - scan, &ignore)) {
-          fail(r, EV_ERR_CORRUPT, reason, off);
-          return EV_ERR_CORRUPT;
-        }
+      size_t next_len;
+      size_t next = next_intact(log, len, off + 1, &next_len);
+      if (next == len) {
+        r->torn_tail = 1;
+        r->tail_reason = reason;
+        break;
       }
-      r->torn_tail = 1;
-      r->tail_reason = reason;
-      break;
+      /* Sequence numbers are consecutive, so the damage can only have
+       * hidden records numbered between the last one read (or after_seq)
+       * and the intact one that follows. None of those needed: skip the
+       * damage. Otherwise committed records were lost: corruption. */
+      uint64_t known = have_prev && prev > after_seq ? prev : after_seq;
+      if (get_u64(log + next + 16) > known + 1) {
+        fail(r, EV_ERR_CORRUPT, reason, off);
+        return EV_ERR_CORRUPT;
+      }
+      have_prev = 0; /* the next record need not follow the last one */
+      off = next;
+      continue;
     }
     size_t where = 0;
     ev_status st = check_record(log + off, rlen, dims, &reason, &where);
@@ -264,6 +293,7 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
         fail(r, EV_ERR_CORRUPT, EV_REASON_SEQUENCE_GAP, off + 16);
         return EV_ERR_CORRUPT;
       }
+      if (*apply_from == (size_t)-1) *apply_from = off;
       r->last_seq = seq;
       r->records_applied++;
     } else {
@@ -274,7 +304,16 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
     off += rlen;
     r->valid_bytes = off;
   }
+  if (*apply_from == (size_t)-1) *apply_from = r->valid_bytes;
   return EV_OK;
+}
+
+ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
+                       uint32_t dims, ev_wal_replay_result *result) {
+  ev_wal_replay_result ignored;
+  size_t apply_from;
+  return check_log(log, len, after_seq, dims, result ? result : &ignored,
+                   &apply_from);
 }
 
 /* Applies one checked record. */
@@ -342,14 +381,18 @@ ev_status ev_wal_replay(ev_index *ix, const uint8_t *log, size_t len,
     fail(r, EV_ERR_INVALID_ARGUMENT, EV_REASON_NONE, 0);
     return EV_ERR_INVALID_ARGUMENT;
   }
-  ev_status st = ev_wal_check(log, len, after_seq, ix->dim, r);
+  size_t off = 0;
+  ev_status st = check_log(log, len, after_seq, ix->dim, r, &off);
   if (st != EV_OK) return st;
 
+  /* The check found the way through; walk it again (damage it allowed is
+   * skipped the same way) and apply the records after after_seq. */
   struct ev_journal *j = ev__journal_detach(ix);
-  size_t off = 0;
   uint64_t applied_seq = after_seq;
   while (off < r->valid_bytes) {
-    size_t rlen = get_u32(log + off + 4);
+    size_t rlen;
+    off = next_intact(log, r->valid_bytes, off, &rlen);
+    if (off >= r->valid_bytes) break;
     uint64_t seq = get_u64(log + off + 16);
     if (seq > after_seq) {
       size_t where = 0;
