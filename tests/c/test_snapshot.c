@@ -518,12 +518,15 @@ TEST(snapshot_save_load_throughput) {
 }
 
 /* Found by fuzz_wal: an SQ8 vector with components near 1e23 has a finite
- * scale but a squared norm that overflows f32 to +inf; the index holds it,
- * so a snapshot of that index must load. (NaN is still refused.) */
-TEST(snapshot_sq8_with_an_overflowing_norm_round_trips) {
+ * scale but a squared norm that overflows f32 to +inf. The core now refuses
+ * such vectors (their distances would overflow), and a snapshot of an SQ8
+ * index still loads; a NaN sqnorm is refused. */
+TEST(snapshot_sq8_overflowing_vectors_refused_nan_sqnorm_corrupt) {
   ev_index *a = pu_index_q(4, EV_METRIC_L2, 3, EV_QUANT_SQ8, 1, 4);
   REQUIRE(a != NULL);
   float rows[12] = {1, 2, 3, 4, 1.1e23f, 0, 0, 1e-38f, -5, 6, -7, 8};
+  CHECK_EQ_INT(ev_insert_batch(a, rows, 3, 4, NULL, NULL, NULL, NULL, NULL, NULL), EV_ERR_INVALID_VECTOR);
+  rows[4] = 1.1e3f;
   REQUIRE(ev_insert_batch(a, rows, 3, 4, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
   size_t len = 0;
   uint8_t *bytes = pu_save(a, &len);
