@@ -42,7 +42,7 @@ single.dispose();
 // The same index, driven directly through the exports for the C loop.
 const w = await loadWasm();
 const out = w._malloc(8);
-w._evw_create(DIM, 0, 0, 0, 0, 1, 1, 0, out);
+w._evw_create(DIM, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, out); // l2, defaults, seed 1, no quantization
 const h = w.HEAPU32[out >>> 2];
 const vp = w._malloc(base.byteLength);
 w.HEAPF32.set(base, vp >>> 2);
