@@ -65,8 +65,9 @@
  *     damage can only hide records numbered below q and above the last
  *     record read before it; if all of those are <= after_seq (or there
  *     are none: q is the last one read + 1), nothing needed is lost and
- *     reading goes on from that record; otherwise CORRUPT (committed
- *     records were lost in the middle of the log).
+ *     reading goes on from that record (the bytes skipped are reported as
+ *     skipped_damage); otherwise CORRUPT (committed records were lost in
+ *     the middle of the log).
  * ==========================================================================
  */
 #include <stdlib.h>
@@ -274,6 +275,7 @@ static ev_status check_log(const uint8_t *log, size_t len, uint64_t after_seq,
         return EV_ERR_CORRUPT;
       }
       have_prev = 0; /* the next record need not follow the last one */
+      r->skipped_damage += next - off;
       off = next;
       continue;
     }

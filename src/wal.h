@@ -85,6 +85,10 @@ typedef struct ev_wal_replay_result {
   int torn_tail;             /* 1 when bytes after valid_bytes were ignored
                                 (a torn or corrupt last record) */
   uint32_t tail_reason;      /* ev_load_reason of the ignored tail */
+  uint64_t skipped_damage;   /* bytes of damage skipped inside the log
+                                because it provably hid no record needed
+                                (see wal.c); non-zero: checkpoint soon so
+                                the damaged log is replaced */
   ev_load_error error;       /* why replay failed, when it did */
 } ev_wal_replay_result;
 

@@ -86,7 +86,9 @@
  *        out[4] = valid_bytes (end of the last intact record; bytes after it
  *        are a torn tail the JS layer should delete), out[5] = torn_tail
  *        (0/1), out[6] = tail reason, out[7] = error reason, out[8] = error
- *        byte offset. A torn tail is OK (status 0), not an error. CORRUPT
+ *        byte offset, out[9] = bytes of damage skipped inside the log
+ *        (it provably hid no needed record; checkpoint soon to replace the
+ *        log). A torn tail is OK (status 0), not an error. CORRUPT
  *        (11) on a gap, or a bad record followed by a good one: nothing was
  *        applied. If a record fails to apply (status 11 with reason 10) or
  *        memory runs out, the index is part-way: free it.
@@ -245,6 +247,7 @@ int evp_wal_replay(ev_index *ix, const uint8_t *bytes, uint32_t len,
   out[6] = r.tail_reason;
   out[7] = r.error.reason;
   out[8] = (uint32_t)r.error.offset;
+  out[9] = (uint32_t)r.skipped_damage;
   return st;
 }
 

@@ -136,6 +136,7 @@ TEST(wal_replay_skips_what_the_snapshot_holds) {
     CHECK_EQ_INT(ev_wal_replay(d, f.log, f.log_len, 2, &r), EV_OK);
     CHECK(r.records_applied == 2 && r.records_skipped == 1 && r.last_seq == 4);
     CHECK(!r.torn_tail && r.valid_bytes == f.log_len);
+    CHECK(r.skipped_damage == f.rec_len[0]);
     CHECK(pu_same_index(f.ix, d));
     ev_index_free(d);
     d = load0(&f);
@@ -247,7 +248,7 @@ TEST(wal_corrupt_record_before_an_intact_one_is_corruption) {
   ev_index *b = load0(&f);
   ev_wal_replay_result r;
   CHECK_EQ_INT(ev_wal_replay(b, log, f.log_len + 3, 0, &r), EV_OK);
-  CHECK(r.records_applied == 3 && pu_same_index(f.ix, b));
+  CHECK(r.records_applied == 3 && r.skipped_damage == 3 && pu_same_index(f.ix, b));
   ev_index_free(b);
   free(log);
   fixture_free(&f);
