@@ -30,9 +30,12 @@ ev_status ev_compact(ev_index *ix) {
   for (uint32_t s = 0; st == EV_OK && s < ix->count; s++) {
     if (ix->deleted[s]) continue;
     uint32_t slot = fresh->count;
-    st = ev__slot_init(fresh, slot, ix->ext_ids[s], ev__random_level(fresh),
-                       ev__payload(ix, s), ix->floats ? ev__floats(ix, s) : NULL);
+    int level = ev__random_level(fresh);
+    uint32_t *block;
+    st = ev__upper_block_new(fresh, level, &block);
     if (st != EV_OK) break;
+    ev__slot_init(fresh, slot, ix->ext_ids[s], level, block, ev__payload(ix, s),
+                  ix->floats ? ev__floats(ix, s) : NULL);
     fresh->count++;
     ev_idmap_put(&fresh->ids, ix->ext_ids[s], slot, fresh->ext_ids);
     ev__graph_link(fresh, slot);

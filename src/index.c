@@ -191,25 +191,28 @@ int ev__random_level(ev_index *ix) {
   return level >= EV_MAX_LEVEL ? EV_MAX_LEVEL : (int)level;
 }
 
-ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
-                        const uint8_t *payload, const float *floats) {
-  uint32_t *block = NULL;
-  if (level > 0) {
-    size_t words = (size_t)level * (ix->m + 1);
-    block = calloc(words, sizeof(uint32_t));
-    if (!block) return EV_ERR_OUT_OF_MEMORY;
-    ix->upper_bytes += words * sizeof(uint32_t);
-  }
-  ix->upper[slot] = block;
+ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out) {
+  *out = NULL;
+  if (level == 0) return EV_OK;
+  *out = calloc((size_t)level * (ix->m + 1), sizeof(uint32_t));
+  return *out ? EV_OK : EV_ERR_OUT_OF_MEMORY;
+}
+
+void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
+                   uint32_t *upper_block, const uint8_t *payload,
+                   const float *floats) {
+  ix->upper[slot] = upper_block;
+  ix->upper_bytes += (size_t)level * (ix->m + 1) * sizeof(uint32_t);
   ix->ext_ids[slot] = id;
   ix->levels[slot] = (uint8_t)level;
   ix->deleted[slot] = 0;
   ix->visited[slot] = 0;
-  memset(ev__links0(ix, slot), 0, ix->vector_offset); /* see insert.c */
+  /* Zero the whole link block, not just its count: unused link words then
+   * read the same in every build and in every snapshot. */
+  memset(ev__links0(ix, slot), 0, ix->vector_offset);
   memcpy(ev__payload(ix, slot), payload, ix->payload_bytes);
   if (ix->floats && floats)
     memcpy(ix->floats + (size_t)slot * ix->dim, floats, sizeof(float) * ix->dim);
-  return EV_OK;
 }
 
 ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out) {

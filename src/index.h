@@ -122,11 +122,16 @@ ev_status ev__index_new(const ev_options *options, ev_index **out);
 ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots);
 /* Grows the search scratch to hold `ef` candidates. */
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
-/* Takes a new slot (capacity must be ensured), sets its id, level, payload
- * and (keep_floats) f32 vector; allocates the upper link block. Does not
- * link it into the graph. */
-ev_status ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
-                        const uint8_t *payload, const float *floats);
+/* Allocates the upper-level link block of a node of `level`: *out is NULL
+ * for level 0. */
+ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out);
+/* Fills slot `slot` (capacity must be ensured): id, level, its upper link
+ * block (from ev__upper_block_new; the slot owns it from now on), an empty
+ * level-0 list, the payload and (keep_floats) the f32 vector. Cannot fail.
+ * Does not link the node into the graph. */
+void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
+                   uint32_t *upper_block, const uint8_t *payload,
+                   const float *floats);
 /* Draws the level of a new node from the index's RNG. */
 int ev__random_level(ev_index *ix);
 /* Finite check and (cosine) normalisation of one input vector into out. */

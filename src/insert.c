@@ -124,10 +124,7 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
   /* Draw every level and allocate every upper link block up front. */
   for (size_t i = 0; st == EV_OK && i < n; i++) {
     levels[i] = ev__random_level(ix);
-    if (levels[i] > 0) {
-      blocks[i] = calloc((size_t)levels[i] * (ix->m + 1), sizeof(uint32_t));
-      if (!blocks[i]) st = EV_ERR_OUT_OF_MEMORY;
-    }
+    st = ev__upper_block_new(ix, levels[i], &blocks[i]);
   }
   if (st != EV_OK) {
     ix->rng_state = rng_before;
@@ -145,19 +142,9 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
     uint64_t id = ids[done];
     uint32_t slot = ix->count++;
     ev__prepare_vector(ix, vectors + done * dim, ix->query_buf);
-    ev__encode(ix, ix->query_buf, ev__payload(ix, slot));
-    if (ix->floats)
-      memcpy(ix->floats + (size_t)slot * dim, ix->query_buf, sizeof(float) * dim);
-    ix->upper[slot] = blocks[done];
+    ev__encode(ix, ix->query_buf, ix->query_payload);
+    ev__slot_init(ix, slot, id, levels[done], blocks[done], ix->query_payload, ix->query_buf);
     blocks[done] = NULL;
-    ix->upper_bytes += (size_t)levels[done] * (ix->m + 1) * sizeof(uint32_t);
-    ix->ext_ids[slot] = id;
-    ix->levels[slot] = (uint8_t)levels[done];
-    ix->deleted[slot] = 0;
-    ix->visited[slot] = 0;
-    /* Zero the whole link block, not just its count: unused link words
-     * then read the same in every build and in every snapshot. */
-    memset(ev__links0(ix, slot), 0, ix->vector_offset);
     ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
     ev__graph_link(ix, slot);
     if (id >= ix->next_auto_id) {
