@@ -322,6 +322,7 @@ const us = (ms) => (ms == null ? '—' : `${Math.round(ms * 1000)}`);
 const kb = (b) => (b == null ? '—' : `${(b / 1024).toFixed(1)} KB`);
 const mb = (b) => (b == null ? '—' : `${(b / 1048576).toFixed(1)} MB`);
 const x = (v) => (v == null ? '—' : `${v.toFixed(2)}×`);
+const x3 = (v) => (v == null ? '—' : `${v.toFixed(3)}×`);
 
 const LIB_ORDER = ['edgevec-c', 'hnswlib-wasm', 'edgevec', 'voy-search', 'hnswlib-node'];
 const order = (names) => [...names].sort((a, b) => LIB_ORDER.indexOf(a) - LIB_ORDER.indexOf(b));
@@ -332,7 +333,8 @@ function goalValue(g) {
     case 'bytesPerVector': return `${n0(g.value)} B (wasm memory growth ${n0(g.detail?.wasmPerVector)} B, RSS ${n0(g.detail?.rssPerVector)} B)`;
     case 'bundleGzipBytes': return `${kb(g.value)} as shipped (whole entry, unminified JS); ${kb(g.detail?.withoutComments)} without comments; EdgeVec class only: ${kb(g.detail?.core)} (${kb(g.detail?.coreWithoutComments)} without comments)`;
     case 'p99OverP50': return `${n2(g.value)} (ef ${g.detail?.ef}: P50 ${us(g.detail?.p50ms)} µs, P99 ${us(g.detail?.p99ms)} µs); wall clock ${n2(g.detail?.wallRatio)} (${us(g.detail?.wallP50ms)} / ${us(g.detail?.wallP99ms)} µs)`;
-    default: return `${x(g.detail?.cpu)} CPU time (${x(g.value)} wall clock)`;
+    // Three decimals: a ratio of 1.995 must not read as "2.00x, not met".
+    default: return `${x3(g.detail?.cpu)} CPU time (${x3(g.value)} wall clock)`;
   }
 }
 
@@ -395,7 +397,8 @@ function renderMarkdown(res, notes) {
       p('|---|---|---|---|');
       for (const peer of peers) {
         const r = d.ratios[peer];
-        p(`| ${peer} | ${x(r.qps95?.median)} / ${x(r.qps95Cpu?.median)} | ${x(r.build?.median)} / ${x(r.buildCpu?.median)} | ${x(r.afterDeleteQps95?.median)} / ${x(r.afterDeleteQps95Cpu?.median)} |`);
+        const runs = r.qps95Cpu?.perRun.length > 1 ? ` (rounds: ${r.qps95Cpu.perRun.map((v) => v.toFixed(2)).join(', ')})` : '';
+        p(`| ${peer} | ${x(r.qps95?.median)} / ${x(r.qps95Cpu?.median)}${runs} | ${x(r.build?.median)} / ${x(r.buildCpu?.median)} | ${x(r.afterDeleteQps95?.median)} / ${x(r.afterDeleteQps95Cpu?.median)} |`);
       }
       p();
     }
