@@ -24,7 +24,7 @@ const machine = { cpus: require('os').cpus().length, cpu: require('os').cpus()[0
 fs.writeFileSync('bench/results/core-' + day + '.json', JSON.stringify({ date: day, machine, runs }, null, 2) + '\n');
 let md = '# Core benchmark (' + day + ')\n\n';
 md += 'Produced by \`npm run bench\` (bench/native/bench_core.c, native and wasm in Node ' + machine.node + ', ' + machine.cpus + ' cores: ' + machine.cpu + '). ';
-md += 'Seeded Gaussian mixture (tests/c/dataset.h), k = 10, recall@10 against the exact scan. One run each, side by side; the machine is shared, so compare rows of one run, not absolute times across runs.\n\n';
+md += 'Seeded Gaussian mixture (tests/c/dataset.h), k = 10, recall@10 against the brute-force top-10 over the f32 rows. The native build uses the scalar kernels (the reference), the wasm build the simd128 ones. One run each, side by side; the machine is shared, so compare rows of one run, not absolute times across runs.\n\n';
 for (const r of runs) {
   md += '## ' + r.target + ': ' + r.n + ' x ' + r.dim + ', M ' + r.m + ', efConstruction ' + r.efConstruction + '\n\n';
   md += 'Build ' + (r.buildMs / 1000).toFixed(1) + ' s (' + r.insertPerSec + ' vectors/s), ' + r.bytesPerVector + ' bytes/vector.\n\n';
