@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "crc32.h"
 #include "index.h"
 #include "wal.h"
@@ -48,28 +49,6 @@ static size_t pending(const struct ev_journal *j) {
   return j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
 }
 
-static void put_u32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  put_u32(p, (uint32_t)v);
-  put_u32(p + 4, (uint32_t)(v >> 32));
-}
-/* Floats as their IEEE-754 bits, little-endian. */
-static void put_f32s(uint8_t *p, const float *v, size_t n) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  memcpy(p, v, n * 4);
-#else
-  for (size_t i = 0; i < n; i++) {
-    uint32_t bits;
-    memcpy(&bits, &v[i], 4);
-    put_u32(p + 4 * i, bits);
-  }
-#endif
-}
 
 static ev_status ensure(struct ev_journal *j, size_t extra) {
   if (extra > SIZE_MAX - j->len) return EV_ERR_OUT_OF_MEMORY;
@@ -90,8 +69,8 @@ static ev_status ensure(struct ev_journal *j, size_t extra) {
  * inserted one by one should build the same graph, but replay does not
  * depend on it). n fits a u32: a batch is at most EV_MAX_SLOTS vectors. */
 static void begin_op(struct ev_journal *j, uint32_t code, uint32_t n) {
-  put_u32(j->ops + j->len, code);
-  put_u32(j->ops + j->len + 4, n);
+  ev_le_put_u32(j->ops + j->len, code);
+  ev_le_put_u32(j->ops + j->len + 4, n);
   j->len += 8;
   j->op_count++;
 }
@@ -114,8 +93,8 @@ void ev__journal_note_insert(ev_index *ix, const uint64_t *ids,
   begin_op(j, EV_WAL_OP_INSERT, (uint32_t)n);
   uint8_t *p = j->ops + j->len;
   for (size_t i = 0; i < n; i++, p += row) {
-    put_u64(p, ids[i]);
-    put_f32s(p + 8, vectors + i * ix->dim, ix->dim);
+    ev_le_put_u64(p, ids[i]);
+    ev_le_put_words(p + 8, vectors + i * ix->dim, ix->dim);
   }
   j->len += n * row;
 }
@@ -131,7 +110,7 @@ void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n) {
   struct ev_journal *j = ix->journal;
   if (!j || n == 0 || !ids) return;
   begin_op(j, EV_WAL_OP_DELETE, (uint32_t)n);
-  for (size_t i = 0; i < n; i++) put_u64(j->ops + j->len + 8 * i, ids[i]);
+  for (size_t i = 0; i < n; i++) ev_le_put_u64(j->ops + j->len + 8 * i, ids[i]);
   j->len += n * 8;
 }
 
@@ -144,7 +123,7 @@ ev_status ev__journal_reserve_compact(ev_index *ix) {
 void ev__journal_note_compact(ev_index *ix) {
   struct ev_journal *j = ix->journal;
   if (!j) return;
-  put_u32(j->ops + j->len, EV_WAL_OP_COMPACT);
+  ev_le_put_u32(j->ops + j->len, EV_WAL_OP_COMPACT);
   j->len += 4;
   j->op_count++;
 }

@@ -98,6 +98,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "crc32.h"
 #include "index.h"
 #include "quantize.h"
@@ -151,58 +152,6 @@ const char *ev_load_reason_name(uint32_t reason) {
   return "unknown reason";
 }
 
-/* ---- little-endian access ------------------------------------------------ */
-
-static uint32_t get_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-static uint64_t get_u64(const uint8_t *p) {
-  return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-static void put_u32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  put_u32(p, (uint32_t)v);
-  put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define EV_HOST_LE 1
-#else
-#define EV_HOST_LE 0
-#endif
-
-/* n u32 or f32 words between memory and little-endian bytes: one memcpy on
- * little-endian hosts (wasm, x86, arm), a byte loop elsewhere. */
-static void words_to_le(uint8_t *dst, const void *src, size_t n) {
-  if (EV_HOST_LE) {
-    memcpy(dst, src, n * 4);
-  } else {
-    const uint8_t *s = src;
-    for (size_t i = 0; i < n; i++) {
-      uint32_t w;
-      memcpy(&w, s + 4 * i, 4);
-      put_u32(dst + 4 * i, w);
-    }
-  }
-}
-static void words_from_le(void *dst, const uint8_t *src, size_t n) {
-  if (EV_HOST_LE) {
-    memcpy(dst, src, n * 4);
-  } else {
-    uint8_t *d = dst;
-    for (size_t i = 0; i < n; i++) {
-      uint32_t w = get_u32(src + 4 * i);
-      memcpy(d + 4 * i, &w, 4);
-    }
-  }
-}
-
 /* A payload between memory and its little-endian layout (quantize.h): f32
  * words first (all of them without quantization, scale and sqnorm with
  * SQ8), then bytes that need no conversion. */
@@ -216,12 +165,12 @@ static size_t payload_words(const ev_index *ix) {
 }
 static void payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
   size_t words = payload_words(ix);
-  words_to_le(dst, src, words);
+  ev_le_put_words(dst, src, words);
   memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
 }
 static void payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
   size_t words = payload_words(ix);
-  words_from_le(dst, src, words);
+  ev_le_get_words(dst, src, words);
   memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
 }
 
@@ -231,7 +180,7 @@ static void payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src
 static int finite_words(const uint8_t *p, size_t n) {
   uint32_t bad = 0;
   for (size_t i = 0; i < n; i++) {
-    uint32_t w = get_u32(p + 4 * i);
+    uint32_t w = ev_le_get_u32(p + 4 * i);
     bad |= (uint32_t)((w & 0x7F800000u) == 0x7F800000u);
   }
   return bad == 0;
@@ -246,7 +195,7 @@ static int payload_ok(const ev_index *ix, const uint8_t *p) {
       /* scale is finite (max|x| / 127 of a finite vector); sqnorm may be
        * +inf: the core computes it in f32 and a vector with components
        * near 1e20 overflows it. Neither is NaN or negative. */
-      uint32_t sqnorm = get_u32(p + 4);
+      uint32_t sqnorm = ev_le_get_u32(p + 4);
       if (!finite_words(p, 1)) return 0;
       if ((sqnorm & 0x7F800000u) == 0x7F800000u && (sqnorm & 0x007FFFFFu))
         return 0; /* NaN */
@@ -319,28 +268,28 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   const uint32_t header_len = FIELDS_END + TABLE_ENTRY_BYTES * s.n;
   memset(out, 0, header_len);
   memcpy(out, SNAP_MAGIC, 8);
-  put_u32(out + 8, EV_SNAPSHOT_VERSION);
-  put_u32(out + 12, header_len);
-  put_u32(out + 20, 0); /* flags */
-  put_u32(out + 24, ix->options.dimensions);
-  put_u32(out + 28, (uint32_t)ix->options.metric);
-  put_u32(out + 32, ix->options.m);
-  put_u32(out + 36, ix->options.ef_construction);
-  put_u32(out + 40, ix->options.ef_search);
-  put_u64(out + 44, ix->options.seed);
-  put_u32(out + 52, (uint32_t)ix->options.quantization);
-  put_u32(out + 56, ix->options.keep_floats);
-  put_u32(out + 60, ix->options.rerank);
-  put_u32(out + 64, ix->count);
-  put_u32(out + 68, ix->deleted_count);
-  put_u32(out + 72, ix->entry);
-  put_u32(out + 76, (uint32_t)ix->max_level);
-  put_u64(out + 80, ix->next_auto_id);
-  put_u32(out + 88, ix->auto_ids_exhausted ? 1u : 0u);
-  put_u32(out + 92, s.n);
-  put_u64(out + 96, ix->rng_state);
-  put_u64(out + 104, wal_seq);
-  put_u64(out + 112, total);
+  ev_le_put_u32(out + 8, EV_SNAPSHOT_VERSION);
+  ev_le_put_u32(out + 12, header_len);
+  ev_le_put_u32(out + 20, 0); /* flags */
+  ev_le_put_u32(out + 24, ix->options.dimensions);
+  ev_le_put_u32(out + 28, (uint32_t)ix->options.metric);
+  ev_le_put_u32(out + 32, ix->options.m);
+  ev_le_put_u32(out + 36, ix->options.ef_construction);
+  ev_le_put_u32(out + 40, ix->options.ef_search);
+  ev_le_put_u64(out + 44, ix->options.seed);
+  ev_le_put_u32(out + 52, (uint32_t)ix->options.quantization);
+  ev_le_put_u32(out + 56, ix->options.keep_floats);
+  ev_le_put_u32(out + 60, ix->options.rerank);
+  ev_le_put_u32(out + 64, ix->count);
+  ev_le_put_u32(out + 68, ix->deleted_count);
+  ev_le_put_u32(out + 72, ix->entry);
+  ev_le_put_u32(out + 76, (uint32_t)ix->max_level);
+  ev_le_put_u64(out + 80, ix->next_auto_id);
+  ev_le_put_u32(out + 88, ix->auto_ids_exhausted ? 1u : 0u);
+  ev_le_put_u32(out + 92, s.n);
+  ev_le_put_u64(out + 96, ix->rng_state);
+  ev_le_put_u64(out + 104, wal_seq);
+  ev_le_put_u64(out + 112, total);
 
   /* Sections. */
   uint8_t *p = out + header_len;
@@ -350,7 +299,7 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
     payload_to_le(ix, p, ev__payload(ix, slot));
   start[1] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++, p += 8)
-    put_u64(p, ix->ext_ids[slot]);
+    ev_le_put_u64(p, ix->ext_ids[slot]);
   start[2] = p;
   if (ix->count) memcpy(p, ix->levels, ix->count);
   p += ix->count;
@@ -362,32 +311,32 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   start[4] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++) {
     const uint32_t *links = ev__links0(ix, slot);
-    words_to_le(p, links, 1 + (size_t)links[0]);
+    ev_le_put_words(p, links, 1 + (size_t)links[0]);
     p += 4 + 4 * (size_t)links[0];
   }
   start[5] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++)
     for (int l = 1; l <= ix->levels[slot]; l++) {
       const uint32_t *links = ev__links(ix, slot, l);
-      words_to_le(p, links, 1 + (size_t)links[0]);
+      ev_le_put_words(p, links, 1 + (size_t)links[0]);
       p += 4 + 4 * (size_t)links[0];
     }
   start[6] = p;
   if (ix->options.keep_floats && ix->count)
-    words_to_le(p, ix->floats, (size_t)ix->count * ix->dim);
+    ev_le_put_words(p, ix->floats, (size_t)ix->count * ix->dim);
 
   uint64_t offset = header_len;
   for (unsigned i = 0; i < s.n; i++) {
     uint8_t *e = out + FIELDS_END + TABLE_ENTRY_BYTES * i;
-    put_u32(e, V1_ORDER[i]);
-    put_u32(e + 4, ev_crc32(start[i], (size_t)s.len[i]));
-    put_u64(e + 8, offset);
-    put_u64(e + 16, s.len[i]);
+    ev_le_put_u32(e, V1_ORDER[i]);
+    ev_le_put_u32(e + 4, ev_crc32(start[i], (size_t)s.len[i]));
+    ev_le_put_u64(e + 8, offset);
+    ev_le_put_u64(e + 16, s.len[i]);
     offset += s.len[i];
   }
   uint32_t crc = ev_crc32_update(ev_crc32(out, 16), out + PRELUDE_BYTES,
                                  header_len - PRELUDE_BYTES);
-  put_u32(out + 16, crc);
+  ev_le_put_u32(out + 16, crc);
   if (out_len) *out_len = (size_t)total;
   return EV_OK;
 }
@@ -456,54 +405,54 @@ static ev_status read_header(reader *r) {
     return corrupt(r, H, EV_REASON_BAD_MAGIC, 0);
   if (r->len < PRELUDE_BYTES)
     return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
-  uint32_t version = get_u32(b + 8);
-  uint32_t header_len = get_u32(b + 12);
+  uint32_t version = ev_le_get_u32(b + 8);
+  uint32_t header_len = ev_le_get_u32(b + 12);
   if (header_len < PRELUDE_BYTES)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
   if (header_len > r->len)
     return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
   uint32_t crc = ev_crc32_update(ev_crc32(b, 16), b + PRELUDE_BYTES,
                                  header_len - PRELUDE_BYTES);
-  if (crc != get_u32(b + 16)) return corrupt(r, H, EV_REASON_CHECKSUM, 16);
+  if (crc != ev_le_get_u32(b + 16)) return corrupt(r, H, EV_REASON_CHECKSUM, 16);
   info->version = version;
   if (version == 0) return corrupt(r, H, EV_REASON_BAD_VALUE, 8);
   if (version > EV_SNAPSHOT_VERSION)
     return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_NEWER_VERSION, 8);
   if (header_len < FIELDS_END) return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
 
-  uint32_t flags = get_u32(b + 20);
+  uint32_t flags = ev_le_get_u32(b + 20);
   info->flags = flags;
   if (flags != 0)
     return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE, 20);
   /* Enums are checked as u32 before they are trusted as enums. */
-  uint32_t metric_raw = get_u32(b + 28), quant_raw = get_u32(b + 52);
+  uint32_t metric_raw = ev_le_get_u32(b + 28), quant_raw = ev_le_get_u32(b + 52);
   if (quant_raw > EV_QUANT_BINARY)
     return fail(r, EV_ERR_UNSUPPORTED_VERSION, H, EV_REASON_UNKNOWN_FEATURE, 52);
   if (metric_raw > EV_METRIC_DOT) return corrupt(r, H, EV_REASON_BAD_VALUE, 28);
   ev_options o;
   ev_options_init(&o);
-  o.dimensions = get_u32(b + 24);
+  o.dimensions = ev_le_get_u32(b + 24);
   o.metric = (ev_metric)metric_raw;
-  o.m = get_u32(b + 32);
-  o.ef_construction = get_u32(b + 36);
-  o.ef_search = get_u32(b + 40);
-  o.seed = get_u64(b + 44);
+  o.m = ev_le_get_u32(b + 32);
+  o.ef_construction = ev_le_get_u32(b + 36);
+  o.ef_search = ev_le_get_u32(b + 40);
+  o.seed = ev_le_get_u64(b + 44);
   o.quantization = (ev_quantization)quant_raw;
-  o.keep_floats = get_u32(b + 56);
-  o.rerank = get_u32(b + 60);
+  o.keep_floats = ev_le_get_u32(b + 56);
+  o.rerank = ev_le_get_u32(b + 60);
   if (ev__validate_options(&o) != EV_OK)
     return corrupt(r, H, EV_REASON_BAD_VALUE, 24);
   info->options = o;
-  info->count = get_u32(b + 64);
-  info->deleted_count = get_u32(b + 68);
-  r->entry = get_u32(b + 72);
-  r->max_level = (int32_t)get_u32(b + 76);
-  r->next_auto_id = get_u64(b + 80);
-  r->auto_exhausted = get_u32(b + 88);
-  uint32_t nsec = get_u32(b + 92);
-  r->rng_state = get_u64(b + 96);
-  info->wal_seq = get_u64(b + 104);
-  info->total_bytes = get_u64(b + 112);
+  info->count = ev_le_get_u32(b + 64);
+  info->deleted_count = ev_le_get_u32(b + 68);
+  r->entry = ev_le_get_u32(b + 72);
+  r->max_level = (int32_t)ev_le_get_u32(b + 76);
+  r->next_auto_id = ev_le_get_u64(b + 80);
+  r->auto_exhausted = ev_le_get_u32(b + 88);
+  uint32_t nsec = ev_le_get_u32(b + 92);
+  r->rng_state = ev_le_get_u64(b + 96);
+  info->wal_seq = ev_le_get_u64(b + 104);
+  info->total_bytes = ev_le_get_u64(b + 112);
   r->header_len = header_len;
 
   if (info->count > EV_MAX_SLOTS || info->deleted_count > info->count)
@@ -535,15 +484,15 @@ static ev_status read_header(reader *r) {
   for (unsigned i = 0; i < nsec; i++) {
     const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
     uint64_t where = FIELDS_END + TABLE_ENTRY_BYTES * i;
-    uint32_t id = get_u32(e);
+    uint32_t id = ev_le_get_u32(e);
     if (id != V1_ORDER[i])
       return fail(r, id > EV_SECTION_FLOATS ? EV_ERR_UNSUPPORTED_VERSION
                                             : EV_ERR_CORRUPT,
                   H, id > EV_SECTION_FLOATS ? EV_REASON_UNKNOWN_FEATURE
                                             : EV_REASON_INCONSISTENT, where);
-    r->sec_crc[i] = get_u32(e + 4);
-    r->sec_off[i] = get_u64(e + 8);
-    r->sec_len[i] = get_u64(e + 16);
+    r->sec_crc[i] = ev_le_get_u32(e + 4);
+    r->sec_off[i] = ev_le_get_u64(e + 8);
+    r->sec_len[i] = ev_le_get_u64(e + 16);
     if (r->sec_off[i] != offset)
       return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 8);
     if (r->sec_len[i] > info->total_bytes - offset)
@@ -644,10 +593,10 @@ static ev_status decode(reader *r, ev_index *ix) {
       if (!finite_words(fl, dim))
         return corrupt(r, EV_SECTION_FLOATS, EV_REASON_BAD_VALUE,
                        r->sec_off[6] + (uint64_t)s * dim * 4);
-      words_from_le(ix->floats + (size_t)s * dim, fl, dim);
+      ev_le_get_words(ix->floats + (size_t)s * dim, fl, dim);
     }
 
-    uint64_t id = get_u64(ids + (size_t)s * 8);
+    uint64_t id = ev_le_get_u64(ids + (size_t)s * 8);
     int is_deleted = (tomb[s / 8] >> (s % 8)) & 1;
     if (!r->auto_exhausted && id >= r->next_auto_id)
       return corrupt(r, EV_SECTION_IDS, EV_REASON_INCONSISTENT,
@@ -676,14 +625,14 @@ static ev_status decode(reader *r, ev_index *ix) {
     if (l0_len - l0_off < 4)
       return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
                      r->sec_off[4] + l0_off);
-    uint32_t n = get_u32(l0 + l0_off);
+    uint32_t n = ev_le_get_u32(l0 + l0_off);
     if (n > ix->m0)
       return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
                      r->sec_off[4] + l0_off);
     if ((l0_len - l0_off - 4) / 4 < n)
       return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
                      r->sec_off[4] + l0_off);
-    words_from_le(links, l0 + l0_off, 1 + (size_t)n);
+    ev_le_get_words(links, l0 + l0_off, 1 + (size_t)n);
     if (!links_ok(ix, s, links, count, lev, 0, &bad))
       return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
                      r->sec_off[4] + l0_off + 4 * (uint64_t)bad);
@@ -695,14 +644,14 @@ static ev_status decode(reader *r, ev_index *ix) {
       if (up_len - up_off < 4)
         return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
                        r->sec_off[5] + up_off);
-      uint32_t un = get_u32(up + up_off);
+      uint32_t un = ev_le_get_u32(up + up_off);
       if (un > ix->m)
         return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
                        r->sec_off[5] + up_off);
       if ((up_len - up_off - 4) / 4 < un)
         return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
                        r->sec_off[5] + up_off);
-      words_from_le(ul, up + up_off, 1 + (size_t)un);
+      ev_le_get_words(ul, up + up_off, 1 + (size_t)un);
       if (!links_ok(ix, s, ul, count, lev, l, &bad))
         return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
                        r->sec_off[5] + up_off + 4 * (uint64_t)bad);

@@ -73,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "crc32.h"
 #include "index.h"
 #include "wal.h"
@@ -83,45 +84,18 @@
 struct ev_journal *ev__journal_detach(ev_index *ix);
 void ev__journal_attach(ev_index *ix, struct ev_journal *j);
 
-static uint32_t get_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-static uint64_t get_u64(const uint8_t *p) {
-  return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-static void put_u32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  put_u32(p, (uint32_t)v);
-  put_u32(p + 4, (uint32_t)(v >> 32));
-}
-static void get_f32s(float *out, const uint8_t *p, size_t n) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  memcpy(out, p, n * 4);
-#else
-  for (size_t i = 0; i < n; i++) {
-    uint32_t bits = get_u32(p + 4 * i);
-    memcpy(&out[i], &bits, 4);
-  }
-#endif
-}
 
 size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
                             uint32_t op_count, size_t ops_len) {
   size_t len = EV_WAL_HEADER_BYTES + ops_len + EV_WAL_TRAILER_BYTES;
-  put_u32(out, WAL_MAGIC);
-  put_u32(out + 4, (uint32_t)len);
-  put_u32(out + 8, EV_WAL_VERSION);
-  put_u32(out + 12, 0);
-  put_u64(out + 16, seq);
-  put_u32(out + 24, dimensions);
-  put_u32(out + 28, op_count);
-  put_u32(out + len - 4, ev_crc32(out, len - 4));
+  ev_le_put_u32(out, WAL_MAGIC);
+  ev_le_put_u32(out + 4, (uint32_t)len);
+  ev_le_put_u32(out + 8, EV_WAL_VERSION);
+  ev_le_put_u32(out + 12, 0);
+  ev_le_put_u64(out + 16, seq);
+  ev_le_put_u32(out + 24, dimensions);
+  ev_le_put_u32(out + 28, op_count);
+  ev_le_put_u32(out + len - 4, ev_crc32(out, len - 4));
   return len;
 }
 
@@ -129,15 +103,15 @@ size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
  * saying why it is not one. */
 static size_t intact_record(const uint8_t *p, size_t n, uint32_t *reason) {
   if (n < 8) {
-    *reason = (n >= 4 && get_u32(p) != WAL_MAGIC) ? EV_REASON_BAD_MAGIC
+    *reason = (n >= 4 && ev_le_get_u32(p) != WAL_MAGIC) ? EV_REASON_BAD_MAGIC
                                                   : EV_REASON_TRUNCATED;
     return 0;
   }
-  if (get_u32(p) != WAL_MAGIC) {
+  if (ev_le_get_u32(p) != WAL_MAGIC) {
     *reason = EV_REASON_BAD_MAGIC;
     return 0;
   }
-  uint32_t len = get_u32(p + 4);
+  uint32_t len = ev_le_get_u32(p + 4);
   if (len < WAL_MIN_RECORD) {
     *reason = EV_REASON_INCONSISTENT;
     return 0;
@@ -146,7 +120,7 @@ static size_t intact_record(const uint8_t *p, size_t n, uint32_t *reason) {
     *reason = EV_REASON_TRUNCATED;
     return 0;
   }
-  if (ev_crc32(p, len - 4) != get_u32(p + len - 4)) {
+  if (ev_crc32(p, len - 4) != ev_le_get_u32(p + len - 4)) {
     *reason = EV_REASON_CHECKSUM;
     return 0;
   }
@@ -171,7 +145,7 @@ static size_t next_intact(const uint8_t *log, size_t len, size_t off,
  * be well-formed for `dims` (when non-zero). */
 static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
                               uint32_t *reason, size_t *where) {
-  uint32_t version = get_u32(p + 8);
+  uint32_t version = ev_le_get_u32(p + 8);
   *where = 8;
   if (version == 0) {
     *reason = EV_REASON_BAD_VALUE;
@@ -182,18 +156,18 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
     return EV_ERR_UNSUPPORTED_VERSION;
   }
   *where = 12;
-  if (get_u32(p + 12) != 0) {
+  if (ev_le_get_u32(p + 12) != 0) {
     *reason = EV_REASON_UNKNOWN_FEATURE;
     return EV_ERR_UNSUPPORTED_VERSION;
   }
-  uint32_t rdims = get_u32(p + 24);
+  uint32_t rdims = ev_le_get_u32(p + 24);
   *where = 24;
   if (rdims < EV_MIN_DIMENSIONS || rdims > EV_MAX_DIMENSIONS ||
       (dims && rdims != dims)) {
     *reason = EV_REASON_INCONSISTENT;
     return EV_ERR_CORRUPT;
   }
-  uint32_t ops = get_u32(p + 28);
+  uint32_t ops = ev_le_get_u32(p + 28);
   size_t off = EV_WAL_HEADER_BYTES, end = len - EV_WAL_TRAILER_BYTES;
   uint64_t row = 8 + (uint64_t)rdims * 4;
   for (uint32_t i = 0; i < ops; i++) {
@@ -202,7 +176,7 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
       *reason = EV_REASON_INCONSISTENT;
       return EV_ERR_CORRUPT;
     }
-    uint32_t code = get_u32(p + off);
+    uint32_t code = ev_le_get_u32(p + off);
     off += 4;
     if (code == EV_WAL_OP_COMPACT) continue;
     if (code != EV_WAL_OP_INSERT && code != EV_WAL_OP_DELETE) {
@@ -213,7 +187,7 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
       *reason = EV_REASON_INCONSISTENT;
       return EV_ERR_CORRUPT;
     }
-    uint64_t n = get_u32(p + off);
+    uint64_t n = ev_le_get_u32(p + off);
     off += 4;
     uint64_t bytes = n * (code == EV_WAL_OP_INSERT ? row : 8);
     if (n == 0 || bytes > end - off) {
@@ -270,7 +244,7 @@ static ev_status check_log(const uint8_t *log, size_t len, uint64_t after_seq,
        * and the intact one that follows. None of those needed: skip the
        * damage. Otherwise committed records were lost: corruption. */
       uint64_t known = have_prev && prev > after_seq ? prev : after_seq;
-      if (get_u64(log + next + 16) > known + 1) {
+      if (ev_le_get_u64(log + next + 16) > known + 1) {
         fail(r, EV_ERR_CORRUPT, reason, off);
         return EV_ERR_CORRUPT;
       }
@@ -285,7 +259,7 @@ static ev_status check_log(const uint8_t *log, size_t len, uint64_t after_seq,
       fail(r, st, reason, off + where);
       return st;
     }
-    uint64_t seq = get_u64(log + off + 16);
+    uint64_t seq = ev_le_get_u64(log + off + 16);
     if (have_prev && seq != prev + 1) {
       fail(r, EV_ERR_CORRUPT, EV_REASON_SEQUENCE_GAP, off + 16);
       return EV_ERR_CORRUPT;
@@ -321,7 +295,7 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
 /* Applies one checked record. */
 static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
                               size_t *where) {
-  uint32_t ops = get_u32(p + 28);
+  uint32_t ops = ev_le_get_u32(p + 28);
   size_t off = EV_WAL_HEADER_BYTES;
   size_t row = 8 + (size_t)ix->dim * 4;
   ev_status st = EV_OK;
@@ -329,13 +303,13 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
   float *vecs = NULL;
   for (uint32_t i = 0; i < ops && st == EV_OK; i++) {
     *where = off;
-    uint32_t code = get_u32(p + off);
+    uint32_t code = ev_le_get_u32(p + off);
     off += 4;
     if (code == EV_WAL_OP_COMPACT) {
       st = ev_compact(ix);
       continue;
     }
-    size_t n = get_u32(p + off);
+    size_t n = ev_le_get_u32(p + off);
     off += 4;
     ids = malloc(n * sizeof *ids);
     if (!ids) {
@@ -343,7 +317,7 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
       break;
     }
     if (code == EV_WAL_OP_DELETE) {
-      for (size_t k = 0; k < n; k++) ids[k] = get_u64(p + off + 8 * k);
+      for (size_t k = 0; k < n; k++) ids[k] = ev_le_get_u64(p + off + 8 * k);
       off += n * 8;
       ev_batch_delete_result res;
       st = ev_soft_delete_batch(ix, ids, n, &res);
@@ -354,8 +328,8 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
         break;
       }
       for (size_t k = 0; k < n; k++) {
-        ids[k] = get_u64(p + off + k * row);
-        get_f32s(vecs + k * ix->dim, p + off + k * row + 8, ix->dim);
+        ids[k] = ev_le_get_u64(p + off + k * row);
+        ev_le_get_words(vecs + k * ix->dim, p + off + k * row + 8, ix->dim);
       }
       off += n * row;
       size_t inserted = 0;
@@ -395,7 +369,7 @@ ev_status ev_wal_replay(ev_index *ix, const uint8_t *log, size_t len,
     size_t rlen;
     off = next_intact(log, r->valid_bytes, off, &rlen);
     if (off >= r->valid_bytes) break;
-    uint64_t seq = get_u64(log + off + 16);
+    uint64_t seq = ev_le_get_u64(log + off + 16);
     if (seq > after_seq) {
       size_t where = 0;
       st = apply_record(ix, log + off, rlen, &where);
