@@ -347,8 +347,11 @@ function renderMarkdown(res, notes) {
   p();
   const what = [res.commit ? `commit ${res.commit.slice(0, 10)}` : null, res.edgevecCBuild ? `edgevec.wasm sha256 ${res.edgevecCBuild.wasmSha256}…` : null].filter(Boolean).join(', ');
   p(`Measured ${res.date}${what ? ` (${what})` : ''} with \`npm run bench:peers\` on ${res.machine.cpus} cores (${res.machine.cpu}), ${(res.machine.totalMem / 2 ** 30).toFixed(0)} GiB, Node ${res.node} (V8 ${res.v8}), a machine shared with other work (load averages in the JSON).`);
-  const runs = Object.entries(res.runsPerDataset).map(([d, n]) => `${d}: ${n} run${n === 1 ? '' : 's'}`).join(', ');
-  p(`Runs: ${runs}. Numbers are medians over runs; comparisons are ratios taken within each run, then the median. Raw data: [results/${res.date}.json](results/${res.date}.json).`);
+  const runs = Object.entries(res.datasets).map(([d, ds]) => {
+    const per = order(Object.keys(ds.libraries)).map((ln) => `${ln} ${ds.libraries[ln].runs.length}`).join(', ');
+    return `${d}: ${per}`;
+  }).join('; ');
+  p(`Runs per library — ${runs}. Numbers are medians over runs; comparisons are ratios taken within each run, then the median. Raw data: [results/${res.date}.json](results/${res.date}.json).`);
   p();
   if (notes.summary) { p(notes.summary.trim()); p(); }
 
