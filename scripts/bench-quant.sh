@@ -3,7 +3,8 @@
 # none / sq8 / sq8 + rerank / binary + rerank on A = 100k x 128 (L2) and
 # B = 20k x 768 (cosine), then the million: 1M x 128 with SQ8. Writes
 # bench/results/quant-<date>.json and bench/results/quant.md.
-# `bash scripts/bench-quant.sh small` runs A and B only (no million).
+# `bash scripts/bench-quant.sh small` runs A and B only (no million) and
+# keeps the million of an earlier run of the same day in the results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -22,6 +23,9 @@ node - "$day" "$out" <<'JS'
 const fs = require('fs');
 const [day, file] = process.argv.slice(2);
 const runs = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const previous = `bench/results/quant-${day}.json`;
+if (!runs.some((r) => r.n === 1000000) && fs.existsSync(previous))
+  runs.push(...JSON.parse(fs.readFileSync(previous, 'utf8')).runs.filter((r) => r.n === 1000000));
 fs.writeFileSync(`bench/results/quant-${day}.json`, JSON.stringify({ date: day, node: process.version, runs }, null, 2) + '\n');
 const at = (r, ef) => r.sweep.find((s) => s.ef === ef);
 // QPS at recall 0.95, interpolated linearly between the two sweep points
