@@ -228,7 +228,9 @@ async function aggregate(runsDir, browserFile) {
   const libraries = {};
   for (const [name, r] of libs) {
     const adapterPkg = { 'edgevec-c': null, 'hnswlib-wasm': 'hnswlib-wasm', edgevec: 'edgevec', 'voy-search': 'voy-search', 'hnswlib-node': 'hnswlib-node' }[name];
-    libraries[name] = { version: versionOf(adapterPkg), notes: r.notes, bundle: await bundleOf(name) };
+    // The adapter's current notes (they are the adapter's, not the run's).
+    const adapter = (await import(path.join(HERE, 'peers', ADAPTER_FILES[name]))).default;
+    libraries[name] = { version: versionOf(adapterPkg), notes: adapter.notes ?? r.notes, bundle: await bundleOf(name) };
   }
   for (const d of Object.values(datasets)) {
     for (const [name, l] of Object.entries(d.libraries)) {
@@ -476,9 +478,10 @@ function renderMarkdown(res, notes) {
     p();
   }
 
-  p('## What the peers cannot do (measured, not assumed)');
+  p('## What the peers cannot do');
   p();
   for (const ln of order(Object.keys(res.libraries))) {
+    if (ln === OURS) continue;
     const notesOf = res.libraries[ln].notes ?? [];
     if (!notesOf.length) continue;
     p(`- **${ln} ${res.libraries[ln].version}**: ${notesOf.join(' ')}`);
@@ -489,7 +492,7 @@ function renderMarkdown(res, notes) {
   p('## Running it');
   p();
   p('- `npm run bench:peers` installs the peers into `bench/node_modules` (`npm ci --prefix bench`), builds, runs every library on A and B in fresh processes, writes `bench/results/<date>.json`, the SVGs and this file. Knobs (environment): `BENCH_RUNS` (default 3), `BENCH_DATASETS` (default `A B`), `BENCH_LIBS` (default all), `BENCH_BROWSER=0` to skip Chromium. A full run with 3 rounds takes about an hour on 2 cores.');
-  p('- `npm run bench:check` compares the ratios of the latest results against `bench/baselines.json` and fails on a regression beyond the tolerance stated there. It is not part of `npm test` (it needs the peers and ~20 minutes); run it before merging a change to the core\'s search, insert or memory layout, after `npm run bench:peers`.');
+  p('- `npm run bench:check` compares the ratios of the latest results against `bench/baselines.json` and fails on a regression beyond the tolerance stated there. It is not part of `npm test` (it needs a fresh `npm run bench:peers`, about an hour); run it before merging a change to the core\'s search, insert or memory layout, after `npm run bench:peers`.');
   p();
   if (notes.tail) { p(notes.tail.trim()); p(); }
   return L.join('\n');
