@@ -3,7 +3,8 @@
 # insertBatch against one insert() per vector, the JS boundary's share of a
 # search (with the recall the searches returned), softDeleteBatch of 1,000
 # ids, and persistence (flush, checkpoint, open from a snapshot and from a
-# log, commit latency, files against memory). Writes bench/results/api.md
+# log, commit latency, files against memory, and real IndexedDB in
+# Chromium: bench/browser/persist-idb.js). Writes bench/results/api.md
 # and bench/results/api-<date>.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,14 @@ replay=$(node --no-liftoff bench/api/measure-persist.js 10000 128)
 echo "$replay"
 big=$(node --no-liftoff bench/api/measure-persist.js 100000 128)
 echo "$big"
-node - "$day" "$api" "$replay" "$big" <<'JS'
+idb=$(node bench/browser/persist-idb.js 100000 128)
+echo "$idb"
+node - "$day" "$api" "$replay" "$big" "$idb" <<'JS'
 const fs = require('fs');
-const [day, api, replay, big] = process.argv.slice(2);
-const a = JSON.parse(api), r = JSON.parse(replay), b = JSON.parse(big);
+const [day, api, replay, big, idb] = process.argv.slice(2);
+const a = JSON.parse(api), r = JSON.parse(replay), b = JSON.parse(big), i = JSON.parse(idb);
 fs.writeFileSync(`bench/results/api-${day}.json`,
-  JSON.stringify({ date: day, node: process.version, api: a, persist10k: r, persist100k: b }, null, 2) + '\n');
+  JSON.stringify({ date: day, node: process.version, api: a, persist10k: r, persist100k: b, indexedDb: i }, null, 2) + '\n');
 const md = `# JS layer benchmark (${day})
 
 Produced by \`npm run bench:api\` (wasm build, Node ${process.version} with --no-liftoff, one run; the machine is shared, so read ratios, not absolute times).
@@ -40,6 +43,8 @@ Produced by \`npm run bench:api\` (wasm build, Node ${process.version} with --no
 | open ${b.n} × ${b.dim} from its snapshot (memory / files) | ${b.openFromSnapshotMs} / ${b.fileOpenFromSnapshotMs} ms (target < 100 ms from bytes) |
 | checkpoint through NodeFileStorage (fsync, rename) | ${b.fileCheckpointMs} ms |
 | commit of a 1,000-vector batch, P50 / P99 | ${b.commit1000P50Ms} / ${b.commit1000P99Ms} ms |
+| ${i.browser}, real IndexedDB: checkpoint of ${i.n} × ${i.dim} | ${i.checkpointMs} ms, ${(i.storedBytes / 1048576).toFixed(1)} MB stored |
+| the same, EdgeVec.open after a page reload (median of 3) | ${i.openMedianMs} ms (target < 500 ms) |
 `;
 fs.writeFileSync('bench/results/api.md', md);
 console.log(md);
