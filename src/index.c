@@ -82,9 +82,8 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->rng_state = options->seed;
   ix->query_buf = malloc(sizeof(float) * ix->dim);
   ix->query_payload = malloc(ix->payload_bytes);
-  ix->link_buf = malloc(sizeof(uint32_t) * (ix->m0 + 1));
   ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
-  if (!ix->query_buf || !ix->query_payload || !ix->link_buf || !ix->select_buf) {
+  if (!ix->query_buf || !ix->query_payload || !ix->select_buf) {
     ev_index_free(ix);
     return EV_ERR_OUT_OF_MEMORY;
   }
@@ -116,7 +115,6 @@ void ev_index_free(ev_index *ix) {
   free(ix->query_buf);
   free(ix->query_payload);
   free(ix->floats);
-  free(ix->link_buf);
   free(ix->select_buf);
   ev_idmap_free(&ix->ids);
   ev__journal_free(ix);
@@ -263,6 +261,6 @@ size_t ev_memory_bytes(const ev_index *ix) {
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->heap_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
-         (sizeof(uint32_t) + sizeof(ev_heap_item)) * (ix->m0 + 1) +
+         sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix);
 }

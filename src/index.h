@@ -82,8 +82,8 @@ struct ev_index {
   uint32_t heap_capacity; /* items of heap_b and heap_c */
   float *query_buf;      /* normalised query / vector being inserted */
   uint8_t *query_payload; /* query_buf encoded as a payload */
-  uint32_t *link_buf;    /* m0 + 1 links, for shrinking an overflowing list */
-  ev_heap_item *select_buf; /* m0 + 1 items, for shrinking */
+  ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
+                               walk, or a list being shrunk */
 
   size_t upper_bytes; /* bytes held by upper-level link blocks */
 
