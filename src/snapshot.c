@@ -536,6 +536,29 @@ static int links_ok(ev_index *ix, uint32_t slot, const uint32_t *links,
   return 1;
 }
 
+/* Reads one adjacency list (u32 n, then n slots) of `slot` at `level` from
+ * `sec` (a LINKS0 or UPPER section of `len` bytes starting at snapshot
+ * offset `sec_off`) at *off, checks it, and advances *off. */
+static ev_status read_list(reader *r, ev_index *ix, uint32_t slot, int level,
+                           uint32_t section, uint64_t sec_off,
+                           const uint8_t *sec, uint64_t len, size_t *off,
+                           uint32_t count, const uint8_t *lev) {
+  uint32_t *links = ev__links(ix, slot, level);
+  uint32_t cap = level == 0 ? ix->m0 : ix->m;
+  uint32_t bad;
+  if (len - *off < 4)
+    return corrupt(r, section, EV_REASON_INCONSISTENT, sec_off + *off);
+  uint32_t n = ev_le_get_u32(sec + *off);
+  if (n > cap) return corrupt(r, section, EV_REASON_BAD_VALUE, sec_off + *off);
+  if ((len - *off - 4) / 4 < n)
+    return corrupt(r, section, EV_REASON_INCONSISTENT, sec_off + *off);
+  ev_le_get_words(links, sec + *off, 1 + (size_t)n);
+  if (!links_ok(ix, slot, links, count, lev, level, &bad))
+    return corrupt(r, section, EV_REASON_BAD_VALUE, sec_off + *off + 4 * (uint64_t)bad);
+  *off += 4 + 4 * (size_t)n;
+  return EV_OK;
+}
+
 /* Builds the index from checked sections; checks every value as it goes.
  * On failure the partly built index is freed by the caller. */
 static ev_status decode(reader *r, ev_index *ix) {
@@ -580,7 +603,6 @@ static ev_status decode(reader *r, ev_index *ix) {
   /* Per slot: vector, id, level, upper block. count grows slot by slot so
    * that ev_index_free releases exactly the blocks allocated so far. */
   size_t l0_off = 0, up_off = 0;
-  uint32_t bad = 0;
   const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
   for (uint32_t s = 0; s < count; s++) {
     const uint8_t *pl = vec + (size_t)s * P;
@@ -621,41 +643,15 @@ static ev_status decode(reader *r, ev_index *ix) {
     ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
 
     /* Level-0 links. */
-    uint32_t *links = ev__links0(ix, s);
-    if (l0_len - l0_off < 4)
-      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
-                     r->sec_off[4] + l0_off);
-    uint32_t n = ev_le_get_u32(l0 + l0_off);
-    if (n > ix->m0)
-      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
-                     r->sec_off[4] + l0_off);
-    if ((l0_len - l0_off - 4) / 4 < n)
-      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
-                     r->sec_off[4] + l0_off);
-    ev_le_get_words(links, l0 + l0_off, 1 + (size_t)n);
-    if (!links_ok(ix, s, links, count, lev, 0, &bad))
-      return corrupt(r, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE,
-                     r->sec_off[4] + l0_off + 4 * (uint64_t)bad);
-    l0_off += 4 + 4 * (size_t)n;
+    st = read_list(r, ix, s, 0, EV_SECTION_LINKS0, r->sec_off[4], l0, l0_len,
+                   &l0_off, count, lev);
+    if (st != EV_OK) return st;
 
     /* Upper links: targets must exist on that level. */
     for (int l = 1; l <= level; l++) {
-      uint32_t *ul = ev__links(ix, s, l);
-      if (up_len - up_off < 4)
-        return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
-                       r->sec_off[5] + up_off);
-      uint32_t un = ev_le_get_u32(up + up_off);
-      if (un > ix->m)
-        return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
-                       r->sec_off[5] + up_off);
-      if ((up_len - up_off - 4) / 4 < un)
-        return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
-                       r->sec_off[5] + up_off);
-      ev_le_get_words(ul, up + up_off, 1 + (size_t)un);
-      if (!links_ok(ix, s, ul, count, lev, l, &bad))
-        return corrupt(r, EV_SECTION_UPPER, EV_REASON_BAD_VALUE,
-                       r->sec_off[5] + up_off + 4 * (uint64_t)bad);
-      up_off += 4 + 4 * (size_t)un;
+      st = read_list(r, ix, s, l, EV_SECTION_UPPER, r->sec_off[5], up, up_len,
+                     &up_off, count, lev);
+      if (st != EV_OK) return st;
     }
   }
   if (l0_off != l0_len)
