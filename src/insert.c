@@ -161,7 +161,6 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
     for (size_t i = 0; i < done; i++) (void)ev__random_level(ix);
     for (size_t i = done; i < n; i++) free(blocks[i]);
   }
-  ev__journal_note_insert(ix, ids, vectors, done);
   free(levels);
   free(blocks);
   free(auto_ids);

@@ -4,17 +4,19 @@
  *
  * The core calls ev__journal_reserve_* before a mutation (the only place
  * that can fail, with OUT_OF_MEMORY, before anything changed) and
- * ev__journal_note_* after it succeeded (cannot fail: the bytes were
- * reserved). So the journal always holds exactly the mutations that
- * happened, in order, with the caller's input vectors (not the normalised
- * ones) and the ids actually used: replaying them re-runs the same
- * deterministic inserts and rebuilds the index bit for bit.
+ * ev__journal_note_* after it succeeded (cannot fail: the room was
+ * reserved). Deletes and compactions are encoded as they happen. Inserts
+ * are not: the slots they fill are [seg_base, count), and every older slot
+ * whose link lists an insert rewrites is marked (ev__journal_note_links).
+ * At a commit, or before a compaction renumbers the slots, those become
+ * one GRAPH op holding their current state (wal_graph.c). So replay
+ * copies the graph the inserts built instead of building it again, and
+ * the journal holds exactly the mutations that happened, in order.
  *
- * Trade-off: ops are encoded into their final byte form as they happen,
+ * Trade-off: delete and compact ops are encoded into their final byte form
  * behind room left for the record header, so a commit frames the record in
- * place (a header write and one CRC pass, no copy); the cost is that
- * pending mutations are held twice (in the index and here) until
- * committed, so commit often.
+ * place (a header write and one CRC pass, no copy); inserts cost nothing
+ * until the commit, which reads them from the index.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +45,23 @@ struct ev_journal {
   int in_flight;      /* begin_commit done, end_commit not yet */
   size_t sealed_end;  /* in flight: end of the sealed ops (the CRC's offset) */
   uint32_t sealed_ops;
+
+  /* Inserts not yet encoded: slots [seg_base, count) of the index, and the
+   * marks (EV_MARK_*) of older slots whose lists they rewrote. */
+  uint32_t seg_base;
+  uint8_t *marks;     /* marks_len bytes, one per slot below seg_base */
+  uint32_t marks_len;
+  uint32_t marks_lo, marks_hi, marked; /* the marked range and count */
 };
 
-static size_t pending(const struct ev_journal *j) {
-  return j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
+static int graph_pending(const ev_index *ix) {
+  return ix->count > ix->journal->seg_base;
+}
+
+static size_t pending(const ev_index *ix) {
+  const struct ev_journal *j = ix->journal;
+  size_t ops = j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
+  return ops + (graph_pending(ix) ? 1 : 0); /* the GRAPH op: at least a byte */
 }
 
 
@@ -79,24 +94,49 @@ static void begin_op(struct ev_journal *j, uint32_t code, uint32_t n) {
 
 ev_status ev__journal_reserve_insert(ev_index *ix, size_t n) {
   struct ev_journal *j = ix->journal;
-  if (!j) return EV_OK;
-  size_t row = 8 + (size_t)ix->dim * 4;
-  if (n > (SIZE_MAX - 8) / row) return EV_ERR_OUT_OF_MEMORY;
-  return ensure(j, 8 + n * row);
+  (void)n; /* the new slots are encoded at the commit, from the index */
+  if (!j || j->marks_len >= j->seg_base) return EV_OK;
+  /* One mark per slot that an insert may relink: those below seg_base. */
+  uint8_t *m = realloc(j->marks, j->seg_base);
+  if (!m) return EV_ERR_OUT_OF_MEMORY;
+  memset(m + j->marks_len, 0, j->seg_base - j->marks_len);
+  j->marks = m;
+  j->marks_len = j->seg_base;
+  return EV_OK;
 }
 
-void ev__journal_note_insert(ev_index *ix, const uint64_t *ids,
-                             const float *vectors, size_t n) {
+void ev__journal_note_links(ev_index *ix, uint32_t slot, int level) {
   struct ev_journal *j = ix->journal;
-  if (!j || n == 0 || !ids || !vectors) return;
-  size_t row = 8 + (size_t)ix->dim * 4;
-  begin_op(j, EV_WAL_OP_INSERT, (uint32_t)n);
-  uint8_t *p = j->ops + j->len;
-  for (size_t i = 0; i < n; i++, p += row) {
-    ev_le_put_u64(p, ids[i]);
-    ev_le_put_words(p + 8, vectors + i * ix->dim, ix->dim);
+  if (slot >= j->seg_base) return; /* a new slot: written whole anyway */
+  uint8_t bit = level == 0 ? EV_MARK_LEVEL0 : EV_MARK_UPPER;
+  uint8_t *m = j->marks + slot;
+  if (*m & bit) return;
+  if (!*m) {
+    if (j->marked == 0 || slot < j->marks_lo) j->marks_lo = slot;
+    if (j->marked == 0 || slot >= j->marks_hi) j->marks_hi = slot + 1;
+    j->marked++;
   }
-  j->len += n * row;
+  *m |= bit;
+}
+
+/* Encodes the inserts since the last GRAPH op as one (the index's current
+ * state of those slots) and starts a new segment. */
+static ev_status encode_graph(ev_index *ix) {
+  struct ev_journal *j = ix->journal;
+  if (graph_pending(ix)) {
+    ev_graph_marks marks = {j->marks, j->marks_lo, j->marks_hi, j->marked};
+    if (!j->marked) marks.lo = marks.hi = 0;
+    size_t bytes = ev__graph_op_size(ix, j->seg_base, &marks);
+    if (bytes - 8 > UINT32_MAX) return EV_ERR_CAPACITY; /* body_len is a u32 */
+    ev_status st = ensure(j, bytes);
+    if (st != EV_OK) return st;
+    j->len += ev__graph_op_write(ix, j->seg_base, &marks, j->ops + j->len);
+    j->op_count++;
+  }
+  if (j->marked) memset(j->marks + j->marks_lo, 0, j->marks_hi - j->marks_lo);
+  j->marked = 0;
+  j->seg_base = ix->count;
+  return EV_OK;
 }
 
 ev_status ev__journal_reserve_delete(ev_index *ix, size_t n) {
@@ -117,6 +157,10 @@ void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n) {
 ev_status ev__journal_reserve_compact(ev_index *ix) {
   struct ev_journal *j = ix->journal;
   if (!j) return EV_OK;
+  /* Compaction renumbers the slots: the inserts before it are encoded now,
+   * against the numbering they were made in. */
+  ev_status st = encode_graph(ix);
+  if (st != EV_OK) return st;
   return ensure(j, 4);
 }
 
@@ -126,12 +170,14 @@ void ev__journal_note_compact(ev_index *ix) {
   ev_le_put_u32(j->ops + j->len, EV_WAL_OP_COMPACT);
   j->len += 4;
   j->op_count++;
+  j->seg_base = ix->count; /* the rebuilt slots are in the COMPACT op */
 }
 
 void ev__journal_free(ev_index *ix) {
   struct ev_journal *j = ix ? ix->journal : NULL;
   if (!j) return;
   free(j->ops);
+  free(j->marks);
   free(j);
   ix->journal = NULL;
 }
@@ -139,7 +185,7 @@ void ev__journal_free(ev_index *ix) {
 size_t ev__journal_bytes(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   if (!j) return 0;
-  return sizeof *j + j->cap;
+  return sizeof *j + j->cap + j->marks_len;
 }
 
 /* ---- public journal API (wal.h) ------------------------------------------ */
@@ -151,6 +197,7 @@ ev_status ev_journal_enable(ev_index *ix, uint64_t last_seq) {
   if (!j) return EV_ERR_OUT_OF_MEMORY;
   j->last_seq = last_seq;
   j->len = HDR;
+  j->seg_base = ix->count;
   ix->journal = j;
   return EV_OK;
 }
@@ -164,7 +211,7 @@ uint64_t ev_journal_last_seq(const ev_index *ix) {
 }
 
 size_t ev_journal_pending_bytes(const ev_index *ix) {
-  return ix && ix->journal ? pending(ix->journal) : 0;
+  return ix && ix->journal ? pending(ix) : 0;
 }
 
 ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
@@ -176,10 +223,12 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   *out_record = NULL;
   *out_len = 0;
   if (out_seq) *out_seq = j->last_seq;
-  if (pending(j) == 0) return EV_OK;
+  if (pending(ix) == 0) return EV_OK;
+  ev_status st = encode_graph(ix);
+  if (st != EV_OK) return st;
   if (j->len > UINT32_MAX - EV_WAL_TRAILER_BYTES)
     return EV_ERR_CAPACITY; /* a record's length field is a u32 */
-  ev_status st = ensure(j, EV_WAL_TRAILER_BYTES);
+  st = ensure(j, EV_WAL_TRAILER_BYTES);
   if (st != EV_OK) return st;
   uint64_t seq = j->last_seq + 1;
   size_t len = ev__wal_frame_record(j->ops, seq, ix->dim, j->op_count,
@@ -224,22 +273,29 @@ ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {
   *out_seq = 0;
   const struct ev_journal *j = ix->journal;
   if (!j) return EV_OK;
-  if (pending(j) || j->in_flight) return EV_ERR_INVALID_ARGUMENT;
+  if (pending(ix) || j->in_flight) return EV_ERR_INVALID_ARGUMENT;
   *out_seq = j->last_seq;
   return EV_OK;
 }
 
 /* Replay (wal.c) turns the journal off while it applies records that are
- * already in the log, and back on after. */
-struct ev_journal *ev__journal_detach(ev_index *ix);
+ * already in the log, and back on after. Inserts not yet encoded are
+ * encoded first (the slots replay adds must not join them); afterwards a
+ * new segment starts at the replayed index's end. */
+ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out);
 void ev__journal_attach(ev_index *ix, struct ev_journal *j);
 
-struct ev_journal *ev__journal_detach(ev_index *ix) {
-  struct ev_journal *j = ix->journal;
+ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out) {
+  *out = NULL;
+  if (!ix->journal) return EV_OK;
+  ev_status st = encode_graph(ix);
+  if (st != EV_OK) return st;
+  *out = ix->journal;
   ix->journal = NULL;
-  return j;
+  return EV_OK;
 }
 
 void ev__journal_attach(ev_index *ix, struct ev_journal *j) {
   ix->journal = j;
+  if (j) j->seg_base = ix->count;
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "quantize.h"
 
 static size_t round4(size_t n) { return (n + 3) & ~(size_t)3; }
@@ -79,5 +80,58 @@ void ev__decode(const ev_index *ix, const uint8_t *payload, float *out) {
     case EV_QUANT_NONE:
     default:
       memcpy(out, payload, sizeof(float) * dim);
+  }
+}
+
+/* A payload between memory and its little-endian layout (quantize.h): f32
+ * words first (all of them without quantization, scale and sqnorm with
+ * SQ8), then bytes that need no conversion. */
+static size_t payload_words(const ev_index *ix) {
+  switch (ix->options.quantization) {
+    case EV_QUANT_SQ8: return 2;
+    case EV_QUANT_BINARY: return 0;
+    case EV_QUANT_NONE:
+    default: return ix->dim;
+  }
+}
+void ev__payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
+  size_t words = payload_words(ix);
+  ev_le_put_words(dst, src, words);
+  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
+}
+void ev__payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
+  size_t words = payload_words(ix);
+  ev_le_get_words(dst, src, words);
+  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
+}
+
+/* Checks one stored payload (little-endian bytes) against its layout. */
+int ev__payload_ok(const ev_index *ix, const uint8_t *p) {
+  uint32_t dim = ix->dim;
+  size_t P = ix->payload_bytes;
+  switch (ix->options.quantization) {
+    case EV_QUANT_SQ8: {
+      /* scale is finite (max|x| / 127 of a finite vector); sqnorm may be
+       * +inf: the core computes it in f32 and a vector with components
+       * near 1e20 overflows it. Neither is NaN or negative. */
+      uint32_t sqnorm = ev_le_get_u32(p + 4);
+      if (!ev_le_finite_words(p, 1)) return 0;
+      if ((sqnorm & 0x7F800000u) == 0x7F800000u && (sqnorm & 0x007FFFFFu))
+        return 0; /* NaN */
+      if (p[3] & 0x80 || p[7] & 0x80) return 0; /* negative scale/sqnorm */
+      uint32_t minus128 = 0, pad = 0;
+      for (uint32_t i = 0; i < dim; i++) minus128 |= p[8 + i] == 0x80;
+      for (size_t i = 8 + dim; i < P; i++) pad |= p[i];
+      return !minus128 && !pad;
+    }
+    case EV_QUANT_BINARY: {
+      uint32_t pad = 0;
+      if (dim % 8) pad |= p[dim / 8] >> (dim % 8);
+      for (size_t i = (dim + 7) / 8; i < P; i++) pad |= p[i];
+      return !pad;
+    }
+    case EV_QUANT_NONE:
+    default:
+      return ev_le_finite_words(p, dim);
   }
 }

@@ -29,6 +29,12 @@ size_t ev__payload_bytes(const ev_options *options);
 void ev__encode(const ev_index *ix, const float *prepared, uint8_t *payload);
 /* Decodes a payload back to floats (NONE: a copy). */
 void ev__decode(const ev_index *ix, const uint8_t *payload, float *out);
+/* A payload between memory and its persisted little-endian layout (the
+ * same bytes on little-endian hosts), and the check of a persisted payload
+ * against its layout: the snapshot and the log store payloads this way. */
+void ev__payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src);
+void ev__payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src);
+int ev__payload_ok(const ev_index *ix, const uint8_t *le_payload);
 
 static inline float ev__payload_distance(const ev_index *ix, const uint8_t *a,
                                          const uint8_t *b) {

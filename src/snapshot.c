@@ -152,71 +152,6 @@ const char *ev_load_reason_name(uint32_t reason) {
   return "unknown reason";
 }
 
-/* A payload between memory and its little-endian layout (quantize.h): f32
- * words first (all of them without quantization, scale and sqnorm with
- * SQ8), then bytes that need no conversion. */
-static size_t payload_words(const ev_index *ix) {
-  switch (ix->options.quantization) {
-    case EV_QUANT_SQ8: return 2;
-    case EV_QUANT_BINARY: return 0;
-    case EV_QUANT_NONE:
-    default: return ix->dim;
-  }
-}
-static void payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
-  size_t words = payload_words(ix);
-  ev_le_put_words(dst, src, words);
-  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
-}
-static void payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
-  size_t words = payload_words(ix);
-  ev_le_get_words(dst, src, words);
-  memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
-}
-
-/* 1 when none of the n little-endian f32 words is NaN or infinite (all
- * exponent bits set). Branch-free so that it vectorises: it runs over every
- * vector component of a snapshot. */
-static int finite_words(const uint8_t *p, size_t n) {
-  uint32_t bad = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t w = ev_le_get_u32(p + 4 * i);
-    bad |= (uint32_t)((w & 0x7F800000u) == 0x7F800000u);
-  }
-  return bad == 0;
-}
-
-/* Checks one stored payload (little-endian bytes) against its layout. */
-static int payload_ok(const ev_index *ix, const uint8_t *p) {
-  uint32_t dim = ix->dim;
-  size_t P = ix->payload_bytes;
-  switch (ix->options.quantization) {
-    case EV_QUANT_SQ8: {
-      /* scale is finite (max|x| / 127 of a finite vector); sqnorm may be
-       * +inf: the core computes it in f32 and a vector with components
-       * near 1e20 overflows it. Neither is NaN or negative. */
-      uint32_t sqnorm = ev_le_get_u32(p + 4);
-      if (!finite_words(p, 1)) return 0;
-      if ((sqnorm & 0x7F800000u) == 0x7F800000u && (sqnorm & 0x007FFFFFu))
-        return 0; /* NaN */
-      if (p[3] & 0x80 || p[7] & 0x80) return 0; /* negative scale/sqnorm */
-      uint32_t minus128 = 0, pad = 0;
-      for (uint32_t i = 0; i < dim; i++) minus128 |= p[8 + i] == 0x80;
-      for (size_t i = 8 + dim; i < P; i++) pad |= p[i];
-      return !minus128 && !pad;
-    }
-    case EV_QUANT_BINARY: {
-      uint32_t pad = 0;
-      if (dim % 8) pad |= p[dim / 8] >> (dim % 8);
-      for (size_t i = (dim + 7) / 8; i < P; i++) pad |= p[i];
-      return !pad;
-    }
-    case EV_QUANT_NONE:
-    default:
-      return finite_words(p, dim);
-  }
-}
-
 /* ---- writing ------------------------------------------------------------- */
 
 typedef struct section_sizes {
@@ -296,7 +231,7 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   uint8_t *start[V1_SECTIONS];
   start[0] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++, p += ix->payload_bytes)
-    payload_to_le(ix, p, ev__payload(ix, slot));
+    ev__payload_to_le(ix, p, ev__payload(ix, slot));
   start[1] = p;
   for (uint32_t slot = 0; slot < ix->count; slot++, p += 8)
     ev_le_put_u64(p, ix->ext_ids[slot]);
@@ -606,13 +541,13 @@ static ev_status decode(reader *r, ev_index *ix) {
   const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
   for (uint32_t s = 0; s < count; s++) {
     const uint8_t *pl = vec + (size_t)s * P;
-    if (!payload_ok(ix, pl))
+    if (!ev__payload_ok(ix, pl))
       return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
                      r->sec_off[0] + (uint64_t)s * P);
-    payload_from_le(ix, ev__payload(ix, s), pl);
+    ev__payload_from_le(ix, ev__payload(ix, s), pl);
     if (flt) {
       const uint8_t *fl = flt + (size_t)s * dim * 4;
-      if (!finite_words(fl, dim))
+      if (!ev_le_finite_words(fl, dim))
         return corrupt(r, EV_SECTION_FLOATS, EV_REASON_BAD_VALUE,
                        r->sec_off[6] + (uint64_t)s * dim * 4);
       ev_le_get_words(ix->floats + (size_t)s * dim, fl, dim);

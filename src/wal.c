@@ -7,8 +7,9 @@
  * cheap next to re-inserting its vectors.
  *
  * ==========================================================================
- * LOG FORMAT, version 1. All integers little-endian, floats IEEE-754
- * binary32 little-endian. No padding, no alignment.
+ * LOG FORMAT, version 2 (version 1 is the same without the GRAPH op).
+ * All integers little-endian, floats IEEE-754 binary32 little-endian. No
+ * padding, no alignment.
  * ==========================================================================
  *
  * A log is a sequence of records written back to back (or stored one per
@@ -20,13 +21,10 @@
  *   0    4     magic        "EVWL" (0x45 0x56 0x57 0x4C)
  *   4    4     record_len   bytes of the whole record, magic to CRC
  *                           inclusive; >= 36
- *   8    4     version      1; a reader refuses a record of a greater version
+ *   8    4     version      2 (this writer) or 1; a reader refuses a record
+ *                           of a greater version (UNSUPPORTED_VERSION)
+ *   12   4     flags        0; an unknown bit is refused
  *                           (UNSUPPORTED_VERSION)
- *   12   4     flags        0 in version 1; an unknown bit is refused
- *                           (UNSUPPORTED_VERSION). Quantized indexes need
- *                           nothing here: records hold the input floats and
- *                           the codes' ranges are per vector (quantize.h),
- *                           so replay re-encodes them identically.
  *   16   8     seq          sequence number, 1 for the first record ever
  *                           written, +1 for each record after it
  *   24   4     dimensions   of the index the record belongs to
@@ -35,16 +33,47 @@
  *   len-4 4    crc32        CRC-32 (crc32.h) of bytes [0, record_len - 4)
  *
  * Op: u32 code, then its payload.
- *   1 INSERT   u32 n (>= 1), then n entries of
+ *   1 INSERT   (written by version 1 only; still replayed)
+ *              u32 n (>= 1), then n entries of
  *                (u64 id, dimensions x f32 vector)
- *              the ids actually used (also when the caller let the index
- *              assign them) and the vectors as the caller passed them
- *              (before cosine normalisation). Applied as one insert batch.
+ *              the ids actually used and the vectors as the caller passed
+ *              them (before cosine normalisation). Applied as one insert
+ *              batch, re-running the deterministic HNSW insert.
  *   2 DELETE   u32 n (>= 1), then n x u64 id. Applied as one delete batch
  *              (ids not found / already deleted are counted, not errors).
- *   3 COMPACT  no payload.
- *   Any other code is refused (UNSUPPORTED_VERSION: a newer writer).
- *   The ops must fill the record exactly up to the CRC.
+ *   3 COMPACT  no payload. Applied as a compaction (a deterministic rebuild).
+ *   4 GRAPH    (version >= 2) the inserts since the previous GRAPH op or
+ *              COMPACT, as the state they left (wal_graph.c):
+ *                u32 body_len (bytes that follow, >= 40), then the body:
+ *                0   u32 first       slot of the first new node: the
+ *                                    index's slot count when written
+ *                4   u32 n_new       new nodes (>= 1), slots first..
+ *                8   u32 n_marked    older nodes whose lists changed
+ *                12  u32 entry       entry-point slot afterwards
+ *                16  i32 max_level   its level (never lower than before)
+ *                20  u32 auto_exhausted  0/1, as in the snapshot
+ *                24  u64 next_auto_id    afterwards
+ *                32  u64 rng_state       the level RNG afterwards
+ *                40  n_new nodes, in slot order:
+ *                      u64 id, u8 level (<= max_level), u8 deleted (0/1),
+ *                      the payload (snapshot.c's VECTORS layout), with
+ *                      keep_floats dimensions x f32 (FLOATS layout), then
+ *                      for each level 0..level: u32 n (<= m0 on level 0,
+ *                      <= m above), n x u32 neighbour slots
+ *                    n_marked older nodes, slots strictly increasing:
+ *                      u32 slot, u8 parts (1: the level-0 list follows,
+ *                      2: the lists of levels 1..its level follow, 3:
+ *                      both), u8 deleted (0/1; a deleted node stays
+ *                      deleted), then those lists as above
+ *              The body must be consumed exactly. Applying it checks, before
+ *              changing anything, every rule the snapshot reader checks
+ *              (link targets exist, reach the level, no self links or
+ *              repeats; one live slot per id; ids below next_auto_id) and
+ *              fails with CORRUPT otherwise. Deletes made in the same commit
+ *              are also DELETE ops written before it; the flags agree.
+ *   Any other code is refused (UNSUPPORTED_VERSION: a newer writer), and
+ *   GRAPH in a version 1 record is CORRUPT. The ops must fill the record
+ *   exactly up to the CRC.
  *
  * Validity: a record is intact iff its magic matches, record_len >= 36 and
  * fits in the bytes that remain, and the CRC matches. Then version, flags,
@@ -81,7 +110,7 @@
 #define WAL_MAGIC 0x4C575645u /* "EVWL" read as a little-endian u32 */
 #define WAL_MIN_RECORD (EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES)
 
-struct ev_journal *ev__journal_detach(ev_index *ix);
+ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out);
 void ev__journal_attach(ev_index *ix, struct ev_journal *j);
 
 
@@ -179,6 +208,17 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
     uint32_t code = ev_le_get_u32(p + off);
     off += 4;
     if (code == EV_WAL_OP_COMPACT) continue;
+    if (code == EV_WAL_OP_GRAPH) {
+      /* Framing only here; the body is checked against the index when it
+       * is applied (wal_graph.c). */
+      if (version < 2 || end - off < 4 || ev_le_get_u32(p + off) < 40 ||
+          ev_le_get_u32(p + off) > end - off - 4) {
+        *reason = version < 2 ? EV_REASON_BAD_VALUE : EV_REASON_INCONSISTENT;
+        return EV_ERR_CORRUPT;
+      }
+      off += 4 + (size_t)ev_le_get_u32(p + off);
+      continue;
+    }
     if (code != EV_WAL_OP_INSERT && code != EV_WAL_OP_DELETE) {
       *reason = EV_REASON_UNKNOWN_FEATURE;
       return EV_ERR_UNSUPPORTED_VERSION;
@@ -309,6 +349,13 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
       st = ev_compact(ix);
       continue;
     }
+    if (code == EV_WAL_OP_GRAPH) {
+      size_t body = ev_le_get_u32(p + off), bad = 0;
+      st = ev__graph_op_apply(ix, p + off + 4, body, &bad);
+      if (st == EV_ERR_CORRUPT) *where = off + 4 + bad;
+      off += 4 + body;
+      continue;
+    }
     size_t n = ev_le_get_u32(p + off);
     off += 4;
     ids = malloc(n * sizeof *ids);
@@ -363,7 +410,12 @@ ev_status ev_wal_replay(ev_index *ix, const uint8_t *log, size_t len,
 
   /* The check found the way through; walk it again (damage it allowed is
    * skipped the same way) and apply the records after after_seq. */
-  struct ev_journal *j = ev__journal_detach(ix);
+  struct ev_journal *j;
+  st = ev__journal_detach(ix, &j);
+  if (st != EV_OK) {
+    fail(r, st, EV_REASON_OUT_OF_MEMORY, 0);
+    return st;
+  }
   uint64_t applied_seq = after_seq;
   while (off < r->valid_bytes) {
     size_t rlen;

@@ -13,6 +13,12 @@
 
 #include "../fixtures/fixtures_v1.inc"
 #include "../fixtures/fixtures_v1_sq8.inc"
+#include "../fixtures/fixtures_v2.inc"
+
+static uint32_t le_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
 
 /* make_corpus.c's vector for number i (exact small integers). */
 static void component_row(uint32_t i, float *out) {
@@ -132,6 +138,45 @@ TEST(fixture_v1_sq8_snapshot_and_log_load_with_their_exact_content) {
   ev_index_free(ix);
 }
 
+/* Snapshot bytes of an index (wal_seq 0); free with free(). */
+static uint8_t *saved(const ev_index *ix, size_t *len) {
+  uint8_t *b = NULL;
+  return ev_snapshot_save(ix, 0, &b, len) == EV_OK ? b : NULL;
+}
+
+/* Log version 2 (inserts as GRAPH ops) of the same two scenarios: onto the
+ * version 1 snapshots they give the same content, and exactly the index the
+ * version 1 logs (inserts re-run) give. */
+TEST(fixture_wal_v2_replays_to_the_same_index_as_wal_v1) {
+  const unsigned char *snaps[2] = {fixture_snapshot_v1, fixture_snapshot_v1_sq8};
+  size_t snap_lens[2] = {sizeof fixture_snapshot_v1, sizeof fixture_snapshot_v1_sq8};
+  const unsigned char *v1[2] = {fixture_wal_v1, fixture_wal_v1_sq8};
+  size_t v1_lens[2] = {sizeof fixture_wal_v1, sizeof fixture_wal_v1_sq8};
+  const unsigned char *v2[2] = {fixture_wal_v2, fixture_wal_v2_sq8};
+  size_t v2_lens[2] = {sizeof fixture_wal_v2, sizeof fixture_wal_v2_sq8};
+  int (*after[2])(uint64_t) = {v1_after_log_vector_of, v1_sq8_after_log_vector_of};
+  const uint32_t live[2] = {33, 32};
+  for (int k = 0; k < 2; k++) {
+    ev_index *a = NULL, *b = NULL;
+    ev_snapshot_info info;
+    REQUIRE(ev_snapshot_load(snaps[k], snap_lens[k], &a, &info, NULL) == EV_OK);
+    REQUIRE(ev_snapshot_load(snaps[k], snap_lens[k], &b, NULL, NULL) == EV_OK);
+    CHECK_EQ_INT(le_u32(v2[k] + 8), 2); /* version of the first record */
+    ev_wal_replay_result r;
+    CHECK_EQ_INT(ev_wal_replay(a, v2[k], v2_lens[k], info.wal_seq, &r), EV_OK);
+    CHECK(r.records_applied == (k ? 1u : 2u) && !r.torn_tail);
+    CHECK_EQ_INT(check_content(a, after[k]), live[k]);
+    CHECK(ev_wal_replay(b, v1[k], v1_lens[k], info.wal_seq, NULL) == EV_OK);
+    size_t la = 0, lb = 0;
+    uint8_t *sa = saved(a, &la), *sb = saved(b, &lb);
+    CHECK(sa && sb && la == lb && memcmp(sa, sb, la) == 0);
+    free(sa);
+    free(sb);
+    ev_index_free(a);
+    ev_index_free(b);
+  }
+}
+
 /* Natively (where the tests run from the repository root) the .inc must be
  * the .bin files' bytes; the wasm build has no file system and skips. */
 static int same_as_file(const char *path, const uint8_t *bytes, size_t len) {
@@ -145,7 +190,7 @@ static int same_as_file(const char *path, const uint8_t *bytes, size_t len) {
   return same;
 }
 
-TEST(fixture_v1_inc_matches_the_committed_bin_files) {
+TEST(fixture_inc_files_match_the_committed_bin_files) {
   int a = same_as_file("tests/fixtures/snapshot_v1.bin", fixture_snapshot_v1,
                        sizeof fixture_snapshot_v1);
   int b = same_as_file("tests/fixtures/wal_v1.bin", fixture_wal_v1,
@@ -154,10 +199,14 @@ TEST(fixture_v1_inc_matches_the_committed_bin_files) {
                        sizeof fixture_snapshot_v1_sq8);
   int d = same_as_file("tests/fixtures/wal_v1_sq8.bin", fixture_wal_v1_sq8,
                        sizeof fixture_wal_v1_sq8);
-  if (a < 0 || b < 0 || c < 0 || d < 0) {
+  int e = same_as_file("tests/fixtures/wal_v2.bin", fixture_wal_v2,
+                       sizeof fixture_wal_v2);
+  int f = same_as_file("tests/fixtures/wal_v2_sq8.bin", fixture_wal_v2_sq8,
+                       sizeof fixture_wal_v2_sq8);
+  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || f < 0) {
     NOTE("fixture files not reachable from here (wasm, or not run from the "
          "repository root): skipped");
     return;
   }
-  CHECK(a == 1 && b == 1 && c == 1 && d == 1);
+  CHECK(a == 1 && b == 1 && c == 1 && d == 1 && e == 1 && f == 1);
 }

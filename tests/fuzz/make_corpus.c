@@ -5,8 +5,11 @@
  *   tests/fuzz/corpus/snapshot/   valid snapshots of several shapes
  *   tests/fuzz/corpus/wal/        byte 0 = after_seq, then a log that
  *                                      applies to fuzz_base.h's index
- *   tests/fixtures/snapshot_v<N>.bin   the fixtures of format version N,
- *   tests/fixtures/wal_v<N>.bin        written once and then kept forever
+ *                                      (*_log_v1.bin: seeds kept from log
+ *                                      format version 1, not rewritten)
+ *   tests/fixtures/snapshot_v<N>.bin   the fixtures of format version N
+ *   tests/fixtures/wal_v<N>.bin        (each format has its own versions),
+ *                                      written once and then kept forever
  *   tests/fixtures/fixtures_v<N>.inc   (an existing fixture is never
  *                                      overwritten); the .inc holds the same
  *                                      bytes as C initialisers, so the wasm
@@ -220,13 +223,10 @@ static void write_inc(const char *root, const char *file, const char *comment,
   printf("wrote %s\n", path);
 }
 
-/* Version 1 fixtures; their content is specified (and checked) in
- * tests/c/test_persist_fixtures.c: keep the two in step. */
-static void fixture_v1(void) {
-  if (file_exists("tests/fixtures/snapshot_v1.bin")) {
-    printf("tests/fixtures/snapshot_v1.bin exists: kept\n");
-    return;
-  }
+/* The main fixture scenario; its content is specified (and checked) in
+ * tests/c/test_persist_fixtures.c: keep the two in step. Gives the
+ * snapshot (wal_seq 3) and the log after it, as this build writes them. */
+static void scenario_main(uint8_t **snap, size_t *snap_len, buf *log) {
   ev_index *ix = make(4, EV_METRIC_L2, 4, 2024);
   float v[64 * 4];
   /* ids 0..39 automatic, vector of id i = component(i). */
@@ -248,14 +248,11 @@ static void fixture_v1(void) {
   ev_soft_delete(ix, 8, &o);
   rows(v, 1, 4, 1008);
   ev_insert(ix, v, 4, &id8, NULL);
-  uint8_t *snap = NULL;
-  size_t snap_len = 0;
-  if (ev_snapshot_save(ix, 3, &snap, &snap_len) != EV_OK) die("save");
+  if (ev_snapshot_save(ix, 3, snap, snap_len) != EV_OK) die("save");
 
   /* Log after seq 3: record 4 = ids 100..104 (vectors 100..104) then
    * delete {2, 100}; record 5 = compact, then 3 automatic ids (vectors
    * 200..202), then delete {4}. */
-  buf log = {0};
   if (ev_journal_enable(ix, 3) != EV_OK) die("journal");
   uint64_t ids[5] = {100, 101, 102, 103, 104};
   rows(v, 5, 4, 100);
@@ -263,13 +260,24 @@ static void fixture_v1(void) {
   uint64_t del[2] = {2, 100};
   ev_batch_delete_result r;
   ev_soft_delete_batch(ix, del, 2, &r);
-  commit(ix, &log);
+  commit(ix, log);
   ev_compact(ix);
   rows(v, 3, 4, 200);
   if (ev_insert_batch(ix, v, 3, 4, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
   ev_soft_delete(ix, 4, &o);
-  commit(ix, &log);
+  commit(ix, log);
+  ev_index_free(ix);
+}
 
+static void fixture_v1(void) {
+  if (file_exists("tests/fixtures/snapshot_v1.bin")) {
+    printf("tests/fixtures/snapshot_v1.bin exists: kept\n");
+    return;
+  }
+  uint8_t *snap = NULL;
+  size_t snap_len = 0;
+  buf log = {0};
+  scenario_main(&snap, &snap_len, &log);
   write_file("tests/fixtures/snapshot_v1.bin", snap, snap_len, NULL, 0);
   write_file("tests/fixtures/wal_v1.bin", log.p, log.n, NULL, 0);
   write_inc(root, "fixtures_v1.inc",
@@ -279,16 +287,11 @@ static void fixture_v1(void) {
             "fixture_snapshot_v1", snap, snap_len, "fixture_wal_v1", log.p, log.n);
   free(snap);
   free(log.p);
-  ev_index_free(ix);
 }
 
-/* Version 1 with quantization: SQ8, floats kept, re-ranking. Specified in
+/* The quantized scenario: SQ8, floats kept, re-ranking. Specified in
  * tests/c/test_persist_fixtures.c (fixture_v1_sq8_...). */
-static void fixture_v1_sq8(void) {
-  if (file_exists("tests/fixtures/snapshot_v1_sq8.bin")) {
-    printf("tests/fixtures/snapshot_v1_sq8.bin exists: kept\n");
-    return;
-  }
+static void scenario_sq8(uint8_t **snap, size_t *snap_len, buf *log) {
   ev_options o;
   ev_options_init(&o);
   o.dimensions = 4;
@@ -308,17 +311,26 @@ static void fixture_v1_sq8(void) {
   uint64_t del[2] = {4, 11};
   ev_batch_delete_result r;
   ev_soft_delete_batch(ix, del, 2, &r);
-  uint8_t *snap = NULL;
-  size_t snap_len = 0;
-  if (ev_snapshot_save(ix, 0, &snap, &snap_len) != EV_OK) die("save");
+  if (ev_snapshot_save(ix, 0, snap, snap_len) != EV_OK) die("save");
   /* Log: record 1 = ids 30..34 (vectors 600..604), delete {0}. */
-  buf log = {0};
   if (ev_journal_enable(ix, 0) != EV_OK) die("journal");
   rows(v, 5, 4, 600);
   if (ev_insert_batch(ix, v, 5, 4, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
   ev_delete_outcome out;
   ev_soft_delete(ix, 0, &out);
-  commit(ix, &log);
+  commit(ix, log);
+  ev_index_free(ix);
+}
+
+static void fixture_v1_sq8(void) {
+  if (file_exists("tests/fixtures/snapshot_v1_sq8.bin")) {
+    printf("tests/fixtures/snapshot_v1_sq8.bin exists: kept\n");
+    return;
+  }
+  uint8_t *snap = NULL;
+  size_t snap_len = 0;
+  buf log = {0};
+  scenario_sq8(&snap, &snap_len, &log);
   write_file("tests/fixtures/snapshot_v1_sq8.bin", snap, snap_len, NULL, 0);
   write_file("tests/fixtures/wal_v1_sq8.bin", log.p, log.n, NULL, 0);
   write_inc(root, "fixtures_v1_sq8.inc",
@@ -327,7 +339,32 @@ static void fixture_v1_sq8(void) {
             "fixture_snapshot_v1_sq8", snap, snap_len, "fixture_wal_v1_sq8", log.p, log.n);
   free(snap);
   free(log.p);
-  ev_index_free(ix);
+}
+
+/* Log format version 2 (GRAPH ops): the same two scenarios' logs, which
+ * replay onto the version 1 snapshots (the snapshot format did not
+ * change). */
+static void fixture_wal_v2(void) {
+  if (file_exists("tests/fixtures/wal_v2.bin")) {
+    printf("tests/fixtures/wal_v2.bin exists: kept\n");
+    return;
+  }
+  uint8_t *snap = NULL, *snap_q = NULL;
+  size_t snap_len = 0, snap_q_len = 0;
+  buf log = {0}, log_q = {0};
+  scenario_main(&snap, &snap_len, &log);
+  scenario_sq8(&snap_q, &snap_q_len, &log_q);
+  write_file("tests/fixtures/wal_v2.bin", log.p, log.n, NULL, 0);
+  write_file("tests/fixtures/wal_v2_sq8.bin", log_q.p, log_q.n, NULL, 0);
+  write_inc(root, "fixtures_v2.inc",
+            "/* Generated by tests/fuzz/make_corpus.c from wal_v2.bin and\n"
+            " * wal_v2_sq8.bin (the same bytes). Never regenerate: it is the record\n"
+            " * of what log format version 2 wrote. */\n",
+            "fixture_wal_v2", log.p, log.n, "fixture_wal_v2_sq8", log_q.p, log_q.n);
+  free(snap);
+  free(snap_q);
+  free(log.p);
+  free(log_q.p);
 }
 
 int main(int argc, char **argv) {
@@ -336,5 +373,6 @@ int main(int argc, char **argv) {
   wal_corpus();
   fixture_v1();
   fixture_v1_sq8();
+  fixture_wal_v2();
   return 0;
 }
