@@ -2,20 +2,25 @@
 // public API over MemoryStorage (no I/O, so the numbers are the C encoders
 // and decoders plus the JS layer), printed as one JSON line:
 //   node --no-liftoff bench/api/measure-persist.js [n=10000] [dim=128]
-// - flush of one insertBatch of n vectors (one log record);
+// - flush of one insertBatch of n vectors (one log record) and its size;
 // - open replaying that log (no snapshot but the empty first one);
-// - checkpoint of the whole index, and open from that snapshot alone.
+// - checkpoint of the whole index, and open from that snapshot alone;
+// - decode of the same snapshot bytes (already in JS memory) into an index:
+//   the copy into the wasm heap and the checked C decoder, without the
+//   storage's read (MemoryStorage hands out a copy of what it holds);
 // - commit latency of a 1,000-vector batch: the flush that writes it as one
 //   log record (the insertBatch before it is not counted), P50 and P99 of
 //   50 commits (with 50 samples the P99 is the slowest one);
 // - the same save and load through NodeFileStorage (a temporary directory,
 //   with fsync) beside MemoryStorage.
-// Medians of three opens.
+// Medians of three opens (five decodes).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgeVec, MemoryStorage } from '../../js/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
+import { loadWasm } from '../../js/loader.js';
+import { loadSnapshot } from '../../js/persist.js';
 import { generate } from '../lib/dataset.js';
 
 const N = Number(process.argv[2] ?? 10000);
@@ -42,6 +47,8 @@ async function timeOpen() {
   }
   return median(times);
 }
+const logged = await (await storage.open('m', { readOnly: true })).readLog(0);
+const logBytes = logged.reduce((sum, r) => sum + r.bytes.length, 0);
 const replayMs = await timeOpen();
 const w = await EdgeVec.open('m', { storage, autoCheckpoint: false });
 t = performance.now();
@@ -51,11 +58,21 @@ await w.close();
 const snapshotMs = await timeOpen();
 const h = await storage.open('m', { readOnly: true });
 const manifest = await h.readManifest();
+const snapshotBytes = manifest ? await h.readSnapshot(manifest.generation) : new Uint8Array(0);
+const wasm = await loadWasm();
+const decodes = [];
+for (let i = 0; i < 5; i++) {
+  t = performance.now();
+  const { handle } = loadSnapshot(wasm, snapshotBytes, 'm');
+  decodes.push(performance.now() - t);
+  wasm._evw_free(handle);
+}
 
 // Commit latency: 50 batches of 1,000 vectors, each flushed as one record.
 const BATCHES = 50;
 const small = generate({ seed: 2, n: BATCHES * 1000, q: 0, dim: DIM }).base;
-const c = await EdgeVec.open('c', { storage: new MemoryStorage(), dimensions: DIM, autoCheckpoint: false });
+const commitStorage = new MemoryStorage();
+const c = await EdgeVec.open('c', { storage: commitStorage, dimensions: DIM, autoCheckpoint: false });
 const commits = [];
 for (let b = 0; b < BATCHES; b++) {
   await c.insertBatch(small.subarray(b * 1000 * DIM, (b + 1) * 1000 * DIM));
@@ -64,6 +81,8 @@ for (let b = 0; b < BATCHES; b++) {
   commits.push(performance.now() - t);
 }
 await c.close();
+const commitLog = await (await commitStorage.open('c', { readOnly: true })).readLog(0);
+const commitBytes = commitLog.map((r) => r.bytes.length).sort((a, b) => a - b);
 const sorted = [...commits].sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(BATCHES - 1, Math.round(p * (BATCHES - 1)))];
 
@@ -89,12 +108,15 @@ rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({
   n: N, dim: DIM,
   flushMs: Number(flushMs.toFixed(1)),
+  logBytes,
   openReplayingLogMs: Number(replayMs.toFixed(1)),
   checkpointMs: Number(checkpointMs.toFixed(1)),
   openFromSnapshotMs: Number(snapshotMs.toFixed(1)),
+  decodeFromBytesMs: Number(median(decodes).toFixed(1)),
   snapshotBytes: manifest?.snapshotBytes,
   commit1000P50Ms: Number(pct(0.5).toFixed(2)),
   commit1000P99Ms: Number(pct(0.99).toFixed(2)),
+  commit1000MedianBytes: commitBytes[commitBytes.length >> 1],
   fileCheckpointMs: Number(fileCheckpointMs.toFixed(1)),
   fileOpenFromSnapshotMs: Number(median(fileOpens).toFixed(1)),
 }));
