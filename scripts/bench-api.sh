@@ -44,6 +44,7 @@ Produced by \`npm run bench:api\` (wasm build, Node ${process.version} with --no
 | EdgeVec.open of it through MemoryStorage / NodeFileStorage (adds the storage's read) | ${b.openFromSnapshotMs} / ${b.fileOpenFromSnapshotMs} ms |
 | checkpoint through NodeFileStorage (fsync, rename) | ${b.fileCheckpointMs} ms |
 | commit of a 1,000-vector batch into 0–50k vectors, P50 / P99 | ${b.commit1000P50Ms} / ${b.commit1000P99Ms} ms, median record ${(b.commit1000MedianBytes / 1048576).toFixed(2)} MB |
+| then one insert per commit (autoFlush: true), P50 | ${b.commitOneP50Ms} ms, median record ${(b.commitOneMedianBytes / 1024).toFixed(1)} KB |
 | ${i.browser}, real IndexedDB: checkpoint of ${i.n} × ${i.dim} | ${i.checkpointMs} ms, ${(i.storedBytes / 1048576).toFixed(1)} MB stored |
 | the same, EdgeVec.open after a page reload (median of 3) | ${i.openMedianMs} ms (target < 500 ms) |
 `;

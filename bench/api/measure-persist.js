@@ -10,7 +10,9 @@
 //   storage's read (MemoryStorage hands out a copy of what it holds);
 // - commit latency of a 1,000-vector batch: the flush that writes it as one
 //   log record (the insertBatch before it is not counted), P50 and P99 of
-//   50 commits (with 50 samples the P99 is the slowest one);
+//   50 commits (with 50 samples the P99 is the slowest one), and the
+//   median size of those records; then 50 single inserts, each its own
+//   commit (autoFlush: true): P50 latency and median record size;
 // - the same save and load through NodeFileStorage (a temporary directory,
 //   with fsync) beside MemoryStorage.
 // Medians of three opens (five decodes).
@@ -80,9 +82,19 @@ for (let b = 0; b < BATCHES; b++) {
   await c.flush();
   commits.push(performance.now() - t);
 }
+// Then 50 single inserts, each flushed as its own record (autoFlush: true).
+const singles = generate({ seed: 3, n: 50, q: 0, dim: DIM }).base;
+const singleTimes = [];
+for (let i = 0; i < 50; i++) {
+  await c.insertBatch(singles.subarray(i * DIM, (i + 1) * DIM));
+  t = performance.now();
+  await c.flush();
+  singleTimes.push(performance.now() - t);
+}
 await c.close();
 const commitLog = await (await commitStorage.open('c', { readOnly: true })).readLog(0);
-const commitBytes = commitLog.map((r) => r.bytes.length).sort((a, b) => a - b);
+const commitBytes = commitLog.slice(0, BATCHES).map((r) => r.bytes.length).sort((a, b) => a - b);
+const singleBytes = commitLog.slice(BATCHES).map((r) => r.bytes.length).sort((a, b) => a - b);
 const sorted = [...commits].sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(BATCHES - 1, Math.round(p * (BATCHES - 1)))];
 
@@ -117,6 +129,8 @@ console.log(JSON.stringify({
   commit1000P50Ms: Number(pct(0.5).toFixed(2)),
   commit1000P99Ms: Number(pct(0.99).toFixed(2)),
   commit1000MedianBytes: commitBytes[commitBytes.length >> 1],
+  commitOneP50Ms: Number(median(singleTimes).toFixed(2)),
+  commitOneMedianBytes: singleBytes[singleBytes.length >> 1],
   fileCheckpointMs: Number(fileCheckpointMs.toFixed(1)),
   fileOpenFromSnapshotMs: Number(median(fileOpens).toFixed(1)),
 }));
