@@ -191,16 +191,107 @@ size_t ev_snapshot_size(const ev_index *ix) {
   return t > SIZE_MAX ? SIZE_MAX : (size_t)t;
 }
 
-ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
-                            size_t capacity, size_t *out_len) {
-  if (out_len) *out_len = 0;
-  if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
+/* The resumable writer: the sections are produced item by item (a slot's
+ * payload, id, level, list(s) or floats; a byte of 8 tombstone bits) into
+ * whatever buffer the caller hands over, each section's CRC running along,
+ * and the header last, once every CRC is known. Why: an index in wasm
+ * memory saved into one buffer there would grow the module's memory by the
+ * snapshot's size for good (wasm memory never shrinks); in chunks, the JS
+ * layer copies each into its own array and the wasm side holds one chunk.
+ * ev_snapshot_write is the same writer with one chunk that holds it all,
+ * so both produce the same bytes. */
+struct ev_snapshot_writer {
+  const ev_index *ix;
+  uint64_t wal_seq;
   section_sizes s;
-  compute_sizes(ix, &s);
-  uint64_t total = total_size(&s);
-  if (total > capacity) return EV_ERR_INVALID_ARGUMENT;
+  uint32_t header_len;
+  uint64_t total;
+  uint32_t crc[V1_SECTIONS];
+  unsigned sec;  /* section being written (s.n when all are done) */
+  uint32_t item; /* next item within it */
+};
 
-  const uint32_t header_len = FIELDS_END + TABLE_ENTRY_BYTES * s.n;
+static void writer_init(ev_snapshot_writer *w, const ev_index *ix,
+                        uint64_t wal_seq) {
+  memset(w, 0, sizeof *w);
+  w->ix = ix;
+  w->wal_seq = wal_seq;
+  compute_sizes(ix, &w->s);
+  w->header_len = FIELDS_END + TABLE_ENTRY_BYTES * w->s.n;
+  w->total = total_size(&w->s);
+}
+
+static uint32_t item_count(const ev_index *ix, unsigned sec) {
+  return sec == 3 ? (ix->count + 7) / 8 : ix->count;
+}
+
+static size_t item_bytes(const ev_index *ix, unsigned sec, uint32_t i) {
+  switch (sec) {
+    case 0: return ix->payload_bytes;
+    case 1: return 8;
+    case 2: case 3: return 1;
+    case 4: return 4 + 4 * (size_t)ev__links0(ix, i)[0];
+    case 5: {
+      size_t n = 0;
+      for (int l = 1; l <= ix->levels[i]; l++) n += 4 + 4 * (size_t)ev__links(ix, i, l)[0];
+      return n;
+    }
+    default: return 4 * (size_t)ix->dim;
+  }
+}
+
+static void put_item(const ev_index *ix, unsigned sec, uint32_t i, uint8_t *p) {
+  switch (sec) {
+    case 0: ev__payload_to_le(ix, p, ev__payload(ix, i)); return;
+    case 1: ev_le_put_u64(p, ix->ext_ids[i]); return;
+    case 2: *p = ix->levels[i]; return;
+    case 3: {
+      uint8_t bits = 0;
+      for (uint32_t k = 0; k < 8 && 8 * i + k < ix->count; k++)
+        bits |= (uint8_t)((ix->deleted[8 * i + k] ? 1u : 0u) << k);
+      *p = bits;
+      return;
+    }
+    case 4: {
+      const uint32_t *links = ev__links0(ix, i);
+      ev_le_put_words(p, links, 1 + (size_t)links[0]);
+      return;
+    }
+    case 5:
+      for (int l = 1; l <= ix->levels[i]; l++) {
+        const uint32_t *links = ev__links(ix, i, l);
+        ev_le_put_words(p, links, 1 + (size_t)links[0]);
+        p += 4 + 4 * (size_t)links[0];
+      }
+      return;
+    default: ev_le_put_words(p, ix->floats + (size_t)i * ix->dim, ix->dim);
+  }
+}
+
+static size_t writer_fill(ev_snapshot_writer *w, uint8_t *buf, size_t cap) {
+  const ev_index *ix = w->ix;
+  size_t n = 0;
+  while (w->sec < w->s.n) {
+    uint32_t items = item_count(ix, w->sec);
+    size_t start = n;
+    while (w->item < items) {
+      size_t b = item_bytes(ix, w->sec, w->item);
+      if (b > cap - n) break;
+      put_item(ix, w->sec, w->item, buf + n);
+      n += b;
+      w->item++;
+    }
+    w->crc[w->sec] = ev_crc32_update(w->crc[w->sec], buf + start, n - start);
+    if (w->item < items) break; /* the buffer is full */
+    w->sec++;
+    w->item = 0;
+  }
+  return n;
+}
+
+static void writer_header(const ev_snapshot_writer *w, uint8_t *out) {
+  const ev_index *ix = w->ix;
+  const uint32_t header_len = w->header_len;
   memset(out, 0, header_len);
   memcpy(out, SNAP_MAGIC, 8);
   ev_le_put_u32(out + 8, EV_SNAPSHOT_VERSION);
@@ -221,58 +312,68 @@ ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
   ev_le_put_u32(out + 76, (uint32_t)ix->max_level);
   ev_le_put_u64(out + 80, ix->next_auto_id);
   ev_le_put_u32(out + 88, ix->auto_ids_exhausted ? 1u : 0u);
-  ev_le_put_u32(out + 92, s.n);
+  ev_le_put_u32(out + 92, w->s.n);
   ev_le_put_u64(out + 96, ix->rng_state);
-  ev_le_put_u64(out + 104, wal_seq);
-  ev_le_put_u64(out + 112, total);
-
-  /* Sections. */
-  uint8_t *p = out + header_len;
-  uint8_t *start[V1_SECTIONS];
-  start[0] = p;
-  for (uint32_t slot = 0; slot < ix->count; slot++, p += ix->payload_bytes)
-    ev__payload_to_le(ix, p, ev__payload(ix, slot));
-  start[1] = p;
-  for (uint32_t slot = 0; slot < ix->count; slot++, p += 8)
-    ev_le_put_u64(p, ix->ext_ids[slot]);
-  start[2] = p;
-  if (ix->count) memcpy(p, ix->levels, ix->count);
-  p += ix->count;
-  start[3] = p;
-  memset(p, 0, (size_t)s.len[3]);
-  for (uint32_t slot = 0; slot < ix->count; slot++)
-    if (ix->deleted[slot]) p[slot / 8] |= (uint8_t)(1u << (slot % 8));
-  p += s.len[3];
-  start[4] = p;
-  for (uint32_t slot = 0; slot < ix->count; slot++) {
-    const uint32_t *links = ev__links0(ix, slot);
-    ev_le_put_words(p, links, 1 + (size_t)links[0]);
-    p += 4 + 4 * (size_t)links[0];
-  }
-  start[5] = p;
-  for (uint32_t slot = 0; slot < ix->count; slot++)
-    for (int l = 1; l <= ix->levels[slot]; l++) {
-      const uint32_t *links = ev__links(ix, slot, l);
-      ev_le_put_words(p, links, 1 + (size_t)links[0]);
-      p += 4 + 4 * (size_t)links[0];
-    }
-  start[6] = p;
-  if (ix->options.keep_floats && ix->count)
-    ev_le_put_words(p, ix->floats, (size_t)ix->count * ix->dim);
-
+  ev_le_put_u64(out + 104, w->wal_seq);
+  ev_le_put_u64(out + 112, w->total);
   uint64_t offset = header_len;
-  for (unsigned i = 0; i < s.n; i++) {
+  for (unsigned i = 0; i < w->s.n; i++) {
     uint8_t *e = out + FIELDS_END + TABLE_ENTRY_BYTES * i;
     ev_le_put_u32(e, V1_ORDER[i]);
-    ev_le_put_u32(e + 4, ev_crc32(start[i], (size_t)s.len[i]));
+    ev_le_put_u32(e + 4, w->crc[i]);
     ev_le_put_u64(e + 8, offset);
-    ev_le_put_u64(e + 16, s.len[i]);
-    offset += s.len[i];
+    ev_le_put_u64(e + 16, w->s.len[i]);
+    offset += w->s.len[i];
   }
   uint32_t crc = ev_crc32_update(ev_crc32(out, 16), out + PRELUDE_BYTES,
                                  header_len - PRELUDE_BYTES);
   ev_le_put_u32(out + 16, crc);
-  if (out_len) *out_len = (size_t)total;
+}
+
+ev_status ev_snapshot_writer_begin(const ev_index *ix, uint64_t wal_seq,
+                                   ev_snapshot_writer **out,
+                                   uint64_t *total_bytes, uint32_t *header_bytes) {
+  if (out) *out = NULL;
+  if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
+  ev_snapshot_writer *w = malloc(sizeof *w);
+  if (!w) return EV_ERR_OUT_OF_MEMORY;
+  writer_init(w, ix, wal_seq);
+  if (total_bytes) *total_bytes = w->total;
+  if (header_bytes) *header_bytes = w->header_len;
+  *out = w;
+  return EV_OK;
+}
+
+ev_status ev_snapshot_writer_next(ev_snapshot_writer *w, uint8_t *buf,
+                                  size_t capacity, size_t *out_len) {
+  if (out_len) *out_len = 0;
+  if (!w || !buf || !out_len || capacity < EV_SNAPSHOT_MIN_CHUNK)
+    return EV_ERR_INVALID_ARGUMENT;
+  *out_len = writer_fill(w, buf, capacity);
+  return EV_OK;
+}
+
+ev_status ev_snapshot_writer_header(ev_snapshot_writer *w, uint8_t *buf,
+                                    size_t capacity) {
+  if (!w || !buf || capacity < w->header_len || w->sec < w->s.n)
+    return EV_ERR_INVALID_ARGUMENT;
+  writer_header(w, buf);
+  return EV_OK;
+}
+
+void ev_snapshot_writer_free(ev_snapshot_writer *w) { free(w); }
+
+ev_status ev_snapshot_write(const ev_index *ix, uint64_t wal_seq, uint8_t *out,
+                            size_t capacity, size_t *out_len) {
+  if (out_len) *out_len = 0;
+  if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
+  ev_snapshot_writer w;
+  writer_init(&w, ix, wal_seq);
+  if (w.total > capacity) return EV_ERR_INVALID_ARGUMENT;
+  size_t n = writer_fill(&w, out + w.header_len, (size_t)w.total - w.header_len);
+  if (n != w.total - w.header_len || w.sec < w.s.n) return EV_ERR_INVALID_ARGUMENT;
+  writer_header(&w, out);
+  if (out_len) *out_len = (size_t)w.total;
   return EV_OK;
 }
 
@@ -281,10 +382,8 @@ ev_status ev_snapshot_save(const ev_index *ix, uint64_t wal_seq, uint8_t **out,
   if (out) *out = NULL;
   if (out_len) *out_len = 0;
   if (!ix || !out || !out_len) return EV_ERR_INVALID_ARGUMENT;
-  section_sizes s;
-  compute_sizes(ix, &s);
-  uint64_t total = total_size(&s);
-  if (total > SIZE_MAX) return EV_ERR_OUT_OF_MEMORY;
+  uint64_t total = ev_snapshot_size(ix);
+  if (total >= SIZE_MAX) return EV_ERR_OUT_OF_MEMORY;
   uint8_t *buf = malloc((size_t)total);
   if (!buf) return EV_ERR_OUT_OF_MEMORY;
   ev_status st = ev_snapshot_write(ix, wal_seq, buf, (size_t)total, out_len);

@@ -90,6 +90,25 @@ ev_status ev_snapshot_write(const ev_index *index, uint64_t wal_seq,
 ev_status ev_snapshot_save(const ev_index *index, uint64_t wal_seq,
                            uint8_t **out, size_t *out_len);
 
+/* The same bytes in pieces, so that no buffer of the snapshot's size has
+ * to exist where the index lives: begin gives the total size and the
+ * header's size; next fills buf with the bytes that follow the header, in
+ * order, as many as fit (*out_len; 0 once all are written; capacity must
+ * be at least EV_SNAPSHOT_MIN_CHUNK, more than any one item needs); header
+ * then writes the header_bytes that go first (it holds the checksums, so
+ * it comes last). The index must not change between begin and header.
+ * INVALID_ARGUMENT for a small buffer or a header asked for too early. */
+#define EV_SNAPSHOT_MIN_CHUNK 65536u
+typedef struct ev_snapshot_writer ev_snapshot_writer;
+ev_status ev_snapshot_writer_begin(const ev_index *index, uint64_t wal_seq,
+                                   ev_snapshot_writer **out,
+                                   uint64_t *total_bytes, uint32_t *header_bytes);
+ev_status ev_snapshot_writer_next(ev_snapshot_writer *writer, uint8_t *buf,
+                                  size_t capacity, size_t *out_len);
+ev_status ev_snapshot_writer_header(ev_snapshot_writer *writer, uint8_t *buf,
+                                    size_t capacity);
+void ev_snapshot_writer_free(ev_snapshot_writer *writer);
+
 /* Checks the whole snapshot (magic, version, every checksum, every count,
  * every link, id and vector) and builds an index from it. On success *out
  * owns a new index (free with ev_index_free) that searches, inserts and

@@ -545,3 +545,59 @@ TEST(snapshot_sq8_overflowing_vectors_refused_nan_sqnorm_corrupt) {
   free(bytes);
   ev_index_free(a);
 }
+
+/* The writer in pieces gives the bytes of ev_snapshot_save, whatever the
+ * piece size (the smallest allowed, and an odd one), for an index with
+ * every section (kept floats) and upper levels; its misuse is refused. */
+TEST(snapshot_writer_in_chunks_gives_the_same_bytes) {
+  ev_index *a = pu_index_q(16, EV_METRIC_COSINE, 70, EV_QUANT_SQ8, 1, 8);
+  float *rows = pu_rows(71, 16, 3000);
+  REQUIRE(a && rows);
+  REQUIRE(ev_insert_batch(a, rows, 3000, 16, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  uint64_t del[3] = {1, 500, 2999};
+  ev_batch_delete_result dr;
+  REQUIRE(ev_soft_delete_batch(a, del, 3, &dr) == EV_OK);
+  size_t want_len = 0;
+  uint8_t *want = NULL;
+  REQUIRE(ev_snapshot_save(a, 42, &want, &want_len) == EV_OK);
+  REQUIRE(want_len > 4 * EV_SNAPSHOT_MIN_CHUNK);
+  const size_t caps[2] = {EV_SNAPSHOT_MIN_CHUNK, EV_SNAPSHOT_MIN_CHUNK * 3 + 17};
+  uint8_t *chunk = malloc(caps[1]), *got = malloc(want_len);
+  REQUIRE(chunk && got);
+  for (int c = 0; c < 2; c++) {
+    ev_snapshot_writer *w = NULL;
+    uint64_t total = 0;
+    uint32_t header = 0;
+    REQUIRE(ev_snapshot_writer_begin(a, 42, &w, &total, &header) == EV_OK);
+    CHECK(total == want_len && header > 0);
+    /* Too early for the header; too small a piece. */
+    CHECK(ev_snapshot_writer_header(w, chunk, caps[1]) == EV_ERR_INVALID_ARGUMENT);
+    size_t n = 1;
+    CHECK(ev_snapshot_writer_next(w, chunk, EV_SNAPSHOT_MIN_CHUNK - 1, &n) ==
+              EV_ERR_INVALID_ARGUMENT && n == 0);
+    size_t at = header, pieces = 0;
+    for (;;) {
+      REQUIRE(ev_snapshot_writer_next(w, chunk, caps[c], &n) == EV_OK);
+      if (n == 0) break;
+      REQUIRE(n <= caps[c] && at + n <= want_len);
+      memcpy(got + at, chunk, n);
+      at += n;
+      pieces++;
+    }
+    CHECK(at == want_len && pieces >= 2);
+    CHECK(ev_snapshot_writer_header(w, chunk, header - 1) == EV_ERR_INVALID_ARGUMENT);
+    REQUIRE(ev_snapshot_writer_header(w, chunk, header) == EV_OK);
+    memcpy(got, chunk, header);
+    CHECK(memcmp(got, want, want_len) == 0);
+    ev_snapshot_writer_free(w);
+  }
+  ev_snapshot_writer *none = NULL;
+  CHECK(ev_snapshot_writer_begin(NULL, 0, &none, NULL, NULL) == EV_ERR_INVALID_ARGUMENT);
+  CHECK(none == NULL);
+  ev_snapshot_writer_free(NULL);
+  free(chunk);
+  free(got);
+  free(want);
+  free(rows);
+  ev_index_free(a);
+}
