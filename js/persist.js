@@ -249,26 +249,51 @@ export function endCommit(wasm, handle, durable) {
   wasm._evp_journal_end_commit(handle, durable ? 1 : 0);
 }
 
+/** Bytes of the wasm-side buffer a snapshot is encoded through. */
+const SNAPSHOT_CHUNK = 1 << 20;
+
 /**
- * Encodes the whole index (the journal must hold nothing uncommitted).
+ * Encodes the whole index (the journal must hold nothing uncommitted) into
+ * a JS array of its exact size, one chunk at a time through a small wasm
+ * buffer: a snapshot-sized buffer in wasm memory would stay as wasm memory
+ * for good (it never shrinks), while this array is garbage once stored.
+ * Synchronous, so nothing can change the index while the writer runs.
  * @param {EdgeVecWasm} wasm
  * @param {number} handle
  * @returns {{ seq: number, bytes: Uint8Array }}
  */
 export function saveSnapshot(wasm, handle) {
-  const out = wasm._malloc(16);
-  if (out === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'checkpoint');
+  const out = wasm._malloc(32);
+  const chunk = out === 0 ? 0 : wasm._malloc(SNAPSHOT_CHUNK);
+  let writer = 0;
   try {
-    const st = wasm._evp_snapshot_save(handle, out);
-    if (st !== 0) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
-    const u32 = wasm.HEAPU32;
+    if (chunk === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'checkpoint');
     const o = out >>> 2;
-    const ptr = u32[o], len = u32[o + 1];
-    const seq = word64(u32, o + 2);
-    const bytes = wasm.HEAPU8.slice(ptr, ptr + len);
-    wasm._free(ptr);
+    let st = wasm._evp_snapshot_writer_begin(handle, out);
+    if (st !== 0) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
+    writer = wasm.HEAPU32[o];
+    const total = wasm.HEAPU32[o + 1], headerLen = wasm.HEAPU32[o + 2];
+    const seq = word64(wasm.HEAPU32, o + 3);
+    const bytes = new Uint8Array(total);
+    let at = headerLen;
+    for (;;) {
+      st = wasm._evp_snapshot_writer_next(writer, chunk, SNAPSHOT_CHUNK, out);
+      if (st !== 0) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
+      const n = wasm.HEAPU32[o];
+      if (n === 0) break;
+      bytes.set(wasm.HEAPU8.subarray(chunk, chunk + n), at);
+      at += n;
+    }
+    st = wasm._evp_snapshot_writer_header(writer, chunk, SNAPSHOT_CHUNK);
+    // A length mismatch would be a bug of the writer: status -1 is INTERNAL.
+    if (st !== 0 || at !== total) {
+      throw statusError(st || -1, 'checkpoint', {}, 'encoding the snapshot header');
+    }
+    bytes.set(wasm.HEAPU8.subarray(chunk, chunk + headerLen), 0);
     return { seq, bytes };
   } finally {
-    wasm._free(out);
+    if (writer) wasm._evp_snapshot_writer_free(writer);
+    if (chunk) wasm._free(chunk);
+    if (out) wasm._free(out);
   }
 }

@@ -53,9 +53,13 @@ export interface EdgeVecWasm {
   _evw_tombstone_ratio(handle: number): number;
   _evw_memory_bytes(handle: number): number;
   _evw_heap_allocated(): number;
+  _evw_heap_peak(): number;
 
   // src/wasm_persist.c (its top comment documents the ABI).
-  _evp_snapshot_save(handle: number, out: number): number;
+  _evp_snapshot_writer_begin(handle: number, out: number): number;
+  _evp_snapshot_writer_next(writer: number, buf: number, cap: number, out: number): number;
+  _evp_snapshot_writer_header(writer: number, buf: number, cap: number): number;
+  _evp_snapshot_writer_free(writer: number): void;
   _evp_snapshot_load(bytes: number, len: number, out: number): number;
   _evp_snapshot_inspect(bytes: number, len: number, out: number): number;
   _evp_journal_enable(handle: number, lastSeqLo: number, lastSeqHi: number): number;

@@ -222,3 +222,11 @@ EXPORT double evw_heap_allocated(void) {
   struct mallinfo mi = mallinfo();
   return (double)(size_t)mi.uordblks;
 }
+
+/* The most the allocator ever took from wasm memory (its high-water mark,
+ * which wasm memory keeps for good): the tests of checkpoint memory read
+ * it before and after. */
+EXPORT double evw_heap_peak(void) {
+  struct mallinfo mi = mallinfo();
+  return (double)(size_t)mi.usmblks;
+}

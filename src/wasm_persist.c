@@ -32,15 +32,23 @@
  *    exact-size copies (HEAPU8.slice(ptr, ptr + len)), never store a view.
  *
  * Snapshots
- *   int  evp_snapshot_save(ix, out)
- *        Encodes the whole index. out[0] = ptr, out[1] = len (bytes; free
- *        ptr with _free after copying), out[2], out[3] = wal_seq lo, hi (the
- *        sequence number the snapshot includes: the journal's last committed
- *        one, 0 when journaling is off). Fails with INVALID_ARGUMENT (1) if
- *        the journal holds uncommitted mutations or a commit is in flight:
- *        checkpoint = flush (begin/end commit), then save.
+ *   int  evp_snapshot_writer_begin(ix, out)
+ *        Starts encoding the whole index in pieces (snapshot.h).
+ *        out[0] = writer, out[1] = total bytes, out[2] = header bytes,
+ *        out[3], out[4] = wal_seq lo, hi (the sequence number the snapshot
+ *        includes: the journal's last committed one, 0 when journaling is
+ *        off). Fails with INVALID_ARGUMENT (1) if the journal holds
+ *        uncommitted mutations or a commit is in flight: checkpoint =
+ *        flush (begin/end commit), then save. Nothing may change the index
+ *        until the writer is freed.
+ *   int  evp_snapshot_writer_next(writer, buf, cap, out)
+ *        out[0] = bytes written into buf (cap >= 65536): the next bytes
+ *        after the header; 0 once all are written.
+ *   int  evp_snapshot_writer_header(writer, buf, cap)
+ *        After next gave 0: the header (its bytes go first).
+ *   void evp_snapshot_writer_free(writer)
  *   u32  evp_snapshot_size(ix)
- *        Exact bytes evp_snapshot_save would produce now (O(slots), no
+ *        Exact bytes of the snapshot evp_snapshot_writer_* would produce now (O(slots), no
  *        allocation): for "checkpoint when the log passes a fraction of the
  *        snapshot" without encoding one. 0 for a NULL handle.
  *   int  evp_snapshot_load(bytes, len, out)
@@ -94,7 +102,7 @@
  *        memory runs out, the index is part-way: free it.
  *
  * Protocol (what the JS layer does with the calls above)
- *   create : build the index, evp_snapshot_save (wal_seq 0) and store it as
+ *   create : build the index, evp_snapshot_writer_* (wal_seq 0), store it as
  *            the first generation, then evp_journal_enable(ix, 0, 0).
  *   open   : evp_snapshot_load the current generation -> ix, wal_seq S;
  *            concatenate the stored records in sequence order and
@@ -106,7 +114,7 @@
  *            record out, store it under its seq in one transaction, then
  *            evp_journal_end_commit(ix, 1) (or 0 if the store failed: the
  *            same seq is retried by the next flush).
- *   checkpoint : flush, then evp_snapshot_save (fails while mutations are
+ *   checkpoint : flush, then evp_snapshot_writer_* (fails while mutations are
  *            pending: flush again), store it as a new generation and drop
  *            the records with seq <= its wal_seq in the same transaction
  *            that flips the manifest. A crash in between leaves the old
@@ -133,19 +141,43 @@ static void split64(uint64_t v, uint32_t *out) {
 }
 
 EMSCRIPTEN_KEEPALIVE
-int evp_snapshot_save(ev_index *ix, uint32_t *out) {
-  uint64_t seq = 0;
-  uint8_t *buf = NULL;
-  size_t len = 0;
+int evp_snapshot_writer_begin(ev_index *ix, uint32_t *out) {
+  uint64_t seq = 0, total = 0;
+  uint32_t header = 0;
+  ev_snapshot_writer *w = NULL;
   if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
   ev_status st = ev_journal_snapshot_seq(ix, &seq);
+  if (st == EV_OK) st = ev_snapshot_writer_begin(ix, seq, &w, &total, &header);
+  if (st == EV_OK && total > UINT32_MAX) {
+    ev_snapshot_writer_free(w);
+    st = EV_ERR_OUT_OF_MEMORY; /* cannot exist in wasm32 anyway */
+  }
   if (st != EV_OK) return st;
-  st = ev_snapshot_save(ix, seq, &buf, &len);
-  if (st != EV_OK) return st;
-  out[0] = (uint32_t)(uintptr_t)buf;
-  out[1] = (uint32_t)len;
-  split64(seq, out + 2);
+  out[0] = (uint32_t)(uintptr_t)w;
+  out[1] = (uint32_t)total;
+  out[2] = header;
+  split64(seq, out + 3);
   return EV_OK;
+}
+
+EMSCRIPTEN_KEEPALIVE
+int evp_snapshot_writer_next(ev_snapshot_writer *w, uint8_t *buf, uint32_t cap,
+                             uint32_t *out) {
+  size_t n = 0;
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_status st = ev_snapshot_writer_next(w, buf, cap, &n);
+  out[0] = (uint32_t)n;
+  return st;
+}
+
+EMSCRIPTEN_KEEPALIVE
+int evp_snapshot_writer_header(ev_snapshot_writer *w, uint8_t *buf, uint32_t cap) {
+  return ev_snapshot_writer_header(w, buf, cap);
+}
+
+EMSCRIPTEN_KEEPALIVE
+void evp_snapshot_writer_free(ev_snapshot_writer *w) {
+  ev_snapshot_writer_free(w);
 }
 
 EMSCRIPTEN_KEEPALIVE

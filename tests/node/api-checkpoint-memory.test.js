@@ -1,0 +1,53 @@
+// tests/node/api-checkpoint-memory.test.js — a checkpoint encodes the
+// snapshot through a small wasm buffer, not a snapshot-sized one: wasm
+// memory never shrinks, so a whole-snapshot buffer there would stay as the
+// page's memory for good. Measured on a module of its own through the
+// allocator's high-water mark, after soaking up every free block of 1 MB or
+// more (the holes that growing arrays leave behind would otherwise hide a
+// large allocation); the stored snapshot must still load to the same index.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { loadWasm } from '../../js/loader.js';
+import { clustered } from './helpers/data.js';
+
+const DIM = 96;
+const N = 20000;
+const BATCH = 500;
+
+test('checkpoint of 20k x 96 raises the wasm heap high-water mark by far less than the snapshot', async () => {
+  // A copy of the module's bytes is a new cache key: a fresh instance.
+  const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
+  const storage = new MemoryStorage();
+  const db = await EdgeVec.open('peak', { storage, dimensions: DIM, wasmBinary, autoCheckpoint: false });
+  const wasm = await loadWasm({ wasmBinary });
+  const data = clustered({ seed: 61, n: N, dim: DIM });
+  for (let i = 0; i < N; i += BATCH) await db.insertBatch(data.subarray(i * DIM, (i + BATCH) * DIM));
+  await db.flush();
+
+  const soak = [];
+  for (;;) {
+    const before = wasm._evw_heap_peak();
+    soak.push(wasm._malloc(1 << 20));
+    if (wasm._evw_heap_peak() > before) break; // no free block of 1 MB left
+  }
+  const peakBefore = wasm._evw_heap_peak();
+  await db.checkpoint();
+  const grew = wasm._evw_heap_peak() - peakBefore;
+  for (const p of soak) wasm._free(p);
+  const handle = await storage.open('peak', { readOnly: true });
+  const manifest = await handle.readManifest();
+  await handle.close();
+  assert.ok(manifest && manifest.snapshotBytes > 8 * 1024 * 1024, 'a snapshot of several MB');
+  // The writer's buffer is 1 MB; a snapshot-sized one would add ~9 MB.
+  assert.ok(grew < manifest.snapshotBytes / 4,
+    `heap high-water mark grew by ${grew} bytes for a ${manifest.snapshotBytes}-byte snapshot`);
+
+  const query = data.subarray(123 * DIM, 124 * DIM);
+  const want = db.search(query, 10);
+  await db.close();
+  const again = await EdgeVec.open('peak', { storage, wasmBinary, readOnly: true });
+  assert.deepEqual(again.search(query, 10), want);
+  again.dispose();
+});
