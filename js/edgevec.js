@@ -54,6 +54,7 @@ import { IndexedDbStorage } from './storage/index.js';
  * @property {((err: unknown) => void) | undefined} onFlushError
  * @property {number} snapshotBytes           size of the current snapshot
  * @property {number} logBytes                log bytes written since it
+ * @property {boolean} compacted              a compaction not yet in a snapshot
  * @property {Promise<unknown>} queue         flushes and checkpoints, one at a time
  * @property {boolean} flushScheduled
  * @property {ReturnType<typeof setTimeout> | undefined} timer
@@ -623,6 +624,7 @@ export class EdgeVec {
         onFlushError: /** @type {((err: unknown) => void) | undefined} */ (o.onFlushError),
         snapshotBytes: state.snapshot ? state.snapshot.byteLength : 0,
         logBytes,
+        compacted: false,
         queue: Promise.resolve(),
         flushScheduled: false,
         timer: undefined,
@@ -749,8 +751,8 @@ export class EdgeVec {
   /** @param {PersistState} p */
   async #flushNow(p) {
     await this.#flushOnce(p);
-    if (!this.#disposed && p.checkpointRatio > 0 &&
-        p.logBytes > Math.max(persist.CHECKPOINT_MIN_LOG_BYTES, p.checkpointRatio * p.snapshotBytes)) {
+    if (!this.#disposed && p.checkpointRatio > 0 && (p.compacted ||
+        p.logBytes > Math.max(persist.CHECKPOINT_MIN_LOG_BYTES, p.checkpointRatio * p.snapshotBytes))) {
       await this.#checkpointNow(p);
     }
   }
@@ -761,6 +763,9 @@ export class EdgeVec {
     // The snapshot may only be taken with nothing uncommitted; changes made
     // while a record is being stored go into the next one, so loop.
     while (persist.pendingBytes(w, this.#live()) > 0) await this.#flushOnce(p);
+    // Synchronous from here to the encoding: a compaction made later (while
+    // the snapshot is being stored) sets the flag again.
+    p.compacted = false;
     const snap = persist.saveSnapshot(w, this.#live());
     await p.handle.writeSnapshot(snap.bytes, snap.seq);
     p.snapshotBytes = snap.bytes.byteLength;
@@ -1154,6 +1159,10 @@ export class EdgeVec {
   compact() {
     const st = this.#wasm._evw_compact(this.#mutable());
     if (st !== 0) throw statusError(st, 'compact');
+    // The log records a compaction as its op code, and replaying it rebuilds
+    // the whole graph: with automatic checkpoints, the next flush writes a
+    // snapshot instead, so that opening the database stays a load.
+    if (this.#persist) this.#persist.compacted = true;
     this.#mutated();
   }
 

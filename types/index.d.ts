@@ -109,9 +109,11 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
    *  a number: that many milliseconds after the last mutating call. */
   autoFlush?: boolean | number;
   /** Write a new snapshot by itself when, after a flush, the log holds
-   *  more bytes than this fraction of the snapshot (and at least 64 KiB).
-   *  `true` (default) is 0.1: replaying a logged insert re-runs the graph
-   *  insertion, which costs far more per vector than loading a snapshot.
+   *  more bytes than this fraction of the snapshot (and at least 64 KiB),
+   *  or holds a compact() (replaying one rebuilds the whole graph, where
+   *  loading a snapshot only decodes it).
+   *  `true` (default) is 0.1: logged inserts replay fast, but the log takes
+   *  more space per vector than the snapshot.
    *  `false`: only explicit checkpoint() calls. */
   autoCheckpoint?: boolean | number;
   /** Open without taking the writer lock; every mutating call, flush and

@@ -141,8 +141,9 @@ test('checkpoint drops the log; an automatic one comes when the log outgrows the
   const afterCheckpoint = await h.load();
   assert.equal(afterCheckpoint.log.length, 0);
   assert.equal(afterCheckpoint.manifest.generation, gen0 + 1);
-  // 1,100 more vectors of 64 floats (~280 KB of log) against a snapshot of
-  // 100: past a tenth of the snapshot and 64 KiB, so the flush checkpoints.
+  // 1,100 more vectors of 64 floats (~360 KB of log) against a snapshot of
+  // 100 (~31 KB): past a tenth of the snapshot and 64 KiB, so the flush
+  // checkpoints.
   await db.insertBatch(big.subarray(100 * 64));
   await db.flush();
   const auto = await h.load();
@@ -155,8 +156,8 @@ test('checkpoint drops the log; an automatic one comes when the log outgrows the
   await again.flush();
   assert.equal((await h.load()).manifest.generation, gen0 + 2, 'autoCheckpoint: false');
   await again.close();
-  // A ratio of 2: 300 more vectors (~80 KB of log, past 64 KiB) stay well
-  // under twice the snapshot of 1,200 vectors, so no checkpoint.
+  // A ratio of 2: 300 more vectors (~170 KB of log, past 64 KiB) stay well
+  // under twice the snapshot of 1,200 vectors (~385 KB), so no checkpoint.
   const ratio = await EdgeVec.open('c', { storage, autoCheckpoint: 2 });
   const gen = (await h.readManifest()).generation;
   await ratio.insertBatch(big.subarray(0, 300 * 64), { ids: Array.from({ length: 300 }, (_, i) => 9000 + i) });
@@ -165,6 +166,43 @@ test('checkpoint drops the log; an automatic one comes when the log outgrows the
   await ratio.checkpoint();
   assert.equal((await h.readManifest()).generation, gen + 1);
   await ratio.close();
+});
+
+test('a flush after compact() writes a snapshot (unless autoCheckpoint is off)', async () => {
+  const storage = new MemoryStorage();
+  const data = clustered({ seed: 44, n: 200, dim: 16 });
+  const db = await EdgeVec.open('k', { storage, dimensions: 16 });
+  const h = await storage.open('k', { readOnly: true });
+  const { ids } = await db.insertBatch(data);
+  db.softDeleteBatch(ids.subarray(0, 50));
+  await db.flush();
+  const gen = (await h.readManifest()).generation;
+  assert.equal((await h.readLog()).length, 1, 'a small log: no checkpoint yet');
+  db.compact();
+  await db.flush();
+  assert.equal((await h.readManifest()).generation, gen + 1, 'the compaction went into a snapshot');
+  assert.deepEqual(await h.readLog(), [], 'and the log that held it is gone');
+  // The flag is spent: the next small flush is a log record again.
+  await db.insertBatch(data.subarray(0, 16), { ids: [10000] });
+  await db.flush();
+  assert.equal((await h.readManifest()).generation, gen + 1);
+  assert.equal((await h.readLog()).length, 1);
+  const want = db.search(data.subarray(16 * 60, 16 * 61), 5);
+  await db.close();
+  // With autoCheckpoint: false the compaction stays a log record, which
+  // replays (by rebuilding) to the same index.
+  const off = await EdgeVec.open('k', { storage, autoCheckpoint: false });
+  assert.deepEqual(off.search(data.subarray(16 * 60, 16 * 61), 5), want);
+  off.softDeleteBatch([ids[60]]);
+  off.compact();
+  await off.close();
+  assert.equal((await h.readManifest()).generation, gen + 1);
+  const log = await h.readLog();
+  assert.equal(log.length, 2);
+  const again = await EdgeVec.open('k', { storage, readOnly: true });
+  assert.equal(again.size, 150);
+  assert.equal(again.has(ids[60]), false);
+  again.dispose();
 });
 
 test('one writer per name; readers open read-only; READ_ONLY and NOT_FOUND', async () => {
