@@ -2,9 +2,12 @@
  * wal.c — the write-ahead log's record format, its reader and its replay.
  *
  * Trade-off: the whole log is checked (framing, CRCs, sequence numbers, op
- * structure) before the first record is applied, so corruption is reported
- * with nothing applied; that costs one extra CRC pass over the log, which is
- * cheap next to re-inserting its vectors.
+ * structure) before the first record is applied, so damage is reported
+ * with nothing applied; that costs one extra CRC pass over the log. What a
+ * GRAPH op says about the graph can only be checked against the index the
+ * records before it leave, so that check runs as each op is applied (and
+ * refuses the op whole); a CRC-valid record that fails it was written
+ * wrong, not damaged, and the caller discards the index.
  *
  * ==========================================================================
  * LOG FORMAT, version 2 (version 1 is the same without the GRAPH op).

@@ -9,8 +9,9 @@
  * node with its links, and the new link lists of the older nodes that got
  * back links — lets replay copy lists instead of searching the graph.
  * Trade-off: a record grows by the rewritten lists of older nodes (with
- * m = 16, up to 32 per insert, 132 bytes each), so a commit of inserts into
- * a large index writes a few times the bytes of its vectors.
+ * m = 16, up to 32 per insert, about 140 bytes each), so a commit of
+ * inserts into a large index writes a few times the bytes of its vectors
+ * (2.6x for 1,000 x 128 into 50k, bench/results/api.md).
  *
  * The writer (journal.c) calls ev__graph_op_size and ev__graph_op_write at
  * a commit or before a compaction, with the slots inserted since the last
