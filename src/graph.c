@@ -156,8 +156,9 @@ static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
   uint32_t n = links[0];
   for (uint32_t i = 1; i <= n; i++)
     if (links[i] == slot) return;
-  /* The log writes the lists an insert changed (wal_graph.c). */
-  if (ix->journal) ev__journal_note_links(ix, nb, level);
+  /* The log writes the lists an insert changed (wal_graph.c): an append
+   * keeps the first n links, a re-selection may keep none in place. */
+  if (ix->journal) ev__journal_note_links(ix, nb, level, n < cap ? n : 0);
   if (n < cap) {
     links[1 + n] = slot;
     links[0] = n + 1;

@@ -153,8 +153,10 @@ uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
  * changes anything and may fail with OUT_OF_MEMORY; the `note` calls after
  * it cannot fail. */
 ev_status ev__journal_reserve_insert(ev_index *ix, size_t n);
-/* An insert rewrote the links of `slot` at `level` (journal on only). */
-void ev__journal_note_links(ev_index *ix, uint32_t slot, int level);
+/* An insert is about to change the links of `slot` at `level`, keeping the
+ * first `kept` of them in place (journal on only). */
+void ev__journal_note_links(ev_index *ix, uint32_t slot, int level,
+                            uint32_t kept);
 ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
 void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
 ev_status ev__journal_reserve_compact(ev_index *ix);

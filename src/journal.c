@@ -50,6 +50,9 @@ struct ev_journal {
    * marks (EV_MARK_*) of older slots whose lists they rewrote. */
   uint32_t seg_base;
   uint8_t *marks;     /* marks_len bytes, one per slot below seg_base */
+  uint16_t *kept0;    /* marks_len entries: for a slot marked EV_MARK_LEVEL0,
+                         how many of its first level-0 links are unchanged
+                         since the last GRAPH op (only its tail is logged) */
   uint32_t marks_len;
   uint32_t marks_lo, marks_hi, marked; /* the marked range and count */
 };
@@ -101,15 +104,24 @@ ev_status ev__journal_reserve_insert(ev_index *ix, size_t n) {
   if (!m) return EV_ERR_OUT_OF_MEMORY;
   memset(m + j->marks_len, 0, j->seg_base - j->marks_len);
   j->marks = m;
+  uint16_t *k = realloc(j->kept0, sizeof *k * j->seg_base);
+  if (!k) return EV_ERR_OUT_OF_MEMORY; /* marks_len unchanged: retried */
+  j->kept0 = k;
   j->marks_len = j->seg_base;
   return EV_OK;
 }
 
-void ev__journal_note_links(ev_index *ix, uint32_t slot, int level) {
+void ev__journal_note_links(ev_index *ix, uint32_t slot, int level,
+                            uint32_t kept) {
   struct ev_journal *j = ix->journal;
   if (slot >= j->seg_base) return; /* a new slot: written whole anyway */
   uint8_t bit = level == 0 ? EV_MARK_LEVEL0 : EV_MARK_UPPER;
   uint8_t *m = j->marks + slot;
+  if (level == 0) {
+    /* Lists only grow by appends between re-selections, so the prefix
+     * that stays is the smallest `kept` seen (m0 <= 256 fits a u16). */
+    if (!(*m & bit) || kept < j->kept0[slot]) j->kept0[slot] = (uint16_t)kept;
+  }
   if (*m & bit) return;
   if (!*m) {
     if (j->marked == 0 || slot < j->marks_lo) j->marks_lo = slot;
@@ -124,7 +136,7 @@ void ev__journal_note_links(ev_index *ix, uint32_t slot, int level) {
 static ev_status encode_graph(ev_index *ix) {
   struct ev_journal *j = ix->journal;
   if (graph_pending(ix)) {
-    ev_graph_marks marks = {j->marks, j->marks_lo, j->marks_hi, j->marked};
+    ev_graph_marks marks = {j->marks, j->kept0, j->marks_lo, j->marks_hi, j->marked};
     if (!j->marked) marks.lo = marks.hi = 0;
     size_t bytes = ev__graph_op_size(ix, j->seg_base, &marks);
     if (bytes - 8 > UINT32_MAX) return EV_ERR_CAPACITY; /* body_len is a u32 */
@@ -178,6 +190,7 @@ void ev__journal_free(ev_index *ix) {
   if (!j) return;
   free(j->ops);
   free(j->marks);
+  free(j->kept0);
   free(j);
   ix->journal = NULL;
 }
@@ -185,7 +198,7 @@ void ev__journal_free(ev_index *ix) {
 size_t ev__journal_bytes(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   if (!j) return 0;
-  return sizeof *j + j->cap + j->marks_len;
+  return sizeof *j + j->cap + (size_t)j->marks_len * 3;
 }
 
 /* ---- public journal API (wal.h) ------------------------------------------ */

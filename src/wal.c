@@ -64,10 +64,16 @@
  *                      for each level 0..level: u32 n (<= m0 on level 0,
  *                      <= m above), n x u32 neighbour slots
  *                    n_marked older nodes, slots strictly increasing:
- *                      u32 slot, u8 parts (1: the level-0 list follows,
- *                      2: the lists of levels 1..its level follow, 3:
+ *                      u32 slot, u8 parts (1: its level-0 list changed,
+ *                      2: its lists of levels 1..its level changed, 3:
  *                      both), u8 deleted (0/1; a deleted node stays
- *                      deleted), then those lists as above
+ *                      deleted), then
+ *                      with part 1: u32 kept, then a list as above (u32 n,
+ *                        n slots) of the links that follow the first
+ *                        `kept` links the node's level-0 list holds before
+ *                        the op (kept <= that count, kept + n <= m0; an
+ *                        insert mostly appends one link, so this is short)
+ *                      with part 2: the lists of levels 1..level, whole
  *              The body must be consumed exactly. Applying it checks, before
  *              changing anything, every rule the snapshot reader checks
  *              (link targets exist, reach the level, no self links or

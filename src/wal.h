@@ -139,6 +139,8 @@ size_t ev__wal_frame_record(uint8_t *rec, uint64_t seq, uint32_t dimensions,
 #define EV_MARK_UPPER 2u
 typedef struct ev_graph_marks {
   const uint8_t *bits; /* per slot; only [lo, hi) may be non-zero */
+  const uint16_t *kept0; /* per slot with EV_MARK_LEVEL0: how many leading
+                            level-0 links are unchanged (not logged) */
   uint32_t lo, hi;
   uint32_t count;      /* non-zero entries */
 } ev_graph_marks;

@@ -6,12 +6,15 @@
  * Why: re-running the HNSW inserts of a log costs what the inserts cost
  * (about 0.1 ms per 128-d vector at efConstruction 200), so reopening after
  * 10,000 logged inserts took a second. Writing down the outcome — each new
- * node with its links, and the new link lists of the older nodes that got
- * back links — lets replay copy lists instead of searching the graph.
- * Trade-off: a record grows by the rewritten lists of older nodes (with
- * m = 16, up to 32 per insert, about 140 bytes each), so a commit of
- * inserts into a large index writes a few times the bytes of its vectors
- * (2.6x for 1,000 x 128 into 50k, bench/results/api.md).
+ * node with its links, and the links that older nodes gained — lets replay
+ * copy lists instead of searching the graph.
+ * An older node's level-0 list is written as the links after the ones it
+ * kept in place: a back link is appended (one link) far more often than
+ * the list is re-selected (written whole; 932 re-selections to 12,068
+ * appends for 1,000 x 128 into 50k); upper-level lists, which change
+ * rarely, are written whole. Trade-off: a commit of inserts into a large
+ * index still writes more than its vectors (1,000 x 128 into 50k: 876 KB,
+ * 1.7x the vectors; whole lists would be 1.6 MB).
  *
  * The writer (journal.c) calls ev__graph_op_size and ev__graph_op_write at
  * a commit or before a compaction, with the slots inserted since the last
@@ -54,10 +57,24 @@ static uint8_t *put_lists(const ev_index *ix, uint32_t slot, int from, int to,
   return p;
 }
 
-/* Levels of a marked slot's lists that go into the record. */
-static int mark_from(uint8_t mark) { return mark & EV_MARK_LEVEL0 ? 0 : 1; }
-static int mark_to(const ev_index *ix, uint32_t slot, uint8_t mark) {
+/* The top level of a marked slot's upper lists in the record (0: none). */
+static int upper_to(const ev_index *ix, uint32_t slot, uint8_t mark) {
   return mark & EV_MARK_UPPER ? ix->levels[slot] : 0;
+}
+
+/* Leading level-0 links of a marked slot left out of the record. */
+static uint32_t kept_links(const ev_index *ix, const ev_graph_marks *marks,
+                           uint32_t slot) {
+  uint32_t kept = marks->kept0[slot];
+  return kept <= ev__links0(ix, slot)[0] ? kept : 0;
+}
+
+static size_t marked_bytes(const ev_index *ix, const ev_graph_marks *marks,
+                           uint32_t slot, uint8_t mark) {
+  size_t bytes = 6 + lists_bytes(ix, slot, 1, upper_to(ix, slot, mark));
+  if (mark & EV_MARK_LEVEL0)
+    bytes += 8 + 4 * (size_t)(ev__links0(ix, slot)[0] - kept_links(ix, marks, slot));
+  return bytes;
 }
 
 size_t ev__graph_op_size(const ev_index *ix, uint32_t first,
@@ -67,10 +84,8 @@ size_t ev__graph_op_size(const ev_index *ix, uint32_t first,
                  (ix->floats ? 4 * (size_t)ix->dim : 0);
   for (uint32_t s = first; s < ix->count; s++)
     bytes += fixed + lists_bytes(ix, s, 0, ix->levels[s]);
-  for (uint32_t s = marks->lo; s < marks->hi; s++) {
-    uint8_t mark = marks->bits[s];
-    if (mark) bytes += 6 + lists_bytes(ix, s, mark_from(mark), mark_to(ix, s, mark));
-  }
+  for (uint32_t s = marks->lo; s < marks->hi; s++)
+    if (marks->bits[s]) bytes += marked_bytes(ix, marks, s, marks->bits[s]);
   return bytes;
 }
 
@@ -105,7 +120,16 @@ size_t ev__graph_op_write(const ev_index *ix, uint32_t first,
     ev_le_put_u32(p, s);
     p[4] = mark;
     p[5] = ix->deleted[s];
-    p = put_lists(ix, s, mark_from(mark), mark_to(ix, s, mark), p + 6);
+    p += 6;
+    if (mark & EV_MARK_LEVEL0) {
+      const uint32_t *links = ev__links0(ix, s);
+      uint32_t kept = kept_links(ix, marks, s), tail = links[0] - kept;
+      ev_le_put_u32(p, kept);
+      ev_le_put_u32(p + 4, tail);
+      ev_le_put_words(p + 8, links + 1 + kept, tail);
+      p += 8 + 4 * (size_t)tail;
+    }
+    p = put_lists(ix, s, 1, upper_to(ix, s, mark), p);
   }
   size_t len = (size_t)(p - out);
   ev_le_put_u32(out, EV_WAL_OP_GRAPH);
@@ -141,14 +165,19 @@ static int skip_list(cursor *c, uint32_t cap) {
   return 1;
 }
 
-/* Checks the targets of one framed list of `slot` at `level`: each exists
- * (< total), is not the node itself, reaches that level, and appears once
- * (a stamp in the visited array, cleared afterwards). */
+/* Checks the targets of one framed list of `slot` at `level`, which
+ * follows the first `kept` links of the slot's list in the index: each
+ * exists (< total), is not the node itself, reaches that level, and appears
+ * once in the whole list (a stamp in the visited array, cleared
+ * afterwards). */
 static int check_targets(ev_index *ix, cursor *c, uint32_t slot, int level,
-                         uint32_t total) {
+                         uint32_t total, uint32_t kept) {
   const uint8_t *q = c->p + c->off;
   uint32_t n = ev_le_get_u32(q);
   uint32_t stamp = slot + 1;
+  /* Only a marked older slot keeps links (a new one has no list yet). */
+  const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
   int ok = 1;
   uint32_t k = 1;
   for (; k <= n; k++) {
@@ -161,6 +190,7 @@ static int check_targets(ev_index *ix, cursor *c, uint32_t slot, int level,
     ix->visited[t] = stamp;
   }
   for (uint32_t i = 1; i < k; i++) ix->visited[ev_le_get_u32(q + 4 * (size_t)i)] = 0;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
   c->off += 4 + 4 * (size_t)n;
   return ok;
 }
@@ -243,7 +273,15 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
     if (del && !ix->deleted[s]) deleting[(*n_deleting)++] = s;
     prev = s;
     c->off += 6;
-    for (int l = mark_from(mark); l <= mark_to(ix, s, mark); l++)
+    if (mark & EV_MARK_LEVEL0) {
+      /* The links kept in place must exist; kept + tail fits the list. */
+      if (c->len - c->off < 8) return fail_at(c, c->off);
+      uint32_t kept = ev_le_get_u32(c->p + c->off);
+      if (kept > ev__links0(ix, s)[0]) return fail_at(c, c->off);
+      c->off += 4;
+      if (!skip_list(c, ix->m0 - kept)) return 0;
+    }
+    for (int l = 1; l <= upper_to(ix, s, mark); l++)
       if (!skip_list(c, list_cap(ix, l))) return 0;
   }
   if (c->off != c->len) return fail_at(c, c->off);
@@ -259,14 +297,19 @@ static int check_all_targets(ev_index *ix, cursor *c, const graph_head *h) {
     uint32_t s = ix->count + i;
     c->off += fixed;
     for (int l = 0; l <= ix->levels[s]; l++)
-      if (!check_targets(ix, c, s, l, total)) return 0;
+      if (!check_targets(ix, c, s, l, total, 0)) return 0;
   }
   for (uint32_t i = 0; i < h->n_marked; i++) {
     uint32_t s = ev_le_get_u32(c->p + c->off);
     uint8_t mark = c->p[c->off + 4];
     c->off += 6;
-    for (int l = mark_from(mark); l <= mark_to(ix, s, mark); l++)
-      if (!check_targets(ix, c, s, l, total)) return 0;
+    if (mark & EV_MARK_LEVEL0) {
+      uint32_t kept = ev_le_get_u32(c->p + c->off);
+      c->off += 4;
+      if (!check_targets(ix, c, s, 0, total, kept)) return 0;
+    }
+    for (int l = 1; l <= upper_to(ix, s, mark); l++)
+      if (!check_targets(ix, c, s, l, total, 0)) return 0;
   }
   return 1;
 }
@@ -348,7 +391,15 @@ static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
   for (uint32_t i = 0; i < h->n_marked; i++) {
     uint32_t s = ev_le_get_u32(p);
     uint8_t mark = p[4], del = p[5];
-    p = get_lists(ix, s, mark_from(mark), mark_to(ix, s, mark), p + 6);
+    p += 6;
+    if (mark & EV_MARK_LEVEL0) {
+      uint32_t *links = ev__links0(ix, s);
+      uint32_t kept = ev_le_get_u32(p), tail = ev_le_get_u32(p + 4);
+      ev_le_get_words(links + 1 + kept, p + 8, tail);
+      links[0] = kept + tail;
+      p += 8 + 4 * (size_t)tail;
+    }
+    p = get_lists(ix, s, 1, upper_to(ix, s, mark), p);
     if (del && !ix->deleted[s]) {
       ix->deleted[s] = 1;
       ix->deleted_count++;

@@ -1,6 +1,7 @@
 /* test_wal_graph.c — the GRAPH op of the log (wal_graph.c): commits of
  * inserts are written as graph state and replay restores it exactly
- * (plain, SQ8 with floats, mixed with deletes and compactions), and a
+ * (plain, SQ8 with floats, mixed with deletes and compactions), appended
+ * links are logged as a tail after the links kept in place, and a
  * CRC-valid op that breaks any rule of the snapshot reader is refused as
  * CORRUPT with the index left exactly as it was. */
 #include <stdlib.h>
@@ -221,12 +222,20 @@ TEST(wal_graph_op_breaking_a_rule_is_refused_and_changes_nothing) {
   REQUIRE(base != NULL);
   uint32_t marked = pu_get_u32(g.rec + h + 8);
   REQUIRE(marked >= 2);
-  size_t m0 = first_marked(g.rec), last = m0;
+  size_t m0 = first_marked(g.rec), last = m0, tail_at = 0;
   for (uint32_t j = 0; j + 1 < marked; j++) {
     uint32_t s = pu_get_u32(g.rec + last);
     uint8_t parts = g.rec[last + 4];
     last += 6;
-    for (int l = parts & 1 ? 0 : 1; l <= (parts & 2 ? base->levels[s] : 0); l++)
+    if (parts & 1) {
+      /* A level-0 tail: u32 kept, then the list of the links after them.
+       * Remember one that keeps links and adds some. */
+      uint32_t kept = pu_get_u32(g.rec + last);
+      if (!tail_at && kept > 0 && pu_get_u32(g.rec + last + 4) > 0) tail_at = last;
+      last += 4;
+      last += 4 + 4 * (size_t)pu_get_u32(g.rec + last);
+    }
+    for (int l = 1; l <= (parts & 2 ? base->levels[s] : 0); l++)
       last += 4 + 4 * (size_t)pu_get_u32(g.rec + last);
     if (j == 0) EDIT32(&g, last, pu_get_u32(g.rec + m0), last); /* repeated */
   }
@@ -235,6 +244,14 @@ TEST(wal_graph_op_breaking_a_rule_is_refused_and_changes_nothing) {
   EDIT8(&g, m0 + 4, 4, m0 + 4);                /* unknown part */
   EDIT8(&g, m0 + 5, 2, m0 + 5);                /* deleted not 0/1 */
   EDIT32(&g, h + 8, marked - 1, last);         /* bytes left over */
+  /* A level-0 tail after kept links: more kept than the list has, more
+   * links than m0 in all, a tail link that repeats a kept one. */
+  REQUIRE(tail_at > 0);
+  uint32_t ts = pu_get_u32(g.rec + tail_at - 6), in_place = pu_get_u32(g.rec + tail_at);
+  uint32_t have = ev__links0(base, ts)[0];
+  EDIT32(&g, tail_at, have + 1, tail_at);
+  EDIT32(&g, tail_at + 4, 12 - in_place + 1, tail_at + 4);
+  EDIT32(&g, tail_at + 8, ev__links0(base, ts)[1], tail_at + 8);
 
   /* A deleted node is never revived: delete the first marked node in the
    * base; the record (written before) says it is live. */
