@@ -31,18 +31,7 @@ static inline void ev_le_put_u64(uint8_t *p, uint64_t v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define EV_HOST_LE 1
 #else
-#define EV_HOST_LE 0/* 1 when none of the n little-endian f32 words is NaN or infinite (all
- * exponent bits set). Branch-free so that it vectorises: it runs over every
- * vector component of a snapshot or log record. */
-static inline int ev_le_finite_words(const uint8_t *p, size_t n) {
-  uint32_t bad = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t w = ev_le_get_u32(p + 4 * i);
-    bad |= (uint32_t)((w & 0x7F800000u) == 0x7F800000u);
-  }
-  return bad == 0;
-}
-
+#define EV_HOST_LE 0
 #endif
 
 /* n u32 or f32 words from memory to little-endian bytes, and back: one
@@ -70,6 +59,7 @@ static inline void ev_le_get_words(void *dst, const uint8_t *src, size_t n) {
     memcpy(d + 4 * i, &w, 4);
   }
 }
+
 /* 1 when none of the n little-endian f32 words is NaN or infinite (all
  * exponent bits set). Branch-free so that it vectorises: it runs over every
  * vector component of a snapshot or log record. */
