@@ -48,9 +48,10 @@
  *        After next gave 0: the header (its bytes go first).
  *   void evp_snapshot_writer_free(writer)
  *   u32  evp_snapshot_size(ix)
- *        Exact bytes of the snapshot evp_snapshot_writer_* would produce now (O(slots), no
- *        allocation): for "checkpoint when the log passes a fraction of the
- *        snapshot" without encoding one. 0 for a NULL handle.
+ *        Exact bytes of the snapshot evp_snapshot_writer_* would produce
+ *        now (O(slots), no allocation): for "checkpoint when the log passes
+ *        a fraction of the snapshot" without encoding one. 0 for a NULL
+ *        handle.
  *   int  evp_snapshot_load(bytes, len, out)
  *        Validates everything and builds a new index. out[0] = ix (0 on
  *        failure), out[1], out[2] = wal_seq lo, hi, out[3] = format version,
