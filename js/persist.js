@@ -10,13 +10,15 @@
 // storage write); checkpoint() flushes, then writes a new snapshot, which
 // drops the log it contains. A checkpoint also happens by itself when the
 // log grows past DEFAULT_CHECKPOINT_RATIO of the snapshot (and at least
-// CHECKPOINT_MIN_LOG_BYTES), because replaying a long log makes opening slow.
+// CHECKPOINT_MIN_LOG_BYTES), and after a compaction (edgevec.js).
 //
-// Why a tenth: replaying a logged insert re-runs the HNSW insertion (about
-// 0.5 ms per 128-d vector in Node 20), while loading a snapshot costs a few
-// microseconds per vector; a log of a tenth of the snapshot's bytes keeps
-// the replay at a fraction of what rebuilding would cost, and writes each
-// vector into a snapshot at most about ten more times over its life.
+// Why a tenth: a logged insert replays as copied link lists (src/wal_graph.c,
+// about 1.5 µs per 128-d vector), but the log takes more bytes per vector
+// than the snapshot and every byte of it is read again at each open (an open
+// through IndexedDB in Chromium costs about 7 ms per stored MB, replay
+// included): a log of a tenth of the snapshot
+// keeps a 100k x 128 open under 500 ms, and writes each vector into a
+// snapshot at most about ten more times over its life.
 
 import { EdgeVecError, statusError } from './errors.js';
 
