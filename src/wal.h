@@ -9,11 +9,12 @@
  * snapshot's sequence number.
  *
  * Trade-off: inserts are logged as the graph state they produced (the new
- * nodes with their links, and the rewritten lists of older nodes), not as
- * the caller's vectors, so replay copies lists instead of re-running HNSW
- * inserts (about 100x faster) at the price of records a few times larger
- * than the vectors they carry. Deletes stay logged as ids; a compaction as
- * its op code (replay rebuilds, as the compaction did).
+ * nodes with their links, and the links older nodes gained), not as the
+ * caller's vectors, so replay copies lists instead of re-running HNSW
+ * inserts (about 100x faster) at the price of records about 1.5x the
+ * vectors they carry. Deletes stay logged as ids; a compaction as its op
+ * code (replay rebuilds, as the compaction did, which is why the JS layer
+ * writes a snapshot after one).
  */
 #ifndef EV_WAL_H
 #define EV_WAL_H
