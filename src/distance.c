@@ -6,6 +6,12 @@
  * lanes once at the end. Their summation order differs from the scalar
  * loop's, so results agree within float rounding, not bit for bit; the tests
  * check a relative tolerance.
+ *
+ * The paired kernels compute one query against two vectors in one loop,
+ * each with exactly the single kernel's summation (so the same bits). Why:
+ * a search is bound by fetching the neighbours' vectors from memory, and
+ * interleaving the loads of two of them keeps more misses in flight; it
+ * measured about 5% more queries per second on 50k x 128 in wasm.
  */
 #include "distance.h"
 
@@ -106,7 +112,70 @@ float ev_l2sq_simd128(const float *a, const float *b, size_t n) {
 }
 #endif
 
+void ev_dot2_scalar(const float *q, const float *a, const float *b, size_t n,
+                    float *out_a, float *out_b) {
+  *out_a = ev_dot_scalar(q, a, n);
+  *out_b = ev_dot_scalar(q, b, n);
+}
+
+void ev_l2sq2_scalar(const float *q, const float *a, const float *b, size_t n,
+                     float *out_a, float *out_b) {
+  *out_a = ev_l2sq_scalar(q, a, n);
+  *out_b = ev_l2sq_scalar(q, b, n);
+}
+
 #ifdef __wasm_simd128__
+/* One 16-float step of the paired kernels: OP(q, x) accumulated into four
+ * accumulators per vector, in the single kernels' order. */
+#define EV_PAIR_STEP(OP)                                                     \
+  do {                                                                       \
+    v128_t q0 = wasm_v128_load(q + i), q1 = wasm_v128_load(q + i + 4);       \
+    v128_t q2 = wasm_v128_load(q + i + 8), q3 = wasm_v128_load(q + i + 12);  \
+    a0 = wasm_f32x4_add(a0, OP(q0, wasm_v128_load(a + i)));                  \
+    b0 = wasm_f32x4_add(b0, OP(q0, wasm_v128_load(b + i)));                  \
+    a1 = wasm_f32x4_add(a1, OP(q1, wasm_v128_load(a + i + 4)));              \
+    b1 = wasm_f32x4_add(b1, OP(q1, wasm_v128_load(b + i + 4)));              \
+    a2 = wasm_f32x4_add(a2, OP(q2, wasm_v128_load(a + i + 8)));              \
+    b2 = wasm_f32x4_add(b2, OP(q2, wasm_v128_load(b + i + 8)));              \
+    a3 = wasm_f32x4_add(a3, OP(q3, wasm_v128_load(a + i + 12)));             \
+    b3 = wasm_f32x4_add(b3, OP(q3, wasm_v128_load(b + i + 12)));             \
+  } while (0)
+
+static inline v128_t product(v128_t x, v128_t y) { return wasm_f32x4_mul(x, y); }
+static inline v128_t squared_difference(v128_t x, v128_t y) {
+  v128_t d = wasm_f32x4_sub(x, y);
+  return wasm_f32x4_mul(d, d);
+}
+
+void ev_dot2_simd128(const float *q, const float *a, const float *b, size_t n,
+                     float *out_a, float *out_b) {
+  if (n % 16) { /* the single kernels' tails: not worth pairing */
+    *out_a = ev_dot_simd128(q, a, n);
+    *out_b = ev_dot_simd128(q, b, n);
+    return;
+  }
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  for (size_t i = 0; i < n; i += 16) EV_PAIR_STEP(product);
+  *out_a = sum_lanes(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+  *out_b = sum_lanes(wasm_f32x4_add(wasm_f32x4_add(b0, b1), wasm_f32x4_add(b2, b3)));
+}
+
+void ev_l2sq2_simd128(const float *q, const float *a, const float *b, size_t n,
+                      float *out_a, float *out_b) {
+  if (n % 16) {
+    *out_a = ev_l2sq_simd128(q, a, n);
+    *out_b = ev_l2sq_simd128(q, b, n);
+    return;
+  }
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  for (size_t i = 0; i < n; i += 16) EV_PAIR_STEP(squared_difference);
+  *out_a = sum_lanes(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+  *out_b = sum_lanes(wasm_f32x4_add(wasm_f32x4_add(b0, b1), wasm_f32x4_add(b2, b3)));
+}
+#undef EV_PAIR_STEP
+
 /* 16 codes a step: widening multiplies give two i16x8 of products (at most
  * 127 * 127, so no overflow), pairwise adds fold them into i32x4
  * accumulators, and the four lanes are summed once at the end. */

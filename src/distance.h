@@ -18,6 +18,12 @@
 
 float ev_dot_scalar(const float *a, const float *b, size_t n);
 float ev_l2sq_scalar(const float *a, const float *b, size_t n);
+/* Query q against two vectors at once; each result has the same bits as
+ * the single kernel's (distance.c says why pairs). */
+void ev_dot2_scalar(const float *q, const float *a, const float *b, size_t n,
+                    float *out_a, float *out_b);
+void ev_l2sq2_scalar(const float *q, const float *a, const float *b, size_t n,
+                     float *out_a, float *out_b);
 /* Integer kernels of the quantized payloads (quantize.h): exact, so the
  * simd128 and scalar versions must agree bit for bit. Codes are in
  * [-127, 127]. */
@@ -28,18 +34,27 @@ uint32_t ev_hamming_scalar(const uint8_t *a, const uint8_t *b, size_t nbytes);
 #define EV_HAVE_SIMD128 1
 float ev_dot_simd128(const float *a, const float *b, size_t n);
 float ev_l2sq_simd128(const float *a, const float *b, size_t n);
+void ev_dot2_simd128(const float *q, const float *a, const float *b, size_t n,
+                     float *out_a, float *out_b);
+void ev_l2sq2_simd128(const float *q, const float *a, const float *b, size_t n,
+                      float *out_a, float *out_b);
 int32_t ev_dot_i8_simd128(const int8_t *a, const int8_t *b, size_t n);
 uint32_t ev_hamming_simd128(const uint8_t *a, const uint8_t *b, size_t nbytes);
 #define ev_dot ev_dot_simd128
 #define ev_l2sq ev_l2sq_simd128
+#define ev_dot2 ev_dot2_simd128
+#define ev_l2sq2 ev_l2sq2_simd128
 #define ev_dot_i8 ev_dot_i8_simd128
 #define ev_hamming ev_hamming_simd128
 #else
 #define EV_HAVE_SIMD128 0
 #define ev_dot ev_dot_scalar
 #define ev_l2sq ev_l2sq_scalar
+#define ev_dot2 ev_dot2_scalar
+#define ev_l2sq2 ev_l2sq2_scalar
 #define ev_dot_i8 ev_dot_i8_scalar
 #define ev_hamming ev_hamming_scalar
+
 #endif
 
 /* The metric's distance between two stored (cosine: unit-length) vectors.
@@ -52,6 +67,20 @@ static inline float ev_distance(ev_metric metric, const float *a,
     case EV_METRIC_L2:
     default: return ev_l2sq(a, b, n);
   }
+}
+
+/* ev_distance of q to a and to b, in one pass (the same values). */
+static inline void ev_distance2(ev_metric metric, const float *q, const float *a,
+                                const float *b, size_t n, float *out_a,
+                                float *out_b) {
+  if (metric == EV_METRIC_COSINE || metric == EV_METRIC_DOT) {
+    float da, db;
+    ev_dot2(q, a, b, n, &da, &db);
+    *out_a = metric == EV_METRIC_COSINE ? 1.0f - da : -da;
+    *out_b = metric == EV_METRIC_COSINE ? 1.0f - db : -db;
+    return;
+  }
+  ev_l2sq2(q, a, b, n, out_a, out_b);
 }
 
 #endif

@@ -83,9 +83,9 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
     const uint32_t *links = ev__links(ix, c.slot, level);
     uint32_t nlinks = links[0];
     /* Gather the unvisited neighbours first, then compute their distances
-     * in a loop of independent iterations: the memory loads of the
-     * neighbours' records (the cost of a search) then overlap instead of
-     * waiting behind the branches of the heap updates. */
+     * two at a time in a loop of independent iterations: the memory loads
+     * of the neighbours' records (the cost of a search) then overlap
+     * instead of waiting behind the branches of the heap updates. */
     ev_heap_item *fresh = ix->select_buf;
     uint32_t nfresh = 0;
     for (uint32_t i = 1; i <= nlinks; i++) {
@@ -94,8 +94,13 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
       ix->visited[nb] = epoch;
       fresh[nfresh++].slot = nb;
     }
-    for (uint32_t i = 0; i < nfresh; i++) fresh[i].distance = dist_to(ix, q, fresh[i].slot);
-    for (uint32_t i = 0; i < nfresh; i++) {
+    uint32_t i = 0;
+    for (; i + 2 <= nfresh; i += 2)
+      ev__payload_distance2(ix, q, ev__payload(ix, fresh[i].slot),
+                            ev__payload(ix, fresh[i + 1].slot),
+                            &fresh[i].distance, &fresh[i + 1].distance);
+    if (i < nfresh) fresh[i].distance = dist_to(ix, q, fresh[i].slot);
+    for (i = 0; i < nfresh; i++) {
       float d = fresh[i].distance;
       uint32_t nb = fresh[i].slot;
       if (nres < ef || d < bound) {

@@ -62,4 +62,19 @@ static inline float ev__payload_distance(const ev_index *ix, const uint8_t *a,
   }
 }
 
+/* The distances from q to two payloads. f32 vectors go through the paired
+ * kernels (distance.c: the same values, fetched together); codes are small
+ * enough that pairing them gains nothing. */
+static inline void ev__payload_distance2(const ev_index *ix, const uint8_t *q,
+                                         const uint8_t *a, const uint8_t *b,
+                                         float *out_a, float *out_b) {
+  if (ix->options.quantization == EV_QUANT_NONE) {
+    ev_distance2(ix->options.metric, (const float *)q, (const float *)a,
+                 (const float *)b, ix->dim, out_a, out_b);
+    return;
+  }
+  *out_a = ev__payload_distance(ix, q, a);
+  *out_b = ev__payload_distance(ix, q, b);
+}
+
 #endif

@@ -116,6 +116,27 @@ TEST(simd_and_scalar_kernels_agree) {
   free(b);
 }
 
+/* The paired kernels give the single kernels' bits, for every metric and
+ * for lengths on and off the 16-float step. */
+TEST(paired_distances_equal_single_ones_bit_for_bit) {
+  float *q = rows(13, 1, 768), *a = rows(14, 1, 768), *b = rows(15, 1, 768);
+  const size_t lens[] = {1, 5, 16, 17, 32, 48, 100, 128, 384, 768};
+  const ev_metric metrics[] = {EV_METRIC_L2, EV_METRIC_COSINE, EV_METRIC_DOT};
+  int bad = 0;
+  for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
+    for (int m = 0; m < 3; m++) {
+      float da = -1.0f, db = -1.0f;
+      ev_distance2(metrics[m], q, a, b, lens[k], &da, &db);
+      float sa = ev_distance(metrics[m], q, a, lens[k]);
+      float sb = ev_distance(metrics[m], q, b, lens[k]);
+      if (memcmp(&da, &sa, 4) != 0 || memcmp(&db, &sb, 4) != 0) bad++;
+    }
+  CHECK_EQ_INT(bad, 0);
+  free(q);
+  free(a);
+  free(b);
+}
+
 TEST(visited_epoch_wraps_cleanly) {
   ev_index *ix = make(2, 1);
   REQUIRE(ix != NULL);
