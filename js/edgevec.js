@@ -764,11 +764,18 @@ export class EdgeVec {
     // while a record is being stored go into the next one, so loop.
     while (persist.pendingBytes(w, this.#live()) > 0) await this.#flushOnce(p);
     // Synchronous from here to the encoding: a compaction made later (while
-    // the snapshot is being stored) sets the flag again.
+    // the snapshot is being stored) sets the flag again; if storing fails,
+    // the compaction this snapshot held is still only in the log.
+    const compacted = p.compacted;
     p.compacted = false;
-    const snap = persist.saveSnapshot(w, this.#live());
-    await p.handle.writeSnapshot(snap.bytes, snap.seq);
-    p.snapshotBytes = snap.bytes.byteLength;
+    try {
+      const snap = persist.saveSnapshot(w, this.#live());
+      await p.handle.writeSnapshot(snap.bytes, snap.seq);
+      p.snapshotBytes = snap.bytes.byteLength;
+    } catch (err) {
+      if (compacted) p.compacted = true;
+      throw err;
+    }
     p.logBytes = 0;
   }
 

@@ -16,9 +16,9 @@
 // about 1.5 µs per 128-d vector), but the log takes more bytes per vector
 // than the snapshot and every byte of it is read again at each open (an open
 // through IndexedDB in Chromium costs about 7 ms per stored MB, replay
-// included): a log of a tenth of the snapshot
-// keeps a 100k x 128 open under 500 ms, and writes each vector into a
-// snapshot at most about ten more times over its life.
+// included): a log of a tenth of the snapshot keeps a 100k x 128 open under
+// 500 ms, and writes each vector into a snapshot at most about ten more
+// times over its life.
 
 import { EdgeVecError, statusError } from './errors.js';
 

@@ -203,6 +203,40 @@ test('a flush after compact() writes a snapshot (unless autoCheckpoint is off)',
   assert.equal(again.size, 150);
   assert.equal(again.has(ids[60]), false);
   again.dispose();
+
+  // A snapshot that fails to store leaves the compaction due: the next
+  // flush writes it.
+  let failSnapshot = true;
+  const faulty = {
+    open: async (/** @type {string} */ name, /** @type {any} */ o) => {
+      const fh = await storage.open(name, o);
+      return {
+        ...fh,
+        load: () => fh.load(),
+        close: () => fh.close(),
+        appendLog: (/** @type {number} */ seq, /** @type {Uint8Array} */ bytes) => fh.appendLog(seq, bytes),
+        writeSnapshot: async (/** @type {Uint8Array} */ bytes, /** @type {number} */ seq) => {
+          if (failSnapshot) {
+            failSnapshot = false;
+            throw Object.assign(new Error('quota exceeded'), { name: 'EdgeVecError', code: 'STORAGE_QUOTA' });
+          }
+          return fh.writeSnapshot(bytes, seq);
+        },
+      };
+    },
+    list: () => storage.list(),
+    remove: (/** @type {string} */ n) => storage.remove(n),
+    sizeBytes: (/** @type {string} */ n) => storage.sizeBytes(n),
+  };
+  const retry = await EdgeVec.open('k', { storage: faulty });
+  retry.softDeleteBatch([ids[61]]);
+  retry.compact();
+  await rejectsWith(() => retry.flush(), 'STORAGE_QUOTA');
+  const genBefore = (await h.readManifest()).generation;
+  await retry.flush();
+  assert.equal((await h.readManifest()).generation, genBefore + 1, 'the snapshot came with the next flush');
+  assert.deepEqual(await h.readLog(), []);
+  await retry.close();
 });
 
 test('one writer per name; readers open read-only; READ_ONLY and NOT_FOUND', async () => {
