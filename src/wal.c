@@ -220,12 +220,12 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
     if (code == EV_WAL_OP_GRAPH) {
       /* Framing only here; the body is checked against the index when it
        * is applied (wal_graph.c). */
-      if (version < 2 || end - off < 4 || ev_le_get_u32(p + off) < 40 ||
-          ev_le_get_u32(p + off) > end - off - 4) {
+      size_t body = end - off >= 4 ? ev_le_get_u32(p + off) : 0;
+      if (version < 2 || body < 40 || body > end - off - 4) {
         *reason = version < 2 ? EV_REASON_BAD_VALUE : EV_REASON_INCONSISTENT;
         return EV_ERR_CORRUPT;
       }
-      off += 4 + (size_t)ev_le_get_u32(p + off);
+      off += 4 + body;
       continue;
     }
     if (code != EV_WAL_OP_INSERT && code != EV_WAL_OP_DELETE) {

@@ -35,6 +35,12 @@
 
 #define HEAD_BYTES 40u /* the op body's fixed fields, see wal.c */
 
+/* Bytes of a new node's entry before its lists: id, level, deleted flag,
+ * payload and (keep_floats) the f32 vector. */
+static size_t new_entry_bytes(const ev_index *ix) {
+  return 10 + ix->payload_bytes + (ix->floats ? 4 * (size_t)ix->dim : 0);
+}
+
 /* ---- writing -------------------------------------------------------------- */
 
 static uint32_t list_cap(const ev_index *ix, int level) {
@@ -80,8 +86,7 @@ static size_t marked_bytes(const ev_index *ix, const ev_graph_marks *marks,
 size_t ev__graph_op_size(const ev_index *ix, uint32_t first,
                          const ev_graph_marks *marks) {
   size_t bytes = 8 + HEAD_BYTES;
-  size_t fixed = 10 + ix->payload_bytes +
-                 (ix->floats ? 4 * (size_t)ix->dim : 0);
+  size_t fixed = new_entry_bytes(ix);
   for (uint32_t s = first; s < ix->count; s++)
     bytes += fixed + lists_bytes(ix, s, 0, ix->levels[s]);
   for (uint32_t s = marks->lo; s < marks->hi; s++)
@@ -210,7 +215,7 @@ static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
   /* Counts are bounded by the bytes that must hold them (a new slot takes
    * at least 14, a marked one 10) before anything is sized by them. */
   size_t room = c->len - HEAD_BYTES;
-  size_t new_min = 14 + ix->payload_bytes + (ix->floats ? 4 * (size_t)ix->dim : 0);
+  size_t new_min = new_entry_bytes(ix) + 4;
   if (h->n_new > room / new_min) return fail_at(c, 4);
   if (h->n_marked > room / 10) return fail_at(c, 8);
   /* The op extends the index exactly where it ended when it was written. */
@@ -231,9 +236,16 @@ static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
 /* First pass over the new slots: framing, level, flag, payload, floats,
  * id range. Their levels and flags go to ix->levels / ix->deleted past
  * ix->count (capacity is ensured), where the link checks can find them;
- * nothing at or below count is touched. */
-static int scan_new(ev_index *ix, cursor *c, const graph_head *h) {
-  size_t fixed = 10 + ix->payload_bytes + (ix->floats ? 4 * (size_t)ix->dim : 0);
+ * nothing at or below count is touched. Their ids go to `ids`, for the
+ * one-live-slot-per-id check. */
+typedef struct id_at {
+  uint64_t id;
+  uint32_t slot;
+  size_t off; /* of the entry in the op body */
+} id_at;
+
+static int scan_new(ev_index *ix, cursor *c, const graph_head *h, id_at *ids) {
+  size_t fixed = new_entry_bytes(ix);
   for (uint32_t i = 0; i < h->n_new; i++) {
     if (c->len - c->off < fixed) return fail_at(c, c->off);
     const uint8_t *q = c->p + c->off;
@@ -246,6 +258,7 @@ static int scan_new(ev_index *ix, cursor *c, const graph_head *h) {
       return fail_at(c, c->off + 10 + ix->payload_bytes);
     ix->levels[ix->count + i] = q[8];
     ix->deleted[ix->count + i] = q[9];
+    ids[i] = (id_at){id, ix->count + i, c->off};
     c->off += fixed;
     for (int l = 0; l <= q[8]; l++)
       if (!skip_list(c, list_cap(ix, l))) return 0;
@@ -291,7 +304,7 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
 /* Second pass: every link target, now that every level is known. */
 static int check_all_targets(ev_index *ix, cursor *c, const graph_head *h) {
   uint32_t total = ix->count + h->n_new;
-  size_t fixed = 10 + ix->payload_bytes + (ix->floats ? 4 * (size_t)ix->dim : 0);
+  size_t fixed = new_entry_bytes(ix);
   c->off = HEAD_BYTES;
   for (uint32_t i = 0; i < h->n_new; i++) {
     uint32_t s = ix->count + i;
@@ -313,12 +326,6 @@ static int check_all_targets(ev_index *ix, cursor *c, const graph_head *h) {
   }
   return 1;
 }
-
-typedef struct id_at {
-  uint64_t id;
-  uint32_t slot;
-  size_t off; /* of the entry in the op body */
-} id_at;
 
 static int by_id_then_slot(const void *a, const void *b) {
   const id_at *x = a, *y = b;
@@ -440,20 +447,10 @@ ev_status ev__graph_op_apply(ev_index *ix, const uint8_t *body, size_t len,
   }
   uint32_t n_deleting = 0;
   int ok = st == EV_OK;
-  if (ok) ok = scan_new(ix, &c, &h) && scan_marked(ix, &c, &h, deleting, &n_deleting);
+  if (ok) ok = scan_new(ix, &c, &h, ids) && scan_marked(ix, &c, &h, deleting, &n_deleting);
   if (ok && ix->levels[h.entry] != h.max_level) ok = fail_at(&c, 12);
   if (ok) ok = check_all_targets(ix, &c, &h);
-  if (ok) {
-    size_t fixed = 10 + ix->payload_bytes + (ix->floats ? 4 * (size_t)ix->dim : 0);
-    size_t off = HEAD_BYTES;
-    for (uint32_t i = 0; i < h.n_new; i++) {
-      ids[i] = (id_at){ev_le_get_u64(body + off), ix->count + i, off};
-      off += fixed;
-      for (int l = 0; l <= ix->levels[ix->count + i]; l++)
-        off += 4 + 4 * (size_t)ev_le_get_u32(body + off);
-    }
-    ok = check_ids(ix, &c, ids, h.n_new, deleting, n_deleting);
-  }
+  if (ok) ok = check_ids(ix, &c, ids, h.n_new, deleting, n_deleting);
   if (ok) {
     for (uint32_t i = 0; i < h.n_new && st == EV_OK; i++)
       st = ev__upper_block_new(ix, ix->levels[ix->count + i], &blocks[i]);
