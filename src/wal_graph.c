@@ -10,11 +10,10 @@
  * copy lists instead of searching the graph.
  * An older node's level-0 list is written as the links after the ones it
  * kept in place: a back link is appended (one link) far more often than
- * the list is re-selected (written whole; 932 re-selections to 12,068
- * appends for 1,000 x 128 into 50k); upper-level lists, which change
+ * the list is re-selected (written whole); upper-level lists, which change
  * rarely, are written whole. Trade-off: a commit of inserts into a large
- * index still writes more than its vectors (1,000 x 128 into 50k: 876 KB,
- * 1.7x the vectors; whole lists would be 1.6 MB).
+ * index still writes more than its vectors (1,000 x 128 into 0-50k: 0.76
+ * MB, 1.5x the vectors; 1.30 MB with whole lists; bench/results/api.md).
  *
  * The writer (journal.c) calls ev__graph_op_size and ev__graph_op_write at
  * a commit or before a compaction, with the slots inserted since the last
