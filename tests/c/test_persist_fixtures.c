@@ -9,16 +9,12 @@
 
 #include "harness.h"
 #include "snapshot.h"
+#include "test_persist_util.h"
 #include "wal.h"
 
 #include "../fixtures/fixtures_v1.inc"
 #include "../fixtures/fixtures_v1_sq8.inc"
 #include "../fixtures/fixtures_v2.inc"
-
-static uint32_t le_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
 
 /* make_corpus.c's vector for number i (exact small integers). */
 static void component_row(uint32_t i, float *out) {
@@ -138,12 +134,6 @@ TEST(fixture_v1_sq8_snapshot_and_log_load_with_their_exact_content) {
   ev_index_free(ix);
 }
 
-/* Snapshot bytes of an index (wal_seq 0); free with free(). */
-static uint8_t *saved(const ev_index *ix, size_t *len) {
-  uint8_t *b = NULL;
-  return ev_snapshot_save(ix, 0, &b, len) == EV_OK ? b : NULL;
-}
-
 /* Log version 2 (inserts as GRAPH ops) of the same two scenarios: onto the
  * version 1 snapshots they give the same content, and exactly the index the
  * version 1 logs (inserts re-run) give. */
@@ -161,14 +151,14 @@ TEST(fixture_wal_v2_replays_to_the_same_index_as_wal_v1) {
     ev_snapshot_info info;
     REQUIRE(ev_snapshot_load(snaps[k], snap_lens[k], &a, &info, NULL) == EV_OK);
     REQUIRE(ev_snapshot_load(snaps[k], snap_lens[k], &b, NULL, NULL) == EV_OK);
-    CHECK_EQ_INT(le_u32(v2[k] + 8), 2); /* version of the first record */
+    CHECK_EQ_INT(pu_get_u32(v2[k] + 8), 2); /* version of the first record */
     ev_wal_replay_result r;
     CHECK_EQ_INT(ev_wal_replay(a, v2[k], v2_lens[k], info.wal_seq, &r), EV_OK);
     CHECK(r.records_applied == (k ? 1u : 2u) && !r.torn_tail);
     CHECK_EQ_INT(check_content(a, after[k]), live[k]);
     CHECK(ev_wal_replay(b, v1[k], v1_lens[k], info.wal_seq, NULL) == EV_OK);
     size_t la = 0, lb = 0;
-    uint8_t *sa = saved(a, &la), *sb = saved(b, &lb);
+    uint8_t *sa = pu_save(a, &la), *sb = pu_save(b, &lb);
     CHECK(sa && sb && la == lb && memcmp(sa, sb, la) == 0);
     free(sa);
     free(sb);
