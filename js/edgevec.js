@@ -1,5 +1,5 @@
 // js/edgevec.js — the EdgeVec class: the API a web page uses, over the wasm
-// exports of src/wasm_api.c.
+// exports of src/wasm/wasm_api.c.
 //
 // Rules this file keeps (each one is a bug class it rules out):
 //  - Every argument is checked here before it reaches wasm: a wrong type is
@@ -15,7 +15,7 @@
 
 import {
   EdgeVecError, statusError, invalidArgument, describe,
-  EV_ERR_NOT_FOUND, EV_ERR_DUPLICATE_ID, EV_ERR_ID_EXISTS,
+  EV_ERR_NOT_FOUND, EV_ERR_DUPLICATE_ID, EV_ERR_ID_EXISTS, EV_ERR_CAPACITY,
 } from './errors.js';
 import {
   HAS_BIGUINT64, idWords, splitId, idArrayLength, writeIds,
@@ -97,6 +97,9 @@ const CHUNK_TARGET_MS = 10;
 const FIRST_CHUNK = 32;
 
 /** Guards the constructor: instances come from EdgeVec.create. */
+/** ev_delete_outcome EV_DELETED (edgevec.h): the id was live. */
+const EV_DELETED = 0;
+
 const INTERNAL = Symbol('EdgeVec.internal');
 
 /** @type {() => number} */
@@ -851,8 +854,9 @@ export class EdgeVec {
     const w = this.#wasm;
     const out = this.#alloc(8, context);
     try {
-      const exhausted = w._evw_next_auto_id(this.#handle, out);
-      if (exhausted) return; // the core reports CAPACITY
+      const status = w._evw_next_auto_id(this.#handle, out);
+      if (status === EV_ERR_CAPACITY) return; // the insert itself reports it
+      if (status !== 0) throw statusError(status, context);
       const u32 = w.HEAPU32;
       const next = u32[(out >>> 2) + 1] * 4294967296 + u32[out >>> 2];
       if (next + (n - 1) > Number.MAX_SAFE_INTEGER) {
@@ -1110,10 +1114,18 @@ export class EdgeVec {
   softDelete(id) {
     const handle = this.#mutable();
     splitId(id, this.#numberMode, 'softDelete: id');
-    const r = this.#wasm._evw_soft_delete(handle, idWords.lo, idWords.hi);
-    if (r < 0) throw statusError(-r, 'softDelete');
-    if (r === 0) this.#mutated();
-    return r === 0;
+    const w = this.#wasm;
+    const out = this.#alloc(4, 'softDelete');
+    let outcome;
+    try {
+      const status = w._evw_soft_delete(handle, idWords.lo, idWords.hi, out);
+      if (status !== 0) throw statusError(status, 'softDelete');
+      outcome = w.HEAPU32[out >>> 2];
+    } finally {
+      w._free(out);
+    }
+    if (outcome === EV_DELETED) this.#mutated();
+    return outcome === EV_DELETED;
   }
 
   /**

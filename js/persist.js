@@ -1,5 +1,5 @@
 // js/persist.js — the JS side of persistence: moves the bytes the C core
-// encodes (snapshots, log records; see src/wasm_persist.c for the ABI and
+// encodes (snapshots, log records; see src/wasm/wasm_persist.c for the ABI and
 // src/snapshot.c / src/wal.c for the formats) to and from a storage backend
 // (js/storage/). The core never waits; every await is here.
 //

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
 #include "edgevec.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
@@ -62,20 +63,19 @@ EXPORT int evw_create(uint32_t dimensions, uint32_t metric, uint32_t m,
 
 EXPORT void evw_free(ev_index *index) { ev_index_free(index); }
 
-/* The options the index holds, for the JS getters: 0 dimensions, 1 metric,
- * 2 m, 3 ef_construction, 4 ef_search, 5 quantization, 6 keep_floats,
- * 7 rerank. */
+/* The options the index holds, for the JS getters (which: an
+ * EVW_OPTION_* of abi.h). Not fallible: an unknown selector gives 0. */
 EXPORT uint32_t evw_option(const ev_index *index, uint32_t which) {
   const ev_options *o = ev_index_options(index);
   switch (which) {
-  case 0: return o->dimensions;
-  case 1: return (uint32_t)o->metric;
-  case 2: return o->m;
-  case 3: return o->ef_construction;
-  case 4: return o->ef_search;
-  case 5: return (uint32_t)o->quantization;
-  case 6: return o->keep_floats;
-  case 7: return o->rerank;
+  case EVW_OPTION_DIMENSIONS: return o->dimensions;
+  case EVW_OPTION_METRIC: return (uint32_t)o->metric;
+  case EVW_OPTION_M: return o->m;
+  case EVW_OPTION_EF_CONSTRUCTION: return o->ef_construction;
+  case EVW_OPTION_EF_SEARCH: return o->ef_search;
+  case EVW_OPTION_QUANTIZATION: return (uint32_t)o->quantization;
+  case EVW_OPTION_KEEP_FLOATS: return o->keep_floats;
+  case EVW_OPTION_RERANK: return o->rerank;
   default: return 0;
   }
 }
@@ -111,17 +111,18 @@ EXPORT int evw_insert_batch(ev_index *index, const float *vectors, uint32_t n,
   return st;
 }
 
-/* The next id of the automatic sequence into out2[0] (lo) and out2[1] (hi);
- * returns 1 when the sequence has run out. An index whose ids come back to
- * JS as numbers (idType 'number') checks this before an assigned-id insert,
- * so that it refuses ids above 2^53 - 1 before inserting anything rather
- * than after. */
+/* The next id of the automatic sequence into out2 (lo at EVW_NEXT_ID_LO,
+ * hi after it); CAPACITY when the sequence has run out. An index whose ids
+ * come back to JS as numbers (idType 'number') checks this before an
+ * assigned-id insert, so that it refuses ids above 2^53 - 1 before inserting
+ * anything rather than after. */
 EXPORT int evw_next_auto_id(const ev_index *index, uint32_t *out2) {
   uint64_t next = 0;
-  int exhausted = ev_next_auto_id(index, &next) == EV_ERR_CAPACITY;
-  out2[0] = (uint32_t)next;
-  out2[1] = (uint32_t)(next >> 32);
-  return exhausted ? 1 : 0;
+  if (!out2) return EV_ERR_INVALID_ARGUMENT;
+  ev_status st = ev_next_auto_id(index, &next);
+  out2[EVW_NEXT_ID_LO] = (uint32_t)next;
+  out2[EVW_NEXT_ID_LO + 1] = (uint32_t)(next >> 32);
+  return st;
 }
 
 /* ---- search ------------------------------------------------------------- */
@@ -159,26 +160,27 @@ EXPORT int evw_search_many(ev_index *index, const float *queries, uint32_t nq,
 
 /* ---- delete ------------------------------------------------------------- */
 
-/* Returns the ev_delete_outcome (>= 0), or minus an ev_status on error, so
- * that a single delete needs no scratch memory. */
-EXPORT int evw_soft_delete(ev_index *index, uint32_t id_lo, uint32_t id_hi) {
+/* *out_outcome receives the ev_delete_outcome. */
+EXPORT int evw_soft_delete(ev_index *index, uint32_t id_lo, uint32_t id_hi,
+                           uint32_t *out_outcome) {
   ev_delete_outcome outcome = EV_NOT_FOUND;
+  if (!out_outcome) return EV_ERR_INVALID_ARGUMENT;
   ev_status st = ev_soft_delete(index, evw_join(id_lo, id_hi), &outcome);
-  if (st != EV_OK) return -(int)st;
-  return (int)outcome;
+  *out_outcome = (uint32_t)outcome;
+  return st;
 }
 
-/* out4 receives u32 deleted, already_deleted, invalid_ids, total (a batch
- * from JS never holds 2^32 ids: its u64 array would not fit in memory). */
+/* out4 receives the EVW_DELETE_* counts (u32: a batch from JS never holds
+ * 2^32 ids, its u64 array would not fit in memory). */
 EXPORT int evw_soft_delete_batch(ev_index *index, const uint64_t *ids,
                                  uint32_t n, uint32_t *out4) {
   ev_batch_delete_result r = {0};
   ev_status st = ev_soft_delete_batch(index, ids, n, &r);
   if (out4) {
-    out4[0] = (uint32_t)r.deleted;
-    out4[1] = (uint32_t)r.already_deleted;
-    out4[2] = (uint32_t)r.invalid_ids;
-    out4[3] = (uint32_t)r.total;
+    out4[EVW_DELETE_DELETED] = (uint32_t)r.deleted;
+    out4[EVW_DELETE_ALREADY_DELETED] = (uint32_t)r.already_deleted;
+    out4[EVW_DELETE_INVALID_IDS] = (uint32_t)r.invalid_ids;
+    out4[EVW_DELETE_TOTAL] = (uint32_t)r.total;
   }
   return st;
 }
