@@ -1,9 +1,16 @@
-// js/errors.js — the one error class of the package, and the mapping from the
-// C core's ev_status numbers (src/edgevec.h) to stable string codes.
+// js/errors.js — the one error class of the package, the mapping from the C
+// core's ev_status values to stable string codes, and the errors the JS layer
+// raises itself, with their context (which call, which vector or id).
 //
 // Codes are the contract (users branch on `err.code`); messages are for
 // people and may change. The C core reports *what* went wrong; the JS layer
 // adds *where* (the index of the offending vector or id, which call).
+
+import {
+  EV_ERR_INVALID_ARGUMENT, EV_ERR_EMPTY_BATCH, EV_ERR_DIMENSION_MISMATCH, EV_ERR_INVALID_VECTOR,
+  EV_ERR_ZERO_VECTOR, EV_ERR_DUPLICATE_ID, EV_ERR_ID_EXISTS, EV_ERR_OUT_OF_MEMORY, EV_ERR_CAPACITY,
+  EV_ERR_NOT_FOUND, EV_ERR_CORRUPT, EV_ERR_UNSUPPORTED_VERSION, EV_ERR_TRUNCATED,
+} from './wasm/abi.js';
 
 /** @typedef {import('../types/index.js').EdgeVecErrorCode} EdgeVecErrorCode */
 
@@ -54,39 +61,25 @@ export class EdgeVecError extends Error {
   }
 }
 
-// ev_status numbers (src/edgevec.h; stable, only ever appended to).
-export const EV_OK = 0;
-export const EV_ERR_INVALID_ARGUMENT = 1;
-export const EV_ERR_EMPTY_BATCH = 2;
-export const EV_ERR_DIMENSION_MISMATCH = 3;
-export const EV_ERR_INVALID_VECTOR = 4;
-export const EV_ERR_ZERO_VECTOR = 5;
-export const EV_ERR_DUPLICATE_ID = 6;
-export const EV_ERR_ID_EXISTS = 7;
-export const EV_ERR_OUT_OF_MEMORY = 8;
-export const EV_ERR_CAPACITY = 9;
-export const EV_ERR_NOT_FOUND = 10;
-export const EV_ERR_CORRUPT = 11;
-export const EV_ERR_UNSUPPORTED_VERSION = 12;
-export const EV_ERR_TRUNCATED = 13;
-
-/** @type {ReadonlyArray<readonly [EdgeVecErrorCode, string]>} */
-const STATUS_TABLE = [
-  ['INVALID_ARGUMENT', 'ok'], // 0 is never turned into an error
-  ['INVALID_ARGUMENT', 'invalid argument'],
-  ['EMPTY_BATCH', 'the batch holds no vectors'],
-  ['DIMENSION_MISMATCH', 'the vector length does not match the index dimensions'],
-  ['INVALID_VECTOR', 'the vector has a NaN or infinite component'],
-  ['INVALID_VECTOR', 'the vector is all zeros, which has no direction under the cosine metric'],
-  ['DUPLICATE_ID', 'the same id appears twice in the batch'],
-  ['DUPLICATE_ID', 'the id is already in the index'],
-  ['OUT_OF_MEMORY', 'out of memory (the wasm heap could not grow)'],
-  ['CAPACITY', 'the index is full (slot space or the automatic id sequence ran out)'],
-  ['NOT_FOUND', 'no vector with this id'],
-  ['CORRUPT', 'the persisted data failed a check'],
-  ['UNSUPPORTED_VERSION', 'the data was written by a newer format version'],
-  ['CORRUPT', 'the persisted data ends too early (truncated)'],
-];
+/**
+ * The code and the words of each ev_status (src/edgevec.h) that is an error.
+ * @type {ReadonlyMap<number, readonly [EdgeVecErrorCode, string]>}
+ */
+const STATUS_ERRORS = new Map([
+  [EV_ERR_INVALID_ARGUMENT, ['INVALID_ARGUMENT', 'invalid argument']],
+  [EV_ERR_EMPTY_BATCH, ['EMPTY_BATCH', 'the batch holds no vectors']],
+  [EV_ERR_DIMENSION_MISMATCH, ['DIMENSION_MISMATCH', 'the vector length does not match the index dimensions']],
+  [EV_ERR_INVALID_VECTOR, ['INVALID_VECTOR', 'the vector has a NaN or infinite component']],
+  [EV_ERR_ZERO_VECTOR, ['INVALID_VECTOR', 'the vector is all zeros, which has no direction under the cosine metric']],
+  [EV_ERR_DUPLICATE_ID, ['DUPLICATE_ID', 'the same id appears twice in the batch']],
+  [EV_ERR_ID_EXISTS, ['DUPLICATE_ID', 'the id is already in the index']],
+  [EV_ERR_OUT_OF_MEMORY, ['OUT_OF_MEMORY', 'out of memory (the wasm heap could not grow)']],
+  [EV_ERR_CAPACITY, ['CAPACITY', 'the index is full (slot space or the automatic id sequence ran out)']],
+  [EV_ERR_NOT_FOUND, ['NOT_FOUND', 'no vector with this id']],
+  [EV_ERR_CORRUPT, ['CORRUPT', 'the persisted data failed a check']],
+  [EV_ERR_UNSUPPORTED_VERSION, ['UNSUPPORTED_VERSION', 'the data was written by a newer format version']],
+  [EV_ERR_TRUNCATED, ['CORRUPT', 'the persisted data ends too early (truncated)']],
+]);
 
 /**
  * The error for a non-zero ev_status.
@@ -97,7 +90,7 @@ const STATUS_TABLE = [
  * @returns {EdgeVecError}
  */
 export function statusError(status, context, details = {}, extra) {
-  const entry = STATUS_TABLE[status];
+  const entry = STATUS_ERRORS.get(status);
   const code = entry ? entry[0] : 'INTERNAL';
   const what = entry ? entry[1] : `unknown core status ${status}`;
   const message = `${context}: ${what}${extra ? ` (${extra})` : ''}`;
@@ -130,4 +123,46 @@ export function describe(value) {
     return name && name !== 'Object' ? `a ${name}` : 'an object';
   }
   return t;
+}
+
+/** @returns {EdgeVecError} */
+export function disposedError() {
+  return new EdgeVecError('DISPOSED', 'this EdgeVec was disposed; create a new one');
+}
+
+/** @returns {EdgeVecError} */
+export function readOnlyError() {
+  return new EdgeVecError('READ_ONLY', 'this EdgeVec was opened read-only');
+}
+
+/**
+ * @param {number} inserted
+ * @param {number} total
+ * @param {unknown} reason
+ * @returns {EdgeVecError}
+ */
+export function abortedError(inserted, total, reason) {
+  return new EdgeVecError('ABORTED',
+    `insertBatch aborted after ${inserted} of ${total} vectors were inserted; ` +
+    'those stay in the index', { inserted, cause: reason });
+}
+
+/**
+ * The error for a failed batch status, with the position and the id.
+ * @param {number} status
+ * @param {string} context
+ * @param {number} index
+ * @param {number | undefined} inserted
+ * @param {ArrayLike<unknown> | undefined} ids
+ * @returns {EdgeVecError}
+ */
+export function batchError(status, context, index, inserted, ids) {
+  let extra = `vector ${index}`;
+  if ((status === EV_ERR_DUPLICATE_ID || status === EV_ERR_ID_EXISTS) && ids) {
+    extra = `ids[${index}] = ${String(ids[index])}`;
+  }
+  if (inserted !== undefined && inserted > 0) {
+    extra += `; ${inserted} vectors were inserted before it and stay`;
+  }
+  return statusError(status, context, { index, inserted }, extra);
 }

@@ -1,4 +1,6 @@
-// js/ids.js — 64-bit ids across the JS/wasm boundary.
+// js/ids.js — 64-bit values across the JS/wasm boundary: checking ids and
+// splitting them into (and joining them from) two u32 words, for ids and
+// sequence numbers alike. The only place that does either.
 //
 // The core's ids are u64. JS has two ways to hold one: a bigint (exact, the
 // default) or a number (exact only up to 2^53 - 1). Where BigUint64Array is
@@ -9,6 +11,7 @@
 // without BigInt cannot even parse them, and this file must load there.
 
 import { EdgeVecError, describe } from './errors.js';
+import { EVW_ID_BYTES } from './wasm/abi.js';
 
 /** True where the BigInt global exists. */
 export const HAS_BIGINT = typeof BigInt === 'function';
@@ -22,6 +25,35 @@ const B_MASK_32 = HAS_BIGINT ? BigInt(0xffffffff) : undefined;
 const B_32 = HAS_BIGINT ? BigInt(32) : undefined;
 const TWO_POW_64 = 18446744073709551616;
 const B_MAX_SAFE = HAS_BIGINT ? BigInt(Number.MAX_SAFE_INTEGER) : undefined;
+
+/**
+ * The low u32 word of a non-negative integer number.
+ * @param {number} n
+ * @returns {number}
+ */
+export function loWord(n) {
+  return n % TWO_POW_32;
+}
+
+/**
+ * The high u32 word of a non-negative integer number (exact below 2^53).
+ * @param {number} n
+ * @returns {number}
+ */
+export function hiWord(n) {
+  return Math.floor(n / TWO_POW_32);
+}
+
+/**
+ * A u64 read as lo, hi words at word index `at`, as a number: exact below
+ * 2^53 (sequence numbers stay there; callers of ids check the hi word).
+ * @param {Uint32Array} u32
+ * @param {number} at  word index of the lo word
+ * @returns {number}
+ */
+export function readU64(u32, at) {
+  return u32[at + 1] * TWO_POW_32 + u32[at];
+}
 
 /**
  * The low and high u32 words of the last id passed to splitId (a shared pair
@@ -47,8 +79,8 @@ export function splitId(id, numberMode, where, index) {
         `${where} (${String(id)}) is above Number.MAX_SAFE_INTEGER, so as a number it ` +
         'may not be the id you meant; pass ids this large as bigint', { index });
     }
-    idWords.lo = id % TWO_POW_32;
-    idWords.hi = Math.floor(id / TWO_POW_32);
+    idWords.lo = loWord(id);
+    idWords.hi = hiWord(id);
     return;
   }
   if (typeof id === 'bigint') {
@@ -69,8 +101,8 @@ export function splitId(id, numberMode, where, index) {
     } else {
       // Only number mode exists here, so the id is at most 2^53 - 1.
       const v = Number(id);
-      idWords.lo = v % TWO_POW_32;
-      idWords.hi = Math.floor(v / TWO_POW_32);
+      idWords.lo = loWord(v);
+      idWords.hi = hiWord(v);
     }
     return;
   }
@@ -134,14 +166,14 @@ export function writeIds(buffer, ptr, ids, numberMode, what) {
  * @returns {number}
  */
 export function readIdNumber(heapU32, ptr) {
-  const lo = heapU32[ptr >>> 2];
-  const hi = heapU32[(ptr >>> 2) + 1];
+  const at = ptr >>> 2;
+  const hi = heapU32[at + 1];
   if (hi >= SAFE_HI_LIMIT) {
     throw new EdgeVecError('ID_NOT_SAFE_INTEGER',
-      `the index holds id ${hi}*2^32+${lo}, above Number.MAX_SAFE_INTEGER, which ` +
+      `the index holds id ${hi}*2^32+${heapU32[at]}, above Number.MAX_SAFE_INTEGER, which ` +
       "idType 'number' cannot return exactly; use idType 'bigint'");
   }
-  return hi * TWO_POW_32 + lo;
+  return readU64(heapU32, at);
 }
 
 /**
@@ -153,7 +185,7 @@ export function readIdNumber(heapU32, ptr) {
  */
 export function readIdNumbers(heapU32, ptr, n) {
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = readIdNumber(heapU32, ptr + 8 * i);
+  for (let i = 0; i < n; i++) out[i] = readIdNumber(heapU32, ptr + EVW_ID_BYTES * i);
   return out;
 }
 
@@ -167,4 +199,33 @@ export function readIdNumbers(heapU32, ptr, n) {
  */
 export function readIdBigInts(buffer, ptr, n) {
   return new BigUint64Array(buffer, ptr, n).slice();
+}
+
+/**
+ * Reads one id at `ptr` the way the index returns ids.
+ * @param {Uint8Array} heapU8
+ * @param {Uint32Array} heapU32
+ * @param {number} ptr  8-byte aligned
+ * @param {boolean} numberMode
+ * @returns {bigint | number}
+ */
+export function readId(heapU8, heapU32, ptr, numberMode) {
+  if (numberMode) return readIdNumber(heapU32, ptr);
+  return new BigUint64Array(heapU8.buffer, ptr, 1)[0];
+}
+
+/**
+ * In number mode, refuses an assigned-id insert of n vectors whose ids,
+ * starting at `next`, would pass 2^53 - 1 (they could not be returned
+ * exactly), so that it fails before anything is inserted.
+ * @param {number} next  the next id of the automatic sequence (inexact above 2^53, which still compares right)
+ * @param {number} n
+ * @param {string} context
+ */
+export function checkAssignedIds(next, n, context) {
+  if (next + (n - 1) > Number.MAX_SAFE_INTEGER) {
+    throw new EdgeVecError('ID_NOT_SAFE_INTEGER',
+      `${context}: the assigned ids would pass Number.MAX_SAFE_INTEGER, which an ` +
+      "index created with idType 'number' cannot return exactly; pass ids explicitly");
+  }
 }

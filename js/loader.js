@@ -12,11 +12,11 @@
 // All indexes created with the default location share one module instance
 // (one wasm memory): a page pays for compiling the module once.
 
-import createEdgeVecModule from './wasm-module.js';
+import createEdgeVecModule from './wasm/module.js';
 import { EdgeVecError } from './errors.js';
 
-/** @typedef {import('./wasm-module.js').EdgeVecWasm} EdgeVecWasm */
-/** @typedef {import('./wasm-module.js').EdgeVecWasmFactoryOptions} FactoryOptions */
+/** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./wasm/module.js').EdgeVecWasmFactoryOptions} FactoryOptions */
 
 /**
  * @typedef {object} WasmLocation

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { EdgeVec, MemoryStorage } from '../../js/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
 import { loadWasm } from '../../js/loader.js';
-import { loadSnapshot } from '../../js/persist.js';
+import { loadSnapshot } from '../../js/wasm/persist.js';
 import { generate } from '../lib/dataset.js';
 
 const N = Number(process.argv[2] ?? 10000);

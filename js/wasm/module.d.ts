@@ -1,7 +1,7 @@
-// js/wasm-module.d.ts — the types of the Emscripten module (dist/edgevec.js +
+// js/wasm/module.d.ts — the types of the Emscripten module (dist/edgevec.js +
 // dist/edgevec.wasm) as js/ uses it: the factory, the heap views and the
-// exports of src/wasm_api.c. Internal: not part of the package's public
-// types (types/index.d.ts).
+// exports of src/wasm/wasm_api.c and src/wasm/wasm_persist.c. Internal: not
+// part of the package's public types (types/index.d.ts).
 //
 // Pointers and handles are numbers (wasm32 addresses). Functions declared
 // to return u32 in C come back as signed i32: read them with `>>> 0`.
@@ -42,7 +42,7 @@ export interface EdgeVecWasm {
   _evw_search_many(handle: number, queries: number, nq: number, dim: number, k: number,
     ef: number, outIds: number, outDistances: number, outCounts: number): number;
 
-  _evw_soft_delete(handle: number, idLo: number, idHi: number): number;
+  _evw_soft_delete(handle: number, idLo: number, idHi: number, outOutcome: number): number;
   _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;
 
   _evw_compact(handle: number): number;
@@ -55,7 +55,7 @@ export interface EdgeVecWasm {
   _evw_heap_allocated(): number;
   _evw_heap_peak(): number;
 
-  // src/wasm_persist.c (its top comment documents the ABI).
+  // src/wasm/wasm_persist.c (its top comment documents the ABI).
   _evp_snapshot_writer_begin(handle: number, out: number): number;
   _evp_snapshot_writer_next(writer: number, buf: number, cap: number, out: number): number;
   _evp_snapshot_writer_header(writer: number, buf: number, cap: number): number;

@@ -1,54 +1,24 @@
-// js/persist.js — the JS side of persistence: moves the bytes the C core
-// encodes (snapshots, log records; see src/wasm/wasm_persist.c for the ABI and
-// src/snapshot.c / src/wal.c for the formats) to and from a storage backend
-// (js/storage/). The core never waits; every await is here.
-//
-// The model, in one paragraph: a database is a snapshot plus a log of
-// records after it. Opening loads the snapshot, replays the log and turns
-// the journal on, so that every later mutation is recorded. flush() turns
-// what the journal recorded into one log record and appends it (one atomic
-// storage write); checkpoint() flushes, then writes a new snapshot, which
-// drops the log it contains. A checkpoint also happens by itself when the
-// log grows past DEFAULT_CHECKPOINT_RATIO of the snapshot (and at least
-// CHECKPOINT_MIN_LOG_BYTES), and after a compaction (edgevec.js).
-//
-// Why a tenth: a logged insert replays as copied link lists (src/wal_graph.c,
-// about 1.5 µs per 128-d vector), but the log takes more bytes per vector
-// than the snapshot and every byte of it is read again at each open (an open
-// through IndexedDB in Chromium costs about 7 ms per stored MB, replay
-// included): a log of a tenth of the snapshot keeps a 100k x 128 open under
-// 500 ms, and writes each vector into a snapshot at most about ten more
-// times over its life.
+// js/wasm/persist.js — the marshalling of the persistence exports
+// (src/wasm/wasm_persist.c, whose top comment documents them): snapshot and
+// log bytes in and out of wasm memory, results read from their abi.h slots.
+// Synchronous; the lifecycle that awaits storage is js/persistence/lifecycle.js.
 
-import { EdgeVecError, statusError } from './errors.js';
+import { EdgeVecError, statusError } from '../errors.js';
+import { loWord, hiWord, readU64 } from '../ids.js';
+import {
+  EV_OK, EV_ERR_UNSUPPORTED_VERSION,
+  EVP_LOAD_HANDLE, EVP_SNAPSHOT_WAL_SEQ_LO, EVP_SNAPSHOT_VERSION, EVP_SNAPSHOT_ERROR_SECTION,
+  EVP_SNAPSHOT_ERROR_REASON, EVP_SNAPSHOT_ERROR_OFFSET,
+  EVP_REPLAY_LAST_SEQ_LO, EVP_REPLAY_APPLIED, EVP_REPLAY_TORN_TAIL, EVP_REPLAY_ERROR_REASON,
+  EVP_REPLAY_ERROR_OFFSET,
+  EVP_COMMIT_RECORD_PTR, EVP_COMMIT_RECORD_LEN, EVP_COMMIT_SEQ_LO,
+  EVP_WRITER_HANDLE, EVP_WRITER_TOTAL_BYTES, EVP_WRITER_HEADER_BYTES, EVP_WRITER_WAL_SEQ_LO,
+  EVP_WRITER_NEXT_BYTES,
+} from './abi.js';
+import { alloc, outArray, copyIn, cString } from './memory.js';
 
-/** @typedef {import('./wasm-module.js').EdgeVecWasm} EdgeVecWasm */
-/** @typedef {import('./storage/interface.js').StorageHandle} StorageHandle */
-/** @typedef {import('./storage/interface.js').LogRecord} LogRecord */
-
-/** Auto-checkpoint when log bytes > this × snapshot bytes ... */
-export const DEFAULT_CHECKPOINT_RATIO = 0.1;
-/** ... and the log holds at least this many bytes (small databases would
- * otherwise rewrite their snapshot on almost every flush). */
-export const CHECKPOINT_MIN_LOG_BYTES = 64 * 1024;
-
-const TWO_POW_32 = 4294967296;
-const EV_ERR_OUT_OF_MEMORY = 8;
-const EV_ERR_UNSUPPORTED_VERSION = 12;
-
-/**
- * @param {EdgeVecWasm} wasm
- * @param {number} ptr
- * @returns {string} a NUL-terminated ASCII string from static memory
- */
-function cString(wasm, ptr) {
-  const heap = wasm.HEAPU8;
-  let end = ptr;
-  while (end < heap.length && heap[end] !== 0) end++;
-  let s = '';
-  for (let i = ptr; i < end; i++) s += String.fromCharCode(heap[i]);
-  return s;
-}
+/** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('../storage/interface.js').LogRecord} LogRecord */
 
 /**
  * @param {EdgeVecWasm} wasm
@@ -69,35 +39,6 @@ function reasonName(wasm, reason) {
 }
 
 /**
- * @param {Uint32Array} u32
- * @param {number} at  word index
- * @returns {number} a u64 held as lo, hi words (below 2^53 in practice)
- */
-function word64(u32, at) {
-  return u32[at + 1] * TWO_POW_32 + u32[at];
-}
-
-/**
- * Copies bytes into fresh wasm memory; the caller frees the pointer.
- * @param {EdgeVecWasm} wasm
- * @param {ReadonlyArray<Uint8Array>} parts  concatenated in order
- * @param {string} what
- * @returns {{ ptr: number, len: number }}
- */
-function copyIn(wasm, parts, what) {
-  let len = 0;
-  for (const p of parts) len += p.byteLength;
-  const ptr = wasm._malloc(Math.max(1, len));
-  if (ptr === 0) {
-    throw new EdgeVecError('OUT_OF_MEMORY', `${what}: could not allocate ${len} bytes in the wasm heap`);
-  }
-  const heap = wasm.HEAPU8;
-  let at = ptr;
-  for (const p of parts) { heap.set(p, at); at += p.byteLength; }
-  return { ptr, len };
-}
-
-/**
  * @typedef {object} LoadedSnapshot
  * @property {number} handle   a new index (the caller owns it)
  * @property {number} walSeq   the last log record the snapshot contains
@@ -112,28 +53,26 @@ function copyIn(wasm, parts, what) {
  * @returns {LoadedSnapshot}
  */
 export function loadSnapshot(wasm, bytes, name) {
-  const out = wasm._malloc(64);
-  if (out === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'open');
+  const out = outArray(wasm, 'open');
   const data = copyIn(wasm, [bytes], 'open');
   try {
     const st = wasm._evp_snapshot_load(data.ptr, data.len, out);
     const u32 = wasm.HEAPU32;
     const o = out >>> 2;
-    if (st !== 0) {
-      const handle = u32[o];
+    if (st !== EV_OK) {
+      const handle = u32[o + EVP_LOAD_HANDLE];
       if (handle) wasm._evw_free(handle);
-      const section = sectionName(wasm, u32[o + 4]);
-      const reason = reasonName(wasm, u32[o + 5]);
-      const where = `snapshot of "${name}": section ${section}, ${reason} at byte ${u32[o + 6]}`;
+      const section = sectionName(wasm, u32[o + EVP_SNAPSHOT_ERROR_SECTION]);
+      const reason = reasonName(wasm, u32[o + EVP_SNAPSHOT_ERROR_REASON]);
+      const where = `snapshot of "${name}": section ${section}, ${reason} at byte ${u32[o + EVP_SNAPSHOT_ERROR_OFFSET]}`;
       if (st === EV_ERR_UNSUPPORTED_VERSION) {
-        return /** @type {never} */ (failVersion(where, u32[o + 3], st));
+        return /** @type {never} */ (failVersion(where, u32[o + EVP_SNAPSHOT_VERSION], st));
       }
       throw statusError(st, 'open', { section }, where);
     }
-    return { handle: u32[o], walSeq: word64(u32, o + 1) };
+    return { handle: u32[o + EVP_LOAD_HANDLE], walSeq: readU64(u32, o + EVP_SNAPSHOT_WAL_SEQ_LO) };
   } finally {
     wasm._free(data.ptr);
-    wasm._free(out);
   }
 }
 
@@ -172,28 +111,25 @@ export function replayLog(wasm, handle, log, afterSeq, name) {
   let maxStoredSeq = afterSeq;
   for (const r of log) if (r.seq > maxStoredSeq) maxStoredSeq = r.seq;
   if (log.length === 0) return { lastSeq: afterSeq, applied: 0, tornTail: false, maxStoredSeq };
-  const out = wasm._malloc(64);
-  if (out === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'open');
+  const out = outArray(wasm, 'open');
   const data = copyIn(wasm, log.map((r) => r.bytes), 'open');
   try {
-    const st = wasm._evp_wal_replay(handle, data.ptr, data.len,
-      afterSeq % TWO_POW_32, Math.floor(afterSeq / TWO_POW_32), out);
+    const st = wasm._evp_wal_replay(handle, data.ptr, data.len, loWord(afterSeq), hiWord(afterSeq), out);
     const u32 = wasm.HEAPU32;
     const o = out >>> 2;
-    if (st !== 0) {
-      const reason = reasonName(wasm, u32[o + 7]);
+    if (st !== EV_OK) {
+      const reason = reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]);
       throw statusError(st, 'open', { section: 'log' },
-        `log of "${name}": ${reason} at byte ${u32[o + 8]} of the records after seq ${afterSeq}`);
+        `log of "${name}": ${reason} at byte ${u32[o + EVP_REPLAY_ERROR_OFFSET]} of the records after seq ${afterSeq}`);
     }
     return {
-      lastSeq: word64(u32, o),
-      applied: u32[o + 2],
-      tornTail: u32[o + 5] !== 0,
+      lastSeq: readU64(u32, o + EVP_REPLAY_LAST_SEQ_LO),
+      applied: u32[o + EVP_REPLAY_APPLIED],
+      tornTail: u32[o + EVP_REPLAY_TORN_TAIL] !== 0,
       maxStoredSeq,
     };
   } finally {
     wasm._free(data.ptr);
-    wasm._free(out);
   }
 }
 
@@ -204,8 +140,8 @@ export function replayLog(wasm, handle, log, afterSeq, name) {
  * @param {number} lastSeq
  */
 export function enableJournal(wasm, handle, lastSeq) {
-  const st = wasm._evp_journal_enable(handle, lastSeq % TWO_POW_32, Math.floor(lastSeq / TWO_POW_32));
-  if (st !== 0) throw statusError(st, 'open', {}, 'turning the journal on');
+  const st = wasm._evp_journal_enable(handle, loWord(lastSeq), hiWord(lastSeq));
+  if (st !== EV_OK) throw statusError(st, 'open', {}, 'turning the journal on');
 }
 
 /**
@@ -225,21 +161,16 @@ export function pendingBytes(wasm, handle) {
  * @returns {{ seq: number, bytes: Uint8Array } | null}
  */
 export function beginCommit(wasm, handle) {
-  const out = wasm._malloc(16);
-  if (out === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'flush');
-  try {
-    const st = wasm._evp_journal_begin_commit(handle, out);
-    if (st !== 0) throw statusError(st, 'flush', {}, 'encoding the log record');
-    const u32 = wasm.HEAPU32;
-    const o = out >>> 2;
-    const ptr = u32[o], len = u32[o + 1];
-    if (len === 0) return null;
-    // A copy: the record lives inside the journal, and a view would keep
-    // (and store) the whole wasm heap.
-    return { seq: word64(u32, o + 2), bytes: wasm.HEAPU8.slice(ptr, ptr + len) };
-  } finally {
-    wasm._free(out);
-  }
+  const out = outArray(wasm, 'flush');
+  const st = wasm._evp_journal_begin_commit(handle, out);
+  if (st !== EV_OK) throw statusError(st, 'flush', {}, 'encoding the log record');
+  const u32 = wasm.HEAPU32;
+  const o = out >>> 2;
+  const ptr = u32[o + EVP_COMMIT_RECORD_PTR], len = u32[o + EVP_COMMIT_RECORD_LEN];
+  if (len === 0) return null;
+  // A copy: the record lives inside the journal, and a view would keep
+  // (and store) the whole wasm heap.
+  return { seq: readU64(u32, o + EVP_COMMIT_SEQ_LO), bytes: wasm.HEAPU8.slice(ptr, ptr + len) };
 }
 
 /**
@@ -265,37 +196,39 @@ const SNAPSHOT_CHUNK = 1 << 20;
  * @returns {{ seq: number, bytes: Uint8Array }}
  */
 export function saveSnapshot(wasm, handle) {
-  const out = wasm._malloc(32);
-  const chunk = out === 0 ? 0 : wasm._malloc(SNAPSHOT_CHUNK);
+  const out = outArray(wasm, 'checkpoint');
+  const o = out >>> 2;
+  const chunk = alloc(wasm, SNAPSHOT_CHUNK, 'checkpoint');
   let writer = 0;
   try {
-    if (chunk === 0) throw statusError(EV_ERR_OUT_OF_MEMORY, 'checkpoint');
-    const o = out >>> 2;
     let st = wasm._evp_snapshot_writer_begin(handle, out);
-    if (st !== 0) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
-    writer = wasm.HEAPU32[o];
-    const total = wasm.HEAPU32[o + 1], headerLen = wasm.HEAPU32[o + 2];
-    const seq = word64(wasm.HEAPU32, o + 3);
+    if (st !== EV_OK) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
+    let u32 = wasm.HEAPU32;
+    writer = u32[o + EVP_WRITER_HANDLE];
+    const total = u32[o + EVP_WRITER_TOTAL_BYTES], headerLen = u32[o + EVP_WRITER_HEADER_BYTES];
+    const seq = readU64(u32, o + EVP_WRITER_WAL_SEQ_LO);
     const bytes = new Uint8Array(total);
     let at = headerLen;
     for (;;) {
       st = wasm._evp_snapshot_writer_next(writer, chunk, SNAPSHOT_CHUNK, out);
-      if (st !== 0) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
-      const n = wasm.HEAPU32[o];
+      if (st !== EV_OK) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot');
+      u32 = wasm.HEAPU32;
+      const n = u32[o + EVP_WRITER_NEXT_BYTES];
       if (n === 0) break;
       bytes.set(wasm.HEAPU8.subarray(chunk, chunk + n), at);
       at += n;
     }
     st = wasm._evp_snapshot_writer_header(writer, chunk, SNAPSHOT_CHUNK);
-    // A length mismatch would be a bug of the writer: status -1 is INTERNAL.
-    if (st !== 0 || at !== total) {
-      throw statusError(st || -1, 'checkpoint', {}, 'encoding the snapshot header');
+    if (st !== EV_OK) throw statusError(st, 'checkpoint', {}, 'encoding the snapshot header');
+    if (at !== total) {
+      // A bug of the writer, not a status of the core.
+      throw new EdgeVecError('INTERNAL',
+        `checkpoint: the snapshot writer produced ${at} of the ${total} bytes it announced`);
     }
     bytes.set(wasm.HEAPU8.subarray(chunk, chunk + headerLen), 0);
     return { seq, bytes };
   } finally {
     if (writer) wasm._evp_snapshot_writer_free(writer);
-    if (chunk) wasm._free(chunk);
-    if (out) wasm._free(out);
+    wasm._free(chunk);
   }
 }

@@ -1,0 +1,367 @@
+// js/wasm/api.js — the marshalling of the index exports (src/wasm/wasm_api.c):
+// vectors and ids into wasm memory, results copied out, scratch freed in
+// `finally`. Arguments arrive checked (js/validate.js) except what can only be
+// checked while copying: a vector's components and each id of a list.
+//
+// Nothing returned is a view over wasm memory (memory growth would detach
+// it, and the caller could scribble on the index): results are copies.
+
+import { statusError, describe, invalidArgument } from '../errors.js';
+import {
+  idWords, splitId, writeIds, readId, readIdNumber, readIdNumbers, readIdBigInts, readU64,
+} from '../ids.js';
+import {
+  EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
+  EVW_DELETE_DELETED, EVW_DELETE_ALREADY_DELETED, EVW_DELETE_INVALID_IDS, EVW_DELETE_TOTAL,
+} from './abi.js';
+import { alloc, outArray } from './memory.js';
+
+/** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('../validate.js').ParsedCreateOptions} ParsedCreateOptions */
+/** @typedef {Float32Array | ReadonlyArray<unknown>} Row */
+/** @typedef {{ id: bigint | number, distance: number }} AnySearchResult */
+/** @typedef {import('../../types/index.js').BatchDeleteResult} BatchDeleteResult */
+
+/** Bytes of a float component and of a u32 word in wasm memory. */
+const F32_BYTES = 4;
+const U32_BYTES = 4;
+
+/**
+ * Creates an index in the core; returns its handle (the caller owns it).
+ * @param {EdgeVecWasm} wasm
+ * @param {ParsedCreateOptions} p
+ * @returns {number}
+ */
+export function createIndex(wasm, p) {
+  const out = outArray(wasm, 'EdgeVec.create');
+  const st = wasm._evw_create(p.dims, Math.max(0, p.metric), p.m, p.efc, p.efs,
+    p.hasSeed, p.seedLo, p.seedHi, p.quantization, p.keepFloats, p.rerank, out);
+  if (st !== EV_OK) throw statusError(st, 'EdgeVec.create', {}, 'check the options');
+  return wasm.HEAPU32[out >>> 2];
+}
+
+/**
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {number} selector  an EVW_OPTION_*
+ * @returns {number}
+ */
+export function indexOption(wasm, handle, selector) {
+  return wasm._evw_option(handle, selector) >>> 0;
+}
+
+/**
+ * Copies one vector (already length-checked) into the heap at float offset
+ * `at`, refusing non-number components.
+ * @param {Float32Array} heap
+ * @param {number} at
+ * @param {Row} row
+ * @param {string} what     for messages: "vectors[3]", "query"
+ * @param {number} [index]  batch position, for the error
+ */
+function copyRow(heap, at, row, what, index) {
+  if (row instanceof Float32Array) {
+    heap.set(row, at);
+    return;
+  }
+  const n = row.length;
+  for (let j = 0; j < n; j++) {
+    const v = row[j];
+    if (typeof v !== 'number') {
+      throw invalidArgument(`${what}[${j}] must be a number, got ${describe(v)}`, { index });
+    }
+    heap[at + j] = v;
+  }
+}
+
+/**
+ * A batch copied into wasm memory, owned by its Batch until free().
+ * Layout: ids (8n, when given) | out ids (8n) | vectors (4 n dims).
+ */
+export class Batch {
+  /**
+   * Copies vectors and ids now, while the caller's arrays hold what they
+   * held at the call (the batch may wait in a queue).
+   * @param {EdgeVecWasm} wasm
+   * @param {Float32Array | ReadonlyArray<Row>} vectors  shape-checked: n rows of dims
+   * @param {number} n
+   * @param {number} dims
+   * @param {import('../../types/index.js').IdsInput | undefined} ids  length-checked
+   * @param {boolean} numberMode
+   */
+  constructor(wasm, vectors, n, dims, ids, numberMode) {
+    this.wasm = wasm;
+    this.n = n;
+    this.dims = dims;
+    const idsBytes = ids ? EVW_ID_BYTES * n : 0;
+    const outIdsAt = idsBytes;
+    const vecAt = outIdsAt + EVW_ID_BYTES * n;
+    const ptr = alloc(wasm, vecAt + F32_BYTES * n * dims, 'insertBatch');
+    try {
+      if (ids) writeIds(wasm.HEAPU8.buffer, ptr, ids, numberMode, 'ids');
+      const heap = wasm.HEAPF32;
+      const base = (ptr + vecAt) >>> 2;
+      if (vectors instanceof Float32Array) {
+        heap.set(vectors, base);
+      } else {
+        for (let i = 0; i < n; i++) copyRow(heap, base + i * dims, vectors[i], `vectors[${i}]`, i);
+      }
+    } catch (err) {
+      wasm._free(ptr);
+      throw err;
+    }
+    this.ptr = ptr;
+    this.idsPtr = ids ? ptr : 0;
+    this.outIds = ptr + outIdsAt;
+    this.vectors = ptr + vecAt;
+  }
+
+  /**
+   * Checks the whole batch against the index without changing it.
+   * @param {number} handle
+   * @returns {{ status: number, index: number }}
+   */
+  validate(handle) {
+    const w = this.wasm;
+    const err = outArray(w, 'insertBatch');
+    const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr, err);
+    return { status, index: w.HEAPU32[err >>> 2] };
+  }
+
+  /**
+   * Makes room for the whole batch, so that a later chunk cannot run out of
+   * memory half-way.
+   * @param {number} handle
+   * @returns {number} an ev_status
+   */
+  reserve(handle) {
+    return this.wasm._evw_reserve(handle, this.n);
+  }
+
+  /**
+   * Inserts vectors [start, start + count); on failure `index` is the
+   * offending vector's position in the whole batch.
+   * @param {number} handle
+   * @param {number} start
+   * @param {number} count
+   * @returns {{ status: number, index: number }}
+   */
+  insert(handle, start, count) {
+    const w = this.wasm;
+    const out = outArray(w, 'insertBatch');
+    const status = w._evw_insert_batch(handle, this.vectors + F32_BYTES * start * this.dims, count,
+      this.dims, this.idsPtr ? this.idsPtr + EVW_ID_BYTES * start : 0,
+      this.outIds + EVW_ID_BYTES * start, out, out + U32_BYTES);
+    return { status, index: start + (w.HEAPU32[(out >>> 2) + 1] >>> 0) };
+  }
+
+  /**
+   * The ids of the whole batch, copied out.
+   * @param {boolean} numberMode
+   * @returns {BigUint64Array | number[]}
+   */
+  ids(numberMode) {
+    const w = this.wasm;
+    return numberMode
+      ? readIdNumbers(w.HEAPU32, this.outIds, this.n)
+      : readIdBigInts(w.HEAPU8.buffer, this.outIds, this.n);
+  }
+
+  free() {
+    this.wasm._free(this.ptr);
+  }
+}
+
+/**
+ * Inserts one vector (a batch of one); returns its id. An explicit id is
+ * checked here, before anything is allocated.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Row} row   length-checked
+ * @param {number} dims
+ * @param {unknown} id  undefined: the next id of the automatic sequence
+ * @param {boolean} numberMode
+ * @returns {bigint | number}
+ */
+export function insertOne(wasm, handle, row, dims, id, numberMode) {
+  if (id !== undefined) splitId(id, numberMode, 'insert: id');
+  // Layout: id in (8) | id out (8) | vector.
+  const vecAt = 2 * EVW_ID_BYTES;
+  const scratch = alloc(wasm, vecAt + F32_BYTES * dims, 'insert');
+  try {
+    const q = scratch >>> 2;
+    wasm.HEAPU32[q] = idWords.lo;
+    wasm.HEAPU32[q + 1] = idWords.hi;
+    copyRow(wasm.HEAPF32, (scratch + vecAt) >>> 2, row, 'insert: vector');
+    const out = outArray(wasm, 'insert');
+    const st = wasm._evw_insert_batch(handle, scratch + vecAt, 1, dims, id === undefined ? 0 : scratch,
+      scratch + EVW_ID_BYTES, out, out + U32_BYTES);
+    if (st !== EV_OK) {
+      const extra = st === EV_ERR_ID_EXISTS ? `id ${String(id)}` : undefined;
+      throw statusError(st, 'insert', {}, extra);
+    }
+    return readId(wasm.HEAPU8, wasm.HEAPU32, scratch + EVW_ID_BYTES, numberMode);
+  } finally {
+    wasm._free(scratch);
+  }
+}
+
+/**
+ * The next id of the automatic sequence, or undefined when it has run out
+ * (the insert itself then reports CAPACITY). Exact below 2^53.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {string} context
+ * @returns {number | undefined}
+ */
+export function nextAutoId(wasm, handle, context) {
+  const out = outArray(wasm, context);
+  const st = wasm._evw_next_auto_id(handle, out);
+  if (st === EV_ERR_CAPACITY) return undefined;
+  if (st !== EV_OK) throw statusError(st, context);
+  return readU64(wasm.HEAPU32, (out >>> 2) + EVW_NEXT_ID_LO);
+}
+
+/**
+ * The k nearest live vectors, nearest first.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Row} row  length-checked
+ * @param {number} dims
+ * @param {number} k
+ * @param {number} ef  0: the index's efSearch
+ * @param {boolean} numberMode
+ * @returns {AnySearchResult[]}
+ */
+export function search(wasm, handle, row, dims, k, ef, numberMode) {
+  // Layout: ids (8k) | distances (4k) | count (4) | query (4 dims).
+  const distAt = EVW_ID_BYTES * k;
+  const countAt = distAt + F32_BYTES * k;
+  const queryAt = countAt + U32_BYTES;
+  const scratch = alloc(wasm, queryAt + F32_BYTES * dims, 'search');
+  try {
+    copyRow(wasm.HEAPF32, (scratch + queryAt) >>> 2, row, 'search: query');
+    const st = wasm._evw_search(handle, scratch + queryAt, dims, k, ef, scratch,
+      scratch + distAt, scratch + countAt);
+    if (st !== EV_OK) throw statusError(st, 'search');
+    const u32 = wasm.HEAPU32;
+    const f32 = wasm.HEAPF32;
+    const count = u32[(scratch + countAt) >>> 2];
+    const dist = (scratch + distAt) >>> 2;
+    /** @type {AnySearchResult[]} */
+    const results = new Array(count);
+    if (numberMode) {
+      for (let i = 0; i < count; i++) {
+        results[i] = { id: readIdNumber(u32, scratch + EVW_ID_BYTES * i), distance: f32[dist + i] };
+      }
+    } else {
+      const idView = new BigUint64Array(wasm.HEAPU8.buffer, scratch, count);
+      for (let i = 0; i < count; i++) results[i] = { id: idView[i], distance: f32[dist + i] };
+    }
+    return results;
+  } finally {
+    wasm._free(scratch);
+  }
+}
+
+/**
+ * Soft-deletes one id; returns its ev_delete_outcome.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {unknown} id
+ * @param {boolean} numberMode
+ * @returns {number}
+ */
+export function softDelete(wasm, handle, id, numberMode) {
+  splitId(id, numberMode, 'softDelete: id');
+  const out = outArray(wasm, 'softDelete');
+  const st = wasm._evw_soft_delete(handle, idWords.lo, idWords.hi, out);
+  if (st !== EV_OK) throw statusError(st, 'softDelete');
+  return wasm.HEAPU32[out >>> 2];
+}
+
+/**
+ * Copies an id list (length-checked) into wasm memory, checking each id.
+ * @param {EdgeVecWasm} wasm
+ * @param {import('../../types/index.js').IdsInput} ids
+ * @param {number} n
+ * @param {boolean} numberMode
+ * @param {string} what  the call, for the error
+ * @returns {number} a pointer the caller frees with wasm._free
+ */
+export function copyIds(wasm, ids, n, numberMode, what) {
+  const ptr = alloc(wasm, EVW_ID_BYTES * n, what);
+  try {
+    writeIds(wasm.HEAPU8.buffer, ptr, ids, numberMode, 'ids');
+  } catch (err) {
+    wasm._free(ptr);
+    throw err;
+  }
+  return ptr;
+}
+
+/**
+ * Soft-deletes `count` ids of a list copyIds made, from position `start`,
+ * adding the outcome counts to `result`.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {number} list
+ * @param {number} start
+ * @param {number} count
+ * @param {BatchDeleteResult} result
+ */
+export function softDeleteIds(wasm, handle, list, start, count, result) {
+  const out = outArray(wasm, 'softDeleteBatch');
+  const st = wasm._evw_soft_delete_batch(handle, list + EVW_ID_BYTES * start, count, out);
+  if (st !== EV_OK) throw statusError(st, 'softDeleteBatch');
+  const u32 = wasm.HEAPU32;
+  const o = out >>> 2;
+  result.deleted += u32[o + EVW_DELETE_DELETED];
+  result.alreadyDeleted += u32[o + EVW_DELETE_ALREADY_DELETED];
+  result.invalidIds += u32[o + EVW_DELETE_INVALID_IDS];
+  result.total += u32[o + EVW_DELETE_TOTAL];
+}
+
+/**
+ * A copy of the stored vector of a live id, or undefined.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {unknown} id
+ * @param {number} dims
+ * @param {boolean} numberMode
+ * @returns {Float32Array | undefined}
+ */
+export function getVector(wasm, handle, id, dims, numberMode) {
+  splitId(id, numberMode, 'get: id');
+  const scratch = alloc(wasm, F32_BYTES * dims, 'get');
+  try {
+    const st = wasm._evw_get(handle, idWords.lo, idWords.hi, scratch);
+    if (st === EV_ERR_NOT_FOUND) return undefined;
+    if (st !== EV_OK) throw statusError(st, 'get');
+    const at = scratch >>> 2;
+    return wasm.HEAPF32.slice(at, at + dims);
+  } finally {
+    wasm._free(scratch);
+  }
+}
+
+/**
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {unknown} id
+ * @param {boolean} numberMode
+ * @returns {boolean} whether the id is live
+ */
+export function contains(wasm, handle, id, numberMode) {
+  splitId(id, numberMode, 'has: id');
+  return wasm._evw_contains(handle, idWords.lo, idWords.hi) !== 0;
+}
+
+/**
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function compact(wasm, handle) {
+  const st = wasm._evw_compact(handle);
+  if (st !== EV_OK) throw statusError(st, 'compact');
+}
