@@ -1,5 +1,6 @@
-// IndexedDbStorage: the browser's default backend. One IndexedDB database per
-// EdgeVec database, named `<prefix><name>` (prefix 'edgevec:' by default).
+// js/storage/indexeddb.js — IndexedDbStorage: the browser's default backend.
+// One IndexedDB database per EdgeVec database, named `<prefix><name>` (prefix
+// 'edgevec:' by default).
 //
 // ## Layout (schema version 1)
 //
@@ -46,7 +47,10 @@
 // meanwhile). A blocked upgrade that later succeeds is closed at once.
 
 import { fromIdbError, storageError } from './errors.js';
-import { checkName, checkSeq, concatBytes, copyBytes } from './interface.js';
+import {
+  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
+  refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes,
+} from './interface.js';
 import { acquireWriterLock } from './locks.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
@@ -148,7 +152,7 @@ function parseManifest(value) {
   if (value === undefined || value === null) return null;
   const m = /** @type {Partial<StoredManifest>} */ (value);
   const ints = [m.generation, m.snapshotSeq, m.snapshotBytes, m.chunkCount];
-  if (m.format !== MANIFEST_FORMAT || !ints.every((n) => Number.isSafeInteger(n) && /** @type {number} */ (n) >= 0)) {
+  if (m.format !== MANIFEST_FORMAT || !allCounts(ints)) {
     throw storageError('STORAGE', `unreadable manifest record (format ${String(m.format)})`);
   }
   return /** @type {StoredManifest} */ (m);
@@ -172,8 +176,7 @@ export class IndexedDbStorage {
     if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw storageError('STORAGE', 'chunkBytes must be a positive integer');
     const transactionBytes = options.transactionBytes ?? DEFAULT_TRANSACTION_BYTES;
     if (!Number.isSafeInteger(transactionBytes) || transactionBytes < 1) throw storageError('STORAGE', 'transactionBytes must be a positive integer');
-    const durability = options.durability ?? 'strict';
-    if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
+    const durability = checkDurability(options.durability);
     /** @type {IDBFactory} */
     this.factory = factory;
     /** @type {typeof IDBKeyRange} */
@@ -275,7 +278,7 @@ export class IndexedDbStorage {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
-        if (missing) reject(storageError('NOT_FOUND', `database "${dbName.slice(this.prefix.length)}" does not exist`));
+        if (missing) reject(notFound(dbName.slice(this.prefix.length)));
         else if (req.error && req.error.name === 'VersionError') {
           reject(storageError('STORAGE',
             `open "${dbName}": written by a newer release (schema newer than version ${version}); load the page's latest version`, req.error));
@@ -378,9 +381,7 @@ class IdbHandle {
     this.lastSeq = 0;
     /** @type {StoredManifest | null} the writer's view of the manifest */
     this.manifest = null;
-    /** @type {Promise<unknown>} the last write queued */
-    this.writes = Promise.resolve();
-    this.closing = false;
+    this.writes = new WriteQueue(name);
     /** @type {Promise<void> | null} */
     this.closed = null;
     db.onversionchange = () => {
@@ -396,23 +397,10 @@ class IdbHandle {
     };
   }
 
-  /**
-   * Runs writes one after another: two checkpoints in flight would pick the
-   * same generation, and sequence checks need the previous write's result.
-   * @template T
-   * @param {() => Promise<T>} fn
-   * @returns {Promise<T>}
-   */
-  serial(fn) {
-    const run = this.writes.then(fn);
-    this.writes = run.catch(() => {});
-    return run;
-  }
-
   /** @param {string} what @param {boolean} write */
   check(what, write) {
     if (this.gone) throw storageError('STORAGE', `${what}: database "${this.name}" ${this.gone}`);
-    if (write && this.readOnly) throw storageError('STORAGE', `${what}: database "${this.name}" is open read-only`);
+    if (write) refuseReadOnly(this, what);
   }
 
   /**
@@ -496,9 +484,7 @@ class IdbHandle {
    * @returns {Uint8Array}
    */
   assemble(manifest, generation, chunks) {
-    if (!manifest || manifest.generation !== generation || !chunks) {
-      throw storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${this.name}"`);
-    }
+    if (!manifest || manifest.generation !== generation || !chunks) throw notCurrentSnapshot(generation, this.name);
     const total = chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.byteLength : NaN), 0);
     if (chunks.length !== manifest.chunkCount || total !== manifest.snapshotBytes) {
       throw storageError('STORAGE',
@@ -550,8 +536,7 @@ class IdbHandle {
       this.readLogIn(tx, afterSeq, (rs) => { records = rs; });
       return () => ({ m, records });
     });
-    const manifest = parseManifest(r.m);
-    const from = manifest ? manifest.snapshotSeq : 0;
+    const from = logStart(afterSeq, publicManifest(parseManifest(r.m)));
     return r.records.filter((rec) => rec.seq > from);
   }
 
@@ -587,13 +572,11 @@ class IdbHandle {
   /** @param {number} seq @param {Uint8Array} bytes */
   async appendLog(seq, bytes) {
     this.check('appendLog', true);
-    this.refuseIfClosing('appendLog');
+    this.writes.refuseIfClosing('appendLog');
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
-    return this.serial(async () => {
-      if (seq <= this.lastSeq) {
-        throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
-      }
+    return this.writes.run(async () => {
+      checkAppendSeq(seq, this.lastSeq);
       await this.tx('appendLog', ['log'], 'readwrite', (tx) => {
         tx.objectStore('log').add(copy, seq);
         return () => undefined;
@@ -605,9 +588,9 @@ class IdbHandle {
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
   async writeSnapshot(bytes, seq) {
     this.check('writeSnapshot', true);
-    this.refuseIfClosing('writeSnapshot');
+    this.writes.refuseIfClosing('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
-    if (!(bytes instanceof Uint8Array)) throw storageError('STORAGE', 'writeSnapshot: bytes must be a Uint8Array');
+    checkBytes(bytes, 'writeSnapshot');
     // Copy every chunk now: the caller's buffer may change (or a wasm heap
     // view detach) while the transactions below are in flight.
     const size = this.storage.chunkBytes;
@@ -615,7 +598,7 @@ class IdbHandle {
     const chunks = [];
     for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.slice(at, at + size));
     const total = bytes.byteLength;
-    return this.serial(() => this.writeChunks(chunks, total, seq));
+    return this.writes.run(() => this.writeChunks(chunks, total, seq));
   }
 
   /**
@@ -626,11 +609,8 @@ class IdbHandle {
    */
   async writeChunks(chunks, total, seq) {
     const size = this.storage.chunkBytes;
-    const prev = this.manifest;
-    if (prev && seq < prev.snapshotSeq) {
-      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
-    }
-    const generation = (prev ? prev.generation : 0) + 1;
+    const next = nextManifest(publicManifest(this.manifest), seq, total);
+    const generation = next.generation;
     /** @type {StoredManifest} */
     const manifest = {
       format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: total, chunkCount: chunks.length,
@@ -695,9 +675,8 @@ class IdbHandle {
    */
   close() {
     if (!this.closed) {
-      this.closing = true;
       this.closed = (async () => {
-        await this.writes;
+        await this.writes.close();
         if (!this.gone) this.gone = 'closed';
         this.db.onversionchange = null;
         this.db.close();
@@ -705,10 +684,5 @@ class IdbHandle {
       })();
     }
     return this.closed;
-  }
-
-  /** @param {string} what */
-  refuseIfClosing(what) {
-    if (this.closing) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
   }
 }

@@ -1,5 +1,7 @@
-// The storage interface: what the EdgeVec class needs from a place that
-// keeps bytes, and the checks every backend shares. The C core produces and
+// js/storage/interface.js — the storage interface: what the persistence layer
+// needs from a place that keeps bytes, and the rules every backend shares
+// (checks, refusals with their messages, the queue of writes), so that each
+// is written once. The C core produces and
 // parses the bytes (snapshot and log formats are documented where they are
 // implemented); a backend only stores opaque byte strings atomically.
 //
@@ -120,6 +122,7 @@
  * @property {(name: string) => Promise<number>} sizeBytes  0 if missing
  */
 
+import { SerialQueue } from '../schedule.js';
 import { storageError } from './errors.js';
 
 /** Longest accepted database name, in UTF-16 code units. */
@@ -163,6 +166,145 @@ export function checkSeq(seq, min, what) {
 }
 
 /**
+ * appendLog's rule: a record's seq follows every seq already stored.
+ * @param {number} seq
+ * @param {number} lastSeq  the largest stored (log or snapshot)
+ */
+export function checkAppendSeq(seq, lastSeq) {
+  if (seq <= lastSeq) {
+    throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${lastSeq}`);
+  }
+}
+
+/**
+ * writeSnapshot's rules: the seq may not go back, and the new snapshot is
+ * the next generation.
+ * @param {StorageManifest | null} current
+ * @param {number} seq
+ * @param {number} snapshotBytes
+ * @returns {StorageManifest}
+ */
+export function nextManifest(current, seq, snapshotBytes) {
+  if (current && seq < current.snapshotSeq) {
+    throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${current.snapshotSeq}`);
+  }
+  return { generation: (current ? current.generation : 0) + 1, snapshotSeq: seq, snapshotBytes };
+}
+
+/**
+ * readLog's rule: records after both afterSeq and the snapshot.
+ * @param {number} afterSeq
+ * @param {StorageManifest | null} manifest
+ * @returns {number} return the records with a greater seq
+ */
+export function logStart(afterSeq, manifest) {
+  return Math.max(afterSeq, manifest ? manifest.snapshotSeq : 0);
+}
+
+/**
+ * @param {number} generation
+ * @param {string} name
+ * @returns {import('../errors.js').EdgeVecError}
+ */
+export function notCurrentSnapshot(generation, name) {
+  return storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${name}"`);
+}
+
+/**
+ * Whether every value is a non-negative safe integer (the numbers of a
+ * stored manifest).
+ * @param {unknown[]} values
+ * @returns {boolean}
+ */
+export function allCounts(values) {
+  return values.every((n) => Number.isSafeInteger(n) && /** @type {number} */ (n) >= 0);
+}
+
+/**
+ * The error of a read-only open of a database that does not exist.
+ * @param {string} name
+ * @returns {import('../errors.js').EdgeVecError}
+ */
+export function notFound(name) {
+  return storageError('NOT_FOUND', `database "${name}" does not exist`);
+}
+
+/**
+ * @param {string} what
+ * @param {string} name
+ * @returns {import('../errors.js').EdgeVecError}
+ */
+export function closedError(what, name) {
+  return storageError('STORAGE', `${what}: database "${name}" is closed`);
+}
+
+/**
+ * Refuses a write through a read-only handle.
+ * @param {{ name: string, readOnly: boolean }} handle
+ * @param {string} what
+ */
+export function refuseReadOnly(handle, what) {
+  if (handle.readOnly) throw storageError('STORAGE', `${what}: database "${handle.name}" is open read-only`);
+}
+
+/**
+ * The durability option of the persistent backends.
+ * @param {unknown} durability
+ * @returns {'strict' | 'relaxed'}
+ */
+export function checkDurability(durability = 'strict') {
+  if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
+  return durability;
+}
+
+/**
+ * The writes of one handle whose writes take time (files, IndexedDB): run
+ * one after another in call order (two checkpoints in flight would pick the
+ * same generation, and sequence checks need the previous write's result),
+ * and refused once close() has begun; close() waits for those already made.
+ */
+export class WriteQueue {
+  /** @param {string} name  the database, for messages */
+  constructor(name) {
+    this.name = name;
+    this.closing = false;
+    this.queue = new SerialQueue();
+  }
+
+  /** @param {string} what */
+  refuseIfClosing(what) {
+    if (this.closing) throw closedError(what, this.name);
+  }
+
+  /**
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  run(fn) {
+    return this.queue.run(fn);
+  }
+
+  /** Refuses new writes; settles once the writes already made are done. */
+  close() {
+    this.closing = true;
+    return this.queue.idle();
+  }
+}
+
+/**
+ * @param {unknown} bytes
+ * @param {string} what
+ * @returns {Uint8Array}
+ */
+export function checkBytes(bytes, what) {
+  if (!(bytes instanceof Uint8Array)) {
+    throw storageError('STORAGE', `${what}: bytes must be a Uint8Array`);
+  }
+  return bytes;
+}
+
+/**
  * An exact-size copy: storing a view keeps its whole ArrayBuffer (structured
  * clone copies the buffer, not the view), which for a view over the wasm
  * heap would be the entire heap.
@@ -171,10 +313,7 @@ export function checkSeq(seq, min, what) {
  * @returns {Uint8Array}
  */
 export function copyBytes(bytes, what) {
-  if (!(bytes instanceof Uint8Array)) {
-    throw storageError('STORAGE', `${what}: bytes must be a Uint8Array`);
-  }
-  return bytes.slice();
+  return checkBytes(bytes, what).slice();
 }
 
 /**

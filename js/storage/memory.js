@@ -1,10 +1,14 @@
-// MemoryStorage: the storage interface over plain Maps, for tests and for
-// databases that need not outlive the page. It follows the same rules as the
-// persistent backends (locks, copies, sequence checks) so that code tested
-// against it behaves the same against IndexedDB.
+// js/storage/memory.js — MemoryStorage: the storage interface over plain Maps,
+// for tests and for databases that need not outlive the page. It follows the
+// same rules as the persistent backends (locks, copies, sequence checks: those
+// of ./interface.js) so that code tested against it behaves the same against
+// IndexedDB. Its writes are synchronous, so it needs no queue of writes.
 
 import { storageError } from './errors.js';
-import { checkName, checkSeq, copyBytes, lockName } from './interface.js';
+import {
+  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
+  closedError, refuseReadOnly, copyBytes, lockName,
+} from './interface.js';
 import { InProcessLocks, acquireWriterLock } from './locks.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
@@ -37,7 +41,7 @@ export class MemoryStorage {
     checkName(name);
     const readOnly = options.readOnly === true;
     if (readOnly) {
-      if (!this.dbs.has(name)) throw storageError('NOT_FOUND', `database "${name}" does not exist`);
+      if (!this.dbs.has(name)) throw notFound(name);
       return new MemoryHandle(this, name, true, null);
     }
     const lock = await acquireWriterLock(lockName(name), { locks: this.locks });
@@ -92,31 +96,34 @@ class MemoryHandle {
     this.closed = false;
   }
 
-  /** @returns {MemoryDb} */
-  db() {
-    if (this.closed) throw storageError('STORAGE', `database "${this.name}" is closed`);
+  /**
+   * @param {string} what
+   * @returns {MemoryDb}
+   */
+  db(what) {
+    if (this.closed) throw closedError(what, this.name);
     const db = this.storage.dbs.get(this.name);
-    if (!db) throw storageError('STORAGE', `database "${this.name}" was removed`);
+    if (!db) throw storageError('STORAGE', `${what}: database "${this.name}" was removed`);
     return db;
   }
 
   /** @param {string} what */
   writable(what) {
-    const db = this.db();
-    if (this.readOnly) throw storageError('STORAGE', `${what}: database "${this.name}" is open read-only`);
+    const db = this.db(what);
+    refuseReadOnly(this, what);
     return db;
   }
 
   async readManifest() {
-    const m = this.db().manifest;
+    const m = this.db('readManifest').manifest;
     return m ? { ...m } : null;
   }
 
   /** @param {number} generation */
   async readSnapshot(generation) {
-    const db = this.db();
+    const db = this.db('readSnapshot');
     if (!db.manifest || !db.snapshot || db.manifest.generation !== generation) {
-      throw storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${this.name}"`);
+      throw notCurrentSnapshot(generation, this.name);
     }
     return db.snapshot.slice();
   }
@@ -124,8 +131,8 @@ class MemoryHandle {
   /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
   async readLog(afterSeq = 0) {
     checkSeq(afterSeq, 0, 'readLog');
-    const db = this.db();
-    const from = Math.max(afterSeq, db.manifest ? db.manifest.snapshotSeq : 0);
+    const db = this.db('readLog');
+    const from = logStart(afterSeq, db.manifest);
     return [...db.log.entries()]
       .filter(([seq]) => seq > from)
       .sort((a, b) => a[0] - b[0])
@@ -134,7 +141,7 @@ class MemoryHandle {
 
   /** @returns {Promise<StorageState>} */
   async load() {
-    const db = this.db();
+    const db = this.db('load');
     return {
       manifest: db.manifest ? { ...db.manifest } : null,
       snapshot: db.snapshot ? db.snapshot.slice() : null,
@@ -147,8 +154,7 @@ class MemoryHandle {
     const db = this.writable('appendLog');
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
-    const last = Math.max(db.manifest ? db.manifest.snapshotSeq : 0, ...db.log.keys());
-    if (seq <= last) throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${last}`);
+    checkAppendSeq(seq, Math.max(db.manifest ? db.manifest.snapshotSeq : 0, ...db.log.keys()));
     db.log.set(seq, copy);
   }
 
@@ -157,11 +163,7 @@ class MemoryHandle {
     const db = this.writable('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
     const copy = copyBytes(bytes, 'writeSnapshot');
-    const prev = db.manifest;
-    if (prev && seq < prev.snapshotSeq) {
-      throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
-    }
-    const manifest = { generation: (prev ? prev.generation : 0) + 1, snapshotSeq: seq, snapshotBytes: copy.byteLength };
+    const manifest = nextManifest(db.manifest, seq, copy.byteLength);
     db.manifest = manifest;
     db.snapshot = copy;
     for (const s of [...db.log.keys()]) if (s <= seq) db.log.delete(s);
@@ -169,7 +171,7 @@ class MemoryHandle {
   }
 
   async sizeBytes() {
-    return dbSize(this.db());
+    return dbSize(this.db('sizeBytes'));
   }
 
   async close() {

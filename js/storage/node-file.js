@@ -1,5 +1,6 @@
-// NodeFileStorage: the storage interface over a directory, for Node (servers,
-// tests, scripts). Never imported by the browser entry point.
+// js/storage/node-file.js — NodeFileStorage: the storage interface over a
+// directory, for Node (servers, tests, scripts). Never imported by the browser
+// entry point.
 //
 // ## Layout
 //
@@ -49,7 +50,10 @@
 // treated as being written for 10 s, then as stale.
 
 import { fromFsError, storageError } from './errors.js';
-import { checkName, checkSeq, concatBytes, copyBytes } from './interface.js';
+import {
+  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
+  closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes,
+} from './interface.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
 /** @typedef {import('./interface.js').StorageHandle} StorageHandle */
@@ -159,8 +163,7 @@ export class NodeFileStorage {
    */
   constructor(root, options = {}) {
     if (typeof root !== 'string' || root === '') throw storageError('STORAGE', 'NodeFileStorage needs a directory path');
-    const durability = options.durability ?? 'strict';
-    if (durability !== 'strict' && durability !== 'relaxed') throw storageError('STORAGE', "durability must be 'strict' or 'relaxed'");
+    const durability = checkDurability(options.durability);
     this.root = root.replace(/[\\/]+$/, '') || '/';
     this.durability = durability;
     /** @type {FsLike | null} */
@@ -298,7 +301,7 @@ export class NodeFileStorage {
     try {
       const fs = await this.fs();
       if (readOnly) {
-        if (!(await this.isDir(dir))) throw storageError('NOT_FOUND', `database "${name}" does not exist`);
+        if (!(await this.isDir(dir))) throw notFound(name);
         return new FileHandle(this, name, dir, true, null);
       }
       await fs.mkdir(dir, { recursive: true });
@@ -406,16 +409,15 @@ class FileHandle {
     this.lastSeq = 0;
     /** @type {StorageManifest | null} */
     this.manifest = null;
-    /** @type {Promise<unknown>} the last write queued */
-    this.writes = Promise.resolve();
+    this.writes = new WriteQueue(name);
     /** @type {Promise<void> | null} */
     this.closing = null;
   }
 
   /** @param {string} what @param {boolean} write */
   check(what, write) {
-    if (this.closed) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
-    if (write && this.readOnly) throw storageError('STORAGE', `${what}: database "${this.name}" is open read-only`);
+    if (this.closed) throw closedError(what, this.name);
+    if (write) refuseReadOnly(this, what);
   }
 
   /**
@@ -450,7 +452,7 @@ class FileHandle {
       m = null;
     }
     const ints = m ? [m.generation, m.snapshotSeq, m.snapshotBytes] : [];
-    if (!m || m.format !== MANIFEST_FORMAT || !ints.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    if (!m || m.format !== MANIFEST_FORMAT || !allCounts(ints)) {
       throw storageError('STORAGE', `unreadable ${MANIFEST} in "${this.dir}"`);
     }
     return { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes };
@@ -495,9 +497,7 @@ class FileHandle {
 
   /** @param {number} generation @param {StorageManifest | null} manifest */
   async snapshotFile(generation, manifest) {
-    if (!manifest || manifest.generation !== generation) {
-      throw storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${this.name}"`);
-    }
+    if (!manifest || manifest.generation !== generation) throw notCurrentSnapshot(generation, this.name);
     const fs = await this.storage.fs();
     const bytes = plainBytes(await fs.readFile(`${this.dir}/snapshot-${generation}.bin`));
     if (bytes.byteLength !== manifest.snapshotBytes) {
@@ -515,7 +515,7 @@ class FileHandle {
   async logFiles(afterSeq) {
     const fs = await this.storage.fs();
     const s = await this.scan();
-    const from = Math.max(afterSeq, s.manifest ? s.manifest.snapshotSeq : 0);
+    const from = logStart(afterSeq, s.manifest);
     /** @type {LogRecord[]} */
     const out = [];
     for (const seq of s.logSeqs) {
@@ -550,26 +550,14 @@ class FileHandle {
     });
   }
 
-  /**
-   * Runs writes one after another (see IndexedDbStorage's handle).
-   * @template T
-   * @param {() => Promise<T>} fn
-   * @returns {Promise<T>}
-   */
-  serial(fn) {
-    const run = this.writes.then(fn);
-    this.writes = run.catch(() => {});
-    return run;
-  }
-
   /** @param {number} seq @param {Uint8Array} bytes */
   async appendLog(seq, bytes) {
     this.check('appendLog', true);
-    this.refuseIfClosing('appendLog');
+    this.writes.refuseIfClosing('appendLog');
     checkSeq(seq, 1, 'appendLog');
     const copy = copyBytes(bytes, 'appendLog');
-    return this.serial(() => this.run('appendLog', true, async () => {
-      if (seq <= this.lastSeq) throw storageError('STORAGE', `appendLog: sequence ${seq} is not after the last stored ${this.lastSeq}`);
+    return this.writes.run(() => this.run('appendLog', true, async () => {
+      checkAppendSeq(seq, this.lastSeq);
       await this.storage.writeAtomic(this.dir, logFile(seq), copy);
       this.lastSeq = seq;
     }));
@@ -578,17 +566,13 @@ class FileHandle {
   /** @param {Uint8Array} bytes @param {number} seq @returns {Promise<StorageManifest>} */
   async writeSnapshot(bytes, seq) {
     this.check('writeSnapshot', true);
-    this.refuseIfClosing('writeSnapshot');
+    this.writes.refuseIfClosing('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
     const copy = copyBytes(bytes, 'writeSnapshot');
-    return this.serial(() => this.run('writeSnapshot', true, async () => {
-      const prev = this.manifest;
-      if (prev && seq < prev.snapshotSeq) {
-        throw storageError('STORAGE', `writeSnapshot: sequence ${seq} is before the current snapshot's ${prev.snapshotSeq}`);
-      }
+    return this.writes.run(() => this.run('writeSnapshot', true, async () => {
+      const manifest = nextManifest(this.manifest, seq, copy.byteLength);
+      const generation = manifest.generation;
       const fs = await this.storage.fs();
-      const generation = (prev ? prev.generation : 0) + 1;
-      const manifest = { generation, snapshotSeq: seq, snapshotBytes: copy.byteLength };
       await this.storage.writeAtomic(this.dir, `snapshot-${generation}.bin`, copy);
       const json = JSON.stringify({ format: MANIFEST_FORMAT, ...manifest });
       await this.storage.writeAtomic(this.dir, MANIFEST, new TextEncoder().encode(json));
@@ -636,16 +620,11 @@ class FileHandle {
   close() {
     if (!this.closing) {
       this.closing = (async () => {
-        await this.writes;
+        await this.writes.close();
         this.closed = true;
         if (this.release) await this.release();
       })();
     }
     return this.closing;
-  }
-
-  /** @param {string} what */
-  refuseIfClosing(what) {
-    if (this.closing) throw storageError('STORAGE', `${what}: database "${this.name}" is closed`);
   }
 }
