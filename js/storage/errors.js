@@ -1,5 +1,5 @@
-// Typed errors raised by the storage backends, and the mapping from
-// IndexedDB / file-system failures to their stable codes.
+// js/storage/errors.js — the typed errors of the storage backends, and the
+// mapping from IndexedDB / file-system failures to their stable codes.
 //
 // Every error thrown by js/storage/ has `name === 'EdgeVecError'` and one of
 // these `code`s, so callers can branch on `err.code` without caring which

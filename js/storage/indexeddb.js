@@ -85,7 +85,8 @@ import { acquireWriterLock } from './locks.js';
  * @property {number} chunkCount
  */
 
-/** 2 MiB: big enough that a 100k x 128 f32 snapshot (~60 MB) is ~30 values,
+/** 2 MiB: big enough that a 100k x 128 f32 snapshot (its floats alone are
+ * 51 MB; bench/results/api.md has the stored size) is a few dozen values,
  * small enough that no single structured clone is a large allocation spike. */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Bytes of chunks written per transaction before the final one. */

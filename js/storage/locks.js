@@ -1,6 +1,6 @@
-// One writer per database: a helper over the Web Locks API, and a fallback
-// for realms without it (Node, old Safari < 15.4) that only excludes writers
-// within the same JS realm.
+// js/storage/locks.js — one writer per database: a helper over the Web Locks
+// API, and a fallback for realms without it (Node, old Safari < 15.4) that
+// only excludes writers within the same JS realm.
 //
 // A writer lock is requested with `ifAvailable: true`, so a second writer
 // fails at once with code 'LOCKED' instead of queueing behind the first (a
