@@ -62,6 +62,16 @@ export function readU64(u32, at) {
 export const idWords = { lo: 0, hi: 0 };
 
 /**
+ * Stores idWords (the last id splitId split) at `ptr` as a little-endian u64.
+ * @param {Uint32Array} heapU32
+ * @param {number} ptr  8-byte aligned
+ */
+export function storeIdWords(heapU32, ptr) {
+  heapU32[ptr >>> 2] = idWords.lo;
+  heapU32[(ptr >>> 2) + 1] = idWords.hi;
+}
+
+/**
  * Checks one id and splits it into idWords.lo / idWords.hi.
  * @param {unknown} id
  * @param {boolean} numberMode  ids above 2^53 - 1 are refused (idType 'number')

@@ -8,7 +8,7 @@
 
 import { statusError, describe, invalidArgument } from '../errors.js';
 import {
-  idWords, splitId, writeIds, readId, readIdNumber, readIdNumbers, readIdBigInts, readU64,
+  idWords, splitId, storeIdWords, writeIds, readId, readIdNumber, readIdNumbers, readIdBigInts, readU64,
 } from '../ids.js';
 import {
   EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
@@ -25,6 +25,11 @@ import { alloc, outArray } from './memory.js';
 /** Bytes of a float component and of a u32 word in wasm memory. */
 const F32_BYTES = 4;
 const U32_BYTES = 4;
+
+// evw_validate_batch and evw_insert_batch write their counts through
+// separate pointers, not abi.h slots: these words of the out array hold them.
+const OUT_INSERTED = 0;
+const OUT_ERR_INDEX = 1;
 
 /**
  * Creates an index in the core; returns its handle (the caller owns it).
@@ -123,9 +128,10 @@ export class Batch {
    */
   validate(handle) {
     const w = this.wasm;
-    const err = outArray(w, 'insertBatch');
-    const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr, err);
-    return { status, index: w.HEAPU32[err >>> 2] };
+    const out = outArray(w, 'insertBatch');
+    const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr,
+      out + U32_BYTES * OUT_ERR_INDEX);
+    return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] };
   }
 
   /**
@@ -151,8 +157,8 @@ export class Batch {
     const out = outArray(w, 'insertBatch');
     const status = w._evw_insert_batch(handle, this.vectors + F32_BYTES * start * this.dims, count,
       this.dims, this.idsPtr ? this.idsPtr + EVW_ID_BYTES * start : 0,
-      this.outIds + EVW_ID_BYTES * start, out, out + U32_BYTES);
-    return { status, index: start + (w.HEAPU32[(out >>> 2) + 1] >>> 0) };
+      this.outIds + EVW_ID_BYTES * start, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
+    return { status, index: start + (w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] >>> 0) };
   }
 
   /**
@@ -189,13 +195,11 @@ export function insertOne(wasm, handle, row, dims, id, numberMode) {
   const vecAt = 2 * EVW_ID_BYTES;
   const scratch = alloc(wasm, vecAt + F32_BYTES * dims, 'insert');
   try {
-    const q = scratch >>> 2;
-    wasm.HEAPU32[q] = idWords.lo;
-    wasm.HEAPU32[q + 1] = idWords.hi;
+    storeIdWords(wasm.HEAPU32, scratch);
     copyRow(wasm.HEAPF32, (scratch + vecAt) >>> 2, row, 'insert: vector');
     const out = outArray(wasm, 'insert');
     const st = wasm._evw_insert_batch(handle, scratch + vecAt, 1, dims, id === undefined ? 0 : scratch,
-      scratch + EVW_ID_BYTES, out, out + U32_BYTES);
+      scratch + EVW_ID_BYTES, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
     if (st !== EV_OK) {
       const extra = st === EV_ERR_ID_EXISTS ? `id ${String(id)}` : undefined;
       throw statusError(st, 'insert', {}, extra);
