@@ -367,7 +367,7 @@ function renderMarkdown(res, notes) {
 
   p('## Method');
   p();
-  p('- Data: Gaussian mixtures from the generator shared with the C tests (`tests/c/dataset.c`, ported bit for bit to `bench/lib/dataset.js`): 64 clusters, spread 0.5. Queries are the rows drawn right after the data rows (held out, never inserted). Exact top-10 by brute force in double precision, cached in `bench/.cache/`.');
+  p('- Data: Gaussian mixtures from the generator shared with the C tests (`tests/c/dataset.c`, ported bit for bit to `tests/lib/dataset.js`): 64 clusters, spread 0.5. Queries are the rows drawn right after the data rows (held out, never inserted). Exact top-10 by brute force in double precision, cached in `bench/.cache/`.');
   for (const [name, d] of Object.entries(res.datasets)) {
     p(`  - **${name}**: ${n0(d.spec.n)} × ${d.spec.dim}, seed ${d.spec.seed}, ${d.queries} queries${d.queries < d.spec.q ? ` (of ${d.spec.q})` : ''}.`);
   }

@@ -58,7 +58,7 @@ export async function loadPackage() {
   try {
     const [pkg, dataset] = await Promise.all([
       import('../js/index.js'),
-      import('../bench/lib/dataset.js'),
+      import('../tests/lib/dataset.js'),
     ]);
     return { ...pkg, dataset };
   } catch (err) {

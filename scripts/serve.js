@@ -26,6 +26,8 @@ const DEFAULT_MOUNTS = {
   '/tests/browser/pages/': path.join(REPO_ROOT, 'tests', 'browser', 'pages'),
   // The seeded data generator shared by Node and pages (an exact port of
   // tests/c/dataset.c), so a demo and a test draw the same vectors.
+  '/tests/lib/': path.join(REPO_ROOT, 'tests', 'lib'),
+  // The browser benchmark page's statistics (bench/browser/page.js).
   '/bench/lib/': path.join(REPO_ROOT, 'bench', 'lib'),
 };
 

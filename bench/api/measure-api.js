@@ -15,7 +15,7 @@
 // Times are medians of several repetitions after a warm-up.
 import { EdgeVec } from '../../js/index.js';
 import { loadWasm } from '../../js/loader.js';
-import { generate } from '../lib/dataset.js';
+import { generate } from '../../tests/lib/dataset.js';
 
 const N = Number(process.argv[2] ?? 10000);
 const DIM = Number(process.argv[3] ?? 128);

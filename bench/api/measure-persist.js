@@ -23,7 +23,7 @@ import { EdgeVec, MemoryStorage } from '../../js/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
 import { loadWasm } from '../../js/loader.js';
 import { loadSnapshot } from '../../js/wasm/persist.js';
-import { generate } from '../lib/dataset.js';
+import { generate } from '../../tests/lib/dataset.js';
 
 const N = Number(process.argv[2] ?? 10000);
 const DIM = Number(process.argv[3] ?? 128);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { generate, fnv1a32, SplitMix64, DATASET_CLUSTERS, DATASET_SPREAD } from './dataset.js';
+import { generate, fnv1a32, SplitMix64, DATASET_CLUSTERS, DATASET_SPREAD } from '../../tests/lib/dataset.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const CACHE_DIR = path.resolve(HERE, '..', '.cache');

@@ -16,7 +16,7 @@ test('static server: MIME types, no traversal, 127.0.0.1 only', async ({ server 
   expect(wasm.headers.get('content-type')).toBe('application/wasm');
   const html = await fetch(new URL('tests/browser/pages/smoke.html', server.url));
   expect(html.headers.get('content-type')).toMatch(/^text\/html/);
-  const js = await fetch(new URL('bench/lib/dataset.js', server.url));
+  const js = await fetch(new URL('tests/lib/dataset.js', server.url));
   expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
   for (const p of ['package.json', 'js/%2e%2e/package.json', 'js/..%2fpackage.json',
     'examples/..%5cpackage.json', 'node_modules/', 'src/edgevec.h', '.git/HEAD']) {

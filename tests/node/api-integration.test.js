@@ -1,11 +1,11 @@
 // tests/node/api-integration.test.js — 10,000 vectors of 128 dimensions (the
-// shared seeded Gaussian mixture, bench/lib/dataset.js) through the public
+// shared seeded Gaussian mixture, tests/lib/dataset.js) through the public
 // API: insertBatch, recall@10 >= 0.95 against brute force, softDeleteBatch of
 // 1,000 that are never returned again, compact, and the same ids after it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';
-import { generate } from '../../bench/lib/dataset.js';
+import { generate } from '../lib/dataset.js';
 import { bruteForce, mulberry32 } from './helpers/data.js';
 
 const N = 10000;

@@ -1,4 +1,4 @@
-// tests/node/dataset.test.js — bench/lib/dataset.js must produce exactly the
+// tests/node/dataset.test.js — tests/lib/dataset.js must produce exactly the
 // floats of tests/c/dataset.c, or the benchmarks and the C tests would not be
 // measuring the same data. The expected values below were printed by a small
 // C program linked against tests/c/dataset.c (gcc -O2 and clang -O3 agree):
@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { SplitMix64, generate, fnv1a32 } from '../../bench/lib/dataset.js';
+import { SplitMix64, generate, fnv1a32 } from '../lib/dataset.js';
 
 test('splitmix64, uniform and gauss match the C generator', () => {
   const r = new SplitMix64(42);

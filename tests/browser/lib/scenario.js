@@ -60,9 +60,9 @@ export async function importNodePackage() {
   return import(pathToFileURL(path.join(dir, 'js', 'index.js')).href);
 }
 
-/** Imports the shared data generator (bench/lib/dataset.js) in Node. */
+/** Imports the shared data generator (tests/lib/dataset.js) in Node. */
 export async function importDataset() {
-  return import(pathToFileURL(path.join(ROOT, 'bench', 'lib', 'dataset.js')).href);
+  return import(pathToFileURL(path.join(ROOT, 'tests', 'lib', 'dataset.js')).href);
 }
 
 let bigReference;

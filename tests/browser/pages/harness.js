@@ -100,7 +100,7 @@ async function commitLoop(mod, dataset, { name, dim, seed, batch, maxBatches, ch
 }
 
 try {
-  const [mod, dataset] = await Promise.all([import(src), import('/bench/lib/dataset.js')]);
+  const [mod, dataset] = await Promise.all([import(src), import('/tests/lib/dataset.js')]);
   window.harness = {
     mod,
     EdgeVec: mod.EdgeVec,

@@ -3,7 +3,7 @@
 // helper runs in the child process that removes BigInt), brute-force
 // nearest neighbours, and shape converters.
 //
-// The 10,000-vector integration test uses bench/lib/dataset.js (the
+// The 10,000-vector integration test uses tests/lib/dataset.js (the
 // generator shared with the C tests and benchmarks) instead.
 
 /**

@@ -1,7 +1,13 @@
-// bench/lib/dataset.js — the seeded Gaussian mixture of tests/c/dataset.c,
+// tests/lib/dataset.js — the seeded Gaussian mixture of tests/c/dataset.c,
 // ported to JS so that both produce bit-identical float32 rows (see the
 // header of tests/c/dataset.h for the algorithm; this file follows it step
 // by step and tests/node/dataset.test.js checks values printed by the C code).
+//
+// Why here: the data set is defined by the tests, and everything else that
+// draws vectors imports it from the tests, the way the C benchmark links
+// tests/c/dataset.c: the Node and browser tests, the benchmarks (bench/),
+// the demos (examples/, served at /tests/lib/ by scripts/serve.js). It
+// imports nothing, so it loads in Node and in a page alike.
 //
 // The splitmix64 state is kept as two unsigned 32-bit halves rather than a
 // BigInt: a 100,000 x 128 set needs ~52 million draws, and BigInt arithmetic
