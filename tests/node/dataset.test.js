@@ -1,7 +1,9 @@
-// tests/node/dataset.test.js — tests/lib/dataset.js must produce exactly the
-// floats of tests/c/dataset.c, or the benchmarks and the C tests would not be
-// measuring the same data. The expected values below were printed by a small
-// C program linked against tests/c/dataset.c (gcc -O2 and clang -O3 agree):
+// tests/node/dataset.test.js (tests/lib/dataset.js, not part of js/: the data
+// generator the tests, benchmarks and demos share) — it must produce exactly
+// the floats of tests/c/dataset.c, or the benchmarks and the C tests would
+// not be measuring the same data. The expected values below were printed by a
+// small C program linked against tests/c/dataset.c (gcc -O2 and clang -O3
+// agree):
 //   splitmix64 outputs for seed 42, then one uniform() and one gauss();
 //   for each set, the FNV-1a 32-bit hash of the float32 bytes of the rows
 //   and of the queries (the next rows of the same stream), and some values.

@@ -1,3 +1,4 @@
+// tests/node/storage-indexeddb.test.js (js/storage/indexeddb.js) —
 // IndexedDbStorage beyond the shared conformance suite: what a closed tab in
 // the middle of a checkpoint leaves, quota errors, blocked upgrades and
 // deletes, durability, exact-size stored values and damaged records. Runs on

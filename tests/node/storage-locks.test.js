@@ -1,6 +1,7 @@
-// The writer-lock helper: exclusive, never queueing, released on demand, and
-// the in-realm fallback used where navigator.locks is missing (Node 20, old
-// Safari). Real Web Locks across tabs are exercised by the browser suite.
+// tests/node/storage-locks.test.js (js/storage/locks.js) — the writer-lock
+// helper: exclusive, never queueing, released on demand, and the in-realm
+// fallback used where navigator.locks is missing (Node 20, old Safari). Real
+// Web Locks across tabs are exercised by the browser suite.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// tests/node/storage-node-file.test.js (js/storage/node-file.js) —
 // NodeFileStorage beyond the conformance suite: a crash at every file system
 // call of a checkpoint and of a log append leaves the old or the new state;
 // leftovers of interrupted writes are ignored by readers and removed by the

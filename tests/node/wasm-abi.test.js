@@ -1,9 +1,9 @@
-// tests/node/wasm-abi.test.js — js/wasm/abi.js against the C headers it
-// copies: src/wasm/abi.h (every name there must be in abi.js, with the same
-// value) and src/edgevec.h (abi.js must hold the whole of the enums the JS
-// layer maps, and every other name it copies must exist there with the same
-// value). A slot or code changed on one side only would otherwise be read as
-// another field, without any error.
+// tests/node/wasm-abi.test.js (js/wasm/abi.js) — js/wasm/abi.js against the C
+// headers it copies: src/wasm/abi.h (every name there must be in abi.js, with
+// the same value) and src/edgevec.h (abi.js must hold the whole of the enums
+// the JS layer maps, and every other name it copies must exist there with the
+// same value). A slot or code changed on one side only would otherwise be read
+// as another field, without any error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// tests/node/helpers/no-bigint-child.js — run by api-fallback.test.js in a
+// tests/node/helpers/no-bigint-child.js — run by ids.no-bigint.test.js in a
 // child process: removes BigUint64Array, BigInt64Array and (unless
 // `--keep-bigint`) BigInt from the global scope *before* the package is
 // loaded, then drives the whole API through its number[] paths. Prints one

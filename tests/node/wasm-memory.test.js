@@ -1,7 +1,8 @@
-// tests/node/api-leak.test.js — nothing leaks across the JS/wasm boundary:
-// 1,000 cycles of insertBatch / search / softDeleteBatch (with failing calls
-// mixed in, whose scratch memory is freed by `finally`) leave the module's
-// malloc'd bytes (mallinfo, through evw_heap_allocated) where they started.
+// tests/node/wasm-memory.test.js (js/wasm/memory.js, js/wasm/api.js) — nothing
+// leaks across the JS/wasm boundary: 1,000 cycles of insertBatch / search /
+// softDeleteBatch (with failing calls mixed in, whose scratch memory is freed
+// by `finally`) leave the module's malloc'd bytes (mallinfo, through
+// evw_heap_allocated) where they started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec, MemoryStorage } from '../../js/index.js';

@@ -1,6 +1,7 @@
-// tests/node/api-batch.test.js — the asynchronous side of insertBatch:
-// progress events, yielding to the event loop, abort, dispose during a
-// batch, ordering of concurrent batches and changes made between chunks.
+// tests/node/schedule.test.js (js/schedule.js, through insertBatch) — the
+// asynchronous side of insertBatch: progress events, yielding to the event
+// loop, abort, dispose during a batch, ordering of concurrent batches and
+// changes made between chunks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';

@@ -1,7 +1,7 @@
-// tests/node/api-load.test.js — where the .wasm comes from: the default
-// (read from disk next to the package in Node), `wasmBinary` (bytes the app
-// fetched itself) and `locateFile` (a URL the module streams from, here a
-// local HTTP server as a CDN stand-in), and the WASM_LOAD error.
+// tests/node/loader.test.js (js/loader.js) — where the .wasm comes from: the
+// default (read from disk next to the package in Node), `wasmBinary` (bytes
+// the app fetched itself) and `locateFile` (a URL the module streams from,
+// here a local HTTP server as a CDN stand-in), and the WASM_LOAD error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

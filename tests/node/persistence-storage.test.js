@@ -1,7 +1,8 @@
-// tests/node/api-persist-idb.test.js — EdgeVec.open over IndexedDbStorage,
-// the browser default, in Node through fake-indexeddb (installed as the
-// globals a browser has, so that the default-storage path is the one
-// tested). The real IndexedDB is exercised by the browser suite.
+// tests/node/persistence-storage.test.js (js/persistence/storage.js) —
+// EdgeVec.open over IndexedDbStorage, the browser default, in Node through
+// fake-indexeddb (installed as the globals a browser has, so that the
+// default-storage path is the one tested). The real IndexedDB is exercised by
+// the browser suite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';

@@ -1,5 +1,6 @@
-// tests/node/api.test.js — every method of EdgeVec with every input shape and
-// every error code it can raise, against the real wasm module (dist/).
+// tests/node/edgevec.test.js (js/edgevec.js, js/validate.js) — every method of
+// EdgeVec with every input shape and every error code it can raise, against
+// the real wasm module (dist/).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec, EdgeVecError } from '../../js/index.js';

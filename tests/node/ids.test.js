@@ -1,6 +1,6 @@
-// tests/node/api-ids.test.js — 64-bit ids: values above 2^53 round-trip as
-// bigint through every method, idType 'number' returns numbers and refuses
-// what it cannot return exactly, and the automatic sequence's end.
+// tests/node/ids.test.js (js/ids.js) — 64-bit ids: values above 2^53
+// round-trip as bigint through every method, idType 'number' returns numbers
+// and refuses what it cannot return exactly, and the automatic sequence's end.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';

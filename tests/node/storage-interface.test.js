@@ -1,4 +1,5 @@
-// Runs the storage conformance suite against the three backends:
+// tests/node/storage-interface.test.js (js/storage/interface.js) — runs the
+// storage conformance suite (the interface's rules) against the three backends:
 // MemoryStorage, NodeFileStorage over a temporary directory, and
 // IndexedDbStorage over fake-indexeddb (a fresh factory per test, no globals).
 

@@ -1,5 +1,5 @@
-// tests/node/api-checkpoint-memory.test.js — a checkpoint encodes the
-// snapshot through a small wasm buffer, not a snapshot-sized one: wasm
+// tests/node/wasm-persist.test.js (js/wasm/persist.js) — a checkpoint encodes
+// the snapshot through a small wasm buffer, not a snapshot-sized one: wasm
 // memory never shrinks, so a whole-snapshot buffer there would stay as the
 // page's memory for good. Measured on a module of its own through the
 // allocator's high-water mark, after soaking up every free block of 1 MB or

@@ -1,7 +1,8 @@
-// tests/node/api-quantization.test.js — the quantization options of
-// EdgeVec.create (sq8, binary, keepFloats, rerank): accepted combinations,
-// refused ones, what get() returns, recall against brute force on floats,
-// and a persisted quantized database reloading the same.
+// tests/node/edgevec.quantization.test.js (js/edgevec.js, js/validate.js) —
+// the quantization options of EdgeVec.create (sq8, binary, keepFloats,
+// rerank): accepted combinations, refused ones, what get() returns, recall
+// against brute force on floats, and a persisted quantized database reloading
+// the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec, MemoryStorage } from '../../js/index.js';

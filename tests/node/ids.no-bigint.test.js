@@ -1,7 +1,7 @@
-// tests/node/api-fallback.test.js — the number[] fallback: a child process
-// removes BigUint64Array / BigInt64Array (and BigInt) from the global scope
-// before the package loads, then runs the whole API through number ids
-// (tests/node/helpers/no-bigint-child.js holds the checks).
+// tests/node/ids.no-bigint.test.js (js/ids.js) — the number[] fallback: a
+// child process removes BigUint64Array / BigInt64Array (and BigInt) from the
+// global scope before the package loads, then runs the whole API through
+// number ids (tests/node/helpers/no-bigint-child.js holds the checks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,5 +1,6 @@
-// The shipped .wasm really uses simd128: its disassembly contains v128
-// instructions in the distance kernels. A build that silently lost
+// tests/node/wasm-module.simd.test.js (the dist/ module js/wasm/module.js
+// loads) — the shipped .wasm really uses simd128: its disassembly contains
+// v128 instructions in the distance kernels. A build that silently lost
 // -msimd128 would still pass every other test, only slower.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

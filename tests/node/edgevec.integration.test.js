@@ -1,7 +1,8 @@
-// tests/node/api-integration.test.js — 10,000 vectors of 128 dimensions (the
-// shared seeded Gaussian mixture, tests/lib/dataset.js) through the public
-// API: insertBatch, recall@10 >= 0.95 against brute force, softDeleteBatch of
-// 1,000 that are never returned again, compact, and the same ids after it.
+// tests/node/edgevec.integration.test.js (js/edgevec.js) — 10,000 vectors of
+// 128 dimensions (the shared seeded Gaussian mixture, tests/lib/dataset.js)
+// through the public API: insertBatch, recall@10 >= 0.95 against brute force,
+// softDeleteBatch of 1,000 that are never returned again, compact, and the
+// same ids after it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';

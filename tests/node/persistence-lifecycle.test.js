@@ -1,9 +1,10 @@
-// tests/node/api-persist.test.js — EdgeVec.open / flush / checkpoint / close
-// over the real storage backends (MemoryStorage, NodeFileStorage): data
-// survives a reopen, autoFlush, automatic checkpoints, one writer per name,
-// read-only opens, typed errors for corrupt or newer data, storage failures
-// that leave the index usable, torn log tails, and a seeded random sequence
-// of operations that must reload to the same index.
+// tests/node/persistence-lifecycle.test.js (js/persistence/lifecycle.js,
+// policy.js) — EdgeVec.open / flush / checkpoint / close over the real storage
+// backends (MemoryStorage, NodeFileStorage): data survives a reopen,
+// autoFlush, automatic checkpoints, one writer per name, read-only opens,
+// typed errors for corrupt or newer data, storage failures that leave the
+// index usable, torn log tails, and a seeded random sequence of operations
+// that must reload to the same index.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
