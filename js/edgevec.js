@@ -22,7 +22,7 @@ import { chooseStorage } from './persistence/storage.js';
 import { SerialQueue, runInChunks, maxChunk } from './schedule.js';
 import {
   parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch, parseDeleteBatchOptions,
-  checkVector, checkName, metricName, quantizationName,
+  checkVector, checkNameArgument, metricName, quantizationName,
 } from './validate.js';
 import {
   EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
@@ -115,7 +115,7 @@ export class EdgeVec {
    * @returns {Promise<EdgeVec>}
    */
   static async open(name, options) {
-    checkName(name, 'EdgeVec.open');
+    checkNameArgument(name, 'EdgeVec.open');
     const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
     const wasm = await loadWasm(parsed.index.location);
     const opened = await openPersisted(wasm, name, parsed);
@@ -140,7 +140,7 @@ export class EdgeVec {
    */
   static remove(name, storage) {
     try {
-      checkName(name, 'EdgeVec.remove');
+      checkNameArgument(name, 'EdgeVec.remove');
     } catch (err) {
       return Promise.reject(err);
     }

@@ -116,7 +116,7 @@ function checkKeys(o, keys, what) {
  * @param {string} what
  * @returns {string}
  */
-export function checkName(name, what) {
+export function checkNameArgument(name, what) {
   if (typeof name !== 'string' || name.length === 0) {
     throw invalidArgument(`${what}: name must be a non-empty string, got ${describe(name)}`);
   }

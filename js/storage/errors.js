@@ -37,8 +37,9 @@ export function storageError(code, message, cause) {
  * @returns {err is EdgeVecError}
  */
 export function isTypedError(err) {
-  return err instanceof Error && err.name === 'EdgeVecError' &&
-    typeof (/** @type {{ code?: unknown }} */ (err).code) === 'string';
+  // EdgeVecError's own instanceof rule: a storage error built by another copy
+  // of the package counts too.
+  return err instanceof EdgeVecError;
 }
 
 /**

@@ -49,7 +49,7 @@
 // succeed (check-then-unlink is not atomic); LOCK files without a pid are
 // treated as being written for 10 s, then as stale.
 
-import { fromFsError, storageError } from './errors.js';
+import { fromFsError, isTypedError, storageError } from './errors.js';
 import {
   checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
   closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes,
@@ -543,7 +543,7 @@ class FileHandle {
           const after = await this.manifestFile();
           if (JSON.stringify(after) === JSON.stringify(manifest)) return { manifest, snapshot, log };
         } catch (err) {
-          if (attempt >= 5 || (errCode(err) !== 'ENOENT' && !(err instanceof Error && err.name === 'EdgeVecError'))) throw err;
+          if (attempt >= 5 || (errCode(err) !== 'ENOENT' && !isTypedError(err))) throw err;
         }
         if (attempt >= 5) throw storageError('STORAGE', `load: "${this.name}" kept changing while being read`);
       }
