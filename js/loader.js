@@ -14,6 +14,7 @@
 
 import createEdgeVecModule from './wasm/module.js';
 import { EdgeVecError } from './errors.js';
+import { outArray } from './wasm/memory.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./wasm/module.js').EdgeVecWasmFactoryOptions} FactoryOptions */
@@ -68,13 +69,20 @@ async function readFileInNode(url) {
  * @returns {Promise<EdgeVecWasm>}
  */
 async function instantiate(factoryOptions, where) {
+  /** @type {EdgeVecWasm} */
+  let wasm;
   try {
-    return await createEdgeVecModule(factoryOptions);
+    wasm = await createEdgeVecModule(factoryOptions);
   } catch (err) {
     throw new EdgeVecError('WASM_LOAD',
       `could not load the EdgeVec WebAssembly module from ${where}: ${String(err)}`,
       { cause: err });
   }
+  // The out array is part of the loaded module, allocated before any index:
+  // the heap level an app sees before its first create is the level every
+  // dispose returns to.
+  outArray(wasm, 'loading the module');
+  return wasm;
 }
 
 /** @returns {Promise<EdgeVecWasm>} */

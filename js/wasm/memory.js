@@ -25,7 +25,7 @@ export function alloc(wasm, bytes, what) {
   return p;
 }
 
-/** The out array of each module instance, allocated at its first use. */
+/** The out array of each module instance (js/loader.js allocates it at load). */
 const outArrays = /** @type {WeakMap<EdgeVecWasm, number>} */ (new WeakMap());
 
 /**
