@@ -66,15 +66,31 @@ function listFiles(dir) {
   return out.sort();
 }
 
-/** Packs this checkout; returns { tarball, wasmSha256, dir } (dir: a temporary directory). */
+/**
+ * One hash over every file of an unpacked package (paths and contents),
+ * so that builds of one checkout can be told from builds of another even
+ * when only js/ changed. The browser suite computes it over the copy it
+ * packed itself.
+ */
+export function packageDigest(dir) {
+  const h = crypto.createHash('sha256');
+  for (const f of listFiles(dir)) {
+    h.update(`${f}\0${sha256(fs.readFileSync(path.join(dir, f)))}\n`);
+  }
+  return h.digest('hex');
+}
+
+/** Packs this checkout into a temporary directory; returns
+ * { tarball, dir, digest, wasmSha256, wasmBytes }. */
 export async function packCheckout() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgevec-bundlers-'));
   const { stdout } = await run('npm', ['pack', '--json', '--silent', '--pack-destination', dir], ROOT);
   const [{ filename }] = JSON.parse(stdout);
   const tarball = path.join(dir, path.basename(filename));
-  await run('tar', ['-xzf', tarball, '-C', dir, 'package/dist/edgevec.wasm'], dir);
-  const wasm = fs.readFileSync(path.join(dir, 'package', 'dist', 'edgevec.wasm'));
-  return { tarball, dir, wasmSha256: sha256(wasm), wasmBytes: wasm.length };
+  await run('tar', ['-xzf', tarball, '-C', dir], dir);
+  const pkg = path.join(dir, 'package');
+  const wasm = fs.readFileSync(path.join(pkg, 'dist', 'edgevec.wasm'));
+  return { tarball, dir, digest: packageDigest(pkg), wasmSha256: sha256(wasm), wasmBytes: wasm.length };
 }
 
 /** The app's bundler must have been installed from its current lock. */
@@ -160,6 +176,7 @@ export async function buildApps({
   log(`bundler apps: packed ${path.basename(pack.tarball)} in ${packMs} ms`);
   try {
     const manifest = {
+      packageDigest: pack.digest,
       wasmSha256: pack.wasmSha256,
       wasmBytes: pack.wasmBytes,
       packMs,
