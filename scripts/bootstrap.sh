@@ -6,7 +6,8 @@
 #   wabt (wasm-objdump, to check for v128 instructions), cmake, clang's runtime
 #   for sanitizers and libFuzzer, and the three browsers the browser suite runs.
 # - npm dependencies, from package-lock.json, only when the lock file changed
-#   since the last install.
+#   since the last install; the same for each bundler app under
+#   tests/bundlers/ (its own package-lock.json and node_modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,3 +38,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The bundler apps (tests/bundlers/*/): each installs its pinned bundler from
+# its own lock, into its own node_modules, so the root's stays free of them.
+for lock in tests/bundlers/*/package-lock.json; do
+  app=$(dirname "$lock")
+  stamp="$app/node_modules/.bootstrap-lock-sha256"
+  want=$(sha256sum "$lock" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "bootstrap: installing the bundler of $app"
+    npm ci --prefix "$app" --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+done

@@ -90,7 +90,7 @@ function resolveRequestPath(mounts, urlPath) {
   return { status: 404 };
 }
 
-async function handle(req, res, mounts, log) {
+async function handle(req, res, mounts, log, home) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;
@@ -103,8 +103,8 @@ async function handle(req, res, mounts, log) {
     send(res, 400, 'bad request\n');
     return;
   }
-  if (url.pathname === '/') {
-    send(res, 302, 'see /examples/\n', { Location: '/examples/' });
+  if (url.pathname === '/' && home) {
+    send(res, 302, `see ${home}\n`, { Location: home });
     return;
   }
   const r = resolveRequestPath(mounts, url.pathname);
@@ -173,10 +173,16 @@ async function handle(req, res, mounts, log) {
  * Starts the server. `port: 0` picks a free port (what tests use).
  * `mounts` adds or overrides URL prefixes ('/pkg/' -> a directory), e.g. an
  * unpacked `npm pack` tarball served the way an app would ship it.
+ * `defaults: false` serves the given mounts and nothing of the repository,
+ * e.g. `{ '/': dir }` for a bundler's output deployed at an origin's root,
+ * where a URL the bundler failed to rewrite must not find the repository's
+ * own dist/.
  * Resolves to { url, port, server, close() }.
  */
-export async function startServer({ port = 8080, host = '127.0.0.1', mounts = {}, log } = {}) {
-  const all = { ...DEFAULT_MOUNTS };
+export async function startServer({ port = 8080, host = '127.0.0.1', mounts = {}, defaults = true, log } = {}) {
+  const all = defaults ? { ...DEFAULT_MOUNTS } : {};
+  // '/' leads to the demos unless the caller mounts something there.
+  const home = defaults && !mounts['/'] ? '/examples/' : null;
   for (const [prefix, dir] of Object.entries(mounts)) {
     if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
       throw new Error(`mount prefix must start and end with '/': ${prefix}`);
@@ -189,7 +195,7 @@ export async function startServer({ port = 8080, host = '127.0.0.1', mounts = {}
     Object.entries(all).sort((a, b) => b[0].length - a[0].length),
   );
   const server = http.createServer((req, res) => {
-    handle(req, res, mountsSorted, log).catch((err) => {
+    handle(req, res, mountsSorted, log, home).catch((err) => {
       log?.(`serve: ${err.stack ?? err}`);
       if (!res.headersSent) send(res, 500, 'internal error\n');
       else res.destroy();

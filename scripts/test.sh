@@ -6,7 +6,10 @@
 #   3. fuzzers of the persisted-format readers, about 30 s each
 #   4. the JS layer in Node (node:test), including packing the npm package
 #   5. the TypeScript types (tsc --strict over the JS layer and usage files)
-#   6. the browser suite: Chromium, Firefox and WebKit through Playwright
+#   6. the bundler apps: the packed tarball installed into a Vite, a webpack
+#      and an esbuild app and built for production (tests/bundlers/)
+#   7. the browser suite: Chromium, Firefox and WebKit through Playwright,
+#      including those production builds (tests/browser/bundlers.spec.js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +34,9 @@ node --test --test-timeout=300000 --test-reporter=spec tests/node/
 step "TypeScript types"
 npx tsc -p tsconfig.json
 npx tsc -p tests/types/tsconfig.json
+
+step "bundler apps: pack, install the tarball, production builds"
+node tests/bundlers/build.js
 
 step "browsers"
 bash tests/browser/run.sh

@@ -1,0 +1,112 @@
+// bundlers.spec.js — the package as an app ships it after a production
+// build with Vite, webpack and esbuild (tests/bundlers/, built by
+// `node tests/bundlers/build.js`, which scripts/test.sh runs before this
+// suite). Each build is served alone at the root of its own origin, with
+// nothing of the repository beside it, so the page can only load the .wasm
+// its bundler emitted and wired up: a URL the bundler failed to rewrite
+// finds nothing and the page reports WASM_LOAD.
+//
+// Per bundler: the search-only build creates, inserts and searches; the
+// persist build does that, opens a database in IndexedDB, writes and
+// closes, and after a reload reopens it and finds the same results. The
+// control (esbuild without its plugin for `new URL(..., import.meta.url)`)
+// must fail the way a user would see it fail.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, expect } from './fixtures.js';
+import { uniqueName } from './lib/scenario.js';
+import { startServer } from '../../scripts/serve.js';
+import { packageDigest } from '../bundlers/build.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MANIFEST = path.join(ROOT, 'tests', 'bundlers', 'build.json');
+const BUNDLERS = ['vite', 'webpack', 'esbuild'];
+
+let manifest;
+/** build.json, checked to describe builds of the package this run packed. */
+function builds() {
+  if (manifest) return manifest;
+  if (!fs.existsSync(MANIFEST)) {
+    throw new Error('tests/bundlers/build.json is missing: run `node tests/bundlers/build.js` first (npm test does)');
+  }
+  const m = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+  if (m.packageDigest !== packageDigest(process.env.EDGEVEC_PACKED_DIR)) {
+    throw new Error('the bundler apps were built from another build of the package than this run packed: ' +
+      'run `node tests/bundlers/build.js` again');
+  }
+  manifest = m;
+  return m;
+}
+
+function findBuild(bundler, entry) {
+  const b = builds().builds.find((x) => x.bundler === bundler && x.entry === entry);
+  if (!b) throw new Error(`no ${bundler} build of ${entry} in tests/bundlers/build.json: run node tests/bundlers/build.js`);
+  return b;
+}
+
+/** Serves one build directory at the root of a new origin, and nothing else. */
+async function serveBuild(build) {
+  return startServer({ port: 0, mounts: { '/': path.join(ROOT, build.dir) }, defaults: false });
+}
+
+/** Waits for the app page's outcome (window.appResult). */
+function appResult(tab, what) {
+  return tab.waitFor(() => window.appResult || false, null, { timeout: 60_000, message: `${what} to finish` });
+}
+
+/** The paths of the .wasm files the page fetched (Resource Timing). */
+function wasmFetched(tab) {
+  return tab.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name))
+    .filter((u) => u.pathname.endsWith('.wasm'))
+    .map((u) => u.pathname));
+}
+
+for (const bundler of BUNDLERS) {
+  test(`${bundler}: production builds find their .wasm; search-only works; persist survives a reload`, async ({ tabs }, testInfo) => {
+    const search = findBuild(bundler, 'search');
+    const persist = findBuild(bundler, 'persist');
+    const servers = [];
+    try {
+      // Search only.
+      const s1 = await serveBuild(search);
+      servers.push(s1);
+      const tab = await tabs.open(s1.url);
+      const r1 = await appResult(tab, `${bundler} search-only app`);
+      expect(r1, JSON.stringify(r1)).toMatchObject({ ok: true, size: 300 });
+      expect(r1.top).toHaveLength(3);
+      expect(await wasmFetched(tab)).toEqual([`/${search.wasm[0]}`]);
+
+      // Persist: first visit writes, the reload reopens.
+      const s2 = await serveBuild(persist);
+      servers.push(s2);
+      const name = uniqueName(testInfo, `bundler-${bundler}`);
+      const url = `${s2.url}?name=${encodeURIComponent(name)}`;
+      await tab.goto(url);
+      const written = await appResult(tab, `${bundler} persist app (write)`);
+      expect(written, JSON.stringify(written)).toMatchObject({ ok: true, phase: 'written', size: 300 });
+      expect(await wasmFetched(tab)).toEqual([`/${persist.wasm[0]}`]);
+
+      await tab.reload();
+      const reopened = await appResult(tab, `${bundler} persist app (reopen)`);
+      expect(reopened, JSON.stringify(reopened)).toMatchObject({ ok: true, phase: 'reopened', size: 300 });
+      expect(reopened.top).toEqual(written.top);
+    } finally {
+      for (const s of servers) await s.close();
+    }
+  });
+}
+
+test('esbuild without a plugin for new URL(..., import.meta.url): no .wasm emitted, the app fails with WASM_LOAD', async ({ tabs }) => {
+  const plain = findBuild('esbuild', 'search-plain');
+  expect(plain.wasm).toEqual([]);
+  const s = await serveBuild(plain);
+  try {
+    const tab = await tabs.open(s.url);
+    const r = await appResult(tab, 'esbuild app without the plugin');
+    expect(r, JSON.stringify(r)).toMatchObject({ ok: false, code: 'WASM_LOAD' });
+  } finally {
+    await s.close();
+  }
+});
