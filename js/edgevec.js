@@ -17,8 +17,6 @@ import {
 import { idArrayLength, checkAssignedIds } from './ids.js';
 import { watch, unwatch, addDisposeSymbol } from './lifetime.js';
 import { loadWasm } from './loader.js';
-import { openPersisted } from './persistence/lifecycle.js';
-import { chooseStorage } from './persistence/storage.js';
 import { SerialQueue, runInChunks, maxChunk } from './schedule.js';
 import {
   parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch, parseDeleteBatchOptions,
@@ -31,6 +29,20 @@ import * as api from './wasm/api.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
+
+/**
+ * The persistence code (lifecycle, storage backends, the formats'
+ * marshalling), loaded on the first open/list/remove: an app that only
+ * creates and searches in memory never downloads it (bundlers emit a
+ * dynamic import as a chunk of its own).
+ * @returns {Promise<{ openPersisted: typeof import('./persistence/lifecycle.js').openPersisted,
+ *   chooseStorage: typeof import('./persistence/storage.js').chooseStorage }>}
+ */
+async function loadPersistence() {
+  const [lifecycle, storage] = await Promise.all([
+    import('./persistence/lifecycle.js'), import('./persistence/storage.js')]);
+  return { openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage };
+}
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
 /** @typedef {import('../types/index.js').Quantization} Quantization */
@@ -116,6 +128,7 @@ export class EdgeVec {
    */
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
+    const { chooseStorage, openPersisted } = await loadPersistence();
     const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
     const wasm = await loadWasm(parsed.index.location);
     const opened = await openPersisted(wasm, name, parsed);
@@ -127,7 +140,8 @@ export class EdgeVec {
    * @param {EdgeVecStorage} [storage]
    * @returns {Promise<string[]>}
    */
-  static list(storage) {
+  static async list(storage) {
+    const { chooseStorage } = await loadPersistence();
     return chooseStorage(storage, 'EdgeVec.list').list();
   }
 
@@ -138,12 +152,9 @@ export class EdgeVec {
    * @param {EdgeVecStorage} [storage]
    * @returns {Promise<void>}
    */
-  static remove(name, storage) {
-    try {
-      checkNameArgument(name, 'EdgeVec.remove');
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  static async remove(name, storage) {
+    checkNameArgument(name, 'EdgeVec.remove');
+    const { chooseStorage } = await loadPersistence();
     return chooseStorage(storage, 'EdgeVec.remove').remove(name);
   }
 

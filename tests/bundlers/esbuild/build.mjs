@@ -1,6 +1,7 @@
 // node build.mjs <entry>: a production build of src/<entry>/ into
 // dist/<entry>/, the way esbuild's docs build a browser app (bundle, ES
-// module output, minify), plus the one plugin an app needs for any package
+// module output, minify, and `splitting` so that a dynamic import becomes a
+// file of its own as with the other bundlers), plus the one plugin an app needs for any package
 // that names a file with `new URL('./file', import.meta.url)`: esbuild
 // leaves that expression as it is and does not emit the file.
 import * as esbuild from 'esbuild';
@@ -17,6 +18,7 @@ await esbuild.build({
   entryPoints: [`src/${entry}/main.js`],
   bundle: true,
   format: 'esm',
+  splitting: true,
   minify: true,
   outdir: `dist/${entry}`,
   plugins: [metaUrl()],
