@@ -59,13 +59,13 @@ static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
 }
 
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
- * ix->heap_b as a max-heap and returns their count. With live_only, deleted
+ * ix->results as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
 static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
                              float ep_dist, uint32_t ef, int level,
                              int live_only) {
-  ev_heap_item *cand = ix->heap_a, *res = ix->heap_b;
-  /* heap_a has a place for every slot and a slot is pushed at most once
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  /* candidates has a place for every slot and a slot is pushed at most once
    * per walk (the visited check), so the candidate heap cannot overflow. */
   uint32_t ncand = 0, nres = 0;
   uint32_t epoch = next_epoch(ix);
@@ -194,8 +194,8 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
 
   for (int l = level < ix->max_level ? level : ix->max_level; l >= 0; l--) {
     uint32_t n = search_level(ix, q, ep, ep_dist, ix->options.ef_construction, l, 0);
-    ev_heap_item *sorted = ix->heap_c;
-    n = ev_heap_drain_sorted(ix->heap_b, n, sorted);
+    ev_heap_item *sorted = ix->nearest;
+    n = ev_heap_drain_sorted(ix->results, n, sorted);
     ep = sorted[0].slot;
     ep_dist = sorted[0].distance;
     /* The new node gets m links on every level (as in hnswlib); level 0
@@ -219,6 +219,6 @@ uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
   float ep_dist = dist_to(ix, query, ep);
   for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
   uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
-  n = ev_heap_drain_sorted(ix->heap_b, n, ix->heap_c);
+  n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
   return n > k ? k : n;
 }

@@ -20,6 +20,7 @@
 #define EV_INDEX_H
 
 #include "edgevec.h"
+#include "heap.h"
 #include "idmap.h"
 
 #define EV_NO_SLOT 0xFFFFFFFFu
@@ -27,18 +28,6 @@
  * probability < M^-15 per node, so the cap never binds in practice and keeps
  * `levels` in a byte. */
 #define EV_MAX_LEVEL 15
-
-typedef struct ev_heap_item {
-  float distance;
-  uint32_t slot;
-} ev_heap_item;
-
-/* A binary heap over a caller-provided array; `max_heap` picks the order. */
-typedef struct ev_heap {
-  ev_heap_item *items;
-  uint32_t size;
-  uint32_t capacity;
-} ev_heap;
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
 
@@ -76,10 +65,13 @@ struct ev_index {
    * allocates nothing. */
   uint32_t *visited;     /* capacity epochs */
   uint32_t visit_epoch;
-  ev_heap_item *heap_a;  /* candidates: capacity items */
-  ev_heap_item *heap_b;  /* results */
-  ev_heap_item *heap_c;  /* neighbour selection scratch */
-  uint32_t heap_capacity; /* items of heap_b and heap_c */
+  ev_heap_item *candidates; /* min-heap of a walk's candidates: one item
+                               per slot (capacity items) */
+  ev_heap_item *results;    /* max-heap of a walk's best items so far */
+  ev_heap_item *nearest;    /* the results drained nearest first: what a
+                               search returns, and a new node's neighbour
+                               candidates */
+  uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
   uint8_t *query_payload; /* query_buf encoded as a payload */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
@@ -141,8 +133,8 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 /* Links an initialised slot into the graph (HNSW insert). */
 void ev__graph_link(ev_index *ix, uint32_t slot);
 /* Nearest live slots to an encoded query (a payload): leaves up to k items
- * sorted nearest first in ix->heap_c and returns how many. Heaps must hold
- * ef. */
+ * sorted nearest first in ix->nearest and returns how many. The result
+ * arrays must hold ef (ev__ensure_heaps). */
 uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef);
 

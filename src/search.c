@@ -38,10 +38,10 @@ static inline float exact_distance(const ev_index *ix, uint32_t slot) {
   return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
 }
 
-/* Exact top-k over live slots: a bounded max-heap in heap_b, then sorted
- * nearest first into heap_c. */
+/* Exact top-k over live slots: a bounded max-heap in results, then sorted
+ * nearest first into nearest. */
 static uint32_t scan_exact(ev_index *ix, uint32_t k) {
-  ev_heap_item *res = ix->heap_b;
+  ev_heap_item *res = ix->results;
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (ix->deleted[s]) continue;
@@ -52,14 +52,14 @@ static uint32_t scan_exact(ev_index *ix, uint32_t k) {
     }
     ev_heap_max_push(res, &n, (ev_heap_item){d, s});
   }
-  return ev_heap_drain_sorted(res, n, ix->heap_c);
+  return ev_heap_drain_sorted(res, n, ix->nearest);
 }
 
 static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
                           float *out_distances) {
   for (uint32_t i = 0; i < n; i++) {
-    out_ids[i] = ix->ext_ids[ix->heap_c[i].slot];
-    out_distances[i] = ix->heap_c[i].distance;
+    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
+    out_distances[i] = ix->nearest[i].distance;
   }
 }
 
@@ -83,18 +83,18 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
   if (n < want) {
     n = scan_exact(ix, want);
   } else if (rerank) {
-    ev_heap_item *items = ix->heap_c;
+    ev_heap_item *items = ix->nearest;
     for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
     /* Sort by the exact distance: a max-heap of the k best, drained. */
     uint32_t size = 0;
     for (uint32_t i = 0; i < n; i++) {
       if (size == k) {
-        if (items[i].distance >= ix->heap_b[0].distance) continue;
-        ev_heap_max_pop(ix->heap_b, &size);
+        if (items[i].distance >= ix->results[0].distance) continue;
+        ev_heap_max_pop(ix->results, &size);
       }
-      ev_heap_max_push(ix->heap_b, &size, items[i]);
+      ev_heap_max_push(ix->results, &size, items[i]);
     }
-    n = ev_heap_drain_sorted(ix->heap_b, size, ix->heap_c);
+    n = ev_heap_drain_sorted(ix->results, size, ix->nearest);
   }
   if (n > k) n = k;
   write_results(ix, n, out_ids, out_distances);
