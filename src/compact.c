@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "journal.h"
 
 ev_status ev_compact(ev_index *ix) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;

@@ -2,9 +2,9 @@
  * edgevec.h — the public C API of the EdgeVec core.
  *
  * An approximate-nearest-neighbour index (HNSW) over float vectors, with soft
- * delete, batch insert/delete, compaction and (in snapshot.h / wal.h) its own
- * persisted formats. The same C builds natively and to WebAssembly; the wasm
- * build is what the JavaScript layer drives.
+ * delete, batch insert/delete, compaction and (in snapshot.h, journal.h and
+ * wal.h) its own persisted formats. The same C builds natively and to
+ * WebAssembly; the wasm build is what the JavaScript layer drives.
  *
  * Conventions
  *  - Every fallible function returns an ev_status and writes results through

@@ -19,6 +19,7 @@
 
 #include "heap.h"
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 /* ---- walking ---------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 const char *ev_status_message(ev_status status) {

@@ -138,22 +138,4 @@ void ev__graph_link(ev_index *ix, uint32_t slot);
 uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef);
 
-/* distance.c is in distance.h */
-
-/* journal.c — every mutation is offered to the journal (when one is on) so
- * that a commit can write it to the log. `reserve` runs before a mutation
- * changes anything and may fail with OUT_OF_MEMORY; the `note` calls after
- * it cannot fail. */
-ev_status ev__journal_reserve_insert(ev_index *ix, size_t n);
-/* An insert is about to change the links of `slot` at `level`, keeping the
- * first `kept` of them in place (journal on only). */
-void ev__journal_note_links(ev_index *ix, uint32_t slot, int level,
-                            uint32_t kept);
-ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
-void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
-ev_status ev__journal_reserve_compact(ev_index *ix);
-void ev__journal_note_compact(ev_index *ix);
-void ev__journal_free(ev_index *ix);
-size_t ev__journal_bytes(const ev_index *ix);
-
 #endif /* EV_INDEX_H */

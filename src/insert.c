@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 typedef struct id_pos {
@@ -109,7 +110,7 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
   uint64_t rng_before = ix->rng_state;
   st = reserve_for(ix, n);
   if (st == EV_OK) st = ev__ensure_heaps(ix, ix->options.ef_construction);
-  if (st == EV_OK) st = ev__journal_reserve_insert(ix, n);
+  if (st == EV_OK) st = ev__journal_reserve_insert(ix);
   if (st == EV_OK) {
     levels = malloc(n * sizeof *levels);
     blocks = calloc(n, sizeof *blocks);

@@ -111,17 +111,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal.h"
+
 #include "bytes.h"
 #include "crc32.h"
 #include "index.h"
-#include "wal.h"
+#include "journal.h"
+#include "wal_graph.h"
+#include "wal_record.h"
 
 #define WAL_MAGIC 0x4C575645u /* "EVWL" read as a little-endian u32 */
 #define WAL_MIN_RECORD (EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES)
-
-ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out);
-void ev__journal_attach(ev_index *ix, struct ev_journal *j);
-
 
 size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
                             uint32_t op_count, size_t ops_len) {

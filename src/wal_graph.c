@@ -27,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal_graph.h"
+
 #include "bytes.h"
 #include "index.h"
 #include "quantize.h"
-#include "wal.h"
+#include "wal_record.h"
 
 #define HEAD_BYTES 40u /* the op body's fixed fields, see wal.c */
 

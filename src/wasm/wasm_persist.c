@@ -130,6 +130,7 @@
 #include <stdlib.h>
 
 #include "edgevec.h"
+#include "journal.h"
 #include "snapshot.h"
 #include "wal.h"
 

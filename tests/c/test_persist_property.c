@@ -8,6 +8,7 @@
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
 #include "test_persist_util.h"
 #include "wal.h"

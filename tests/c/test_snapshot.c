@@ -10,7 +10,6 @@
 #include "index.h"
 #include "snapshot.h"
 #include "test_persist_util.h"
-#include "wal.h"
 
 /* Inserts, deletes (some ids re-inserted with new vectors), a compaction,
  * more inserts and deletes: every kind of state a snapshot must carry. */

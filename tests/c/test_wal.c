@@ -8,9 +8,11 @@
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
 #include "test_persist_util.h"
 #include "wal.h"
+#include "wal_record.h"
 
 #define DIM 6
 #define MAX_RECORDS 8
