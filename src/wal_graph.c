@@ -34,8 +34,6 @@
 #include "quantize.h"
 #include "wal_record.h"
 
-#define HEAD_BYTES 40u /* the op body's fixed fields, see wal.c */
-
 /* Bytes of a new node's entry before its lists: id, level, deleted flag,
  * payload and (keep_floats) the f32 vector. */
 static size_t new_entry_bytes(const ev_index *ix) {
@@ -86,7 +84,7 @@ static size_t marked_bytes(const ev_index *ix, const ev_graph_marks *marks,
 
 size_t ev__graph_op_size(const ev_index *ix, uint32_t first,
                          const ev_graph_marks *marks) {
-  size_t bytes = 8 + HEAD_BYTES;
+  size_t bytes = 8 + EV_GRAPH_HEAD_BYTES;
   size_t fixed = new_entry_bytes(ix);
   for (uint32_t s = first; s < ix->count; s++)
     bytes += fixed + lists_bytes(ix, s, 0, ix->levels[s]);
@@ -106,7 +104,7 @@ size_t ev__graph_op_write(const ev_index *ix, uint32_t first,
   ev_le_put_u32(p + 20, (uint32_t)ix->auto_ids_exhausted);
   ev_le_put_u64(p + 24, ix->next_auto_id);
   ev_le_put_u64(p + 32, ix->rng_state);
-  p += HEAD_BYTES;
+  p += EV_GRAPH_HEAD_BYTES;
   for (uint32_t s = first; s < ix->count; s++) {
     ev_le_put_u64(p, ix->ext_ids[s]);
     p[8] = ix->levels[s];
@@ -202,7 +200,7 @@ static int check_targets(ev_index *ix, cursor *c, uint32_t slot, int level,
 }
 
 static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
-  if (c->len < HEAD_BYTES) return fail_at(c, 0);
+  if (c->len < EV_GRAPH_HEAD_BYTES) return fail_at(c, 0);
   const uint8_t *p = c->p;
   h->first = ev_le_get_u32(p);
   h->n_new = ev_le_get_u32(p + 4);
@@ -212,10 +210,10 @@ static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
   h->exhausted = ev_le_get_u32(p + 20);
   h->next_auto_id = ev_le_get_u64(p + 24);
   h->rng_state = ev_le_get_u64(p + 32);
-  c->off = HEAD_BYTES;
+  c->off = EV_GRAPH_HEAD_BYTES;
   /* Counts are bounded by the bytes that must hold them (a new slot takes
    * at least 14, a marked one 10) before anything is sized by them. */
-  size_t room = c->len - HEAD_BYTES;
+  size_t room = c->len - EV_GRAPH_HEAD_BYTES;
   size_t new_min = new_entry_bytes(ix) + 4;
   if (h->n_new > room / new_min) return fail_at(c, 4);
   if (h->n_marked > room / 10) return fail_at(c, 8);
@@ -306,7 +304,7 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
 static int check_all_targets(ev_index *ix, cursor *c, const graph_head *h) {
   uint32_t total = ix->count + h->n_new;
   size_t fixed = new_entry_bytes(ix);
-  c->off = HEAD_BYTES;
+  c->off = EV_GRAPH_HEAD_BYTES;
   for (uint32_t i = 0; i < h->n_new; i++) {
     uint32_t s = ix->count + i;
     c->off += fixed;
@@ -376,7 +374,7 @@ static const uint8_t *get_lists(ev_index *ix, uint32_t slot, int from, int to,
 /* Applies a fully checked op; cannot fail (blocks are allocated). */
 static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
                   uint32_t **blocks) {
-  const uint8_t *p = body + HEAD_BYTES;
+  const uint8_t *p = body + EV_GRAPH_HEAD_BYTES;
   for (uint32_t i = 0; i < h->n_new; i++) {
     uint32_t s = ix->count;
     uint64_t id = ev_le_get_u64(p);
