@@ -17,6 +17,7 @@
 #include <float.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "heap.h"
 #include "index.h"
 #include "journal.h"
@@ -158,7 +159,7 @@ static void sort_items(ev_heap_item *items, uint32_t n) {
  * links of `nb` with the heuristic. */
 static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
   uint32_t *links = ev__links(ix, nb, level);
-  uint32_t cap = level == 0 ? ix->m0 : ix->m;
+  uint32_t cap = ev__list_cap(ix, level);
   uint32_t n = links[0];
   for (uint32_t i = 1; i <= n; i++)
     if (links[i] == slot) return;
@@ -222,4 +223,33 @@ uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
   uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
   n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
   return n > k ? k : n;
+}
+
+/* ---- the rule of a link list ------------------------------------------ */
+
+int ev__links_ok(ev_index *ix, uint32_t slot, int level,
+                 const uint8_t *levels, uint32_t total, uint32_t kept,
+                 const uint8_t *le_list, uint32_t *bad) {
+  uint32_t n = ev_le_get_u32(le_list);
+  uint32_t stamp = slot + 1;
+  const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
+  int ok = 1;
+  uint32_t k = 1;
+  for (; k <= n; k++) {
+    uint32_t t = ev_le_get_u32(le_list + 4 * (size_t)k);
+    if (t >= total || t == slot || levels[t] < level ||
+        ix->visited[t] == stamp) {
+      *bad = k;
+      ok = 0;
+      break;
+    }
+    ix->visited[t] = stamp;
+  }
+  /* Clear the stamps, so that the next list (another level of the same
+   * slot, or the next slot) starts clean. */
+  for (uint32_t i = 1; i < k; i++)
+    ix->visited[ev_le_get_u32(le_list + 4 * (size_t)i)] = 0;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
+  return ok;
 }

@@ -193,15 +193,20 @@ int ev__random_level(ev_index *ix) {
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out) {
   *out = NULL;
   if (level == 0) return EV_OK;
-  *out = calloc((size_t)level * (ix->m + 1), sizeof(uint32_t));
+  *out = calloc(ev__upper_words(ix, level), sizeof(uint32_t));
   return *out ? EV_OK : EV_ERR_OUT_OF_MEMORY;
+}
+
+void ev__slot_set_upper(ev_index *ix, uint32_t slot, int level,
+                        uint32_t *upper_block) {
+  ix->upper[slot] = upper_block;
+  ix->upper_bytes += ev__upper_words(ix, level) * sizeof(uint32_t);
 }
 
 void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
                    uint32_t *upper_block, const uint8_t *payload,
                    const float *floats) {
-  ix->upper[slot] = upper_block;
-  ix->upper_bytes += (size_t)level * (ix->m + 1) * sizeof(uint32_t);
+  ev__slot_set_upper(ix, slot, level, upper_block);
   ix->ext_ids[slot] = id;
   ix->levels[slot] = (uint8_t)level;
   ix->deleted[slot] = 0;

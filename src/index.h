@@ -87,10 +87,19 @@ struct ev_index {
 static inline uint32_t *ev__links0(const ev_index *ix, uint32_t slot) {
   return (uint32_t *)(ix->level0 + (size_t)slot * ix->node_bytes);
 }
+/* Words of the upper-level link block of a node of `level`: one list
+ * (count, then up to m links) per level 1..level. */
+static inline size_t ev__upper_words(const ev_index *ix, int level) {
+  return (size_t)level * (ix->m + 1);
+}
 /* Links block (count first) of `slot` at `level` >= 0. */
 static inline uint32_t *ev__links(const ev_index *ix, uint32_t slot, int level) {
   if (level == 0) return ev__links0(ix, slot);
-  return ix->upper[slot] + (size_t)(level - 1) * (ix->m + 1);
+  return ix->upper[slot] + ev__upper_words(ix, level - 1);
+}
+/* The most links a list at `level` holds: m0 on level 0, m above. */
+static inline uint32_t ev__list_cap(const ev_index *ix, int level) {
+  return level == 0 ? ix->m0 : ix->m;
 }
 static inline uint8_t *ev__payload(const ev_index *ix, uint32_t slot) {
   return ix->level0 + (size_t)slot * ix->node_bytes + ix->vector_offset;
@@ -105,6 +114,19 @@ static inline const float *ev__floats(const ev_index *ix, uint32_t slot) {
   if (ix->options.quantization == EV_QUANT_NONE) return ev__vector(ix, slot);
   return ix->floats ? ix->floats + (size_t)slot * ix->dim : NULL;
 }
+/* The slot where `id` is live, or EV_NO_SLOT (unknown, or deleted). */
+static inline uint32_t ev__live_slot(const ev_index *ix, uint64_t id) {
+  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
+  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
+  return slot;
+}
+/* Every id an index holds is below next_auto_id, unless the automatic
+ * sequence is exhausted: inserts keep it so, and the readers of persisted
+ * data check it with this. */
+static inline int ev__id_within_sequence(uint64_t id, uint64_t next_auto_id,
+                                         int exhausted) {
+  return exhausted || id < next_auto_id;
+}
 
 /* index.c */
 ev_status ev__validate_options(const ev_options *options);
@@ -117,8 +139,12 @@ ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
 /* Allocates the upper-level link block of a node of `level`: *out is NULL
  * for level 0. */
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out);
+/* Gives `slot` its upper link block (from ev__upper_block_new): the slot
+ * owns it from now on, and ev_memory_bytes counts it. */
+void ev__slot_set_upper(ev_index *ix, uint32_t slot, int level,
+                        uint32_t *upper_block);
 /* Fills slot `slot` (capacity must be ensured): id, level, its upper link
- * block (from ev__upper_block_new; the slot owns it from now on), an empty
+ * block (ev__slot_set_upper), an empty
  * level-0 list, the payload and (keep_floats) the f32 vector. Cannot fail.
  * Does not link the node into the graph. */
 void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
@@ -137,5 +163,17 @@ void ev__graph_link(ev_index *ix, uint32_t slot);
  * arrays must hold ef (ev__ensure_heaps). */
 uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef);
+/* The rule every link list obeys, checked here for the readers of
+ * persisted graphs (snapshot.c, wal_graph.c): in the list of `slot` at
+ * `level`, every target exists (< total), is not the node itself, reaches
+ * that level (levels[target] >= level), and appears once. The list is the
+ * first `kept` links of the index's own list of slot at level, followed by
+ * the list at le_list (u32 n, then n u32 targets, little-endian). Repeats
+ * are found with ix->visited as stamps, so its first `total` entries must
+ * be zero; they are left zero. On failure *bad is the position of the
+ * offending word in le_list (1 for the first target). */
+int ev__links_ok(ev_index *ix, uint32_t slot, int level,
+                 const uint8_t *levels, uint32_t total, uint32_t kept,
+                 const uint8_t *le_list, uint32_t *bad);
 
 #endif /* EV_INDEX_H */

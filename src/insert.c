@@ -44,13 +44,6 @@ static ev_status first_repeat(const uint64_t *ids, size_t n, size_t *out_pos) {
   return EV_OK;
 }
 
-/* The live slot of an id, or EV_NO_SLOT. */
-static uint32_t live_slot(const ev_index *ix, uint64_t id) {
-  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
-  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
-  return slot;
-}
-
 ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
                             uint32_t dim, const uint64_t *ids,
                             ev_batch_error *err) {
@@ -77,7 +70,7 @@ ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
     if (st != EV_OK) return st;
     if (ids) {
       if (i == repeat) return EV_ERR_DUPLICATE_ID;
-      if (live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
+      if (ev__live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
     }
   }
   err->index = 0;

@@ -115,16 +115,9 @@ ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
   return EV_OK;
 }
 
-/* The slot of a live id, or EV_NO_SLOT. */
-static uint32_t find_live(const ev_index *ix, uint64_t id) {
-  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
-  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
-  return slot;
-}
-
 ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
   if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
-  uint32_t slot = find_live(ix, id);
+  uint32_t slot = ev__live_slot(ix, id);
   if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
   const float *v = ev__floats(ix, slot);
   if (v) memcpy(out, v, sizeof(float) * ix->dim);
@@ -133,5 +126,5 @@ ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
 }
 
 int ev_contains(const ev_index *ix, uint64_t id) {
-  return ix && find_live(ix, id) != EV_NO_SLOT;
+  return ix && ev__live_slot(ix, id) != EV_NO_SLOT;
 }

@@ -42,10 +42,6 @@ static size_t new_entry_bytes(const ev_index *ix) {
 
 /* ---- writing -------------------------------------------------------------- */
 
-static uint32_t list_cap(const ev_index *ix, int level) {
-  return level == 0 ? ix->m0 : ix->m;
-}
-
 static size_t lists_bytes(const ev_index *ix, uint32_t slot, int from, int to) {
   size_t bytes = 0;
   for (int l = from; l <= to; l++) bytes += 4 + 4 * (size_t)ev__links(ix, slot, l)[0];
@@ -169,33 +165,16 @@ static int skip_list(cursor *c, uint32_t cap) {
   return 1;
 }
 
-/* Checks the targets of one framed list of `slot` at `level`, which
- * follows the first `kept` links of the slot's list in the index: each
- * exists (< total), is not the node itself, reaches that level, and appears
- * once in the whole list (a stamp in the visited array, cleared
- * afterwards). */
+/* Checks the targets of one framed list of `slot` at `level` (the rule is
+ * ev__links_ok's), which follows the first `kept` links of the slot's list
+ * in the index, and moves past it. */
 static int check_targets(ev_index *ix, cursor *c, uint32_t slot, int level,
                          uint32_t total, uint32_t kept) {
-  const uint8_t *q = c->p + c->off;
-  uint32_t n = ev_le_get_u32(q);
-  uint32_t stamp = slot + 1;
-  /* Only a marked older slot keeps links (a new one has no list yet). */
-  const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
-  int ok = 1;
-  uint32_t k = 1;
-  for (; k <= n; k++) {
-    uint32_t t = ev_le_get_u32(q + 4 * (size_t)k);
-    if (t >= total || t == slot || ix->levels[t] < level ||
-        ix->visited[t] == stamp) {
-      ok = fail_at(c, c->off + 4 * (size_t)k);
-      break;
-    }
-    ix->visited[t] = stamp;
-  }
-  for (uint32_t i = 1; i < k; i++) ix->visited[ev_le_get_u32(q + 4 * (size_t)i)] = 0;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
-  c->off += 4 + 4 * (size_t)n;
+  const uint8_t *list = c->p + c->off;
+  uint32_t bad = 0;
+  int ok = ev__links_ok(ix, slot, level, ix->levels, total, kept, list, &bad);
+  if (!ok) fail_at(c, c->off + 4 * (size_t)bad);
+  c->off += 4 + 4 * (size_t)ev_le_get_u32(list);
   return ok;
 }
 
@@ -249,7 +228,8 @@ static int scan_new(ev_index *ix, cursor *c, const graph_head *h, id_at *ids) {
     if (c->len - c->off < fixed) return fail_at(c, c->off);
     const uint8_t *q = c->p + c->off;
     uint64_t id = ev_le_get_u64(q);
-    if (!h->exhausted && id >= h->next_auto_id) return fail_at(c, c->off);
+    if (!ev__id_within_sequence(id, h->next_auto_id, (int)h->exhausted))
+      return fail_at(c, c->off);
     if (q[8] > h->max_level) return fail_at(c, c->off + 8);
     if (q[9] > 1) return fail_at(c, c->off + 9);
     if (!ev__payload_ok(ix, q + 10)) return fail_at(c, c->off + 10);
@@ -260,7 +240,7 @@ static int scan_new(ev_index *ix, cursor *c, const graph_head *h, id_at *ids) {
     ids[i] = (id_at){id, ix->count + i, c->off};
     c->off += fixed;
     for (int l = 0; l <= q[8]; l++)
-      if (!skip_list(c, list_cap(ix, l))) return 0;
+      if (!skip_list(c, ev__list_cap(ix, l))) return 0;
   }
   return 1;
 }
@@ -294,7 +274,7 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
       if (!skip_list(c, ix->m0 - kept)) return 0;
     }
     for (int l = 1; l <= upper_to(ix, s, mark); l++)
-      if (!skip_list(c, list_cap(ix, l))) return 0;
+      if (!skip_list(c, ev__list_cap(ix, l))) return 0;
   }
   if (c->off != c->len) return fail_at(c, c->off);
   return 1;
@@ -353,9 +333,8 @@ static int check_ids(const ev_index *ix, cursor *c, id_at *ids, uint32_t n,
     int newest = i + 1 == n || ids[i + 1].id != ids[i].id;
     if (!newest && !ix->deleted[ids[i].slot]) return fail_at(c, ids[i].off);
     if (i > 0 && ids[i - 1].id == ids[i].id) continue;
-    uint32_t older = ev_idmap_get(&ix->ids, ids[i].id, ix->ext_ids);
-    if (older != EV_IDMAP_EMPTY && !ix->deleted[older] &&
-        !is_listed(deleting, n_deleting, older))
+    uint32_t older = ev__live_slot(ix, ids[i].id);
+    if (older != EV_NO_SLOT && !is_listed(deleting, n_deleting, older))
       return fail_at(c, ids[i].off);
   }
   return 1;
