@@ -10,8 +10,9 @@
  * Trade-off: inserts are logged as the graph state they produced (the new
  * nodes with their links, and the links older nodes gained), not as the
  * caller's vectors, so replay copies lists instead of re-running HNSW
- * inserts (about 100x faster) at the price of records about 1.5x the
- * vectors they carry. Deletes stay logged as ids; a compaction as its op
+ * inserts, at the price of records larger than the vectors they carry
+ * (replay times and record sizes: bench/results/api.md). Deletes stay
+ * logged as ids; a compaction as its op
  * code (replay rebuilds, as the compaction did, which is why the JS layer
  * writes a snapshot after one).
  */

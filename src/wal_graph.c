@@ -3,17 +3,17 @@
  * commit's inserts written as the graph state they produced, and its
  * checked application onto an index.
  *
- * Why: re-running the HNSW inserts of a log costs what the inserts cost
- * (about 0.1 ms per 128-d vector at efConstruction 200), so reopening after
- * 10,000 logged inserts took a second. Writing down the outcome — each new
- * node with its links, and the links that older nodes gained — lets replay
- * copy lists instead of searching the graph.
+ * Why: re-running the HNSW inserts of a log costs what the inserts cost (a
+ * graph search per vector), so reopening after many logged inserts took as
+ * long as inserting them again. Writing down the outcome — each new node
+ * with its links, and the links that older nodes gained — lets replay copy
+ * lists instead of searching the graph.
  * An older node's level-0 list is written as the links after the ones it
  * kept in place: a back link is appended (one link) far more often than
  * the list is re-selected (written whole); upper-level lists, which change
  * rarely, are written whole. Trade-off: a commit of inserts into a large
- * index still writes more than its vectors (1,000 x 128 into 0-50k: 0.76
- * MB, 1.5x the vectors; 1.30 MB with whole lists; bench/results/api.md).
+ * index still writes more than its vectors (record sizes and replay times:
+ * bench/results/api.md).
  *
  * The writer (journal.c) calls ev__graph_op_size and ev__graph_op_write at
  * a commit or before a compaction, with the slots inserted since the last

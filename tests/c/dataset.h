@@ -49,8 +49,8 @@ void ev_mixture_free(ev_mixture *mix);
 /* The defaults the tests and benchmarks (bench/lib/dataset.js too) use:
  * 64 clusters with half the spread of the centers. In 128 dimensions the
  * points of one cluster are still nearly equidistant, so recall depends on
- * ef (recall@10 at ef 16 is about 0.96 on 10k x 128, 0.95 needs ef ~ 50 on
- * 100k). */
+ * ef, and more so as the data grows (recall against ef on 100k x 128:
+ * bench/results/core.md). */
 #define EV_DATASET_CLUSTERS 64u
 #define EV_DATASET_SPREAD 0.5
 
