@@ -9,7 +9,7 @@
 #include "index.h"
 #include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 /* A growing log: records appended as a storage backend would. */

@@ -12,7 +12,7 @@
 #include "index.h"
 #include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 #define CDIM 8

@@ -9,7 +9,7 @@
 #include "harness.h"
 #include "index.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 
 /* Inserts, deletes (some ids re-inserted with new vectors), a compaction,
  * more inserts and deletes: every kind of state a snapshot must carry. */

@@ -11,7 +11,7 @@
 #include "index.h"
 #include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 #include "wal_record.h"
 

@@ -1,5 +1,6 @@
-/* test_persist_util.c — see test_persist_util.h. No tests live here. */
-#include "test_persist_util.h"
+/* persist_util.c — the helpers of the persistence tests (persist_util.h):
+ * seeded indexes, deep comparison, re-sealing edited bytes. No tests. */
+#include "persist_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
