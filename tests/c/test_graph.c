@@ -1,11 +1,13 @@
 /*
  * test_graph.c — graph.c: a batch builds byte-for-byte the graph of single
  * inserts and the seed decides the graph, links stay within their caps and
- * point at real slots, and the visited epochs wrap cleanly.
+ * point at real slots, the link-list rule (ev__links_ok) refuses every
+ * broken list, and the visited epochs wrap cleanly.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "core_util.h"
 #include "dataset.h"
 #include "edgevec.h"
@@ -99,3 +101,63 @@ TEST(visited_epoch_wraps_cleanly) {
   ev_index_free(ix);
 }
 
+/* ev__links_ok on a list of n targets (written little-endian as a
+ * persisted list is); *bad gets the position it names. */
+static int links_ok(ev_index *ix, uint32_t slot, int level, uint32_t kept,
+                    const uint32_t *targets, uint32_t n, uint32_t *bad) {
+  uint8_t list[4 * 9];
+  ev_le_put_u32(list, n);
+  for (uint32_t i = 0; i < n; i++) ev_le_put_u32(list + 4 + 4 * i, targets[i]);
+  *bad = 0;
+  return ev__links_ok(ix, slot, level, ix->levels, ix->count, kept, list, bad);
+}
+
+static int stamps_clear(const ev_index *ix) {
+  for (uint32_t s = 0; s < ix->count; s++)
+    if (ix->visited[s]) return 0;
+  return 1;
+}
+
+/* The one routine both readers of persisted graphs check lists with:
+ * each rule on its own, and the stamps it uses are left clear. */
+TEST(links_ok_refuses_every_broken_rule_and_leaves_stamps_clear) {
+  const uint32_t n = 300, dim = 4;
+  float *v = ev_dataset_rows(7, dim, 8, n);
+  ev_index *ix = make(dim, 3);
+  REQUIRE(v && ix);
+  REQUIRE(ev_insert_batch(ix, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  /* The precondition: no stamps (a search leaves epochs behind). */
+  memset(ix->visited, 0, sizeof(uint32_t) * ix->count);
+  uint32_t low = EV_NO_SLOT, high = EV_NO_SLOT; /* a level-0 and an upper node */
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (ix->levels[s] == 0 && low == EV_NO_SLOT && s != ix->entry) low = s;
+    if (ix->levels[s] >= 1 && high == EV_NO_SLOT && s != ix->entry) high = s;
+  }
+  REQUIRE(low != EV_NO_SLOT && high != EV_NO_SLOT);
+  uint32_t a = ix->entry, b = high, c = 0, bad;
+  while (c == low || c == a || c == b) c++;
+
+  uint32_t good[3] = {a, b, c};
+  CHECK(links_ok(ix, low, 0, 0, good, 3, &bad));
+  CHECK(links_ok(ix, low, 0, 0, good, 0, &bad)); /* an empty list */
+  uint32_t out_of_range[2] = {a, ix->count};
+  CHECK(!links_ok(ix, low, 0, 0, out_of_range, 2, &bad) && bad == 2);
+  uint32_t self[2] = {a, low};
+  CHECK(!links_ok(ix, low, 0, 0, self, 2, &bad) && bad == 2);
+  uint32_t repeat[3] = {b, a, b};
+  CHECK(!links_ok(ix, low, 0, 0, repeat, 3, &bad) && bad == 3);
+  /* On level 1 every target must reach level 1. */
+  uint32_t upper[1] = {a};
+  CHECK(links_ok(ix, high, 1, 0, upper, 1, &bad));
+  uint32_t too_low[2] = {a, low};
+  CHECK(!links_ok(ix, high, 1, 0, too_low, 2, &bad) && bad == 2);
+  /* A tail after `kept` links of the slot's own list must not repeat them. */
+  const uint32_t *own = ev__links0(ix, low);
+  REQUIRE(own[0] >= 1);
+  uint32_t again[1] = {own[1]};
+  CHECK(!links_ok(ix, low, 0, 1, again, 1, &bad) && bad == 1);
+  CHECK(links_ok(ix, low, 0, 0, again, 1, &bad));
+  CHECK(stamps_clear(ix));
+  ev_index_free(ix);
+  free(v);
+}
