@@ -1,6 +1,7 @@
 /*
- * graph.c — the HNSW graph: linking a new node in, and walking the graph to
- * answer a query.
+ * graph.c — the HNSW graph: linking a new node in, walking the graph to
+ * answer a query, and the rule every link list obeys (ev__links_ok, which
+ * the readers of persisted graphs check lists with).
  *
  * Search keeps two binary heaps in preallocated arrays: candidates (nearest
  * on top, to expand next) and results (farthest on top, to evict). A walk

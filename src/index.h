@@ -1,6 +1,6 @@
 /*
- * index.h — the index's internal layout, shared by the files of the core
- * (graph, batch, compaction, snapshot, journal). Not part of the public API.
+ * index.h — the index's internal layout and the helpers the files of the
+ * core share (index.c, graph.c and the rest). Not part of the public API.
  *
  * Memory layout (why: a search touches a node's links and then its vector,
  * so both sit in one record of one contiguous arena, as hnswlib does):

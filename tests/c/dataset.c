@@ -1,4 +1,5 @@
-/* dataset.c — see dataset.h for the exact algorithm (mirrored in JS). */
+/* dataset.c — the seeded Gaussian mixture of the tests and benchmarks; the
+ * exact algorithm (mirrored in JS) is documented in dataset.h. */
 #include "dataset.h"
 
 #include <stdlib.h>

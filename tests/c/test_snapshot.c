@@ -1,6 +1,7 @@
-/* test_snapshot.c — snapshot round trips (every metric, deletes, re-inserted
- * ids, compaction), determinism, header checks, and the value checks that
- * sit behind the checksums (hand-edited snapshots with re-sealed CRCs). */
+/* test_snapshot.c — snapshot.c: round trips (every metric, deletes,
+ * re-inserted ids, compaction), determinism, header checks, and the value
+ * checks that sit behind the checksums (hand-edited snapshots with
+ * re-sealed CRCs). */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdlib.h>
 #include <string.h>

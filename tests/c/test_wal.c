@@ -1,6 +1,7 @@
-/* test_wal.c — the log reader: skipping what the snapshot holds, gaps, torn
- * tails, corruption before intact records, newer versions, records that do
- * not belong to the index, and the replay speed of 10,000 logged inserts. */
+/* test_wal.c — wal.c, the log reader: skipping what the snapshot holds,
+ * gaps, torn tails, corruption before intact records, newer versions,
+ * records that do not belong to the index, and the replay speed of 10,000
+ * logged inserts. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdlib.h>
 #include <string.h>
