@@ -9,9 +9,6 @@
  * every live id keeps exactly its vector. It needs memory for both indexes
  * while it runs; if that fails the old index is untouched.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "index.h"
 #include "journal.h"
 

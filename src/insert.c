@@ -9,7 +9,6 @@
  * so a batch builds the same graph as the same vectors inserted one by one.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "index.h"
 #include "journal.h"
