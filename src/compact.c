@@ -9,10 +9,8 @@
  * every live id keeps exactly its vector. It needs memory for both indexes
  * while it runs; if that fails the old index is untouched.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "index.h"
+#include "journal.h"
 
 ev_status ev_compact(ev_index *ix) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;

@@ -5,10 +5,9 @@
  * step instead of one, for 8 KB of tables. On long inputs four independent
  * CRCs run interleaved over four quarters of the buffer (the CPU overlaps
  * their table lookups, which a single CRC's serial dependency prevents) and
- * are then joined with the CRC combination rule below. Together about 2x
- * over plain slicing-by-8 in wasm; the load of a 100k x 128 snapshot
- * checksums ~64 MB, so this sits on the critical path of opening a
- * database.
+ * are then joined with the CRC combination rule below. Why: loading a
+ * snapshot checksums every byte of it, so the CRC sits on the critical path
+ * of opening a database (load times: bench/results/api.md).
  *
  * Table k holds the CRC of byte value i followed by k zero bytes:
  *   T[0][i]   = the classic reflected table entry for i

@@ -10,8 +10,9 @@
  *
  * Trade-off: CRC-32 detects every burst error up to 32 bits and every 1-3
  * bit error in our sizes, which is what storage corruption and torn writes
- * look like; it is not a defence against an adversary (a cryptographic hash
- * would be 5-10x slower on the load path, which must read 64 MB in < 100 ms).
+ * look like; it is not a defence against an adversary. A cryptographic hash
+ * would cost several times as much on the load path, which checksums every
+ * byte of a snapshot and has a time budget (bench/results/api.md).
  */
 #ifndef EV_CRC32_H
 #define EV_CRC32_H

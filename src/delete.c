@@ -7,6 +7,7 @@
  * "already deleted" rather than "not found". ev_compact removes tombstones.
  */
 #include "index.h"
+#include "journal.h"
 
 static ev_delete_outcome delete_one(ev_index *ix, uint64_t id) {
   uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);

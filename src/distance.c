@@ -10,8 +10,9 @@
  * The paired kernels compute one query against two vectors in one loop,
  * each with exactly the single kernel's summation (so the same bits). Why:
  * a search is bound by fetching the neighbours' vectors from memory, and
- * interleaving the loads of two of them keeps more misses in flight; it
- * measured about 5% more queries per second on 50k x 128 in wasm.
+ * interleaving the loads of two of them keeps more misses in flight, which
+ * A/B runs showed as more queries per second in wasm (the current search
+ * throughput: bench/results/core.md).
  */
 #include "distance.h"
 

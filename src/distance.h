@@ -12,8 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <string.h>
-
 #include "edgevec.h"
 
 float ev_dot_scalar(const float *a, const float *b, size_t n);

@@ -2,9 +2,9 @@
  * edgevec.h — the public C API of the EdgeVec core.
  *
  * An approximate-nearest-neighbour index (HNSW) over float vectors, with soft
- * delete, batch insert/delete, compaction and (in snapshot.h / wal.h) its own
- * persisted formats. The same C builds natively and to WebAssembly; the wasm
- * build is what the JavaScript layer drives.
+ * delete, batch insert/delete, compaction and (in snapshot.h, journal.h and
+ * wal.h) its own persisted formats. The same C builds natively and to
+ * WebAssembly; the wasm build is what the JavaScript layer drives.
  *
  * Conventions
  *  - Every fallible function returns an ev_status and writes results through
@@ -93,7 +93,8 @@ typedef enum ev_quantization {
 
 /* Defaults, the same as hnswlib's (M 16, efConstruction 200); FAISS uses
  * M 32. M 16 is the usual knee of recall against memory for 100-1000
- * dimensions; efSearch 64 gives recall@10 >= 0.95 on 128-d clustered data. */
+ * dimensions; efSearch 64 is chosen for a recall@10 of at least 0.95 on
+ * 128-d clustered data (the recall each ef reaches: bench/results/core.md). */
 #define EV_DEFAULT_M 16u
 #define EV_DEFAULT_EF_CONSTRUCTION 200u
 #define EV_DEFAULT_EF_SEARCH 64u

@@ -1,6 +1,7 @@
 /*
- * graph.c — the HNSW graph: linking a new node in, and walking the graph to
- * answer a query.
+ * graph.c — the HNSW graph: linking a new node in, walking the graph to
+ * answer a query, and the rule every link list obeys (ev__links_ok, which
+ * the readers of persisted graphs check lists with).
  *
  * Search keeps two binary heaps in preallocated arrays: candidates (nearest
  * on top, to expand next) and results (farthest on top, to evict). A walk
@@ -17,8 +18,10 @@
 #include <float.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "heap.h"
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 /* ---- walking ---------------------------------------------------------- */
@@ -59,13 +62,13 @@ static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
 }
 
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
- * ix->heap_b as a max-heap and returns their count. With live_only, deleted
+ * ix->results as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
 static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
                              float ep_dist, uint32_t ef, int level,
                              int live_only) {
-  ev_heap_item *cand = ix->heap_a, *res = ix->heap_b;
-  /* heap_a has a place for every slot and a slot is pushed at most once
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  /* candidates has a place for every slot and a slot is pushed at most once
    * per walk (the visited check), so the candidate heap cannot overflow. */
   uint32_t ncand = 0, nres = 0;
   uint32_t epoch = next_epoch(ix);
@@ -157,7 +160,7 @@ static void sort_items(ev_heap_item *items, uint32_t n) {
  * links of `nb` with the heuristic. */
 static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
   uint32_t *links = ev__links(ix, nb, level);
-  uint32_t cap = level == 0 ? ix->m0 : ix->m;
+  uint32_t cap = ev__list_cap(ix, level);
   uint32_t n = links[0];
   for (uint32_t i = 1; i <= n; i++)
     if (links[i] == slot) return;
@@ -194,8 +197,8 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
 
   for (int l = level < ix->max_level ? level : ix->max_level; l >= 0; l--) {
     uint32_t n = search_level(ix, q, ep, ep_dist, ix->options.ef_construction, l, 0);
-    ev_heap_item *sorted = ix->heap_c;
-    n = ev_heap_drain_sorted(ix->heap_b, n, sorted);
+    ev_heap_item *sorted = ix->nearest;
+    n = ev_heap_drain_sorted(ix->results, n, sorted);
     ep = sorted[0].slot;
     ep_dist = sorted[0].distance;
     /* The new node gets m links on every level (as in hnswlib); level 0
@@ -219,6 +222,35 @@ uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
   float ep_dist = dist_to(ix, query, ep);
   for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
   uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
-  n = ev_heap_drain_sorted(ix->heap_b, n, ix->heap_c);
+  n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
   return n > k ? k : n;
+}
+
+/* ---- the rule of a link list ------------------------------------------ */
+
+int ev__links_ok(ev_index *ix, uint32_t slot, int level,
+                 const uint8_t *levels, uint32_t total, uint32_t kept,
+                 const uint8_t *le_list, uint32_t *bad) {
+  uint32_t n = ev_le_get_u32(le_list);
+  uint32_t stamp = slot + 1;
+  const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
+  int ok = 1;
+  uint32_t k = 1;
+  for (; k <= n; k++) {
+    uint32_t t = ev_le_get_u32(le_list + 4 * (size_t)k);
+    if (t >= total || t == slot || levels[t] < level ||
+        ix->visited[t] == stamp) {
+      *bad = k;
+      ok = 0;
+      break;
+    }
+    ix->visited[t] = stamp;
+  }
+  /* Clear the stamps, so that the next list (another level of the same
+   * slot, or the next slot) starts clean. */
+  for (uint32_t i = 1; i < k; i++)
+    ix->visited[ev_le_get_u32(le_list + 4 * (size_t)i)] = 0;
+  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
+  return ok;
 }

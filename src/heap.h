@@ -1,13 +1,19 @@
 /*
- * heap.h — binary heaps of (distance, slot) over caller-owned arrays.
+ * heap.h — binary heaps of (distance, slot) items over caller-owned arrays.
  *
- * The index preallocates the arrays (index.h: heap_a/b/c) so that a search
- * never allocates; these functions only move items within them.
+ * The index preallocates the arrays (index.h: candidates, results, nearest)
+ * so that a search never allocates; these functions only move items within
+ * them.
  */
 #ifndef EV_HEAP_H
 #define EV_HEAP_H
 
-#include "index.h"
+#include <stdint.h>
+
+typedef struct ev_heap_item {
+  float distance;
+  uint32_t slot;
+} ev_heap_item;
 
 /* Min-heap on distance (candidates). */
 static inline void ev_heap_min_push(ev_heap_item *h, uint32_t *size, ev_heap_item item) {

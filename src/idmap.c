@@ -1,6 +1,7 @@
 /*
- * idmap.c — see idmap.h. Load factor at most 3/4: ids given by web apps are
- * often sequential, and the mixing hash below spreads them evenly, so linear
+ * idmap.c — the id map's hash table (idmap.h): hashing, linear probing and
+ * growth. Load factor at most 3/4: ids given by web apps are often
+ * sequential, and the mixing hash below spreads them evenly, so linear
  * probing stays short at that load.
  */
 #include "idmap.h"

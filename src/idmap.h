@@ -3,9 +3,10 @@
  * hash table with linear probing.
  *
  * Buckets hold only the slot (4 bytes); the id of a bucket is read from the
- * index's per-slot id array, which exists anyway. That keeps the table at
- * 8-16 bytes per vector instead of 32-64 for (id, slot) pairs, which matters
- * for the ~700 bytes/vector budget. Entries are never removed one by one (a
+ * index's per-slot id array, which exists anyway. That makes a bucket a
+ * quarter of an (id, slot) pair (16 bytes with alignment), which matters
+ * against the memory budget per vector (bytes/vector measured in
+ * bench/results/core.md). Entries are never removed one by one (a
  * deleted vector keeps its entry, so a second delete says "already
  * deleted"); compaction rebuilds the table.
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 const char *ev_status_message(ev_status status) {
@@ -109,9 +110,9 @@ void ev_index_free(ev_index *ix) {
   free(ix->levels);
   free(ix->deleted);
   free(ix->visited);
-  free(ix->heap_a);
-  free(ix->heap_b);
-  free(ix->heap_c);
+  free(ix->candidates);
+  free(ix->results);
+  free(ix->nearest);
   free(ix->query_buf);
   free(ix->query_payload);
   free(ix->floats);
@@ -144,7 +145,7 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
       !grow((void **)&ix->visited, n * sizeof(uint32_t)) ||
-      !grow((void **)&ix->heap_a, n * sizeof(ev_heap_item)))
+      !grow((void **)&ix->candidates, n * sizeof(ev_heap_item)))
     return EV_ERR_OUT_OF_MEMORY;
   if (ix->options.keep_floats) {
     if (n > SIZE_MAX / sizeof(float) / ix->dim ||
@@ -167,14 +168,14 @@ ev_status ev_reserve(ev_index *ix, size_t additional) {
 }
 
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
-  /* Results hold ef (+1 before trimming); heap_c receives them sorted.
-   * (The candidate heap, heap_a, grows with the slots instead.) */
+  /* Results hold ef (+1 before trimming); nearest receives them sorted.
+   * (The candidate heap grows with the slots instead.) */
   uint32_t need = ef + 2;
-  if (need <= ix->heap_capacity) return EV_OK;
+  if (need <= ix->results_capacity) return EV_OK;
   size_t bytes = sizeof(ev_heap_item) * need;
-  if (!grow((void **)&ix->heap_b, bytes) || !grow((void **)&ix->heap_c, bytes))
+  if (!grow((void **)&ix->results, bytes) || !grow((void **)&ix->nearest, bytes))
     return EV_ERR_OUT_OF_MEMORY;
-  ix->heap_capacity = need;
+  ix->results_capacity = need;
   return EV_OK;
 }
 
@@ -192,15 +193,20 @@ int ev__random_level(ev_index *ix) {
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out) {
   *out = NULL;
   if (level == 0) return EV_OK;
-  *out = calloc((size_t)level * (ix->m + 1), sizeof(uint32_t));
+  *out = calloc(ev__upper_words(ix, level), sizeof(uint32_t));
   return *out ? EV_OK : EV_ERR_OUT_OF_MEMORY;
+}
+
+void ev__slot_set_upper(ev_index *ix, uint32_t slot, int level,
+                        uint32_t *upper_block) {
+  ix->upper[slot] = upper_block;
+  ix->upper_bytes += ev__upper_words(ix, level) * sizeof(uint32_t);
 }
 
 void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
                    uint32_t *upper_block, const uint8_t *payload,
                    const float *floats) {
-  ix->upper[slot] = upper_block;
-  ix->upper_bytes += (size_t)level * (ix->m + 1) * sizeof(uint32_t);
+  ev__slot_set_upper(ix, slot, level, upper_block);
   ix->ext_ids[slot] = id;
   ix->levels[slot] = (uint8_t)level;
   ix->deleted[slot] = 0;
@@ -259,7 +265,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
                     sizeof(uint32_t) + sizeof(ev_heap_item);
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
-         ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->heap_capacity +
+         ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix);

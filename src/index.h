@@ -1,6 +1,6 @@
 /*
- * index.h — the index's internal layout, shared by the files of the core
- * (graph, batch, compaction, snapshot, journal). Not part of the public API.
+ * index.h — the index's internal layout and the helpers the files of the
+ * core share (index.c, graph.c and the rest). Not part of the public API.
  *
  * Memory layout (why: a search touches a node's links and then its vector,
  * so both sit in one record of one contiguous arena, as hnswlib does):
@@ -20,6 +20,7 @@
 #define EV_INDEX_H
 
 #include "edgevec.h"
+#include "heap.h"
 #include "idmap.h"
 
 #define EV_NO_SLOT 0xFFFFFFFFu
@@ -27,18 +28,6 @@
  * probability < M^-15 per node, so the cap never binds in practice and keeps
  * `levels` in a byte. */
 #define EV_MAX_LEVEL 15
-
-typedef struct ev_heap_item {
-  float distance;
-  uint32_t slot;
-} ev_heap_item;
-
-/* A binary heap over a caller-provided array; `max_heap` picks the order. */
-typedef struct ev_heap {
-  ev_heap_item *items;
-  uint32_t size;
-  uint32_t capacity;
-} ev_heap;
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
 
@@ -76,10 +65,13 @@ struct ev_index {
    * allocates nothing. */
   uint32_t *visited;     /* capacity epochs */
   uint32_t visit_epoch;
-  ev_heap_item *heap_a;  /* candidates: capacity items */
-  ev_heap_item *heap_b;  /* results */
-  ev_heap_item *heap_c;  /* neighbour selection scratch */
-  uint32_t heap_capacity; /* items of heap_b and heap_c */
+  ev_heap_item *candidates; /* min-heap of a walk's candidates: one item
+                               per slot (capacity items) */
+  ev_heap_item *results;    /* max-heap of a walk's best items so far */
+  ev_heap_item *nearest;    /* the results drained nearest first: what a
+                               search returns, and a new node's neighbour
+                               candidates */
+  uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
   uint8_t *query_payload; /* query_buf encoded as a payload */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
@@ -95,10 +87,19 @@ struct ev_index {
 static inline uint32_t *ev__links0(const ev_index *ix, uint32_t slot) {
   return (uint32_t *)(ix->level0 + (size_t)slot * ix->node_bytes);
 }
+/* Words of the upper-level link block of a node of `level`: one list
+ * (count, then up to m links) per level 1..level. */
+static inline size_t ev__upper_words(const ev_index *ix, int level) {
+  return (size_t)level * (ix->m + 1);
+}
 /* Links block (count first) of `slot` at `level` >= 0. */
 static inline uint32_t *ev__links(const ev_index *ix, uint32_t slot, int level) {
   if (level == 0) return ev__links0(ix, slot);
-  return ix->upper[slot] + (size_t)(level - 1) * (ix->m + 1);
+  return ix->upper[slot] + ev__upper_words(ix, level - 1);
+}
+/* The most links a list at `level` holds: m0 on level 0, m above. */
+static inline uint32_t ev__list_cap(const ev_index *ix, int level) {
+  return level == 0 ? ix->m0 : ix->m;
 }
 static inline uint8_t *ev__payload(const ev_index *ix, uint32_t slot) {
   return ix->level0 + (size_t)slot * ix->node_bytes + ix->vector_offset;
@@ -113,6 +114,19 @@ static inline const float *ev__floats(const ev_index *ix, uint32_t slot) {
   if (ix->options.quantization == EV_QUANT_NONE) return ev__vector(ix, slot);
   return ix->floats ? ix->floats + (size_t)slot * ix->dim : NULL;
 }
+/* The slot where `id` is live, or EV_NO_SLOT (unknown, or deleted). */
+static inline uint32_t ev__live_slot(const ev_index *ix, uint64_t id) {
+  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
+  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
+  return slot;
+}
+/* Every id an index holds is below next_auto_id, unless the automatic
+ * sequence is exhausted: inserts keep it so, and the readers of persisted
+ * data check it with this. */
+static inline int ev__id_within_sequence(uint64_t id, uint64_t next_auto_id,
+                                         int exhausted) {
+  return exhausted || id < next_auto_id;
+}
 
 /* index.c */
 ev_status ev__validate_options(const ev_options *options);
@@ -125,8 +139,12 @@ ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
 /* Allocates the upper-level link block of a node of `level`: *out is NULL
  * for level 0. */
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out);
+/* Gives `slot` its upper link block (from ev__upper_block_new): the slot
+ * owns it from now on, and ev_memory_bytes counts it. */
+void ev__slot_set_upper(ev_index *ix, uint32_t slot, int level,
+                        uint32_t *upper_block);
 /* Fills slot `slot` (capacity must be ensured): id, level, its upper link
- * block (from ev__upper_block_new; the slot owns it from now on), an empty
+ * block (ev__slot_set_upper), an empty
  * level-0 list, the payload and (keep_floats) the f32 vector. Cannot fail.
  * Does not link the node into the graph. */
 void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
@@ -141,27 +159,21 @@ ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 /* Links an initialised slot into the graph (HNSW insert). */
 void ev__graph_link(ev_index *ix, uint32_t slot);
 /* Nearest live slots to an encoded query (a payload): leaves up to k items
- * sorted nearest first in ix->heap_c and returns how many. Heaps must hold
- * ef. */
+ * sorted nearest first in ix->nearest and returns how many. The result
+ * arrays must hold ef (ev__ensure_heaps). */
 uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
                           uint32_t ef);
-
-/* distance.c is in distance.h */
-
-/* journal.c — every mutation is offered to the journal (when one is on) so
- * that a commit can write it to the log. `reserve` runs before a mutation
- * changes anything and may fail with OUT_OF_MEMORY; the `note` calls after
- * it cannot fail. */
-ev_status ev__journal_reserve_insert(ev_index *ix, size_t n);
-/* An insert is about to change the links of `slot` at `level`, keeping the
- * first `kept` of them in place (journal on only). */
-void ev__journal_note_links(ev_index *ix, uint32_t slot, int level,
-                            uint32_t kept);
-ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
-void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
-ev_status ev__journal_reserve_compact(ev_index *ix);
-void ev__journal_note_compact(ev_index *ix);
-void ev__journal_free(ev_index *ix);
-size_t ev__journal_bytes(const ev_index *ix);
+/* The rule every link list obeys, checked here for the readers of
+ * persisted graphs (snapshot.c, wal_graph.c): in the list of `slot` at
+ * `level`, every target exists (< total), is not the node itself, reaches
+ * that level (levels[target] >= level), and appears once. The list is the
+ * first `kept` links of the index's own list of slot at level, followed by
+ * the list at le_list (u32 n, then n u32 targets, little-endian). Repeats
+ * are found with ix->visited as stamps, so its first `total` entries must
+ * be zero; they are left zero. On failure *bad is the position of the
+ * offending word in le_list (1 for the first target). */
+int ev__links_ok(ev_index *ix, uint32_t slot, int level,
+                 const uint8_t *levels, uint32_t total, uint32_t kept,
+                 const uint8_t *le_list, uint32_t *bad);
 
 #endif /* EV_INDEX_H */

@@ -9,9 +9,9 @@
  * so a batch builds the same graph as the same vectors inserted one by one.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "index.h"
+#include "journal.h"
 #include "quantize.h"
 
 typedef struct id_pos {
@@ -43,13 +43,6 @@ static ev_status first_repeat(const uint64_t *ids, size_t n, size_t *out_pos) {
   return EV_OK;
 }
 
-/* The live slot of an id, or EV_NO_SLOT. */
-static uint32_t live_slot(const ev_index *ix, uint64_t id) {
-  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
-  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
-  return slot;
-}
-
 ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
                             uint32_t dim, const uint64_t *ids,
                             ev_batch_error *err) {
@@ -76,7 +69,7 @@ ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
     if (st != EV_OK) return st;
     if (ids) {
       if (i == repeat) return EV_ERR_DUPLICATE_ID;
-      if (live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
+      if (ev__live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
     }
   }
   err->index = 0;
@@ -109,7 +102,7 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
   uint64_t rng_before = ix->rng_state;
   st = reserve_for(ix, n);
   if (st == EV_OK) st = ev__ensure_heaps(ix, ix->options.ef_construction);
-  if (st == EV_OK) st = ev__journal_reserve_insert(ix, n);
+  if (st == EV_OK) st = ev__journal_reserve_insert(ix);
   if (st == EV_OK) {
     levels = malloc(n * sizeof *levels);
     blocks = calloc(n, sizeof *blocks);

@@ -21,10 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
+
 #include "bytes.h"
-#include "crc32.h"
 #include "index.h"
-#include "wal.h"
+#include "wal_graph.h"
+#include "wal_record.h"
 
 /* Above this, buffers are released after a commit instead of kept for the
  * next one, so one bulk insert does not pin its size forever. */
@@ -93,11 +95,12 @@ static void begin_op(struct ev_journal *j, uint32_t code, uint32_t n) {
   j->op_count++;
 }
 
-/* ---- hooks called by the core (index.h) ---------------------------------- */
+/* ---- hooks called by the core (journal.h) -------------------------------- */
 
-ev_status ev__journal_reserve_insert(ev_index *ix, size_t n) {
+ev_status ev__journal_reserve_insert(ev_index *ix) {
+  /* The new slots need nothing: they are encoded at the commit, from the
+   * index. */
   struct ev_journal *j = ix->journal;
-  (void)n; /* the new slots are encoded at the commit, from the index */
   if (!j || j->marks_len >= j->seg_base) return EV_OK;
   /* One mark per slot that an insert may relink: those below seg_base. */
   uint8_t *m = realloc(j->marks, j->seg_base);
@@ -201,7 +204,7 @@ size_t ev__journal_bytes(const ev_index *ix) {
   return sizeof *j + j->cap + (size_t)j->marks_len * 3;
 }
 
-/* ---- public journal API (wal.h) ------------------------------------------ */
+/* ---- public journal API (journal.h) -------------------------------------- */
 
 ev_status ev_journal_enable(ev_index *ix, uint64_t last_seq) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;
@@ -291,12 +294,7 @@ ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {
   return EV_OK;
 }
 
-/* Replay (wal.c) turns the journal off while it applies records that are
- * already in the log, and back on after. Inserts not yet encoded are
- * encoded first (the slots replay adds must not join them); afterwards a
- * new segment starts at the replayed index's end. */
-ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out);
-void ev__journal_attach(ev_index *ix, struct ev_journal *j);
+/* ---- suspended during replay (wal.c) -------------------------------------- */
 
 ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out) {
   *out = NULL;

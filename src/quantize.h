@@ -20,6 +20,8 @@
 #ifndef EV_QUANTIZE_H
 #define EV_QUANTIZE_H
 
+#include <string.h>
+
 #include "distance.h"
 #include "index.h"
 

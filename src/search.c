@@ -38,10 +38,10 @@ static inline float exact_distance(const ev_index *ix, uint32_t slot) {
   return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
 }
 
-/* Exact top-k over live slots: a bounded max-heap in heap_b, then sorted
- * nearest first into heap_c. */
+/* Exact top-k over live slots: a bounded max-heap in results, then sorted
+ * nearest first into nearest. */
 static uint32_t scan_exact(ev_index *ix, uint32_t k) {
-  ev_heap_item *res = ix->heap_b;
+  ev_heap_item *res = ix->results;
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (ix->deleted[s]) continue;
@@ -52,14 +52,14 @@ static uint32_t scan_exact(ev_index *ix, uint32_t k) {
     }
     ev_heap_max_push(res, &n, (ev_heap_item){d, s});
   }
-  return ev_heap_drain_sorted(res, n, ix->heap_c);
+  return ev_heap_drain_sorted(res, n, ix->nearest);
 }
 
 static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
                           float *out_distances) {
   for (uint32_t i = 0; i < n; i++) {
-    out_ids[i] = ix->ext_ids[ix->heap_c[i].slot];
-    out_distances[i] = ix->heap_c[i].distance;
+    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
+    out_distances[i] = ix->nearest[i].distance;
   }
 }
 
@@ -83,18 +83,18 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
   if (n < want) {
     n = scan_exact(ix, want);
   } else if (rerank) {
-    ev_heap_item *items = ix->heap_c;
+    ev_heap_item *items = ix->nearest;
     for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
     /* Sort by the exact distance: a max-heap of the k best, drained. */
     uint32_t size = 0;
     for (uint32_t i = 0; i < n; i++) {
       if (size == k) {
-        if (items[i].distance >= ix->heap_b[0].distance) continue;
-        ev_heap_max_pop(ix->heap_b, &size);
+        if (items[i].distance >= ix->results[0].distance) continue;
+        ev_heap_max_pop(ix->results, &size);
       }
-      ev_heap_max_push(ix->heap_b, &size, items[i]);
+      ev_heap_max_push(ix->results, &size, items[i]);
     }
-    n = ev_heap_drain_sorted(ix->heap_b, size, ix->heap_c);
+    n = ev_heap_drain_sorted(ix->results, size, ix->nearest);
   }
   if (n > k) n = k;
   write_results(ix, n, out_ids, out_distances);
@@ -115,16 +115,9 @@ ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
   return EV_OK;
 }
 
-/* The slot of a live id, or EV_NO_SLOT. */
-static uint32_t find_live(const ev_index *ix, uint64_t id) {
-  uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
-  if (slot == EV_IDMAP_EMPTY || ix->deleted[slot]) return EV_NO_SLOT;
-  return slot;
-}
-
 ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
   if (!ix || !out) return EV_ERR_INVALID_ARGUMENT;
-  uint32_t slot = find_live(ix, id);
+  uint32_t slot = ev__live_slot(ix, id);
   if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
   const float *v = ev__floats(ix, slot);
   if (v) memcpy(out, v, sizeof(float) * ix->dim);
@@ -133,5 +126,5 @@ ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
 }
 
 int ev_contains(const ev_index *ix, uint64_t id) {
-  return ix && find_live(ix, id) != EV_NO_SLOT;
+  return ix && ev__live_slot(ix, id) != EV_NO_SLOT;
 }

@@ -159,6 +159,23 @@ typedef struct section_sizes {
   uint32_t n; /* sections present */
 } section_sizes;
 
+/* Bytes of item i of section sec (an index into V1_ORDER): a slot's
+ * payload, id, level, list(s) or floats, or a byte of 8 tombstone bits. */
+static size_t item_bytes(const ev_index *ix, unsigned sec, uint32_t i) {
+  switch (sec) {
+    case 0: return ix->payload_bytes;
+    case 1: return 8;
+    case 2: case 3: return 1;
+    case 4: return 4 + 4 * (size_t)ev__links0(ix, i)[0];
+    case 5: {
+      size_t n = 0;
+      for (int l = 1; l <= ix->levels[i]; l++) n += 4 + 4 * (size_t)ev__links(ix, i, l)[0];
+      return n;
+    }
+    default: return 4 * (size_t)ix->dim;
+  }
+}
+
 static void compute_sizes(const ev_index *ix, section_sizes *s) {
   uint64_t count = ix->count;
   s->len[0] = count * ix->payload_bytes;
@@ -167,9 +184,8 @@ static void compute_sizes(const ev_index *ix, section_sizes *s) {
   s->len[3] = (count + 7) / 8;
   uint64_t l0 = 0, up = 0;
   for (uint32_t slot = 0; slot < ix->count; slot++) {
-    l0 += 4 + 4 * (uint64_t)ev__links0(ix, slot)[0];
-    for (int l = 1; l <= ix->levels[slot]; l++)
-      up += 4 + 4 * (uint64_t)ev__links(ix, slot, l)[0];
+    l0 += item_bytes(ix, 4, slot);
+    up += item_bytes(ix, 5, slot);
   }
   s->len[4] = l0;
   s->len[5] = up;
@@ -223,21 +239,6 @@ static void writer_init(ev_snapshot_writer *w, const ev_index *ix,
 
 static uint32_t item_count(const ev_index *ix, unsigned sec) {
   return sec == 3 ? (ix->count + 7) / 8 : ix->count;
-}
-
-static size_t item_bytes(const ev_index *ix, unsigned sec, uint32_t i) {
-  switch (sec) {
-    case 0: return ix->payload_bytes;
-    case 1: return 8;
-    case 2: case 3: return 1;
-    case 4: return 4 + 4 * (size_t)ev__links0(ix, i)[0];
-    case 5: {
-      size_t n = 0;
-      for (int l = 1; l <= ix->levels[i]; l++) n += 4 + 4 * (size_t)ev__links(ix, i, l)[0];
-      return n;
-    }
-    default: return 4 * (size_t)ix->dim;
-  }
 }
 
 static void put_item(const ev_index *ix, unsigned sec, uint32_t i, uint8_t *p) {
@@ -549,46 +550,25 @@ static ev_status check_crcs(reader *r) {
   return EV_OK;
 }
 
-/* A link list (count first) of `slot` at `level`: every target exists, is
- * not the node itself, reaches that level, and appears once. Duplicates
- * are found with the index's visited-epoch array as a stamp per target
- * (O(links), no allocation); the caller clears it afterwards. On failure
- * *bad is the position of the offending word (1-based). */
-static int links_ok(ev_index *ix, uint32_t slot, const uint32_t *links,
-                    uint32_t count, const uint8_t *lev, int level,
-                    uint32_t *bad) {
-  uint32_t stamp = slot + 1;
-  for (uint32_t k = 1; k <= links[0]; k++) {
-    uint32_t t = links[k];
-    *bad = k;
-    if (t >= count || t == slot || lev[t] < level || ix->visited[t] == stamp)
-      return 0;
-    ix->visited[t] = stamp;
-  }
-  /* Clear the stamps so the next level of the same slot starts clean. */
-  for (uint32_t k = 1; k <= links[0]; k++) ix->visited[links[k]] = 0;
-  return 1;
-}
-
 /* Reads one adjacency list (u32 n, then n slots) of `slot` at `level` from
  * `sec` (a LINKS0 or UPPER section of `len` bytes starting at snapshot
- * offset `sec_off`) at *off, checks it, and advances *off. */
+ * offset `sec_off`) at *off, checks it (ev__links_ok: the targets are
+ * checked against the levels of the snapshot, `lev`), and advances *off. */
 static ev_status read_list(reader *r, ev_index *ix, uint32_t slot, int level,
                            uint32_t section, uint64_t sec_off,
                            const uint8_t *sec, uint64_t len, size_t *off,
                            uint32_t count, const uint8_t *lev) {
-  uint32_t *links = ev__links(ix, slot, level);
-  uint32_t cap = level == 0 ? ix->m0 : ix->m;
-  uint32_t bad;
+  uint32_t cap = ev__list_cap(ix, level);
+  uint32_t bad = 0;
   if (len - *off < 4)
     return corrupt(r, section, EV_REASON_INCONSISTENT, sec_off + *off);
   uint32_t n = ev_le_get_u32(sec + *off);
   if (n > cap) return corrupt(r, section, EV_REASON_BAD_VALUE, sec_off + *off);
   if ((len - *off - 4) / 4 < n)
     return corrupt(r, section, EV_REASON_INCONSISTENT, sec_off + *off);
-  ev_le_get_words(links, sec + *off, 1 + (size_t)n);
-  if (!links_ok(ix, slot, links, count, lev, level, &bad))
+  if (!ev__links_ok(ix, slot, level, lev, count, 0, sec + *off, &bad))
     return corrupt(r, section, EV_REASON_BAD_VALUE, sec_off + *off + 4 * (uint64_t)bad);
+  ev_le_get_words(ev__links(ix, slot, level), sec + *off, 1 + (size_t)n);
   *off += 4 + 4 * (size_t)n;
   return EV_OK;
 }
@@ -654,21 +634,16 @@ static ev_status decode(reader *r, ev_index *ix) {
 
     uint64_t id = ev_le_get_u64(ids + (size_t)s * 8);
     int is_deleted = (tomb[s / 8] >> (s % 8)) & 1;
-    if (!r->auto_exhausted && id >= r->next_auto_id)
+    if (!ev__id_within_sequence(id, r->next_auto_id, (int)r->auto_exhausted))
       return corrupt(r, EV_SECTION_IDS, EV_REASON_INCONSISTENT,
                      r->sec_off[1] + (uint64_t)s * 8);
 
     int level = lev[s];
-    uint32_t *block = NULL;
-    if (level > 0) {
-      size_t words = (size_t)level * (ix->m + 1);
-      block = calloc(words, sizeof(uint32_t));
-      if (!block)
-        return fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE,
-                    EV_REASON_OUT_OF_MEMORY, 0);
-      ix->upper_bytes += words * sizeof(uint32_t);
-    }
-    ix->upper[s] = block;
+    uint32_t *block;
+    if (ev__upper_block_new(ix, level, &block) != EV_OK)
+      return fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE,
+                  EV_REASON_OUT_OF_MEMORY, 0);
+    ev__slot_set_upper(ix, s, level, block);
     ix->ext_ids[s] = id;
     ix->levels[s] = (uint8_t)level;
     ix->deleted[s] = (uint8_t)is_deleted;

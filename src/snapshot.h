@@ -8,8 +8,9 @@
  *
  * Trade-off: the snapshot stores the graph itself (every link list), not
  * just the vectors, so loading is a validated copy (O(bytes)) instead of a
- * rebuild (O(n log n) distance computations: seconds for 100k vectors). It
- * costs ~25-35% more bytes than the vectors alone.
+ * rebuild (O(n log n) distance computations). It costs the bytes of the
+ * link lists on top of the vectors (sizes and load times:
+ * bench/results/api.md; build times: bench/results/core.md).
  */
 #ifndef EV_SNAPSHOT_H
 #define EV_SNAPSHOT_H

@@ -111,17 +111,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal.h"
+
 #include "bytes.h"
 #include "crc32.h"
 #include "index.h"
-#include "wal.h"
+#include "journal.h"
+#include "wal_graph.h"
+#include "wal_record.h"
 
 #define WAL_MAGIC 0x4C575645u /* "EVWL" read as a little-endian u32 */
 #define WAL_MIN_RECORD (EV_WAL_HEADER_BYTES + EV_WAL_TRAILER_BYTES)
 
-ev_status ev__journal_detach(ev_index *ix, struct ev_journal **out);
-void ev__journal_attach(ev_index *ix, struct ev_journal *j);
-
+/* Bytes of one entry of an INSERT op: the id, then the vector. */
+static uint64_t insert_entry_bytes(uint32_t dimensions) {
+  return 8 + (uint64_t)dimensions * 4;
+}
 
 size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
                             uint32_t op_count, size_t ops_len) {
@@ -207,7 +212,7 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
   }
   uint32_t ops = ev_le_get_u32(p + 28);
   size_t off = EV_WAL_HEADER_BYTES, end = len - EV_WAL_TRAILER_BYTES;
-  uint64_t row = 8 + (uint64_t)rdims * 4;
+  uint64_t row = insert_entry_bytes(rdims);
   for (uint32_t i = 0; i < ops; i++) {
     *where = off;
     if (end - off < 4) {
@@ -221,7 +226,8 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
       /* Framing only here; the body is checked against the index when it
        * is applied (wal_graph.c). */
       size_t body = end - off >= 4 ? ev_le_get_u32(p + off) : 0;
-      if (version < 2 || body < 40 || body > end - off - 4) {
+      if (version < 2 || body < EV_GRAPH_HEAD_BYTES ||
+          body > end - off - 4) {
         *reason = version < 2 ? EV_REASON_BAD_VALUE : EV_REASON_INCONSISTENT;
         return EV_ERR_CORRUPT;
       }
@@ -341,66 +347,73 @@ ev_status ev_wal_check(const uint8_t *log, size_t len, uint64_t after_seq,
                    &apply_from);
 }
 
-/* Applies one checked record. */
-static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t len,
-                              size_t *where) {
+/* The ops of a checked record. Each takes the bytes after its code at
+ * p + *off, moves *off past its payload, and applies it. */
+static ev_status apply_delete(ev_index *ix, const uint8_t *p, size_t *off) {
+  size_t n = ev_le_get_u32(p + *off);
+  const uint8_t *entries = p + *off + 4;
+  *off += 4 + n * 8;
+  ev_status st = EV_ERR_OUT_OF_MEMORY;
+  uint64_t *ids = malloc(n * sizeof *ids);
+  if (ids) {
+    for (size_t k = 0; k < n; k++) ids[k] = ev_le_get_u64(entries + 8 * k);
+    ev_batch_delete_result res;
+    st = ev_soft_delete_batch(ix, ids, n, &res);
+  }
+  free(ids);
+  return st;
+}
+
+static ev_status apply_insert(ev_index *ix, const uint8_t *p, size_t *off) {
+  size_t n = ev_le_get_u32(p + *off);
+  size_t row = (size_t)insert_entry_bytes(ix->dim);
+  const uint8_t *entries = p + *off + 4;
+  *off += 4 + n * row;
+  ev_status st = EV_ERR_OUT_OF_MEMORY;
+  uint64_t *ids = malloc(n * sizeof *ids);
+  float *vecs = malloc(n * ix->dim * sizeof *vecs);
+  if (ids && vecs) {
+    for (size_t k = 0; k < n; k++) {
+      ids[k] = ev_le_get_u64(entries + k * row);
+      ev_le_get_words(vecs + k * ix->dim, entries + k * row + 8, ix->dim);
+    }
+    size_t inserted = 0;
+    st = ev_insert_batch(ix, vecs, n, ix->dim, ids, NULL, NULL, NULL,
+                         &inserted, NULL);
+    if (st == EV_OK && inserted != n) st = EV_ERR_CORRUPT;
+  }
+  free(ids);
+  free(vecs);
+  return st;
+}
+
+/* A GRAPH op that breaks a rule points *where at the problem. */
+static ev_status apply_graph(ev_index *ix, const uint8_t *p, size_t *off,
+                             size_t *where) {
+  size_t body = ev_le_get_u32(p + *off), bad = 0;
+  ev_status st = ev__graph_op_apply(ix, p + *off + 4, body, &bad);
+  if (st == EV_ERR_CORRUPT) *where = *off + 4 + bad;
+  *off += 4 + body;
+  return st;
+}
+
+/* Applies the ops of one checked record in order; *where is the offset of
+ * the op (or the problem) where it stopped. */
+static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t *where) {
   uint32_t ops = ev_le_get_u32(p + 28);
   size_t off = EV_WAL_HEADER_BYTES;
-  size_t row = 8 + (size_t)ix->dim * 4;
   ev_status st = EV_OK;
-  uint64_t *ids = NULL;
-  float *vecs = NULL;
   for (uint32_t i = 0; i < ops && st == EV_OK; i++) {
     *where = off;
     uint32_t code = ev_le_get_u32(p + off);
     off += 4;
-    if (code == EV_WAL_OP_COMPACT) {
-      st = ev_compact(ix);
-      continue;
+    switch (code) {
+      case EV_WAL_OP_COMPACT: st = ev_compact(ix); break;
+      case EV_WAL_OP_GRAPH: st = apply_graph(ix, p, &off, where); break;
+      case EV_WAL_OP_DELETE: st = apply_delete(ix, p, &off); break;
+      default: st = apply_insert(ix, p, &off); /* check_record allows no other */
     }
-    if (code == EV_WAL_OP_GRAPH) {
-      size_t body = ev_le_get_u32(p + off), bad = 0;
-      st = ev__graph_op_apply(ix, p + off + 4, body, &bad);
-      if (st == EV_ERR_CORRUPT) *where = off + 4 + bad;
-      off += 4 + body;
-      continue;
-    }
-    size_t n = ev_le_get_u32(p + off);
-    off += 4;
-    ids = malloc(n * sizeof *ids);
-    if (!ids) {
-      st = EV_ERR_OUT_OF_MEMORY;
-      break;
-    }
-    if (code == EV_WAL_OP_DELETE) {
-      for (size_t k = 0; k < n; k++) ids[k] = ev_le_get_u64(p + off + 8 * k);
-      off += n * 8;
-      ev_batch_delete_result res;
-      st = ev_soft_delete_batch(ix, ids, n, &res);
-    } else {
-      vecs = malloc(n * ix->dim * sizeof *vecs);
-      if (!vecs) {
-        st = EV_ERR_OUT_OF_MEMORY;
-        break;
-      }
-      for (size_t k = 0; k < n; k++) {
-        ids[k] = ev_le_get_u64(p + off + k * row);
-        ev_le_get_words(vecs + k * ix->dim, p + off + k * row + 8, ix->dim);
-      }
-      off += n * row;
-      size_t inserted = 0;
-      st = ev_insert_batch(ix, vecs, n, ix->dim, ids, NULL, NULL, NULL,
-                           &inserted, NULL);
-      if (st == EV_OK && inserted != n) st = EV_ERR_CORRUPT;
-      free(vecs);
-      vecs = NULL;
-    }
-    free(ids);
-    ids = NULL;
   }
-  free(ids);
-  free(vecs);
-  (void)len;
   return st;
 }
 
@@ -433,7 +446,7 @@ ev_status ev_wal_replay(ev_index *ix, const uint8_t *log, size_t len,
     uint64_t seq = ev_le_get_u64(log + off + 16);
     if (seq > after_seq) {
       size_t where = 0;
-      st = apply_record(ix, log + off, rlen, &where);
+      st = apply_record(ix, log + off, &where);
       if (st != EV_OK) {
         uint32_t reason = st == EV_ERR_OUT_OF_MEMORY ? EV_REASON_OUT_OF_MEMORY
                                                      : EV_REASON_REPLAY_FAILED;

@@ -3,17 +3,17 @@
  * commit's inserts written as the graph state they produced, and its
  * checked application onto an index.
  *
- * Why: re-running the HNSW inserts of a log costs what the inserts cost
- * (about 0.1 ms per 128-d vector at efConstruction 200), so reopening after
- * 10,000 logged inserts took a second. Writing down the outcome — each new
- * node with its links, and the links that older nodes gained — lets replay
- * copy lists instead of searching the graph.
+ * Why: re-running the HNSW inserts of a log costs what the inserts cost (a
+ * graph search per vector), so reopening after many logged inserts took as
+ * long as inserting them again. Writing down the outcome — each new node
+ * with its links, and the links that older nodes gained — lets replay copy
+ * lists instead of searching the graph.
  * An older node's level-0 list is written as the links after the ones it
  * kept in place: a back link is appended (one link) far more often than
  * the list is re-selected (written whole); upper-level lists, which change
  * rarely, are written whole. Trade-off: a commit of inserts into a large
- * index still writes more than its vectors (1,000 x 128 into 0-50k: 0.76
- * MB, 1.5x the vectors; 1.30 MB with whole lists; bench/results/api.md).
+ * index still writes more than its vectors (record sizes and replay times:
+ * bench/results/api.md).
  *
  * The writer (journal.c) calls ev__graph_op_size and ev__graph_op_write at
  * a commit or before a compaction, with the slots inserted since the last
@@ -27,12 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal_graph.h"
+
 #include "bytes.h"
 #include "index.h"
 #include "quantize.h"
-#include "wal.h"
-
-#define HEAD_BYTES 40u /* the op body's fixed fields, see wal.c */
+#include "wal_record.h"
 
 /* Bytes of a new node's entry before its lists: id, level, deleted flag,
  * payload and (keep_floats) the f32 vector. */
@@ -41,10 +41,6 @@ static size_t new_entry_bytes(const ev_index *ix) {
 }
 
 /* ---- writing -------------------------------------------------------------- */
-
-static uint32_t list_cap(const ev_index *ix, int level) {
-  return level == 0 ? ix->m0 : ix->m;
-}
 
 static size_t lists_bytes(const ev_index *ix, uint32_t slot, int from, int to) {
   size_t bytes = 0;
@@ -84,7 +80,7 @@ static size_t marked_bytes(const ev_index *ix, const ev_graph_marks *marks,
 
 size_t ev__graph_op_size(const ev_index *ix, uint32_t first,
                          const ev_graph_marks *marks) {
-  size_t bytes = 8 + HEAD_BYTES;
+  size_t bytes = 8 + EV_GRAPH_HEAD_BYTES;
   size_t fixed = new_entry_bytes(ix);
   for (uint32_t s = first; s < ix->count; s++)
     bytes += fixed + lists_bytes(ix, s, 0, ix->levels[s]);
@@ -104,7 +100,7 @@ size_t ev__graph_op_write(const ev_index *ix, uint32_t first,
   ev_le_put_u32(p + 20, (uint32_t)ix->auto_ids_exhausted);
   ev_le_put_u64(p + 24, ix->next_auto_id);
   ev_le_put_u64(p + 32, ix->rng_state);
-  p += HEAD_BYTES;
+  p += EV_GRAPH_HEAD_BYTES;
   for (uint32_t s = first; s < ix->count; s++) {
     ev_le_put_u64(p, ix->ext_ids[s]);
     p[8] = ix->levels[s];
@@ -169,38 +165,21 @@ static int skip_list(cursor *c, uint32_t cap) {
   return 1;
 }
 
-/* Checks the targets of one framed list of `slot` at `level`, which
- * follows the first `kept` links of the slot's list in the index: each
- * exists (< total), is not the node itself, reaches that level, and appears
- * once in the whole list (a stamp in the visited array, cleared
- * afterwards). */
+/* Checks the targets of one framed list of `slot` at `level` (the rule is
+ * ev__links_ok's), which follows the first `kept` links of the slot's list
+ * in the index, and moves past it. */
 static int check_targets(ev_index *ix, cursor *c, uint32_t slot, int level,
                          uint32_t total, uint32_t kept) {
-  const uint8_t *q = c->p + c->off;
-  uint32_t n = ev_le_get_u32(q);
-  uint32_t stamp = slot + 1;
-  /* Only a marked older slot keeps links (a new one has no list yet). */
-  const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
-  int ok = 1;
-  uint32_t k = 1;
-  for (; k <= n; k++) {
-    uint32_t t = ev_le_get_u32(q + 4 * (size_t)k);
-    if (t >= total || t == slot || ix->levels[t] < level ||
-        ix->visited[t] == stamp) {
-      ok = fail_at(c, c->off + 4 * (size_t)k);
-      break;
-    }
-    ix->visited[t] = stamp;
-  }
-  for (uint32_t i = 1; i < k; i++) ix->visited[ev_le_get_u32(q + 4 * (size_t)i)] = 0;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
-  c->off += 4 + 4 * (size_t)n;
+  const uint8_t *list = c->p + c->off;
+  uint32_t bad = 0;
+  int ok = ev__links_ok(ix, slot, level, ix->levels, total, kept, list, &bad);
+  if (!ok) fail_at(c, c->off + 4 * (size_t)bad);
+  c->off += 4 + 4 * (size_t)ev_le_get_u32(list);
   return ok;
 }
 
 static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
-  if (c->len < HEAD_BYTES) return fail_at(c, 0);
+  if (c->len < EV_GRAPH_HEAD_BYTES) return fail_at(c, 0);
   const uint8_t *p = c->p;
   h->first = ev_le_get_u32(p);
   h->n_new = ev_le_get_u32(p + 4);
@@ -210,10 +189,10 @@ static int read_head(const ev_index *ix, cursor *c, graph_head *h) {
   h->exhausted = ev_le_get_u32(p + 20);
   h->next_auto_id = ev_le_get_u64(p + 24);
   h->rng_state = ev_le_get_u64(p + 32);
-  c->off = HEAD_BYTES;
+  c->off = EV_GRAPH_HEAD_BYTES;
   /* Counts are bounded by the bytes that must hold them (a new slot takes
    * at least 14, a marked one 10) before anything is sized by them. */
-  size_t room = c->len - HEAD_BYTES;
+  size_t room = c->len - EV_GRAPH_HEAD_BYTES;
   size_t new_min = new_entry_bytes(ix) + 4;
   if (h->n_new > room / new_min) return fail_at(c, 4);
   if (h->n_marked > room / 10) return fail_at(c, 8);
@@ -249,7 +228,8 @@ static int scan_new(ev_index *ix, cursor *c, const graph_head *h, id_at *ids) {
     if (c->len - c->off < fixed) return fail_at(c, c->off);
     const uint8_t *q = c->p + c->off;
     uint64_t id = ev_le_get_u64(q);
-    if (!h->exhausted && id >= h->next_auto_id) return fail_at(c, c->off);
+    if (!ev__id_within_sequence(id, h->next_auto_id, (int)h->exhausted))
+      return fail_at(c, c->off);
     if (q[8] > h->max_level) return fail_at(c, c->off + 8);
     if (q[9] > 1) return fail_at(c, c->off + 9);
     if (!ev__payload_ok(ix, q + 10)) return fail_at(c, c->off + 10);
@@ -260,7 +240,7 @@ static int scan_new(ev_index *ix, cursor *c, const graph_head *h, id_at *ids) {
     ids[i] = (id_at){id, ix->count + i, c->off};
     c->off += fixed;
     for (int l = 0; l <= q[8]; l++)
-      if (!skip_list(c, list_cap(ix, l))) return 0;
+      if (!skip_list(c, ev__list_cap(ix, l))) return 0;
   }
   return 1;
 }
@@ -294,7 +274,7 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
       if (!skip_list(c, ix->m0 - kept)) return 0;
     }
     for (int l = 1; l <= upper_to(ix, s, mark); l++)
-      if (!skip_list(c, list_cap(ix, l))) return 0;
+      if (!skip_list(c, ev__list_cap(ix, l))) return 0;
   }
   if (c->off != c->len) return fail_at(c, c->off);
   return 1;
@@ -304,7 +284,7 @@ static int scan_marked(ev_index *ix, cursor *c, const graph_head *h,
 static int check_all_targets(ev_index *ix, cursor *c, const graph_head *h) {
   uint32_t total = ix->count + h->n_new;
   size_t fixed = new_entry_bytes(ix);
-  c->off = HEAD_BYTES;
+  c->off = EV_GRAPH_HEAD_BYTES;
   for (uint32_t i = 0; i < h->n_new; i++) {
     uint32_t s = ix->count + i;
     c->off += fixed;
@@ -353,9 +333,8 @@ static int check_ids(const ev_index *ix, cursor *c, id_at *ids, uint32_t n,
     int newest = i + 1 == n || ids[i + 1].id != ids[i].id;
     if (!newest && !ix->deleted[ids[i].slot]) return fail_at(c, ids[i].off);
     if (i > 0 && ids[i - 1].id == ids[i].id) continue;
-    uint32_t older = ev_idmap_get(&ix->ids, ids[i].id, ix->ext_ids);
-    if (older != EV_IDMAP_EMPTY && !ix->deleted[older] &&
-        !is_listed(deleting, n_deleting, older))
+    uint32_t older = ev__live_slot(ix, ids[i].id);
+    if (older != EV_NO_SLOT && !is_listed(deleting, n_deleting, older))
       return fail_at(c, ids[i].off);
   }
   return 1;
@@ -374,7 +353,7 @@ static const uint8_t *get_lists(ev_index *ix, uint32_t slot, int from, int to,
 /* Applies a fully checked op; cannot fail (blocks are allocated). */
 static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
                   uint32_t **blocks) {
-  const uint8_t *p = body + HEAD_BYTES;
+  const uint8_t *p = body + EV_GRAPH_HEAD_BYTES;
   for (uint32_t i = 0; i < h->n_new; i++) {
     uint32_t s = ix->count;
     uint64_t id = ev_le_get_u64(p);

@@ -1,6 +1,6 @@
 /*
  * abi.h — the named numbers of the boundary between the wasm exports
- * (src/wasm/*.c) and the JS layer (js/wasm/abi.js holds the same names with
+ * (src/wasm/) and the JS layer (js/wasm/abi.js holds the same names with
  * the same values; tests/node/wasm-abi.test.js reads this file and fails on
  * any difference).
  *

@@ -5,7 +5,7 @@
  * ABI rules (why: the module must run where BigInt is missing, so no i64 may
  * cross the boundary, and JS numbers carry u32 exactly):
  *  - Handles and pointers are u32 (wasm32 addresses).
- *  - A single 64-bit id travels as two u32 parameters (lo, hi).
+ *  - A single 64-bit id travels as two u32 parameters (lo, hi; u64.h).
  *  - Arrays of ids live in wasm memory as little-endian u64 (JS writes them
  *    through a BigUint64Array, or as lo/hi pairs through a Uint32Array).
  *  - Options are separate u32 parameters; 0 means "the default" where the
@@ -25,12 +25,9 @@
 
 #include "abi.h"
 #include "edgevec.h"
+#include "u64.h"
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
-
-static uint64_t evw_join(uint32_t lo, uint32_t hi) {
-  return ((uint64_t)hi << 32) | (uint64_t)lo;
-}
 
 /* ---- lifetime ----------------------------------------------------------- */
 
@@ -53,7 +50,7 @@ EXPORT int evw_create(uint32_t dimensions, uint32_t metric, uint32_t m,
   if (m) options.m = m;
   if (ef_construction) options.ef_construction = ef_construction;
   if (ef_search) options.ef_search = ef_search;
-  if (has_seed) options.seed = evw_join(seed_lo, seed_hi);
+  if (has_seed) options.seed = evw_join64(seed_lo, seed_hi);
   if (quantization > (uint32_t)EV_QUANT_BINARY) return EV_ERR_INVALID_ARGUMENT;
   options.quantization = (ev_quantization)quantization;
   options.keep_floats = keep_floats;
@@ -120,8 +117,7 @@ EXPORT int evw_next_auto_id(const ev_index *index, uint32_t *out2) {
   uint64_t next = 0;
   if (!out2) return EV_ERR_INVALID_ARGUMENT;
   ev_status st = ev_next_auto_id(index, &next);
-  out2[EVW_NEXT_ID_LO] = (uint32_t)next;
-  out2[EVW_NEXT_ID_LO + 1] = (uint32_t)(next >> 32);
+  evw_split64(next, out2 + EVW_NEXT_ID_LO);
   return st;
 }
 
@@ -165,7 +161,7 @@ EXPORT int evw_soft_delete(ev_index *index, uint32_t id_lo, uint32_t id_hi,
                            uint32_t *out_outcome) {
   ev_delete_outcome outcome = EV_NOT_FOUND;
   if (!out_outcome) return EV_ERR_INVALID_ARGUMENT;
-  ev_status st = ev_soft_delete(index, evw_join(id_lo, id_hi), &outcome);
+  ev_status st = ev_soft_delete(index, evw_join64(id_lo, id_hi), &outcome);
   *out_outcome = (uint32_t)outcome;
   return st;
 }
@@ -191,12 +187,12 @@ EXPORT int evw_compact(ev_index *index) { return ev_compact(index); }
 
 EXPORT int evw_get(const ev_index *index, uint32_t id_lo, uint32_t id_hi,
                    float *out) {
-  return ev_get(index, evw_join(id_lo, id_hi), out);
+  return ev_get(index, evw_join64(id_lo, id_hi), out);
 }
 
 EXPORT int evw_contains(const ev_index *index, uint32_t id_lo,
                         uint32_t id_hi) {
-  return ev_contains(index, evw_join(id_lo, id_hi));
+  return ev_contains(index, evw_join64(id_lo, id_hi));
 }
 
 EXPORT uint32_t evw_live_count(const ev_index *index) {

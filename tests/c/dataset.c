@@ -1,4 +1,5 @@
-/* dataset.c — see dataset.h for the exact algorithm (mirrored in JS). */
+/* dataset.c — the seeded Gaussian mixture of the tests and benchmarks; the
+ * exact algorithm (mirrored in JS) is documented in dataset.h. */
 #include "dataset.h"
 
 #include <stdlib.h>
@@ -48,4 +49,17 @@ void ev_mixture_rows(ev_mixture *mix, size_t n, float *out) {
 void ev_mixture_free(ev_mixture *mix) {
   free(mix->centers);
   mix->centers = NULL;
+}
+
+float *ev_dataset_rows(uint64_t seed, uint32_t dim, uint32_t clusters,
+                       size_t n) {
+  ev_mixture mix;
+  float *rows = malloc(sizeof(float) * dim * (n ? n : 1));
+  if (!rows || !ev_mixture_init(&mix, seed, dim, clusters, EV_DATASET_SPREAD)) {
+    free(rows);
+    return NULL;
+  }
+  ev_mixture_rows(&mix, n, rows);
+  ev_mixture_free(&mix);
+  return rows;
 }

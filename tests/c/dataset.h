@@ -46,11 +46,17 @@ int ev_mixture_init(ev_mixture *mix, uint64_t seed, uint32_t dim,
 void ev_mixture_rows(ev_mixture *mix, size_t n, float *out);
 void ev_mixture_free(ev_mixture *mix);
 
+/* The first n rows of a mixture with `clusters` clusters and spread
+ * EV_DATASET_SPREAD, in a new array (free with free()); NULL when memory
+ * runs out. */
+float *ev_dataset_rows(uint64_t seed, uint32_t dim, uint32_t clusters,
+                       size_t n);
+
 /* The defaults the tests and benchmarks (bench/lib/dataset.js too) use:
  * 64 clusters with half the spread of the centers. In 128 dimensions the
  * points of one cluster are still nearly equidistant, so recall depends on
- * ef (recall@10 at ef 16 is about 0.96 on 10k x 128, 0.95 needs ef ~ 50 on
- * 100k). */
+ * ef, and more so as the data grows (recall against ef on 100k x 128:
+ * bench/results/core.md). */
 #define EV_DATASET_CLUSTERS 64u
 #define EV_DATASET_SPREAD 0.5
 

@@ -1,7 +1,6 @@
-/* test_crc32.c — CRC-32 against published check values and the bitwise
- * definition, and incremental == one-shot. */
+/* test_crc32.c — crc32.c: CRC-32 against published check values and the
+ * bitwise definition, and incremental == one-shot. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "crc32.h"
 #include "harness.h"

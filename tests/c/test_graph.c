@@ -1,37 +1,24 @@
 /*
- * test_graph.c — the graph's structure and the distance kernels: a batch
- * builds byte-for-byte the graph of single inserts, links stay within their
- * caps and point at real slots, the seed decides the graph, and the simd128
- * kernels (in the wasm build) agree with the scalar ones.
+ * test_graph.c — graph.c: a batch builds byte-for-byte the graph of single
+ * inserts and the seed decides the graph, links stay within their caps and
+ * point at real slots, the link-list rule (ev__links_ok) refuses every
+ * broken list, and the visited epochs wrap cleanly.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "core_util.h"
 #include "dataset.h"
-#include "distance.h"
 #include "edgevec.h"
 #include "harness.h"
 #include "index.h"
 
 static ev_index *make(uint32_t dim, uint64_t seed) {
-  ev_options o;
-  ev_options_init(&o);
-  o.dimensions = dim;
+  ev_options o = cu_options(dim, EV_METRIC_L2, seed, EV_QUANT_NONE, 0, 0);
   o.m = 8;
   o.ef_construction = 64;
-  o.seed = seed;
-  ev_index *ix = NULL;
-  return ev_index_create(&o, &ix) == EV_OK ? ix : NULL;
-}
-
-static float *rows(uint64_t seed, uint32_t n, uint32_t dim) {
-  ev_mixture mix;
-  float *out = malloc(sizeof(float) * n * dim);
-  ev_mixture_init(&mix, seed, dim, 8, EV_DATASET_SPREAD);
-  ev_mixture_rows(&mix, n, out);
-  ev_mixture_free(&mix);
-  return out;
+  return cu_create(&o);
 }
 
 /* 1 when both indexes hold the same slots, levels, links and vectors. */
@@ -50,7 +37,7 @@ static int same_graph(const ev_index *a, const ev_index *b) {
 
 TEST(batch_builds_the_same_graph_as_single_inserts) {
   const uint32_t n = 1500, dim = 16;
-  float *v = rows(3, n, dim);
+  float *v = ev_dataset_rows(3, dim, 8, n);
   ev_index *batch = make(dim, 99), *single = make(dim, 99);
   REQUIRE(batch && single);
   CHECK_EQ_INT(ev_insert_batch(batch, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL), EV_OK);
@@ -72,7 +59,7 @@ TEST(batch_builds_the_same_graph_as_single_inserts) {
 
 TEST(links_respect_caps_and_point_at_slots) {
   const uint32_t n = 3000, dim = 8;
-  float *v = rows(5, n, dim);
+  float *v = ev_dataset_rows(5, dim, 8, n);
   ev_index *ix = make(dim, 1);
   REQUIRE(ix != NULL);
   REQUIRE(ev_insert_batch(ix, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
@@ -96,47 +83,6 @@ TEST(links_respect_caps_and_point_at_slots) {
   free(v);
 }
 
-static int close_enough(float a, float b) {
-  return fabsf(a - b) <= 1e-5f * (1.0f + fabsf(a) + fabsf(b));
-}
-
-TEST(simd_and_scalar_kernels_agree) {
-  /* Every length from 1 to 70 covers the 16-wide body, the 4-wide loop and
-   * the scalar tail; 768 is a common embedding size. */
-  float *a = rows(11, 1, 768), *b = rows(12, 1, 768);
-  int bad = 0;
-  for (size_t n = 1; n <= 768; n = n < 70 ? n + 1 : 768) {
-    if (!close_enough(ev_dot(a, b, n), ev_dot_scalar(a, b, n))) bad = 1;
-    if (!close_enough(ev_l2sq(a, b, n), ev_l2sq_scalar(a, b, n))) bad = 1;
-    if (n == 768) break;
-  }
-  CHECK(!bad);
-  NOTE("simd128 kernels compiled in: %s", EV_HAVE_SIMD128 ? "yes" : "no (native scalar build)");
-  free(a);
-  free(b);
-}
-
-/* The paired kernels give the single kernels' bits, for every metric and
- * for lengths on and off the 16-float step. */
-TEST(paired_distances_equal_single_ones_bit_for_bit) {
-  float *q = rows(13, 1, 768), *a = rows(14, 1, 768), *b = rows(15, 1, 768);
-  const size_t lens[] = {1, 5, 16, 17, 32, 48, 100, 128, 384, 768};
-  const ev_metric metrics[] = {EV_METRIC_L2, EV_METRIC_COSINE, EV_METRIC_DOT};
-  int bad = 0;
-  for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
-    for (int m = 0; m < 3; m++) {
-      float da = -1.0f, db = -1.0f;
-      ev_distance2(metrics[m], q, a, b, lens[k], &da, &db);
-      float sa = ev_distance(metrics[m], q, a, lens[k]);
-      float sb = ev_distance(metrics[m], q, b, lens[k]);
-      if (memcmp(&da, &sa, 4) != 0 || memcmp(&db, &sb, 4) != 0) bad++;
-    }
-  CHECK_EQ_INT(bad, 0);
-  free(q);
-  free(a);
-  free(b);
-}
-
 TEST(visited_epoch_wraps_cleanly) {
   ev_index *ix = make(2, 1);
   REQUIRE(ix != NULL);
@@ -153,4 +99,65 @@ TEST(visited_epoch_wraps_cleanly) {
     CHECK_EQ_INT(ids[0], 3);
   }
   ev_index_free(ix);
+}
+
+/* ev__links_ok on a list of n targets (written little-endian as a
+ * persisted list is); *bad gets the position it names. */
+static int links_ok(ev_index *ix, uint32_t slot, int level, uint32_t kept,
+                    const uint32_t *targets, uint32_t n, uint32_t *bad) {
+  uint8_t list[4 * 9];
+  ev_le_put_u32(list, n);
+  for (uint32_t i = 0; i < n; i++) ev_le_put_u32(list + 4 + 4 * i, targets[i]);
+  *bad = 0;
+  return ev__links_ok(ix, slot, level, ix->levels, ix->count, kept, list, bad);
+}
+
+static int stamps_clear(const ev_index *ix) {
+  for (uint32_t s = 0; s < ix->count; s++)
+    if (ix->visited[s]) return 0;
+  return 1;
+}
+
+/* The one routine both readers of persisted graphs check lists with:
+ * each rule on its own, and the stamps it uses are left clear. */
+TEST(links_ok_refuses_every_broken_rule_and_leaves_stamps_clear) {
+  const uint32_t n = 300, dim = 4;
+  float *v = ev_dataset_rows(7, dim, 8, n);
+  ev_index *ix = make(dim, 3);
+  REQUIRE(v && ix);
+  REQUIRE(ev_insert_batch(ix, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  /* The precondition: no stamps (a search leaves epochs behind). */
+  memset(ix->visited, 0, sizeof(uint32_t) * ix->count);
+  uint32_t low = EV_NO_SLOT, high = EV_NO_SLOT; /* a level-0 and an upper node */
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (ix->levels[s] == 0 && low == EV_NO_SLOT && s != ix->entry) low = s;
+    if (ix->levels[s] >= 1 && high == EV_NO_SLOT && s != ix->entry) high = s;
+  }
+  REQUIRE(low != EV_NO_SLOT && high != EV_NO_SLOT);
+  uint32_t a = ix->entry, b = high, c = 0, bad;
+  while (c == low || c == a || c == b) c++;
+
+  uint32_t good[3] = {a, b, c};
+  CHECK(links_ok(ix, low, 0, 0, good, 3, &bad));
+  CHECK(links_ok(ix, low, 0, 0, good, 0, &bad)); /* an empty list */
+  uint32_t out_of_range[2] = {a, ix->count};
+  CHECK(!links_ok(ix, low, 0, 0, out_of_range, 2, &bad) && bad == 2);
+  uint32_t self[2] = {a, low};
+  CHECK(!links_ok(ix, low, 0, 0, self, 2, &bad) && bad == 2);
+  uint32_t repeat[3] = {b, a, b};
+  CHECK(!links_ok(ix, low, 0, 0, repeat, 3, &bad) && bad == 3);
+  /* On level 1 every target must reach level 1. */
+  uint32_t upper[1] = {a};
+  CHECK(links_ok(ix, high, 1, 0, upper, 1, &bad));
+  uint32_t too_low[2] = {a, low};
+  CHECK(!links_ok(ix, high, 1, 0, too_low, 2, &bad) && bad == 2);
+  /* A tail after `kept` links of the slot's own list must not repeat them. */
+  const uint32_t *own = ev__links0(ix, low);
+  REQUIRE(own[0] >= 1);
+  uint32_t again[1] = {own[1]};
+  CHECK(!links_ok(ix, low, 0, 1, again, 1, &bad) && bad == 1);
+  CHECK(links_ok(ix, low, 0, 0, again, 1, &bad));
+  CHECK(stamps_clear(ix));
+  ev_index_free(ix);
+  free(v);
 }

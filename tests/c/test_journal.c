@@ -1,4 +1,4 @@
-/* test_journal.c — the journal: what a commit contains, the two-phase
+/* test_journal.c — journal.c: what a commit contains, the two-phase
  * commit (a failed store keeps the mutations, mutations during a commit go
  * to the next one), the snapshot sequence rule, and that replaying the
  * records onto the snapshot they follow rebuilds the index bit for bit. */
@@ -7,8 +7,9 @@
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 /* A growing log: records appended as a storage backend would. */

@@ -3,14 +3,16 @@
  * committed state exactly (the log's intact prefix) or fails with CORRUPT /
  * TRUNCATED; it never crashes (ASan/UBSan watch) and never returns data
  * that differs from what was written. Sizes are small (a 60-vector 8-d
- * index) so that the ~50,000 loads take seconds under the sanitizers. */
+ * index) so that the tens of thousands of loads stay quick under the
+ * sanitizers. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 #define CDIM 8

@@ -9,7 +9,7 @@
 
 #include "harness.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 #include "../fixtures/fixtures_v1.inc"

@@ -8,8 +8,9 @@
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
 
 #define PDIM 5

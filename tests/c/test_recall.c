@@ -1,8 +1,7 @@
 /*
- * test_recall.c — property tests of search quality on clustered data:
- * recall@10 against brute force for every metric, deleted vectors never
- * returned, recall and self-recall after deleting and compacting, and batch
- * inserts building the same graph as single inserts.
+ * test_recall.c — search quality end to end, on clustered data: recall@10
+ * against brute force for every metric, deleted vectors never returned,
+ * recall and self-recall after deleting and compacting.
  */
 #include <stdlib.h>
 #include <string.h>

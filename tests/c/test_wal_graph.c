@@ -9,9 +9,11 @@
 
 #include "harness.h"
 #include "index.h"
+#include "journal.h"
 #include "snapshot.h"
-#include "test_persist_util.h"
+#include "persist_util.h"
 #include "wal.h"
+#include "wal_record.h"
 
 #define DIM 6
 #define BODY 40 /* record header 32, op code 4, body_len 4 */

@@ -26,8 +26,8 @@
 
 #include "edgevec.h"
 #include "fuzz_base.h"
+#include "journal.h"
 #include "snapshot.h"
-#include "wal.h"
 
 static const char *root = ".";
 

@@ -1,25 +1,19 @@
-/* test_persist_util.c — see test_persist_util.h. No tests live here. */
-#include "test_persist_util.h"
+/* persist_util.c — the helpers of the persistence tests (persist_util.h):
+ * seeded indexes, deep comparison, re-sealing edited bytes. No tests. */
+#include "persist_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_util.h"
 #include "crc32.h"
 #include "dataset.h"
 #include "index.h"
 #include "snapshot.h"
 
 float *pu_rows(uint64_t seed, uint32_t dim, size_t n) {
-  ev_mixture mix;
-  float *rows = malloc(sizeof(float) * dim * (n ? n : 1));
-  if (!rows || !ev_mixture_init(&mix, seed, dim, 8, EV_DATASET_SPREAD)) {
-    free(rows);
-    return NULL;
-  }
-  ev_mixture_rows(&mix, n, rows);
-  ev_mixture_free(&mix);
-  return rows;
+  return ev_dataset_rows(seed, dim, 8, n);
 }
 
 ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed) {
@@ -28,20 +22,11 @@ ev_index *pu_index(uint32_t dim, ev_metric metric, uint64_t seed) {
 
 ev_index *pu_index_q(uint32_t dim, ev_metric metric, uint64_t seed,
                      ev_quantization q, uint32_t keep_floats, uint32_t rerank) {
-  ev_options o;
-  ev_options_init(&o);
-  o.dimensions = dim;
-  o.metric = metric;
+  ev_options o = cu_options(dim, metric, seed, q, keep_floats, rerank);
   o.m = 6;
   o.ef_construction = 32;
   o.ef_search = 32;
-  o.seed = seed;
-  o.quantization = q;
-  o.keep_floats = keep_floats;
-  o.rerank = rerank;
-  ev_index *ix = NULL;
-  if (ev_index_create(&o, &ix) != EV_OK) return NULL;
-  return ix;
+  return cu_create(&o);
 }
 
 #define DIFF(...)                                   \

@@ -1,11 +1,11 @@
 /*
- * test_persist_util.h — helpers shared by the persistence tests: seeded
+ * persist_util.h — helpers shared by the persistence tests: seeded
  * index building, a deep equality of two indexes (every field a snapshot
  * must restore), search comparison, and re-sealing the checksums of a
  * hand-edited snapshot or log record (to test the checks behind the CRCs).
  */
-#ifndef EV_TEST_PERSIST_UTIL_H
-#define EV_TEST_PERSIST_UTIL_H
+#ifndef EV_PERSIST_UTIL_H
+#define EV_PERSIST_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,36 @@
+/*
+ * wal_record.h — the framing of one log record and the codes of its ops,
+ * shared by the writer (journal.c) and the reader (wal.c). The byte layout
+ * is documented at the top of wal.c.
+ */
+#ifndef EV_WAL_RECORD_H
+#define EV_WAL_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Record format version this build writes; the reader accepts 1..this.
+ * Version 2 added the GRAPH op; version 1 records (INSERT ops) still
+ * replay. */
+#define EV_WAL_VERSION 2u
+
+/* Operation codes inside a record. Stable numbers. */
+enum {
+  EV_WAL_OP_INSERT = 1,
+  EV_WAL_OP_DELETE = 2,
+  EV_WAL_OP_COMPACT = 3,
+  EV_WAL_OP_GRAPH = 4, /* version >= 2; its body: wal_graph.h */
+};
+
+/* Bytes of a record's fixed header and of its trailing CRC. */
+#define EV_WAL_HEADER_BYTES 32u
+#define EV_WAL_TRAILER_BYTES 4u
+
+/* Frames a record in place: rec holds EV_WAL_HEADER_BYTES of room, then
+ * the encoded ops (ops_len bytes, op_count ops), then room for the
+ * EV_WAL_TRAILER_BYTES CRC. Writes the header and the CRC; returns the
+ * record's length. (wal.c) */
+size_t ev__wal_frame_record(uint8_t *rec, uint64_t seq, uint32_t dimensions,
+                            uint32_t op_count, size_t ops_len);
+
+#endif /* EV_WAL_RECORD_H */
