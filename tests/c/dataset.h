@@ -4,7 +4,7 @@
  * A Gaussian mixture, because uniform noise in 128 dimensions has no
  * neighbourhood structure and makes every ANN index look alike. The
  * generator uses only integer ops and exact double additions/multiplies
- * (no log/cos), so bench/lib/dataset.js produces bit-identical data in JS:
+ * (no log/cos), so tests/lib/dataset.js produces bit-identical data in JS:
  *
  *   rng       : splitmix64 (state += 0x9E3779B97F4A7C15; mix as usual)
  *   uniform() : (next() >> 11) * 2^-53, in [0, 1)
@@ -52,7 +52,7 @@ void ev_mixture_free(ev_mixture *mix);
 float *ev_dataset_rows(uint64_t seed, uint32_t dim, uint32_t clusters,
                        size_t n);
 
-/* The defaults the tests and benchmarks (bench/lib/dataset.js too) use:
+/* The defaults the tests and benchmarks (tests/lib/dataset.js too) use:
  * 64 clusters with half the spread of the centers. In 128 dimensions the
  * points of one cluster are still nearly equidistant, so recall depends on
  * ef, and more so as the data grows (recall against ef on 100k x 128:
