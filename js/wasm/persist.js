@@ -137,7 +137,7 @@ function framingDamage(bytes, seq) {
   }
   const held = view.getUint32(LOG_SEQ_OFFSET, true) + view.getUint32(LOG_SEQ_OFFSET + 4, true) * 2 ** 32;
   if (held !== seq) {
-    return { reason: `the record holds sequence number ${held}, not the one it is stored under`, offset: LOG_SEQ_OFFSET };
+    return { reason: `it holds sequence number ${held}, not the one it is stored under`, offset: LOG_SEQ_OFFSET };
   }
   return null;
 }
@@ -225,7 +225,7 @@ export function replayLog(wasm, handle, log, afterSeq, name) {
  */
 export function damagedLogError(d, name) {
   return new EdgeVecError('CORRUPT',
-    `open: log record ${d.seq} of "${name}" is damaged: ${d.reason} at byte ${d.offset} of its ${d.bytes}. ` +
+    `open: log record ${d.seq} of "${name}" is damaged: ${d.reason} (byte ${d.offset} of its ${d.bytes}). ` +
     'It was committed, so it is not dropped by itself; open with { dropDamagedLog: true } to drop it ' +
     'and the records after it (db.openReport lists them)',
     { section: 'log', seq: d.seq, offset: d.offset, status: EV_ERR_CORRUPT });
