@@ -125,21 +125,25 @@ function framingDamage(bytes, seq) {
   if (!(bytes instanceof Uint8Array)) {
     return { reason: `the stored value is not bytes (${describe(bytes)})`, offset: 0 };
   }
-  if (bytes.byteLength < LOG_MIN_RECORD) return null; // the core names it: truncated
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== LOG_MAGIC) return null; // the core names it: bad magic
-  const len = view.getUint32(4, true);
-  if (len > bytes.byteLength) {
-    return { reason: `truncated (the record says ${len} bytes, ${bytes.byteLength} are stored)`, offset: 4 };
-  }
-  if (len < bytes.byteLength) {
-    return { reason: `${bytes.byteLength - len} stray bytes after the record`, offset: len };
-  }
-  const held = view.getUint32(LOG_SEQ_OFFSET, true) + view.getUint32(LOG_SEQ_OFFSET + 4, true) * 2 ** 32;
+  const n = bytes.byteLength;
+  if (n < LOG_MIN_RECORD || u32le(bytes, 0) !== LOG_MAGIC) return null; // the core names it
+  const len = u32le(bytes, 4);
+  if (len > n) return { reason: `truncated (the record says ${len} bytes, ${n} are stored)`, offset: 4 };
+  if (len < n) return { reason: `${n - len} stray bytes after the record`, offset: len };
+  const held = u32le(bytes, LOG_SEQ_OFFSET) + u32le(bytes, LOG_SEQ_OFFSET + 4) * 2 ** 32;
   if (held !== seq) {
     return { reason: `it holds sequence number ${held}, not the one it is stored under`, offset: LOG_SEQ_OFFSET };
   }
   return null;
+}
+
+/**
+ * @param {Uint8Array} b
+ * @param {number} at
+ * @returns {number}
+ */
+function u32le(b, at) {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
 /**
@@ -170,48 +174,51 @@ export function replayLog(wasm, handle, log, afterSeq, name) {
   const buf = alloc(wasm, largest, 'open');
   let lastSeq = afterSeq;
   let applied = 0;
+  /** @type {{ reason: string, offset: number } | null} */
+  let damage = null;
   try {
-    for (const r of log) {
-      /** @param {string} reason @param {number} offset @returns {ReplayResult} */
-      const damaged = (reason, offset) => ({
-        lastSeq, applied,
-        damaged: { seq: r.seq, bytes: r.bytes instanceof Uint8Array ? r.bytes.byteLength : 0, reason, offset },
-      });
-      const framing = framingDamage(r.bytes, r.seq);
-      if (framing) return damaged(framing.reason, framing.offset);
+    for (; applied < log.length; applied++) {
+      const r = log[applied];
+      damage = framingDamage(r.bytes, r.seq);
+      if (damage) break;
       const bytes = /** @type {Uint8Array} */ (r.bytes);
       wasm.HEAPU8.set(bytes, buf);
       const st = wasm._evp_wal_replay(handle, buf, bytes.byteLength, loWord(lastSeq), hiWord(lastSeq), out);
       const u32 = wasm.HEAPU32;
       const done = u32[o + EVP_REPLAY_APPLIED];
-      const where = `log record ${r.seq} of "${name}"`;
       if (done === 0) {
         // Nothing of it was applied: its check failed.
         if (st === EV_OK && u32[o + EVP_REPLAY_TORN_TAIL] !== 0) {
           // Not an intact record (bad magic, truncated, checksum): the
           // core cannot tell where in it the damage is, only where the
           // intact part ends, which is its start.
-          return damaged(reasonName(wasm, u32[o + EVP_REPLAY_TAIL_REASON]), u32[o + EVP_REPLAY_VALID_BYTES]);
+          damage = { reason: reasonName(wasm, u32[o + EVP_REPLAY_TAIL_REASON]), offset: u32[o + EVP_REPLAY_VALID_BYTES] };
+          break;
         }
         if (st === EV_ERR_CORRUPT || st === EV_ERR_TRUNCATED) {
-          return damaged(reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]), u32[o + EVP_REPLAY_ERROR_OFFSET]);
+          damage = { reason: reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]), offset: u32[o + EVP_REPLAY_ERROR_OFFSET] };
+          break;
         }
       }
       if (st !== EV_OK) {
         const reason = reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]);
         const offset = u32[o + EVP_REPLAY_ERROR_OFFSET];
-        throw statusError(st, 'open', { section: 'log', seq: r.seq, offset }, `${where}: ${reason} at byte ${offset}`);
+        throw statusError(st, 'open', { section: 'log', seq: r.seq, offset },
+          `log record ${r.seq} of "${name}": ${reason} at byte ${offset}`);
       }
       const seq = readU64(u32, o + EVP_REPLAY_LAST_SEQ_LO);
       if (done !== 1 || seq !== r.seq || u32[o + EVP_REPLAY_TORN_TAIL] !== 0 || u32[o + EVP_REPLAY_DAMAGE_SKIPPED] !== 0) {
         // Unreachable after framingDamage; the index may hold part of it.
-        throw new EdgeVecError('CORRUPT', `open: ${where} replayed as ${done} records up to seq ${seq}`,
+        throw new EdgeVecError('CORRUPT',
+          `open: log record ${r.seq} of "${name}" replayed as ${done} records up to seq ${seq}`,
           { section: 'log', seq: r.seq });
       }
       lastSeq = seq;
-      applied++;
     }
-    return { lastSeq, applied, damaged: null };
+    if (!damage) return { lastSeq, applied, damaged: null };
+    const r = log[applied];
+    const bytes = r.bytes instanceof Uint8Array ? r.bytes.byteLength : 0;
+    return { lastSeq, applied, damaged: { seq: r.seq, bytes, reason: damage.reason, offset: damage.offset } };
   } finally {
     wasm._free(buf);
   }
