@@ -302,8 +302,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  creates it when it does not exist. One writer per name: a second
    *  writable open (another tab, say) fails with LOCKED while the first is
    *  open; readers may open with `readOnly: true`. Errors: CORRUPT (with
-   *  `section`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly of a
-   *  missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. */
+   *  `section`; for a damaged log record also its `seq` and `offset`, see
+   *  `dropDamagedLog`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly
+   *  of a missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. A
+   *  failed open changes nothing stored. */
   static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T>): Promise<EdgeVec<T>>;
 
   /** Names of the databases in a storage (default: IndexedDB). */

@@ -8,9 +8,15 @@
 // that every later mutation is recorded. flush() turns what the journal
 // recorded into one log record and appends it (one atomic storage write);
 // checkpoint() flushes, then writes a new snapshot, which drops the log it
-// contains. When a checkpoint happens by itself is ./policy.js. The bytes are
-// encoded and decoded by the C core (js/wasm/persist.js); the storage only
-// keeps them (js/storage/interface.js).
+// contains. When a checkpoint happens by itself, and how long it waits after
+// a failed one, is ./policy.js. The bytes are encoded and decoded by the C
+// core (js/wasm/persist.js); the storage only keeps them
+// (js/storage/interface.js).
+//
+// What is reported: a flush resolves once its record is stored; a stored
+// record at open was committed (the storage writes each atomically), so one
+// that fails its check is CORRUPT, never taken for a torn write, unless the
+// open asked to drop it (dropDamagedLog, listed in openReport).
 
 import { EdgeVecError, invalidArgument, disposedError } from '../errors.js';
 import { SerialQueue } from '../schedule.js';
