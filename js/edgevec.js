@@ -48,6 +48,7 @@ async function loadPersistence() {
 /** @typedef {import('../types/index.js').Quantization} Quantization */
 /** @typedef {import('../types/index.js').CreateOptions} CreateOptions */
 /** @typedef {import('../types/index.js').OpenOptions} OpenOptions */
+/** @typedef {import('../types/index.js').OpenReport} OpenReport */
 /** @typedef {import('../types/index.js').InsertBatchOptions} InsertBatchOptions */
 /** @typedef {import('../types/index.js').SoftDeleteBatchOptions} SoftDeleteBatchOptions */
 /** @typedef {import('../types/index.js').SearchOptions} SearchOptions */
@@ -187,14 +188,24 @@ export class EdgeVec {
 
   /**
    * Flushes what is pending, releases the database and frees the index.
+   * The release and the free happen even when the flush fails (the close
+   * then rejects with its error).
    * @returns {Promise<void>}
    */
   async close() {
     if (this.#disposed) return;
     const p = this.#persist;
-    if (p) await p.flushBeforeClose();
-    this.dispose();
-    if (p) await p.closeStorage();
+    if (p) await p.close(() => this.dispose());
+    else this.dispose();
+  }
+
+  /**
+   * What EdgeVec.open found and did (persisted databases; undefined for
+   * EdgeVec.create): the log records dropDamagedLog left out.
+   * @returns {OpenReport | undefined}
+   */
+  get openReport() {
+    return this.#persist ? this.#persist.openReport : undefined;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 } from './wasm/abi.js';
 
 /** @typedef {import('../types/index.js').EdgeVecErrorCode} EdgeVecErrorCode */
+/** @typedef {import('../types/index.js').PersistOperation} PersistOperation */
 
 /**
  * @typedef {object} EdgeVecErrorDetails
@@ -20,6 +21,9 @@ import {
  * @property {number} [inserted] vectors an interrupted insertBatch left in the index
  * @property {number} [status]   the C core's ev_status, when the error came from it
  * @property {string} [section]  the part of persisted data that failed a check
+ * @property {number} [seq]      the log record (section 'log')
+ * @property {number} [offset]   the byte within it where the check failed
+ * @property {PersistOperation} [operation]  the persistence work that failed
  * @property {unknown} [cause]
  */
 
@@ -44,6 +48,12 @@ export class EdgeVecError extends Error {
     this.status = details.status;
     /** @type {string | undefined} */
     this.section = details.section;
+    /** @type {number | undefined} */
+    this.seq = details.seq;
+    /** @type {number | undefined} */
+    this.offset = details.offset;
+    /** @type {PersistOperation | undefined} */
+    this.operation = details.operation;
   }
 
   /**

@@ -71,6 +71,7 @@ const SEARCH_OPTION_KEYS = new Set(['ef']);
 const DELETE_BATCH_OPTION_KEYS = new Set(['onProgress']);
 const OPEN_OPTION_KEYS = new Set([
   ...CREATE_OPTION_KEYS, 'storage', 'autoFlush', 'autoCheckpoint', 'readOnly', 'onFlushError',
+  'dropDamagedLog',
 ]);
 
 /**
@@ -332,6 +333,7 @@ export function parseCreateOptions(options) {
  * @property {boolean | number} autoCheckpoint    true (the default ratio), false, or a ratio
  * @property {boolean} readOnly
  * @property {((err: unknown) => void) | undefined} onFlushError
+ * @property {boolean} dropDamagedLog  open without the log records from the first damaged one on
  */
 
 /**
@@ -371,6 +373,11 @@ export function parseOpenOptions(options, chooseStorage) {
   if (o.onFlushError !== undefined && typeof o.onFlushError !== 'function') {
     throw invalidArgument(`onFlushError must be a function, got ${describe(o.onFlushError)}`);
   }
+  // Dropping committed records is never a default, nor the reading of a
+  // truthy value: only `true` asks for it.
+  if (o.dropDamagedLog !== undefined && typeof o.dropDamagedLog !== 'boolean') {
+    throw invalidArgument(`dropDamagedLog must be a boolean, got ${describe(o.dropDamagedLog)}`);
+  }
   return {
     index,
     storage,
@@ -378,6 +385,7 @@ export function parseOpenOptions(options, chooseStorage) {
     autoCheckpoint,
     readOnly: o.readOnly === true,
     onFlushError: /** @type {((err: unknown) => void) | undefined} */ (o.onFlushError),
+    dropDamagedLog: o.dropDamagedLog === true,
   };
 }
 

@@ -119,10 +119,54 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
   /** Open without taking the writer lock; every mutating call, flush and
    *  checkpoint throws READ_ONLY. */
   readOnly?: boolean;
-  /** Errors of automatic flushes (the changes stay pending and the next
-   *  flush retries them). */
+  /** Receives every error of the persistence work the database does by
+   *  itself: automatic flushes (`error.operation === 'autoCommit'`: the
+   *  changes stay pending and the next flush retries them) and automatic
+   *  checkpoints (`'autoCheckpoint'`: the commits are stored, the log just
+   *  stays longer; the next automatic attempt waits 1 s, then 2, 4, … up
+   *  to 60 s after each failure in a row, while checkpoint() always
+   *  tries). Without a handler such an error is kept, and the next
+   *  flush(), checkpoint() or close() rejects with it after doing its own
+   *  work. */
   onFlushError?: (error: unknown) => void;
+  /** Every stored log record was committed (each is stored atomically),
+   *  so by default a damaged one (failed checksum, truncated, under the
+   *  wrong sequence number, not bytes) fails the open with CORRUPT naming
+   *  it, and nothing is changed. `true` opens without that record and
+   *  every one after it, lists them in `db.openReport.droppedLogRecords`,
+   *  and, when writable, makes the drop durable at once (a checkpoint
+   *  that removes them). Default `false`. */
+  dropDamagedLog?: boolean;
 }
+
+/** A log record an open with `dropDamagedLog: true` left out. */
+export interface DroppedLogRecord {
+  /** Its sequence number in the storage. */
+  readonly seq: number;
+  /** Its stored length in bytes (0 when the stored value is not bytes). */
+  readonly bytes: number;
+  /** Why: what failed its check, or that it follows a damaged record. */
+  readonly reason: string;
+  /** For the damaged record: the byte within it where the check failed. */
+  readonly offset?: number;
+}
+
+/** What EdgeVec.open found and did. */
+export interface OpenReport {
+  /** Log records left out by `dropDamagedLog: true`, in sequence order
+   *  (the first damaged one and every one after it); empty otherwise. */
+  readonly droppedLogRecords: readonly DroppedLogRecord[];
+}
+
+/** The persistence work an error comes from (`error.operation`):
+ *  `commit`, a flush's log record (flush(), close(), or the commit a
+ *  checkpoint starts with) was not stored, the changes stay pending;
+ *  `autoCommit`, the same for a commit the database made by itself
+ *  (autoFlush, or before an automatic checkpoint);
+ *  `checkpoint`, checkpoint()'s snapshot was not stored (the commits are);
+ *  `autoCheckpoint`, an automatic checkpoint after a stored commit failed
+ *  (the commits are stored). */
+export type PersistOperation = 'commit' | 'autoCommit' | 'checkpoint' | 'autoCheckpoint';
 
 /** Called with (done, total): at 0, about every 10%, and at total. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -228,6 +272,12 @@ export declare class EdgeVecError extends Error {
   readonly status: number | undefined;
   /** For CORRUPT: the part of the persisted data that failed. */
   readonly section: string | undefined;
+  /** For a CORRUPT log record: its sequence number. */
+  readonly seq: number | undefined;
+  /** For a CORRUPT log record: the byte within it where the check failed. */
+  readonly offset: number | undefined;
+  /** For an error of a flush, checkpoint or close: the work that failed. */
+  readonly operation: PersistOperation | undefined;
   constructor(code: EdgeVecErrorCode, message: string, details?: EdgeVecErrorDetails);
 }
 
@@ -236,6 +286,9 @@ export interface EdgeVecErrorDetails {
   inserted?: number;
   status?: number;
   section?: string;
+  seq?: number;
+  offset?: number;
+  operation?: PersistOperation;
   cause?: unknown;
 }
 
@@ -249,8 +302,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  creates it when it does not exist. One writer per name: a second
    *  writable open (another tab, say) fails with LOCKED while the first is
    *  open; readers may open with `readOnly: true`. Errors: CORRUPT (with
-   *  `section`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly of a
-   *  missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. */
+   *  `section`; for a damaged log record also its `seq` and `offset`, see
+   *  `dropDamagedLog`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly
+   *  of a missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. A
+   *  failed open changes nothing stored. */
   static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T>): Promise<EdgeVec<T>>;
 
   /** Names of the databases in a storage (default: IndexedDB). */
@@ -308,17 +363,28 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   readonly disposed: boolean;
 
   /** Persisted databases: commits what changed since the last commit as
-   *  one atomic log record. On a storage error (STORAGE_QUOTA, ...) the
-   *  changes stay pending and the in-memory index stays usable. */
+   *  one atomic log record, and resolves once it is stored. On a storage
+   *  error (STORAGE_QUOTA, ...; `error.operation === 'commit'`) the
+   *  changes stay pending and the in-memory index stays usable. An
+   *  automatic checkpoint that follows and fails does not reject the
+   *  flush (the commit is stored): see `onFlushError`. Rejects with a kept
+   *  background error (no `onFlushError`) after committing. */
   flush(): Promise<void>;
 
   /** Persisted databases: flushes, then writes a new snapshot, which drops
-   *  the log it contains. */
+   *  the log it contains. Always tries, whatever the back-off of automatic
+   *  checkpoints. */
   checkpoint(): Promise<void>;
 
   /** Flushes pending changes (persisted databases), releases the database
-   *  and frees the index. */
+   *  and frees the index. The writer lock is released and the index freed
+   *  even when the flush fails; close() then rejects with that error (the
+   *  changes it could not store are lost). */
   close(): Promise<void>;
+
+  /** What EdgeVec.open found and did (persisted databases; `undefined`
+   *  for EdgeVec.create). */
+  readonly openReport: OpenReport | undefined;
 
   /** Frees the index. Any later call throws `DISPOSED`; calling it again
    *  does nothing. For a persisted database, changes not yet flushed are

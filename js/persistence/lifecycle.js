@@ -8,9 +8,15 @@
 // that every later mutation is recorded. flush() turns what the journal
 // recorded into one log record and appends it (one atomic storage write);
 // checkpoint() flushes, then writes a new snapshot, which drops the log it
-// contains. When a checkpoint happens by itself is ./policy.js. The bytes are
-// encoded and decoded by the C core (js/wasm/persist.js); the storage only
-// keeps them (js/storage/interface.js).
+// contains. When a checkpoint happens by itself, and how long it waits after
+// a failed one, is ./policy.js. The bytes are encoded and decoded by the C
+// core (js/wasm/persist.js); the storage only keeps them
+// (js/storage/interface.js).
+//
+// What is reported: a flush resolves once its record is stored; a stored
+// record at open was committed (the storage writes each atomically), so one
+// that fails its check is CORRUPT, never taken for a torn write, unless the
+// open asked to drop it (dropDamagedLog, listed in openReport).
 
 import { EdgeVecError, invalidArgument, disposedError } from '../errors.js';
 import { SerialQueue } from '../schedule.js';
@@ -18,18 +24,59 @@ import { metricName } from '../validate.js';
 import { EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC } from '../wasm/abi.js';
 import { createIndex, indexOption } from '../wasm/api.js';
 import {
-  loadSnapshot, replayLog, enableJournal, pendingBytes, beginCommit, endCommit, saveSnapshot,
+  loadSnapshot, replayLog, damagedLogError, enableJournal, pendingBytes, beginCommit, endCommit,
+  saveSnapshot,
 } from '../wasm/persist.js';
-import { checkpointRatio, checkpointDue } from './policy.js';
+import { checkpointRatio, checkpointDue, CheckpointBackoff } from './policy.js';
 
 /** @typedef {import('../wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../storage/interface.js').StorageHandle} StorageHandle */
 /** @typedef {import('../validate.js').ParsedOpenOptions} ParsedOpenOptions */
 
+/** @typedef {import('../../types/index.js').PersistOperation} PersistOperation */
+/** @typedef {import('../../types/index.js').OpenReport} OpenReport */
+/** @typedef {import('../../types/index.js').DroppedLogRecord} DroppedLogRecord */
+
+/** What failed, as the first words of the error's message. */
+const OPERATION_WORDS = {
+  commit: 'the commit was not stored (the changes stay pending; the next flush retries them)',
+  autoCommit: 'an automatic flush was not stored (the changes stay pending; the next flush retries them)',
+  checkpoint: 'the checkpoint was not stored (the commits before it are; the log stays)',
+  autoCheckpoint: 'an automatic checkpoint after a stored commit failed (the commits are stored; ' +
+    'the log stays, and the next automatic attempt waits)',
+};
+
+/**
+ * The error of a failed piece of persistence work: the same code, a message
+ * that starts with what failed and what that means for the data, and
+ * `operation`.
+ * @param {unknown} err
+ * @param {PersistOperation} operation
+ * @returns {unknown}
+ */
+function operationError(err, operation) {
+  if (!(err instanceof EdgeVecError)) {
+    return new EdgeVecError('STORAGE', `${OPERATION_WORDS[operation]}: ${String(err)}`, { operation, cause: err });
+  }
+  // Already said (an inner commit of a checkpoint), or not a failure of the
+  // persistence (the EdgeVec was disposed meanwhile).
+  if (err.operation || err.code === 'DISPOSED') return err;
+  return new EdgeVecError(err.code, `${OPERATION_WORDS[operation]}: ${err.message}`, {
+    status: err.status, section: err.section, seq: err.seq, offset: err.offset, operation, cause: err,
+  });
+}
+
 /**
  * The persistence of one open database: its storage handle, the sizes the
  * checkpoint policy reads, and the queue that runs its flushes and
  * checkpoints one at a time.
+ *
+ * Errors of work the database starts by itself (autoFlush commits, the
+ * automatic checkpoints) have no caller to reject: they go to onFlushError,
+ * or, without one, are kept and rejected by the next flush(), checkpoint()
+ * or close() once it has done its own work, so that none is lost. A commit
+ * that was stored is reported as stored even when the automatic checkpoint
+ * after it fails.
  */
 export class Persistence {
   /** @type {EdgeVecWasm} */
@@ -38,12 +85,17 @@ export class Persistence {
   #index;
   /** @type {StorageHandle} */
   #storage;
+  /** @type {Promise<void> | undefined} the storage handle's close, once begun */
+  #closing;
   /** @type {boolean | number} false, true (after each mutating call) or debounce ms */
   #autoFlush;
   /** 0: no automatic checkpoints */
   #ratio;
+  #backoff = new CheckpointBackoff();
   /** @type {((err: unknown) => void) | undefined} */
   #onFlushError;
+  /** A background error no handler took, for the next flush/checkpoint/close. */
+  #kept = /** @type {{ error: unknown } | null} */ (null);
   /** Size of the current snapshot. */
   #snapshotBytes;
   /** Log bytes written since it. */
@@ -62,8 +114,9 @@ export class Persistence {
    * @param {ParsedOpenOptions} options
    * @param {number} snapshotBytes
    * @param {number} logBytes
+   * @param {OpenReport} openReport
    */
-  constructor(wasm, index, storage, options, snapshotBytes, logBytes) {
+  constructor(wasm, index, storage, options, snapshotBytes, logBytes, openReport) {
     this.#wasm = wasm;
     this.#index = index;
     this.#storage = storage;
@@ -74,6 +127,8 @@ export class Persistence {
     this.#onFlushError = options.onFlushError;
     this.#snapshotBytes = snapshotBytes;
     this.#logBytes = logBytes;
+    /** What the open found and did (see EdgeVec#openReport). */
+    this.openReport = openReport;
   }
 
   /** The storage handle (the finalizer closes it). */
@@ -81,34 +136,54 @@ export class Persistence {
 
   /**
    * Commits what changed since the last commit as one log record (nothing
-   * when nothing changed), after the flushes and checkpoints queued before.
+   * when nothing changed), after the flushes and checkpoints queued before;
+   * then the automatic checkpoint, if one is due (its failure does not
+   * reject: the commit is stored).
    * @returns {Promise<void>}
    */
   flush() {
-    return this.#queue.run(() => this.#flushNow());
+    return this.#queue.run(() => this.#flushNow(false));
   }
 
   /**
-   * Flushes, then writes a new snapshot of the whole index.
+   * Flushes, then writes a new snapshot of the whole index (whatever the
+   * back-off of the automatic ones says).
    * @returns {Promise<void>}
    */
   checkpoint() {
-    return this.#queue.run(() => this.#checkpointNow());
+    return this.#queue.run(async () => {
+      const earlier = this.#kept;
+      await this.#checkpointNow('commit', 'checkpoint');
+      this.#rejectKept(earlier);
+    });
   }
 
   /**
-   * Before the index is freed by close(): a writer flushes what is pending.
+   * close(): a writer flushes what is pending; then, whatever that did, the
+   * index is freed (`free`, which ends in release()) and the storage handle
+   * closed, so the writer lock never outlives a failed close. Rejects with
+   * the flush's error, else the handle's.
+   * @param {() => void} free
    * @returns {Promise<void>}
    */
-  async flushBeforeClose() {
-    if (this.readOnly) return;
-    this.#clearTimer();
-    await this.flush();
-  }
-
-  /** @returns {Promise<void>} the storage handle closed (idempotent) */
-  closeStorage() {
-    return this.#storage.close();
+  async close(free) {
+    /** @type {{ error: unknown } | null} */
+    let failure = null;
+    if (!this.readOnly) {
+      this.#clearTimer();
+      try {
+        await this.#queue.run(() => this.#flushNow(true));
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    free();
+    try {
+      await this.#closeStorage();
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (failure) throw failure.error;
   }
 
   /** Called on compact(): the next flush writes a snapshot (see ./policy.js). */
@@ -123,30 +198,33 @@ export class Persistence {
   release() {
     this.#index = 0;
     this.#clearTimer();
-    this.#storage.close().catch(() => undefined);
+    this.#closeStorage().catch(() => undefined);
   }
 
   /** Called after every mutation: schedules the automatic flush, if any. */
   mutated() {
     if (this.readOnly || this.#autoFlush === false || !this.#index) return;
-    const report = (/** @type {unknown} */ err) => {
-      if (this.#onFlushError) this.#onFlushError(err);
-    };
     if (this.#autoFlush === true) {
       // Calls made in the same turn of the event loop share one commit.
       if (this.#flushScheduled) return;
       this.#flushScheduled = true;
       this.#queue.run(() => {
         this.#flushScheduled = false;
-        return this.#index ? this.#flushNow() : undefined;
-      }).catch(report);
+        return this.#backgroundFlush();
+      }).catch((err) => this.#background(err));
       return;
     }
     this.#clearTimer();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#index) this.flush().catch(report);
+      this.#queue.run(() => this.#backgroundFlush()).catch((err) => this.#background(err));
     }, this.#autoFlush);
+  }
+
+  /** @returns {Promise<void>} the storage handle's close (begun once) */
+  #closeStorage() {
+    this.#closing ??= this.#storage.close();
+    return this.#closing;
   }
 
   #clearTimer() {
@@ -159,8 +237,69 @@ export class Persistence {
     return this.#index;
   }
 
-  /** One log record: what the journal holds now. */
-  async #flushOnce() {
+  /**
+   * An error of background work: to the handler, else kept for the next
+   * flush/checkpoint/close (the first one since the last was reported:
+   * those after it most often repeat it).
+   * @param {unknown} err
+   */
+  #background(err) {
+    const handler = this.#onFlushError;
+    if (!handler) {
+      this.#kept ??= { error: err };
+      return;
+    }
+    try {
+      handler(err);
+    } catch (thrown) {
+      // The handler's own bug: reported like any uncaught error, not
+      // turned into a failure of the flush that happened to run it.
+      queueMicrotask(() => { throw thrown; });
+    }
+  }
+
+  /**
+   * Rejects with a kept background error, once.
+   * @param {{ error: unknown } | null} kept
+   */
+  #rejectKept(kept) {
+    if (!kept) return;
+    if (this.#kept === kept) this.#kept = null;
+    throw kept.error;
+  }
+
+  /**
+   * flush() and close()'s flush: the commit (its failure rejects), the
+   * automatic checkpoint (its failure does not: the commit is stored), then
+   * the background error kept before this call began, if any; one that
+   * arises in this call is kept for the next, unless this is the last
+   * (close).
+   * @param {boolean} closing
+   */
+  async #flushNow(closing) {
+    const earlier = this.#kept;
+    await this.#commit('commit');
+    await this.#autoCheckpoint();
+    this.#rejectKept(closing ? this.#kept : earlier);
+  }
+
+  /** autoFlush: a commit and what follows it, errors to #background. */
+  async #backgroundFlush() {
+    if (!this.#index) return;
+    try {
+      await this.#commit('autoCommit');
+    } catch (err) {
+      if (this.#index) this.#background(err);
+      return;
+    }
+    await this.#autoCheckpoint();
+  }
+
+  /**
+   * One log record: what the journal holds now.
+   * @param {PersistOperation} operation  what a failure is reported as
+   */
+  async #commit(operation) {
     const w = this.#wasm;
     const rec = beginCommit(w, this.#live());
     if (!rec) return;
@@ -168,25 +307,41 @@ export class Persistence {
       await this.#storage.appendLog(rec.seq, rec.bytes);
     } catch (err) {
       if (this.#index) endCommit(w, this.#index, false);
-      throw err;
+      throw operationError(err, operation);
     }
     if (!this.#index) return;
     endCommit(w, this.#index, true);
     this.#logBytes += rec.bytes.byteLength;
   }
 
-  async #flushNow() {
-    await this.#flushOnce();
-    if (this.#index && checkpointDue(this.#ratio, this.#compacted, this.#logBytes, this.#snapshotBytes)) {
-      await this.#checkpointNow();
+  /**
+   * The checkpoint after a stored commit, when the policy says one is due
+   * and the back-off after failed ones allows it; a failure goes to
+   * #background, never to the caller whose commit is stored.
+   */
+  async #autoCheckpoint() {
+    if (!this.#index || !checkpointDue(this.#ratio, this.#compacted, this.#logBytes, this.#snapshotBytes) ||
+        !this.#backoff.ready()) {
+      return;
+    }
+    try {
+      await this.#checkpointNow('autoCommit', 'autoCheckpoint');
+    } catch (err) {
+      if (!this.#index) return; // disposed meanwhile: nothing to report
+      this.#backoff.failed();
+      this.#background(err);
     }
   }
 
-  async #checkpointNow() {
+  /**
+   * @param {PersistOperation} commitOp  what a failed commit is reported as
+   * @param {PersistOperation} snapshotOp  what a failed snapshot is reported as
+   */
+  async #checkpointNow(commitOp, snapshotOp) {
     const w = this.#wasm;
     // The snapshot may only be taken with nothing uncommitted; changes made
     // while a record is being stored go into the next one, so loop.
-    while (pendingBytes(w, this.#live()) > 0) await this.#flushOnce();
+    while (pendingBytes(w, this.#live()) > 0) await this.#commit(commitOp);
     // Synchronous from here to the encoding: a compaction made later (while
     // the snapshot is being stored) sets the flag again; if storing fails,
     // the compaction this snapshot held is still only in the log.
@@ -198,15 +353,35 @@ export class Persistence {
       this.#snapshotBytes = snap.bytes.byteLength;
     } catch (err) {
       if (compacted) this.#compacted = true;
-      throw err;
+      throw operationError(err, snapshotOp);
     }
     this.#logBytes = 0;
+    this.#backoff.succeeded();
   }
 }
 
 /**
+ * What an open with dropDamagedLog leaves out: the first damaged record and
+ * every record after it (replaying them would skip a committed record).
+ * @param {ReadonlyArray<{ seq: number, bytes: unknown }>} log
+ * @param {import('../wasm/persist.js').DamagedLogRecord} damaged
+ * @returns {DroppedLogRecord[]}
+ */
+function droppedRecords(log, damaged) {
+  const from = log.findIndex((r) => r.seq === damaged.seq);
+  return log.slice(from).map((r, i) => Object.freeze(i === 0
+    ? { seq: damaged.seq, bytes: damaged.bytes, reason: damaged.reason, offset: damaged.offset }
+    : {
+      seq: r.seq,
+      bytes: r.bytes instanceof Uint8Array ? r.bytes.byteLength : 0,
+      reason: `follows the damaged record ${damaged.seq}`,
+    }));
+}
+
+/**
  * Opens a persisted database, creating it (from the index options) when it
- * does not exist yet. On failure nothing stays open or allocated.
+ * does not exist yet. On failure nothing stays open or allocated, and
+ * nothing stored was changed.
  * @param {EdgeVecWasm} wasm
  * @param {string} name
  * @param {ParsedOpenOptions} options
@@ -222,6 +397,8 @@ export async function openPersisted(wasm, name, options) {
     let lastSeq = 0;
     let logBytes = 0;
     let needCheckpoint = false;
+    /** @type {DroppedLogRecord[]} */
+    let dropped = [];
     if (state.snapshot) {
       const snap = loadSnapshot(wasm, state.snapshot, name);
       ix = snap.handle;
@@ -237,13 +414,19 @@ export async function openPersisted(wasm, name, options) {
       }
       const replay = replayLog(wasm, ix, state.log, snap.walSeq, name);
       lastSeq = replay.lastSeq;
-      for (const r of state.log) logBytes += r.bytes.byteLength;
-      if (replay.tornTail && !readOnly) {
-        // The incomplete record stays in storage until a snapshot covers
-        // its sequence number: number the next record after it, and
-        // write that snapshot now.
-        lastSeq = replay.maxStoredSeq;
-        needCheckpoint = true;
+      for (const r of state.log) if (r.bytes instanceof Uint8Array) logBytes += r.bytes.byteLength;
+      if (replay.damaged) {
+        // Every stored record was committed (each is stored atomically),
+        // so a damaged one is lost data: an error, unless asked to drop it.
+        if (!options.dropDamagedLog) throw damagedLogError(replay.damaged, name);
+        dropped = droppedRecords(state.log, replay.damaged);
+        if (!readOnly) {
+          // Make the drop durable: a snapshot that covers the dropped
+          // records' sequence numbers removes them, and the next record
+          // is numbered after them.
+          lastSeq = state.log[state.log.length - 1].seq;
+          needCheckpoint = true;
+        }
       }
     } else {
       if (state.log.length > 0) {
@@ -261,7 +444,9 @@ export async function openPersisted(wasm, name, options) {
     }
     if (!readOnly) enableJournal(wasm, ix, lastSeq);
     const snapshotBytes = state.snapshot ? state.snapshot.byteLength : 0;
-    const persistence = new Persistence(wasm, ix, handle, options, snapshotBytes, logBytes);
+    /** @type {OpenReport} */
+    const report = Object.freeze({ droppedLogRecords: Object.freeze(dropped) });
+    const persistence = new Persistence(wasm, ix, handle, options, snapshotBytes, logBytes, report);
     if (needCheckpoint) await persistence.checkpoint();
     return { index: ix, persistence };
   } catch (err) {

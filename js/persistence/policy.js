@@ -1,6 +1,6 @@
 // js/persistence/policy.js — when a persisted database writes a snapshot by
-// itself (automatic checkpoints): the thresholds and the one rule that
-// applies them.
+// itself (automatic checkpoints): the thresholds, the one rule that applies
+// them, and the back-off after a failed one.
 //
 // The model: a database is a snapshot plus a log of records after it (see
 // js/persistence/lifecycle.js). A checkpoint rewrites the whole snapshot and
@@ -52,4 +52,55 @@ export function checkpointRatio(autoCheckpoint) {
 export function checkpointDue(ratio, compacted, logBytes, snapshotBytes) {
   return ratio > 0 &&
     (compacted || logBytes > Math.max(CHECKPOINT_MIN_LOG_BYTES, ratio * snapshotBytes));
+}
+
+// When an automatic checkpoint fails (the disk or the quota is full, most
+// often), the commits before it are stored and the log simply stays longer;
+// trying again after every flush would re-encode the whole snapshot each
+// time only to fail the same way. So automatic attempts back off: after the
+// n-th failure in a row the next one waits BACKOFF_FIRST_MS × 2^(n-1), at
+// most BACKOFF_MAX_MS. An explicit checkpoint() always tries.
+
+/** Wait after the first failed automatic checkpoint ... */
+export const BACKOFF_FIRST_MS = 1000;
+/** ... doubling per failure up to this. */
+export const BACKOFF_MAX_MS = 60_000;
+
+/**
+ * The clock the back-off reads (milliseconds, monotonic). A property, so
+ * that tests can move time instead of sleeping.
+ */
+export const clock = {
+  /** @returns {number} */
+  now: () => performance.now(),
+};
+
+/** The back-off state of one database's automatic checkpoints. */
+export class CheckpointBackoff {
+  /** Failures in a row. */
+  failures = 0;
+  /** clock.now() before which no automatic attempt is made. */
+  #notBefore = 0;
+
+  /** @returns {boolean} whether an automatic checkpoint may be tried now */
+  ready() {
+    return this.failures === 0 || clock.now() >= this.#notBefore;
+  }
+
+  failed() {
+    this.failures++;
+    this.#notBefore = clock.now() + backoffDelay(this.failures);
+  }
+
+  succeeded() {
+    this.failures = 0;
+  }
+}
+
+/**
+ * @param {number} failures  in a row, >= 1
+ * @returns {number} ms to wait before the next automatic attempt
+ */
+export function backoffDelay(failures) {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(failures - 1, 30));
 }

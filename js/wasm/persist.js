@@ -3,14 +3,14 @@
 // log bytes in and out of wasm memory, results read from their abi.h slots.
 // Synchronous; the lifecycle that awaits storage is js/persistence/lifecycle.js.
 
-import { EdgeVecError, statusError } from '../errors.js';
+import { EdgeVecError, statusError, describe } from '../errors.js';
 import { loWord, hiWord, readU64 } from '../ids.js';
 import {
-  EV_OK, EV_ERR_UNSUPPORTED_VERSION,
+  EV_OK, EV_ERR_UNSUPPORTED_VERSION, EV_ERR_CORRUPT, EV_ERR_TRUNCATED,
   EVP_LOAD_HANDLE, EVP_SNAPSHOT_WAL_SEQ_LO, EVP_SNAPSHOT_VERSION, EVP_SNAPSHOT_ERROR_SECTION,
   EVP_SNAPSHOT_ERROR_REASON, EVP_SNAPSHOT_ERROR_OFFSET,
-  EVP_REPLAY_LAST_SEQ_LO, EVP_REPLAY_APPLIED, EVP_REPLAY_TORN_TAIL, EVP_REPLAY_ERROR_REASON,
-  EVP_REPLAY_ERROR_OFFSET,
+  EVP_REPLAY_LAST_SEQ_LO, EVP_REPLAY_APPLIED, EVP_REPLAY_VALID_BYTES, EVP_REPLAY_TORN_TAIL,
+  EVP_REPLAY_TAIL_REASON, EVP_REPLAY_ERROR_REASON, EVP_REPLAY_ERROR_OFFSET, EVP_REPLAY_DAMAGE_SKIPPED,
   EVP_COMMIT_RECORD_PTR, EVP_COMMIT_RECORD_LEN, EVP_COMMIT_SEQ_LO,
   EVP_WRITER_HANDLE, EVP_WRITER_TOTAL_BYTES, EVP_WRITER_HEADER_BYTES, EVP_WRITER_WAL_SEQ_LO,
   EVP_WRITER_NEXT_BYTES,
@@ -18,7 +18,6 @@ import {
 import { alloc, outArray, copyIn, cString } from './memory.js';
 
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
-/** @typedef {import('../storage/interface.js').LogRecord} LogRecord */
 
 /**
  * @param {EdgeVecWasm} wasm
@@ -89,48 +88,154 @@ function failVersion(where, version, status) {
 }
 
 /**
- * @typedef {object} ReplayResult
- * @property {number} lastSeq      the last record applied (or afterSeq)
- * @property {number} applied
- * @property {boolean} tornTail    the last record(s) were incomplete or bad
- * @property {number} maxStoredSeq the largest seq the storage holds
+ * A stored log record that failed its check (nothing of it was applied).
+ * @typedef {object} DamagedLogRecord
+ * @property {number} seq     its storage sequence number
+ * @property {number} bytes   its stored length (0 when the value is not bytes)
+ * @property {string} reason  what failed, in words
+ * @property {number} offset  the byte within the record where the check failed
  */
 
 /**
- * Replays the stored log records after `afterSeq` into the index. A torn
- * tail is reported, not fatal; a gap or a bad record followed by a good one
- * is CORRUPT (and the index must then be freed by the caller).
+ * @typedef {object} ReplayResult
+ * @property {number} lastSeq  the last record applied (or afterSeq)
+ * @property {number} applied  records applied
+ * @property {DamagedLogRecord | null} damaged
+ *   the first record that failed its check; it and every record after it
+ *   were not applied (the caller decides whether that is an error)
+ */
+
+// The framing of a log record (src/wal.c): magic "EVWL", then record_len,
+// and seq at byte 16; a record is at least header plus CRC.
+const LOG_MAGIC = 0x4c575645;
+const LOG_SEQ_OFFSET = 16;
+const LOG_MIN_RECORD = 36;
+
+/**
+ * The storage's word against the record's own: a stored value must be
+ * exactly one record, carrying the sequence number it is stored under.
+ * Checked before the core sees it, because the core reads a byte string as
+ * a log (it would apply a record stored under the wrong key, or one
+ * followed by stray bytes, and only then report the rest).
+ * @param {unknown} bytes
+ * @param {number} seq  the storage key
+ * @returns {{ reason: string, offset: number } | null}
+ */
+function framingDamage(bytes, seq) {
+  if (!(bytes instanceof Uint8Array)) {
+    return { reason: `the stored value is not bytes (${describe(bytes)})`, offset: 0 };
+  }
+  const n = bytes.byteLength;
+  if (n < LOG_MIN_RECORD || u32le(bytes, 0) !== LOG_MAGIC) return null; // the core names it
+  const len = u32le(bytes, 4);
+  if (len > n) return { reason: `truncated (the record says ${len} bytes, ${n} are stored)`, offset: 4 };
+  if (len < n) return { reason: `${n - len} stray bytes after the record`, offset: len };
+  const held = u32le(bytes, LOG_SEQ_OFFSET) + u32le(bytes, LOG_SEQ_OFFSET + 4) * 2 ** 32;
+  if (held !== seq) {
+    return { reason: `it holds sequence number ${held}, not the one it is stored under`, offset: LOG_SEQ_OFFSET };
+  }
+  return null;
+}
+
+/**
+ * @param {Uint8Array} b
+ * @param {number} at
+ * @returns {number}
+ */
+function u32le(b, at) {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+/**
+ * Replays the stored log records (ascending storage sequence numbers, all
+ * after afterSeq) into the index, one at a time, each after the previous
+ * one's storage seq: so every error names the record it is in. Both
+ * backends store each record atomically, so a record that fails its check
+ * was damaged after it was committed (there is no torn write to forgive):
+ * replay stops at it and reports it, with nothing of it applied. A record
+ * that passed its check but does not apply (the index is then part-way),
+ * one of a newer format, or running out of memory throws; the caller frees
+ * the index.
  * @param {EdgeVecWasm} wasm
  * @param {number} handle
- * @param {LogRecord[]} log
- * @param {number} afterSeq
- * @param {string} name
+ * @param {ReadonlyArray<{ seq: number, bytes: unknown }>} log
+ * @param {number} afterSeq  the snapshot's wal_seq
+ * @param {string} name  database name, for messages
  * @returns {ReplayResult}
  */
 export function replayLog(wasm, handle, log, afterSeq, name) {
-  let maxStoredSeq = afterSeq;
-  for (const r of log) if (r.seq > maxStoredSeq) maxStoredSeq = r.seq;
-  if (log.length === 0) return { lastSeq: afterSeq, applied: 0, tornTail: false, maxStoredSeq };
+  if (log.length === 0) return { lastSeq: afterSeq, applied: 0, damaged: null };
+  let largest = 1;
+  for (const r of log) if (r.bytes instanceof Uint8Array && r.bytes.byteLength > largest) largest = r.bytes.byteLength;
   const out = outArray(wasm, 'open');
-  const data = copyIn(wasm, log.map((r) => r.bytes), 'open');
+  const o = out >>> 2;
+  // One buffer for every record: a copy of the whole log per record would
+  // make an open quadratic in the number of records.
+  const buf = alloc(wasm, largest, 'open');
+  let lastSeq = afterSeq;
+  let applied = 0;
+  /** @type {{ reason: string, offset: number } | null} */
+  let damage = null;
   try {
-    const st = wasm._evp_wal_replay(handle, data.ptr, data.len, loWord(afterSeq), hiWord(afterSeq), out);
-    const u32 = wasm.HEAPU32;
-    const o = out >>> 2;
-    if (st !== EV_OK) {
-      const reason = reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]);
-      throw statusError(st, 'open', { section: 'log' },
-        `log of "${name}": ${reason} at byte ${u32[o + EVP_REPLAY_ERROR_OFFSET]} of the records after seq ${afterSeq}`);
+    for (; applied < log.length; applied++) {
+      const r = log[applied];
+      damage = framingDamage(r.bytes, r.seq);
+      if (damage) break;
+      const bytes = /** @type {Uint8Array} */ (r.bytes);
+      wasm.HEAPU8.set(bytes, buf);
+      const st = wasm._evp_wal_replay(handle, buf, bytes.byteLength, loWord(lastSeq), hiWord(lastSeq), out);
+      const u32 = wasm.HEAPU32;
+      const done = u32[o + EVP_REPLAY_APPLIED];
+      if (done === 0) {
+        // Nothing of it was applied: its check failed.
+        if (st === EV_OK && u32[o + EVP_REPLAY_TORN_TAIL] !== 0) {
+          // Not an intact record (bad magic, truncated, checksum): the
+          // core cannot tell where in it the damage is, only where the
+          // intact part ends, which is its start.
+          damage = { reason: reasonName(wasm, u32[o + EVP_REPLAY_TAIL_REASON]), offset: u32[o + EVP_REPLAY_VALID_BYTES] };
+          break;
+        }
+        if (st === EV_ERR_CORRUPT || st === EV_ERR_TRUNCATED) {
+          damage = { reason: reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]), offset: u32[o + EVP_REPLAY_ERROR_OFFSET] };
+          break;
+        }
+      }
+      if (st !== EV_OK) {
+        const reason = reasonName(wasm, u32[o + EVP_REPLAY_ERROR_REASON]);
+        const offset = u32[o + EVP_REPLAY_ERROR_OFFSET];
+        throw statusError(st, 'open', { section: 'log', seq: r.seq, offset },
+          `log record ${r.seq} of "${name}": ${reason} at byte ${offset}`);
+      }
+      const seq = readU64(u32, o + EVP_REPLAY_LAST_SEQ_LO);
+      if (done !== 1 || seq !== r.seq || u32[o + EVP_REPLAY_TORN_TAIL] !== 0 || u32[o + EVP_REPLAY_DAMAGE_SKIPPED] !== 0) {
+        // Unreachable after framingDamage; the index may hold part of it.
+        throw new EdgeVecError('CORRUPT',
+          `open: log record ${r.seq} of "${name}" replayed as ${done} records up to seq ${seq}`,
+          { section: 'log', seq: r.seq });
+      }
+      lastSeq = seq;
     }
-    return {
-      lastSeq: readU64(u32, o + EVP_REPLAY_LAST_SEQ_LO),
-      applied: u32[o + EVP_REPLAY_APPLIED],
-      tornTail: u32[o + EVP_REPLAY_TORN_TAIL] !== 0,
-      maxStoredSeq,
-    };
+    if (!damage) return { lastSeq, applied, damaged: null };
+    const r = log[applied];
+    const bytes = r.bytes instanceof Uint8Array ? r.bytes.byteLength : 0;
+    return { lastSeq, applied, damaged: { seq: r.seq, bytes, reason: damage.reason, offset: damage.offset } };
   } finally {
-    wasm._free(data.ptr);
+    wasm._free(buf);
   }
+}
+
+/**
+ * The error of an open that met a damaged log record.
+ * @param {DamagedLogRecord} d
+ * @param {string} name
+ * @returns {EdgeVecError}
+ */
+export function damagedLogError(d, name) {
+  return new EdgeVecError('CORRUPT',
+    `open: log record ${d.seq} of "${name}" is damaged: ${d.reason} (byte ${d.offset} of its ${d.bytes}). ` +
+    'It was committed, so it is not dropped by itself; open with { dropDamagedLog: true } to drop it ' +
+    'and the records after it (db.openReport lists them)',
+    { section: 'log', seq: d.seq, offset: d.offset, status: EV_ERR_CORRUPT });
 }
 
 /**

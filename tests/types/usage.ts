@@ -4,7 +4,8 @@
 import {
   EdgeVec, EdgeVecError, MemoryStorage, IndexedDbStorage, type EdgeVecStorage, type OpenOptions,
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
-  type InsertBatchResult, type Metric, type SearchResult, type VectorsInput,
+  type InsertBatchResult, type Metric, type SearchResult, type VectorsInput, type DroppedLogRecord,
+  type OpenReport, type PersistOperation,
 } from 'edgevec-c';
 
 // ---- create ---------------------------------------------------------------
@@ -133,6 +134,14 @@ const reopenedId: number | undefined = reopened.search(new Float32Array(384), 1)
 await EdgeVec.open('notes');
 await EdgeVec.open('notes', { storage: new IndexedDbStorage(), autoFlush: true, autoCheckpoint: false,
   onFlushError: (e: unknown) => console.error(e) });
+const salvaged = await EdgeVec.open('notes', { storage, dropDamagedLog: true });
+const dropped: readonly DroppedLogRecord[] = salvaged.openReport?.droppedLogRecords ?? [];
+const droppedSeqs: number[] = dropped.map((r) => r.seq + r.bytes);
+const report: OpenReport | undefined = salvaged.openReport;
+try { await salvaged.close(); } catch (e) {
+  if (e instanceof EdgeVecError && e.code === 'CORRUPT') console.error(e.seq, e.offset);
+  if (e instanceof EdgeVecError) { const op: PersistOperation | undefined = e.operation; console.error(op); }
+}
 const openOptions: OpenOptions = { storage, autoFlush: false };
 await EdgeVec.open('other', openOptions);
 await stored.flush();
@@ -148,11 +157,15 @@ await EdgeVec.open({ dimensions: 3 });
 await EdgeVec.open('notes', { autoFlush: 'always' });
 // @ts-expect-error a storage has open/list/remove/sizeBytes
 await EdgeVec.open('notes', { storage: {} });
+// @ts-expect-error dropDamagedLog is a boolean
+await EdgeVec.open('notes', { dropDamagedLog: 'yes' });
+// @ts-expect-error openReport is read-only
+salvaged.openReport = undefined;
 // @ts-expect-error flush resolves to nothing
 const flushed: number = await stored.flush();
 
 export {
-  q, storedTyped, reopenedId, names, flushed,
+  q, storedTyped, reopenedId, names, flushed, droppedSeqs, report,
   typed, numbersTyped, assigned, shapes, numberIds, newId, newNumberId, wrongIds, wrongId, nearest, d, exact,
   n0, anyId, wrongHit, deleted, counts, vector, present, props, mustExist,
 };
