@@ -719,7 +719,8 @@ class IdbHandle {
     if (!this.closed) {
       this.closed = (async () => {
         await this.writes.close();
-        if (this.lease && !this.gone) await this.lease.release();
+        // Stops the heartbeat whatever the state of the connection.
+        if (this.lease) await this.lease.release();
         if (!this.gone) this.gone = 'closed';
         this.db.onversionchange = null;
         this.db.close();
