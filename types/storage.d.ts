@@ -143,6 +143,8 @@ export declare class NodeFileStorage implements EdgeVecStorage {
 /** A held writer lock. */
 export interface WriterLock {
   readonly name: string;
+  /** Who else it excludes: every tab and worker of the origin (a Web Lock), or only this JS realm (the fallback). */
+  readonly scope: 'origin' | 'realm';
   /** Idempotent; resolves once the lock is free. */
   release(): Promise<void>;
 }

@@ -38,7 +38,11 @@
 // ## Connections, versions, locks
 //
 // A writable handle holds the Web Lock `<prefix><name>` (see ./locks.js) and
-// keeps its connection open on `versionchange`: a newer page that wants to
+// the writer record `meta['writer']` (see ./writer-lease.js): every
+// readwrite transaction of the handle checks, inside that transaction, that
+// the record still names it, else aborts with LOCKED having changed nothing.
+// Where Web Locks are missing that record, renewed by a heartbeat, is what
+// keeps a second tab from writing. The handle keeps its connection open on `versionchange`: a newer page that wants to
 // upgrade the schema, or a delete that bypasses the lock, is blocked and
 // gets STORAGE_BLOCKED rather than cutting off a writer mid-commit. A
 // read-only handle closes on `versionchange` and then fails with STORAGE.
@@ -52,6 +56,7 @@ import {
   refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes,
 } from './interface.js';
 import { acquireWriterLock } from './locks.js';
+import { WriterLease } from './writer-lease.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
 /** @typedef {import('./interface.js').StorageHandle} StorageHandle */
@@ -74,6 +79,8 @@ import { acquireWriterLock } from './locks.js';
  *   neither done nor reported blocked after this long, default 10000 (a request
  *   queued behind a blocked one gets no blocked event of its own)
  * @property {LockManagerLike} [locks]  default navigator.locks, else an in-realm fallback
+ * @property {import('./writer-lease.js').LeaseOptions} [lease]  lease length,
+ *   heartbeat period and clock of the writer record (tests shorten them)
  */
 
 /**
@@ -190,6 +197,7 @@ export class IndexedDbStorage {
     this.openTimeoutMs = options.openTimeoutMs ?? 10_000;
     /** @type {LockManagerLike | undefined} */
     this.locks = options.locks;
+    this.leaseOptions = options.lease ?? {};
   }
 
   /**
@@ -207,6 +215,7 @@ export class IndexedDbStorage {
     try {
       const db = await this.connect(dbName, readOnly);
       handle = new IdbHandle(this, name, db, readOnly, lock);
+      if (!readOnly) await handle.claimWriter();
       if (!readOnly) await handle.recover();
       return handle;
     } catch (err) {
@@ -385,6 +394,8 @@ class IdbHandle {
     this.writes = new WriteQueue(name);
     /** @type {Promise<void> | null} */
     this.closed = null;
+    /** @type {WriterLease | null} the writer record this handle holds; writers only */
+    this.lease = null;
     db.onversionchange = () => {
       // Writers stay open (see the file comment); readers make way.
       if (!this.readOnly) return;
@@ -414,10 +425,40 @@ class IdbHandle {
    */
   async tx(what, stores, mode, body) {
     this.check(what, mode === 'readwrite');
+    // A writer's readwrite transaction first checks, within itself, that the
+    // writer record is still this handle's (see ./writer-lease.js).
+    const lease = mode === 'readwrite' ? this.lease : null;
+    let fenced = false;
+    const scope = lease && !stores.includes('meta') ? [...stores, 'meta'] : [...stores];
     try {
-      return await runTx(this.db, [...stores], mode, this.storage.durability, body);
+      return await runTx(this.db, scope, mode, this.storage.durability, (tx) => {
+        if (lease) lease.guard(tx, () => { fenced = true; });
+        return body(tx);
+      });
     } catch (err) {
+      if (fenced && lease) throw lease.lockedError(what);
       throw fromIdbError(err, `${what} "${this.name}"`);
+    }
+  }
+
+  /**
+   * Writer open: claims the writer record (LOCKED if a live writer of
+   * another realm holds it). A failed open's close() gives it back.
+   */
+  async claimWriter() {
+    this.lease = new WriterLease({
+      name: this.name,
+      scope: this.lock ? this.lock.scope : 'realm',
+      transact: (body, durability) => runTx(this.db, ['meta'], 'readwrite', durability ?? this.storage.durability, (tx) => {
+        body(tx);
+        return () => undefined;
+      }),
+      options: this.storage.leaseOptions,
+    });
+    try {
+      await this.lease.claim();
+    } catch (err) {
+      throw fromIdbError(err, `open "${this.name}"`);
     }
   }
 
@@ -678,6 +719,8 @@ class IdbHandle {
     if (!this.closed) {
       this.closed = (async () => {
         await this.writes.close();
+        // Stops the heartbeat whatever the state of the connection.
+        if (this.lease) await this.lease.release();
         if (!this.gone) this.gone = 'closed';
         this.db.onversionchange = null;
         this.db.close();

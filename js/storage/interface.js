@@ -50,6 +50,10 @@
 // second writable open of the same name while the first is open fails at
 // once with code 'LOCKED' (it does not wait). Browsers release the Web Lock
 // of a closed or crashed tab, so a killed writer never leaves it locked.
+// Writers are also fenced where the lock cannot see them (IndexedDB without
+// Web Locks: the writer record of ./writer-lease.js; files: the token in
+// LOCK): a commit or checkpoint of a writer that is no longer the owner
+// fails with 'LOCKED' and changes nothing.
 // open(name, { readOnly: true }) takes no lock and never writes, not even to
 // clean orphans; it fails with 'NOT_FOUND' if the database does not exist.
 // remove(name) takes the writer lock too, so it fails with 'LOCKED' while a

@@ -8,6 +8,13 @@
 // error the page can show). The lock is held until release() or until the
 // tab/worker goes away; browsers release Web Locks of closed or crashed
 // pages, so a killed tab never leaves a database locked.
+//
+// A lock says how far it reaches (`scope`): 'origin' for a Web Lock, which
+// every tab and worker of the origin sees, 'realm' for the fallback, which
+// nothing outside this JS realm sees. A storage whose lock is only
+// realm-wide must fence its writers some other way (IndexedDbStorage: the
+// lease in ./writer-lease.js). newToken() makes the random names the
+// storages give their writers for that.
 
 import { storageError } from './errors.js';
 
@@ -20,6 +27,8 @@ import { storageError } from './errors.js';
 /**
  * @typedef {object} WriterLock
  * @property {string} name
+ * @property {'origin' | 'realm'} scope  who else the lock excludes: every
+ *   tab and worker of the origin (a Web Lock) or only this JS realm
  * @property {() => Promise<void>} release  idempotent; resolves once the lock is free
  */
 
@@ -67,6 +76,20 @@ export function defaultLocks() {
 }
 
 /**
+ * A fresh random token (128 bits as hex) naming one writer. Uses
+ * crypto.getRandomValues, which unlike crypto.randomUUID also exists on
+ * plain-http origins, the very pages that lack Web Locks.
+ * @returns {string}
+ */
+export function newToken() {
+  const bytes = new Uint8Array(16);
+  const c = /** @type {{ crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }} */ (globalThis).crypto;
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
  * Takes the exclusive lock `name` if nobody holds it, else throws 'LOCKED'.
  * @param {string} name  lock name (the storages use `edgevec:<database>`)
  * @param {{ locks?: LockManagerLike }} [options]
@@ -74,6 +97,8 @@ export function defaultLocks() {
  */
 export function acquireWriterLock(name, options = {}) {
   const locks = options.locks ?? defaultLocks();
+  /** @type {'origin' | 'realm'} */
+  const scope = locks instanceof InProcessLocks ? 'realm' : 'origin';
   return new Promise((resolve, reject) => {
     /** @type {() => void} */
     let letGo = () => {};
@@ -91,6 +116,7 @@ export function acquireWriterLock(name, options = {}) {
         let released = false;
         resolve({
           name,
+          scope,
           release: async () => {
             if (!released) { released = true; letGo(); }
             await done.catch(() => {});

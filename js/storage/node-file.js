@@ -9,7 +9,7 @@
 //                                   [a-z0-9_-] kept, every other UTF-8 byte
 //                                   as %XX (so case-insensitive file systems
 //                                   cannot merge two names)
-//     LOCK                          writer lock: "<pid>\n", created O_EXCL
+//     LOCK                          writer lock: "<pid> <token>\n", created O_EXCL
 //     manifest.json                 {"format":1,"generation":g,"snapshotSeq":s,"snapshotBytes":n}
 //     snapshot-<g>.bin              the snapshot of generation g
 //     log-<seq, 16 digits>.bin      one log record
@@ -39,17 +39,33 @@
 //
 // ## Lock
 //
-// A writable open creates LOCK with O_EXCL. If it exists and names a process
-// that is gone (same host), the lock is stale and is replaced; a live pid,
-// or this process holding the database through another handle, gives
-// LOCKED. The directory must not be shared between hosts (a pid means
-// nothing on another machine). Pid reuse after a crash can make a stale lock
-// look live: delete LOCK by hand when no process uses the database. Two
-// processes replacing the same stale lock at the same instant can both
-// succeed (check-then-unlink is not atomic); LOCK files without a pid are
-// treated as being written for 10 s, then as stale.
+// A writable open creates LOCK with O_EXCL and writes "<pid> <token>\n" into
+// it, the token being random and new for every handle. If LOCK exists:
+//   - our own pid: live only if its token is held by a handle of this
+//     process (another handle may reach the same directory through another
+//     spelling of its path). Any other token is a previous process's that
+//     had the same pid: after a restart in a container the process is
+//     often pid 1 again, and without the token its lock would look live
+//     forever;
+//   - another pid: live while that process exists (same host), else stale;
+//   - "<pid>\n" (written by older versions, which had no token): the same,
+//     except that our own pid there is always a previous process's;
+//   - anything else (no complete line: being written, or torn by a crash
+//     while it was): treated as being written for 10 s, then as stale.
+// A stale LOCK is replaced; a live one gives LOCKED. The directory must not
+// be shared between hosts (a pid means nothing on another machine). Reuse of
+// another pid after a crash can make a stale lock look live: delete LOCK by
+// hand when no process uses the database. Two processes replacing the same
+// stale lock at the same instant can both succeed (check-then-unlink is not
+// atomic), which is why writes are fenced too: just before each commit
+// point (the rename of a log record, of a snapshot, of the manifest) the
+// writer reads LOCK, and if it no longer holds its token the write fails
+// with LOCKED and its temporary file is deleted, so nothing changes. (The
+// check and the rename are two calls; what it closes is a writer that lost
+// the lock long before its commit, not one overtaken within that instant.)
 
 import { fromFsError, isTypedError, storageError } from './errors.js';
+import { newToken } from './locks.js';
 import {
   checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
   closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes,
@@ -96,6 +112,8 @@ const LOG_RE = /^log-(\d{16})\.bin$/;
 const TMP_RE = /\.tmp-\d+-\d+$/;
 /** A LOCK file this young with no pid yet is being written, not stale. */
 const FRESH_LOCK_MS = 10_000;
+/** "<pid> <token>\n", or "<pid>\n" from older versions. */
+const LOCK_RE = /^(\d+)(?: ([0-9a-f]+))?\n$/;
 
 /** @returns {{ pid: number, platform: string, kill: (pid: number, signal: number) => void }} */
 function proc() {
@@ -104,6 +122,8 @@ function proc() {
 
 /** Paths of LOCK files held by handles of this process. */
 const heldLocks = new Set();
+/** Tokens of the LOCK files held by handles of this process. */
+const heldTokens = new Set();
 let tmpCounter = 0;
 
 /** @param {string} name @returns {string} */
@@ -144,6 +164,24 @@ function errCode(err) {
 function plainBytes(buf) {
   return buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength
     ? new Uint8Array(buf.buffer) : new Uint8Array(buf);
+}
+
+/**
+ * @param {string} text  contents of a LOCK file
+ * @returns {{ pid: number, token: string | null } | null}  null: not a complete LOCK
+ */
+function parseLock(text) {
+  const m = LOCK_RE.exec(text);
+  return m ? { pid: Number(m[1]), token: m[2] ?? null } : null;
+}
+
+/**
+ * Whether the writer a LOCK names may still be running.
+ * @param {{ pid: number, token: string | null }} owner
+ */
+function ownerAlive(owner) {
+  if (owner.pid === proc().pid) return owner.token !== null && heldTokens.has(owner.token);
+  return pidAlive(owner.pid);
 }
 
 /** @param {number} pid */
@@ -190,10 +228,12 @@ export class NodeFileStorage {
 
   /**
    * Writes `bytes` to dir/file atomically (temporary file, fsync, rename,
-   * fsync of the directory).
+   * fsync of the directory). `beforeCommit`, if given, runs just before the
+   * rename; if it throws, the temporary file is deleted and nothing changed.
    * @param {string} dir @param {string} file @param {Uint8Array} bytes
+   * @param {() => Promise<void>} [beforeCommit]
    */
-  async writeAtomic(dir, file, bytes) {
+  async writeAtomic(dir, file, bytes, beforeCommit) {
     const fs = await this.fs();
     const tmp = `${dir}/${file}.tmp-${proc().pid}-${++tmpCounter}`;
     const fh = await fs.open(tmp, 'wx');
@@ -204,6 +244,7 @@ export class NodeFileStorage {
       } finally {
         await fh.close();
       }
+      if (beforeCommit) await beforeCommit();
       await fs.rename(tmp, `${dir}/${file}`);
     } catch (err) {
       // Give the space back now (after ENOSPC especially); a crash instead
@@ -235,13 +276,14 @@ export class NodeFileStorage {
 
   /**
    * @param {string} dir
-   * @returns {Promise<() => Promise<void>>} release
+   * @returns {Promise<{ token: string, release: () => Promise<void> }>}
    */
   async lock(dir) {
     const fs = await this.fs();
     const path = `${dir}/${LOCK}`;
     const locked = () => storageError('LOCKED', `"${dir}" is open for writing by another handle or process; close it first or open read-only`);
     if (heldLocks.has(path)) throw locked();
+    const token = newToken();
     for (let attempt = 0; attempt < 3; attempt++) {
       /** @type {FileHandleLike | null} */
       let fh = null;
@@ -252,16 +294,19 @@ export class NodeFileStorage {
       }
       if (fh) {
         heldLocks.add(path);
+        heldTokens.add(token);
         let released = false;
         const release = async () => {
           if (released) return;
           released = true;
           heldLocks.delete(path);
-          await fs.unlink(path).catch(() => {});
+          heldTokens.delete(token);
+          // Only our own LOCK: one whose token changed is another writer's.
+          if (await this.holds(dir, token).catch(() => false)) await fs.unlink(path).catch(() => {});
         };
         try {
           try {
-            await fh.writeFile(new TextEncoder().encode(`${proc().pid}\n`));
+            await fh.writeFile(new TextEncoder().encode(`${proc().pid} ${token}\n`));
           } finally {
             await fh.close();
           }
@@ -269,7 +314,7 @@ export class NodeFileStorage {
           await release();
           throw err;
         }
-        return release;
+        return { token, release };
       }
       let text;
       let mtimeMs;
@@ -280,14 +325,30 @@ export class NodeFileStorage {
         if (errCode(err) === 'ENOENT') continue;
         throw err;
       }
-      const pid = /^\d+\n$/.test(text) ? Number(text.trim()) : NaN;
-      // Our own pid counts as live: another handle of this process may have
-      // reached the same directory through a different path spelling.
-      const stale = Number.isNaN(pid) ? Date.now() - mtimeMs > FRESH_LOCK_MS : !pidAlive(pid);
+      const owner = parseLock(text);
+      const stale = owner ? !ownerAlive(owner) : Date.now() - mtimeMs > FRESH_LOCK_MS;
       if (!stale) throw locked();
       await fs.unlink(path).catch((err) => { if (errCode(err) !== 'ENOENT') throw err; });
     }
     throw locked();
+  }
+
+  /**
+   * Whether dir/LOCK still names this process and `token`.
+   * @param {string} dir @param {string} token
+   * @returns {Promise<boolean>}
+   */
+  async holds(dir, token) {
+    const fs = await this.fs();
+    let text;
+    try {
+      text = new TextDecoder().decode(await fs.readFile(`${dir}/${LOCK}`));
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+    const owner = parseLock(text);
+    return owner !== null && owner.pid === proc().pid && owner.token === token;
   }
 
   /**
@@ -305,13 +366,13 @@ export class NodeFileStorage {
         return new FileHandle(this, name, dir, true, null);
       }
       await fs.mkdir(dir, { recursive: true });
-      const release = await this.lock(dir);
+      const lock = await this.lock(dir);
       try {
-        const handle = new FileHandle(this, name, dir, false, release);
+        const handle = new FileHandle(this, name, dir, false, lock);
         await handle.recover();
         return handle;
       } catch (err) {
-        await release();
+        await lock.release();
         throw err;
       }
     } catch (err) {
@@ -352,7 +413,7 @@ export class NodeFileStorage {
     try {
       const fs = await this.fs();
       if (!(await this.isDir(dir))) return;
-      const release = await this.lock(dir);
+      const { token, release } = await this.lock(dir);
       const gone = `${this.root}/.removed-${proc().pid}-${++tmpCounter}`;
       try {
         await fs.rename(dir, gone);
@@ -363,6 +424,7 @@ export class NodeFileStorage {
       // The LOCK file moved with the directory: forget it without unlinking
       // `dir/LOCK`, which may already belong to a new database of that name.
       heldLocks.delete(`${dir}/${LOCK}`);
+      heldTokens.delete(token);
       await this.syncDir(this.root);
       await fs.rm(gone, { recursive: true, force: true });
     } catch (err) {
@@ -397,14 +459,14 @@ class FileHandle {
    * @param {string} name
    * @param {string} dir
    * @param {boolean} readOnly
-   * @param {(() => Promise<void>) | null} release
+   * @param {{ token: string, release: () => Promise<void> } | null} lock  writers only
    */
-  constructor(storage, name, dir, readOnly, release) {
+  constructor(storage, name, dir, readOnly, lock) {
     this.storage = storage;
     this.name = name;
     this.dir = dir;
     this.readOnly = readOnly;
-    this.release = release;
+    this.lock = lock;
     this.closed = false;
     this.lastSeq = 0;
     /** @type {StorageManifest | null} */
@@ -418,6 +480,18 @@ class FileHandle {
   check(what, write) {
     if (this.closed) throw closedError(what, this.name);
     if (write) refuseReadOnly(this, what);
+  }
+
+  /**
+   * The fence before a commit point: LOCKED unless LOCK still holds this
+   * writer's token (see the file comment).
+   * @param {string} what
+   */
+  async checkOwner(what) {
+    if (this.lock && (await this.storage.holds(this.dir, this.lock.token))) return;
+    throw storageError('LOCKED',
+      `${what}: "${this.name}" is no longer this handle's to write: its LOCK file now names another ` +
+      'writer or is gone; nothing was written. Open it again to continue');
   }
 
   /**
@@ -558,7 +632,7 @@ class FileHandle {
     const copy = copyBytes(bytes, 'appendLog');
     return this.writes.run(() => this.run('appendLog', true, async () => {
       checkAppendSeq(seq, this.lastSeq);
-      await this.storage.writeAtomic(this.dir, logFile(seq), copy);
+      await this.storage.writeAtomic(this.dir, logFile(seq), copy, () => this.checkOwner('appendLog'));
       this.lastSeq = seq;
     }));
   }
@@ -573,9 +647,12 @@ class FileHandle {
       const manifest = nextManifest(this.manifest, seq, copy.byteLength);
       const generation = manifest.generation;
       const fs = await this.storage.fs();
-      await this.storage.writeAtomic(this.dir, `snapshot-${generation}.bin`, copy);
+      // Fenced before both renames: a writer that lost the lock must not
+      // replace the new writer's snapshot-<g+1>.bin, nor its manifest.
+      const fence = () => this.checkOwner('writeSnapshot');
+      await this.storage.writeAtomic(this.dir, `snapshot-${generation}.bin`, copy, fence);
       const json = JSON.stringify({ format: MANIFEST_FORMAT, ...manifest });
-      await this.storage.writeAtomic(this.dir, MANIFEST, new TextEncoder().encode(json));
+      await this.storage.writeAtomic(this.dir, MANIFEST, new TextEncoder().encode(json), fence);
       // Committed. What follows only frees space; a failure here is not a
       // failure of the checkpoint (recover() finishes the job).
       this.manifest = manifest;
@@ -622,7 +699,7 @@ class FileHandle {
       this.closing = (async () => {
         await this.writes.close();
         this.closed = true;
-        if (this.release) await this.release();
+        if (this.lock) await this.lock.release();
       })();
     }
     return this.closing;

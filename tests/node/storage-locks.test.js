@@ -1,12 +1,15 @@
 // tests/node/storage-locks.test.js (js/storage/locks.js) — the writer-lock
-// helper: exclusive, never queueing, released on demand, and the in-realm
-// fallback used where navigator.locks is missing (Node 20, old Safari). Real
-// Web Locks across tabs are exercised by the browser suite.
+// helper: exclusive, never queueing, released on demand, the in-realm
+// fallback used where navigator.locks is missing (Node 20, old Safari), the
+// scope each lock reports, and writer tokens. Real Web Locks across tabs are
+// exercised by the browser suite; what fences writers across realms without
+// them is tested in storage-writer-lease.test.js.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { acquireWriterLock, defaultLocks, InProcessLocks, IndexedDbStorage, MemoryStorage } from '../../js/storage/index.js';
+import { newToken } from '../../js/storage/locks.js';
 import { rejectsWith } from './storage-helpers/conformance.js';
 
 describe('writer locks', () => {
@@ -48,6 +51,26 @@ describe('writer locks', () => {
     await rejectsWith(new IndexedDbStorage({ indexedDB, IDBKeyRange }).open('realm'), 'LOCKED');
     await h.close();
     await (await new IndexedDbStorage({ indexedDB, IDBKeyRange }).open('realm')).close();
+  });
+
+  it('say how far they reach: the in-realm fallback is realm-wide, a LockManager origin-wide', async () => {
+    const fallback = await acquireWriterLock('s', { locks: new InProcessLocks() });
+    assert.equal(fallback.scope, 'realm');
+    await fallback.release();
+    const own = new InProcessLocks();
+    const webLocksLike = { request: (name, opts, callback) => own.request(name, opts, callback) };
+    const web = await acquireWriterLock('s', { locks: webLocksLike });
+    assert.equal(web.scope, 'origin');
+    await web.release();
+    const node = await acquireWriterLock('s'); // Node 20: no navigator.locks
+    assert.equal(node.scope, 'realm');
+    await node.release();
+  });
+
+  it('newToken names writers with 128 random bits', () => {
+    const tokens = new Set(Array.from({ length: 1000 }, () => newToken()));
+    assert.equal(tokens.size, 1000);
+    for (const t of tokens) assert.match(t, /^[0-9a-f]{32}$/);
   });
 
   it('a failed open releases the lock it took', async () => {
