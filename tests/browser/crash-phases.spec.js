@@ -17,89 +17,28 @@
 // g+1 only.
 import { test, expect } from './fixtures.js';
 import { openHarness, uniqueName } from './lib/scenario.js';
+import {
+  WORKLOAD as CFG, buildWorkload, killAndInspect, expectCommittedState, chunksOf, chunkPuts,
+} from './lib/workload.js';
 
-// A: checkpointed; B: committed as a log record after it, with tombstones;
-// C: inserted last, committed by the operation under test.
-const CFG = {
-  seed: 31, dim: 16, nA: 400, nB: 100, nC: 60, nq: 12, k: 5,
-  deleted: [3, 50, 101, 222, 399, 405],
-  chunkBytes: 16 * 1024, transactionBytes: 32 * 1024,
-};
-
-/** In the page: builds A, B and C in database `name` (C pending), then
- * starts the operation under test with transactions watched (and one held). */
-async function prepare({ name, cfg, op, hold }) {
-  const { EdgeVec, dataset, searchAll } = window.harness;
-  const { IndexedDbStorage } = await import('/js/storage/index.js');
+/** In the page, after buildWorkload: starts the operation under test (which
+ * commits C) with transactions watched and, when asked, one held. */
+async function startWatched({ name, op, hold }) {
   const probe = await import('/tests/browser/pages/idb-probe.js');
-  const storage = new IndexedDbStorage({ chunkBytes: cfg.chunkBytes, transactionBytes: cfg.transactionBytes });
-  const mix = new dataset.Mixture(cfg.seed, cfg.dim);
-  const rows = mix.rows(cfg.nA + cfg.nB + cfg.nC);
-  const queries = mix.rows(cfg.nq);
-  const insert = (from, n) => db.insertBatch(rows.subarray(from * cfg.dim, (from + n) * cfg.dim),
-    { ids: Array.from({ length: n }, (_, i) => from + i) });
-  const db = await EdgeVec.open(name, { storage, dimensions: cfg.dim, seed: 5, autoCheckpoint: false });
-  await insert(0, cfg.nA);
-  await db.checkpoint();
-  await insert(cfg.nA, cfg.nB);
-  db.softDeleteBatch(cfg.deleted);
-  await db.flush();
-  const raw = await probe.rawState(`edgevec:${name}`);
-  const resultsAB = searchAll(db, queries, cfg.dim, cfg.k);
-  await insert(cfg.nA + cfg.nB, cfg.nC);
-  const resultsABC = searchAll(db, queries, cfg.dim, cfg.k);
-  const watch = probe.watchWrites({ name, hold });
-  const st = { watch, settled: null };
+  const db = window.harness.state.db;
+  const st = { watch: probe.watchWrites({ name, hold }), settled: null };
   window.harness.state.crash = st;
   (op === 'flush' ? db.flush() : db.checkpoint()).then(
     () => { st.settled = 'resolved'; },
     (err) => { st.settled = `rejected: ${err && err.code} ${err && err.message}`; },
   );
-  return { raw, resultsAB, resultsABC };
 }
 
-/** In a fresh tab: the raw objects and the probe record first, then the
- * database through EdgeVec, checked against the committed workload. */
-async function inspect({ name, cfg, expectC, expected }) {
-  const { EdgeVec, dataset, searchAll } = window.harness;
-  const probe = await import('/tests/browser/pages/idb-probe.js');
-  const raw = await probe.rawState(`edgevec:${name}`);
-  const record = await probe.readProbe(name);
-  let db;
-  for (let tries = 0; ; tries++) {
-    try {
-      db = await EdgeVec.open(name, { dimensions: cfg.dim });
-      break;
-    } catch (err) {
-      // the dead tab's Web Lock may take a moment to be released
-      if (err.code !== 'LOCKED' || tries >= 100) return { raw, record, openError: `${err.code}: ${err.message}` };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const mix = new dataset.Mixture(cfg.seed, cfg.dim);
-  const rows = mix.rows(cfg.nA + cfg.nB + cfg.nC);
-  const queries = mix.rows(cfg.nq);
-  const total = cfg.nA + cfg.nB + cfg.nC;
-  const committed = cfg.nA + cfg.nB + (expectC ? cfg.nC : 0);
-  const wrong = [];
-  for (let id = 0; id < total; id++) {
-    const shouldHave = id < committed && !cfg.deleted.includes(id);
-    const v = db.get(id);
-    if (!shouldHave) {
-      if (v !== undefined || db.has(id)) wrong.push(`${id} present`);
-      continue;
-    }
-    if (!v) { wrong.push(`${id} missing`); continue; }
-    for (let d = 0; d < cfg.dim; d++) {
-      if (v[d] !== rows[id * cfg.dim + d]) { wrong.push(`${id} differs at ${d}`); break; }
-    }
-  }
-  const out = {
-    raw, record, size: db.size, deletedCount: db.deletedCount, wrong: wrong.slice(0, 10),
-    sameResults: JSON.stringify(searchAll(db, queries, cfg.dim, cfg.k)) === JSON.stringify(expected),
-  };
-  await db.close();
-  return out;
+/** Builds the workload in `tab` and starts `op` on it. */
+async function prepare(tab, { name, op, hold }) {
+  const before = await tab.evaluate(buildWorkload, { name, cfg: CFG });
+  await tab.evaluate(startWatched, { name, op, hold });
+  return before;
 }
 
 /** Waits for the held transaction's durable signal and returns it with
@@ -114,31 +53,10 @@ async function waitHeld(tab, what) {
   }, null, { interval: 20, timeout: 30_000, message: what });
 }
 
-const byKey = (a, b) => a[0] - b[0] || a[1] - b[1];
-const chunksOf = (keys, gen) => keys.filter((k) => k[0] === gen).sort(byKey);
-
-/** Kills `tab`, opens a fresh one, inspects; returns [result, fresh tab]. */
-async function killAndInspect(tabs, tab, arg) {
-  await tab.kill();
-  const fresh = await openHarness(tabs);
-  const found = await fresh.evaluate(inspect, arg);
-  expect(found.openError, 'open after the kill').toBeUndefined();
-  return [found, fresh];
-}
-
-/** The EdgeVec-level view: exactly the committed workload, same answers. */
-function expectCommittedState(found, expectC, where) {
-  const size = CFG.nA + CFG.nB + (expectC ? CFG.nC : 0) - CFG.deleted.length;
-  expect(found.wrong, `${where}: ids and vectors`).toEqual([]);
-  expect(found.size, `${where}: size`).toBe(size);
-  expect(found.deletedCount, `${where}: tombstones`).toBe(CFG.deleted.length);
-  expect(found.sameResults, `${where}: search results as before the kill`).toBe(true);
-}
-
 test('killed during a commit: the log record is absent, the last committed state loads', async ({ tabs }, testInfo) => {
   const name = uniqueName(testInfo, 'crash-commit');
   const tab = await openHarness(tabs);
-  const before = await tab.evaluate(prepare, { name, cfg: CFG, op: 'flush', hold: { kind: 'commit', k: 1 } });
+  const before = await prepare(tab, { name, op: 'flush', hold: { kind: 'commit', k: 1 } });
   const seen = await waitHeld(tab, 'the commit transaction held');
   const seq = Math.max(...before.raw.log) + 1;
   expect(seen.held.puts).toEqual([{ store: 'log', key: seq }]);
@@ -150,7 +68,7 @@ test('killed during a commit: the log record is absent, the last committed state
 });
 
 test('killed in each transaction of a multi-transaction checkpoint, and after it: nothing committed is lost', async ({ tabs }, testInfo) => {
-  // The page gives every kill the 2 s it may need to land; the loop kills n+1 times.
+  // n+1 kills, each followed by a fresh tab.
   test.setTimeout(180_000);
   const report = [];
   let tab = await openHarness(tabs);
@@ -158,7 +76,7 @@ test('killed in each transaction of a multi-transaction checkpoint, and after it
   // Calibration, and the kill after the commit point: the checkpoint runs to
   // the end, its transactions counted; then the tab dies.
   const name0 = uniqueName(testInfo, 'crash-ckpt-done');
-  const before0 = await tab.evaluate(prepare, { name: name0, cfg: CFG, op: 'checkpoint', hold: null });
+  const before0 = await prepare(tab, { name: name0, op: 'checkpoint', hold: null });
   const done = await tab.waitFor(() => {
     const st = window.harness.state.crash;
     if (st.settled && st.settled !== 'resolved') return { fatal: st.settled };
@@ -178,14 +96,14 @@ test('killed in each transaction of a multi-transaction checkpoint, and after it
   [found, tab] = await killAndInspect(tabs, tab, { name: name0, cfg: CFG, expectC: true, expected: before0.resultsABC });
   expect(found.raw.manifest).toMatchObject({ generation: g + 1, snapshotSeq: seqC });
   expect(found.raw.chunks.every((k) => k[0] === g + 1), 'only generation g+1').toBe(true);
-  expect(chunksOf(found.raw.chunks, g + 1)).toEqual(ckpt.flatMap((t) => t.puts).filter((p) => p.store === 'chunks').map((p) => p.key).sort(byKey));
+  expect(chunksOf(found.raw.chunks, g + 1)).toEqual(chunkPuts(ckpt.flatMap((t) => t.puts)));
   expect(found.raw.log, 'the log the snapshot covers is gone').toEqual([]);
   expectCommittedState(found, true, 'after a kill after the commit point');
   report.push(`after T${n}`);
 
   for (let k = 1; k <= n; k++) {
     const name = uniqueName(testInfo, `crash-ckpt-t${k}`);
-    const before = await tab.evaluate(prepare, { name, cfg: CFG, op: 'checkpoint', hold: { kind: 'checkpoint', k } });
+    const before = await prepare(tab, { name, op: 'checkpoint', hold: { kind: 'checkpoint', k } });
     const seen = await waitHeld(tab, `checkpoint transaction ${k} of ${n} held`);
     const where = `killed in T${k} of ${n}`;
     expect(seen.held.k, where).toBe(k);
@@ -207,7 +125,7 @@ test('killed in each transaction of a multi-transaction checkpoint, and after it
     // Which phase the kill hit: g+1 holds what T1..Tk-1 wrote, nothing of Tk.
     const orphans = chunksOf(found.raw.chunks, gen + 1);
     expect(orphans, `${where}: orphan chunks of g+1 are exactly those of T1..T${k - 1}`)
-      .toEqual(seen.held.earlierPuts.filter((p) => p.store === 'chunks').map((p) => p.key).sort(byKey));
+      .toEqual(chunkPuts(seen.held.earlierPuts));
     expect(orphans.length > 0, `${where}: orphans of g+1 present`).toBe(k > 1);
     expect(found.raw.chunks.filter((c) => c[0] !== gen && c[0] !== gen + 1), `${where}: no other generation`).toEqual([]);
     expectCommittedState(found, true, where);
