@@ -1,20 +1,21 @@
 // Storage-level scenarios for real browsers (no Node imports): the browser
-// suite imports this module in a page, served from the repository root.
+// suite (tests/browser/storage-scenarios.spec.js) imports this module in a
+// page, served from the repository root.
 //
-//   checkpointLoop(name)    commits forever in this tab: a log record, then a
-//                           3 MB checkpoint, again and again. Close the tab
-//                           at any moment to kill it mid-commit.
+//   checkpointLoop(name, options, progress)
+//                           commits forever in this tab: a log record, then a
+//                           3 MB checkpoint, again and again; `progress`
+//                           counts them ({ commits, checkpoints }) so a test
+//                           can wait for a point before it kills the tab.
+//                           Close the tab at any moment to kill it mid-commit.
 //   inspectAfterKill(name)  in a fresh tab: a read-only load must be a
 //                           complete state (the snapshot of generation g is
 //                           3 MB of byte g, log records follow snapshotSeq
 //                           without gaps and hold byte seq), and the next
-//                           writable open must leave chunks of the current
-//                           generation only. Returns { ok, ... } with what
-//                           it saw (orphan generations before and after).
-//
-// Checked by hand in Chromium 156 and Firefox ESR with pages closed after
-// 100-1300 ms: orphans of the interrupted generation were present and
-// removed by the next writable open; no state was ever incomplete.
+//                           writable open (with its removeLeftovers(), where
+//                           the handle has one) must leave chunks of the
+//                           current generation only. Returns { ok, ... } with
+//                           what it saw (orphan generations before and after).
 
 import { IndexedDbStorage } from '../../../js/storage/index.js';
 
@@ -22,16 +23,18 @@ import { IndexedDbStorage } from '../../../js/storage/index.js';
 export const SCENARIO_OPTIONS = { chunkBytes: 256 * 1024, transactionBytes: 512 * 1024 };
 const SNAPSHOT_BYTES = 3e6;
 
-/** @param {string} name @param {object} [options] */
-export async function checkpointLoop(name, options = SCENARIO_OPTIONS) {
+/** @param {string} name @param {object} [options] @param {{ commits?: number, checkpoints?: number }} [progress] */
+export async function checkpointLoop(name, options = SCENARIO_OPTIONS, progress = {}) {
   const h = await new IndexedDbStorage(options).open(name);
   let m = await h.readManifest();
   let seq = Math.max(m ? m.snapshotSeq : 0, ...(await h.readLog()).map((r) => r.seq));
   for (;;) {
     seq++;
     await h.appendLog(seq, new Uint8Array(100).fill(seq & 255));
+    progress.commits = (progress.commits ?? 0) + 1;
     const gen = (m ? m.generation : 0) + 1;
     m = await h.writeSnapshot(new Uint8Array(SNAPSHOT_BYTES).fill(gen & 255), seq);
+    progress.checkpoints = (progress.checkpoints ?? 0) + 1;
   }
 }
 
@@ -69,6 +72,9 @@ export async function inspectAfterKill(name, options = SCENARIO_OPTIONS) {
   const prefix = options.prefix ?? 'edgevec:';
   const before = await chunkGenerations(prefix + name);
   const writer = await storage.open(name);
+  // A writable open that leaves the clean-up to an explicit call (after the
+  // state it would replace has been read) gets that call here.
+  if (typeof writer.removeLeftovers === 'function') await writer.removeLeftovers();
   const after = await chunkGenerations(prefix + name);
   await writer.close();
   const cleanOk = JSON.stringify(after) === JSON.stringify(m ? [m.generation] : []);
