@@ -7,13 +7,12 @@
 // and once the fault is gone the next flush or checkpoint succeeds and a
 // fresh tab sees everything.
 //
-// The tests marked fixme hold the behaviour design decision D5 adds
-// (flush resolves once its commit is stored even when the automatic
-// checkpoint after it fails; the failure goes to onFlushError or to the next
+// Also what a failed checkpoint must not do to a stored commit: a flush
+// resolves once its commit is stored even when the automatic checkpoint
+// after it fails; the failure goes to onFlushError or to the next
 // flush/checkpoint/close, never dropped; a failed automatic checkpoint is not
 // retried at once; close() releases the lock even when its final flush
-// fails). Each of them fails on the persistence code before D5 at exactly
-// that expectation; they are enabled when D5 is merged.
+// fails.
 import { test, expect } from './fixtures.js';
 import { openHarness, uniqueName } from './lib/scenario.js';
 import {
@@ -109,7 +108,7 @@ test('quota during a commit and during a checkpoint: STORAGE_QUOTA, nothing comm
 });
 
 /**
- * In the page (D5): C is committed by a flush whose automatic checkpoint
+ * In the page: C is committed by a flush whose automatic checkpoint
  * (due because of a compaction) fails with quota in its chunk writes.
  * Returns what the flush did, what the handler saw, and whether a second
  * flush right after it tried the checkpoint again.
@@ -155,7 +154,7 @@ async function autoCheckpointUnderQuota({ name }) {
 }
 
 for (const withHandler of [true, false]) {
-  test.fixme(`D5: the automatic checkpoint after a flush fails with quota: flush resolves, the error goes to ${withHandler ? 'onFlushError' : 'the next flush'}, no retry at once`, async ({ tabs }, testInfo) => {
+  test(`the automatic checkpoint after a flush fails with quota: flush resolves, the error goes to ${withHandler ? 'onFlushError' : 'the next flush'}, no retry at once`, async ({ tabs }, testInfo) => {
     const name = uniqueName(testInfo, 'quota-auto');
     const tab = await openHarness(tabs);
     const before = await tab.evaluate(buildWorkload,
@@ -181,7 +180,7 @@ for (const withHandler of [true, false]) {
   });
 }
 
-test.fixme('D5: close() whose final flush fails with quota still releases the lock', async ({ tabs }, testInfo) => {
+test('close() whose final flush fails with quota still releases the lock', async ({ tabs }, testInfo) => {
   const name = uniqueName(testInfo, 'quota-close');
   const tab = await openHarness(tabs);
   const before = await tab.evaluate(buildWorkload, { name, cfg: CFG });
