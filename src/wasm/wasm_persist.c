@@ -100,7 +100,8 @@
  *        EVP_REPLAY_ERROR_REASON, EVP_REPLAY_ERROR_OFFSET,
  *        EVP_REPLAY_DAMAGE_SKIPPED (bytes of damage skipped inside the log
  *        because it provably hid no needed record; checkpoint soon to
- *        replace the log). A torn tail is OK (status 0), not an error.
+ *        replace the log). A torn tail is status 0 here; the JS layer,
+ *        which replays one stored record per call, treats it as damage.
  *        CORRUPT on a gap, or a bad record followed by a good one: nothing
  *        was applied. If a record fails to apply (CORRUPT with reason
  *        EV_REASON_REPLAY_FAILED) or memory runs out, the index is
@@ -111,16 +112,20 @@
  *            (EdgeVec.create makes an in-memory index, never journaled):
  *            evw_create, evp_journal_enable(ix, 0, 0), then a checkpoint
  *            stores the first snapshot (wal_seq 0).
- *   open   : evp_snapshot_load the current generation -> ix, wal_seq S;
- *            concatenate the stored records in sequence order and
- *            evp_wal_replay(ix, log, S) -> last_seq L. A torn tail is not
- *            deleted from storage: the JS layer takes the largest sequence
- *            number storage holds as L instead (so that no new record takes
- *            the number of a torn one) and checkpoints right after opening;
- *            that snapshot includes those numbers, so storing it drops the
- *            torn records. Then evp_journal_enable(ix, L).
- *            Read-only: the journal stays off, nothing is written (a torn
- *            tail stays as it is).
+ *   open   : evp_snapshot_load the current generation -> ix, wal_seq S
+ *            (checked against the manifest's snapshotSeq); then each stored
+ *            record after S, one call per record in sequence order:
+ *            evp_wal_replay(ix, record, previous seq) must apply exactly
+ *            that record, under the seq storage keeps it under. Storage
+ *            writes each record atomically, so a record that is not intact
+ *            (torn_tail, skipped damage, nothing applied, another seq) is a
+ *            damaged commit: CORRUPT naming it, nothing written. Only when
+ *            the caller asked for it (dropDamagedLog) are the damaged record
+ *            and those after it dropped: L = the largest seq storage holds,
+ *            and a checkpoint right after opening drops them durably.
+ *            Then evp_journal_enable(ix, L) (L = the last record applied
+ *            otherwise). Read-only: the journal stays off, nothing is
+ *            written.
  *            CORRUPT / UNSUPPORTED_VERSION: free ix (if any), surface the
  *            error with the section and reason names.
  *   flush  : evp_journal_begin_commit; len 0 = nothing to do; else copy the
