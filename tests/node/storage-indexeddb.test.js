@@ -90,9 +90,12 @@ describe('IndexedDbStorage', () => {
       await reader.close();
       assert.equal((await chunkKeys(real)).filter(([g]) => g === 2 && !committed).length, orphans.length);
 
-      // The next writer removes them.
+      // The next writer's open leaves them; removeLeftovers (called by
+      // EdgeVec.open once the state decoded) removes them.
       const next = await page(real).open('db');
       assert.deepEqual(summary(await next.load()), committed ? NEW : OLD);
+      assert.equal((await chunkKeys(real)).filter(([g]) => g === 2 && !committed).length, orphans.length);
+      await next.removeLeftovers();
       const keys = await chunkKeys(real);
       const gen = committed ? 2 : 1;
       assert.deepEqual(keys, Array.from({ length: committed ? 10 : 4 }, (_, i) => [gen, i]), `chunks after reopen (kill ${kill})`);
@@ -188,7 +191,7 @@ describe('IndexedDbStorage', () => {
     assert.deepEqual(summary(await h.load()), OLD, 'the upgrade kept the data');
     await h.close();
     // The previous release now meets a newer schema and says so.
-    await rejectsWith(page(real).open('db'), 'STORAGE', /newer release/);
+    await rejectsWith(page(real).open('db'), 'UNSUPPORTED_VERSION', /newer release/);
   });
 
   it('a writer keeps its connection when another page upgrades; a reader gives way', async () => {
@@ -218,19 +221,19 @@ describe('IndexedDbStorage', () => {
     foreign.close();
   });
 
-  it('damaged records are STORAGE errors, not short reads', async () => {
+  it('damaged records are CORRUPT errors, not short reads', async () => {
     const real = new IDBFactory();
     await seed(real);
     await rawWrite(real, 'edgevec:db', 'chunks', (s) => s.delete([1, 2]));
     const h = await page(real).open('db');
-    await rejectsWith(h.readSnapshot(1), 'STORAGE', /incomplete/);
-    await rejectsWith(h.load(), 'STORAGE', /incomplete/);
+    await rejectsWith(h.readSnapshot(1), 'CORRUPT', /chunk 2 is missing/);
+    await rejectsWith(h.load(), 'CORRUPT', /chunk 2 is missing/);
     await h.close();
-    await rawWrite(real, 'edgevec:db', 'meta', (s) => s.put({ format: 99 }, 'manifest'));
+    await rawWrite(real, 'edgevec:db', 'meta', (s) => s.put({ format: 0 }, 'manifest'));
     const tab = page(real);
-    await rejectsWith(tab.open('db'), 'STORAGE', /manifest/);
+    await rejectsWith(tab.open('db'), 'CORRUPT', /manifest/);
     const reader = await tab.open('db', { readOnly: true });
-    await rejectsWith(reader.load(), 'STORAGE', /manifest/);
+    await rejectsWith(reader.load(), 'CORRUPT', /manifest/);
     await reader.close();
     // The failed writable open closed its connection and let go of the lock,
     // so nothing blocks removing the damaged database.

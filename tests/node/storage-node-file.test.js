@@ -91,6 +91,7 @@ async function crashEverywhere(t, seedRoot, work, check) {
     await reader.close();
     const writer = await storage.open('db');
     assert.deepEqual(summary(await writer.load()), seen, `writer and reader agree after crash at ${k}`);
+    await writer.removeLeftovers(); // as EdgeVec.open does once the state decoded
     const files = (await readdir(join(root, 'db'))).sort();
     await writer.close();
     check(seen, { k, finished, files, op: f.ops.at(-1) });
@@ -111,7 +112,7 @@ describe('NodeFileStorage', () => {
       if (finished) assert.ok(isNew, 'a completed writeSnapshot is durable');
       if (sawNew) assert.ok(isNew, `crash at ${k} went back to the old state`);
       sawNew ||= isNew;
-      // the writer's open cleaned every leftover
+      // removeLeftovers cleaned every leftover
       const want = isNew
         ? ['LOCK', 'manifest.json', 'snapshot-2.bin']
         : ['LOCK', logName(3), logName(4), logName(5), 'manifest.json', 'snapshot-1.bin'];
@@ -132,7 +133,7 @@ describe('NodeFileStorage', () => {
     });
   });
 
-  it('leftovers of interrupted writes are ignored by readers and removed by the next writer', async (t) => {
+  it('leftovers of interrupted writes are ignored by readers and the writable open, and removed by removeLeftovers', async (t) => {
     const root = await tempRoot(t);
     await seed(root);
     const dir = join(root, 'db');
@@ -156,20 +157,22 @@ describe('NodeFileStorage', () => {
 
     const writer = await storage.open('db');
     assert.deepEqual(summary(await writer.load()), OLD);
+    for (const name of Object.keys(junk)) assert.ok((await readdir(dir)).includes(name), 'a writable open deletes nothing');
+    await writer.removeLeftovers();
     assert.deepEqual((await readdir(dir)).sort(),
       ['LOCK', 'NOTES.txt', logName(3), logName(4), logName(5), 'manifest.json', 'snapshot-1.bin'].sort());
     await writer.writeSnapshot(snapB, 5);
     await writer.close();
   });
 
-  it('a torn or foreign manifest is a STORAGE error', async (t) => {
+  it('a torn manifest, or one naming another length, is CORRUPT', async (t) => {
     const root = await tempRoot(t);
     await seed(root);
     await writeFile(join(root, 'db', 'manifest.json'), '{"format":1,"generation":');
-    await rejectsWith(new NodeFileStorage(root).open('db'), 'STORAGE', /manifest/);
+    await rejectsWith(new NodeFileStorage(root).open('db'), 'CORRUPT', /manifest/);
     await writeFile(join(root, 'db', 'manifest.json'), '{"format":1,"generation":1,"snapshotSeq":2,"snapshotBytes":36}');
     const r = await new NodeFileStorage(root).open('db', { readOnly: true });
-    await rejectsWith(r.readSnapshot(1), 'STORAGE', /36/);
+    await rejectsWith(r.readSnapshot(1), 'CORRUPT', /36/);
     await r.close();
   });
 
