@@ -484,10 +484,13 @@ for (const make of [fileBackend, idbBackend]) {
     it('a lost manifest is CORRUPT, never a new database, even when opened with dimensions', async () => {
       // After the checkpoint: the snapshot (and the log) without a manifest.
       const noManifest = damaged(pristine, objects.manifest, () => undefined);
+      // A checkpoint that left no log: only the snapshot.
+      let snapshotOnly = noManifest;
+      for (const k of objects.log) snapshotOnly = damaged(snapshotOnly, k, () => undefined);
       // Only log records left: the manifest and the snapshot both gone.
       let logOnly = noManifest;
       for (const k of objects.snapshots) logOnly = damaged(logOnly, k, () => undefined);
-      for (const state of [noManifest, logOnly]) {
+      for (const state of [snapshotOnly, noManifest, logOnly]) {
         for (const options of [{ readOnly: true }, {}, { dimensions: DIM }]) {
           await backend.restore(state);
           const before = await backend.dump();

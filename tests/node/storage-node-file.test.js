@@ -224,6 +224,21 @@ describe('NodeFileStorage', () => {
     await h.close();
   });
 
+  it('a first snapshot whose manifest cannot be written leaves no snapshot file behind (it would read as a lost manifest)', async (t) => {
+    const root = await tempRoot(t);
+    let full = true;
+    const f = faultyFs({ enospc: (path) => full && path.includes('manifest.json') });
+    const h = await new NodeFileStorage(root, { fs: f.fs }).open('db');
+    await rejectsWith(h.writeSnapshot(bytesOf(100), 0), 'STORAGE_QUOTA');
+    assert.deepEqual((await readdir(join(root, 'db'))).sort(), ['LOCK']);
+    full = false;
+    await h.close();
+    const again = await new NodeFileStorage(root).open('db');
+    assert.deepEqual(summary(await again.load()), { manifest: null, snapshot: null, log: [] }, 'still new, not CORRUPT');
+    await again.writeSnapshot(bytesOf(100), 0);
+    await again.close();
+  });
+
   it('remove is atomic: an interrupted removal is invisible and cleaned by list()', async (t) => {
     const root = await tempRoot(t);
     await seed(root);
