@@ -63,7 +63,7 @@ async function seed(root) {
  * ... until a run completes, and checks after each crash what a restarted
  * process finds.
  */
-async function crashEverywhere(t, seedRoot, work, check) {
+async function crashEverywhere(t, seedRoot, work, check, afterCrash = () => {}) {
   const outcomes = [];
   for (let k = 1; k < 500; k++) {
     const root = await tempRoot(t);
@@ -84,6 +84,7 @@ async function crashEverywhere(t, seedRoot, work, check) {
     // The restarted process: the crashed one's pid is gone.
     const lockPath = join(root, 'db', 'LOCK');
     if (await readFile(lockPath).then(() => true, () => false)) await writeFile(lockPath, `${deadPid()}\n`);
+    afterCrash(await readdir(join(root, 'db')));
 
     const storage = new NodeFileStorage(root);
     const reader = await storage.open('db', { readOnly: true });
@@ -120,6 +121,25 @@ describe('NodeFileStorage', () => {
     });
     assert.ok(outcomes.length > 15, `${outcomes.length} crash points`);
     assert.ok(outcomes.some((o) => JSON.stringify(o) === JSON.stringify(OLD)));
+  });
+
+  it('a crash at any file system call of the first checkpoint leaves the log alone or the new state, never CORRUPT', async (t) => {
+    const seedRoot = await tempRoot(t);
+    const h = await new NodeFileStorage(seedRoot).open('db');
+    for (let seq = 1; seq <= 3; seq++) await h.appendLog(seq, bytesOf(seq, seq));
+    await h.close();
+    const logOnly = { manifest: null, snapshot: null, log: [1, 2, 3].map((s) => [s, [...bytesOf(s, s)]]) };
+    const first = { manifest: { generation: 1, snapshotSeq: 2, snapshotBytes: 35 }, snapshot: [...snapA], log: [[3, [...bytesOf(3, 3)]]] };
+    let sawOrphan = false;
+    const outcomes = await crashEverywhere(t, seedRoot, (w) => w.writeSnapshot(snapA, 2), (seen, { k, finished, files }) => {
+      const isNew = JSON.stringify(seen) === JSON.stringify(first);
+      assert.ok(isNew || JSON.stringify(seen) === JSON.stringify(logOnly), `crash at ${k} left a third state`);
+      if (finished) assert.ok(isNew);
+      assert.deepEqual(files, (isNew ? ['LOCK', logName(3), 'manifest.json', 'snapshot-1.bin'] : ['LOCK', logName(1), logName(2), logName(3)]).sort(),
+        `files after crash at ${k}`);
+    }, (dir) => { sawOrphan ||= dir.includes('snapshot-1.bin') && !dir.includes('manifest.json'); });
+    assert.ok(sawOrphan, 'some crash left the new snapshot file without a manifest');
+    assert.ok(outcomes.length > 8, `${outcomes.length} crash points`);
   });
 
   it('a crash at any file system call of appendLog loses at most that record', async (t) => {
