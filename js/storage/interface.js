@@ -46,7 +46,9 @@
 // The manifest carries a checksum and the snapshot's header CRC
 // (./manifest.js). A manifest that fails its checks, a snapshot file or
 // chunk that is missing or is not the one the manifest names, snapshot
-// pieces with no manifest at all, a log value that is not bytes: CORRUPT
+// pieces with no manifest at all (a first checkpoint that a crash cut short
+// marks its pieces, which are then orphans, not this), a log value that is
+// not bytes: CORRUPT
 // with `section` 'manifest', 'snapshot' or 'log', naming the object. A
 // manifest format or IndexedDB schema of a newer release:
 // UNSUPPORTED_VERSION. A failed open leaves every stored object as it was.

@@ -223,15 +223,14 @@ export function checkSnapshotBytes(manifest, bytes, where) {
 }
 
 /**
- * The error for snapshot pieces with no manifest naming them: the manifest
- * was lost (a database is never without one once it has a snapshot), or the
- * very first checkpoint was cut short by a crash; either way the database is
- * not new and must not be treated as new.
+ * The error for snapshot pieces with no manifest naming them (and no mark
+ * of an unfinished first checkpoint, which the backends leave while one is
+ * written): the manifest was lost. The database is not new and must not be
+ * treated as new.
  * @param {string} text  where, and what was found
  * @param {string} [file]
  */
 export function missingManifest(text, file) {
-  return corruptError('manifest', `${text}, but no manifest: the manifest is missing (lost, or the ` +
-    "database's first checkpoint was cut short); the database cannot be opened as it is " +
-    '(restore it from a backup, or remove it)', { file });
+  return corruptError('manifest', `${text}, but no manifest: the manifest is missing; the database ` +
+    'cannot be opened as it is (restore it from a backup, or remove it)', { file });
 }

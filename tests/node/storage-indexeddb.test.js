@@ -108,6 +108,38 @@ describe('IndexedDbStorage', () => {
     }
   });
 
+  it('a tab closed during the first checkpoint leaves the log alone or the new state, never CORRUPT', async () => {
+    const logOnly = { manifest: null, snapshot: null, log: [1, 2, 3].map((s) => [s, [...bytesOf(s, s)]]) };
+    const first = { manifest: { generation: 1, snapshotSeq: 2, snapshotBytes: 95 }, snapshot: [...snapB], log: [[3, [...bytesOf(3, 3)]]] };
+    let sawOrphans = false;
+    for (let kill = 1; kill <= 7; kill++) {
+      const real = new IDBFactory();
+      const h = await page(real).open('db');
+      for (let seq = 1; seq <= 3; seq++) await h.appendLog(seq, bytesOf(seq, seq));
+      await h.close();
+      const f = faultyIndexedDB(real, { killAtTx: kill });
+      let committed = false;
+      try {
+        const w = await page(f.indexedDB).open('db');
+        await w.writeSnapshot(snapB, 2);
+        committed = true;
+      } catch (err) {
+        assert.equal(err.code, 'STORAGE', err.message);
+      }
+      sawOrphans ||= !committed && (await chunkKeys(real)).length > 0;
+      const reader = await page(real).open('db', { readOnly: true });
+      assert.deepEqual(summary(await reader.load()), committed ? first : logOnly, `reader after kill at ${kill}`);
+      await reader.close();
+      const next = await page(real).open('db');
+      await next.removeLeftovers();
+      assert.deepEqual(summary(await next.load()), committed ? first : logOnly);
+      assert.deepEqual(await chunkKeys(real), committed ? Array.from({ length: 10 }, (_, i) => [1, i]) : [], `chunks after kill at ${kill}`);
+      assert.deepEqual((await rawDump(real, 'edgevec:db', 'meta')).keys, committed ? ['manifest'] : []);
+      await next.close();
+    }
+    assert.ok(sawOrphans, 'some kill left chunks of the first generation without a manifest');
+  });
+
   it('a tab closed during appendLog loses only that record', async () => {
     const real = new IDBFactory();
     await seed(real);
