@@ -8,13 +8,14 @@
 //                           complete state (the snapshot of generation g is
 //                           3 MB of byte g, log records follow snapshotSeq
 //                           without gaps and hold byte seq), and the next
-//                           writable open must leave chunks of the current
-//                           generation only. Returns { ok, ... } with what
+//                           writable open followed by removeLeftovers (as
+//                           EdgeVec.open does) must leave chunks of the
+//                           current generation only. Returns { ok, ... } with what
 //                           it saw (orphan generations before and after).
 //
 // Checked by hand in Chromium 156 and Firefox ESR with pages closed after
 // 100-1300 ms: orphans of the interrupted generation were present and
-// removed by the next writable open; no state was ever incomplete.
+// removed by the next writer; no state was ever incomplete.
 
 import { IndexedDbStorage } from '../../../js/storage/index.js';
 
@@ -69,6 +70,7 @@ export async function inspectAfterKill(name, options = SCENARIO_OPTIONS) {
   const prefix = options.prefix ?? 'edgevec:';
   const before = await chunkGenerations(prefix + name);
   const writer = await storage.open(name);
+  await writer.removeLeftovers();
   const after = await chunkGenerations(prefix + name);
   await writer.close();
   const cleanOk = JSON.stringify(after) === JSON.stringify(m ? [m.generation] : []);
