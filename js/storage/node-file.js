@@ -15,6 +15,7 @@
 //                                   without the last two, is still read)
 //     snapshot-<g>.bin              the snapshot of generation g
 //     log-<seq, 16 digits>.bin      one log record
+//     pending-<g>                   empty: the first snapshot, generation g, is being written
 //     <file>.tmp-<pid>-<n>          a write in progress
 //   <root>/.removed-*               a database being removed
 //
@@ -27,6 +28,7 @@
 //
 // appendLog(seq)          commit point: rename of log-<seq>.bin.
 // writeSnapshot(bytes, seq), generation g current:
+//   0. with no manifest yet (g = 0) only: pending-<g+1> written (as above)
 //   1. snapshot-<g+1>.bin written (as above)   crash: orphan file
 //   2. manifest.json naming g+1 (as above)     COMMIT POINT
 //   3. unlink snapshot-<g>.bin and log files <= seq, fsync the directory
@@ -38,7 +40,9 @@
 // snapshot and the log have been read and decoded without error, so a
 // damaged manifest can never make an open delete the data it names wrongly.
 // snapshot-<g>.bin files with no manifest.json are CORRUPT (the manifest is
-// missing), never a new database: only a directory with no snapshot is new.
+// missing), never a new database, unless a pending-<g> marker says the
+// first checkpoint was cut short; only a directory with no committed
+// snapshot is new.
 // remove(name): rename of the directory to .removed-*, then deletion; a
 // crash leaves a .removed-* directory that list() and remove() clean up.
 //
@@ -105,6 +109,7 @@ const MAX_ENCODED = 200;
 const SNAPSHOT_RE = /^snapshot-(\d+)\.bin$/;
 const LOG_RE = /^log-(\d{16})\.bin$/;
 const TMP_RE = /\.tmp-\d+-\d+$/;
+const PENDING_RE = /^pending-(\d+)$/;
 /** A LOCK file this young with no pid yet is being written, not stale. */
 const FRESH_LOCK_MS = 10_000;
 
@@ -405,6 +410,7 @@ export class NodeFileStorage {
  * @property {number[]} logSeqs   ascending, all of them (including stale ones)
  * @property {number[]} snapshots generations present
  * @property {string[]} temps
+ * @property {number[]} pending  generations marked as a first snapshot being written
  */
 
 /** @implements {StorageHandle} */
@@ -475,12 +481,14 @@ class FileHandle {
   }
 
   /**
-   * Snapshot files without a manifest: CORRUPT, not a new database.
+   * Snapshot files without a manifest: CORRUPT, not a new database, unless
+   * marked as a first snapshot that was being written.
    * @param {DirState} s
    */
   refuseOrphanSnapshots(s) {
-    if (!s.manifest && s.snapshots.length > 0) {
-      const files = s.snapshots.sort((a, b) => a - b).map((g) => `snapshot-${g}.bin`);
+    const unmarked = s.snapshots.filter((g) => !s.pending.includes(g));
+    if (!s.manifest && unmarked.length > 0) {
+      const files = unmarked.sort((a, b) => a - b).map((g) => `snapshot-${g}.bin`);
       throw missingManifest(`"${this.dir}" holds ${files.join(', ')}`, `${this.dir}/${MANIFEST}`);
     }
   }
@@ -490,12 +498,13 @@ class FileHandle {
     const fs = await this.storage.fs();
     const manifest = await this.manifestFile();
     /** @type {DirState} */
-    const state = { manifest, logSeqs: [], snapshots: [], temps: [] };
+    const state = { manifest, logSeqs: [], snapshots: [], temps: [], pending: [] };
     for (const entry of await fs.readdir(this.dir)) {
       let m;
       if ((m = LOG_RE.exec(entry))) state.logSeqs.push(Number(m[1]));
       else if ((m = SNAPSHOT_RE.exec(entry))) state.snapshots.push(Number(m[1]));
       else if (TMP_RE.test(entry)) state.temps.push(entry);
+      else if ((m = PENDING_RE.exec(entry))) state.pending.push(Number(m[1]));
     }
     state.logSeqs.sort((a, b) => a - b);
     return state;
@@ -533,9 +542,13 @@ class FileHandle {
         ...s.snapshots.filter((g) => g !== gen).map((g) => `snapshot-${g}.bin`),
         ...s.logSeqs.filter((q) => q <= snapSeq).map(logFile),
       ];
-      // One that cannot be deleted now is tried again next time; reads never return it.
-      for (const f of junk) await fs.unlink(`${this.dir}/${f}`).catch(() => {});
-      if (junk.length) await this.storage.syncDir(this.dir);
+      // One that cannot be deleted now is tried again next time; reads never
+      // return it. Markers go last, and only once every orphan is gone: a
+      // marked orphan must never lose its mark.
+      let all = true;
+      for (const f of junk) await fs.unlink(`${this.dir}/${f}`).catch(() => { all = false; });
+      if (all) for (const g of s.pending) await fs.unlink(`${this.dir}/pending-${g}`).catch(() => {});
+      if (junk.length || s.pending.length) await this.storage.syncDir(this.dir);
     }));
   }
 
@@ -635,20 +648,24 @@ class FileHandle {
       const stored = encodeManifest({ ...manifest, snapshotHeaderCrc: snapshotHeaderCrc(copy) });
       const json = new TextEncoder().encode(JSON.stringify(stored));
       const snapFile = `snapshot-${generation}.bin`;
+      // Without a manifest, a snapshot file left by a crash would read as a
+      // lost manifest (CORRUPT): the marker says it is an unfinished first one.
+      const marker = this.manifest ? null : `pending-${generation}`;
       try {
+        if (marker) await this.storage.writeAtomic(this.dir, marker, new Uint8Array(0));
         await this.storage.writeAtomic(this.dir, snapFile, copy);
         await this.storage.writeAtomic(this.dir, MANIFEST, json);
       } catch (err) {
         // Only a manifest that names the new generation commits it (the
         // failure may be the fsync after the rename). If it does not, the
-        // new file goes now: a first snapshot left without a manifest would
-        // make the database CORRUPT (see refuseOrphanSnapshots).
+        // new file goes now, then its marker.
         const now = await this.manifestRaw().catch(() => undefined);
         if (now !== undefined && sameBytes(now, json)) {
           this.manifest = this.decodeManifestFile(now);
           this.lastSeq = Math.max(this.lastSeq, seq);
         } else if (now !== undefined) {
-          await fs.unlink(`${this.dir}/${snapFile}`).catch(() => {});
+          const gone = await fs.unlink(`${this.dir}/${snapFile}`).then(() => true, (e) => errCode(e) === 'ENOENT');
+          if (gone && marker) await fs.unlink(`${this.dir}/${marker}`).catch(() => {});
         }
         throw err;
       }
@@ -660,6 +677,7 @@ class FileHandle {
         const s = await this.scan();
         for (const g of s.snapshots) if (g !== generation) await fs.unlink(`${this.dir}/snapshot-${g}.bin`);
         for (const q of s.logSeqs) if (q <= seq) await fs.unlink(`${this.dir}/${logFile(q)}`);
+        for (const g of s.pending) await fs.unlink(`${this.dir}/pending-${g}`);
         await this.storage.syncDir(this.dir);
       } catch {
         // left for the next writable open
