@@ -14,8 +14,12 @@
 //                                         all chunks but the last are chunkBytes long
 //   log           seq (number)            Uint8Array, exact size
 //
+//   meta          'pending'               g: the first snapshot, generation g,
+//                                         is being written (no manifest yet)
+//
 // Absent 'manifest' means no snapshot has been written yet; chunks without
-// a manifest are CORRUPT (the manifest is missing), never a new database.
+// a manifest are CORRUPT (the manifest is missing), never a new database,
+// unless 'pending' marks them as a first snapshot cut short.
 //
 // ## Commits and what a crash leaves
 //
@@ -24,9 +28,11 @@
 //
 // writeSnapshot(bytes, seq) with generation g current writes generation g+1:
 //   T1..Tk-1  chunks of g+1, up to transactionBytes per transaction (T1 first deletes
-//             any leftover chunks of generation >= g+1);
+//             any leftover chunks of generation >= g+1, and with no manifest
+//             yet puts 'pending' = g+1);
 //   Tk        the last chunks of g+1, the manifest naming g+1, deletion of
-//             every chunk of generation < g+1 and of log records <= seq.
+//             every chunk of generation < g+1, of log records <= seq and of
+//             'pending'.
 // Tk is the commit point. A tab closed or a quota error before Tk completes
 // leaves manifest g, its chunks and its whole log: the database loads as
 // before, and the chunks of g+1 are orphans that removeLeftovers() (or the
@@ -94,6 +100,7 @@ export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Bytes of chunks written per transaction before the final one. */
 export const DEFAULT_TRANSACTION_BYTES = 8 * 1024 * 1024;
 const MANIFEST_KEY = 'manifest';
+const PENDING_KEY = 'pending';
 const STORES = /** @type {const} */ (['meta', 'chunks', 'log']);
 
 /**
@@ -425,12 +432,30 @@ class IdbHandle {
   }
 
   /**
-   * Chunks without a manifest: CORRUPT, not a new database.
-   * @param {CheckedManifest | null} manifest
-   * @param {number} chunkCount  chunks stored, of any generation
+   * Counts, within `tx`, the chunks not marked as a first snapshot being
+   * written (see 'pending' in the file comment).
+   * @param {IDBTransaction} tx
+   * @param {(unmarked: number) => void} onCount
    */
-  refuseOrphanChunks(manifest, chunkCount) {
-    if (!manifest && chunkCount > 0) throw missingManifest(`${this.dbName} holds ${chunkCount} snapshot chunks`);
+  countUnmarkedChunks(tx, onCount) {
+    const chunks = tx.objectStore('chunks');
+    onResult(tx.objectStore('meta').get(PENDING_KEY), (pending) => {
+      onResult(chunks.count(), (total) => {
+        if (typeof pending !== 'number') { onCount(total); return; }
+        const range = this.storage.keyRange.bound([pending], [pending + 1], false, true);
+        onResult(chunks.count(range), (marked) => onCount(total - marked));
+      });
+    });
+  }
+
+  /**
+   * Chunks without a manifest: CORRUPT, not a new database, unless marked
+   * as a first snapshot that was being written.
+   * @param {CheckedManifest | null} manifest
+   * @param {number} unmarked  chunks stored, of any generation, not marked pending
+   */
+  refuseOrphanChunks(manifest, unmarked) {
+    if (!manifest && unmarked > 0) throw missingManifest(`${this.dbName} holds ${unmarked} snapshot chunks`);
   }
 
   /**
@@ -444,7 +469,7 @@ class IdbHandle {
       let chunkCount = 0;
       let lastLog = 0;
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { value = v; });
-      onResult(tx.objectStore('chunks').count(), (n) => { chunkCount = n; });
+      this.countUnmarkedChunks(tx, (n) => { chunkCount = n; });
       onResult(tx.objectStore('log').openKeyCursor(null, 'prev'), (cursor) => {
         if (cursor) lastLog = Number(cursor.key);
       });
@@ -484,11 +509,26 @@ class IdbHandle {
               tx.abort();
               return;
             }
-            if (!manifest) return;
-            const gen = manifest.generation;
             const chunks = tx.objectStore('chunks');
+            if (!manifest) {
+              // Only the chunks of an unfinished first snapshot may go.
+              this.countUnmarkedChunks(tx, (unmarked) => {
+                try {
+                  this.refuseOrphanChunks(null, unmarked);
+                } catch (err) {
+                  bad = err;
+                  tx.abort();
+                  return;
+                }
+                chunks.clear();
+                tx.objectStore('meta').delete(PENDING_KEY);
+              });
+              return;
+            }
+            const gen = manifest.generation;
             chunks.delete(range.upperBound([gen], true));
             chunks.delete(range.lowerBound([gen + 1]));
+            tx.objectStore('meta').delete(PENDING_KEY);
             if (manifest.snapshotSeq > 0) tx.objectStore('log').delete(range.upperBound(manifest.snapshotSeq));
           });
           return () => undefined;
@@ -643,7 +683,7 @@ class IdbHandle {
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => {
         try { manifest = this.decode(v); } catch (err) { bad = err; return; }
         if (manifest) this.readChunks(tx, manifest.generation, (c) => { chunks = c; });
-        else onResult(tx.objectStore('chunks').count(), (n) => { chunkCount = n; });
+        else this.countUnmarkedChunks(tx, (n) => { chunkCount = n; });
         this.readLogIn(tx, manifest ? manifest.snapshotSeq : 0, (rs) => { records = rs; });
       });
       return () => ({ manifest, bad, chunks, chunkCount, records });
@@ -708,11 +748,16 @@ class IdbHandle {
     const range = this.storage.keyRange;
     const perTx = Math.max(1, Math.floor(this.storage.transactionBytes / size));
     const lastGroup = Math.max(0, chunks.length - perTx);
+    // A first snapshot over several transactions is marked until its
+    // manifest exists, so that chunks left by a closed tab do not read as a
+    // lost manifest.
+    const mark = !this.manifest;
     try {
       for (let first = 0; first < lastGroup; first += perTx) {
         const end = Math.min(first + perTx, lastGroup);
-        await this.tx('writeSnapshot', ['chunks'], 'readwrite', (tx) => {
+        await this.tx('writeSnapshot', ['chunks', 'meta'], 'readwrite', (tx) => {
           const store = tx.objectStore('chunks');
+          if (first === 0 && mark) tx.objectStore('meta').put(generation, PENDING_KEY);
           if (first === 0) store.delete(range.lowerBound([generation]));
           for (let i = first; i < end; i++) store.put(chunks[i], [generation, i]);
           return () => undefined;
@@ -723,6 +768,7 @@ class IdbHandle {
         if (lastGroup === 0) store.delete(range.lowerBound([generation]));
         for (let i = lastGroup; i < chunks.length; i++) store.put(chunks[i], [generation, i]);
         tx.objectStore('meta').put(stored, MANIFEST_KEY);
+        tx.objectStore('meta').delete(PENDING_KEY);
         store.delete(range.upperBound([generation], true));
         if (seq > 0) tx.objectStore('log').delete(range.upperBound(seq));
         return () => undefined;
@@ -731,8 +777,9 @@ class IdbHandle {
       // Not committed: the previous generation is intact. Drop what was
       // written of this one now rather than at the next open (best effort;
       // after a quota error, deleting usually still works).
-      await this.tx('writeSnapshot cleanup', ['chunks'], 'readwrite', (tx) => {
+      await this.tx('writeSnapshot cleanup', ['chunks', 'meta'], 'readwrite', (tx) => {
         tx.objectStore('chunks').delete(range.lowerBound([generation]));
+        if (mark) tx.objectStore('meta').delete(PENDING_KEY);
         return () => undefined;
       }).catch(() => {});
       throw err;
