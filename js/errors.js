@@ -21,8 +21,11 @@ import {
  * @property {number} [inserted] vectors an interrupted insertBatch left in the index
  * @property {number} [status]   the C core's ev_status, when the error came from it
  * @property {string} [section]  the part of persisted data that failed a check
- * @property {number} [seq]      the log record (section 'log')
- * @property {number} [offset]   the byte within it where the check failed
+ * @property {string} [file]     the persisted file that failed a check (NodeFileStorage)
+ * @property {number} [generation] the snapshot generation that failed a check
+ * @property {number} [chunk]    the snapshot chunk (IndexedDB) that failed a check
+ * @property {number} [seq]      the log record that failed a check
+ * @property {number} [offset]   the byte within that record where the check failed
  * @property {PersistOperation} [operation]  the persistence work that failed
  * @property {unknown} [cause]
  */
@@ -48,6 +51,12 @@ export class EdgeVecError extends Error {
     this.status = details.status;
     /** @type {string | undefined} */
     this.section = details.section;
+    /** @type {string | undefined} */
+    this.file = details.file;
+    /** @type {number | undefined} */
+    this.generation = details.generation;
+    /** @type {number | undefined} */
+    this.chunk = details.chunk;
     /** @type {number | undefined} */
     this.seq = details.seq;
     /** @type {number | undefined} */

@@ -270,9 +270,17 @@ export declare class EdgeVecError extends Error {
   readonly inserted: number | undefined;
   /** The C core's status number, when the error came from it. */
   readonly status: number | undefined;
-  /** For CORRUPT: the part of the persisted data that failed. */
+  /** For CORRUPT: the part of the persisted data that failed ('manifest',
+   *  'snapshot', 'log' from the storage; a snapshot section name from the
+   *  core). */
   readonly section: string | undefined;
-  /** For a CORRUPT log record: its sequence number. */
+  /** For CORRUPT from NodeFileStorage: the file. */
+  readonly file: string | undefined;
+  /** For CORRUPT: the snapshot generation, where one is named. */
+  readonly generation: number | undefined;
+  /** For CORRUPT from IndexedDbStorage: the snapshot chunk index. */
+  readonly chunk: number | undefined;
+  /** For CORRUPT: the log record's sequence number, where one is named. */
   readonly seq: number | undefined;
   /** For a CORRUPT log record: the byte within it where the check failed. */
   readonly offset: number | undefined;
@@ -286,6 +294,9 @@ export interface EdgeVecErrorDetails {
   inserted?: number;
   status?: number;
   section?: string;
+  file?: string;
+  generation?: number;
+  chunk?: number;
   seq?: number;
   offset?: number;
   operation?: PersistOperation;

@@ -38,13 +38,18 @@ export interface StorageOpenOptions {
  * An open database. Every write is atomic: after a crash the database is as
  * before the call or as after it. Bytes passed in are copied (exact size);
  * bytes returned belong to the caller. Failures reject with an EdgeVecError:
- * STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND or STORAGE.
+ * STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND, STORAGE, or for stored
+ * bytes that are damaged or missing CORRUPT (`section` 'manifest',
+ * 'snapshot' or 'log', and `file` / `generation` / `chunk` / `seq` naming the
+ * object), for data of a newer release UNSUPPORTED_VERSION. A writable open
+ * deletes nothing; a failed open leaves every stored object as it was.
  */
 export interface StorageHandle {
   readonly name: string;
   readonly readOnly: boolean;
   readManifest(): Promise<StorageManifest | null>;
-  /** The current snapshot; STORAGE if `generation` is not the current one. */
+  /** The current snapshot; STORAGE if `generation` is not the current one,
+   *  CORRUPT if it is missing or not the one the manifest names. */
   readSnapshot(generation: number): Promise<Uint8Array>;
   /** Records with seq > max(afterSeq, snapshotSeq), ascending. */
   readLog(afterSeq?: number): Promise<LogRecord[]>;
@@ -57,6 +62,14 @@ export interface StorageHandle {
    * are deleted, all at one commit point. `seq` >= the current snapshotSeq.
    */
   writeSnapshot(bytes: Uint8Array, seq: number): Promise<StorageManifest>;
+  /**
+   * Writers only: deletes what interrupted writes left (snapshot pieces of
+   * other generations, temporary files, log records <= snapshotSeq). Call it
+   * only once the snapshot and the log have been read and decoded without
+   * error; EdgeVec.open does. A storage whose writes leave nothing behind
+   * may omit it.
+   */
+  removeLeftovers?(): Promise<void>;
   /** Snapshot plus log bytes. */
   sizeBytes(): Promise<number>;
   /** Waits for the writes already made, then releases the writer lock. Idempotent. */

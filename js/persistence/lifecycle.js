@@ -399,9 +399,17 @@ export async function openPersisted(wasm, name, options) {
     let needCheckpoint = false;
     /** @type {DroppedLogRecord[]} */
     let dropped = [];
-    if (state.snapshot) {
+    if (state.snapshot && state.manifest) {
       const snap = loadSnapshot(wasm, state.snapshot, name);
       ix = snap.handle;
+      const { generation, snapshotSeq } = state.manifest;
+      if (snap.walSeq !== snapshotSeq) {
+        // The log is replayed from the manifest's snapshotSeq: trusting a
+        // wrong one would skip committed records or apply some twice.
+        throw new EdgeVecError('CORRUPT',
+          `EdgeVec.open: the manifest of "${name}" says snapshot generation ${generation} holds the log up to ` +
+          `seq ${snapshotSeq}, the snapshot itself says ${snap.walSeq}`, { section: 'manifest', generation });
+      }
       const dims = indexOption(wasm, ix, EVW_OPTION_DIMENSIONS);
       if (wanted.dims && wanted.dims !== dims) {
         throw new EdgeVecError('DIMENSION_MISMATCH',
@@ -430,8 +438,11 @@ export async function openPersisted(wasm, name, options) {
       }
     } else {
       if (state.log.length > 0) {
+        // A database's first snapshot is written before its first record,
+        // so records without one mean the manifest is missing.
         throw new EdgeVecError('CORRUPT',
-          `EdgeVec.open: "${name}" has log records but no snapshot`, { section: 'log' });
+          `EdgeVec.open: "${name}" has log records (from seq ${state.log[0].seq}) but no manifest: ` +
+          'the manifest is missing', { section: 'manifest', seq: state.log[0].seq });
       }
       if (readOnly) {
         throw new EdgeVecError('NOT_FOUND', `EdgeVec.open: "${name}" holds no index yet`);
@@ -442,6 +453,10 @@ export async function openPersisted(wasm, name, options) {
       ix = createIndex(wasm, wanted);
       needCheckpoint = true; // the first snapshot records the options
     }
+    // Only now, with the snapshot and the log the manifest names decoded,
+    // may leftovers of interrupted writes be deleted on its word. (A storage
+    // whose writes leave nothing behind need not have the method.)
+    if (!readOnly && handle.removeLeftovers) await handle.removeLeftovers();
     if (!readOnly) enableJournal(wasm, ix, lastSeq);
     const snapshotBytes = state.snapshot ? state.snapshot.byteLength : 0;
     /** @type {OpenReport} */

@@ -12,6 +12,15 @@
 //   LOCKED           another writer holds this database (Web Lock, lock file,
 //                    or a second writable open in the same page)
 //   NOT_FOUND        a read-only open of a database that does not exist
+//   CORRUPT          persisted bytes are damaged or missing: a manifest that
+//                    fails its checks or is missing while snapshot pieces
+//                    exist, a snapshot file or chunk missing or of the wrong
+//                    size, a log value that is not bytes. `section` is
+//                    'manifest', 'snapshot' or 'log', and `file`,
+//                    `generation`, `chunk`, `seq` name the object where they
+//                    apply. Retrying cannot help: restore from a backup.
+//   UNSUPPORTED_VERSION  a newer release wrote the manifest or the IndexedDB
+//                    schema: upgrade the package. Nothing was changed.
 //   STORAGE          anything else (I/O error, closed handle, misuse)
 //
 // They are built with the package's EdgeVecError (js/errors.js), so
@@ -19,7 +28,17 @@
 
 import { EdgeVecError } from '../errors.js';
 
-/** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND'} StorageErrorCode */
+/** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND' | 'CORRUPT' | 'UNSUPPORTED_VERSION'} StorageErrorCode */
+
+/**
+ * The persisted object a CORRUPT error names.
+ * @typedef {object} CorruptObject
+ * @property {string} [file]        NodeFileStorage: the file
+ * @property {number} [generation]  the snapshot generation
+ * @property {number} [chunk]       IndexedDB: the chunk index within the generation
+ * @property {number} [seq]         the log record
+ * @property {unknown} [cause]
+ */
 
 /**
  * @param {StorageErrorCode} code
@@ -29,6 +48,22 @@ import { EdgeVecError } from '../errors.js';
  */
 export function storageError(code, message, cause) {
   return new EdgeVecError(code, message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * A CORRUPT error of persisted data.
+ * @param {'manifest' | 'snapshot' | 'log'} section
+ * @param {string} message  names the object
+ * @param {CorruptObject} [object]
+ * @returns {EdgeVecError}
+ */
+export function corruptError(section, message, object = {}) {
+  /** @type {import('../errors.js').EdgeVecErrorDetails} */
+  const details = { section };
+  for (const k of /** @type {const} */ (['file', 'generation', 'chunk', 'seq', 'cause'])) {
+    if (object[k] !== undefined) details[k] = /** @type {any} */ (object[k]);
+  }
+  return new EdgeVecError('CORRUPT', message, details);
 }
 
 /**

@@ -5,13 +5,21 @@
 // ## Layout (schema version 1)
 //
 //   object store  key                     value
-//   meta          'manifest'              { format: 1, generation, snapshotSeq,
-//                                           snapshotBytes, chunkCount }
+//   meta          'manifest'              { format: 2, generation, snapshotSeq,
+//                                           snapshotBytes, snapshotHeaderCrc,
+//                                           chunkCount, crc } (./manifest.js;
+//                                           format 1, without the header CRC
+//                                           and the crc, is still read)
 //   chunks        [generation, index]     Uint8Array, exact size, index from 0;
 //                                         all chunks but the last are chunkBytes long
 //   log           seq (number)            Uint8Array, exact size
 //
-// Absent 'manifest' means no snapshot has been written yet.
+//   meta          'pending'               g: the first snapshot, generation g,
+//                                         is being written (no manifest yet)
+//
+// Absent 'manifest' means no snapshot has been written yet; chunks without
+// a manifest are CORRUPT (the manifest is missing), never a new database,
+// unless 'pending' marks them as a first snapshot cut short.
 //
 // ## Commits and what a crash leaves
 //
@@ -20,15 +28,19 @@
 //
 // writeSnapshot(bytes, seq) with generation g current writes generation g+1:
 //   T1..Tk-1  chunks of g+1, up to transactionBytes per transaction (T1 first deletes
-//             any leftover chunks of generation >= g+1);
+//             any leftover chunks of generation >= g+1, and with no manifest
+//             yet puts 'pending' = g+1);
 //   Tk        the last chunks of g+1, the manifest naming g+1, deletion of
-//             every chunk of generation < g+1 and of log records <= seq.
+//             every chunk of generation < g+1, of log records <= seq and of
+//             'pending'.
 // Tk is the commit point. A tab closed or a quota error before Tk completes
 // leaves manifest g, its chunks and its whole log: the database loads as
-// before, and the chunks of g+1 are orphans that the next writable open (or
-// the next writeSnapshot) deletes. After Tk only g+1 and the log > seq exist.
+// before, and the chunks of g+1 are orphans that removeLeftovers() (or the
+// next writeSnapshot) deletes. After Tk only g+1 and the log > seq exist.
 // Readers read the manifest and the chunks it names in one transaction, so
-// they never see a mix of generations.
+// they never see a mix of generations. A writable open deletes nothing:
+// removeLeftovers() runs only once the snapshot and the log it names have
+// been read and decoded without error.
 //
 // Every readwrite transaction uses `durability: 'strict'` unless the storage
 // was created with `durability: 'relaxed'` (faster: the browser may return
@@ -45,16 +57,20 @@
 // keeps a second tab from writing. The handle keeps its connection open on `versionchange`: a newer page that wants to
 // upgrade the schema, or a delete that bypasses the lock, is blocked and
 // gets STORAGE_BLOCKED rather than cutting off a writer mid-commit. A
+// database of a newer schema version is UNSUPPORTED_VERSION. A
 // read-only handle closes on `versionchange` and then fails with STORAGE.
 // A blocked deleteDatabase cannot be cancelled: the browser completes it
 // once the blocking connection closes (remove() reports STORAGE_BLOCKED
 // meanwhile). A blocked upgrade that later succeeds is closed at once.
 
-import { fromIdbError, storageError } from './errors.js';
+import { corruptError, fromIdbError, storageError } from './errors.js';
 import {
-  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
-  refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes,
+  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
+  refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes, publicManifest,
 } from './interface.js';
+import {
+  encodeManifest, decodeManifest, checkSnapshotBytes, snapshotHeaderCrc, missingManifest,
+} from './manifest.js';
 import { acquireWriterLock } from './locks.js';
 import { WriterLease } from './writer-lease.js';
 
@@ -64,6 +80,7 @@ import { WriterLease } from './writer-lease.js';
 /** @typedef {import('./interface.js').LogRecord} LogRecord */
 /** @typedef {import('./interface.js').StorageOpenOptions} StorageOpenOptions */
 /** @typedef {import('./locks.js').LockManagerLike} LockManagerLike */
+/** @typedef {import('./manifest.js').CheckedManifest} CheckedManifest */
 
 /**
  * @typedef {object} IndexedDbStorageOptions
@@ -83,15 +100,6 @@ import { WriterLease } from './writer-lease.js';
  *   heartbeat period and clock of the writer record (tests shorten them)
  */
 
-/**
- * @typedef {object} StoredManifest
- * @property {number} format
- * @property {number} generation
- * @property {number} snapshotSeq
- * @property {number} snapshotBytes
- * @property {number} chunkCount
- */
-
 /** 2 MiB: big enough that a 100k x 128 f32 snapshot (its floats alone are
  * 51 MB; bench/results/api.md has the stored size) is a few dozen values,
  * small enough that no single structured clone is a large allocation spike. */
@@ -99,7 +107,7 @@ export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Bytes of chunks written per transaction before the final one. */
 export const DEFAULT_TRANSACTION_BYTES = 8 * 1024 * 1024;
 const MANIFEST_KEY = 'manifest';
-const MANIFEST_FORMAT = 1;
+const PENDING_KEY = 'pending';
 const STORES = /** @type {const} */ (['meta', 'chunks', 'log']);
 
 /**
@@ -153,23 +161,11 @@ function onResult(req, onValue) {
 }
 
 /**
- * @param {unknown} value
- * @returns {StoredManifest | null}
+ * The chunks of one generation as stored: keys [generation, index] and values.
+ * @typedef {object} StoredChunks
+ * @property {IDBValidKey[]} keys
+ * @property {unknown[]} values
  */
-function parseManifest(value) {
-  if (value === undefined || value === null) return null;
-  const m = /** @type {Partial<StoredManifest>} */ (value);
-  const ints = [m.generation, m.snapshotSeq, m.snapshotBytes, m.chunkCount];
-  if (m.format !== MANIFEST_FORMAT || !allCounts(ints)) {
-    throw storageError('STORAGE', `unreadable manifest record (format ${String(m.format)})`);
-  }
-  return /** @type {StoredManifest} */ (m);
-}
-
-/** @param {StoredManifest | null} m @returns {StorageManifest | null} */
-function publicManifest(m) {
-  return m ? { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes } : null;
-}
 
 export class IndexedDbStorage {
   /** Schema version of the IndexedDB databases this class creates. */
@@ -216,7 +212,7 @@ export class IndexedDbStorage {
       const db = await this.connect(dbName, readOnly);
       handle = new IdbHandle(this, name, db, readOnly, lock);
       if (!readOnly) await handle.claimWriter();
-      if (!readOnly) await handle.recover();
+      if (!readOnly) await handle.readState();
       return handle;
     } catch (err) {
       // close() releases the lock too
@@ -290,7 +286,7 @@ export class IndexedDbStorage {
         settled = true;
         if (missing) reject(notFound(dbName.slice(this.prefix.length)));
         else if (req.error && req.error.name === 'VersionError') {
-          reject(storageError('STORAGE',
+          reject(storageError('UNSUPPORTED_VERSION',
             `open "${dbName}": written by a newer release (schema newer than version ${version}); load the page's latest version`, req.error));
         } else reject(fromIdbError(req.error, `open "${dbName}"`));
       };
@@ -389,7 +385,7 @@ class IdbHandle {
     this.gone = null;
     /** Highest sequence number stored (log or snapshot); writers only. */
     this.lastSeq = 0;
-    /** @type {StoredManifest | null} the writer's view of the manifest */
+    /** @type {CheckedManifest | null} the writer's view of the manifest */
     this.manifest = null;
     this.writes = new WriteQueue(name);
     /** @type {Promise<void> | null} */
@@ -441,6 +437,11 @@ class IdbHandle {
     }
   }
 
+  /** The IndexedDB database, for messages. */
+  get dbName() {
+    return `IndexedDB database "${this.storage.prefix}${this.name}"`;
+  }
+
   /**
    * Writer open: claims the writer record (LOCKED if a live writer of
    * another realm holds it). A failed open's close() gives it back.
@@ -463,38 +464,120 @@ class IdbHandle {
   }
 
   /**
-   * Writer open: deletes chunks of unfinished generations (a checkpoint cut
-   * short by a closed tab or an error) and learns the last sequence number.
+   * @param {unknown} value  the stored manifest record
+   * @returns {CheckedManifest | null}
    */
-  async recover() {
-    const range = this.storage.keyRange;
-    const state = await this.tx('open', STORES, 'readwrite', (tx) => {
-      /** @type {StoredManifest | null} */
-      let manifest = null;
-      let lastLog = 0;
-      /** @type {unknown} */
-      let bad = null;
-      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (value) => {
-        try {
-          manifest = parseManifest(value);
-        } catch (err) {
-          bad = err;
-          return;
-        }
-        const gen = manifest ? manifest.generation : 0;
-        const chunks = tx.objectStore('chunks');
-        if (gen > 0) chunks.delete(range.upperBound([gen], true));
-        chunks.delete(range.lowerBound([gen + 1]));
-        if (manifest && manifest.snapshotSeq > 0) tx.objectStore('log').delete(range.upperBound(manifest.snapshotSeq));
+  decode(value) {
+    if (value === undefined) return null;
+    return decodeManifest(value, { text: `the manifest record of ${this.dbName}` }, { chunked: true });
+  }
+
+  /**
+   * Counts, within `tx`, the chunks not marked as a first snapshot being
+   * written (see 'pending' in the file comment).
+   * @param {IDBTransaction} tx
+   * @param {(unmarked: number) => void} onCount
+   */
+  countUnmarkedChunks(tx, onCount) {
+    const chunks = tx.objectStore('chunks');
+    onResult(tx.objectStore('meta').get(PENDING_KEY), (pending) => {
+      onResult(chunks.count(), (total) => {
+        if (typeof pending !== 'number') { onCount(total); return; }
+        const range = this.storage.keyRange.bound([pending], [pending + 1], false, true);
+        onResult(chunks.count(range), (marked) => onCount(total - marked));
       });
+    });
+  }
+
+  /**
+   * Chunks without a manifest: CORRUPT, not a new database, unless marked
+   * as a first snapshot that was being written.
+   * @param {CheckedManifest | null} manifest
+   * @param {number} unmarked  chunks stored, of any generation, not marked pending
+   */
+  refuseOrphanChunks(manifest, unmarked) {
+    if (!manifest && unmarked > 0) throw missingManifest(`${this.dbName} holds ${unmarked} snapshot chunks`);
+  }
+
+  /**
+   * Writer open: learns the manifest and the last sequence number. Deletes
+   * nothing (see removeLeftovers).
+   */
+  async readState() {
+    const state = await this.tx('open', STORES, 'readwrite', (tx) => {
+      /** @type {unknown} */
+      let value;
+      let chunkCount = 0;
+      let lastLog = 0;
+      onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { value = v; });
+      this.countUnmarkedChunks(tx, (n) => { chunkCount = n; });
       onResult(tx.objectStore('log').openKeyCursor(null, 'prev'), (cursor) => {
         if (cursor) lastLog = Number(cursor.key);
       });
-      return () => ({ manifest, lastLog, bad });
+      return () => ({ value, chunkCount, lastLog });
     });
-    if (state.bad) throw state.bad;
-    this.manifest = state.manifest;
-    this.lastSeq = Math.max(state.lastLog, state.manifest ? state.manifest.snapshotSeq : 0);
+    const manifest = this.decode(state.value);
+    this.refuseOrphanChunks(manifest, state.chunkCount);
+    this.manifest = manifest;
+    this.lastSeq = Math.max(state.lastLog, manifest ? manifest.snapshotSeq : 0);
+  }
+
+  /**
+   * Deletes chunks of unfinished or replaced generations (a checkpoint cut
+   * short by a closed tab or an error) and log records the snapshot holds,
+   * going by the manifest read in the same transaction. The persistence
+   * layer calls it once that manifest's snapshot and log have been read and
+   * decoded.
+   * @returns {Promise<void>}
+   */
+  async removeLeftovers() {
+    this.check('removeLeftovers', true);
+    this.writes.refuseIfClosing('removeLeftovers');
+    const range = this.storage.keyRange;
+    return this.writes.run(async () => {
+      /** @type {unknown} */
+      let bad = null;
+      try {
+        await this.tx('removeLeftovers', STORES, 'readwrite', (tx) => {
+          onResult(tx.objectStore('meta').get(MANIFEST_KEY), (value) => {
+            /** @type {CheckedManifest | null} */
+            let manifest;
+            try {
+              manifest = this.decode(value);
+            } catch (err) {
+              // Nothing is deleted on the word of a bad manifest.
+              bad = err;
+              tx.abort();
+              return;
+            }
+            const chunks = tx.objectStore('chunks');
+            if (!manifest) {
+              // Only the chunks of an unfinished first snapshot may go.
+              this.countUnmarkedChunks(tx, (unmarked) => {
+                try {
+                  this.refuseOrphanChunks(null, unmarked);
+                } catch (err) {
+                  bad = err;
+                  tx.abort();
+                  return;
+                }
+                chunks.clear();
+                tx.objectStore('meta').delete(PENDING_KEY);
+              });
+              return;
+            }
+            const gen = manifest.generation;
+            chunks.delete(range.upperBound([gen], true));
+            chunks.delete(range.lowerBound([gen + 1]));
+            tx.objectStore('meta').delete(PENDING_KEY);
+            if (manifest.snapshotSeq > 0) tx.objectStore('log').delete(range.upperBound(manifest.snapshotSeq));
+          });
+          return () => undefined;
+        });
+      } catch (err) {
+        throw bad ?? err;
+      }
+    });
   }
 
   /** @returns {Promise<StorageManifest | null>} */
@@ -505,35 +588,65 @@ class IdbHandle {
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (r) => { v = r; });
       return () => v;
     });
-    return publicManifest(parseManifest(value));
+    return publicManifest(this.decode(value));
   }
 
   /**
-   * Issues the reads of the manifest's snapshot within `tx`.
+   * Issues the reads of a generation's chunks within `tx`.
    * @param {IDBTransaction} tx
    * @param {number} generation
-   * @param {(chunks: Uint8Array[]) => void} onChunks
+   * @param {(chunks: StoredChunks) => void} onChunks
    */
   readChunks(tx, generation, onChunks) {
     const range = this.storage.keyRange.bound([generation], [generation + 1], false, true);
-    onResult(tx.objectStore('chunks').getAll(range), onChunks);
+    const store = tx.objectStore('chunks');
+    /** @type {IDBValidKey[]} */
+    let keys = [];
+    onResult(store.getAllKeys(range), (k) => { keys = k; });
+    onResult(store.getAll(range), (values) => onChunks({ keys, values }));
   }
 
   /**
-   * @param {StoredManifest | null} manifest
+   * The snapshot from its chunks, checked against the manifest: every chunk
+   * present in order, bytes, and the total length and header CRC the
+   * manifest names.
+   * @param {CheckedManifest | null} manifest
    * @param {number} generation
-   * @param {Uint8Array[] | null} chunks
+   * @param {StoredChunks | null} chunks
    * @returns {Uint8Array}
    */
   assemble(manifest, generation, chunks) {
     if (!manifest || manifest.generation !== generation || !chunks) throw notCurrentSnapshot(generation, this.name);
-    const total = chunks.reduce((n, c) => n + (c instanceof Uint8Array ? c.byteLength : NaN), 0);
-    if (chunks.length !== manifest.chunkCount || total !== manifest.snapshotBytes) {
-      throw storageError('STORAGE',
-        `readSnapshot: generation ${generation} of "${this.name}" is incomplete in IndexedDB ` +
-        `(${chunks.length}/${manifest.chunkCount} chunks, ${total}/${manifest.snapshotBytes} bytes)`);
+    const what = `generation ${generation} of ${this.dbName}`;
+    const count = /** @type {number} */ (manifest.chunkCount);
+    /** @param {number} chunk @param {string} problem */
+    const bad = (chunk, problem) => corruptError('snapshot', `${what}: chunk ${chunk} ${problem}`, { generation, chunk });
+    /** @type {Uint8Array[]} */
+    const parts = [];
+    let total = 0;
+    for (let i = 0; i < chunks.keys.length; i++) {
+      const key = /** @type {unknown[]} */ (chunks.keys[i]);
+      if (key[1] !== i) throw bad(i, `is missing (the manifest names ${count} chunks)`);
+      const value = chunks.values[i];
+      if (!(value instanceof Uint8Array)) throw bad(i, 'is not bytes');
+      parts.push(value);
+      total += value.byteLength;
     }
-    return concatBytes(chunks, total);
+    if (parts.length !== count) {
+      throw parts.length < count
+        ? bad(parts.length, `is missing (the manifest names ${count} chunks)`)
+        : bad(count, `is one more than the ${count} the manifest names`);
+    }
+    if (total !== manifest.snapshotBytes) {
+      // Every chunk but the last was written full size: name the first that is not.
+      const full = Math.max(0, ...parts.map((p) => p.byteLength));
+      let odd = parts.findIndex((p, i) => i < parts.length - 1 && p.byteLength !== full);
+      if (odd < 0) odd = parts.length - 1;
+      throw bad(odd, `has ${parts[odd].byteLength} bytes: the chunks hold ${total} bytes, the manifest says ${manifest.snapshotBytes}`);
+    }
+    const bytes = concatBytes(parts, total);
+    checkSnapshotBytes(manifest, bytes, { text: what });
+    return bytes;
   }
 
   /** @param {number} generation @returns {Promise<Uint8Array>} */
@@ -541,19 +654,19 @@ class IdbHandle {
     const r = await this.tx('readSnapshot', ['meta', 'chunks'], 'readonly', (tx) => {
       /** @type {unknown} */
       let m;
-      /** @type {Uint8Array[] | null} */
+      /** @type {StoredChunks | null} */
       let chunks = null;
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { m = v; });
       this.readChunks(tx, generation, (c) => { chunks = c; });
       return () => ({ m, chunks });
     });
-    return this.assemble(parseManifest(r.m), generation, r.chunks);
+    return this.assemble(this.decode(r.m), generation, r.chunks);
   }
 
   /**
    * @param {IDBTransaction} tx
    * @param {number} afterSeq
-   * @param {(records: LogRecord[]) => void} onRecords
+   * @param {(records: { seq: number, bytes: unknown }[]) => void} onRecords
    */
   readLogIn(tx, afterSeq, onRecords) {
     const range = this.storage.keyRange.lowerBound(afterSeq, true);
@@ -561,9 +674,23 @@ class IdbHandle {
     /** @type {IDBValidKey[]} */
     let keys = [];
     onResult(log.getAllKeys(range), (k) => { keys = k; });
-    onResult(log.getAll(range), (/** @type {Uint8Array[]} */ values) => {
+    onResult(log.getAll(range), (/** @type {unknown[]} */ values) => {
       onRecords(values.map((bytes, i) => ({ seq: Number(keys[i]), bytes })));
     });
+  }
+
+  /**
+   * The records, checked to be bytes.
+   * @param {{ seq: number, bytes: unknown }[]} records
+   * @returns {LogRecord[]}
+   */
+  logRecords(records) {
+    for (const r of records) {
+      if (!(r.bytes instanceof Uint8Array)) {
+        throw corruptError('log', `log record ${r.seq} of ${this.dbName} is not bytes`, { seq: r.seq });
+      }
+    }
+    return /** @type {LogRecord[]} */ (records);
   }
 
   /** @param {number} [afterSeq] @returns {Promise<LogRecord[]>} */
@@ -572,42 +699,43 @@ class IdbHandle {
     const r = await this.tx('readLog', ['meta', 'log'], 'readonly', (tx) => {
       /** @type {unknown} */
       let m;
-      /** @type {LogRecord[]} */
+      /** @type {{ seq: number, bytes: unknown }[]} */
       let records = [];
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => { m = v; });
       this.readLogIn(tx, afterSeq, (rs) => { records = rs; });
       return () => ({ m, records });
     });
-    const from = logStart(afterSeq, publicManifest(parseManifest(r.m)));
-    return r.records.filter((rec) => rec.seq > from);
+    const from = logStart(afterSeq, this.decode(r.m));
+    return this.logRecords(r.records.filter((rec) => rec.seq > from));
   }
 
   /** @returns {Promise<StorageState>} */
   async load() {
     const r = await this.tx('load', STORES, 'readonly', (tx) => {
-      /** @type {unknown} */
-      let m;
+      /** @type {CheckedManifest | null} */
+      let manifest = null;
       /** @type {unknown} */
       let bad = null;
-      /** @type {Uint8Array[] | null} */
+      /** @type {StoredChunks | null} */
       let chunks = null;
-      /** @type {LogRecord[]} */
+      let chunkCount = 0;
+      /** @type {{ seq: number, bytes: unknown }[]} */
       let records = [];
       onResult(tx.objectStore('meta').get(MANIFEST_KEY), (v) => {
-        m = v;
-        let manifest;
-        try { manifest = parseManifest(v); } catch (err) { bad = err; return; }
+        try { manifest = this.decode(v); } catch (err) { bad = err; return; }
         if (manifest) this.readChunks(tx, manifest.generation, (c) => { chunks = c; });
+        else this.countUnmarkedChunks(tx, (n) => { chunkCount = n; });
         this.readLogIn(tx, manifest ? manifest.snapshotSeq : 0, (rs) => { records = rs; });
       });
-      return () => ({ m, bad, chunks, records });
+      return () => ({ manifest, bad, chunks, chunkCount, records });
     });
     if (r.bad) throw r.bad;
-    const manifest = parseManifest(r.m);
+    const manifest = /** @type {CheckedManifest | null} */ (r.manifest);
+    this.refuseOrphanChunks(manifest, r.chunkCount);
     return {
       manifest: publicManifest(manifest),
       snapshot: manifest ? this.assemble(manifest, manifest.generation, r.chunks) : null,
-      log: r.records,
+      log: this.logRecords(r.records),
     };
   }
 
@@ -633,6 +761,7 @@ class IdbHandle {
     this.writes.refuseIfClosing('writeSnapshot');
     checkSeq(seq, 0, 'writeSnapshot');
     checkBytes(bytes, 'writeSnapshot');
+    const headerCrc = snapshotHeaderCrc(bytes);
     // Copy every chunk now: the caller's buffer may change (or a wasm heap
     // view detach) while the transactions below are in flight.
     const size = this.storage.chunkBytes;
@@ -640,31 +769,36 @@ class IdbHandle {
     const chunks = [];
     for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.slice(at, at + size));
     const total = bytes.byteLength;
-    return this.writes.run(() => this.writeChunks(chunks, total, seq));
+    return this.writes.run(() => this.writeChunks(chunks, total, seq, headerCrc));
   }
 
   /**
    * @param {Uint8Array[]} chunks  exact-size copies
    * @param {number} total
    * @param {number} seq
+   * @param {number} headerCrc  of the whole snapshot (see ./manifest.js)
    * @returns {Promise<StorageManifest>}
    */
-  async writeChunks(chunks, total, seq) {
+  async writeChunks(chunks, total, seq, headerCrc) {
     const size = this.storage.chunkBytes;
-    const next = nextManifest(publicManifest(this.manifest), seq, total);
+    const next = nextManifest(this.manifest, seq, total);
     const generation = next.generation;
-    /** @type {StoredManifest} */
-    const manifest = {
-      format: MANIFEST_FORMAT, generation, snapshotSeq: seq, snapshotBytes: total, chunkCount: chunks.length,
-    };
+    const stored = encodeManifest({
+      generation, snapshotSeq: seq, snapshotBytes: total, snapshotHeaderCrc: headerCrc, chunkCount: chunks.length,
+    });
     const range = this.storage.keyRange;
     const perTx = Math.max(1, Math.floor(this.storage.transactionBytes / size));
     const lastGroup = Math.max(0, chunks.length - perTx);
+    // A first snapshot over several transactions is marked until its
+    // manifest exists, so that chunks left by a closed tab do not read as a
+    // lost manifest.
+    const mark = !this.manifest;
     try {
       for (let first = 0; first < lastGroup; first += perTx) {
         const end = Math.min(first + perTx, lastGroup);
-        await this.tx('writeSnapshot', ['chunks'], 'readwrite', (tx) => {
+        await this.tx('writeSnapshot', ['chunks', 'meta'], 'readwrite', (tx) => {
           const store = tx.objectStore('chunks');
+          if (first === 0 && mark) tx.objectStore('meta').put(generation, PENDING_KEY);
           if (first === 0) store.delete(range.lowerBound([generation]));
           for (let i = first; i < end; i++) store.put(chunks[i], [generation, i]);
           return () => undefined;
@@ -674,7 +808,8 @@ class IdbHandle {
         const store = tx.objectStore('chunks');
         if (lastGroup === 0) store.delete(range.lowerBound([generation]));
         for (let i = lastGroup; i < chunks.length; i++) store.put(chunks[i], [generation, i]);
-        tx.objectStore('meta').put(manifest, MANIFEST_KEY);
+        tx.objectStore('meta').put(stored, MANIFEST_KEY);
+        tx.objectStore('meta').delete(PENDING_KEY);
         store.delete(range.upperBound([generation], true));
         if (seq > 0) tx.objectStore('log').delete(range.upperBound(seq));
         return () => undefined;
@@ -683,15 +818,16 @@ class IdbHandle {
       // Not committed: the previous generation is intact. Drop what was
       // written of this one now rather than at the next open (best effort;
       // after a quota error, deleting usually still works).
-      await this.tx('writeSnapshot cleanup', ['chunks'], 'readwrite', (tx) => {
+      await this.tx('writeSnapshot cleanup', ['chunks', 'meta'], 'readwrite', (tx) => {
         tx.objectStore('chunks').delete(range.lowerBound([generation]));
+        if (mark) tx.objectStore('meta').delete(PENDING_KEY);
         return () => undefined;
       }).catch(() => {});
       throw err;
     }
-    this.manifest = manifest;
+    this.manifest = this.decode(stored);
     this.lastSeq = Math.max(this.lastSeq, seq);
-    return /** @type {StorageManifest} */ (publicManifest(manifest));
+    return next;
   }
 
   /** @returns {Promise<number>} */
@@ -706,7 +842,7 @@ class IdbHandle {
       });
       return () => ({ m, logBytes });
     });
-    const manifest = parseManifest(r.m);
+    const manifest = this.decode(r.m);
     return (manifest ? manifest.snapshotBytes : 0) + r.logBytes;
   }
 

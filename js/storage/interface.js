@@ -29,11 +29,30 @@
 //                           deletes log records <= seq and snapshot g.
 //                           A crash before the commit point leaves snapshot
 //                           g and its whole log (the new generation's pieces
-//                           are orphans, removed by the next writable open).
-//                           A crash after it leaves g+1 and records > seq
-//                           (leftovers of g / of the log <= seq may remain on
-//                           disk for NodeFileStorage but are never returned,
-//                           and are removed by the next writable open).
+//                           are orphans). A crash after it leaves g+1 and
+//                           records > seq (leftovers of g / of the log <= seq
+//                           may remain on disk for NodeFileStorage). Reads
+//                           never return leftovers; removeLeftovers() deletes
+//                           them.
+//   removeLeftovers()       deletes what interrupted writes left behind. A
+//                           writable open() itself deletes nothing: the
+//                           persistence layer calls this only after the
+//                           snapshot and the log were read and decoded
+//                           without error, so nothing is deleted on the word
+//                           of a manifest that has not been proven right.
+//
+// ## What open and load check
+//
+// The manifest carries a checksum and the snapshot's header CRC
+// (./manifest.js). A manifest that fails its checks, a snapshot file or
+// chunk that is missing or is not the one the manifest names, snapshot
+// pieces with no manifest at all (a first checkpoint that a crash cut short
+// marks its pieces, which are then orphans, not this), a log value that is
+// not bytes: CORRUPT
+// with `section` 'manifest', 'snapshot' or 'log', naming the object. A
+// manifest format or IndexedDB schema of a newer release:
+// UNSUPPORTED_VERSION. A failed open leaves every stored object as it was.
+// Only a database with no snapshot is new.
 //
 // Writes issued on one handle without awaiting the previous one are applied
 // one after another in call order; the bytes are copied when the call is
@@ -54,13 +73,14 @@
 // Web Locks: the writer record of ./writer-lease.js; files: the token in
 // LOCK): a commit or checkpoint of a writer that is no longer the owner
 // fails with 'LOCKED' and changes nothing.
-// open(name, { readOnly: true }) takes no lock and never writes, not even to
-// clean orphans; it fails with 'NOT_FOUND' if the database does not exist.
+// open(name, { readOnly: true }) takes no lock and never writes; it fails
+// with 'NOT_FOUND' if the database does not exist.
 // remove(name) takes the writer lock too, so it fails with 'LOCKED' while a
 // writer has the database open.
 //
 // Errors are the package's EdgeVecError (see ./errors.js) with code
-// STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND or STORAGE. A failed
+// STORAGE_QUOTA, STORAGE_BLOCKED, LOCKED, NOT_FOUND, CORRUPT,
+// UNSUPPORTED_VERSION or STORAGE. A failed
 // write changes nothing visible and leaves the handle usable: the same call
 // (same sequence number) can be retried, e.g. after the user frees space.
 //
@@ -113,6 +133,10 @@
  *   seq must be greater than every seq already stored and than snapshotSeq
  * @property {(bytes: Uint8Array, seq: number) => Promise<StorageManifest>} writeSnapshot
  *   seq is the last log record the snapshot contains; must be >= snapshotSeq
+ * @property {() => Promise<void>} [removeLeftovers]
+ *   writers only: deletes what interrupted writes left (orphan snapshot
+ *   pieces, temporary files, log records <= snapshotSeq); a storage whose
+ *   writes leave nothing behind may omit it
  * @property {() => Promise<number>} sizeBytes  snapshot + log bytes
  * @property {() => Promise<void>} close  waits for pending writes, releases the lock; idempotent
  */
@@ -196,6 +220,15 @@ export function nextManifest(current, seq, snapshotBytes) {
 }
 
 /**
+ * The manifest as the interface returns it (a stored one has more fields).
+ * @param {StorageManifest | null} m
+ * @returns {StorageManifest | null}
+ */
+export function publicManifest(m) {
+  return m ? { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes } : null;
+}
+
+/**
  * readLog's rule: records after both afterSeq and the snapshot.
  * @param {number} afterSeq
  * @param {StorageManifest | null} manifest
@@ -212,16 +245,6 @@ export function logStart(afterSeq, manifest) {
  */
 export function notCurrentSnapshot(generation, name) {
   return storageError('STORAGE', `readSnapshot: generation ${generation} is not the current snapshot of "${name}"`);
-}
-
-/**
- * Whether every value is a non-negative safe integer (the numbers of a
- * stored manifest).
- * @param {unknown[]} values
- * @returns {boolean}
- */
-export function allCounts(values) {
-  return values.every((n) => Number.isSafeInteger(n) && /** @type {number} */ (n) >= 0);
 }
 
 /**

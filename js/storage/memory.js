@@ -170,6 +170,11 @@ class MemoryHandle {
     return { ...manifest };
   }
 
+  /** Writes here are whole at once: nothing is ever left over. */
+  async removeLeftovers() {
+    this.writable('removeLeftovers');
+  }
+
   async sizeBytes() {
     return dbSize(this.db('sizeBytes'));
   }

@@ -10,9 +10,12 @@
 //                                   as %XX (so case-insensitive file systems
 //                                   cannot merge two names)
 //     LOCK                          writer lock: "<pid> <token>\n", created O_EXCL
-//     manifest.json                 {"format":1,"generation":g,"snapshotSeq":s,"snapshotBytes":n}
+//     manifest.json                 {"format":2,"generation":g,"snapshotSeq":s,"snapshotBytes":n,
+//                                    "snapshotHeaderCrc":h,"crc":c} (./manifest.js; format 1,
+//                                   without the last two, is still read)
 //     snapshot-<g>.bin              the snapshot of generation g
 //     log-<seq, 16 digits>.bin      one log record
+//     pending-<g>                   empty: the first snapshot, generation g, is being written
 //     <file>.tmp-<pid>-<n>          a write in progress
 //   <root>/.removed-*               a database being removed
 //
@@ -21,16 +24,25 @@
 // Every file is written as: temporary file, write, fsync, rename over the
 // final name, fsync the directory. The rename is the commit point, so a
 // crash leaves the old file or the new one, and at worst a temporary file,
-// which is never read and is deleted by the next writable open.
+// which is never read and is deleted by removeLeftovers().
 //
 // appendLog(seq)          commit point: rename of log-<seq>.bin.
 // writeSnapshot(bytes, seq), generation g current:
-//   1. snapshot-<g+1>.bin written (as above)   crash: orphan file, deleted at next open
+//   0. with no manifest yet (g = 0) only: pending-<g+1> written (as above)
+//   1. snapshot-<g+1>.bin written (as above)   crash: orphan file
 //   2. manifest.json naming g+1 (as above)     COMMIT POINT
 //   3. unlink snapshot-<g>.bin and log files <= seq, fsync the directory
 //                                              crash: leftovers that no read
 //                                              returns (reads filter on the
-//                                              manifest), deleted at next open
+//                                              manifest)
+// A writable open deletes nothing: leftovers are removed by
+// removeLeftovers(), which the persistence layer calls only once the
+// snapshot and the log have been read and decoded without error, so a
+// damaged manifest can never make an open delete the data it names wrongly.
+// snapshot-<g>.bin files with no manifest.json are CORRUPT (the manifest is
+// missing), never a new database, unless a pending-<g> marker says the
+// first checkpoint was cut short; only a directory with no committed
+// snapshot is new.
 // remove(name): rename of the directory to .removed-*, then deletion; a
 // crash leaves a .removed-* directory that list() and remove() clean up.
 //
@@ -64,18 +76,22 @@
 // check and the rename are two calls; what it closes is a writer that lost
 // the lock long before its commit, not one overtaken within that instant.)
 
-import { fromFsError, isTypedError, storageError } from './errors.js';
+import { corruptError, fromFsError, isTypedError, storageError } from './errors.js';
 import { newToken } from './locks.js';
 import {
-  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, allCounts, notFound,
-  closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes,
+  checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
+  closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes, publicManifest,
 } from './interface.js';
+import {
+  encodeManifest, decodeManifest, checkSnapshotBytes, snapshotHeaderCrc, missingManifest,
+} from './manifest.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
 /** @typedef {import('./interface.js').StorageHandle} StorageHandle */
 /** @typedef {import('./interface.js').StorageState} StorageState */
 /** @typedef {import('./interface.js').LogRecord} LogRecord */
 /** @typedef {import('./interface.js').StorageOpenOptions} StorageOpenOptions */
+/** @typedef {import('./manifest.js').CheckedManifest} CheckedManifest */
 
 /**
  * The subset of `node:fs/promises` used here (typed by hand so that the
@@ -105,11 +121,11 @@ import {
 
 const MANIFEST = 'manifest.json';
 const LOCK = 'LOCK';
-const MANIFEST_FORMAT = 1;
 const MAX_ENCODED = 200;
 const SNAPSHOT_RE = /^snapshot-(\d+)\.bin$/;
 const LOG_RE = /^log-(\d{16})\.bin$/;
 const TMP_RE = /\.tmp-\d+-\d+$/;
+const PENDING_RE = /^pending-(\d+)$/;
 /** A LOCK file this young with no pid yet is being written, not stale. */
 const FRESH_LOCK_MS = 10_000;
 /** "<pid> <token>\n", or "<pid>\n" from older versions. */
@@ -184,6 +200,12 @@ function ownerAlive(owner) {
   return pidAlive(owner.pid);
 }
 
+/** @param {Uint8Array | null} a @param {Uint8Array | null} b */
+function sameBytes(a, b) {
+  if (a === null || b === null) return a === b;
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
 /** @param {number} pid */
 function pidAlive(pid) {
   try {
@@ -248,7 +270,7 @@ export class NodeFileStorage {
       await fs.rename(tmp, `${dir}/${file}`);
     } catch (err) {
       // Give the space back now (after ENOSPC especially); a crash instead
-      // leaves the file to recover().
+      // leaves the file to removeLeftovers().
       await fs.unlink(tmp).catch(() => {});
       throw err;
     }
@@ -369,7 +391,7 @@ export class NodeFileStorage {
       const lock = await this.lock(dir);
       try {
         const handle = new FileHandle(this, name, dir, false, lock);
-        await handle.recover();
+        await handle.readState();
         return handle;
       } catch (err) {
         await lock.release();
@@ -446,10 +468,11 @@ export class NodeFileStorage {
 
 /**
  * @typedef {object} DirState
- * @property {StorageManifest | null} manifest
+ * @property {CheckedManifest | null} manifest
  * @property {number[]} logSeqs   ascending, all of them (including stale ones)
  * @property {number[]} snapshots generations present
  * @property {string[]} temps
+ * @property {number[]} pending  generations marked as a first snapshot being written
  */
 
 /** @implements {StorageHandle} */
@@ -469,7 +492,7 @@ class FileHandle {
     this.lock = lock;
     this.closed = false;
     this.lastSeq = 0;
-    /** @type {StorageManifest | null} */
+    /** @type {CheckedManifest | null} the writer's view of the manifest */
     this.manifest = null;
     this.writes = new WriteQueue(name);
     /** @type {Promise<void> | null} */
@@ -508,28 +531,40 @@ class FileHandle {
     }
   }
 
-  /** @returns {Promise<StorageManifest | null>} */
-  async manifestFile() {
+  /** @returns {Promise<Uint8Array | null>} the bytes of manifest.json, null if there is none */
+  async manifestRaw() {
     const fs = await this.storage.fs();
-    let raw;
     try {
-      raw = await fs.readFile(`${this.dir}/${MANIFEST}`);
+      return plainBytes(await fs.readFile(`${this.dir}/${MANIFEST}`));
     } catch (err) {
       if (errCode(err) === 'ENOENT') return null;
       throw err;
     }
-    /** @type {any} */
-    let m;
-    try {
-      m = JSON.parse(new TextDecoder().decode(raw));
-    } catch {
-      m = null;
+  }
+
+  /** @param {Uint8Array | null} raw @returns {CheckedManifest | null} */
+  decodeManifestFile(raw) {
+    if (raw === null) return null;
+    const file = `${this.dir}/${MANIFEST}`;
+    return decodeManifest(raw, { text: `${MANIFEST} in "${this.dir}"`, file }, { chunked: false });
+  }
+
+  /** @returns {Promise<CheckedManifest | null>} */
+  async manifestFile() {
+    return this.decodeManifestFile(await this.manifestRaw());
+  }
+
+  /**
+   * Snapshot files without a manifest: CORRUPT, not a new database, unless
+   * marked as a first snapshot that was being written.
+   * @param {DirState} s
+   */
+  refuseOrphanSnapshots(s) {
+    const unmarked = s.snapshots.filter((g) => !s.pending.includes(g));
+    if (!s.manifest && unmarked.length > 0) {
+      const files = unmarked.sort((a, b) => a - b).map((g) => `snapshot-${g}.bin`);
+      throw missingManifest(`"${this.dir}" holds ${files.join(', ')}`, `${this.dir}/${MANIFEST}`);
     }
-    const ints = m ? [m.generation, m.snapshotSeq, m.snapshotBytes] : [];
-    if (!m || m.format !== MANIFEST_FORMAT || !allCounts(ints)) {
-      throw storageError('STORAGE', `unreadable ${MANIFEST} in "${this.dir}"`);
-    }
-    return { generation: m.generation, snapshotSeq: m.snapshotSeq, snapshotBytes: m.snapshotBytes };
   }
 
   /** @returns {Promise<DirState>} */
@@ -537,46 +572,80 @@ class FileHandle {
     const fs = await this.storage.fs();
     const manifest = await this.manifestFile();
     /** @type {DirState} */
-    const state = { manifest, logSeqs: [], snapshots: [], temps: [] };
+    const state = { manifest, logSeqs: [], snapshots: [], temps: [], pending: [] };
     for (const entry of await fs.readdir(this.dir)) {
       let m;
       if ((m = LOG_RE.exec(entry))) state.logSeqs.push(Number(m[1]));
       else if ((m = SNAPSHOT_RE.exec(entry))) state.snapshots.push(Number(m[1]));
       else if (TMP_RE.test(entry)) state.temps.push(entry);
+      else if ((m = PENDING_RE.exec(entry))) state.pending.push(Number(m[1]));
     }
     state.logSeqs.sort((a, b) => a - b);
     return state;
   }
 
-  /** Writer open: removes what interrupted writes left behind. */
-  async recover() {
-    const fs = await this.storage.fs();
+  /**
+   * Writer open: learns the manifest and the last sequence number. Deletes
+   * nothing (see removeLeftovers).
+   */
+  async readState() {
     const s = await this.scan();
-    const gen = s.manifest ? s.manifest.generation : 0;
-    const snapSeq = s.manifest ? s.manifest.snapshotSeq : 0;
-    const junk = [
-      ...s.temps,
-      ...s.snapshots.filter((g) => g !== gen).map((g) => `snapshot-${g}.bin`),
-      ...s.logSeqs.filter((q) => q <= snapSeq).map(logFile),
-    ];
-    for (const f of junk) await fs.unlink(`${this.dir}/${f}`).catch(() => {});
-    if (junk.length) await this.storage.syncDir(this.dir);
+    this.refuseOrphanSnapshots(s);
     this.manifest = s.manifest;
-    this.lastSeq = Math.max(snapSeq, ...s.logSeqs);
+    this.lastSeq = Math.max(s.manifest ? s.manifest.snapshotSeq : 0, ...s.logSeqs);
+  }
+
+  /**
+   * Deletes what interrupted writes left: temporary files, snapshots of
+   * other generations, log records the snapshot holds. The persistence layer
+   * calls it once the snapshot and the log have been read and decoded, so
+   * the manifest it goes by has been proven right.
+   * @returns {Promise<void>}
+   */
+  async removeLeftovers() {
+    this.check('removeLeftovers', true);
+    this.writes.refuseIfClosing('removeLeftovers');
+    return this.writes.run(() => this.run('removeLeftovers', true, async () => {
+      const fs = await this.storage.fs();
+      // A writer that lost the lock must not delete what the new one wrote.
+      await this.checkOwner('removeLeftovers');
+      const s = await this.scan();
+      this.refuseOrphanSnapshots(s);
+      const gen = s.manifest ? s.manifest.generation : 0;
+      const snapSeq = s.manifest ? s.manifest.snapshotSeq : 0;
+      const junk = [
+        ...s.temps,
+        ...s.snapshots.filter((g) => g !== gen).map((g) => `snapshot-${g}.bin`),
+        ...s.logSeqs.filter((q) => q <= snapSeq).map(logFile),
+      ];
+      // One that cannot be deleted now is tried again next time; reads never
+      // return it. Markers go last, and only once every orphan is gone: a
+      // marked orphan must never lose its mark.
+      let all = true;
+      for (const f of junk) await fs.unlink(`${this.dir}/${f}`).catch(() => { all = false; });
+      if (all) for (const g of s.pending) await fs.unlink(`${this.dir}/pending-${g}`).catch(() => {});
+      if (junk.length || s.pending.length) await this.storage.syncDir(this.dir);
+    }));
   }
 
   async readManifest() {
-    return this.run('readManifest', false, () => this.manifestFile());
+    return this.run('readManifest', false, async () => publicManifest(await this.manifestFile()));
   }
 
-  /** @param {number} generation @param {StorageManifest | null} manifest */
+  /** @param {number} generation @param {CheckedManifest | null} manifest */
   async snapshotFile(generation, manifest) {
     if (!manifest || manifest.generation !== generation) throw notCurrentSnapshot(generation, this.name);
     const fs = await this.storage.fs();
-    const bytes = plainBytes(await fs.readFile(`${this.dir}/snapshot-${generation}.bin`));
-    if (bytes.byteLength !== manifest.snapshotBytes) {
-      throw storageError('STORAGE', `readSnapshot: snapshot-${generation}.bin of "${this.name}" has ${bytes.byteLength} bytes, the manifest says ${manifest.snapshotBytes}`);
+    const file = `${this.dir}/snapshot-${generation}.bin`;
+    const where = { text: `snapshot-${generation}.bin in "${this.dir}"`, file };
+    let bytes;
+    try {
+      bytes = plainBytes(await fs.readFile(file));
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err;
+      throw corruptError('snapshot', `${where.text} is missing; the manifest names it`, { file, generation, cause: err });
     }
+    checkSnapshotBytes(manifest, bytes, where);
     return bytes;
   }
 
@@ -607,17 +676,22 @@ class FileHandle {
   /** @returns {Promise<StorageState>} */
   async load() {
     return this.run('load', false, async () => {
-      // A writer in another process may checkpoint while we read: retry
-      // until the manifest is the same before and after.
+      // A writer in another process may checkpoint while we read (and
+      // delete the snapshot we were about to read): retry until the
+      // manifest is the same before and after. An error with the manifest
+      // unchanged is the database's state, not a race: no retry.
       for (let attempt = 0; ; attempt++) {
+        const raw = await this.manifestRaw();
         try {
-          const manifest = await this.manifestFile();
+          const s = await this.scan();
+          this.refuseOrphanSnapshots(s);
+          const manifest = this.decodeManifestFile(raw);
           const snapshot = manifest ? await this.snapshotFile(manifest.generation, manifest) : null;
           const log = await this.logFiles(manifest ? manifest.snapshotSeq : 0);
-          const after = await this.manifestFile();
-          if (JSON.stringify(after) === JSON.stringify(manifest)) return { manifest, snapshot, log };
+          if (sameBytes(await this.manifestRaw(), raw)) return { manifest: publicManifest(manifest), snapshot, log };
         } catch (err) {
-          if (attempt >= 5 || (errCode(err) !== 'ENOENT' && !isTypedError(err))) throw err;
+          const moved = !sameBytes(await this.manifestRaw(), raw);
+          if (!moved || attempt >= 5 || (errCode(err) !== 'ENOENT' && !isTypedError(err))) throw err;
         }
         if (attempt >= 5) throw storageError('STORAGE', `load: "${this.name}" kept changing while being read`);
       }
@@ -647,20 +721,42 @@ class FileHandle {
       const manifest = nextManifest(this.manifest, seq, copy.byteLength);
       const generation = manifest.generation;
       const fs = await this.storage.fs();
-      // Fenced before both renames: a writer that lost the lock must not
+      const stored = encodeManifest({ ...manifest, snapshotHeaderCrc: snapshotHeaderCrc(copy) });
+      const json = new TextEncoder().encode(JSON.stringify(stored));
+      const snapFile = `snapshot-${generation}.bin`;
+      // Without a manifest, a snapshot file left by a crash would read as a
+      // lost manifest (CORRUPT): the marker says it is an unfinished first one.
+      const marker = this.manifest ? null : `pending-${generation}`;
+      // Fenced before every rename: a writer that lost the lock must not
       // replace the new writer's snapshot-<g+1>.bin, nor its manifest.
       const fence = () => this.checkOwner('writeSnapshot');
-      await this.storage.writeAtomic(this.dir, `snapshot-${generation}.bin`, copy, fence);
-      const json = JSON.stringify({ format: MANIFEST_FORMAT, ...manifest });
-      await this.storage.writeAtomic(this.dir, MANIFEST, new TextEncoder().encode(json), fence);
+      try {
+        if (marker) await this.storage.writeAtomic(this.dir, marker, new Uint8Array(0), fence);
+        await this.storage.writeAtomic(this.dir, snapFile, copy, fence);
+        await this.storage.writeAtomic(this.dir, MANIFEST, json, fence);
+      } catch (err) {
+        // Only a manifest that names the new generation commits it (the
+        // failure may be the fsync after the rename). If it does not, the
+        // new file goes now, then its marker.
+        const now = await this.manifestRaw().catch(() => undefined);
+        if (now !== undefined && sameBytes(now, json)) {
+          this.manifest = this.decodeManifestFile(now);
+          this.lastSeq = Math.max(this.lastSeq, seq);
+        } else if (now !== undefined) {
+          const gone = await fs.unlink(`${this.dir}/${snapFile}`).then(() => true, (e) => errCode(e) === 'ENOENT');
+          if (gone && marker) await fs.unlink(`${this.dir}/${marker}`).catch(() => {});
+        }
+        throw err;
+      }
       // Committed. What follows only frees space; a failure here is not a
-      // failure of the checkpoint (recover() finishes the job).
-      this.manifest = manifest;
+      // failure of the checkpoint (removeLeftovers() finishes the job).
+      this.manifest = this.decodeManifestFile(json);
       this.lastSeq = Math.max(this.lastSeq, seq);
       try {
         const s = await this.scan();
         for (const g of s.snapshots) if (g !== generation) await fs.unlink(`${this.dir}/snapshot-${g}.bin`);
         for (const q of s.logSeqs) if (q <= seq) await fs.unlink(`${this.dir}/${logFile(q)}`);
+        for (const g of s.pending) await fs.unlink(`${this.dir}/pending-${g}`);
         await this.storage.syncDir(this.dir);
       } catch {
         // left for the next writable open

@@ -63,7 +63,7 @@ async function seed(root) {
  * ... until a run completes, and checks after each crash what a restarted
  * process finds.
  */
-async function crashEverywhere(t, seedRoot, work, check) {
+async function crashEverywhere(t, seedRoot, work, check, afterCrash = () => {}) {
   const outcomes = [];
   for (let k = 1; k < 500; k++) {
     const root = await tempRoot(t);
@@ -88,6 +88,7 @@ async function crashEverywhere(t, seedRoot, work, check) {
     const lockPath = join(root, 'db', 'LOCK');
     const lockText = await readFile(lockPath, 'utf8').catch(() => null);
     if (lockText !== null && !lockText.endsWith('\n')) await utimes(lockPath, new Date(0), new Date(0));
+    afterCrash(await readdir(join(root, 'db')));
 
     const storage = new NodeFileStorage(root);
     const reader = await storage.open('db', { readOnly: true });
@@ -95,6 +96,7 @@ async function crashEverywhere(t, seedRoot, work, check) {
     await reader.close();
     const writer = await storage.open('db');
     assert.deepEqual(summary(await writer.load()), seen, `writer and reader agree after crash at ${k}`);
+    await writer.removeLeftovers(); // as EdgeVec.open does once the state decoded
     const files = (await readdir(join(root, 'db'))).sort();
     await writer.close();
     check(seen, { k, finished, files, op: f.ops.at(-1) });
@@ -115,7 +117,7 @@ describe('NodeFileStorage', () => {
       if (finished) assert.ok(isNew, 'a completed writeSnapshot is durable');
       if (sawNew) assert.ok(isNew, `crash at ${k} went back to the old state`);
       sawNew ||= isNew;
-      // the writer's open cleaned every leftover
+      // removeLeftovers cleaned every leftover
       const want = isNew
         ? ['LOCK', 'manifest.json', 'snapshot-2.bin']
         : ['LOCK', logName(3), logName(4), logName(5), 'manifest.json', 'snapshot-1.bin'];
@@ -123,6 +125,25 @@ describe('NodeFileStorage', () => {
     });
     assert.ok(outcomes.length > 15, `${outcomes.length} crash points`);
     assert.ok(outcomes.some((o) => JSON.stringify(o) === JSON.stringify(OLD)));
+  });
+
+  it('a crash at any file system call of the first checkpoint leaves the log alone or the new state, never CORRUPT', async (t) => {
+    const seedRoot = await tempRoot(t);
+    const h = await new NodeFileStorage(seedRoot).open('db');
+    for (let seq = 1; seq <= 3; seq++) await h.appendLog(seq, bytesOf(seq, seq));
+    await h.close();
+    const logOnly = { manifest: null, snapshot: null, log: [1, 2, 3].map((s) => [s, [...bytesOf(s, s)]]) };
+    const first = { manifest: { generation: 1, snapshotSeq: 2, snapshotBytes: 35 }, snapshot: [...snapA], log: [[3, [...bytesOf(3, 3)]]] };
+    let sawOrphan = false;
+    const outcomes = await crashEverywhere(t, seedRoot, (w) => w.writeSnapshot(snapA, 2), (seen, { k, finished, files }) => {
+      const isNew = JSON.stringify(seen) === JSON.stringify(first);
+      assert.ok(isNew || JSON.stringify(seen) === JSON.stringify(logOnly), `crash at ${k} left a third state`);
+      if (finished) assert.ok(isNew);
+      assert.deepEqual(files, (isNew ? ['LOCK', logName(3), 'manifest.json', 'snapshot-1.bin'] : ['LOCK', logName(1), logName(2), logName(3)]).sort(),
+        `files after crash at ${k}`);
+    }, (dir) => { sawOrphan ||= dir.includes('snapshot-1.bin') && !dir.includes('manifest.json'); });
+    assert.ok(sawOrphan, 'some crash left the new snapshot file without a manifest');
+    assert.ok(outcomes.length > 8, `${outcomes.length} crash points`);
   });
 
   it('a crash at any file system call of appendLog loses at most that record', async (t) => {
@@ -136,7 +157,7 @@ describe('NodeFileStorage', () => {
     });
   });
 
-  it('leftovers of interrupted writes are ignored by readers and removed by the next writer', async (t) => {
+  it('leftovers of interrupted writes are ignored by readers and the writable open, and removed by removeLeftovers', async (t) => {
     const root = await tempRoot(t);
     await seed(root);
     const dir = join(root, 'db');
@@ -160,20 +181,22 @@ describe('NodeFileStorage', () => {
 
     const writer = await storage.open('db');
     assert.deepEqual(summary(await writer.load()), OLD);
+    for (const name of Object.keys(junk)) assert.ok((await readdir(dir)).includes(name), 'a writable open deletes nothing');
+    await writer.removeLeftovers();
     assert.deepEqual((await readdir(dir)).sort(),
       ['LOCK', 'NOTES.txt', logName(3), logName(4), logName(5), 'manifest.json', 'snapshot-1.bin'].sort());
     await writer.writeSnapshot(snapB, 5);
     await writer.close();
   });
 
-  it('a torn or foreign manifest is a STORAGE error', async (t) => {
+  it('a torn manifest, or one naming another length, is CORRUPT', async (t) => {
     const root = await tempRoot(t);
     await seed(root);
     await writeFile(join(root, 'db', 'manifest.json'), '{"format":1,"generation":');
-    await rejectsWith(new NodeFileStorage(root).open('db'), 'STORAGE', /manifest/);
+    await rejectsWith(new NodeFileStorage(root).open('db'), 'CORRUPT', /manifest/);
     await writeFile(join(root, 'db', 'manifest.json'), '{"format":1,"generation":1,"snapshotSeq":2,"snapshotBytes":36}');
     const r = await new NodeFileStorage(root).open('db', { readOnly: true });
-    await rejectsWith(r.readSnapshot(1), 'STORAGE', /36/);
+    await rejectsWith(r.readSnapshot(1), 'CORRUPT', /36/);
     await r.close();
   });
 
@@ -223,6 +246,21 @@ describe('NodeFileStorage', () => {
     await h.writeSnapshot(bytesOf(100), 2);
     assert.deepEqual(await h.readManifest(), { generation: 1, snapshotSeq: 2, snapshotBytes: 100 });
     await h.close();
+  });
+
+  it('a first snapshot whose manifest cannot be written leaves no snapshot file behind (it would read as a lost manifest)', async (t) => {
+    const root = await tempRoot(t);
+    let full = true;
+    const f = faultyFs({ enospc: (path) => full && path.includes('manifest.json') });
+    const h = await new NodeFileStorage(root, { fs: f.fs }).open('db');
+    await rejectsWith(h.writeSnapshot(bytesOf(100), 0), 'STORAGE_QUOTA');
+    assert.deepEqual((await readdir(join(root, 'db'))).sort(), ['LOCK']);
+    full = false;
+    await h.close();
+    const again = await new NodeFileStorage(root).open('db');
+    assert.deepEqual(summary(await again.load()), { manifest: null, snapshot: null, log: [] }, 'still new, not CORRUPT');
+    await again.writeSnapshot(bytesOf(100), 0);
+    await again.close();
   });
 
   it('remove is atomic: an interrupted removal is invisible and cleaned by list()', async (t) => {

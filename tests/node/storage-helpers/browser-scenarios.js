@@ -12,10 +12,10 @@
 //                           complete state (the snapshot of generation g is
 //                           3 MB of byte g, log records follow snapshotSeq
 //                           without gaps and hold byte seq), and the next
-//                           writable open (with its removeLeftovers(), where
-//                           the handle has one) must leave chunks of the
-//                           current generation only. Returns { ok, ... } with
-//                           what it saw (orphan generations before and after).
+//                           writable open followed by removeLeftovers (as
+//                           EdgeVec.open does) must leave chunks of the
+//                           current generation only. Returns { ok, ... } with what
+//                           it saw (orphan generations before and after).
 
 import { IndexedDbStorage } from '../../../js/storage/index.js';
 

@@ -335,6 +335,21 @@ test('one writer per name: LOCKED for a second writer and for remove, readers al
   assert.deepEqual(await storage.list(), ['other']);
 });
 
+test('removeLeftovers is for writers; it keeps every committed record', async ({ storage }) => {
+  const w = await storage.open('tidy');
+  await w.appendLog(1, bytesOf(3, 1));
+  await w.writeSnapshot(bytesOf(50, 2), 1);
+  await w.appendLog(2, bytesOf(4, 2));
+  const before = await w.load();
+  await w.removeLeftovers();
+  assert.deepEqual(await w.load(), before);
+  const r = await storage.open('tidy', { readOnly: true });
+  await rejectsWith(r.removeLeftovers(), 'STORAGE', /read-only/);
+  await r.close();
+  await w.close();
+  await rejectsWith(w.removeLeftovers(), 'STORAGE', /closed/);
+});
+
 /**
  * Runs every case (or those whose name matches `only`) with a fresh fixture
  * each, never stopping at a failure.
