@@ -24,6 +24,7 @@ import {
  * @property {number} [seq]      the log record (section 'log')
  * @property {number} [offset]   the byte within it where the check failed
  * @property {PersistOperation} [operation]  the persistence work that failed
+ * @property {number} [httpStatus]  FETCH: the HTTP status of the response
  * @property {unknown} [cause]
  */
 
@@ -54,6 +55,8 @@ export class EdgeVecError extends Error {
     this.offset = details.offset;
     /** @type {PersistOperation | undefined} */
     this.operation = details.operation;
+    /** @type {number | undefined} */
+    this.httpStatus = details.httpStatus;
   }
 
   /**
