@@ -43,6 +43,14 @@ async function loadPersistence() {
     import('./persistence/lifecycle.js'), import('./persistence/storage.js')]);
   return { openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage };
 }
+/**
+ * Export and load of snapshot bytes (js/transfer/), loaded on the first
+ * export() or EdgeVec.load(), for the same reason.
+ * @returns {Promise<typeof import('./transfer/snapshot.js')>}
+ */
+function loadTransfer() {
+  return import('./transfer/snapshot.js');
+}
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
 /** @typedef {import('../types/index.js').Quantization} Quantization */
@@ -55,6 +63,8 @@ async function loadPersistence() {
 /** @typedef {import('../types/index.js').BatchDeleteResult} BatchDeleteResult */
 /** @typedef {import('../types/index.js').VectorInput} VectorInput */
 /** @typedef {import('../types/index.js').VectorsInput} VectorsInput */
+/** @typedef {import('../types/index.js').LoadSource} LoadSource */
+/** @typedef {import('../types/index.js').LoadOptions} LoadOptions */
 /** @typedef {import('../types/index.js').IdsInput} IdsInput */
 /** @typedef {import('./storage/interface.js').EdgeVecStorage} EdgeVecStorage */
 /** @typedef {bigint | number} AnyId */
@@ -137,6 +147,20 @@ export class EdgeVec {
   }
 
   /**
+   * Opens an index from snapshot bytes (what export() returns), a Response
+   * or a URL; with `persistAs`, as the first snapshot of a new persisted
+   * database, open for writing.
+   * @param {LoadSource} source
+   * @param {LoadOptions} [options]
+   * @returns {Promise<EdgeVec>}
+   */
+  static async load(source, options) {
+    const { loadFrom } = await loadTransfer();
+    const loaded = await loadFrom(source, options);
+    return new EdgeVec(INTERNAL, loaded.wasm, loaded.index, loaded.idType, loaded.persistence);
+  }
+
+  /**
    * Names of the databases a storage holds (IndexedDB by default).
    * @param {EdgeVecStorage} [storage]
    * @returns {Promise<string[]>}
@@ -206,6 +230,26 @@ export class EdgeVec {
    */
   get openReport() {
     return this.#persist ? this.#persist.openReport : undefined;
+  }
+
+  /**
+   * The whole index as snapshot bytes, for EdgeVec.load. Runs after the
+   * insertBatch calls made before it; a writable persisted database first
+   * commits what is pending, as flush() does.
+   * @returns {Promise<Uint8Array>}
+   */
+  export() {
+    try {
+      this.#live();
+      const p = this.#persist;
+      const flush = p && !p.readOnly ? () => p.flush() : null;
+      return this.#batches.run(async () => {
+        const { exportSnapshot } = await loadTransfer();
+        return exportSnapshot(this.#wasm, () => this.#live(), flush);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**

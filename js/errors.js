@@ -27,6 +27,7 @@ import {
  * @property {number} [seq]      the log record that failed a check
  * @property {number} [offset]   the byte within that record where the check failed
  * @property {PersistOperation} [operation]  the persistence work that failed
+ * @property {number} [httpStatus]  FETCH: the HTTP status of the response
  * @property {unknown} [cause]
  */
 
@@ -63,6 +64,8 @@ export class EdgeVecError extends Error {
     this.offset = details.offset;
     /** @type {PersistOperation | undefined} */
     this.operation = details.operation;
+    /** @type {number | undefined} */
+    this.httpStatus = details.httpStatus;
   }
 
   /**

@@ -237,7 +237,7 @@ function checkProgress(fn, what) {
  * @param {boolean} needDimensions
  * @returns {ParsedCreateOptions}
  */
-function parseIndexOptions(o, needDimensions) {
+export function parseIndexOptions(o, needDimensions) {
   const dims = o.dimensions === undefined && !needDimensions ? 0
     : checkInteger(o.dimensions, 'dimensions', EV_MIN_DIMENSIONS, EV_MAX_DIMENSIONS);
   let metric = -1;

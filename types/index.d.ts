@@ -139,6 +139,38 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
   dropDamagedLog?: boolean;
 }
 
+/** Where EdgeVec.load reads a snapshot (what `db.export()` returns) from:
+ *  its bytes; a `Response` (from `fetch`, or `new Response(file)` for a
+ *  `Blob`/`File`), whose body is streamed; or a URL, fetched. */
+export type LoadSource = Uint8Array | ArrayBuffer | Response | string | URL;
+
+/** Options of EdgeVec.load. The index options (metric, m, quantization,
+ *  …) are the snapshot's own. */
+export interface LoadOptions<T extends IdType = IdType> extends WasmLocationOptions {
+  /** Default `'bigint'` (or `'number'` where BigUint64Array is missing). */
+  idType?: T;
+  /** Stops the download (and a fetch this call makes): rejects with
+   *  `ABORTED`; nothing is loaded or stored. Once the bytes are in, the
+   *  load finishes. */
+  signal?: AbortSignal;
+  /** Called with (bytes received, bytes of the snapshot) while a body
+   *  downloads, about every 1%, and at the end (for bytes, once). */
+  onProgress?: (received: number, total: number) => void;
+  /** Also store the snapshot as the first snapshot of a new persisted
+   *  database of this name, which is then open for writing (as
+   *  EdgeVec.open would open it). A database of that name that holds an
+   *  index already is refused with `ALREADY_EXISTS`, unchanged. */
+  persistAs?: string;
+  /** With persistAs: as in OpenOptions. */
+  storage?: EdgeVecStorage;
+  /** With persistAs: as in OpenOptions. */
+  autoFlush?: boolean | number;
+  /** With persistAs: as in OpenOptions. */
+  autoCheckpoint?: boolean | number;
+  /** With persistAs: as in OpenOptions. */
+  onFlushError?: (error: unknown) => void;
+}
+
 /** A log record an open with `dropDamagedLog: true` left out. */
 export interface DroppedLogRecord {
   /** Its sequence number in the storage. */
@@ -234,7 +266,7 @@ export type EdgeVecErrorCode =
   | 'CAPACITY'
   /** A wrong argument type or an option out of range. */
   | 'INVALID_ARGUMENT'
-  /** insertBatch was stopped by its signal. */
+  /** insertBatch or EdgeVec.load was stopped by its signal. */
   | 'ABORTED'
   /** The EdgeVec was disposed. */
   | 'DISPOSED'
@@ -256,6 +288,12 @@ export type EdgeVecErrorCode =
   | 'STORAGE_BLOCKED'
   /** Another writer holds this database. */
   | 'LOCKED'
+  /** EdgeVec.load could not download the snapshot: the fetch failed, the
+   *  server answered an HTTP error (`error.httpStatus`), or the download
+   *  broke off. A body that ended early is CORRUPT. */
+  | 'FETCH'
+  /** EdgeVec.load's persistAs names a database that holds an index. */
+  | 'ALREADY_EXISTS'
   /** A status the JS layer does not know (a bug: please report it). */
   | 'INTERNAL';
 
@@ -286,6 +324,8 @@ export declare class EdgeVecError extends Error {
   readonly offset: number | undefined;
   /** For an error of a flush, checkpoint or close: the work that failed. */
   readonly operation: PersistOperation | undefined;
+  /** For FETCH: the HTTP status the server answered, when it answered. */
+  readonly httpStatus: number | undefined;
   constructor(code: EdgeVecErrorCode, message: string, details?: EdgeVecErrorDetails);
 }
 
@@ -300,6 +340,7 @@ export interface EdgeVecErrorDetails {
   seq?: number;
   offset?: number;
   operation?: PersistOperation;
+  httpStatus?: number;
   cause?: unknown;
 }
 
@@ -318,6 +359,17 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  of a missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. A
    *  failed open changes nothing stored. */
   static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T>): Promise<EdgeVec<T>>;
+
+  /** Opens an index from a snapshot (`db.export()`'s bytes), from a
+   *  `Response`, or from a URL it fetches. A body is streamed into the wasm
+   *  heap (no whole-snapshot copy in JS) and every byte is checked before
+   *  the index is handed out. Errors: CORRUPT (a failed check, or a body
+   *  that ends before its Content-Length or the snapshot's own length),
+   *  UNSUPPORTED_VERSION, FETCH (a failed fetch, an HTTP error status, a
+   *  download that broke off), ABORTED; with persistAs also
+   *  ALREADY_EXISTS and the storage errors of EdgeVec.open. Without
+   *  persistAs the index is in memory only, as with create. */
+  static load<T extends IdType = 'bigint'>(source: LoadSource, options?: LoadOptions<T>): Promise<EdgeVec<T>>;
 
   /** Names of the databases in a storage (default: IndexedDB). */
   static list(storage?: EdgeVecStorage): Promise<string[]>;
@@ -392,6 +444,13 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  even when the flush fails; close() then rejects with that error (the
    *  changes it could not store are lost). */
   close(): Promise<void>;
+
+  /** The whole index as snapshot bytes (the format documented in
+   *  src/snapshot.c, checksummed), for EdgeVec.load. Waits for the
+   *  insertBatch calls made before it. A writable persisted database first
+   *  commits what is pending, as flush() does (and rejects as flush()
+   *  would); its storage is otherwise untouched. */
+  export(): Promise<Uint8Array>;
 
   /** What EdgeVec.open found and did (persisted databases; `undefined`
    *  for EdgeVec.create). */

@@ -52,24 +52,89 @@ function reasonName(wasm, reason) {
  * @returns {LoadedSnapshot}
  */
 export function loadSnapshot(wasm, bytes, name) {
-  const out = outArray(wasm, 'open');
   const data = copyIn(wasm, [bytes], 'open');
   try {
-    const st = wasm._evp_snapshot_load(data.ptr, data.len, out);
-    const u32 = wasm.HEAPU32;
-    const o = out >>> 2;
-    if (st !== EV_OK) {
-      const handle = u32[o + EVP_LOAD_HANDLE];
-      if (handle) wasm._evw_free(handle);
-      const section = sectionName(wasm, u32[o + EVP_SNAPSHOT_ERROR_SECTION]);
-      const reason = reasonName(wasm, u32[o + EVP_SNAPSHOT_ERROR_REASON]);
-      const where = `snapshot of "${name}": section ${section}, ${reason} at byte ${u32[o + EVP_SNAPSHOT_ERROR_OFFSET]}`;
-      if (st === EV_ERR_UNSUPPORTED_VERSION) {
-        return /** @type {never} */ (failVersion(where, u32[o + EVP_SNAPSHOT_VERSION], st));
-      }
-      throw statusError(st, 'open', { section }, where);
+    return loadSnapshotAt(wasm, data.ptr, data.len, `snapshot of "${name}"`, 'open');
+  } finally {
+    wasm._free(data.ptr);
+  }
+}
+
+/**
+ * loadSnapshot of bytes already in the wasm heap (the caller still owns
+ * them): a download streamed into wasm memory is decoded where it landed.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} ptr
+ * @param {number} len
+ * @param {string} what     the bytes, for messages ('snapshot of "notes"')
+ * @param {string} context  the call, for messages
+ * @returns {LoadedSnapshot}
+ */
+export function loadSnapshotAt(wasm, ptr, len, what, context) {
+  const out = outArray(wasm, context);
+  const st = wasm._evp_snapshot_load(ptr, len, out);
+  const u32 = wasm.HEAPU32;
+  const o = out >>> 2;
+  if (st !== EV_OK) {
+    const handle = u32[o + EVP_LOAD_HANDLE];
+    if (handle) wasm._evw_free(handle);
+    throw snapshotError(wasm, st, what, context);
+  }
+  return { handle: u32[o + EVP_LOAD_HANDLE], walSeq: readU64(u32, o + EVP_SNAPSHOT_WAL_SEQ_LO) };
+}
+
+/**
+ * The error of a failed evp_snapshot_load / evp_snapshot_inspect, from the
+ * words it left in the out array.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} st
+ * @param {string} what
+ * @param {string} context
+ * @returns {EdgeVecError}
+ */
+function snapshotError(wasm, st, what, context) {
+  const u32 = wasm.HEAPU32;
+  const o = outArray(wasm, context) >>> 2;
+  const section = sectionName(wasm, u32[o + EVP_SNAPSHOT_ERROR_SECTION]);
+  const reason = reasonName(wasm, u32[o + EVP_SNAPSHOT_ERROR_REASON]);
+  const where = `${what}: section ${section}, ${reason} at byte ${u32[o + EVP_SNAPSHOT_ERROR_OFFSET]}`;
+  if (st === EV_ERR_UNSUPPORTED_VERSION) {
+    return versionError(where, u32[o + EVP_SNAPSHOT_VERSION], st, context);
+  }
+  return statusError(st, context, { section }, where);
+}
+
+/** Bytes of a snapshot's prelude: enough to read its header_len. */
+export const SNAPSHOT_PRELUDE_BYTES = 20;
+
+/**
+ * What the first bytes of a snapshot say about its length, checked by the
+ * core (magic, header CRC, version, fields) before anything is trusted:
+ * `{ totalBytes }` once the header is complete, `{ needBytes }` (more than
+ * given) while it is not. Throws CORRUPT / UNSUPPORTED_VERSION for a header
+ * that fails its check.
+ * @param {EdgeVecWasm} wasm
+ * @param {Uint8Array} head  the first bytes, at least SNAPSHOT_PRELUDE_BYTES
+ * @param {string} what     for messages
+ * @param {string} context  for messages
+ * @returns {{ totalBytes: number, needBytes?: undefined } | { needBytes: number, totalBytes?: undefined }}
+ */
+export function inspectSnapshotHead(wasm, head, what, context) {
+  const out = outArray(wasm, context);
+  const data = copyIn(wasm, [head], context);
+  try {
+    const st = wasm._evp_snapshot_inspect(data.ptr, data.len, out);
+    if (st === EV_OK) return { totalBytes: head.byteLength };
+    if (st === EV_ERR_TRUNCATED && head.byteLength >= SNAPSHOT_PRELUDE_BYTES) {
+      // Only the length checks report TRUNCATED: of the header (its length
+      // is in the prelude, which the core found intact) or of the whole.
+      const headerLen = u32le(head, 12);
+      if (headerLen > head.byteLength) return { needBytes: headerLen };
+      // The header passed its CRC; total_len is read here as a u64, where
+      // the out word would hold its low half only.
+      return { totalBytes: u32le(head, 112) + u32le(head, 116) * 2 ** 32 };
     }
-    return { handle: u32[o + EVP_LOAD_HANDLE], walSeq: readU64(u32, o + EVP_SNAPSHOT_WAL_SEQ_LO) };
+    throw snapshotError(wasm, st, what, context);
   } finally {
     wasm._free(data.ptr);
   }
@@ -79,11 +144,12 @@ export function loadSnapshot(wasm, bytes, name) {
  * @param {string} where
  * @param {number} version
  * @param {number} status
- * @returns {never}
+ * @param {string} context
+ * @returns {EdgeVecError}
  */
-function failVersion(where, version, status) {
-  throw new EdgeVecError('UNSUPPORTED_VERSION',
-    `open: ${where}: the snapshot is format version ${version}, newer than this ` +
+function versionError(where, version, status, context) {
+  return new EdgeVecError('UNSUPPORTED_VERSION',
+    `${context}: ${where}: the snapshot is format version ${version}, newer than this ` +
     'build of edgevec-c reads; upgrade the package', { status, section: 'header' });
 }
 

@@ -34,3 +34,6 @@ export const staticList = EdgeVec.list;
 
 /** @type {(name: string, storage?: import('../../types/index.js').EdgeVecStorage) => Promise<void>} */
 export const staticRemove = EdgeVec.remove;
+
+/** @type {(source: import('../../types/index.js').LoadSource, options?: import('../../types/index.js').LoadOptions) => Promise<PublicEdgeVecBody>} */
+export const staticLoad = EdgeVec.load;

@@ -5,7 +5,7 @@ import {
   EdgeVec, EdgeVecError, MemoryStorage, IndexedDbStorage, type EdgeVecStorage, type OpenOptions,
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
   type InsertBatchResult, type Metric, type SearchResult, type VectorsInput, type DroppedLogRecord,
-  type OpenReport, type PersistOperation,
+  type OpenReport, type PersistOperation, type LoadSource, type LoadOptions,
 } from 'edgevec-c';
 
 // ---- create ---------------------------------------------------------------
@@ -164,7 +164,35 @@ salvaged.openReport = undefined;
 // @ts-expect-error flush resolves to nothing
 const flushed: number = await stored.flush();
 
+// ---- export / load --------------------------------------------------------
+const shipped: Uint8Array = await db.export();
+const fromBytes: EdgeVec<'bigint'> = await EdgeVec.load(shipped);
+const fromUrl = await EdgeVec.load('/index.evsnap', {
+  idType: 'number', signal: new AbortController().signal, onProgress: (got, total) => console.log(got / total),
+});
+const fromUrlId: number | undefined = fromUrl.search([1, 2, 3], 1)[0]?.id;
+await EdgeVec.load(new URL('https://example.com/index.evsnap'));
+await EdgeVec.load(await fetch('/index.evsnap'));
+await EdgeVec.load(shipped.buffer as ArrayBuffer);
+const loadOptions: LoadOptions = { persistAs: 'notes', storage, autoFlush: true };
+const source: LoadSource = shipped;
+const persistedCopy = await EdgeVec.load(source, loadOptions);
+await persistedCopy.close();
+try {
+  await EdgeVec.load('/missing');
+} catch (e) {
+  if (e instanceof EdgeVecError && e.code === 'FETCH') console.error(e.httpStatus);
+  if (e instanceof EdgeVecError && e.code === 'ALREADY_EXISTS') console.error(e.message);
+}
+// @ts-expect-error a Blob is loaded through new Response(blob)
+await EdgeVec.load(new Blob([shipped]));
+// @ts-expect-error persistAs is a name
+await EdgeVec.load(shipped, { persistAs: 1 });
+// @ts-expect-error export resolves to bytes
+const exportedText: string = await db.export();
+
 export {
+  fromBytes, fromUrlId, exportedText,
   q, storedTyped, reopenedId, names, flushed, droppedSeqs, report,
   typed, numbersTyped, assigned, shapes, numberIds, newId, newNumberId, wrongIds, wrongId, nearest, d, exact,
   n0, anyId, wrongHit, deleted, counts, vector, present, props, mustExist,

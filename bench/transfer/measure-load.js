@@ -1,0 +1,138 @@
+// bench/transfer/measure-load.js — what shipping an index costs: export()
+// of a 100k × 128 index, EdgeVec.load of its bytes and of its URL in Node,
+// and EdgeVec.load(url) in Chromium from the project's server on 127.0.0.1:
+// in a fresh page (the wasm module compiles during the download) and with
+// the module loaded, next to a plain fetch().arrayBuffer() of the same file
+// (what the transport alone costs). Writes bench/results/transfer.md and
+// bench/results/transfer-<date>.json; prints the table.
+//
+//   node bench/transfer/measure-load.js
+//
+// The index is the one tests/browser/load-from-url.spec.js ships (seeded
+// mixture, M 8, efConstruction 40, cached under build/transfer/): the load
+// reads bytes, whatever graph they hold.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { EdgeVec } from '../../js/index.js';
+import { Mixture } from '../../tests/lib/dataset.js';
+import { startServer } from '../../scripts/serve.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = path.join(ROOT, 'build', 'transfer');
+const N = 100_000, DIM = 128;
+const OPTIONS = { dimensions: DIM, metric: 'l2', m: 8, efConstruction: 40, seed: 7 };
+const FILE = `mixture-42-${N}x${DIM}-m${OPTIONS.m}-efc${OPTIONS.efConstruction}.evsnap`;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const REPS = 5;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const r1 = (x) => Number(x.toFixed(1));
+
+async function timed(fn) {
+  const t = performance.now();
+  const v = await fn();
+  return [performance.now() - t, v];
+}
+
+const file = path.join(CACHE, FILE);
+let db = fs.existsSync(file) ? await EdgeVec.load(new Uint8Array(fs.readFileSync(file))).catch(() => null) : null;
+if (!db || db.size !== N) {
+  db = await EdgeVec.create(OPTIONS);
+  await db.insertBatch(new Mixture(42, DIM).rows(N));
+  fs.mkdirSync(CACHE, { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, await db.export());
+  fs.renameSync(`${file}.tmp`, file);
+}
+const exports = [];
+let bytes;
+for (let i = 0; i < REPS; i++) {
+  const [ms, b] = await timed(() => db.export());
+  exports.push(ms);
+  bytes = b;
+}
+db.dispose();
+
+const server = await startServer({ port: 0, mounts: { '/ship/': CACHE } });
+const url = `${server.url}ship/${FILE}`;
+const node = { loadBytes: [], loadUrl: [], fetchOnly: [] };
+for (let i = 0; i < REPS; i++) {
+  const [a, x] = await timed(() => EdgeVec.load(bytes));
+  x.dispose();
+  const [b, y] = await timed(() => EdgeVec.load(url));
+  y.dispose();
+  const [c] = await timed(async () => (await fetch(url)).arrayBuffer());
+  node.loadBytes.push(a); node.loadUrl.push(b); node.fetchOnly.push(c);
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const chromiumVersion = browser.version();
+const page = { cold: [], warm: [], fetchOnly: [] };
+try {
+  for (let i = 0; i < REPS; i++) {
+    // A fresh context each time: nothing cached, the module not loaded.
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    await p.goto(`${server.url}tests/browser/pages/harness.html`);
+    await p.waitForFunction(() => window.harnessReady === true);
+    const r = await p.evaluate(async (u) => {
+      const { EdgeVec } = window.harness;
+      let t = performance.now();
+      const first = await EdgeVec.load(u);
+      const cold = performance.now() - t;
+      if (first.size !== 100000) throw new Error(`size ${first.size}`);
+      first.dispose();
+      t = performance.now();
+      const second = await EdgeVec.load(u);
+      const warm = performance.now() - t;
+      second.dispose();
+      t = performance.now();
+      await (await fetch(u)).arrayBuffer();
+      const fetchOnly = performance.now() - t;
+      return { cold, warm, fetchOnly };
+    }, `/ship/${FILE}`);
+    page.cold.push(r.cold); page.warm.push(r.warm); page.fetchOnly.push(r.fetchOnly);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const day = new Date().toISOString().slice(0, 10);
+const load = os.loadavg()[0];
+const result = {
+  date: day, nodeVersion: process.version, chromiumVersion: `chromium ${chromiumVersion}`, loadAverage1m: r1(load), reps: REPS,
+  n: N, dim: DIM, snapshotBytes: bytes.length,
+  exportMs: r1(median(exports)),
+  node: Object.fromEntries(Object.entries(node).map(([k, v]) => [k, r1(median(v))])),
+  chromium: Object.fromEntries(Object.entries(page).map(([k, v]) => [k, r1(median(v))])),
+  raw: { exports: exports.map(r1), node, page },
+};
+const md = `# Shipping an index (${day})
+
+Produced by \`node bench/transfer/measure-load.js\` (Node ${process.version}, ${result.chromiumVersion}, the
+project's server on 127.0.0.1; median of ${REPS}; 1-minute load average ${result.loadAverage1m} on this
+shared 2-core machine when it finished, so read ratios, not absolute times). The index: ${N.toLocaleString('en')} × ${DIM}
+seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}; its snapshot is ${(bytes.length / 1048576).toFixed(1)} MB.
+
+| measure | ms |
+|---|---:|
+| db.export() (snapshot bytes, in memory) | ${result.exportMs} |
+| Node: EdgeVec.load(bytes) (copy into wasm, checked decode) | ${result.node.loadBytes} |
+| Node: EdgeVec.load(url) (streamed into wasm, checked decode) | ${result.node.loadUrl} |
+| Node: fetch(url).arrayBuffer() alone | ${result.node.fetchOnly} |
+| Chromium, fresh page: EdgeVec.load(url), fetch to ready (target < 300) | ${result.chromium.cold} |
+| Chromium, module loaded: EdgeVec.load(url) | ${result.chromium.warm} |
+| Chromium: fetch(url).arrayBuffer() alone | ${result.chromium.fetchOnly} |
+
+In Chromium, EdgeVec.load(url) with the module loaded took ${(result.chromium.warm / result.chromium.fetchOnly).toFixed(2)}× the
+time of reading the same body into an ArrayBuffer, and in a fresh page ${(result.chromium.cold / result.chromium.fetchOnly).toFixed(2)}×.
+`;
+fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+fs.writeFileSync(path.join(ROOT, 'bench', 'results', `transfer-${day}.json`), JSON.stringify(result, null, 2) + '\n');
+fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'transfer.md'), md);
+console.log(md);

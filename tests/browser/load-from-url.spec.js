@@ -1,0 +1,173 @@
+// load-from-url.spec.js — an index shipped as a file: a 100,000 × 128
+// snapshot built and exported in Node, served by the project's server, and
+// loaded in a fresh page with EdgeVec.load(url); its searches must be the
+// ones Node gets from the same bytes. The fetch-to-ready time is printed
+// (bench/results/transfer.md keeps the figures), never asserted. Also in the
+// page: a 404 is FETCH, a truncated file is CORRUPT, and persistAs stores a
+// downloaded snapshot in IndexedDB that a reloaded page opens.
+//
+// The 100k index is built once and kept under build/transfer/ (gitignored),
+// with M 8 and efConstruction 40 so that building it costs seconds, not the
+// twenty of the defaults: the load test is about bytes and decoding, and
+// the snapshot still holds every vector.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, expect } from './fixtures.js';
+import { importNodePackage, importDataset, waitHarness, uniqueName } from './lib/scenario.js';
+import { startServer } from '../../scripts/serve.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = path.join(ROOT, 'build', 'transfer');
+const SHIP = Object.freeze({
+  seed: 42, n: 100_000, dim: 128, nq: 20, k: 10,
+  options: Object.freeze({ dimensions: 128, metric: 'l2', m: 8, efConstruction: 40, seed: 7 }),
+});
+const FILE = `mixture-${SHIP.seed}-${SHIP.n}x${SHIP.dim}-m${SHIP.options.m}-efc${SHIP.options.efConstruction}.evsnap`;
+
+/**
+ * The snapshot file (built and exported on first use; a cached one that no
+ * longer loads is rebuilt) and Node's search results on it.
+ */
+async function shippedIndex() {
+  const { EdgeVec } = await importNodePackage();
+  const { Mixture } = await importDataset();
+  const file = path.join(CACHE, FILE);
+  const mix = new Mixture(SHIP.seed, SHIP.dim);
+  const data = mix.rows(SHIP.n);
+  const queries = mix.rows(SHIP.nq);
+  let db = null;
+  if (fs.existsSync(file)) {
+    db = await EdgeVec.load(new Uint8Array(fs.readFileSync(file))).catch(() => null);
+  }
+  if (!db || db.size !== SHIP.n) {
+    db?.dispose();
+    db = await EdgeVec.create({ ...SHIP.options });
+    await db.insertBatch(data);
+    fs.mkdirSync(CACHE, { recursive: true });
+    // Another worker may be writing the same file: each writes its own,
+    // and a rename puts a whole one in place.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, await db.export());
+    fs.renameSync(tmp, file);
+  }
+  const results = [];
+  for (let q = 0; q < SHIP.nq; q++) {
+    results.push(db.search(queries.subarray(q * SHIP.dim, (q + 1) * SHIP.dim), SHIP.k)
+      .map((h) => [String(h.id), h.distance]));
+  }
+  db.dispose();
+  return { file, bytes: fs.statSync(file).size, results };
+}
+
+/** A server for the pages and the snapshot: the packed package as the
+ * fixture serves it, plus /ship/ for the files under test. */
+async function shipServer(dir) {
+  const packed = process.env.EDGEVEC_PACKED_DIR;
+  if (!packed) throw new Error('EDGEVEC_PACKED_DIR is not set: global-setup.js did not run');
+  return startServer({
+    port: 0,
+    mounts: { '/js/': path.join(packed, 'js'), '/dist/': path.join(packed, 'dist'), '/ship/': dir },
+  });
+}
+
+test('a 100k × 128 snapshot loads from its URL in a fresh page and searches as in Node', async ({ tabs, engine }) => {
+  test.setTimeout(240_000);
+  const ref = await shippedIndex();
+  const server = await shipServer(CACHE);
+  try {
+    const tab = await tabs.open();
+    await tab.goto(new URL('tests/browser/pages/harness.html', server.url).href);
+    await waitHarness(tab);
+    const r = await tab.evaluate(async ({ cfg, url }) => {
+      const { EdgeVec, dataset, searchAll } = window.harness;
+      const mix = new dataset.Mixture(cfg.seed, cfg.dim);
+      mix.rows(cfg.n);
+      const queries = mix.rows(cfg.nq);
+      let progressCalls = 0;
+      let lastProgress = null;
+      // Cold: the page has not loaded the wasm module yet; it compiles
+      // while the snapshot downloads.
+      const t0 = performance.now();
+      const db = await EdgeVec.load(url, {
+        onProgress: (got, total) => { progressCalls++; lastProgress = [got, total]; },
+      });
+      const coldMs = performance.now() - t0;
+      const out = {
+        coldMs, size: db.size, dimensions: db.dimensions, progressCalls, lastProgress,
+        results: searchAll(db, queries, cfg.dim, cfg.k),
+      };
+      db.dispose();
+      // Warm: the module is there; the time is the download and the decode.
+      const warm = [];
+      for (let i = 0; i < 3; i++) {
+        const t1 = performance.now();
+        const again = await EdgeVec.load(url);
+        warm.push(performance.now() - t1);
+        again.dispose();
+      }
+      out.warmMs = warm.sort((a, b) => a - b)[1];
+      return out;
+    }, { cfg: SHIP, url: `/ship/${FILE}` });
+    console.log(`[${engine}] EdgeVec.load(url) of ${SHIP.n} × ${SHIP.dim} (${(ref.bytes / 1048576).toFixed(1)} MB): ` +
+      `fetch to ready ${r.coldMs.toFixed(0)} ms in a fresh page (wasm compiled meanwhile), ` +
+      `${r.warmMs.toFixed(0)} ms with the module loaded (median of 3)`);
+    test.info().annotations.push({ type: 'load-ms', description: `${engine} cold ${r.coldMs.toFixed(1)} warm ${r.warmMs.toFixed(1)}` });
+    expect(r.size).toBe(SHIP.n);
+    expect(r.dimensions).toBe(SHIP.dim);
+    expect(r.lastProgress).toEqual([ref.bytes, ref.bytes]);
+    expect(r.progressCalls).toBeGreaterThan(1);
+    expect(r.results).toEqual(ref.results);
+  } finally {
+    await server.close();
+  }
+});
+
+test('in the page: 404 is FETCH, a truncated file is CORRUPT, persistAs stores it in IndexedDB for the next page', async ({ tabs }, testInfo) => {
+  const { EdgeVec } = await importNodePackage();
+  const db = await EdgeVec.create({ dimensions: 16, seed: 3 });
+  const rows = Array.from({ length: 500 }, (_, i) => Array.from({ length: 16 }, (_, j) => Math.sin(i * 0.7 + j * 1.3)));
+  await db.insertBatch(rows);
+  const bytes = await db.export();
+  db.insert(rows[17].map((v) => v + 1), 1000);
+  const expected = db.search(rows[17], 5).map((h) => [String(h.id), h.distance]);
+  db.dispose();
+  fs.mkdirSync(CACHE, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(CACHE, 'small-'));
+  fs.writeFileSync(path.join(dir, 'small.evsnap'), bytes);
+  fs.writeFileSync(path.join(dir, 'cut.evsnap'), bytes.subarray(0, bytes.length - 100));
+  const server = await shipServer(dir);
+  const name = uniqueName(testInfo, 'shipped');
+  try {
+    const tab = await tabs.open();
+    const page = new URL('tests/browser/pages/harness.html', server.url).href;
+    await tab.goto(page);
+    await waitHarness(tab);
+    const r = await tab.evaluate(async ({ name, query }) => {
+      const { EdgeVec } = window.harness;
+      const code = (p) => p.then(() => 'loaded', (e) => `${e.code} ${e.httpStatus ?? ''}`.trim());
+      const missing = await code(EdgeVec.load('/ship/missing.evsnap'));
+      const cut = await code(EdgeVec.load('/ship/cut.evsnap'));
+      const db = await EdgeVec.load('/ship/small.evsnap', { persistAs: name });
+      db.insert(query.map((v) => v + 1), 1000);
+      await db.close();
+      const again = await code(EdgeVec.load('/ship/small.evsnap', { persistAs: name }));
+      return { missing, cut, again };
+    }, { name, query: rows[17] });
+    expect(r).toEqual({ missing: 'FETCH 404', cut: 'CORRUPT', again: 'ALREADY_EXISTS' });
+    await tab.reload();
+    await waitHarness(tab);
+    const reopened = await tab.evaluate(async ({ name, query }) => {
+      const { EdgeVec } = window.harness;
+      const db = await EdgeVec.open(name);
+      const out = { size: db.size, has1000: db.has(1000), hits: db.search(query, 5).map((h) => [String(h.id), h.distance]) };
+      await db.close();
+      await EdgeVec.remove(name);
+      return out;
+    }, { name, query: rows[17] });
+    expect(reopened).toEqual({ size: 501, has1000: true, hits: expected });
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
