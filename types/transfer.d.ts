@@ -9,9 +9,10 @@
 //   - `id` is the id as a decimal string (0 .. 2^64 - 1, no sign, no leading
 //     zeros), so that 64-bit ids survive JSON readers that parse numbers as
 //     doubles. On import a JSON number is accepted too, up to 2^53 - 1.
-//   - `vector` holds `dimensions` numbers, each written as the shortest
-//     decimal that reads back as the stored float32 (so the round trip
-//     through any reader that parses to float32 or double is exact).
+//   - `vector` holds `dimensions` numbers, each a decimal of at most nine
+//     significant digits that reads back as the stored float32 (so the
+//     round trip through any reader that parses to float32, or to double
+//     and then float32, is exact).
 //   - `metadata` is reserved (see NdjsonRow). Any other key is refused.
 //   On import blank lines are skipped, "\r\n" endings are accepted, and the
 //   last line may lack its "\n".

@@ -3,8 +3,8 @@
 //
 // Why ids are strings: a JSON number is a double, so most readers (JS,
 // jq) round ids above 2^53; a decimal string keeps every 64-bit id exact.
-// Components are the shortest decimals that read back as the stored
-// float32: a reader that parses to float32, or to double and then rounds
+// Components are short decimals (at most nine significant digits) that
+// read back as the stored float32: a reader that parses to float32, or to double and then rounds
 // to float32, gets the stored bits back.
 
 import { chunksOf, knownByteLength } from './bytes.js';
@@ -17,10 +17,10 @@ import { RowSink, walkRows, idFromJson } from './rows.js';
 const NEWLINE = 10;
 
 /**
- * A component as JSON text: the shortest decimal that reads back as the
- * same float32 (at most nine significant digits always do), with the sign
- * of a negative zero kept (String(-0) is "0"). String(x) alone would print
- * the double, twice as long for the same bits.
+ * A component as JSON text: the first of six, seven, eight or nine
+ * significant digits that reads back as the same float32 (nine always
+ * does), with the sign of a negative zero kept (String(-0) is "0").
+ * String(x) alone would print the double, twice as long for the same bits.
  * @param {number} x  a float32 value
  * @returns {string}
  */

@@ -31,6 +31,9 @@ const IMPORT_BATCH_FLOATS = 1048576;
 /** 2^64: ids are below it. Exact as a double, and bigints compare with it exactly. */
 const TWO_POW_64 = 18446744073709551616;
 const TWO_POW_32 = 4294967296;
+/** The largest squared length the core accepts: FLT_MAX / 4 (a squared L2
+ *  distance can reach four times it). */
+const MAX_NORM2 = 3.4028234663852886e38 / 4;
 /** hi words at or above this make an id larger than Number.MAX_SAFE_INTEGER. */
 const SAFE_HI_LIMIT = 2097152;
 
@@ -311,16 +314,22 @@ export class RowSink {
     const dims = this.#dims;
     const at = this.rowOffset();
     const v = this.vectors;
-    let zero = true;
+    // The core's own checks (ev__prepare_vector), made here so that the row
+    // is named and a dry run refuses what the insert would.
+    let norm2 = 0;
     for (let j = 0; j < dims; j++) {
       const x = v[at + j];
       if (!Number.isFinite(x)) {
         throw this.rowError('INVALID_VECTOR', where, `component ${j} is ${String(x)} as a float32; ` +
           'components must be finite');
       }
-      if (x !== 0) zero = false;
+      norm2 += x * x;
     }
-    if (zero && this.#cosine) {
+    if (norm2 > MAX_NORM2) {
+      throw this.rowError('INVALID_VECTOR', where, 'the vector is so long that squared distances to it ' +
+        'would overflow float32');
+    }
+    if (this.#cosine && !(norm2 > 0)) {
       throw this.rowError('INVALID_VECTOR', where, 'the vector is all zeros, which has no direction under ' +
         'the cosine metric');
     }
@@ -389,7 +398,7 @@ export class RowSink {
     const i = err.index;
     if (i !== undefined && i < this.#ids.length) {
       const message = `${this.#context}: ${this.#where[i]} (id ${String(this.#ids[i])}): ${err.message}` +
-        (this.#done > 0 ? `; the ${this.#done} rows before its batch were inserted and stay` : '');
+        this.#stays();
       return new EdgeVecError(err.code, message, { index: this.#done + i, inserted, cause: err });
     }
     return new EdgeVecError(err.code, `${this.#context}: ${err.message}` +
