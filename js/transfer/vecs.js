@@ -171,13 +171,16 @@ async function idsRowWords(ids, sink) {
  */
 function rowId(view, r, idRowBytes, idWords, sink, where) {
   const at = r * idRowBytes;
-  if (at + idRowBytes > view.byteLength) {
+  if (at + 4 > view.byteLength) {
     throw sink.rowError('INVALID_ARGUMENT', where, 'the ids end before the vectors do');
   }
   const count = view.getInt32(at, true);
   if (count !== idWords) {
     throw sink.rowError('INVALID_ARGUMENT', where, `the ids row holds ${count} words where the first ` +
       `held ${idWords}`);
+  }
+  if (at + idRowBytes > view.byteLength) {
+    throw sink.rowError('INVALID_ARGUMENT', where, 'the ids end inside this row');
   }
   if (idWords === 1) {
     const id = view.getInt32(at + 4, true);
