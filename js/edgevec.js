@@ -414,6 +414,15 @@ export class EdgeVec {
     return api.contains(this.#wasm, this.#live(), id, this.#numberMode);
   }
 
+  /**
+   * Every live id, in ascending order (a copy): with get(), a way to walk
+   * the whole index (edgevec-c/transfer exports with it).
+   * @returns {BigUint64Array | number[]}
+   */
+  ids() {
+    return api.liveIds(this.#wasm, this.#live(), this.#numberMode);
+  }
+
   /** Live vectors. */
   get size() { return this.#wasm._evw_live_count(this.#live()) >>> 0; }
 

@@ -243,6 +243,16 @@ ev_status ev_get(const ev_index *index, uint64_t id, float *out);
 /* 1 when the id is live, 0 otherwise. */
 int ev_contains(const ev_index *index, uint64_t id);
 
+/* Lists live ids in slot order (the order of their latest insert; compaction
+ * keeps it), for callers that walk the whole index (an export). Examines
+ * slots from `start` on and writes up to `capacity` live ids to out_ids,
+ * their number to *out_count, and the slot to resume from to *out_next.
+ * Fewer than `capacity` ids means the walk is over. Start at 0; a walk stays
+ * valid only while the index does not change. */
+ev_status ev_live_ids(const ev_index *index, uint32_t start, uint64_t *out_ids,
+                      uint32_t capacity, uint32_t *out_count,
+                      uint32_t *out_next);
+
 /* The id the next insert without an id would get, into *out_id. Returns
  * EV_ERR_CAPACITY when the automatic sequence has run out (after id
  * UINT64_MAX was used). */

@@ -1,6 +1,6 @@
 /*
  * search.c — the query side of the API: k nearest through the graph, the
- * exact scan, and looking vectors up by id.
+ * exact scan, looking vectors up by id, and listing the live ids.
  *
  * Quantized indexes walk the graph on codes; with `rerank` the best
  * candidates are then re-scored with the kept f32 vectors, so the distances
@@ -127,4 +127,19 @@ ev_status ev_get(const ev_index *ix, uint64_t id, float *out) {
 
 int ev_contains(const ev_index *ix, uint64_t id) {
   return ix && ev__live_slot(ix, id) != EV_NO_SLOT;
+}
+
+ev_status ev_live_ids(const ev_index *ix, uint32_t start, uint64_t *out_ids,
+                      uint32_t capacity, uint32_t *out_count,
+                      uint32_t *out_next) {
+  if (!ix || !out_count || !out_next || (capacity && !out_ids))
+    return EV_ERR_INVALID_ARGUMENT;
+  uint32_t n = 0, slot = start;
+  /* A deleted slot is skipped: a re-inserted id is live in its newest slot
+   * only, so every live id is listed exactly once. */
+  for (; slot < ix->count && n < capacity; slot++)
+    if (!ix->deleted[slot]) out_ids[n++] = ix->ext_ids[slot];
+  *out_count = n;
+  *out_next = slot < ix->count ? slot : ix->count;
+  return EV_OK;
 }

@@ -410,6 +410,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** Whether the id is live (inserted and not deleted). */
   has(id: IdInput): boolean;
 
+  /** Every live id, in ascending order (a copy; deleted ids are not in
+   *  it). With `get`, a way to walk the whole index. */
+  ids(): IdArray<T>;
+
   /** Live vectors. */
   readonly size: number;
   /** Deleted vectors not yet compacted away. */

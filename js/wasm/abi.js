@@ -27,6 +27,10 @@ export const EVW_OPTION_RERANK = 7;
 // evw_next_auto_id: lo, then hi in the next word.
 export const EVW_NEXT_ID_LO = 0;
 
+// evw_live_ids
+export const EVW_LIVE_IDS_COUNT = 0;
+export const EVW_LIVE_IDS_NEXT = 1;
+
 // evw_soft_delete_batch
 export const EVW_DELETE_DELETED = 0;
 export const EVW_DELETE_ALREADY_DELETED = 1;

@@ -13,6 +13,7 @@ import {
 import {
   EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
   EVW_DELETE_DELETED, EVW_DELETE_ALREADY_DELETED, EVW_DELETE_INVALID_IDS, EVW_DELETE_TOTAL,
+  EVW_LIVE_IDS_COUNT,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
 
@@ -346,6 +347,29 @@ export function getVector(wasm, handle, id, dims, numberMode) {
     return wasm.HEAPF32.slice(at, at + dims);
   } finally {
     wasm._free(scratch);
+  }
+}
+
+/**
+ * Every live id, in ascending order (a copy). One walk of the slots with
+ * room for the live count: nothing can change the index during it.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {boolean} numberMode
+ * @returns {BigUint64Array | number[]}
+ */
+export function liveIds(wasm, handle, numberMode) {
+  const live = wasm._evw_live_count(handle) >>> 0;
+  const list = alloc(wasm, EVW_ID_BYTES * Math.max(1, live), 'ids');
+  try {
+    const out = outArray(wasm, 'ids');
+    const st = wasm._evw_live_ids(handle, 0, live, list, out);
+    if (st !== EV_OK) throw statusError(st, 'ids');
+    const count = wasm.HEAPU32[(out >>> 2) + EVW_LIVE_IDS_COUNT];
+    if (numberMode) return readIdNumbers(wasm.HEAPU32, list, count).sort((a, b) => a - b);
+    return readIdBigInts(wasm.HEAPU8.buffer, list, count).sort();
+  } finally {
+    wasm._free(list);
   }
 }
 

@@ -48,6 +48,8 @@ export interface EdgeVecWasm {
   _evw_compact(handle: number): number;
   _evw_get(handle: number, idLo: number, idHi: number, out: number): number;
   _evw_contains(handle: number, idLo: number, idHi: number): number;
+  _evw_live_ids(handle: number, start: number, capacity: number, outIds: number,
+    out2: number): number;
   _evw_live_count(handle: number): number;
   _evw_deleted_count(handle: number): number;
   _evw_tombstone_ratio(handle: number): number;

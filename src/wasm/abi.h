@@ -36,6 +36,9 @@ enum {
 /* evw_next_auto_id: the next automatic id, lo then hi. */
 enum { EVW_NEXT_ID_LO = 0 };
 
+/* evw_live_ids: how many ids it wrote, and the slot to resume from. */
+enum { EVW_LIVE_IDS_COUNT = 0, EVW_LIVE_IDS_NEXT = 1 };
+
 /* evw_soft_delete_batch: the batch's counts. */
 enum {
   EVW_DELETE_DELETED = 0,

@@ -195,6 +195,16 @@ EXPORT int evw_contains(const ev_index *index, uint32_t id_lo,
   return ev_contains(index, evw_join64(id_lo, id_hi));
 }
 
+/* Up to `capacity` live ids from slot `start` on into out_ids (u64), in
+ * slot order; out2 receives the EVW_LIVE_IDS_* words. The JS export of an
+ * index's rows lists its ids with it. */
+EXPORT int evw_live_ids(const ev_index *index, uint32_t start,
+                        uint32_t capacity, uint64_t *out_ids, uint32_t *out2) {
+  if (!out2) return EV_ERR_INVALID_ARGUMENT;
+  return ev_live_ids(index, start, out_ids, capacity,
+                     out2 + EVW_LIVE_IDS_COUNT, out2 + EVW_LIVE_IDS_NEXT);
+}
+
 EXPORT uint32_t evw_live_count(const ev_index *index) {
   return ev_live_count(index);
 }

@@ -46,7 +46,14 @@ await saved.close();
 const loaded = await EdgeVec.open('notes', { storage });
 const persisted = loaded.has(42n);
 await loaded.close();
-console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted }));
+// The way out, through its own entry: NDJSON out of one index, into another.
+const { exportNdjson, importNdjson } = await import('edgevec-c/transfer');
+const from = await EdgeVec.create({ dimensions: 2 });
+from.insert([1, 2], 2n ** 64n - 1n);
+const moved = await EdgeVec.create({ dimensions: 2 });
+await importNdjson(moved, exportNdjson(from));
+const transferred = String(moved.ids()[0]);
+console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred }));
 `;
 
 const CONSUMER_TS = `
@@ -60,6 +67,9 @@ function isAborted(e: unknown): boolean { return e instanceof EdgeVecError && e.
 import { NodeFileStorage } from 'edgevec-c/storage/node';
 const files = await EdgeVec.open('x', { storage: new NodeFileStorage('/tmp/x'), dimensions: 2 });
 await files.close();
+import { exportFvecs, type ImportResult } from 'edgevec-c/transfer';
+for await (const chunk of exportFvecs(db)) { const rows: number = chunk.rows; void rows; }
+export type { ImportResult };
 export { first, isAborted };
 `;
 
@@ -70,7 +80,7 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', dir], root));
   const files = packed[0].files.map((f) => f.path);
   for (const want of ['package.json', 'LICENSE', 'js/index.js', 'js/edgevec.js', 'types/index.d.ts',
-    'dist/edgevec.js', 'dist/edgevec.wasm']) {
+    'js/transfer/index.js', 'types/transfer.d.ts', 'dist/edgevec.js', 'dist/edgevec.wasm']) {
     assert.ok(files.includes(want), `the package ships ${want}`);
   }
   for (const f of files) {
@@ -91,6 +101,7 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   assert.equal(out.code, 'INVALID_VECTOR');
   assert.ok(out.wasmUrl.endsWith('/node_modules/edgevec-c/dist/edgevec.wasm'), out.wasmUrl);
   assert.equal(out.persisted, true);
+  assert.equal(out.transferred, '18446744073709551615');
 
   await writeFile(join(project, 'main.ts'), CONSUMER_TS);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify({

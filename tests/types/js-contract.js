@@ -1,10 +1,11 @@
 // tests/types/js-contract.js — compile-time proof that the JS layer (js/)
-// matches the public contract (types/index.d.ts). Checked by the top-level
+// matches the public contract (types/index.d.ts, types/transfer.d.ts). Checked by the top-level
 // tsconfig.json; never run. If a method's parameters or results drift from
 // the .d.ts, `npx tsc -p tsconfig.json` fails here.
 
 import { EdgeVec } from '../../js/edgevec.js';
 import { EdgeVecError } from '../../js/errors.js';
+import * as transfer from '../../js/transfer/index.js';
 
 /** @typedef {import('../../types/index.js').IdType} IdType */
 /** @typedef {import('../../types/index.js').EdgeVec<IdType>} PublicEdgeVec */
@@ -37,3 +38,6 @@ export const staticRemove = EdgeVec.remove;
 
 /** @type {(source: import('../../types/index.js').LoadSource, options?: import('../../types/index.js').LoadOptions) => Promise<PublicEdgeVecBody>} */
 export const staticLoad = EdgeVec.load;
+
+/** @type {typeof import('../../types/transfer.js')} */
+export const transferEntry = transfer;
