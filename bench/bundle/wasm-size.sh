@@ -9,13 +9,16 @@
 #   no-persist     without src/wasm/wasm_persist.c (the snapshot and log
 #                  exports), i.e. what a module only for search would hold
 # Writes bench/.cache/bundle-wasm-variants.json, which bench/bundle/run.js
-# reads. Speed is not measured here: -Oz trades it away, so any change to
-# the shipped build needs `npm run bench` as well.
+# reads, and keeps each variant's edgevec.{wasm,js} as
+# bench/.cache/wasm-variants/<name>.{wasm,js}. Speed is not measured here:
+# -Oz trades it away, so any change to the shipped build needs
+# bench/bundle/wasm-ab.js (speed and memory against the shipped .wasm) and
+# `npm run bench` as well.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 out=bench/.cache/bundle-wasm-variants.json
-mkdir -p bench/.cache
+mkdir -p bench/.cache/wasm-variants
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -34,6 +37,8 @@ variant() { # name description sed-expression-for-CMakeLists text-to-append drop
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   NODE_PATH=/usr/share/nodejs cmake --build "$dir/build" --target edgevec_wasm -j"$(nproc)" >/dev/null 2>&1
   echo "wasm-size: $name built in $((SECONDS - t0)) s" >&2
+  cp "$dir/build/module/edgevec.wasm" "bench/.cache/wasm-variants/$name.wasm"
+  cp "$dir/build/module/edgevec.js" "bench/.cache/wasm-variants/$name.js"
   printf '%s\t%s\t%s\n' "$name" "$what" "$dir/build/module" >> "$tmp/list"
 }
 

@@ -11,6 +11,13 @@
 // closes, and after a reload reopens it and finds the same results. The
 // control (esbuild without its plugin for `new URL(..., import.meta.url)`)
 // must fail the way a user would see it fail.
+//
+// Storage code is loaded only by the app that persists: the server records
+// every path a page asks for, and build.json says which emitted JS files a
+// page loads at start and which only through import(), and which hold
+// storage code (tests/bundlers/build.js, classifyJs). The search-only page
+// must ask for its start files and none of the others; the persist page
+// for all of them, the storage code among them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +52,32 @@ function findBuild(bundler, entry) {
   return b;
 }
 
-/** Serves one build directory at the root of a new origin, and nothing else. */
+// The storage code the search-only page may load at start: none, except
+// with esbuild. With `splitting`, esbuild keeps a bare `import "./chunk.js"`
+// in the entry for a module the entry reaches through a re-export, used or
+// not (esbuild issues #2922 and #3704), and js/index.js re-exports
+// IndexedDbStorage: so the IndexedDB backend's chunk loads at start. The
+// persistence lifecycle and marshalling stay behind import() there too.
+// When the package entry stops re-exporting the backend, esbuild's entry
+// here becomes [] and this test says so by failing.
+const STORAGE_AT_START = { vite: [], webpack: [], esbuild: ['indexeddb'] };
+
+/** Serves one build directory at the root of a new origin, and nothing
+ * else; `requested` lists the paths the pages asked it for. */
 async function serveBuild(build) {
-  return startServer({ port: 0, mounts: { '/': path.join(ROOT, build.dir) }, defaults: false });
+  const s = await startServer({ port: 0, mounts: { '/': path.join(ROOT, build.dir) }, defaults: false });
+  s.requested = [];
+  s.server.on('request', (req) => s.requested.push(new URL(req.url, 'http://x').pathname));
+  return s;
+}
+
+/** The build's JS files the server was asked for, and the storage code they hold. */
+function jsLoaded(server, build) {
+  const files = build.js.filter((f) => server.requested.includes(`/${f.name}`));
+  return {
+    names: files.map((f) => f.name).sort(),
+    holds: [...new Set(files.flatMap((f) => f.holds))].sort(),
+  };
 }
 
 /** Waits for the app page's outcome (window.appResult). */
@@ -64,7 +94,7 @@ function wasmFetched(tab) {
 }
 
 for (const bundler of BUNDLERS) {
-  test(`${bundler}: production builds find their .wasm; search-only works; persist survives a reload`, async ({ tabs }, testInfo) => {
+  test(`${bundler}: production builds find their .wasm; search-only works without loading storage code; persist loads it and survives a reload`, async ({ tabs }, testInfo) => {
     const search = findBuild(bundler, 'search');
     const persist = findBuild(bundler, 'persist');
     const servers = [];
@@ -77,6 +107,13 @@ for (const bundler of BUNDLERS) {
       expect(r1, JSON.stringify(r1)).toMatchObject({ ok: true, size: 300 });
       expect(r1.top).toHaveLength(3);
       expect(await wasmFetched(tab)).toEqual([`/${search.wasm[0]}`]);
+      // The persistence code is in chunks of its own, which this page never asks for.
+      const loaded1 = jsLoaded(s1, search);
+      expect(loaded1.holds, 'search-only: storage code in the JS it loaded').toEqual(STORAGE_AT_START[bundler]);
+      expect(loaded1.names, 'search-only: the JS files requested are the start files')
+        .toEqual(search.js.filter((f) => f.start).map((f) => f.name).sort());
+      expect(search.js.filter((f) => !f.start).flatMap((f) => f.holds), 'the build has the persistence behind import()')
+        .toContain('persistence');
 
       // Persist: first visit writes, the reload reopens.
       const s2 = await serveBuild(persist);
@@ -87,6 +124,10 @@ for (const bundler of BUNDLERS) {
       const written = await appResult(tab, `${bundler} persist app (write)`);
       expect(written, JSON.stringify(written)).toMatchObject({ ok: true, phase: 'written', size: 300 });
       expect(await wasmFetched(tab)).toEqual([`/${persist.wasm[0]}`]);
+      // EdgeVec.open loaded the chunks behind import(): all of the storage code.
+      const loaded2 = jsLoaded(s2, persist);
+      expect(loaded2.names, 'persist: every JS file of the build requested').toEqual(persist.js.map((f) => f.name).sort());
+      expect(loaded2.holds, 'persist: storage code in the JS it loaded').toEqual(['indexeddb', 'persistence']);
 
       await tab.reload();
       const reopened = await appResult(tab, `${bundler} persist app (reopen)`);

@@ -13,7 +13,9 @@
 //      browser starts.
 //
 // The builds land in <app>/dist/<entry>/, and build.json describes them
-// (the browser suite and bench/bundle/ read it).
+// (the browser suite and bench/bundle/ read it): each file, and for each JS
+// file whether the page loads it at start or only by a dynamic import(),
+// and whether it holds storage code.
 //
 //   node tests/bundlers/build.js [--entries search,persist] [--bundlers vite,esbuild]
 //   import { buildApps } from './tests/bundlers/build.js'
@@ -39,6 +41,49 @@ export const CONTROLS = { esbuild: ['search-plain'] };
 const CONTROL_SOURCE = { 'search-plain': 'search' };
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+
+// Code only the persistence holds, found by strings no minifier renames:
+// the IndexedDB backend (js/storage/indexeddb.js) calls `objectStore(`; the
+// marshalling of the persistence exports (js/wasm/persist.js) calls
+// `<module>._evp_…(`, which the Emscripten glue never does (it only assigns
+// those names).
+export const STORAGE_MARKERS = {
+  indexeddb: /\bobjectStore\(/,
+  persistence: /\._evp_\w+\(/,
+};
+
+/**
+ * The emitted JS files of one build, each with whether the page loads it at
+ * start (index.html names it, or a start file imports it statically) or
+ * only through a dynamic import(), and which STORAGE_MARKERS it holds.
+ * Minified static imports look like import"./x.js" or from"./x.js"; a
+ * dynamic import is import("./x.js") (Vite and esbuild) or a chunk id that
+ * webpack's runtime turns into a script tag, and neither matches.
+ */
+export function classifyJs(dir, names) {
+  const js = names.filter((f) => /\.m?js$/.test(f));
+  const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+  const todo = [...html.matchAll(/(?:src|href)="([^"]+\.m?js)"/g)]
+    .map((m) => path.posix.normalize(m[1].replace(/^\//, '')));
+  const start = new Set();
+  while (todo.length) {
+    const f = todo.pop();
+    if (start.has(f) || !js.includes(f)) continue;
+    start.add(f);
+    const src = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of src.matchAll(/(?:\bimport|\bfrom)\s*["']([^"']+\.m?js)["']/g)) {
+      todo.push(path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1])));
+    }
+  }
+  return js.map((name) => {
+    const src = fs.readFileSync(path.join(dir, name), 'utf8');
+    return {
+      name,
+      start: start.has(name),
+      holds: Object.entries(STORAGE_MARKERS).filter(([, re]) => re.test(src)).map(([k]) => k),
+    };
+  });
+}
 
 function run(cmd, args, cwd, { timeout = 300_000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -139,6 +184,7 @@ async function buildApp(name, entries, pack, log) {
       ms,
       files,
       wasm: wasms.map((f) => f.name),
+      js: classifyJs(dir, files.map((f) => f.name)),
     };
     if (!fs.existsSync(path.join(dir, 'index.html'))) {
       throw new Error(`${name} ${entry}: the build has no index.html`);
