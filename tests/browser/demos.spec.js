@@ -2,25 +2,7 @@
 // buttons, typing into fields, waiting for the progress bar, reading what
 // the page shows. A screenshot of each lands in tests/browser/output/<engine>/.
 import { test, expect } from './fixtures.js';
-
-/** Waits for a demo page to have loaded the package (or shown why not). */
-async function waitDemoReady(tab) {
-  const r = await tab.waitFor(() => {
-    if (document.body.dataset.ready === 'true') return 'ready';
-    const err = document.querySelector('#error');
-    return err && !err.hidden ? `error: ${err.textContent}` : false;
-  }, null, { message: 'demo page to load EdgeVec' });
-  expect(r).toBe('ready');
-}
-
-/** The page's error box must be empty. */
-async function expectNoError(tab) {
-  const err = await tab.evaluate(() => {
-    const e = document.querySelector('#error');
-    return e && !e.hidden ? e.textContent : '';
-  });
-  expect(err, 'error shown in the page').toBe('');
-}
+import { waitDemoReady, expectNoError } from './lib/demo-page.js';
 
 /** Waits until a progress bar reports done === total and the step finished. */
 async function waitProgressDone(tab, sel, timeout = 60_000) {

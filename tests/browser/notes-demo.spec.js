@@ -5,6 +5,7 @@
 // embedding computed here in Node. Screenshots land in
 // tests/browser/output/<engine>/.
 import { test, expect } from './fixtures.js';
+import { waitDemoReady, expectNoError } from './lib/demo-page.js';
 import { embed } from '../../examples/notes-embedding.js';
 import { SAMPLE_NOTES } from '../../examples/notes-samples.js';
 
@@ -18,23 +19,6 @@ function cosineDistance(a, b) {
   let d = 0;
   for (let i = 0; i < x.length; i++) d += x[i] * y[i];
   return 1 - d;
-}
-
-async function waitReady(tab) {
-  const r = await tab.waitFor(() => {
-    if (document.body.dataset.ready === 'true') return 'ready';
-    const err = document.querySelector('#error');
-    return err && !err.hidden ? `error: ${err.textContent}` : false;
-  }, null, { message: 'notes demo to open its database' });
-  expect(r).toBe('ready');
-}
-
-async function expectNoError(tab) {
-  const err = await tab.evaluate(() => {
-    const e = document.querySelector('#error');
-    return e && !e.hidden ? e.textContent : '';
-  });
-  expect(err, 'error shown in the page').toBe('');
 }
 
 /** Waits until the page shows `count` notes and its buttons are usable again. */
@@ -72,7 +56,7 @@ function expectTopHit(rows, text, query) {
 
 test('notes demo: load samples, search as you type, add a note, reload, clear', async ({ tabs, shot }) => {
   const tab = await tabs.open('examples/notes.html');
-  await waitReady(tab);
+  await waitDemoReady(tab, 'notes demo to open its database');
   await waitCount(tab, 0); // every test starts with fresh browser storage
   expect(await tab.text('#loaded')).toMatch(/No notes yet/);
 
@@ -101,7 +85,7 @@ test('notes demo: load samples, search as you type, add a note, reload, clear', 
 
   // Kept in IndexedDB (vectors) and localStorage (texts): a reload finds both.
   await tab.reload();
-  await waitReady(tab);
+  await waitDemoReady(tab, 'notes demo to open its database');
   await waitCount(tab, SAMPLE_NOTES.length + 1);
   expect(await tab.text('#loaded')).toMatch(new RegExp(`^Loaded ${SAMPLE_NOTES.length + 1} notes from IndexedDB in `));
   rows = await search(tab, 'quokka island photographers');
@@ -115,7 +99,7 @@ test('notes demo: load samples, search as you type, add a note, reload, clear', 
   await waitCount(tab, 0);
   expect(await tab.evaluate(() => document.querySelector('#results').dataset.count)).toBe('0');
   await tab.reload();
-  await waitReady(tab);
+  await waitDemoReady(tab, 'notes demo to open its database');
   await waitCount(tab, 0);
   expect(await tab.text('#loaded')).toMatch(/No notes yet/);
   rows = await search(tab, 'sourdough');
