@@ -1,5 +1,8 @@
 // js/index.js — the package entry point (`import { EdgeVec } from 'edgevec-c'`).
+// The storage backends are not re-exported here but from `edgevec-c/storage`
+// (js/storage/index.js): a bundler that splits code keeps every module an
+// entry re-exports in the chunks a page loads at start (esbuild does, used
+// or not), and an app that only searches must not download IndexedDB code.
+// EdgeVec.open / list / remove still use IndexedDB by default without it.
 export { EdgeVec } from './edgevec.js';
 export { EdgeVecError } from './errors.js';
-// NodeFileStorage is not here: it imports node:fs (see js/storage/index.js).
-export { MemoryStorage, IndexedDbStorage } from './storage/index.js';

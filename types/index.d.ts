@@ -8,8 +8,9 @@
 /// <reference lib="esnext.disposable" />
 
 import type { EdgeVecStorage } from './storage.js';
+// The backends themselves (MemoryStorage, IndexedDbStorage) are values of
+// the `edgevec-c/storage` entry (./storage-entry.d.ts), not of this one.
 export {
-  MemoryStorage, IndexedDbStorage,
   type EdgeVecStorage, type StorageHandle, type StorageManifest, type StorageState, type LogRecord,
   type StorageOpenOptions, type IndexedDbStorageOptions, type LockManagerLike,
 } from './storage.js';

@@ -19,7 +19,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
 import { loadWasm } from '../../js/loader.js';
 import { loadSnapshot } from '../../js/wasm/persist.js';

@@ -46,7 +46,8 @@ try {
   for (let r = 0; r < 3; r++) {
     await page.reload();
     const o = await page.evaluate(async ({ dim }) => {
-      const { EdgeVec, IndexedDbStorage } = await import('/js/index.js');
+      const { EdgeVec } = await import('/js/index.js');
+      const { IndexedDbStorage } = await import('/js/storage/index.js');
       const t = performance.now();
       const db = await EdgeVec.open('bench-idb', { readOnly: true });
       const ms = performance.now() - t;

@@ -5,7 +5,8 @@
 // the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { clustered, rowsOf, bruteForce } from './helpers/data.js';
 import { rejectsWith } from './helpers/assert-error.js';
 

@@ -53,7 +53,13 @@ from.insert([1, 2], 2n ** 64n - 1n);
 const moved = await EdgeVec.create({ dimensions: 2 });
 await importNdjson(moved, exportNdjson(from));
 const transferred = String(moved.ids()[0]);
-console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred }));
+// The browser-safe backends, through their own entry (not the package's).
+const { MemoryStorage } = await import('edgevec-c/storage');
+const entry = await import('edgevec-c');
+const memory = await EdgeVec.open('m', { storage: new MemoryStorage(), dimensions: 2 });
+const storageEntry = [typeof MemoryStorage, memory.size, 'MemoryStorage' in entry, 'IndexedDbStorage' in entry];
+await memory.close();
+console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred, storageEntry }));
 `;
 
 const CONSUMER_TS = `
@@ -68,6 +74,10 @@ import { NodeFileStorage } from 'edgevec-c/storage/node';
 const files = await EdgeVec.open('x', { storage: new NodeFileStorage('/tmp/x'), dimensions: 2 });
 await files.close();
 import { exportFvecs, type ImportResult } from 'edgevec-c/transfer';
+import { MemoryStorage, IndexedDbStorage } from 'edgevec-c/storage';
+const inMemory = await EdgeVec.open('y', { storage: new MemoryStorage(), dimensions: 2 });
+await inMemory.close();
+void IndexedDbStorage;
 for await (const chunk of exportFvecs(db)) { const rows: number = chunk.rows; void rows; }
 export type { ImportResult };
 export { first, isAborted };
@@ -102,6 +112,7 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   assert.ok(out.wasmUrl.endsWith('/node_modules/edgevec-c/dist/edgevec.wasm'), out.wasmUrl);
   assert.equal(out.persisted, true);
   assert.equal(out.transferred, '18446744073709551615');
+  assert.deepEqual(out.storageEntry, ['function', 0, false, false]);
 
   await writeFile(join(project, 'main.ts'), CONSUMER_TS);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify({

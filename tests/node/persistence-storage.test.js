@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { EdgeVec, IndexedDbStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { IndexedDbStorage } from '../../js/storage/index.js';
 import { clustered } from './helpers/data.js';
 import { rejectsWith } from './helpers/assert-error.js';
 

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { crc32 } from '../../js/storage/crc32.js';
 import { mulberry32 } from './helpers/data.js';
 

@@ -5,7 +5,8 @@
 // evw_heap_allocated) where they started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { loadWasm } from '../../js/loader.js';
 import { clustered } from './helpers/data.js';
 

@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { loadWasm } from '../../js/loader.js';
 import { clustered } from './helpers/data.js';
 

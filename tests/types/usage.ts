@@ -2,11 +2,12 @@
 // the types a user gets; `// @ts-expect-error` lines are misuse the types
 // must refuse (tsc fails if any of them compiles).
 import {
-  EdgeVec, EdgeVecError, MemoryStorage, IndexedDbStorage, type EdgeVecStorage, type OpenOptions,
+  EdgeVec, EdgeVecError, type EdgeVecStorage, type OpenOptions,
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
   type InsertBatchResult, type Metric, type SearchResult, type VectorsInput, type DroppedLogRecord,
   type OpenReport, type PersistOperation, type LoadSource, type LoadOptions,
 } from 'edgevec-c';
+import { MemoryStorage, IndexedDbStorage } from 'edgevec-c/storage';
 
 // ---- create ---------------------------------------------------------------
 const db = await EdgeVec.create({ dimensions: 128 });

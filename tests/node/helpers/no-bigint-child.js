@@ -11,7 +11,8 @@ delete globalThis.BigInt64Array;
 if (!keepBigInt) delete globalThis.BigInt;
 assert.equal(typeof globalThis.BigUint64Array, 'undefined');
 
-const { EdgeVec, EdgeVecError, MemoryStorage } = await import('../../../js/index.js');
+const { EdgeVec, EdgeVecError } = await import('../../../js/index.js');
+const { MemoryStorage } = await import('../../../js/storage/index.js');
 const { clustered, rowsOf, arraysOf, bruteForce } = await import('./data.js');
 
 const DIM = 12;
