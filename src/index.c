@@ -73,7 +73,6 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->dim = options->dimensions;
   ix->m = options->m;
   ix->m0 = 2 * options->m;
-  ix->level_mult = 1.0 / log((double)options->m);
   ix->vector_offset = sizeof(uint32_t) * (1 + (size_t)ix->m0);
   ix->payload_bytes = ev__payload_bytes(options);
   ix->node_bytes = ix->vector_offset + ix->payload_bytes;
@@ -180,14 +179,24 @@ ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
 }
 
 int ev__random_level(ev_index *ix) {
-  /* splitmix64, then -ln(U) * mL with U in (0, 1]. */
+  /* splitmix64, then floor(-ln(U) * mL) with U in (0, 1] and mL = 1/ln(m):
+   * the largest L with U * m^L <= 1, found by multiplying, at most
+   * EV_MAX_LEVEL steps. Why not log(): libm's log() brings a 4 KB table of
+   * constants into the .wasm that every app downloads, for this one call
+   * per insert; the two can differ only when U lies within a rounding
+   * error of a power of 1/m. */
   uint64_t z = (ix->rng_state += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   z ^= z >> 31;
   double u = ((double)(z >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-  double level = -log(u) * ix->level_mult;
-  return level >= EV_MAX_LEVEL ? EV_MAX_LEVEL : (int)level;
+  const double m = (double)ix->options.m;
+  int level = 0;
+  while (level < EV_MAX_LEVEL && u * m <= 1.0) {
+    u *= m;
+    level++;
+  }
+  return level;
 }
 
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out) {

@@ -36,7 +36,6 @@ struct ev_index {
   uint32_t dim;
   uint32_t m;  /* max links per node on levels >= 1 */
   uint32_t m0; /* max links per node on level 0 (2 * m) */
-  double level_mult; /* mL = 1 / ln(m), the level distribution's scale */
   size_t node_bytes;     /* bytes of one level-0 record */
   size_t vector_offset;  /* byte offset of the payload inside a record */
   size_t payload_bytes;  /* bytes of the payload (quantize.h) */

@@ -4,7 +4,7 @@
 //   node --no-liftoff bench/api/measure-api.js [n=10000] [dim=128]
 // - insertBatch against the same vectors inserted one insert() at a time;
 // - search through the JS API against the same queries run inside C
-//   (evw_search_many) on an index built from the same seed and data, which
+//   (evw_search, called directly) on an index built from the same seed and data, which
 //   the core builds identically (the graph is deterministic), so the
 //   difference is the boundary: argument checks, copies in and out, result
 //   objects, malloc/free of the scratch;
@@ -63,7 +63,7 @@ for (let r = 0; r < REPS + 1; r++) {
     const cq = qp + 4 * q * DIM;
     if (q % 2) {
       const t0 = performance.now();
-      w._evw_search_many(h, cq, 1, DIM, K, 0, ip, dp, cp);
+      w._evw_search(h, cq, DIM, K, 0, ip, dp, cp);
       const t1 = performance.now();
       db.search(query, K);
       const t2 = performance.now();
@@ -72,7 +72,7 @@ for (let r = 0; r < REPS + 1; r++) {
       const t0 = performance.now();
       db.search(query, K);
       const t1 = performance.now();
-      w._evw_search_many(h, cq, 1, DIM, K, 0, ip, dp, cp);
+      w._evw_search(h, cq, DIM, K, 0, ip, dp, cp);
       const t2 = performance.now();
       jsSum += t1 - t0; cSum += t2 - t1;
     }

@@ -17,6 +17,11 @@
  *    free except evw_create (freed by evw_free).
  *  - u32 results come back to JS as signed i32; the JS side reads them with
  *    `>>> 0`.
+ *  - Only what the JS layer (or a benchmark through it) calls is exported:
+ *    every export, and all the C it reaches, is in the .wasm every app
+ *    downloads. ev_search_exact (the C tests'
+ *    reference) is not, nor a loop of searches inside C: the benchmark
+ *    that compares the JS layer with C calls evw_search directly.
  */
 #include <emscripten.h>
 #include <malloc.h>
@@ -128,30 +133,6 @@ EXPORT int evw_search(ev_index *index, const float *query, uint32_t dim,
                       float *out_distances, uint32_t *out_count) {
   return ev_search(index, query, dim, k, ef, out_ids, out_distances,
                    out_count);
-}
-
-EXPORT int evw_search_exact(ev_index *index, const float *query, uint32_t dim,
-                            uint32_t k, uint64_t *out_ids,
-                            float *out_distances, uint32_t *out_count) {
-  return ev_search_exact(index, query, dim, k, out_ids, out_distances,
-                         out_count);
-}
-
-/* Runs nq searches back to back inside C (queries are nq*dim floats; each
- * query's results go to out_ids/out_distances + q*k). It exists so that a
- * benchmark can compare JS `search` calls with the same loop without the
- * boundary. Stops at the first error. */
-EXPORT int evw_search_many(ev_index *index, const float *queries, uint32_t nq,
-                           uint32_t dim, uint32_t k, uint32_t ef,
-                           uint64_t *out_ids, float *out_distances,
-                           uint32_t *out_counts) {
-  for (uint32_t q = 0; q < nq; q++) {
-    ev_status st = ev_search(index, queries + (size_t)q * dim, dim, k, ef,
-                             out_ids + (size_t)q * k,
-                             out_distances + (size_t)q * k, out_counts + q);
-    if (st != EV_OK) return st;
-  }
-  return EV_OK;
 }
 
 /* ---- delete ------------------------------------------------------------- */
