@@ -541,13 +541,60 @@ static ev_status read_header(reader *r) {
   return EV_OK;
 }
 
-static ev_status check_crcs(reader *r) {
+/* Each section's CRC against the table: the one summed during the
+ * download when it covers exactly this section, else computed here. */
+static ev_status check_crcs(reader *r, const ev_snapshot_crcs *c) {
+  int usable = c && c->ready && c->nsec == r->nsec;
   for (unsigned i = 0; i < r->nsec; i++) {
     const uint8_t *p = r->bytes + r->sec_off[i];
-    if (ev_crc32(p, (size_t)r->sec_len[i]) != r->sec_crc[i])
+    uint32_t crc;
+    if (usable && c->off[i] == r->sec_off[i] && c->len[i] == r->sec_len[i] &&
+        c->done[i] == r->sec_len[i])
+      crc = c->crc[i];
+    else
+      crc = ev_crc32(p, (size_t)r->sec_len[i]);
+    if (crc != r->sec_crc[i])
       return corrupt(r, V1_ORDER[i], EV_REASON_CHECKSUM, r->sec_off[i]);
   }
   return EV_OK;
+}
+
+/* Reads the section table once the header is complete. Nothing here is
+ * trusted later: the load compares every range with its own checked
+ * header. A table that cannot be a version 1 table leaves `ready` 0. */
+static void crcs_read_table(const uint8_t *b, size_t avail, ev_snapshot_crcs *c) {
+  if (avail < FIELDS_END) return;
+  uint32_t header_len = ev_le_get_u32(b + 12);
+  uint32_t nsec = ev_le_get_u32(b + 92);
+  if (nsec == 0 || nsec > EV_SNAPSHOT_MAX_SECTIONS ||
+      header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec || avail < header_len)
+    return;
+  for (unsigned i = 0; i < nsec; i++) {
+    const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
+    c->off[i] = ev_le_get_u64(e + 8);
+    c->len[i] = ev_le_get_u64(e + 16);
+    c->done[i] = 0;
+    c->crc[i] = 0;
+  }
+  c->nsec = nsec;
+  c->ready = 1;
+}
+
+void ev_snapshot_crcs_update(const uint8_t *bytes, size_t avail,
+                             ev_snapshot_crcs *c) {
+  if (!bytes || !c) return;
+  if (!c->ready) crcs_read_table(bytes, avail, c);
+  if (!c->ready) return;
+  for (unsigned i = 0; i < c->nsec; i++) {
+    /* Overflow-safe: off and len come from bytes nobody checked yet. */
+    if (c->off[i] > avail || c->done[i] >= c->len[i]) continue;
+    uint64_t from = c->off[i] + c->done[i];
+    if (from >= avail) continue;
+    uint64_t room = c->len[i] - c->done[i];
+    uint64_t n = avail - from < room ? avail - from : room;
+    c->crc[i] = ev_crc32_update(c->crc[i], bytes + from, (size_t)n);
+    c->done[i] += n;
+  }
 }
 
 /* Reads one adjacency list (u32 n, then n slots) of `slot` at `level` from
@@ -717,6 +764,12 @@ ev_status ev_snapshot_inspect(const uint8_t *bytes, size_t len,
 
 ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
                            ev_snapshot_info *info, ev_load_error *err) {
+  return ev_snapshot_load_crcs(bytes, len, NULL, out, info, err);
+}
+
+ev_status ev_snapshot_load_crcs(const uint8_t *bytes, size_t len,
+                                const ev_snapshot_crcs *crcs, ev_index **out,
+                                ev_snapshot_info *info, ev_load_error *err) {
   ev_snapshot_info info_local;
   ev_load_error err_local;
   reader r = {0};
@@ -730,7 +783,7 @@ ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
     return EV_ERR_INVALID_ARGUMENT;
   }
   ev_status st = begin_read(&r, bytes, len, info, err);
-  if (st == EV_OK) st = check_crcs(&r);
+  if (st == EV_OK) st = check_crcs(&r, crcs);
   if (st != EV_OK) return st;
   ev_index *ix = NULL;
   st = ev__index_new(&info->options, &ix);

@@ -120,6 +120,34 @@ void ev_snapshot_writer_free(ev_snapshot_writer *writer);
 ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
                            ev_snapshot_info *info, ev_load_error *err);
 
+/* Section checksums computed while a snapshot arrives (a download landing
+ * in place, front to back), so that the load does not read every byte a
+ * second time after the last one came: the checksum work overlaps the
+ * transfer. Zero-initialise it (all fields 0), then call
+ * ev_snapshot_crcs_update(bytes, avail, c) each time the first `avail`
+ * bytes of the snapshot are in place (avail only grows, the bytes before it
+ * never change). It trusts nothing: it only records which byte ranges it
+ * checksummed under which section table, and ev_snapshot_load_crcs uses a
+ * section's value only when that range is exactly the section the checked
+ * header names; any other section is checksummed at load as usual. */
+#define EV_SNAPSHOT_MAX_SECTIONS 7u
+typedef struct ev_snapshot_crcs {
+  uint32_t ready; /* the table below was read from a complete header */
+  uint32_t nsec;
+  uint64_t off[EV_SNAPSHOT_MAX_SECTIONS];
+  uint64_t len[EV_SNAPSHOT_MAX_SECTIONS];
+  uint64_t done[EV_SNAPSHOT_MAX_SECTIONS]; /* bytes of the section summed */
+  uint32_t crc[EV_SNAPSHOT_MAX_SECTIONS];
+} ev_snapshot_crcs;
+void ev_snapshot_crcs_update(const uint8_t *bytes, size_t avail,
+                             ev_snapshot_crcs *c);
+
+/* ev_snapshot_load with the checksums of ev_snapshot_crcs_update (NULL:
+ * none): the same checks, the same errors, in the same order. */
+ev_status ev_snapshot_load_crcs(const uint8_t *bytes, size_t len,
+                                const ev_snapshot_crcs *crcs, ev_index **out,
+                                ev_snapshot_info *info, ev_load_error *err);
+
 /* Checks the header only (magic, version, header checksum, section table
  * bounds) and fills *info; for a quick look at wal_seq and options. */
 ev_status ev_snapshot_inspect(const uint8_t *bytes, size_t len,

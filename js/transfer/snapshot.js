@@ -10,6 +10,10 @@
 //    snapshot's own header (checked by the core before it is trusted), and
 //    decoded where it landed: no chunk list to concatenate, no JS-side copy
 //    of the whole snapshot.
+//  - Each chunk's bytes are summed into their sections' CRC-32 as they land
+//    (evp_snapshot_crcs_update), while the next chunk is on its way: the
+//    load then compares the sums instead of reading all the bytes again.
+//    The core still checks every section against its header's CRC.
 //  - The core's checks decide what is intact. The transport's word
 //    (Content-Length) can only make a download fail: a body that ends before
 //    it is truncated, while a Content-Length smaller than the snapshot is
@@ -177,7 +181,7 @@ export async function loadFrom(source, options) {
   // The module compiles while the download starts.
   const wasmReady = loadWasm(parsed.location);
   wasmReady.catch(() => undefined);
-  /** @type {{ ptr: number, len: number }} */
+  /** @type {{ ptr: number, len: number, crcs?: number }} */
   let data;
   /** @type {EdgeVecWasm} */
   let wasm;
@@ -198,13 +202,14 @@ export async function loadFrom(source, options) {
   /** @type {Uint8Array | null} */
   let kept = null;
   try {
-    ({ handle: index, walSeq } = loadSnapshotAt(wasm, data.ptr, data.len, 'the snapshot', CONTEXT));
+    ({ handle: index, walSeq } = loadSnapshotAt(wasm, data.ptr, data.len, 'the snapshot', CONTEXT, data.crcs));
     // The storage keeps its own copy of what it is given, but a storage
     // backend written by an app might keep the view itself: give it bytes
     // of their own, not a view of the wasm heap.
     if (parsed.persistAs !== undefined) kept = wasm.HEAPU8.slice(data.ptr, data.ptr + data.len);
   } finally {
     wasm._free(data.ptr);
+    if (data.crcs) wasm._free(data.crcs);
   }
   if (parsed.persistAs === undefined || !kept) {
     return { wasm, index, idType: parsed.idType, persistence: null };
@@ -261,7 +266,7 @@ function declaredLength(response) {
  * @param {EdgeVecWasm} wasm
  * @param {ResponseLike} response
  * @param {ParsedLoadOptions} parsed
- * @returns {Promise<{ ptr: number, len: number }>}
+ * @returns {Promise<{ ptr: number, len: number, crcs: number }>}
  */
 async function readBody(wasm, response, parsed) {
   const { signal, onProgress } = parsed;
@@ -280,6 +285,9 @@ async function readBody(wasm, response, parsed) {
   let headBytes = 0;
   let need = SNAPSHOT_PRELUDE_BYTES;
   let ptr = 0;
+  // The running section CRCs (0 if it could not be allocated: the core
+  // then sums every section at the end, as for bytes given whole).
+  let crcs = 0;
   let total = 0;
   let received = 0;
   let reported = -1;
@@ -356,7 +364,9 @@ async function readBody(wasm, response, parsed) {
           }
           if (headBytes > total) throw longerError(total, from);
           ptr = alloc(wasm, Math.max(1, total), CONTEXT);
+          crcs = wasm._evp_snapshot_crcs_new();
           wasm.HEAPU8.set(joined, ptr);
+          if (crcs) wasm._evp_snapshot_crcs_update(ptr, headBytes, crcs);
           head = [];
         }
       } else {
@@ -365,6 +375,7 @@ async function readBody(wasm, response, parsed) {
         // meanwhile replaces the view (the pointer stays valid).
         wasm.HEAPU8.set(bytes, ptr + received);
         received += bytes.byteLength;
+        if (crcs) wasm._evp_snapshot_crcs_update(ptr, received, crcs);
       }
       progress(received);
       if (signal?.aborted) throw abortError(signal.reason);
@@ -388,8 +399,9 @@ async function readBody(wasm, response, parsed) {
       throw new EdgeVecError('CORRUPT', `${CONTEXT}: the download${from} is truncated: the body ended ` +
         `after ${received} of the ${total} bytes the snapshot's header announces`, { section: 'body' });
     }
-    const result = { ptr, len: total };
+    const result = { ptr, len: total, crcs };
     ptr = 0;
+    crcs = 0;
     return result;
   } catch (err) {
     if (reader) reader.cancel(err).catch(() => undefined);
@@ -397,6 +409,7 @@ async function readBody(wasm, response, parsed) {
   } finally {
     stopWaiting?.();
     if (ptr) wasm._free(ptr);
+    if (crcs) wasm._free(crcs);
   }
 }
 

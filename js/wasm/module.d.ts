@@ -37,10 +37,6 @@ export interface EdgeVecWasm {
   _evw_next_auto_id(handle: number, out2: number): number;
   _evw_search(handle: number, query: number, dim: number, k: number, ef: number,
     outIds: number, outDistances: number, outCount: number): number;
-  _evw_search_exact(handle: number, query: number, dim: number, k: number,
-    outIds: number, outDistances: number, outCount: number): number;
-  _evw_search_many(handle: number, queries: number, nq: number, dim: number, k: number,
-    ef: number, outIds: number, outDistances: number, outCounts: number): number;
 
   _evw_soft_delete(handle: number, idLo: number, idHi: number, outOutcome: number): number;
   _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;
@@ -62,12 +58,13 @@ export interface EdgeVecWasm {
   _evp_snapshot_writer_next(writer: number, buf: number, cap: number, out: number): number;
   _evp_snapshot_writer_header(writer: number, buf: number, cap: number): number;
   _evp_snapshot_writer_free(writer: number): void;
-  _evp_snapshot_load(bytes: number, len: number, out: number): number;
+  /** crcs: 0, or an evp_snapshot_crcs_new() that evp_snapshot_crcs_update filled. */
+  _evp_snapshot_load(bytes: number, len: number, out: number, crcs?: number): number;
+  _evp_snapshot_crcs_new(): number;
+  _evp_snapshot_crcs_update(bytes: number, avail: number, crcs: number): void;
   _evp_snapshot_inspect(bytes: number, len: number, out: number): number;
   _evp_journal_enable(handle: number, lastSeqLo: number, lastSeqHi: number): number;
-  _evp_journal_disable(handle: number): void;
   _evp_journal_pending_bytes(handle: number): number;
-  _evp_journal_last_seq(handle: number, out: number): void;
   _evp_journal_begin_commit(handle: number, out: number): number;
   _evp_journal_end_commit(handle: number, durable: number): void;
   _evp_wal_replay(handle: number, bytes: number, len: number, afterLo: number, afterHi: number,

@@ -68,11 +68,13 @@ export function loadSnapshot(wasm, bytes, name) {
  * @param {number} len
  * @param {string} what     the bytes, for messages ('snapshot of "notes"')
  * @param {string} context  the call, for messages
+ * @param {number} [crcs]   section checksums summed while the bytes arrived
+ *   (evp_snapshot_crcs_update), or 0: the core sums them here
  * @returns {LoadedSnapshot}
  */
-export function loadSnapshotAt(wasm, ptr, len, what, context) {
+export function loadSnapshotAt(wasm, ptr, len, what, context, crcs = 0) {
   const out = outArray(wasm, context);
-  const st = wasm._evp_snapshot_load(ptr, len, out);
+  const st = wasm._evp_snapshot_load(ptr, len, out, crcs);
   const u32 = wasm.HEAPU32;
   const o = out >>> 2;
   if (st !== EV_OK) {

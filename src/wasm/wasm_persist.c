@@ -13,6 +13,10 @@
  * ABI (wasm32; every pointer and size is a u32; no i64 anywhere)
  * ======================================================================
  *
+ * Only what the JS layer calls is exported: every export, and all the C it
+ * reaches, is in the .wasm every app downloads (the core's
+ * ev_snapshot_size, ev_journal_last_seq, ... stay for the C tests).
+ *
  * Conventions
  *  - `ix` is an `ev_index *` handle, the same handle the rest of the module
  *    (wasm_api.c) uses; an index loaded here is freed like any other.
@@ -48,18 +52,22 @@
  *   int  evp_snapshot_writer_header(writer, buf, cap)
  *        After next gave 0: the header (its bytes go first).
  *   void evp_snapshot_writer_free(writer)
- *   u32  evp_snapshot_size(ix)
- *        Exact bytes of the snapshot evp_snapshot_writer_* would produce
- *        now (O(slots), no allocation): for "checkpoint when the log passes
- *        a fraction of the snapshot" without encoding one. 0 for a NULL
- *        handle.
- *   int  evp_snapshot_load(bytes, len, out)
- *        Validates everything and builds a new index. EVP_LOAD_HANDLE = ix
+ *   int  evp_snapshot_load(bytes, len, out, crcs)
+ *        Validates everything and builds a new index. crcs: 0, or the
+ *        section checksums evp_snapshot_crcs_update summed while the bytes
+ *        arrived (used only where they cover exactly a section the header
+ *        names; the checks and errors are the same either way). EVP_LOAD_HANDLE = ix
  *        (0 on failure), EVP_SNAPSHOT_WAL_SEQ_LO (+ hi), EVP_SNAPSHOT_VERSION
  *        = format version, EVP_SNAPSHOT_ERROR_SECTION (ev_snapshot_section,
  *        0 = none), EVP_SNAPSHOT_ERROR_REASON (ev_load_reason, 0 = none),
  *        EVP_SNAPSHOT_ERROR_OFFSET = byte offset of the failure. Journaling
  *        is off on the loaded index.
+ *   u32  evp_snapshot_crcs_new()
+ *        A zeroed ev_snapshot_crcs (snapshot.h) for one download; free it
+ *        with free(). 0 when out of memory (the load then sums at the end).
+ *   void evp_snapshot_crcs_update(bytes, avail, crcs)
+ *        The first `avail` bytes of the snapshot at `bytes` are in place
+ *        (avail only grows): sums the new ones into their sections' CRCs.
  *   int  evp_snapshot_inspect(bytes, len, out)
  *        Header only (cheap): the words of load from EVP_SNAPSHOT_WAL_SEQ_LO
  *        to EVP_SNAPSHOT_ERROR_OFFSET, and EVP_INSPECT_DIMENSIONS (in the
@@ -72,9 +80,7 @@
  *   int  evp_journal_enable(ix, last_seq_lo, last_seq_hi)
  *        Record every mutation from now on; the next record gets
  *        last_seq + 1 (see Protocol for which last_seq).
- *   void evp_journal_disable(ix)
  *   u32  evp_journal_pending_bytes(ix)   0 = nothing to flush
- *   void evp_journal_last_seq(ix, out)   EVP_LAST_SEQ_LO (+ hi)
  *   int  evp_journal_begin_commit(ix, out)
  *        EVP_COMMIT_RECORD_PTR, EVP_COMMIT_RECORD_LEN of ONE log record
  *        (len 0: nothing to commit, no sequence number used),
@@ -197,11 +203,6 @@ void evp_snapshot_writer_free(ev_snapshot_writer *w) {
   ev_snapshot_writer_free(w);
 }
 
-EMSCRIPTEN_KEEPALIVE
-uint32_t evp_snapshot_size(ev_index *ix) {
-  return ix ? (uint32_t)ev_snapshot_size(ix) : 0;
-}
-
 /* The words evp_snapshot_load and evp_snapshot_inspect share. */
 static void put_snapshot_words(uint32_t *out, const ev_snapshot_info *info,
                                const ev_load_error *err) {
@@ -213,15 +214,27 @@ static void put_snapshot_words(uint32_t *out, const ev_snapshot_info *info,
 }
 
 EMSCRIPTEN_KEEPALIVE
-int evp_snapshot_load(const uint8_t *bytes, uint32_t len, uint32_t *out) {
+int evp_snapshot_load(const uint8_t *bytes, uint32_t len, uint32_t *out,
+                      const ev_snapshot_crcs *crcs) {
   ev_index *ix = NULL;
   ev_snapshot_info info = {0};
   ev_load_error err = {0};
   if (!out) return EV_ERR_INVALID_ARGUMENT;
-  ev_status st = ev_snapshot_load(bytes, len, &ix, &info, &err);
+  ev_status st = ev_snapshot_load_crcs(bytes, len, crcs, &ix, &info, &err);
   out[EVP_LOAD_HANDLE] = (uint32_t)(uintptr_t)ix;
   put_snapshot_words(out, &info, &err);
   return st;
+}
+
+EMSCRIPTEN_KEEPALIVE
+ev_snapshot_crcs *evp_snapshot_crcs_new(void) {
+  return calloc(1, sizeof(ev_snapshot_crcs));
+}
+
+EMSCRIPTEN_KEEPALIVE
+void evp_snapshot_crcs_update(const uint8_t *bytes, uint32_t avail,
+                              ev_snapshot_crcs *crcs) {
+  ev_snapshot_crcs_update(bytes, avail, crcs);
 }
 
 EMSCRIPTEN_KEEPALIVE
@@ -249,18 +262,8 @@ int evp_journal_enable(ev_index *ix, uint32_t seq_lo, uint32_t seq_hi) {
 }
 
 EMSCRIPTEN_KEEPALIVE
-void evp_journal_disable(ev_index *ix) {
-  if (ix) ev_journal_disable(ix);
-}
-
-EMSCRIPTEN_KEEPALIVE
 uint32_t evp_journal_pending_bytes(ev_index *ix) {
   return ix ? (uint32_t)ev_journal_pending_bytes(ix) : 0;
-}
-
-EMSCRIPTEN_KEEPALIVE
-void evp_journal_last_seq(ev_index *ix, uint32_t *out) {
-  if (out) evw_split64(ix ? ev_journal_last_seq(ix) : 0, out + EVP_LAST_SEQ_LO);
 }
 
 EMSCRIPTEN_KEEPALIVE

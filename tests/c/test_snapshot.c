@@ -601,3 +601,113 @@ TEST(snapshot_writer_in_chunks_gives_the_same_bytes) {
   free(rows);
   ev_index_free(a);
 }
+
+/* Feeds the first `upto` bytes to a fresh ev_snapshot_crcs in pieces of
+ * seeded random sizes (some of 0 and 1 bytes, a header that arrives in
+ * pieces), as a download would. */
+static void feed(const uint8_t *bytes, size_t upto, ev_snapshot_crcs *c,
+                 uint64_t seed) {
+  memset(c, 0, sizeof *c);
+  uint64_t s = seed;
+  size_t at = 0;
+  while (at < upto) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    size_t step = (size_t)(s >> 33) % 9000;
+    if ((s >> 20) % 7 == 0) step = (size_t)(s >> 40) % 3; /* 0, 1 or 2 */
+    at = at + step > upto ? upto : at + step;
+    ev_snapshot_crcs_update(bytes, at, c);
+  }
+  ev_snapshot_crcs_update(bytes, upto, c); /* the same length again */
+}
+
+/* Loads with and without the summed CRCs: the same status, section, reason
+ * and offset (and, when both load, the same index). */
+static void same_outcome(const uint8_t *bytes, size_t len,
+                         const ev_snapshot_crcs *c) {
+  ev_index *a = NULL, *b = NULL;
+  ev_load_error ea, eb;
+  ev_status sa = ev_snapshot_load(bytes, len, &a, NULL, &ea);
+  ev_status sb = ev_snapshot_load_crcs(bytes, len, c, &b, NULL, &eb);
+  CHECK_EQ_INT(sb, sa);
+  CHECK_EQ_INT(eb.section, ea.section);
+  CHECK_EQ_INT(eb.reason, ea.reason);
+  CHECK(eb.offset == ea.offset);
+  if (sa == EV_OK && sb == EV_OK) CHECK(pu_same_index(a, b));
+  ev_index_free(a);
+  ev_index_free(b);
+}
+
+TEST(snapshot_crcs_summed_while_arriving_check_the_same) {
+  /* Seven sections (SQ8 with the floats kept), deletes, several chunks. */
+  ev_index *a = pu_index_q(16, EV_METRIC_COSINE, 80, EV_QUANT_SQ8, 1, 8);
+  float *rows = pu_rows(81, 16, 2000);
+  REQUIRE(a && rows);
+  REQUIRE(ev_insert_batch(a, rows, 2000, 16, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  uint64_t del[2] = {3, 1500};
+  ev_batch_delete_result dr;
+  REQUIRE(ev_soft_delete_batch(a, del, 2, &dr) == EV_OK);
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  REQUIRE(ev_snapshot_save(a, 5, &bytes, &len) == EV_OK);
+  REQUIRE(pu_get_u32(bytes + 92) == 7);
+  ev_snapshot_crcs c;
+
+  /* Whole, in pieces: every section summed, the same index. */
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    feed(bytes, len, &c, seed);
+    CHECK(c.ready == 1 && c.nsec == 7);
+    for (unsigned i = 0; i < c.nsec; i++) CHECK(c.done[i] == c.len[i]);
+    same_outcome(bytes, len, &c);
+  }
+  /* NULL and a state that never saw a whole header: the load sums. */
+  same_outcome(bytes, len, NULL);
+  feed(bytes, 100, &c, 4);
+  CHECK(c.ready == 0);
+  same_outcome(bytes, len, &c);
+
+  /* A byte of each section damaged before it arrived: refused as without
+   * the sums, naming the same section. */
+  for (uint32_t id = EV_SECTION_VECTORS; id <= EV_SECTION_FLOATS; id++) {
+    size_t at = section_at(bytes, id) + 11;
+    bytes[at] ^= 0x40;
+    feed(bytes, len, &c, id);
+    ev_index *ix = NULL;
+    ev_load_error err;
+    CHECK_EQ_INT(ev_snapshot_load_crcs(bytes, len, &c, &ix, NULL, &err), EV_ERR_CORRUPT);
+    CHECK_EQ_INT(err.section, id);
+    CHECK_EQ_INT(err.reason, EV_REASON_CHECKSUM);
+    CHECK(ix == NULL);
+    same_outcome(bytes, len, &c);
+    bytes[at] ^= 0x40;
+  }
+
+  /* Sums of a part only (the rest came later, damaged): the load sums the
+   * sections they do not cover and finds the damage. */
+  feed(bytes, len / 2, &c, 9);
+  bytes[len - 5] ^= 0x01;
+  same_outcome(bytes, len, &c);
+  {
+    ev_index *ix = NULL;
+    CHECK_EQ_INT(ev_snapshot_load_crcs(bytes, len, &c, &ix, NULL, NULL), EV_ERR_CORRUPT);
+  }
+  bytes[len - 5] ^= 0x01;
+
+  /* A damaged header: refused by its own CRC first, sums or not. */
+  bytes[100] ^= 0x01;
+  feed(bytes, len, &c, 10);
+  same_outcome(bytes, len, &c);
+  bytes[100] ^= 0x01;
+
+  /* A truncated download: the sums cover what came, the load says
+   * TRUNCATED as it does without them. */
+  feed(bytes, len - 1, &c, 11);
+  same_outcome(bytes, len - 1, &c);
+
+  /* Updates never read past avail, whatever the header claims. */
+  ev_snapshot_crcs_update(NULL, 10, &c);
+  ev_snapshot_crcs_update(bytes, 10, NULL);
+
+  free(bytes);
+  free(rows);
+  ev_index_free(a);
+}
