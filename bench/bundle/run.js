@@ -17,9 +17,7 @@
 // search-only page loads any.
 //
 // Then, for the owner of js/, what the start JS is made of (esbuild's
-// metafile, per source file, in start and in lazy chunks), what it would
-// weigh if the package entry did not re-export the storage backends (an
-// esbuild build with a stand-in js/index.js), and the search-only page's
+// metafile, per source file, in start and in lazy chunks), and the search-only page's
 // total against the goal with the .wasm of other builds: `wasm-opt -Oz`
 // on the shipped one, and the scratch builds of bench/bundle/wasm-size.sh
 // when its results exist.
@@ -136,15 +134,9 @@ async function esbuildSearch(esbuild, indexJs) {
   return { start: startSizes, lazy: lazySizes, modules, storageAtStart };
 }
 
-/** The search-only esbuild app as shipped, and with js/index.js not re-exporting js/storage/. */
+/** The search-only esbuild app as shipped. */
 async function breakdown(esbuild) {
-  const index = fs.readFileSync(path.join(ROOT, 'tests', 'bundlers', 'esbuild', 'node_modules', 'edgevec-c', 'js', 'index.js'), 'utf8');
-  const lean = index.split('\n').filter((l) => !/^export .* from '\.\/storage\//.test(l)).join('\n');
-  if (lean === index) throw new Error('js/index.js no longer re-exports from ./storage/: the stand-in below has nothing to remove');
-  return {
-    shipped: await esbuildSearch(esbuild),
-    withoutStorageReexport: await esbuildSearch(esbuild, lean),
-  };
+  return { shipped: await esbuildSearch(esbuild) };
 }
 
 /** The shipped .wasm after binaryen's size optimiser, if wasm-opt is installed. */
@@ -256,38 +248,24 @@ function report(res) {
   const bd = res.breakdown;
   L.push('### What the search-only start JS is made of (esbuild metafile)');
   L.push('');
-  L.push('The esbuild app\'s search-only build again, in memory, with its metafile; and the same with a stand-in ' +
-    'js/index.js without its `export … from \'./storage/…\'` lines (what `import { IndexedDbStorage } from ' +
-    '\'edgevec-c/storage\'`, say, instead of from the package entry would give). Bytes each source file has in ' +
+  L.push('The esbuild app\'s search-only build again, in memory, with its metafile. Bytes each source file has in ' +
     'the minified output; gzip share = the start chunks\' gzip size split in proportion to those bytes.');
   L.push('');
   L.push(`| | start JS raw | start JS gzip | lazy JS gzip | IndexedDB code at start |`);
   L.push('|---|---:|---:|---:|---|');
-  for (const [what, b] of [['as shipped', bd.shipped], ['js/index.js without the storage re-exports (stand-in)', bd.withoutStorageReexport]]) {
-    L.push(`| ${what} | ${n(b.start.raw)} | ${n(b.start.gz)} | ${n(b.lazy.gz)} | ${b.storageAtStart ? 'yes' : 'no'} |`);
-  }
+  L.push(`| as shipped | ${n(bd.shipped.start.raw)} | ${n(bd.shipped.start.gz)} | ${n(bd.shipped.lazy.gz)} | ${bd.shipped.storageAtStart ? 'yes' : 'no'} |`);
   L.push('');
-  L.push('| source file | at start, as shipped | behind import(), as shipped | at start, stand-in | gzip share, stand-in |');
-  L.push('|---|---:|---:|---:|---:|');
-  const lean = Object.fromEntries(bd.withoutStorageReexport.modules.map((m) => [m.file, m]));
-  for (const m of bd.shipped.modules) {
-    const l = lean[m.file] ?? { start: 0, gzShare: 0 };
-    L.push(`| ${m.file} | ${n(m.start)} | ${n(m.lazy)} | ${n(l.start)} | ${n(l.gzShare)} |`);
-  }
+  L.push('| source file | at start | behind import() | gzip share at start |');
+  L.push('|---|---:|---:|---:|');
+  for (const m of bd.shipped.modules) L.push(`| ${m.file} | ${n(m.start)} | ${n(m.lazy)} | ${n(m.gzShare)} |`);
   L.push('');
 
-  L.push('### What would close the gap (measured)');
+  L.push('### With other builds of the .wasm (measured)');
   L.push('');
   L.push('What the search-only app loads (start JS + .wasm, gzip) with the .wasm of other builds of the same C; ' +
-    'the JS stays as shipped. The last column is esbuild with the stand-in js/index.js above (its start JS ' +
-    'as shipped plus the stand-in\'s difference).');
+    'the JS stays as shipped.');
   L.push('');
-  const row = (b) => so.find((r) => r.bundler === b);
-  const leanDelta = bd.withoutStorageReexport.start.gz - bd.shipped.start.gz;
-  const cols = [
-    ...so.map((r) => ({ head: r.bundler, js: r.edgevec.jsStart.gz })),
-    ...(row('esbuild') ? [{ head: 'esbuild, no storage re-export', js: row('esbuild').edgevec.jsStart.gz + leanDelta }] : []),
-  ];
+  const cols = so.map((r) => ({ head: r.bundler, js: r.edgevec.jsStart.gz }));
   const cell = (v) => (v < GOAL_GZ ? `**${n(v)}**` : n(v));
   L.push(`| .wasm | .wasm gzip | ${cols.map((c) => c.head).join(' | ')} |`);
   L.push(`|---|---:|${cols.map(() => '---:').join('|')}|`);
