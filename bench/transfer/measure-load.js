@@ -3,7 +3,11 @@
 // and EdgeVec.load(url) in Chromium from the project's server on 127.0.0.1:
 // in a fresh page (the wasm module compiles during the download) and with
 // the module loaded, next to a plain fetch().arrayBuffer() of the same file
-// (what the transport alone costs). Writes bench/results/transfer.md and
+// (what the transport alone costs) and the body read chunk by chunk; then
+// where EdgeVec.load's own work goes, on the same bytes in the wasm heap
+// (the decode after the last byte with and without the CRCs summed during
+// the download, the CRC pass alone, the summing itself). Writes
+// bench/results/transfer.md and
 // bench/results/transfer-<date>.json; prints the table.
 //
 //   node bench/transfer/measure-load.js
@@ -70,7 +74,8 @@ for (let i = 0; i < REPS; i++) {
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 const chromiumVersion = browser.version();
-const page = { cold: [], warm: [], fetchOnly: [] };
+const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'decodeSummed', 'decodeUnsummed', 'crcPass', 'sumPerChunk'];
+const page = Object.fromEntries(PHASES.map((k) => [k, []]));
 try {
   for (let i = 0; i < REPS; i++) {
     // A fresh context each time: nothing cached, the module not loaded.
@@ -80,21 +85,65 @@ try {
     await p.waitForFunction(() => window.harnessReady === true);
     const r = await p.evaluate(async (u) => {
       const { EdgeVec } = window.harness;
+      const { loadWasm } = await import('/js/loader.js');
+      const out = {};
       let t = performance.now();
       const first = await EdgeVec.load(u);
-      const cold = performance.now() - t;
+      out.cold = performance.now() - t;
       if (first.size !== 100000) throw new Error(`size ${first.size}`);
       first.dispose();
       t = performance.now();
       const second = await EdgeVec.load(u);
-      const warm = performance.now() - t;
+      out.warm = performance.now() - t;
       second.dispose();
+      // The transport alone: the body into an ArrayBuffer, and read chunk
+      // by chunk with nothing kept (what EdgeVec.load's reading costs
+      // before it copies or sums anything).
       t = performance.now();
-      await (await fetch(u)).arrayBuffer();
-      const fetchOnly = performance.now() - t;
-      return { cold, warm, fetchOnly };
+      const whole = new Uint8Array(await (await fetch(u)).arrayBuffer());
+      out.fetchOnly = performance.now() - t;
+      t = performance.now();
+      const reader = (await fetch(u)).body.getReader();
+      while (!(await reader.read()).done) { /* nothing kept */ }
+      out.streamOnly = performance.now() - t;
+      // Where EdgeVec.load's own time goes, on the same bytes in the wasm
+      // heap: the decode after the last byte with the CRCs summed during
+      // the download (what load(url) does now) and without (what it did);
+      // the CRC pass alone (the last byte flipped: the load stops at the
+      // last section's CRC, after summing every byte); and the summing
+      // done during the download, in 1 MB steps.
+      const wasm = await loadWasm();
+      const len = whole.byteLength;
+      const ptr = wasm._malloc(len);
+      const res = wasm._malloc(64);
+      wasm.HEAPU8.set(whole, ptr);
+      const crcs = wasm._evp_snapshot_crcs_new();
+      t = performance.now();
+      for (let at = 1 << 20; ; at += 1 << 20) {
+        wasm._evp_snapshot_crcs_update(ptr, Math.min(at, len), crcs);
+        if (at >= len) break;
+      }
+      out.sumPerChunk = performance.now() - t;
+      const decode = (sums) => {
+        const t0 = performance.now();
+        const st = wasm._evp_snapshot_load(ptr, len, res, sums);
+        const ms = performance.now() - t0;
+        const handle = wasm.HEAPU32[res >>> 2];
+        if (handle) wasm._evw_free(handle);
+        return [st, ms];
+      };
+      let st;
+      [st, out.decodeSummed] = decode(crcs);
+      if (st !== 0) throw new Error(`decode with sums: status ${st}`);
+      [st, out.decodeUnsummed] = decode(0);
+      if (st !== 0) throw new Error(`decode: status ${st}`);
+      wasm.HEAPU8[ptr + len - 1] ^= 0xff;
+      [st, out.crcPass] = decode(0);
+      if (st === 0) throw new Error('a flipped last byte loaded');
+      wasm._free(crcs); wasm._free(res); wasm._free(ptr);
+      return out;
     }, `/ship/${FILE}`);
-    page.cold.push(r.cold); page.warm.push(r.warm); page.fetchOnly.push(r.fetchOnly);
+    for (const k of PHASES) page[k].push(r[k]);
     await context.close();
   }
 } finally {
@@ -128,9 +177,19 @@ seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}; its sn
 | Chromium, fresh page: EdgeVec.load(url), fetch to ready (target < 300) | ${result.chromium.cold} |
 | Chromium, module loaded: EdgeVec.load(url) | ${result.chromium.warm} |
 | Chromium: fetch(url).arrayBuffer() alone | ${result.chromium.fetchOnly} |
+| Chromium: the body read chunk by chunk, nothing kept | ${result.chromium.streamOnly} |
 
 In Chromium, EdgeVec.load(url) with the module loaded took ${(result.chromium.warm / result.chromium.fetchOnly).toFixed(2)}× the
 time of reading the same body into an ArrayBuffer, and in a fresh page ${(result.chromium.cold / result.chromium.fetchOnly).toFixed(2)}×.
+
+Where EdgeVec.load's own work goes (Chromium, module loaded, the same bytes already in the wasm heap; median ms):
+
+| step | ms |
+|---|---:|
+| decode after the last byte, section CRCs summed during the download (what load(url) does) | ${result.chromium.decodeSummed} |
+| decode with the CRC pass at the end (what load(url) did before, and load(bytes) does) | ${result.chromium.decodeUnsummed} |
+| the CRC pass alone | ${result.chromium.crcPass} |
+| summing the CRCs in 1 MB steps (done while the download runs) | ${result.chromium.sumPerChunk} |
 `;
 fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', `transfer-${day}.json`), JSON.stringify(result, null, 2) + '\n');
