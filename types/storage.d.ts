@@ -1,7 +1,8 @@
 // Types of the storage layer (js/storage/): the interface the EdgeVec class
-// persists through, and its three backends. Re-exported by ./index.d.ts,
-// except NodeFileStorage, which only the Node entry (js/storage/node-file.js)
-// provides at run time.
+// persists through, and its three backends. The `edgevec-c/storage` entry
+// (./storage-entry.d.ts) re-exports the browser-safe backends, ./index.d.ts
+// the types only; NodeFileStorage is what only the Node entry
+// (js/storage/node-file.js) provides at run time.
 
 /** What names the current snapshot of a database. */
 export interface StorageManifest {
