@@ -208,15 +208,30 @@ test('every single-bit flip of a snapshot is CORRUPT, never a crash or a differe
   for (const s of ['header', 'vectors', 'ids', 'levels', 'tombstones', 'links level 0']) {
     assert.ok(sections.has(s), `a flip caught in ${s}: ${[...sections]}`);
   }
-  // Streamed too, for a sample of positions (the same checks run).
+  // Streamed too, for a sample of positions (the same checks run). Past the
+  // header the section CRCs of a streamed body are summed as it arrives: the
+  // error must be the one the same bytes give whole (section, byte offset).
+  const headerLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+  // Pieces of 41 bytes past the header as well, so that most of the body
+  // arrives after the buffer exists (the path that sums chunk by chunk).
+  const cuts = [5, 19, 20, 150];
+  for (let c = headerLen + 7; c < bytes.length; c += 41) cuts.push(c);
   for (let i = 0; i < bytes.length; i += 13) {
     bytes[i] ^= 0x10;
-    await rejectsWith(() => EdgeVec.load(chunked(bytes, [5, 19, 20, 150])), 'CORRUPT');
+    const streamed = await rejectsWith(() => EdgeVec.load(chunked(bytes, cuts)), 'CORRUPT');
+    if (i >= headerLen) {
+      const whole = await rejectsWith(() => EdgeVec.load(bytes), 'CORRUPT');
+      assert.equal(streamed.section, whole.section, `byte ${i}`);
+      assert.equal(streamed.message, whole.message, `byte ${i}`);
+    }
     bytes[i] ^= 0x10;
   }
   const intact = await EdgeVec.load(bytes);
   assert.equal(intact.size, 23);
   intact.dispose();
+  const intactStreamed = await EdgeVec.load(chunked(bytes, cuts));
+  assert.equal(intactStreamed.size, 23);
+  intactStreamed.dispose();
 });
 
 test('a newer format version is UNSUPPORTED_VERSION', async () => {
