@@ -206,25 +206,28 @@ export class Compactor {
     try {
       // Not inside the call that started it (a delete, say).
       await yieldToEventLoop();
-      if (superseded()) return { slices: 0, sliceTimes, superseded: true };
+      if (superseded()) return { slices: 0, sliceTimes, finishMs: 0, superseded: true };
       while (!slice()) {
         await yieldToEventLoop();
-        if (superseded()) return { slices: sliceTimes.length, sliceTimes, superseded: true };
+        if (superseded()) return { slices: sliceTimes.length, sliceTimes, finishMs: 0, superseded: true };
       }
+      let finishMs;
       if (this.#persist) {
         // Commits and catch-up slices until nothing is pending, then the
         // finish and its snapshot (see Persistence#finishCompaction).
-        await this.#persist.finishCompaction(() => {
+        finishMs = await this.#persist.finishCompaction(() => {
           if (this.#check(run.signal)) throw compactionAborted(undefined);
           return remaining === 0 || slice();
         }, () => compactFinish(w, this.#live()));
       } else {
+        const t0 = now();
         compactFinish(w, this.#live());
+        finishMs = now() - t0;
       }
-      return { slices: sliceTimes.length, sliceTimes, superseded: false };
+      return { slices: sliceTimes.length, sliceTimes, finishMs, superseded: false };
     } catch (err) {
       const stop = this.#stop;
-      if (stop?.superseded) return { slices: sliceTimes.length, sliceTimes, superseded: true };
+      if (stop?.superseded) return { slices: sliceTimes.length, sliceTimes, finishMs: 0, superseded: true };
       try {
         compactAbort(w, this.#live());
       } catch {

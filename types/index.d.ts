@@ -126,6 +126,10 @@ export interface CompactionResult {
   slices: number;
   /** The time each slice took, in ms, in order. */
   sliceTimes: number[];
+  /** The time of the synchronous step at the end, in ms: the swap, and on
+   *  a persisted database the encoding of the snapshot after it (about
+   *  the time of a checkpoint's encoding). 0 when superseded. */
+  finishMs: number;
   /** True when a `compact()` call made meanwhile did the work instead. */
   superseded: boolean;
 }

@@ -101,7 +101,7 @@ console.log(JSON.stringify({
     deletedFraction: 0.3, sliceMs: 8, slices: r.slices,
     medianSliceMs: round(median(r.sliceTimes), 2), p90SliceMs: round(sorted[Math.floor(sorted.length * 0.9)], 2),
     maxSliceMs: round(sorted[sorted.length - 1], 2), slicesOverBudget: over,
-    backgroundWallMs: Math.round(backgroundMs), wholeCompactMs: Math.round(wholeMs),
+    finishMs: round(r.finishMs, 2), backgroundWallMs: Math.round(backgroundMs), wholeCompactMs: Math.round(wholeMs),
     sameSize: a.size === b.size,
   },
 }));

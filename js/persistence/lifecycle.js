@@ -221,7 +221,7 @@ export class Persistence {
    * the database on storage is the one before the finish.
    * @param {() => boolean} catchUp  one slice; true once nothing is left to copy
    * @param {() => void} finish
-   * @returns {Promise<void>}
+   * @returns {Promise<number>} the ms of the synchronous run (finish and encoding)
    */
   finishCompaction(catchUp, finish) {
     return this.#queue.run(async () => {
@@ -234,9 +234,12 @@ export class Persistence {
           break;
         }
       }
+      const t0 = performance.now();
       finish();
       this.#renumbered = saveSnapshot(this.#wasm, this.#live());
+      const ms = performance.now() - t0;
       await this.#storeRenumbered('checkpoint');
+      return ms;
     });
   }
 

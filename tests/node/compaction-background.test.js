@@ -117,7 +117,8 @@ test('slices do bounded work: one copy each below the cost of one, and measured 
   const r = await big.compactInBackground();
   assert.equal(r.sliceTimes.length, r.slices);
   assert.ok(r.slices >= 2);
-  console.log(`# compactInBackground, ${n} x 64, 30% deleted, sliceMs 8: ${summary(r.sliceTimes)}`);
+  console.log(`# compactInBackground, ${n} x 64, 30% deleted, sliceMs 8: ${summary(r.sliceTimes)}; ` +
+    `finish ${r.finishMs.toFixed(2)} ms`);
   db.dispose();
   big.dispose();
 });

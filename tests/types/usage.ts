@@ -97,7 +97,7 @@ const background: CompactionResult = await db.compactInBackground({
   sliceMs: 8, signal: new AbortController().signal, onProgress: (done, total) => done < total,
 });
 const sliceTimes: number[] = background.sliceTimes;
-const sliceCount: number = background.slices;
+const sliceCount: number = background.slices + background.finishMs;
 const superseded: boolean = background.superseded;
 await db.compactInBackground();
 const compacting: boolean = db.compacting;
