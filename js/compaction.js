@@ -50,6 +50,10 @@ const FIRST_COPY_MS = 0.5;
 const FILL = 0.6;
 /** The most copies one step asks for. */
 const MAX_STEP = 4096;
+/** Steps the per-copy cost is the median of. */
+const COPY_SAMPLES = 9;
+/** A floor for that cost (a timer's resolution can make a step read 0 ms). */
+const MIN_COPY_MS = 0.001;
 
 /** @type {() => number} */
 const now = typeof performance === 'object' && typeof performance.now === 'function'
@@ -96,8 +100,13 @@ export class Compactor {
   #running = null;
   /** Why the running one must stop: set by stop() and supersede(). */
   #stop = /** @type {{ superseded: boolean, error?: unknown } | null} */ (null);
-  /** The measured cost of one copy (ms), kept across runs. */
+  /** The cost of one copy (ms): the median of the last measured steps,
+   * kept across runs. A median, because on a busy machine a step is now
+   * and then stretched by other work, and one such step must not shrink
+   * the slices that follow it. */
   #copyMs = FIRST_COPY_MS;
+  /** @type {number[]} the last COPY_SAMPLES per-copy costs, oldest first */
+  #samples = [];
   /** The automatic policy waits for this many deletes (after a failure). */
   #autoAfterDeleted = 0;
 
@@ -256,6 +265,19 @@ export class Compactor {
   }
 
   /**
+   * Records the cost of one copy in a step; the estimate is the median of
+   * the last COPY_SAMPLES.
+   * @param {number} ms
+   */
+  #sample(ms) {
+    const s = this.#samples;
+    s.push(ms);
+    if (s.length > COPY_SAMPLES) s.shift();
+    const sorted = [...s].sort((a, b) => a - b);
+    this.#copyMs = Math.max(sorted[sorted.length >> 1], MIN_COPY_MS);
+  }
+
+  /**
    * Copies slots for up to budgetMs, a few at a time: each step asks for
    * the copies that fit in FILL of the budget left at the measured cost of
    * one, and the slice ends when the next would not fit. At least one
@@ -274,10 +296,7 @@ export class Compactor {
       const n = Math.min(MAX_STEP, Math.max(1, fit));
       const ts = now();
       remaining = compactStep(this.#wasm, handle, n);
-      const perCopy = (now() - ts) / n;
-      // Slow copies count at once, fast ones slowly: a slice overrun
-      // costs more than a slice that ends a little early.
-      this.#copyMs = perCopy > this.#copyMs ? perCopy : 0.8 * this.#copyMs + 0.2 * perCopy;
+      this.#sample((now() - ts) / n);
       if (remaining === 0) break;
     }
     return remaining;

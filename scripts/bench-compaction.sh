@@ -47,6 +47,7 @@ default budget of ${c.sliceMs} ms per slice:
 |---|---:|
 | slice time, median / p90 / longest | ${c.medianSliceMs} / ${c.p90SliceMs} / ${c.maxSliceMs} ms |
 | slices over the budget | ${c.slicesOverBudget} of ${c.slices} |
+| CPU time of a slice and its yield (process.cpuUsage between progress calls), median / longest | ${c.cpuMedianSliceMs} / ${c.cpuMaxSliceMs} ms |
 | the synchronous finish (swap; in memory, so no snapshot to encode) | ${c.finishMs} ms |
 | wall time of the background compaction (slices + yields) | ${c.backgroundWallMs} ms |
 | \`compact()\` of an identical copy (one blocking call) | ${c.wholeCompactMs} ms (${(c.backgroundWallMs / c.wholeCompactMs).toFixed(2)}× for the background one) |
