@@ -226,7 +226,7 @@ export class Compactor {
         // finish and its snapshot (see Persistence#finishCompaction).
         finishMs = await this.#persist.finishCompaction(() => {
           if (this.#check(run.signal)) throw compactionAborted(undefined);
-          return remaining === 0 || slice();
+          return slice(); // slots appended since the last slice, if any
         }, () => compactFinish(w, this.#live()));
       } else {
         const t0 = now();
