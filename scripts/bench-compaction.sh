@@ -25,7 +25,9 @@ const rows = r.tombstones.map((t) =>
 const md = `# Compaction benchmark (${day})
 
 Produced by \`npm run bench:compaction\` (wasm build, Node ${process.version} with --no-liftoff, one run;
-the machine is shared, so read ratios, not absolute times).
+the machine is shared, so read ratios, not absolute times). The machine's 1-minute load average was
+${r.loadAverage[0]} when the run began and ${r.loadAverage[1]} when it ended, on 2 cores: other processes
+stretch every wall-clock time here, which is why the search costs and the slices are also given in CPU time.
 
 ## What tombstones cost
 
@@ -54,6 +56,13 @@ default budget of ${c.sliceMs} ms per slice:
 | the synchronous finish (swap; in memory, so no snapshot to encode) | ${c.finishMs} ms |
 | wall time of the background compaction (slices + yields) | ${c.backgroundWallMs} ms |
 | \`compact()\` of an identical copy (one blocking call) | ${c.wholeCompactMs} ms (${(c.backgroundWallMs / c.wholeCompactMs).toFixed(2)}× for the background one) |
+
+Reading it: a slice's CPU time is what the slice sizing controls (each step asks for the copies that
+fit in the budget left at the median measured cost of one copy); its wall-clock time adds whatever
+else the machine ran meanwhile. The longest slices also hold the process's garbage collection and
+compiler threads. The two wall times were taken one after the other under a load that changed, so
+their ratio says little; the background compaction does the same copies as \`compact()\` plus one
+small step per slice and a yield between slices.
 `;
 fs.writeFileSync('bench/results/compaction.md', md);
 console.log(md);

@@ -10,6 +10,7 @@
 //   default 8 ms slices (slice count, median and longest slice in wall-clock
 //   time and in the process's CPU time, wall time) against compact() of an
 //   identical copy (one blocking call).
+import { loadavg } from 'node:os';
 import { EdgeVec } from '../../js/index.js';
 import { generate } from '../../tests/lib/dataset.js';
 import { bruteForce } from '../lib/data.js';
@@ -74,6 +75,8 @@ function searchCosts(a, b, queries) {
   return [median(ta), median(tb)];
 }
 
+const loadBefore = loadavg()[0];
+
 // ---- what tombstones cost ------------------------------------------------
 const small = generate({ seed: 1, n: TN, q: Q, dim: DIM });
 const tdb = await EdgeVec.create({ dimensions: DIM, seed: 1, idType: 'number', autoCompact: false });
@@ -126,7 +129,7 @@ const wholeMs = performance.now() - t;
 const sorted = [...r.sliceTimes].sort((x, y) => x - y);
 const over = r.sliceTimes.filter((x) => x > 8).length;
 console.log(JSON.stringify({
-  n: N, dim: DIM, tombstoneN: TN, queries: Q, tombstones,
+  n: N, dim: DIM, tombstoneN: TN, queries: Q, loadAverage: [round(loadBefore, 1), round(loadavg()[0], 1)], tombstones,
   compaction: {
     deletedFraction: 0.3, sliceMs: 8, slices: r.slices,
     medianSliceMs: round(median(r.sliceTimes), 2), p90SliceMs: round(sorted[Math.floor(sorted.length * 0.9)], 2),
