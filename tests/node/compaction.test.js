@@ -1,4 +1,4 @@
-// tests/node/compaction-background.test.js (js/compaction.js, and its end in
+// tests/node/compaction.test.js (js/compaction.js, and its end in
 // js/persistence/lifecycle.js) — compactInBackground: between slices every
 // call sees the index as it was (searches equal those of a reference index
 // given the same calls), calls made meanwhile are kept, every live id keeps
