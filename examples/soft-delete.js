@@ -92,7 +92,8 @@ async function build() {
   deleted.clear();
   for (const b of ['#delete', '#select-random', '#compact']) $(b).disabled = true;
   data = new dataset.Mixture(seed, dims).rows(n);
-  const next = await EdgeVec.create({ dimensions: dims });
+  // No automatic compaction: the page shows the tombstones until Compact.
+  const next = await EdgeVec.create({ dimensions: dims, autoCompact: false });
   progress.set(0, n);
   const t0 = performance.now();
   try {

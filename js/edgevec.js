@@ -20,8 +20,9 @@ import { loadWasm } from './loader.js';
 import { SerialQueue, runInChunks, maxChunk } from './schedule.js';
 import {
   parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch, parseDeleteBatchOptions,
-  checkVector, checkNameArgument, metricName, quantizationName,
+  checkVector, checkNameArgument, metricName, quantizationName, parseCompactOptions, parseAutoCompact,
 } from './validate.js';
+import { Compactor, compactionDisposed } from './compaction.js';
 import {
   EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
@@ -66,6 +67,8 @@ function loadTransfer() {
 /** @typedef {import('../types/index.js').LoadSource} LoadSource */
 /** @typedef {import('../types/index.js').LoadOptions} LoadOptions */
 /** @typedef {import('../types/index.js').IdsInput} IdsInput */
+/** @typedef {import('../types/index.js').CompactInBackgroundOptions} CompactInBackgroundOptions */
+/** @typedef {import('../types/index.js').CompactionResult} CompactionResult */
 /** @typedef {import('./storage/interface.js').EdgeVecStorage} EdgeVecStorage */
 /** @typedef {bigint | number} AnyId */
 /** @typedef {{ id: AnyId, distance: number }} AnySearchResult */
@@ -95,6 +98,8 @@ export class EdgeVec {
   #batches = new SerialQueue();
   /** @type {Persistence | null} */
   #persist;
+  /** Background and automatic compaction (./compaction.js). */
+  #compactor;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -103,8 +108,9 @@ export class EdgeVec {
    * @param {number} handle
    * @param {IdType} idType
    * @param {Persistence | null} persistence
+   * @param {import('./compaction.js').AutoCompactPolicy | null} [autoCompact]  default: the default policy
    */
-  constructor(token, wasm, handle, idType, persistence) {
+  constructor(token, wasm, handle, idType, persistence, autoCompact = parseAutoCompact(undefined)) {
     if (token !== INTERNAL) {
       throw invalidArgument('use `await EdgeVec.create(options)` to make an EdgeVec');
     }
@@ -115,6 +121,7 @@ export class EdgeVec {
     this.#idType = idType;
     this.#numberMode = idType === 'number';
     this.#persist = persistence;
+    this.#compactor = new Compactor(wasm, () => this.#live(), persistence, autoCompact);
     watch(this, { wasm, handle, storage: persistence ? persistence.storage : null }, this.#token);
   }
 
@@ -127,7 +134,7 @@ export class EdgeVec {
     const parsed = parseCreateOptions(options);
     const wasm = await loadWasm(parsed.location);
     const handle = api.createIndex(wasm, parsed);
-    return new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null);
+    return new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null, parsed.autoCompact);
   }
 
   /**
@@ -143,7 +150,8 @@ export class EdgeVec {
     const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
     const wasm = await loadWasm(parsed.index.location);
     const opened = await openPersisted(wasm, name, parsed);
-    return new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence);
+    return new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence,
+      parsed.index.autoCompact);
   }
 
   /**
@@ -218,6 +226,7 @@ export class EdgeVec {
    */
   async close() {
     if (this.#disposed) return;
+    this.#compactor.stop(compactionDisposed());
     const p = this.#persist;
     if (p) await p.close(() => this.dispose());
     else this.dispose();
@@ -349,7 +358,7 @@ export class EdgeVec {
   softDelete(id) {
     const handle = this.#mutable();
     const deleted = api.softDelete(this.#wasm, handle, id, this.#numberMode) === EV_DELETED;
-    if (deleted) this.#mutated();
+    if (deleted) this.#deleted();
     return deleted;
   }
 
@@ -384,16 +393,45 @@ export class EdgeVec {
     } finally {
       w._free(list);
     }
-    if (result.deleted > 0) this.#mutated();
+    if (result.deleted > 0) this.#deleted();
     return result;
   }
 
-  /** Rebuilds the graph without the deleted vectors; ids and vectors stay. */
+  /**
+   * Rebuilds the graph without the deleted vectors; ids and vectors stay.
+   * A background compaction running resolves: this one did its work.
+   */
   compact() {
     api.compact(this.#wasm, this.#mutable());
+    this.#compactor.supersede();
     if (this.#persist) this.#persist.compacted();
     this.#mutated();
   }
+
+  /**
+   * The same rebuild in slices of about sliceMs, yielding to the event loop
+   * between them; every call made meanwhile sees the index as it was until
+   * the last slice swaps the new one in. One at a time: while one runs
+   * (started here or automatically) this returns its promise.
+   * @param {CompactInBackgroundOptions} [options]
+   * @returns {Promise<CompactionResult>}
+   */
+  compactInBackground(options) {
+    try {
+      this.#mutable();
+      const run = parseCompactOptions(options);
+      if (run.signal?.aborted) {
+        throw new EdgeVecError('ABORTED', 'compactInBackground: the signal was aborted before it began',
+          { cause: run.signal.reason });
+      }
+      return this.#compactor.start(run);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Whether a background compaction is running. */
+  get compacting() { this.#live(); return this.#compactor.running; }
 
   /**
    * A copy of the stored vector of a live id (unit length under cosine), or
@@ -458,6 +496,7 @@ export class EdgeVec {
    */
   dispose() {
     if (this.#disposed) return;
+    this.#compactor.stop(compactionDisposed());
     this.#disposed = true;
     unwatch(this.#token);
     this.#wasm._evw_free(this.#handle);
@@ -477,6 +516,14 @@ export class EdgeVec {
     }
     if (p.readOnly) throw readOnlyError();
     return p;
+  }
+
+  /** After deletes: a mutation, and maybe the time for an automatic compaction. */
+  #deleted() {
+    this.#mutated();
+    const w = this.#wasm;
+    const deleted = w._evw_deleted_count(this.#handle) >>> 0;
+    this.#compactor.afterDeletes(deleted, deleted + (w._evw_live_count(this.#handle) >>> 0));
   }
 
   /** Called after every mutation: the persistence schedules its flush. */

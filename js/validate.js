@@ -11,6 +11,9 @@ import {
   EV_MIN_DIMENSIONS, EV_MAX_DIMENSIONS, EV_MIN_M, EV_MAX_M, EV_MAX_EF,
 } from './wasm/abi.js';
 import { MAX_CHECKPOINT_RATIO } from './persistence/policy.js';
+import {
+  DEFAULT_TOMBSTONE_RATIO, DEFAULT_MIN_DELETED, DEFAULT_SLICE_MS, MAX_SLICE_MS,
+} from './compaction.js';
 
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
@@ -62,8 +65,10 @@ function nameOf(codes, code) {
 
 const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
-  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile',
+  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact',
 ]);
+const AUTO_COMPACT_KEYS = new Set(['tombstoneRatio', 'minDeleted', 'sliceMs']);
+const COMPACT_OPTION_KEYS = new Set(['sliceMs', 'signal', 'onProgress']);
 // Unknown option names are refused: `{ id: [...] }` for `{ ids: [...] }`
 // would otherwise silently assign ids.
 const INSERT_BATCH_OPTION_KEYS = new Set(['ids', 'onProgress', 'signal']);
@@ -189,13 +194,14 @@ export function checkVector(vector, dims, what) {
 
 /**
  * @param {unknown} signal
+ * @param {string} [what]
  * @returns {AbortSignal | undefined}
  */
-function checkSignal(signal) {
+function checkSignal(signal, what = 'insertBatch') {
   if (signal === undefined) return undefined;
   if (signal === null || typeof signal !== 'object' ||
       typeof (/** @type {{ aborted?: unknown }} */ (signal).aborted) !== 'boolean') {
-    throw invalidArgument(`insertBatch: signal must be an AbortSignal, got ${describe(signal)}`);
+    throw invalidArgument(`${what}: signal must be an AbortSignal, got ${describe(signal)}`);
   }
   return /** @type {AbortSignal} */ (signal);
 }
@@ -227,6 +233,7 @@ function checkProgress(fn, what) {
  * @property {number} keepFloats    0 or 1
  * @property {number} rerank
  * @property {IdType} idType
+ * @property {import('./compaction.js').AutoCompactPolicy | null} autoCompact  null: off
  * @property {import('./loader.js').WasmLocation} location
  */
 
@@ -304,6 +311,7 @@ export function parseIndexOptions(o, needDimensions) {
   }
   return {
     dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, quantization, keepFloats, rerank, idType,
+    autoCompact: parseAutoCompact(o.autoCompact),
     location: {
       wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
       locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
@@ -447,4 +455,61 @@ export function parseDeleteBatchOptions(options) {
   const o = optionsObject(options, 'softDeleteBatch options');
   checkKeys(o, DELETE_BATCH_OPTION_KEYS, 'softDeleteBatch');
   return checkProgress(o.onProgress, 'softDeleteBatch');
+}
+
+/**
+ * The autoCompact option: true or omitted, the defaults (js/compaction.js);
+ * false, off; or an object overriding some of them.
+ * @param {unknown} value
+ * @returns {import('./compaction.js').AutoCompactPolicy | null}
+ */
+export function parseAutoCompact(value) {
+  if (value === false) return null;
+  const policy = {
+    tombstoneRatio: DEFAULT_TOMBSTONE_RATIO, minDeleted: DEFAULT_MIN_DELETED, sliceMs: DEFAULT_SLICE_MS,
+  };
+  if (value === undefined || value === true) return policy;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument(`autoCompact must be a boolean or an object, got ${describe(value)}`);
+  }
+  const o = /** @type {Record<string, unknown>} */ (value);
+  checkKeys(o, AUTO_COMPACT_KEYS, 'autoCompact');
+  if (o.tombstoneRatio !== undefined) {
+    if (typeof o.tombstoneRatio !== 'number' || !(o.tombstoneRatio > 0) || !(o.tombstoneRatio <= 1)) {
+      throw invalidArgument(`autoCompact.tombstoneRatio must be a number in (0, 1], got ${describe(o.tombstoneRatio)}`);
+    }
+    policy.tombstoneRatio = o.tombstoneRatio;
+  }
+  if (o.minDeleted !== undefined) {
+    policy.minDeleted = checkInteger(o.minDeleted, 'autoCompact.minDeleted', 1, 0xFFFFFFFE);
+  }
+  if (o.sliceMs !== undefined) policy.sliceMs = checkSliceMs(o.sliceMs, 'autoCompact.sliceMs');
+  return policy;
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number}
+ */
+function checkSliceMs(value, name) {
+  if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_SLICE_MS)) {
+    throw invalidArgument(`${name} must be a number of milliseconds in (0, ${MAX_SLICE_MS}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The options of compactInBackground.
+ * @param {unknown} options
+ * @returns {import('./compaction.js').CompactRun}
+ */
+export function parseCompactOptions(options) {
+  const o = optionsObject(options, 'compactInBackground options');
+  checkKeys(o, COMPACT_OPTION_KEYS, 'compactInBackground');
+  return {
+    sliceMs: o.sliceMs === undefined ? DEFAULT_SLICE_MS : checkSliceMs(o.sliceMs, 'compactInBackground: sliceMs'),
+    signal: checkSignal(o.signal, 'compactInBackground'),
+    onProgress: checkProgress(o.onProgress, 'compactInBackground'),
+  };
 }

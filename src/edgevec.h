@@ -233,8 +233,44 @@ ev_status ev_soft_delete_batch(ev_index *index, const uint64_t *ids, size_t n,
 
 /* Rebuilds the graph from the live vectors only, dropping tombstones. Every
  * live id keeps its id and its vector. Needs memory for a second index while
- * it runs; on OUT_OF_MEMORY the index is unchanged. */
+ * it runs; on OUT_OF_MEMORY the index is unchanged. Drops an incremental
+ * compaction in progress (below) once it succeeds. */
 ev_status ev_compact(ev_index *index);
+
+/* The same rebuild in bounded slices, for callers that must keep answering
+ * between them (a page's main thread). Between begin and finish the index
+ * is the old one for every call (search, insert, delete, get, snapshot):
+ * the new graph is built beside it from its live slots in slot order,
+ * including slots appended after begin. finish applies the deletes made
+ * after a slot was copied (that copy stays as a tombstone of the new
+ * index) and swaps; every live id keeps its id and vector, as with
+ * ev_compact. One at a time per index. The same calls in the same order
+ * (steps of the same sizes included) build the same index.
+ * OUT_OF_MEMORY from any of them leaves the old index as it was and the
+ * compaction where it was: step again, or abort. Memory: the new index
+ * grows beside the old one (ev_memory_bytes counts both).
+ * With journaling on (journal.h), finish refuses (INVALID_ARGUMENT) while
+ * anything is uncommitted or a commit is in flight, and afterwards the
+ * journal refuses to commit until a snapshot is stored: see
+ * ev_journal_needs_snapshot. */
+
+/* Starts one. INVALID_ARGUMENT if one is already running. */
+ev_status ev_compact_begin(ev_index *index);
+/* Copies up to max_copies (>= 1) more live slots; *out_remaining (may be
+ * NULL) receives the old slots not yet examined (0: caught up, finish is
+ * then a pass over the slots with no allocation). INVALID_ARGUMENT when
+ * none is running. */
+ev_status ev_compact_step(ev_index *index, uint32_t max_copies,
+                          uint32_t *out_remaining);
+/* Copies what remains, then the new index takes the old one's place. */
+ev_status ev_compact_finish(ev_index *index);
+/* Drops the compaction in progress (nothing if none). ev_compact and
+ * ev_index_free drop one too. */
+void ev_compact_abort(ev_index *index);
+/* Progress of the one running: old slots examined so far and the old
+ * index's slot count now. NOT_FOUND when none is running. */
+ev_status ev_compact_progress(const ev_index *index, uint32_t *out_examined,
+                              uint32_t *out_total);
 
 /* Copies the stored vector of a live id into out (dimensions floats). Under
  * cosine this is the unit-length vector that was stored. NOT_FOUND for

@@ -118,6 +118,7 @@ void ev_index_free(ev_index *ix) {
   free(ix->select_buf);
   ev_idmap_free(&ix->ids);
   ev__journal_free(ix);
+  ev__compaction_free(ix);
   free(ix);
 }
 
@@ -277,5 +278,5 @@ size_t ev_memory_bytes(const ev_index *ix) {
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
-         ev__journal_bytes(ix);
+         ev__journal_bytes(ix) + ev__compaction_bytes(ix);
 }

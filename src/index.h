@@ -30,6 +30,7 @@
 #define EV_MAX_LEVEL 15
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
+struct ev_compaction; /* compact.c: an incremental compaction in progress */
 
 struct ev_index {
   ev_options options; /* as created, defaults filled in */
@@ -79,6 +80,8 @@ struct ev_index {
   size_t upper_bytes; /* bytes held by upper-level link blocks */
 
   struct ev_journal *journal; /* NULL unless journaling is on (journal.c) */
+  struct ev_compaction *compaction; /* NULL unless ev_compact_begin ran and
+                                       neither finish nor abort did */
 };
 
 /* ---- helpers shared by the core's files ------------------------------- */
@@ -153,6 +156,12 @@ void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
 int ev__random_level(ev_index *ix);
 /* Finite check and (cosine) normalisation of one input vector into out. */
 ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
+
+/* compact.c */
+/* Frees an incremental compaction in progress (ev_index_free). */
+void ev__compaction_free(ev_index *ix);
+/* Bytes it holds on the heap (for ev_memory_bytes). */
+size_t ev__compaction_bytes(const ev_index *ix);
 
 /* graph.c */
 /* Links an initialised slot into the graph (HNSW insert). */

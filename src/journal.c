@@ -57,6 +57,9 @@ struct ev_journal {
                          since the last GRAPH op (only its tail is logged) */
   uint32_t marks_len;
   uint32_t marks_lo, marks_hi, marked; /* the marked range and count */
+
+  int needs_snapshot; /* renumbered by an incremental compaction, and no
+                         snapshot of it stored yet (journal.h) */
 };
 
 static int graph_pending(const ev_index *ix) {
@@ -188,6 +191,14 @@ void ev__journal_note_compact(ev_index *ix) {
   j->seg_base = ix->count; /* the rebuilt slots are in the COMPACT op */
 }
 
+void ev__journal_note_renumbered(ev_index *ix) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return;
+  /* Nothing was pending (no marks, no ops): only the segment moves. */
+  j->seg_base = ix->count;
+  j->needs_snapshot = 1;
+}
+
 void ev__journal_free(ev_index *ix) {
   struct ev_journal *j = ix ? ix->journal : NULL;
   if (!j) return;
@@ -240,6 +251,7 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   *out_len = 0;
   if (out_seq) *out_seq = j->last_seq;
   if (pending(ix) == 0) return EV_OK;
+  if (j->needs_snapshot) return EV_ERR_INVALID_ARGUMENT;
   ev_status st = encode_graph(ix);
   if (st != EV_OK) return st;
   if (j->len > UINT32_MAX - EV_WAL_TRAILER_BYTES)
@@ -282,6 +294,14 @@ void ev_journal_end_commit(ev_index *ix, int durable) {
     j->ops = NULL;
     j->cap = 0;
   }
+}
+
+int ev_journal_needs_snapshot(const ev_index *ix) {
+  return ix && ix->journal && ix->journal->needs_snapshot;
+}
+
+void ev_journal_snapshot_stored(ev_index *ix) {
+  if (ix && ix->journal) ix->journal->needs_snapshot = 0;
 }
 
 ev_status ev_journal_snapshot_seq(const ev_index *ix, uint64_t *out_seq) {

@@ -39,8 +39,9 @@ size_t ev_journal_pending_bytes(const ev_index *index);
  * (valid until ev_journal_end_commit; copy it out), *out_len gets its size
  * and *out_seq its sequence number. With nothing recorded *out_len is 0 and
  * no sequence number is used. Mutations made while the commit is in flight
- * are recorded for the next one. INVALID_ARGUMENT if journaling is off or a
- * commit is already in flight; OUT_OF_MEMORY. */
+ * are recorded for the next one. INVALID_ARGUMENT if journaling is off, a
+ * commit is already in flight, or something is recorded while
+ * ev_journal_needs_snapshot; OUT_OF_MEMORY. */
 ev_status ev_journal_begin_commit(ev_index *index, const uint8_t **out_record,
                                   size_t *out_len, uint64_t *out_seq);
 /* Commit, phase 2: durable != 0 means the record is stored: its mutations
@@ -55,6 +56,20 @@ void ev_journal_end_commit(ev_index *index, int durable);
  * uncommitted mutations would have them applied twice by the next replay).
  * With journaling off: *out_seq = 0 and EV_OK. */
 ev_status ev_journal_snapshot_seq(const ev_index *index, uint64_t *out_seq);
+
+/* After an incremental compaction (ev_compact_finish, edgevec.h) the slots
+ * are numbered anew, while the log describes the old numbering: no record
+ * may follow it until a snapshot of the new index is stored, or replay
+ * would apply the records to the wrong slots. Until the caller says one
+ * is stored (ev_journal_snapshot_stored), ev_journal_needs_snapshot is 1
+ * and ev_journal_begin_commit refuses (INVALID_ARGUMENT) to commit
+ * anything. The snapshot to store is one taken right after finish (the
+ * journal holds nothing then, so ev_journal_snapshot_seq allows it);
+ * mutations made after it stay recorded for the first record after it. */
+int ev_journal_needs_snapshot(const ev_index *index);
+/* A snapshot taken after the last ev_compact_finish is stored: commits
+ * are allowed again. */
+void ev_journal_snapshot_stored(ev_index *index);
 
 /* ---- hooks of the core (not for callers) ---------------------------------
  * Every mutation is offered to the journal (a no-op when none is on) so
@@ -72,6 +87,9 @@ ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
 void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
 ev_status ev__journal_reserve_compact(ev_index *ix);
 void ev__journal_note_compact(ev_index *ix);
+/* An incremental compaction swapped in a renumbered index (nothing was
+ * pending: ev_compact_finish checks). */
+void ev__journal_note_renumbered(ev_index *ix);
 void ev__journal_free(ev_index *ix);
 /* Bytes the journal holds on the heap (for ev_memory_bytes). */
 size_t ev__journal_bytes(const ev_index *ix);

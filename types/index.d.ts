@@ -92,6 +92,47 @@ export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOp
   /** Re-score this many best candidates with the kept floats, 0..65535
    *  (0: off; needs keepFloats). */
   rerank?: number;
+  /** Compact by itself, in the background (as `compactInBackground`),
+   *  once deletes pass a threshold. `true` or omitted: at a tombstone ratio
+   *  of 0.25 with at least 1000 deleted vectors, in slices of 8 ms;
+   *  `false`: never (call `compact()` or `compactInBackground()`). */
+  autoCompact?: boolean | AutoCompactOptions;
+}
+
+/** When an automatic compaction starts, and its slices. */
+export interface AutoCompactOptions {
+  /** Start once deletedCount / (size + deletedCount) reaches this, in
+   *  (0, 1]. Default 0.25. */
+  tombstoneRatio?: number;
+  /** ... and deletedCount is at least this (>= 1). Default 1000. */
+  minDeleted?: number;
+  /** Time budget of each slice in ms, (0, 1000]. Default 8. */
+  sliceMs?: number;
+}
+
+export interface CompactInBackgroundOptions {
+  /** Time budget of each slice in ms, (0, 1000]. Default 8. A slice copies
+   *  at least one vector, so it can pass a budget smaller than one copy. */
+  sliceMs?: number;
+  /** Stops the compaction between slices: the promise rejects with
+   *  `ABORTED` and the index stays as it was. */
+  signal?: AbortSignal;
+  /** Called after each slice with (slots examined, slots of the index). */
+  onProgress?: ProgressCallback;
+}
+
+/** What a background compaction did. */
+export interface CompactionResult {
+  /** Slices it ran. */
+  slices: number;
+  /** The time each slice took, in ms, in order. */
+  sliceTimes: number[];
+  /** The time of the synchronous step at the end, in ms: the swap, and on
+   *  a persisted database the encoding of the snapshot after it (about
+   *  the time of a checkpoint's encoding). 0 when superseded. */
+  finishMs: number;
+  /** True when a `compact()` call made meanwhile did the work instead. */
+  superseded: boolean;
 }
 
 /** Options of EdgeVec.open: the create options (used when the database does
@@ -401,8 +442,29 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   softDeleteBatch(ids: IdsInput, options?: SoftDeleteBatchOptions): BatchDeleteResult;
 
   /** Rebuilds the graph without deleted vectors, freeing their memory.
-   *  Every live id keeps its id and vector. */
+   *  Every live id keeps its id and vector. Synchronous: it holds the
+   *  thread for the whole rebuild (see compactInBackground). */
   compact(): void;
+
+  /** The same rebuild in slices that each take about `sliceMs`, yielding
+   *  to the event loop between them. Until the last slice every call
+   *  (search, insert, delete) sees the index as it was; inserts and deletes
+   *  made meanwhile are all kept, and every live id keeps its id and
+   *  vector. Memory for a second index is needed while it runs. A
+   *  persisted database then commits what is pending, swaps, and stores a
+   *  snapshot of the result (whatever `autoCheckpoint` says); if storing it
+   *  fails the promise rejects (`operation: 'checkpoint'`), the compacted
+   *  index stays in use, and the next flush stores the snapshot first.
+   *  One runs at a time: while one runs (started here or automatically)
+   *  this returns its promise. `dispose()` and `close()` drop one in
+   *  progress (it rejects with `DISPOSED`); `compact()` does its work (it
+   *  resolves with `superseded: true`). Errors: READ_ONLY, ABORTED,
+   *  OUT_OF_MEMORY (the index stays as it was), DISPOSED, the storage
+   *  errors of a checkpoint. */
+  compactInBackground(options?: CompactInBackgroundOptions): Promise<CompactionResult>;
+
+  /** Whether a background compaction (explicit or automatic) is running. */
+  readonly compacting: boolean;
 
   /** A copy of the stored vector of a live id (unit length under cosine),
    *  or `undefined` for an unknown or deleted id. */

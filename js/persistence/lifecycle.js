@@ -25,8 +25,9 @@ import { EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC } from '../wasm/abi.js';
 import { createIndex, indexOption } from '../wasm/api.js';
 import {
   loadSnapshot, replayLog, damagedLogError, enableJournal, pendingBytes, beginCommit, endCommit,
-  saveSnapshot,
+  saveSnapshot, snapshotStored,
 } from '../wasm/persist.js';
+import { yieldToEventLoop } from '../schedule.js';
 import { checkpointRatio, checkpointDue, CheckpointBackoff } from './policy.js';
 
 /** @typedef {import('../wasm/module.js').EdgeVecWasm} EdgeVecWasm */
@@ -102,6 +103,13 @@ export class Persistence {
   #logBytes;
   /** A compaction not yet in a snapshot. */
   #compacted = false;
+  /**
+   * The snapshot taken right after an incremental compaction renumbered the
+   * slots, until it is stored: no log record may be stored before it (the
+   * journal refuses to make one), so every commit stores it first.
+   * @type {{ seq: number, bytes: Uint8Array } | null}
+   */
+  #renumbered = null;
   #queue = new SerialQueue();
   #flushScheduled = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -186,9 +194,83 @@ export class Persistence {
     if (failure) throw failure.error;
   }
 
+  /**
+   * An error of work the database did by itself outside this file (an
+   * automatic compaction, js/compaction.js): reported as the errors of
+   * automatic flushes are.
+   * @param {unknown} err
+   */
+  backgroundError(err) {
+    if (this.#index) this.#background(err);
+  }
+
   /** Called on compact(): the next flush writes a snapshot (see ./policy.js). */
   compacted() {
     this.#compacted = true;
+  }
+
+  /**
+   * Ends an incremental compaction (js/compaction.js) in the order replay
+   * needs: commit until nothing is pending (the records before the finish
+   * name the old slots), with `catchUp` copying the slots appended
+   * meanwhile in slices between commits; then, in one synchronous run,
+   * `finish` and the snapshot of the renumbered index; then store it.
+   * Runs after the flushes and checkpoints queued before. A failed store
+   * rejects (operation 'checkpoint'), and the same snapshot is stored by
+   * the next flush, checkpoint or close before their commit: until then
+   * the database on storage is the one before the finish.
+   * @param {() => boolean} catchUp  one slice; true once nothing is left to copy
+   * @param {() => void} finish
+   * @returns {Promise<number>} the ms of the synchronous run (finish and encoding)
+   */
+  finishCompaction(catchUp, finish) {
+    return this.#queue.run(async () => {
+      for (;;) {
+        if (pendingBytes(this.#wasm, this.#live()) > 0) {
+          await this.#commit('commit');
+        } else if (!catchUp()) {
+          await yieldToEventLoop();
+        } else {
+          break;
+        }
+      }
+      const t0 = performance.now();
+      finish();
+      this.#renumbered = saveSnapshot(this.#wasm, this.#live());
+      const ms = performance.now() - t0;
+      await this.#storeRenumbered('checkpoint');
+      return ms;
+    });
+  }
+
+  /**
+   * Stores the snapshot of a renumbered index, if one is waiting.
+   * @param {PersistOperation} operation  what a failure is reported as
+   */
+  async #storeRenumbered(operation) {
+    const snap = this.#renumbered;
+    if (!snap) return;
+    try {
+      await this.#storage.writeSnapshot(snap.bytes, snap.seq);
+    } catch (err) {
+      throw operationError(err, operation);
+    }
+    this.#snapshotStored(snap);
+  }
+
+  /**
+   * A snapshot is stored: the log before it is gone, and any snapshot
+   * taken after a renumbering ends the wait for one.
+   * @param {{ seq: number, bytes: Uint8Array }} snap
+   */
+  #snapshotStored(snap) {
+    this.#snapshotBytes = snap.bytes.byteLength;
+    this.#logBytes = 0;
+    this.#backoff.succeeded();
+    if (this.#renumbered) {
+      this.#renumbered = null;
+      if (this.#index) snapshotStored(this.#wasm, this.#index);
+    }
   }
 
   /**
@@ -301,6 +383,7 @@ export class Persistence {
    */
   async #commit(operation) {
     const w = this.#wasm;
+    await this.#storeRenumbered(operation === 'commit' ? 'checkpoint' : 'autoCheckpoint');
     const rec = beginCommit(w, this.#live());
     if (!rec) return;
     try {
@@ -347,16 +430,18 @@ export class Persistence {
     // the compaction this snapshot held is still only in the log.
     const compacted = this.#compacted;
     this.#compacted = false;
+    // Taken after any renumbering (a renumbered snapshot not yet stored
+    // was stored by the commit above, or nothing was pending): it can
+    // stand in for that one.
+    let snap;
     try {
-      const snap = saveSnapshot(w, this.#live());
+      snap = saveSnapshot(w, this.#live());
       await this.#storage.writeSnapshot(snap.bytes, snap.seq);
-      this.#snapshotBytes = snap.bytes.byteLength;
     } catch (err) {
       if (compacted) this.#compacted = true;
       throw operationError(err, snapshotOp);
     }
-    this.#logBytes = 0;
-    this.#backoff.succeeded();
+    this.#snapshotStored(snap);
   }
 }
 

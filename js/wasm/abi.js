@@ -37,6 +37,9 @@ export const EVW_DELETE_ALREADY_DELETED = 1;
 export const EVW_DELETE_INVALID_IDS = 2;
 export const EVW_DELETE_TOTAL = 3;
 
+// evw_compact_step
+export const EVW_COMPACT_REMAINING = 0;
+
 // evp_snapshot_writer_begin
 export const EVP_WRITER_HANDLE = 0;
 export const EVP_WRITER_TOTAL_BYTES = 1;

@@ -13,7 +13,7 @@ import {
 import {
   EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
   EVW_DELETE_DELETED, EVW_DELETE_ALREADY_DELETED, EVW_DELETE_INVALID_IDS, EVW_DELETE_TOTAL,
-  EVW_LIVE_IDS_COUNT,
+  EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
 
@@ -392,4 +392,48 @@ export function contains(wasm, handle, id, numberMode) {
 export function compact(wasm, handle) {
   const st = wasm._evw_compact(handle);
   if (st !== EV_OK) throw statusError(st, 'compact');
+}
+
+// The incremental compaction (edgevec.h: ev_compact_begin ... abort); the
+// slices and their timing are js/compaction.js.
+
+/**
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function compactBegin(wasm, handle) {
+  const st = wasm._evw_compact_begin(handle);
+  if (st !== EV_OK) throw statusError(st, 'compactInBackground', {}, 'starting the compaction');
+}
+
+/**
+ * Copies up to maxCopies more live slots into the new index.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {number} maxCopies  >= 1
+ * @returns {number} old slots not yet examined (0: caught up)
+ */
+export function compactStep(wasm, handle, maxCopies) {
+  const out = outArray(wasm, 'compactInBackground');
+  const st = wasm._evw_compact_step(handle, maxCopies, out);
+  if (st !== EV_OK) throw statusError(st, 'compactInBackground', {}, 'copying slots');
+  return wasm.HEAPU32[(out >>> 2) + EVW_COMPACT_REMAINING];
+}
+
+/**
+ * The new index takes the old one's place.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function compactFinish(wasm, handle) {
+  const st = wasm._evw_compact_finish(handle);
+  if (st !== EV_OK) throw statusError(st, 'compactInBackground', {}, 'finishing the compaction');
+}
+
+/**
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function compactAbort(wasm, handle) {
+  wasm._evw_compact_abort(handle);
 }

@@ -42,6 +42,10 @@ export interface EdgeVecWasm {
   _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;
 
   _evw_compact(handle: number): number;
+  _evw_compact_begin(handle: number): number;
+  _evw_compact_step(handle: number, maxCopies: number, out1: number): number;
+  _evw_compact_finish(handle: number): number;
+  _evw_compact_abort(handle: number): void;
   _evw_get(handle: number, idLo: number, idHi: number, out: number): number;
   _evw_contains(handle: number, idLo: number, idHi: number): number;
   _evw_live_ids(handle: number, start: number, capacity: number, outIds: number,
@@ -67,6 +71,8 @@ export interface EdgeVecWasm {
   _evp_journal_pending_bytes(handle: number): number;
   _evp_journal_begin_commit(handle: number, out: number): number;
   _evp_journal_end_commit(handle: number, durable: number): void;
+  _evp_journal_needs_snapshot(handle: number): number;
+  _evp_journal_snapshot_stored(handle: number): void;
   _evp_wal_replay(handle: number, bytes: number, len: number, afterLo: number, afterHi: number,
     out: number): number;
   _evp_section_name(section: number): number;

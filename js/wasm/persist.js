@@ -355,6 +355,16 @@ export function endCommit(wasm, handle, durable) {
   wasm._evp_journal_end_commit(handle, durable ? 1 : 0);
 }
 
+/**
+ * Tells the journal that a snapshot taken after an incremental compaction's
+ * finish is stored: commits may follow it again (src/journal.h).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function snapshotStored(wasm, handle) {
+  wasm._evp_journal_snapshot_stored(handle);
+}
+
 /** Bytes of the wasm-side buffer a snapshot is encoded through. */
 const SNAPSHOT_CHUNK = 1 << 20;
 

@@ -47,6 +47,9 @@ enum {
   EVW_DELETE_TOTAL = 3
 };
 
+/* evw_compact_step: old slots not yet examined (0: caught up). */
+enum { EVW_COMPACT_REMAINING = 0 };
+
 /* evp_snapshot_writer_begin */
 enum {
   EVP_WRITER_HANDLE = 0,

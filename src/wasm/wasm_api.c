@@ -166,6 +166,21 @@ EXPORT int evw_soft_delete_batch(ev_index *index, const uint64_t *ids,
 
 EXPORT int evw_compact(ev_index *index) { return ev_compact(index); }
 
+/* Incremental compaction (edgevec.h): begin, steps of up to max_copies
+ * copies (out1[EVW_COMPACT_REMAINING] = old slots not yet examined),
+ * finish, abort. */
+EXPORT int evw_compact_begin(ev_index *index) { return ev_compact_begin(index); }
+
+EXPORT int evw_compact_step(ev_index *index, uint32_t max_copies,
+                            uint32_t *out1) {
+  if (!out1) return EV_ERR_INVALID_ARGUMENT;
+  return ev_compact_step(index, max_copies, out1 + EVW_COMPACT_REMAINING);
+}
+
+EXPORT int evw_compact_finish(ev_index *index) { return ev_compact_finish(index); }
+
+EXPORT void evw_compact_abort(ev_index *index) { ev_compact_abort(index); }
+
 EXPORT int evw_get(const ev_index *index, uint32_t id_lo, uint32_t id_hi,
                    float *out) {
   return ev_get(index, evw_join64(id_lo, id_hi), out);

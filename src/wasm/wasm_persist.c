@@ -92,6 +92,12 @@
  *        durable = 1: the record is stored; its mutations are dropped from
  *        the journal. durable = 0: storing failed; they stay and go into the
  *        next record (same sequence number is reused).
+ *   u32  evp_journal_needs_snapshot(ix)  1 after an incremental
+ *        compaction's finish (evw_compact_finish renumbers the slots)
+ *        until evp_journal_snapshot_stored: begin_commit refuses to
+ *        commit anything meanwhile (journal.h).
+ *   void evp_journal_snapshot_stored(ix)  a snapshot taken after that
+ *        finish is stored: commits may follow it.
  *
  * Log replay (at open, after evp_snapshot_load)
  *   int  evp_wal_replay(ix, bytes, len, after_seq_lo, after_seq_hi, out)
@@ -147,6 +153,14 @@
  *            transaction that flips the manifest. A crash in between leaves
  *            the old generation plus its log, which replays to the same
  *            state.
+ *   incremental compaction : evw_compact_begin and steps between other
+ *            calls; then, with nothing pending (flush first) and in one
+ *            synchronous run, evw_compact_finish and the snapshot writer;
+ *            store that snapshot (retrying the same bytes on failure)
+ *            before any commit, then evp_journal_snapshot_stored. A crash
+ *            before it is stored reopens the old generation and its log:
+ *            the state before the finish, with every commit made before
+ *            it.
  *
  * Names for messages
  *   u32  evp_section_name(section) -> pointer to a NUL-terminated ASCII
@@ -283,6 +297,16 @@ int evp_journal_begin_commit(ev_index *ix, uint32_t *out) {
 EMSCRIPTEN_KEEPALIVE
 void evp_journal_end_commit(ev_index *ix, int durable) {
   if (ix) ev_journal_end_commit(ix, durable);
+}
+
+EMSCRIPTEN_KEEPALIVE
+uint32_t evp_journal_needs_snapshot(ev_index *ix) {
+  return (uint32_t)ev_journal_needs_snapshot(ix);
+}
+
+EMSCRIPTEN_KEEPALIVE
+void evp_journal_snapshot_stored(ev_index *ix) {
+  if (ix) ev_journal_snapshot_stored(ix);
 }
 
 EMSCRIPTEN_KEEPALIVE

@@ -6,6 +6,7 @@ import {
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
   type InsertBatchResult, type Metric, type SearchResult, type VectorsInput, type DroppedLogRecord,
   type OpenReport, type PersistOperation, type LoadSource, type LoadOptions,
+  type AutoCompactOptions, type CompactInBackgroundOptions, type CompactionResult,
 } from 'edgevec-c';
 import { MemoryStorage, IndexedDbStorage } from 'edgevec-c/storage';
 
@@ -93,6 +94,28 @@ const result: BatchDeleteResult = db.softDeleteBatch(ids, { onProgress: (done, t
 db.softDeleteBatch([1, 2n, 3]);
 const counts: number = result.deleted + result.alreadyDeleted + result.invalidIds + result.total;
 db.compact();
+const background: CompactionResult = await db.compactInBackground({
+  sliceMs: 8, signal: new AbortController().signal, onProgress: (done, total) => done < total,
+});
+const sliceTimes: number[] = background.sliceTimes;
+const sliceCount: number = background.slices + background.finishMs;
+const superseded: boolean = background.superseded;
+await db.compactInBackground();
+const compacting: boolean = db.compacting;
+const policy: AutoCompactOptions = { tombstoneRatio: 0.3, minDeleted: 500, sliceMs: 4 };
+await EdgeVec.create({ dimensions: 3, autoCompact: policy });
+await EdgeVec.create({ dimensions: 3, autoCompact: false });
+await EdgeVec.open('auto', { autoCompact: { tombstoneRatio: 0.5 } });
+const compactOptions: CompactInBackgroundOptions = {};
+await db.compactInBackground(compactOptions);
+// @ts-expect-error autoCompact is a boolean or a policy object
+await EdgeVec.create({ dimensions: 3, autoCompact: 0.3 });
+// @ts-expect-error no such policy field
+await EdgeVec.create({ dimensions: 3, autoCompact: { ratio: 0.3 } });
+// @ts-expect-error sliceMs is a number
+await db.compactInBackground({ sliceMs: '8' });
+// @ts-expect-error compacting is read-only
+db.compacting = true;
 const vector: Float32Array | undefined = db.get(1n);
 const present: boolean = db.has(1);
 const props: [number, number, number, number, number, Metric, 'bigint', boolean] = [
