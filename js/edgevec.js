@@ -29,6 +29,9 @@ import * as api from './wasm/api.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
+/** @typedef {import('./persistence/follow.js').Follower} Follower */
+/** @typedef {import('../types/index.js').FollowChange} FollowChange */
+/** @typedef {import('../types/index.js').BecomeWriterOptions} BecomeWriterOptions */
 
 /**
  * The persistence code (lifecycle, storage backends, the formats'
@@ -36,12 +39,18 @@ import * as api from './wasm/api.js';
  * creates and searches in memory never downloads it (bundlers emit a
  * dynamic import as a chunk of its own).
  * @returns {Promise<{ openPersisted: typeof import('./persistence/lifecycle.js').openPersisted,
- *   chooseStorage: typeof import('./persistence/storage.js').chooseStorage }>}
+ *   chooseStorage: typeof import('./persistence/storage.js').chooseStorage,
+ *   Follower: typeof import('./persistence/follow.js').Follower,
+ *   parseTabOptions: typeof import('./persistence/follow.js').parseTabOptions,
+ *   checkSignal: typeof import('./persistence/follow.js').checkSignal }>}
  */
 async function loadPersistence() {
-  const [lifecycle, storage] = await Promise.all([
-    import('./persistence/lifecycle.js'), import('./persistence/storage.js')]);
-  return { openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage };
+  const [lifecycle, storage, follow] = await Promise.all([
+    import('./persistence/lifecycle.js'), import('./persistence/storage.js'), import('./persistence/follow.js')]);
+  return {
+    openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage,
+    Follower: follow.Follower, parseTabOptions: follow.parseTabOptions, checkSignal: follow.checkSignal,
+  };
 }
 /**
  * Export and load of snapshot bytes (js/transfer/), loaded on the first
@@ -95,6 +104,8 @@ export class EdgeVec {
   #batches = new SerialQueue();
   /** @type {Persistence | null} */
   #persist;
+  /** @type {Follower | null} read-only persisted databases: what refresh() and becomeWriter() use */
+  #follower = null;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -139,11 +150,90 @@ export class EdgeVec {
    */
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
-    const { chooseStorage, openPersisted } = await loadPersistence();
+    const { chooseStorage, openPersisted, Follower, parseTabOptions } = await loadPersistence();
     const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
+    const tabs = parseTabOptions(options);
     const wasm = await loadWasm(parsed.index.location);
-    const opened = await openPersisted(wasm, name, parsed);
-    return new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence);
+    const opened = await openPersisted(wasm, name, parsed,
+      tabs.signal ? { waitForWriter: tabs.waitForWriter, signal: tabs.signal } : { waitForWriter: tabs.waitForWriter });
+    const db = new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence);
+    if (parsed.readOnly) {
+      const follower = new Follower({
+        wasm, name, handle: opened.persistence.storage, options: parsed, tabs, position: opened.position,
+        slot: { get: () => db.#live(), replace: (index) => db.#replaceIndex(index) },
+      });
+      db.#follower = follower;
+      if (tabs.follow) follower.start();
+    }
+    return db;
+  }
+
+  /**
+   * Read-only persisted databases: reads what the writer stored since this
+   * instance last looked and applies it now (a follower does this by itself
+   * on the writer's announcements and on its timer).
+   * @returns {Promise<FollowChange>}
+   */
+  refresh() {
+    try {
+      return this.#readOnlyFollower('refresh').refresh();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Read-only persisted databases: waits for the writer to go, catches up
+   * with its last commit and becomes the writer of the same data (this
+   * object stays the one the app holds).
+   * @param {BecomeWriterOptions} [options]
+   * @returns {Promise<void>}
+   */
+  async becomeWriter(options) {
+    const follower = this.#readOnlyFollower('becomeWriter');
+    const { checkSignal } = await loadPersistence();
+    const o = /** @type {BecomeWriterOptions | undefined} */ (options);
+    if (o !== undefined && (o === null || typeof o !== 'object')) {
+      throw invalidArgument('becomeWriter: options must be an object');
+    }
+    const signal = checkSignal(o?.signal, 'becomeWriter');
+    const old = /** @type {Persistence} */ (this.#persist);
+    const persistence = await follower.becomeWriter(signal, old.openReport);
+    this.#follower = null;
+    this.#persist = persistence;
+    this.#rewatch();
+  }
+
+  /**
+   * @param {string} what
+   * @returns {Follower}
+   */
+  #readOnlyFollower(what) {
+    this.#live();
+    if (!this.#persist) {
+      throw invalidArgument(`${what}: this EdgeVec is in memory only; use EdgeVec.open for a persisted one`);
+    }
+    if (!this.#follower) throw invalidArgument(`${what}: this EdgeVec is the writer of its database`);
+    return this.#follower;
+  }
+
+  /**
+   * A follower's reload: the new index replaces the old one, which is freed.
+   * @param {number} index
+   */
+  #replaceIndex(index) {
+    const old = this.#live();
+    this.#handle = index;
+    this.#rewatch();
+    this.#wasm._evw_free(old);
+  }
+
+  /** The finalizer again, for the current index and storage handle. */
+  #rewatch() {
+    unwatch(this.#token);
+    this.#token = {};
+    const p = this.#persist;
+    watch(this, { wasm: this.#wasm, handle: this.#handle, storage: p ? p.storage : null }, this.#token);
   }
 
   /**
@@ -218,6 +308,7 @@ export class EdgeVec {
    */
   async close() {
     if (this.#disposed) return;
+    this.#follower?.stop();
     const p = this.#persist;
     if (p) await p.close(() => this.dispose());
     else this.dispose();
@@ -459,6 +550,7 @@ export class EdgeVec {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#follower?.stop();
     unwatch(this.#token);
     this.#wasm._evw_free(this.#handle);
     this.#handle = 0;
