@@ -354,11 +354,11 @@ export class Follower {
         const again = await handle.readManifest();
         if (!again || again.generation !== m.generation) continue; // a checkpoint landed meanwhile
         const r = await this.#apply(handle, records);
-        if (m.generation !== this.#generation) {
+        if (m.generation !== this.#generation && !r.reloaded) {
           this.#generation = m.generation;
           r.changed = true;
         }
-        if (r.changed) this.#changed(false);
+        if (r.changed) this.#changed(r.reloaded);
         return r;
       }
       const r = this.#reload(await handle.load(), Infinity);
@@ -383,10 +383,14 @@ export class Follower {
     } catch (err) {
       // A record that passed its check did not apply: the index may hold
       // part of it. Rebuild it from storage without that record.
-      const failed = /** @type {{ seq?: unknown }} */ (err).seq;
+      if (!(err instanceof EdgeVecError)) throw err;
+      const failed = err.seq;
       const upTo = typeof failed === 'number' ? failed - 1 : before;
       const r = this.#reload(await handle.load(), upTo, true);
-      return { ...r, error: r.error ?? /** @type {EdgeVecError} */ (err) };
+      const error = new EdgeVecError(err.code, `refresh: ${err.message.replace(/^open: /, '')}; ` +
+        `this instance was rebuilt from storage up to seq ${this.#seq}`,
+      { status: err.status, section: err.section, seq: err.seq, offset: err.offset, cause: err });
+      return { ...r, error: r.error ?? error };
     }
     this.#seq = replay.lastSeq;
     return {
