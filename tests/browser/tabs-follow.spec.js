@@ -106,3 +106,25 @@ test('a read-only tab follows the writer, then becomes the writer once it is gon
     return out;
   }, name)).toEqual({ size: 74, has2004: true, has1000: false, has1019: true });
 });
+
+test('an aborted waitForWriter leaves the Web Lock queue and rejects with ABORTED', async ({ tabs }, testInfo) => {
+  const name = uniqueName(testInfo, 'wait-abort');
+  const a = await openHarness(tabs);
+  const r = await a.evaluate(async (name) => {
+    const { EdgeVec } = window.harness;
+    const writer = await EdgeVec.open(name, { dimensions: 4 });
+    const ctl = new AbortController();
+    const waiting = EdgeVec.open(name, { waitForWriter: true, signal: ctl.signal });
+    await new Promise((res) => setTimeout(res, 200));
+    const pendingBefore = (await navigator.locks.query()).pending.filter((l) => l.name === `edgevec:${name}`).length;
+    ctl.abort();
+    let code = 'opened';
+    try { (await waiting).dispose(); } catch (err) { code = err.code; }
+    const pendingAfter = (await navigator.locks.query()).pending.filter((l) => l.name === `edgevec:${name}`).length;
+    writer.insert([1, 2, 3, 4]);
+    await writer.close();
+    await EdgeVec.remove(name);
+    return { pendingBefore, code, pendingAfter };
+  }, name);
+  expect(r).toEqual({ pendingBefore: 1, code: 'ABORTED', pendingAfter: 0 });
+});
