@@ -14,6 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { EdgeVec, MemoryStorage } from '../../js/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
@@ -412,4 +414,71 @@ test('option and call checks', async () => {
   r.dispose();
   await rejectsWith(() => r.refresh(), 'DISPOSED');
   await w.close();
+});
+
+/**
+ * Starts a writer in another process over `dir`: it inserts `n` rows with
+ * ids from `firstId`, flushes, prints "flushed", then waits for a line on
+ * stdin: "close" closes the database and exits, "die" exits at once
+ * without closing (its LOCK stays, naming a process that is gone).
+ */
+function childWriter(dir, firstId, n) {
+  const index = fileURLToPath(new URL('../../js/index.js', import.meta.url));
+  const nodeFile = fileURLToPath(new URL('../../js/storage/node-file.js', import.meta.url));
+  const script = `
+    const { EdgeVec } = await import(${JSON.stringify(index)});
+    const { NodeFileStorage } = await import(${JSON.stringify(nodeFile)});
+    const db = await EdgeVec.open('db', { storage: new NodeFileStorage(${JSON.stringify(dir)}), dimensions: ${DIM}, idType: 'number' });
+    const rows = ${JSON.stringify(rows.slice(0, n).map((r) => Array.from(r)))};
+    await db.insertBatch(rows, { ids: rows.map((_, i) => ${firstId} + i) });
+    await db.flush();
+    console.log('flushed');
+    process.stdin.once('data', async (d) => {
+      if (String(d).trim() === 'close') await db.close();
+      process.exit(0);
+    });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const flushed = new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => { if (String(d).includes('flushed')) resolve(undefined); });
+    child.once('exit', (code) => reject(new Error(`the writer process exited (${code}) before flushing`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { flushed, exited, send: (line) => child.stdin.write(`${line}\n`) };
+}
+
+test('NodeFileStorage across processes: the timer follows a writer in another process; waitForWriter gets the database when it closes, or dies', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'edgevec-follow-proc-'));
+  try {
+    const first = await EdgeVec.open('db', { storage: new NodeFileStorage(dir), dimensions: DIM, idType: 'number' });
+    await first.close();
+    const r = await EdgeVec.open('db', { storage: new NodeFileStorage(dir), readOnly: true, follow: true, followIntervalMs: 40, idType: 'number' });
+    const child = childWriter(dir, 100, 12);
+    await child.flushed;
+    await until(() => r.size === 12, "the other process's commit", 5000);
+    assert.equal(r.has(111), true);
+    // It closes: a waiting open here gets the database.
+    const waiting = EdgeVec.open('db', { storage: new NodeFileStorage(dir), idType: 'number', waitForWriter: true });
+    await sleep(100);
+    child.send('close');
+    const w = await waiting;
+    assert.equal(w.size, 12);
+    await w.close();
+    // Another writer process dies without closing: its LOCK names a process
+    // that is gone, which the waiting open recognises.
+    const dying = childWriter(dir, 200, 3);
+    await dying.flushed;
+    await rejectsWith(() => EdgeVec.open('db', { storage: new NodeFileStorage(dir), idType: 'number' }), 'LOCKED');
+    const waiting2 = EdgeVec.open('db', { storage: new NodeFileStorage(dir), idType: 'number', waitForWriter: true });
+    await sleep(100);
+    dying.send('die');
+    await dying.exited;
+    const w2 = await waiting2;
+    assert.equal(w2.size, 15);
+    assert.equal(w2.has(202), true);
+    await w2.close();
+    await until(() => r.size === 15, 'the dead writer\'s flushed commit', 5000);
+    await r.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
