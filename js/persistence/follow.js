@@ -200,6 +200,8 @@ export class Follower {
   /** @type {(() => void) | null} */
   #onVisible = null;
   #stopped = false;
+  /** A becomeWriter() is under way. */
+  #becoming = false;
 
   /**
    * @param {object} o
@@ -463,6 +465,21 @@ export class Follower {
    * @returns {Promise<Persistence>}
    */
   async becomeWriter(signal, openReport) {
+    if (this.#becoming) throw invalidArgument('becomeWriter: this EdgeVec is already waiting to become the writer');
+    this.#becoming = true;
+    try {
+      return await this.#becomeWriter(signal, openReport);
+    } finally {
+      this.#becoming = false;
+    }
+  }
+
+  /**
+   * @param {AbortSignal | undefined} signal
+   * @param {import('../../types/index.js').OpenReport} openReport
+   * @returns {Promise<Persistence>}
+   */
+  async #becomeWriter(signal, openReport) {
     const handle = await openHandle(this.#storage, this.#name, { readOnly: false, waitForWriter: true, signal });
     try {
       return await this.#queue.run(async () => {

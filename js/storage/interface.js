@@ -67,7 +67,7 @@
 // where `navigator.locks` is missing: Node, insecure origins, Safari < 15.4;
 // a lock file for NodeFileStorage; a per-instance set for MemoryStorage). A
 // second writable open of the same name while the first is open fails at
-// once with code 'LOCKED' (it does not wait). Browsers release the Web Lock
+// once with code 'LOCKED' (it does not wait, unless asked to: below). Browsers release the Web Lock
 // of a closed or crashed tab, so a killed writer never leaves it locked.
 // Writers are also fenced where the lock cannot see them (IndexedDB without
 // Web Locks: the writer record of ./writer-lease.js; files: the token in

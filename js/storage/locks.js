@@ -5,8 +5,12 @@
 // A writer lock is requested with `ifAvailable: true`, so a second writer
 // fails at once with code 'LOCKED' instead of queueing behind the first (a
 // tab that silently waits forever for another tab to close is worse than an
-// error the page can show). The lock is held until release() or until the
-// tab/worker goes away; browsers release Web Locks of closed or crashed
+// error the page can show), unless the caller asks to wait (`wait`: the
+// waitForWriter open option and becomeWriter(), which say so and can be
+// aborted): then a Web Lock request queues until the holder lets go, and
+// its AbortSignal takes it out of the queue (ABORTED). The fallback cannot
+// queue; its callers retry (js/persistence/writer-wait.js).
+// The lock is held until release() or until the tab/worker goes away; browsers release Web Locks of closed or crashed
 // pages, so a killed tab never leaves a database locked.
 //
 // A lock says how far it reaches (`scope`): 'origin' for a Web Lock, which

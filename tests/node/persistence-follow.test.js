@@ -411,6 +411,11 @@ test('option and call checks', async () => {
   await rejectsWith(() => mem.refresh(), 'INVALID_ARGUMENT', { message: /memory only/ });
   const r = await EdgeVec.open('db', { storage, readOnly: true });
   await rejectsWith(() => r.becomeWriter({ signal: 5 }), 'INVALID_ARGUMENT');
+  const ctl = new AbortController();
+  const first = r.becomeWriter({ signal: ctl.signal });
+  await rejectsWith(() => r.becomeWriter(), 'INVALID_ARGUMENT', { message: /already waiting/ });
+  ctl.abort();
+  await rejectsWith(() => first, 'ABORTED');
   r.dispose();
   await rejectsWith(() => r.refresh(), 'DISPOSED');
   await w.close();
