@@ -10,8 +10,9 @@
 // aborted): then a Web Lock request queues until the holder lets go, and
 // its AbortSignal takes it out of the queue (ABORTED). The fallback cannot
 // queue; its callers retry (js/persistence/writer-wait.js).
-// The lock is held until release() or until the tab/worker goes away; browsers release Web Locks of closed or crashed
-// pages, so a killed tab never leaves a database locked.
+// The lock is held until release() or until the tab/worker goes away;
+// browsers release Web Locks of closed or crashed pages, so a killed tab
+// never leaves a database locked.
 //
 // A lock says how far it reaches (`scope`): 'origin' for a Web Lock, which
 // every tab and worker of the origin sees, 'realm' for the fallback, which
