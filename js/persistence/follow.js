@@ -282,7 +282,7 @@ export class Follower {
     });
   }
 
-  /** A refresh nobody awaits: errors to onFollowError (or kept). */
+  /** A refresh nobody awaits: its errors go to #report. */
   #background() {
     if (this.#queued || this.#stopped) return;
     this.#queued = true;
