@@ -117,7 +117,8 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
    *  `false`: only explicit checkpoint() calls. */
   autoCheckpoint?: boolean | number;
   /** Open without taking the writer lock; every mutating call, flush and
-   *  checkpoint throws READ_ONLY. */
+   *  checkpoint throws READ_ONLY (until becomeWriter()). The index stays
+   *  the state it loaded unless `follow` or refresh() moves it on. */
   readOnly?: boolean;
   /** Receives every error of the persistence work the database does by
    *  itself: automatic flushes (`error.operation === 'autoCommit'`: the
@@ -312,7 +313,8 @@ export type EdgeVecErrorCode =
   | 'CAPACITY'
   /** A wrong argument type or an option out of range. */
   | 'INVALID_ARGUMENT'
-  /** insertBatch or EdgeVec.load was stopped by its signal. */
+  /** insertBatch, EdgeVec.load, or a wait for the writer (waitForWriter,
+   *  becomeWriter) was stopped by its signal. */
   | 'ABORTED'
   /** The EdgeVec was disposed. */
   | 'DISPOSED'
@@ -332,7 +334,8 @@ export type EdgeVecErrorCode =
   | 'STORAGE_QUOTA'
   /** IndexedDB is blocked by another connection (usually another tab). */
   | 'STORAGE_BLOCKED'
-  /** Another writer holds this database. */
+  /** Another writer holds this database (open with `waitForWriter` to
+   *  wait for it instead). */
   | 'LOCKED'
   /** EdgeVec.load could not download the snapshot: the fetch failed, the
    *  server answered an HTTP error (`error.httpStatus`), or the download
