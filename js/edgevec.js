@@ -31,26 +31,16 @@ import * as api from './wasm/api.js';
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
 /** @typedef {import('./persistence/follow.js').Follower} Follower */
 /** @typedef {import('../types/index.js').FollowChange} FollowChange */
-/** @typedef {import('../types/index.js').BecomeWriterOptions} BecomeWriterOptions */
 
 /**
  * The persistence code (lifecycle, storage backends, the formats'
- * marshalling), loaded on the first open/list/remove: an app that only
- * creates and searches in memory never downloads it (bundlers emit a
- * dynamic import as a chunk of its own).
- * @returns {Promise<{ openPersisted: typeof import('./persistence/lifecycle.js').openPersisted,
- *   chooseStorage: typeof import('./persistence/storage.js').chooseStorage,
- *   Follower: typeof import('./persistence/follow.js').Follower,
- *   parseTabOptions: typeof import('./persistence/follow.js').parseTabOptions,
- *   checkSignal: typeof import('./persistence/follow.js').checkSignal }>}
+ * marshalling, following other tabs), loaded on the first open/list/remove:
+ * an app that only creates and searches in memory never downloads it
+ * (bundlers emit a dynamic import as a chunk of its own).
+ * @returns {Promise<typeof import('./persistence/index.js')>}
  */
-async function loadPersistence() {
-  const [lifecycle, storage, follow] = await Promise.all([
-    import('./persistence/lifecycle.js'), import('./persistence/storage.js'), import('./persistence/follow.js')]);
-  return {
-    openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage,
-    Follower: follow.Follower, parseTabOptions: follow.parseTabOptions, checkSignal: follow.checkSignal,
-  };
+function loadPersistence() {
+  return import('./persistence/index.js');
 }
 /**
  * Export and load of snapshot bytes (js/transfer/), loaded on the first
@@ -186,21 +176,13 @@ export class EdgeVec {
    * Read-only persisted databases: waits for the writer to go, catches up
    * with its last commit and becomes the writer of the same data (this
    * object stays the one the app holds).
-   * @param {BecomeWriterOptions} [options]
+   * @param {import('../types/index.js').BecomeWriterOptions} [options]
    * @returns {Promise<void>}
    */
   async becomeWriter(options) {
     const follower = this.#readOnlyFollower('becomeWriter');
-    const { checkSignal } = await loadPersistence();
-    const o = /** @type {BecomeWriterOptions | undefined} */ (options);
-    if (o !== undefined && (o === null || typeof o !== 'object')) {
-      throw invalidArgument('becomeWriter: options must be an object');
-    }
-    const signal = checkSignal(o?.signal, 'becomeWriter');
-    const old = /** @type {Persistence} */ (this.#persist);
-    const persistence = await follower.becomeWriter(signal, old.openReport);
+    this.#persist = await follower.becomeWriter(options, /** @type {Persistence} */ (this.#persist).openReport);
     this.#follower = null;
-    this.#persist = persistence;
     this.#rewatch();
   }
 
@@ -210,10 +192,9 @@ export class EdgeVec {
    */
   #readOnlyFollower(what) {
     this.#live();
-    if (!this.#persist) {
-      throw invalidArgument(`${what}: this EdgeVec is in memory only; use EdgeVec.open for a persisted one`);
+    if (!this.#follower) {
+      throw invalidArgument(`${what}: only a database opened with EdgeVec.open(name, { readOnly: true }) has a writer to follow`);
     }
-    if (!this.#follower) throw invalidArgument(`${what}: this EdgeVec is the writer of its database`);
     return this.#follower;
   }
 

@@ -94,7 +94,7 @@ function isSignal(value) {
  * @param {string} what  the call, for the message
  * @returns {AbortSignal | undefined}
  */
-export function checkSignal(signal, what) {
+function checkSignal(signal, what) {
   if (signal !== undefined && !isSignal(signal)) {
     throw invalidArgument(`${what}: signal must be an AbortSignal, got ${describe(signal)}`);
   }
@@ -460,11 +460,15 @@ export class Follower {
    * Persistence the EdgeVec uses from then on. The read-only handle is then
    * closed and the follower stops. On failure (ABORTED, damage, storage)
    * nothing changes: the instance stays a read-only one.
-   * @param {AbortSignal | undefined} signal
+   * @param {unknown} options  becomeWriter's argument, checked here
    * @param {import('../../types/index.js').OpenReport} openReport
    * @returns {Promise<Persistence>}
    */
-  async becomeWriter(signal, openReport) {
+  async becomeWriter(options, openReport) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw invalidArgument(`becomeWriter: options must be an object, got ${describe(options)}`);
+    }
+    const signal = checkSignal(/** @type {{ signal?: unknown }} */ (options ?? {}).signal, 'becomeWriter');
     if (this.#becoming) throw invalidArgument('becomeWriter: this EdgeVec is already waiting to become the writer');
     this.#becoming = true;
     try {

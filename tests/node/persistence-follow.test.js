@@ -320,7 +320,7 @@ for (const backend of backends) {
     await becoming;
     assert.deepEqual(view(b), expected);
     b.insert(rows[21], 301); b.softDelete(300);
-    await rejectsWith(() => b.refresh(), 'INVALID_ARGUMENT', { message: /writer/ });
+    await rejectsWith(() => b.refresh(), 'INVALID_ARGUMENT', { message: /readOnly/ });
     await b.close();
     const c = await EdgeVec.open('db', { storage: env.tab(), idType: 'number' });
     assert.equal(c.size, 21);
@@ -405,12 +405,14 @@ test('option and call checks', async () => {
   await rejectsWith(() => EdgeVec.open('db', { storage, readOnly: true, follow: true, followIntervalMs: -1 }), 'INVALID_ARGUMENT');
   await rejectsWith(() => EdgeVec.open('db', { storage, readOnly: true, onChange: 'x' }), 'INVALID_ARGUMENT');
   await rejectsWith(() => EdgeVec.open('db', { storage, waitForWriter: true, signal: {} }), 'INVALID_ARGUMENT');
-  await rejectsWith(() => w.refresh(), 'INVALID_ARGUMENT', { message: /writer/ });
-  await rejectsWith(() => w.becomeWriter(), 'INVALID_ARGUMENT', { message: /writer/ });
+  await rejectsWith(() => w.refresh(), 'INVALID_ARGUMENT', { message: /readOnly/ });
+  await rejectsWith(() => w.becomeWriter(), 'INVALID_ARGUMENT', { message: /readOnly/ });
   const mem = await EdgeVec.create({ dimensions: DIM });
-  await rejectsWith(() => mem.refresh(), 'INVALID_ARGUMENT', { message: /memory only/ });
+  await rejectsWith(() => mem.refresh(), 'INVALID_ARGUMENT', { message: /readOnly/ });
+  await rejectsWith(() => mem.becomeWriter(), 'INVALID_ARGUMENT', { message: /readOnly/ });
   const r = await EdgeVec.open('db', { storage, readOnly: true });
-  await rejectsWith(() => r.becomeWriter({ signal: 5 }), 'INVALID_ARGUMENT');
+  await rejectsWith(() => r.becomeWriter({ signal: 5 }), 'INVALID_ARGUMENT', { message: /signal/ });
+  await rejectsWith(() => r.becomeWriter(7), 'INVALID_ARGUMENT', { message: /options/ });
   const ctl = new AbortController();
   const first = r.becomeWriter({ signal: ctl.signal });
   await rejectsWith(() => r.becomeWriter(), 'INVALID_ARGUMENT', { message: /already waiting/ });
