@@ -30,19 +30,18 @@ import * as api from './wasm/api.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
+/** @typedef {import('./persistence/follow.js').Follower} Follower */
+/** @typedef {import('../types/index.js').FollowChange} FollowChange */
 
 /**
  * The persistence code (lifecycle, storage backends, the formats'
- * marshalling), loaded on the first open/list/remove: an app that only
- * creates and searches in memory never downloads it (bundlers emit a
- * dynamic import as a chunk of its own).
- * @returns {Promise<{ openPersisted: typeof import('./persistence/lifecycle.js').openPersisted,
- *   chooseStorage: typeof import('./persistence/storage.js').chooseStorage }>}
+ * marshalling, following other tabs), loaded on the first open/list/remove:
+ * an app that only creates and searches in memory never downloads it
+ * (bundlers emit a dynamic import as a chunk of its own).
+ * @returns {Promise<typeof import('./persistence/index.js')>}
  */
-async function loadPersistence() {
-  const [lifecycle, storage] = await Promise.all([
-    import('./persistence/lifecycle.js'), import('./persistence/storage.js')]);
-  return { openPersisted: lifecycle.openPersisted, chooseStorage: storage.chooseStorage };
+function loadPersistence() {
+  return import('./persistence/index.js');
 }
 /**
  * Export and load of snapshot bytes (js/transfer/), loaded on the first
@@ -100,6 +99,8 @@ export class EdgeVec {
   #persist;
   /** Background and automatic compaction (./compaction.js). */
   #compactor;
+  /** @type {Follower | null} read-only persisted databases: what refresh() and becomeWriter() use */
+  #follower = null;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -146,12 +147,82 @@ export class EdgeVec {
    */
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
-    const { chooseStorage, openPersisted } = await loadPersistence();
+    const { chooseStorage, openPersisted, Follower, parseTabOptions } = await loadPersistence();
     const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
+    const tabs = parseTabOptions(options);
     const wasm = await loadWasm(parsed.index.location);
-    const opened = await openPersisted(wasm, name, parsed);
-    return new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence,
+    const opened = await openPersisted(wasm, name, parsed,
+      tabs.signal ? { waitForWriter: tabs.waitForWriter, signal: tabs.signal } : { waitForWriter: tabs.waitForWriter });
+    const db = new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence,
       parsed.index.autoCompact);
+    if (parsed.readOnly) {
+      const follower = new Follower({
+        wasm, name, handle: opened.persistence.storage, options: parsed, tabs, position: opened.position,
+        slot: { get: () => db.#live(), replace: (index) => db.#replaceIndex(index) },
+      });
+      db.#follower = follower;
+      if (tabs.follow) follower.start();
+    }
+    return db;
+  }
+
+  /**
+   * Read-only persisted databases: reads what the writer stored since this
+   * instance last looked and applies it now (a follower does this by itself
+   * on the writer's announcements and on its timer).
+   * @returns {Promise<FollowChange>}
+   */
+  refresh() {
+    try {
+      return this.#readOnlyFollower('refresh').refresh();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Read-only persisted databases: waits for the writer to go, catches up
+   * with its last commit and becomes the writer of the same data (this
+   * object stays the one the app holds).
+   * @param {import('../types/index.js').BecomeWriterOptions} [options]
+   * @returns {Promise<void>}
+   */
+  async becomeWriter(options) {
+    const follower = this.#readOnlyFollower('becomeWriter');
+    this.#persist = await follower.becomeWriter(options, /** @type {Persistence} */ (this.#persist).openReport);
+    this.#follower = null;
+    this.#rewatch();
+  }
+
+  /**
+   * @param {string} what
+   * @returns {Follower}
+   */
+  #readOnlyFollower(what) {
+    this.#live();
+    if (!this.#follower) {
+      throw invalidArgument(`${what}: only a database opened with EdgeVec.open(name, { readOnly: true }) has a writer to follow`);
+    }
+    return this.#follower;
+  }
+
+  /**
+   * A follower's reload: the new index replaces the old one, which is freed.
+   * @param {number} index
+   */
+  #replaceIndex(index) {
+    const old = this.#live();
+    this.#handle = index;
+    this.#rewatch();
+    this.#wasm._evw_free(old);
+  }
+
+  /** The finalizer again, for the current index and storage handle. */
+  #rewatch() {
+    unwatch(this.#token);
+    this.#token = {};
+    const p = this.#persist;
+    watch(this, { wasm: this.#wasm, handle: this.#handle, storage: p ? p.storage : null }, this.#token);
   }
 
   /**
@@ -227,6 +298,7 @@ export class EdgeVec {
   async close() {
     if (this.#disposed) return;
     this.#compactor.stop(compactionDisposed());
+    this.#follower?.stop();
     const p = this.#persist;
     if (p) await p.close(() => this.dispose());
     else this.dispose();
@@ -498,6 +570,7 @@ export class EdgeVec {
     if (this.#disposed) return;
     this.#compactor.stop(compactionDisposed());
     this.#disposed = true;
+    this.#follower?.stop();
     unwatch(this.#token);
     this.#wasm._evw_free(this.#handle);
     this.#handle = 0;

@@ -77,6 +77,8 @@ const DELETE_BATCH_OPTION_KEYS = new Set(['onProgress']);
 const OPEN_OPTION_KEYS = new Set([
   ...CREATE_OPTION_KEYS, 'storage', 'autoFlush', 'autoCheckpoint', 'readOnly', 'onFlushError',
   'dropDamagedLog',
+  // Checked by js/persistence/follow.js (parseTabOptions):
+  'follow', 'followIntervalMs', 'onChange', 'onFollowError', 'waitForWriter', 'signal',
 ]);
 
 /**

@@ -159,7 +159,8 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
    *  `false`: only explicit checkpoint() calls. */
   autoCheckpoint?: boolean | number;
   /** Open without taking the writer lock; every mutating call, flush and
-   *  checkpoint throws READ_ONLY. */
+   *  checkpoint throws READ_ONLY (until becomeWriter()). The index stays
+   *  the state it loaded unless `follow` or refresh() moves it on. */
   readOnly?: boolean;
   /** Receives every error of the persistence work the database does by
    *  itself: automatic flushes (`error.operation === 'autoCommit'`: the
@@ -179,6 +180,52 @@ export interface OpenOptions<T extends IdType = IdType> extends Omit<CreateOptio
    *  and, when writable, makes the drop durable at once (a checkpoint
    *  that removes them). Default `false`. */
   dropDamagedLog?: boolean;
+  /** Read-only opens: follow the writer. After each commit or checkpoint
+   *  a writer stores, it tells the other tabs of the origin (a
+   *  BroadcastChannel); this instance then reads what was stored after
+   *  its last record and applies it, or loads the new snapshot when a
+   *  checkpoint deleted records it needs. It also looks every
+   *  `followIntervalMs` and when the page becomes visible. The object
+   *  stays the same; a search sees one committed state or the next,
+   *  never a mix. Default `false`: a read-only open stays the state it
+   *  loaded unless refresh() is called. */
+  follow?: boolean;
+  /** With follow: how often to look with no announcement (a writer in
+   *  another process, a lost message), in ms. Default 5000; 0: never. */
+  followIntervalMs?: number;
+  /** With follow: called after each change applied (also those of
+   *  refresh()). */
+  onChange?: (change: FollowChange) => void;
+  /** With follow: receives the errors of the refreshes the instance makes
+   *  by itself (a damaged record: CORRUPT naming it; the instance stays at
+   *  the last commit before it), each once. refresh() rejects with them. */
+  onFollowError?: (error: unknown) => void;
+  /** Writable opens: if another tab, worker or handle writes the
+   *  database, wait until it closes (or goes away) instead of failing with
+   *  `LOCKED`. */
+  waitForWriter?: boolean;
+  /** With waitForWriter: ends the wait; the open rejects with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** What a follower applied (`onChange`, and what refresh() resolves to). */
+export interface FollowChange {
+  /** The last log record the index now holds. */
+  readonly seq: number;
+  /** The snapshot generation last read. */
+  readonly generation: number;
+  /** Live vectors now. */
+  readonly size: number;
+  /** A new snapshot was loaded (a checkpoint deleted records this instance
+   *  still needed), rather than new log records replayed. */
+  readonly reloaded: boolean;
+}
+
+/** Options of becomeWriter(). */
+export interface BecomeWriterOptions {
+  /** Ends the wait for the writer: rejects with `ABORTED`, and the
+   *  instance stays read-only. */
+  signal?: AbortSignal;
 }
 
 /** Where EdgeVec.load reads a snapshot (what `db.export()` returns) from:
@@ -308,7 +355,8 @@ export type EdgeVecErrorCode =
   | 'CAPACITY'
   /** A wrong argument type or an option out of range. */
   | 'INVALID_ARGUMENT'
-  /** insertBatch or EdgeVec.load was stopped by its signal. */
+  /** insertBatch, EdgeVec.load, or a wait for the writer (waitForWriter,
+   *  becomeWriter) was stopped by its signal. */
   | 'ABORTED'
   /** The EdgeVec was disposed. */
   | 'DISPOSED'
@@ -328,7 +376,8 @@ export type EdgeVecErrorCode =
   | 'STORAGE_QUOTA'
   /** IndexedDB is blocked by another connection (usually another tab). */
   | 'STORAGE_BLOCKED'
-  /** Another writer holds this database. */
+  /** Another writer holds this database (open with `waitForWriter` to
+   *  wait for it instead). */
   | 'LOCKED'
   /** EdgeVec.load could not download the snapshot: the fetch failed, the
    *  server answered an HTTP error (`error.httpStatus`), or the download
@@ -522,6 +571,17 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** What EdgeVec.open found and did (persisted databases; `undefined`
    *  for EdgeVec.create). */
   readonly openReport: OpenReport | undefined;
+
+  /** Read-only persisted databases: reads what the writer stored since
+   *  this instance last looked and applies it now. Rejects with CORRUPT
+   *  for a damaged record (what came before it is applied). */
+  refresh(): Promise<FollowChange>;
+
+  /** Read-only persisted databases: waits for the writer to go (a queued
+   *  Web Lock; without Web Locks, retries with back-off while the writer's
+   *  lease lasts), catches up with its last commit, then is the writer of
+   *  the same data, as a writable open would be (flush, autoFlush, …). */
+  becomeWriter(options?: BecomeWriterOptions): Promise<void>;
 
   /** Frees the index. Any later call throws `DISPOSED`; calling it again
    *  does nothing. For a persisted database, changes not yet flushed are

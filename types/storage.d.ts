@@ -33,6 +33,13 @@ export interface StorageState {
 export interface StorageOpenOptions {
   /** Take no writer lock and never write; NOT_FOUND if the database is missing. */
   readOnly?: boolean;
+  /** Writable opens: where the writer lock can queue (a Web Lock), wait
+   *  in its queue for the current writer to go instead of failing with
+   *  LOCKED at once. Where it cannot, the open still fails with LOCKED
+   *  (EdgeVec.open's waitForWriter then retries with back-off). */
+  waitForWriter?: boolean;
+  /** Ends such a wait with ABORTED. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +55,10 @@ export interface StorageOpenOptions {
 export interface StorageHandle {
   readonly name: string;
   readonly readOnly: boolean;
+  /** The BroadcastChannel on which writers announce each stored commit and
+   *  checkpoint (`{ kind, seq, generation }`), for followers; without one
+   *  a database is followed by polling only. */
+  readonly changeChannel?: string;
   readManifest(): Promise<StorageManifest | null>;
   /** The current snapshot; STORAGE if `generation` is not the current one,
    *  CORRUPT if it is missing or not the one the manifest names. */
@@ -98,11 +109,19 @@ export declare class MemoryStorage implements EdgeVecStorage {
   sizeBytes(name: string): Promise<number>;
 }
 
+/** The options of a lock request the storages make: `ifAvailable` to fail
+ *  at once, or a queued request (waitForWriter) that `signal` can end. */
+export interface LockRequestOptions {
+  mode: 'exclusive';
+  ifAvailable?: boolean;
+  signal?: AbortSignal;
+}
+
 /** The part of the Web Locks `LockManager` the storages use. */
 export interface LockManagerLike {
   request(
     name: string,
-    options: { ifAvailable: boolean; mode: 'exclusive' },
+    options: LockRequestOptions,
     callback: (lock: unknown) => Promise<void> | void,
   ): Promise<unknown>;
 }
@@ -168,14 +187,17 @@ export interface WriterLock {
  * queues). The storages take `edgevec:<database>` themselves on a writable
  * open; call this only for other resources.
  */
-export declare function acquireWriterLock(name: string, options?: { locks?: LockManagerLike }): Promise<WriterLock>;
+export declare function acquireWriterLock(
+  name: string,
+  options?: { locks?: LockManagerLike; wait?: boolean; signal?: AbortSignal },
+): Promise<WriterLock>;
 
 /** Locks scoped to one JS realm: the fallback where Web Locks are missing. */
 export declare class InProcessLocks implements LockManagerLike {
   constructor();
   request(
     name: string,
-    options: { ifAvailable: boolean; mode: 'exclusive' },
+    options: LockRequestOptions,
     callback: (lock: unknown) => Promise<void> | void,
   ): Promise<unknown>;
 }

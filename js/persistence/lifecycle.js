@@ -29,6 +29,7 @@ import {
 } from '../wasm/persist.js';
 import { yieldToEventLoop } from '../schedule.js';
 import { checkpointRatio, checkpointDue, CheckpointBackoff } from './policy.js';
+import { openHandle } from './writer-wait.js';
 
 /** @typedef {import('../wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../storage/interface.js').StorageHandle} StorageHandle */
@@ -470,12 +471,16 @@ function droppedRecords(log, damaged) {
  * @param {EdgeVecWasm} wasm
  * @param {string} name
  * @param {ParsedOpenOptions} options
- * @returns {Promise<{ index: number, persistence: Persistence }>}  the caller owns both
+ * @param {{ waitForWriter?: boolean, signal?: AbortSignal }} [wait]  a writable
+ *   open waits for the current writer to go (./writer-wait.js)
+ * @returns {Promise<{ index: number, persistence: Persistence, position: { seq: number, generation: number } }>}
+ *   the caller owns the index and the persistence; position: the last log
+ *   record the index holds and the snapshot generation read (./follow.js)
  */
-export async function openPersisted(wasm, name, options) {
+export async function openPersisted(wasm, name, options, wait = {}) {
   const { readOnly } = options;
   const wanted = options.index;
-  const handle = await options.storage.open(name, { readOnly });
+  const handle = await openHandle(options.storage, name, { readOnly, ...wait });
   let ix = 0;
   try {
     const state = await handle.load();
@@ -548,7 +553,8 @@ export async function openPersisted(wasm, name, options) {
     const report = Object.freeze({ droppedLogRecords: Object.freeze(dropped) });
     const persistence = new Persistence(wasm, ix, handle, options, snapshotBytes, logBytes, report);
     if (needCheckpoint) await persistence.checkpoint();
-    return { index: ix, persistence };
+    const generation = state.manifest ? state.manifest.generation : 0;
+    return { index: ix, persistence, position: { seq: lastSeq, generation } };
   } catch (err) {
     if (ix) wasm._evw_free(ix);
     await handle.close().catch(() => undefined);

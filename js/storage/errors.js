@@ -21,6 +21,8 @@
 //                    apply. Retrying cannot help: restore from a backup.
 //   UNSUPPORTED_VERSION  a newer release wrote the manifest or the IndexedDB
 //                    schema: upgrade the package. Nothing was changed.
+//   ABORTED          a writable open that waited for the writer to go
+//                    (waitForWriter) was ended by its signal
 //   STORAGE          anything else (I/O error, closed handle, misuse)
 //
 // They are built with the package's EdgeVecError (js/errors.js), so
@@ -28,7 +30,7 @@
 
 import { EdgeVecError } from '../errors.js';
 
-/** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND' | 'CORRUPT' | 'UNSUPPORTED_VERSION'} StorageErrorCode */
+/** @typedef {'STORAGE' | 'STORAGE_QUOTA' | 'STORAGE_BLOCKED' | 'LOCKED' | 'NOT_FOUND' | 'CORRUPT' | 'UNSUPPORTED_VERSION' | 'ABORTED'} StorageErrorCode */
 
 /**
  * The persisted object a CORRUPT error names.

@@ -205,7 +205,11 @@ export class IndexedDbStorage {
     checkName(name);
     const readOnly = options.readOnly === true;
     const dbName = this.prefix + name;
-    const lock = readOnly ? null : await acquireWriterLock(dbName, this.locks ? { locks: this.locks } : {});
+    const lock = readOnly ? null : await acquireWriterLock(dbName, {
+      ...(this.locks ? { locks: this.locks } : {}),
+      wait: options.waitForWriter === true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     /** @type {IdbHandle | null} */
     let handle = null;
     try {
@@ -381,6 +385,8 @@ class IdbHandle {
     this.readOnly = readOnly;
     this.db = db;
     this.lock = lock;
+    /** Where writers announce their changes (./notify.js). */
+    this.changeChannel = `edgevec-changes:idb:${storage.prefix}${name}`;
     /** @type {string | null} why the handle can no longer be used */
     this.gone = null;
     /** Highest sequence number stored (log or snapshot); writers only. */

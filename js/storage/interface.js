@@ -67,12 +67,15 @@
 // where `navigator.locks` is missing: Node, insecure origins, Safari < 15.4;
 // a lock file for NodeFileStorage; a per-instance set for MemoryStorage). A
 // second writable open of the same name while the first is open fails at
-// once with code 'LOCKED' (it does not wait). Browsers release the Web Lock
+// once with code 'LOCKED' (it does not wait, unless asked to: below). Browsers release the Web Lock
 // of a closed or crashed tab, so a killed writer never leaves it locked.
 // Writers are also fenced where the lock cannot see them (IndexedDB without
 // Web Locks: the writer record of ./writer-lease.js; files: the token in
 // LOCK): a commit or checkpoint of a writer that is no longer the owner
 // fails with 'LOCKED' and changes nothing.
+// open(name, { waitForWriter: true, signal }) instead queues for a Web Lock
+// until the writer goes (the persistence layer retries with back-off where
+// the lock cannot queue: js/persistence/writer-wait.js).
 // open(name, { readOnly: true }) takes no lock and never writes; it fails
 // with 'NOT_FOUND' if the database does not exist.
 // remove(name) takes the writer lock too, so it fails with 'LOCKED' while a
@@ -115,6 +118,11 @@
 /**
  * @typedef {object} StorageOpenOptions
  * @property {boolean} [readOnly]  no writer lock, no writes; NOT_FOUND if missing
+ * @property {boolean} [waitForWriter]  writable opens: where the writer lock
+ *   can queue (a Web Lock), wait in that queue for the current writer to go
+ *   instead of failing with LOCKED at once; elsewhere the open still fails
+ *   with LOCKED and the caller retries (js/persistence/writer-wait.js)
+ * @property {AbortSignal} [signal]  ends such a wait: ABORTED
  */
 
 /**
@@ -122,6 +130,9 @@
  * @typedef {object} StorageHandle
  * @property {string} name
  * @property {boolean} readOnly
+ * @property {string} [changeChannel]  the BroadcastChannel name on which
+ *   writers of this database announce their changes (./notify.js); a
+ *   storage without one is followed by polling only
  * @property {() => Promise<StorageManifest | null>} readManifest
  * @property {(generation: number) => Promise<Uint8Array>} readSnapshot
  *   the snapshot of that generation; STORAGE error if it is not the current one

@@ -5,9 +5,14 @@
 // A writer lock is requested with `ifAvailable: true`, so a second writer
 // fails at once with code 'LOCKED' instead of queueing behind the first (a
 // tab that silently waits forever for another tab to close is worse than an
-// error the page can show). The lock is held until release() or until the
-// tab/worker goes away; browsers release Web Locks of closed or crashed
-// pages, so a killed tab never leaves a database locked.
+// error the page can show), unless the caller asks to wait (`wait`: the
+// waitForWriter open option and becomeWriter(), which say so and can be
+// aborted): then a Web Lock request queues until the holder lets go, and
+// its AbortSignal takes it out of the queue (ABORTED). The fallback cannot
+// queue; its callers retry (js/persistence/writer-wait.js).
+// The lock is held until release() or until the tab/worker goes away;
+// browsers release Web Locks of closed or crashed pages, so a killed tab
+// never leaves a database locked.
 //
 // A lock says how far it reaches (`scope`): 'origin' for a Web Lock, which
 // every tab and worker of the origin sees, 'realm' for the fallback, which
@@ -21,7 +26,13 @@ import { storageError } from './errors.js';
 /**
  * The part of the Web Locks `LockManager` this module uses.
  * @typedef {object} LockManagerLike
- * @property {(name: string, options: { ifAvailable: boolean, mode: 'exclusive' }, callback: (lock: unknown) => Promise<void> | void) => Promise<unknown>} request
+ * @property {(name: string, options: LockRequestOptions, callback: (lock: unknown) => Promise<void> | void) => Promise<unknown>} request
+ */
+/**
+ * @typedef {object} LockRequestOptions
+ * @property {'exclusive'} mode
+ * @property {boolean} [ifAvailable]
+ * @property {AbortSignal} [signal]
  */
 
 /**
@@ -45,7 +56,7 @@ export class InProcessLocks {
 
   /**
    * @param {string} name
-   * @param {{ ifAvailable: boolean, mode: 'exclusive' }} options
+   * @param {LockRequestOptions} options
    * @param {(lock: unknown) => Promise<void> | void} callback
    * @returns {Promise<unknown>}
    */
@@ -90,15 +101,39 @@ export function newToken() {
 }
 
 /**
- * Takes the exclusive lock `name` if nobody holds it, else throws 'LOCKED'.
+ * The error of a wait for the writer lock that its signal ended.
+ * @param {string} name
+ * @param {unknown} reason
+ */
+export function waitAborted(name, reason) {
+  return storageError('ABORTED', `the wait for the writer of "${name}" was aborted`, reason);
+}
+
+/**
+ * @typedef {object} AcquireOptions
+ * @property {LockManagerLike} [locks]
+ * @property {boolean} [wait]  queue behind the holder (a Web Lock only: the
+ *   in-realm fallback cannot queue and still fails with LOCKED at once)
+ * @property {AbortSignal} [signal]  ends the wait with ABORTED
+ */
+
+/**
+ * Takes the exclusive lock `name` if nobody holds it, else throws 'LOCKED';
+ * with `wait` (and a Web Lock), waits in the lock's queue until it is free.
  * @param {string} name  lock name (the storages use `edgevec:<database>`)
- * @param {{ locks?: LockManagerLike }} [options]
+ * @param {AcquireOptions} [options]
  * @returns {Promise<WriterLock>}
  */
 export function acquireWriterLock(name, options = {}) {
   const locks = options.locks ?? defaultLocks();
   /** @type {'origin' | 'realm'} */
   const scope = locks instanceof InProcessLocks ? 'realm' : 'origin';
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.reject(waitAborted(name, signal.reason));
+  /** @type {LockRequestOptions} */
+  const request = options.wait && scope === 'origin'
+    ? (signal ? { mode: 'exclusive', signal } : { mode: 'exclusive' })
+    : { ifAvailable: true, mode: 'exclusive' };
   return new Promise((resolve, reject) => {
     /** @type {() => void} */
     let letGo = () => {};
@@ -106,7 +141,7 @@ export function acquireWriterLock(name, options = {}) {
     /** @type {Promise<unknown>} */
     let done;
     try {
-      done = locks.request(name, { ifAvailable: true, mode: 'exclusive' }, (lock) => {
+      done = locks.request(name, request, (lock) => {
         if (!lock) {
           reject(storageError('LOCKED',
             `"${name}" is open for writing elsewhere (another tab, worker or handle); ` +
@@ -128,6 +163,10 @@ export function acquireWriterLock(name, options = {}) {
       reject(storageError('STORAGE', `could not request lock "${name}"`, err));
       return;
     }
-    done.catch((err) => reject(storageError('STORAGE', `could not request lock "${name}"`, err)));
+    done.catch((err) => {
+      // A queued request that its signal took out of the queue.
+      if (signal?.aborted) reject(waitAborted(name, signal.reason));
+      else reject(storageError('STORAGE', `could not request lock "${name}"`, err));
+    });
   });
 }

@@ -9,7 +9,7 @@ import {
   checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
   closedError, refuseReadOnly, copyBytes, lockName,
 } from './interface.js';
-import { InProcessLocks, acquireWriterLock } from './locks.js';
+import { InProcessLocks, acquireWriterLock, newToken } from './locks.js';
 
 /** @typedef {import('./interface.js').StorageManifest} StorageManifest */
 /** @typedef {import('./interface.js').StorageHandle} StorageHandle */
@@ -30,6 +30,8 @@ export class MemoryStorage {
     this.dbs = new Map();
     // Per instance: two MemoryStorage objects are two separate worlds.
     this.locks = new InProcessLocks();
+    /** Names this instance's change channels apart from another's (./notify.js). */
+    this.channelPrefix = `edgevec-changes:memory:${newToken()}:`;
   }
 
   /**
@@ -94,6 +96,8 @@ class MemoryHandle {
     this.readOnly = readOnly;
     this.lock = lock;
     this.closed = false;
+    /** Where writers announce their changes (./notify.js). */
+    this.changeChannel = storage.channelPrefix + name;
   }
 
   /**

@@ -491,6 +491,9 @@ class FileHandle {
     this.readOnly = readOnly;
     this.lock = lock;
     this.closed = false;
+    /** Where writers announce their changes (./notify.js): the threads of
+     * this process; other processes are seen by the followers' timer. */
+    this.changeChannel = `edgevec-changes:file:${dir}`;
     this.lastSeq = 0;
     /** @type {CheckedManifest | null} the writer's view of the manifest */
     this.manifest = null;

@@ -28,6 +28,7 @@ import {
   loadSnapshotAt, inspectSnapshotHead, saveSnapshot, pendingBytes, enableJournal, SNAPSHOT_PRELUDE_BYTES,
 } from '../wasm/persist.js';
 import { parseIndexOptions, parseOpenOptions, checkNameArgument } from '../validate.js';
+import { announcing } from '../storage/notify.js';
 
 /** @typedef {import('../wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../persistence/lifecycle.js').Persistence} Persistence */
@@ -453,7 +454,8 @@ async function persistNew(wasm, index, walSeq, bytes, name, openOptions) {
   const [{ Persistence }, { chooseStorage }] = await Promise.all([
     import('../persistence/lifecycle.js'), import('../persistence/storage.js')]);
   const parsed = parseOpenOptions(openOptions, (storage) => chooseStorage(storage, `${CONTEXT}: persistAs`));
-  const handle = await parsed.storage.open(name, { readOnly: false });
+  // Its commits are announced to followers like any writer's.
+  const handle = announcing(await parsed.storage.open(name, { readOnly: false }));
   try {
     const manifest = await handle.readManifest();
     const log = manifest ? [] : await handle.readLog(0);

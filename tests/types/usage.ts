@@ -5,7 +5,8 @@ import {
   EdgeVec, EdgeVecError, type EdgeVecStorage, type OpenOptions,
   type BatchDeleteResult, type CreateOptions, type EdgeVecErrorCode, type Id, type IdsInput,
   type InsertBatchResult, type Metric, type SearchResult, type VectorsInput, type DroppedLogRecord,
-  type OpenReport, type PersistOperation, type LoadSource, type LoadOptions,
+  type OpenReport, type PersistOperation, type LoadSource, type LoadOptions, type FollowChange,
+  type BecomeWriterOptions, type StorageHandle, type StorageOpenOptions,
   type AutoCompactOptions, type CompactInBackgroundOptions, type CompactionResult,
 } from 'edgevec-c';
 import { MemoryStorage, IndexedDbStorage } from 'edgevec-c/storage';
@@ -174,6 +175,42 @@ await stored.close();
 const names: string[] = await EdgeVec.list(storage);
 await EdgeVec.remove('notes', storage);
 await EdgeVec.list();
+
+// ---- tabs: following the writer, waiting for it --------------------------
+const follower = await EdgeVec.open('notes', {
+  storage, readOnly: true, follow: true, followIntervalMs: 10_000, idType: 'number',
+  onChange: (c: FollowChange) => console.log(c.seq, c.generation, c.size, c.reloaded),
+  onFollowError: (e: unknown) => { if (e instanceof EdgeVecError && e.code === 'CORRUPT') console.error(e.seq); },
+});
+const change: FollowChange = await follower.refresh();
+const changedSize: number = change.size;
+const stop = new AbortController();
+const becomeOptions: BecomeWriterOptions = { signal: stop.signal };
+await follower.becomeWriter(becomeOptions);
+await follower.becomeWriter();
+follower.insert([1, 2, 3]);
+const waited = await EdgeVec.open('notes', { storage, waitForWriter: true, signal: AbortSignal.timeout(5000) });
+try { await waited.close(); } catch (e) { if (e instanceof EdgeVecError && e.code === 'ABORTED') console.error(e); }
+
+// The storage level: a writable open that queues for the writer's lock,
+// and the channel its writers announce on.
+const waitOptions: StorageOpenOptions = { waitForWriter: true, signal: stop.signal };
+const raw: StorageHandle = await storage.open('notes', waitOptions);
+const channelName: string | undefined = raw.changeChannel;
+await raw.close();
+// @ts-expect-error waitForWriter is a boolean
+await storage.open('notes', { waitForWriter: 1 });
+
+// @ts-expect-error follow is a boolean
+await EdgeVec.open('notes', { readOnly: true, follow: 'yes' });
+// @ts-expect-error a change reports numbers
+const badSeq: string = change.seq;
+// @ts-expect-error change facts are read-only
+change.size = 3;
+// @ts-expect-error signal is an AbortSignal
+await follower.becomeWriter({ signal: true });
+// @ts-expect-error refresh takes no arguments
+await follower.refresh(5);
 
 // @ts-expect-error the name comes first
 await EdgeVec.open({ dimensions: 3 });
