@@ -26,6 +26,7 @@ import {
   EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
 import * as api from './wasm/api.js';
+import { splitWorkerOption } from './worker/option.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
@@ -50,6 +51,14 @@ async function loadPersistence() {
  */
 function loadTransfer() {
   return import('./transfer/snapshot.js');
+}
+/**
+ * Worker mode (js/worker/), loaded on the first `worker: true`, for the
+ * same reason.
+ * @returns {Promise<typeof import('./worker/client.js').WorkerEdgeVec>}
+ */
+async function loadWorkerMode() {
+  return (await import('./worker/client.js')).WorkerEdgeVec;
 }
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
@@ -124,7 +133,9 @@ export class EdgeVec {
    * @returns {Promise<EdgeVec>}
    */
   static async create(options) {
-    const parsed = parseCreateOptions(options);
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.create');
+    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('create', [rest], worker));
+    const parsed = parseCreateOptions(rest);
     const wasm = await loadWasm(parsed.location);
     const handle = api.createIndex(wasm, parsed);
     return new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null);
@@ -139,8 +150,10 @@ export class EdgeVec {
    */
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.open');
+    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('open', [name, rest], worker));
     const { chooseStorage, openPersisted } = await loadPersistence();
-    const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
+    const parsed = parseOpenOptions(rest, (storage) => chooseStorage(storage, 'EdgeVec.open'));
     const wasm = await loadWasm(parsed.index.location);
     const opened = await openPersisted(wasm, name, parsed);
     return new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence);
@@ -155,8 +168,10 @@ export class EdgeVec {
    * @returns {Promise<EdgeVec>}
    */
   static async load(source, options) {
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.load');
+    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('load', [source, rest], worker));
     const { loadFrom } = await loadTransfer();
-    const loaded = await loadFrom(source, options);
+    const loaded = await loadFrom(source, rest);
     return new EdgeVec(INTERNAL, loaded.wasm, loaded.index, loaded.idType, loaded.persistence);
   }
 
