@@ -46,9 +46,11 @@ export interface WorkerLoadOptions<T extends IdType = IdType> extends Omit<LoadO
 }
 
 export interface WorkerInsertBatchOptions extends InsertBatchOptions {
-  /** Move the vectors' buffers to the worker instead of copying them (the
-   *  whole ArrayBuffer behind each Float32Array given, which is detached
-   *  afterwards: length 0 on the calling side). Default false: one copy. */
+  /** Move the vectors' buffers to the worker instead of copying them: the
+   *  ArrayBuffer behind each Float32Array given is detached afterwards
+   *  (length 0 on the calling side). A single Float32Array that is a view
+   *  into part of a larger buffer is copied (its own bytes only) and its
+   *  buffer left alone. Default false: one copy. */
   transfer?: boolean;
 }
 

@@ -86,6 +86,7 @@ function encodeCall(spec, callArgs, what) {
   const call = {
     args, hooks: {}, transfers: [], onProgress: undefined, signal: undefined, onFlushError: undefined,
   };
+  for (let i = 0; i < args.length; i++) args[i] = ownBytes(args[i]);
   if (spec.options === undefined) return call;
   const given = args[spec.options];
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return call;
@@ -127,6 +128,7 @@ function encodeCall(spec, callArgs, what) {
       "where the worker keeps the database: 'indexeddb' (the default in browsers), 'memory', " +
       "{ type: 'indexeddb', options } or, in Node, { type: 'node-file', root }");
   }
+  for (const key of Object.keys(o)) o[key] = ownBytes(o[key]);
   args[spec.options] = o;
   if (transfer && spec.vectors !== undefined) {
     const v = args[spec.vectors];
@@ -135,6 +137,21 @@ function encodeCall(spec, callArgs, what) {
     else addTransfer(v, call.transfers);
   }
   return call;
+}
+
+/**
+ * A typed array that is a view into part of a larger buffer, copied to its
+ * own bytes: structured clone copies (and transfer moves) the whole buffer
+ * behind a view, so a query taken with subarray() from a large array would
+ * send all of it.
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+function ownBytes(value) {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
+  const view = /** @type {Uint8Array} */ (value);
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return value;
+  return view.slice();
 }
 
 export class WorkerEdgeVec {

@@ -418,3 +418,18 @@ after(async () => {
   // Every test disposed its workers.
   assert.equal(await workerThreads(), 0);
 });
+
+describe('worker mode: views into larger buffers', () => {
+  test('a subarray query or batch sends its own bytes, and transfer leaves the larger buffer alone', async () => {
+    const worker = await EdgeVec.create({ ...OPTIONS, worker: true });
+    const whole = DATA.slice();
+    const part = whole.subarray(10 * DIM, 20 * DIM);
+    await worker.insertBatch(part, { transfer: true });
+    assert.equal(whole.length, N * DIM, 'the larger buffer was not detached');
+    assert.deepEqual(await worker.get(0n), DATA.slice(10 * DIM, 11 * DIM));
+    const hits = await worker.search(whole.subarray(15 * DIM, 16 * DIM), 1);
+    assert.equal(hits[0].id, 5n);
+    assert.equal(hits[0].distance, 0);
+    await worker.dispose();
+  });
+});
