@@ -105,7 +105,7 @@ const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
  * force over every live vector (recall@k).
  * @param {any} EdgeVec
  * @param {any} dataset  tests/lib/dataset.js
- * @param {{ worker: boolean, n: number, nBase: number, dim: number, nq: number, k: number,
+ * @param {{ worker: boolean, n: number, nBase: number, dim: number, nq: number, k: number, ef: number,
  *   deleteFraction: number, seed: number, options: object }} cfg
  */
 export async function importAndCompact(EdgeVec, dataset, cfg) {
@@ -128,7 +128,7 @@ export async function importAndCompact(EdgeVec, dataset, cfg) {
     const row = queryRow(q++);
     searches.issued++;
     const t0 = performance.now();
-    const hits = await db.search(base.subarray(row * dim, (row + 1) * dim), k);
+    const hits = await db.search(base.subarray(row * dim, (row + 1) * dim), k, { ef: cfg.ef });
     searches.maxLatencyMs = Math.max(searches.maxLatencyMs, performance.now() - t0);
     for (let j = 1; j < hits.length; j++) {
       if (hits[j].distance < hits[j - 1].distance) throw new Error('hits out of order');
@@ -150,7 +150,7 @@ export async function importAndCompact(EdgeVec, dataset, cfg) {
 
   // What the machine does to frames with nothing running in the page.
   let probe = startProbe();
-  await sleep(1000);
+  await sleep(2000);
   const idle = probe.stop();
 
   probe = startProbe();
