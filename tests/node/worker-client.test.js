@@ -433,3 +433,29 @@ describe('worker mode: views into larger buffers', () => {
     await worker.dispose();
   });
 });
+
+describe('worker mode: onFlushError', () => {
+  test('an automatic commit that fails reaches onFlushError on this side, with its code and operation', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'edgevec-worker-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    /** @type {unknown[]} */
+    const errors = [];
+    const db = await EdgeVec.open('f', {
+      dimensions: DIM, storage: { type: 'node-file', root }, worker: true, autoFlush: true,
+      onFlushError: (err) => { errors.push(err); },
+    });
+    await db.insert(DATA.subarray(0, DIM));
+    await db.flush();
+    // The database's directory disappears under it: the next commit fails.
+    const { readdir } = await import('node:fs/promises');
+    for (const entry of await readdir(root)) await rm(join(root, entry), { recursive: true, force: true });
+    await db.insert(DATA.subarray(DIM, 2 * DIM));
+    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => { setTimeout(r, 20); });
+    assert.equal(errors.length, 1, 'one failed automatic commit');
+    const err = /** @type {EdgeVecError} */ (errors[0]);
+    assert.ok(err instanceof EdgeVecError);
+    assert.equal(err.code, 'STORAGE');
+    assert.equal(err.operation, 'autoCommit');
+    await db.dispose();
+  });
+});
