@@ -232,7 +232,8 @@ export class WorkerEdgeVec {
         resolve, reject, decode, onProgress: call.onProgress, signal: call.signal, onAbort: undefined,
       };
       try {
-        this.#link.post({ ...message, call: id, args: call.args, hooks: call.hooks }, call.transfers);
+        const hooks = Object.keys(call.hooks).length > 0 ? call.hooks : undefined;
+        this.#link.post({ ...message, call: id, args: call.args, hooks }, call.transfers);
       } catch (err) {
         // DataCloneError: something in the arguments cannot be copied.
         reject(invalidArgument(`${what}: an argument cannot be sent to the EdgeVec worker ` +

@@ -13,8 +13,9 @@
 //             the options hands over instead of copying
 //   result    how the result crosses: PLAIN (copied by structured clone,
 //             the default), OWNED (typed arrays in it are fresh copies made
-//             for this call, so their buffers are moved, not copied) or HITS
-//             (search results packed into two typed arrays)
+//             for this call, so their buffers are moved rather than copied,
+//             once they are large enough for that to pay) or HITS (search
+//             results packed into two typed arrays)
 
 /**
  * @typedef {object} ResultCodec
@@ -36,24 +37,32 @@ export const PLAIN = {
 };
 
 /**
+ * Below this many bytes a result's buffer is copied rather than moved:
+ * detaching a buffer and adopting it on the other side costs more than
+ * copying a few kilobytes (a search's ids and distances, a get()).
+ */
+const MOVE_RESULTS_FROM = 64 * 1024;
+
+/**
  * Adds the buffer behind a typed array to the transfer list when moving it
  * is safe: it is not shared memory and is not listed yet.
  * @param {unknown} value
  * @param {Transferable[]} transfers
+ * @param {number} [minBytes]  leave smaller buffers to be copied
  */
-export function addTransfer(value, transfers) {
+export function addTransfer(value, transfers, minBytes = 0) {
   if (!ArrayBuffer.isView(value)) return;
   const buffer = value.buffer;
-  if (!(buffer instanceof ArrayBuffer) || transfers.includes(buffer)) return;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minBytes || transfers.includes(buffer)) return;
   transfers.push(buffer);
 }
 
 /** @type {ResultCodec} */
 export const OWNED = {
   encode(value, transfers) {
-    addTransfer(value, transfers);
+    addTransfer(value, transfers, MOVE_RESULTS_FROM);
     if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
-      for (const v of Object.values(value)) addTransfer(v, transfers);
+      for (const v of Object.values(value)) addTransfer(v, transfers, MOVE_RESULTS_FROM);
     }
     return value;
   },
@@ -88,7 +97,8 @@ export const HITS = {
         break;
       }
     }
-    transfers.push(ids.buffer, distances.buffer);
+    addTransfer(ids, transfers, MOVE_RESULTS_FROM);
+    addTransfer(distances, transfers, MOVE_RESULTS_FROM);
     return /** @type {PackedHits} */ ({ ids, distances, extra });
   },
   decode(encoded) {
