@@ -26,7 +26,7 @@ import {
   EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
 import * as api from './wasm/api.js';
-import { splitWorkerOption } from './worker/option.js';
+import { splitWorkerOption, startInWorker } from './worker/option.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
@@ -51,14 +51,6 @@ async function loadPersistence() {
  */
 function loadTransfer() {
   return import('./transfer/snapshot.js');
-}
-/**
- * Worker mode (js/worker/), loaded on the first `worker: true`, for the
- * same reason.
- * @returns {Promise<typeof import('./worker/client.js').WorkerEdgeVec>}
- */
-async function loadWorkerMode() {
-  return (await import('./worker/client.js')).WorkerEdgeVec;
 }
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
@@ -134,7 +126,7 @@ export class EdgeVec {
    */
   static async create(options) {
     const { worker, rest } = splitWorkerOption(options, 'EdgeVec.create');
-    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('create', [rest], worker));
+    if (worker) return /** @type {any} */ (await startInWorker('create', [rest], worker));
     const parsed = parseCreateOptions(rest);
     const wasm = await loadWasm(parsed.location);
     const handle = api.createIndex(wasm, parsed);
@@ -151,7 +143,7 @@ export class EdgeVec {
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
     const { worker, rest } = splitWorkerOption(options, 'EdgeVec.open');
-    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('open', [name, rest], worker));
+    if (worker) return /** @type {any} */ (await startInWorker('open', [name, rest], worker));
     const { chooseStorage, openPersisted } = await loadPersistence();
     const parsed = parseOpenOptions(rest, (storage) => chooseStorage(storage, 'EdgeVec.open'));
     const wasm = await loadWasm(parsed.index.location);
@@ -169,7 +161,7 @@ export class EdgeVec {
    */
   static async load(source, options) {
     const { worker, rest } = splitWorkerOption(options, 'EdgeVec.load');
-    if (worker) return /** @type {any} */ ((await loadWorkerMode()).start('load', [source, rest], worker));
+    if (worker) return /** @type {any} */ (await startInWorker('load', [source, rest], worker));
     const { loadFrom } = await loadTransfer();
     const loaded = await loadFrom(source, rest);
     return new EdgeVec(INTERNAL, loaded.wasm, loaded.index, loaded.idType, loaded.persistence);

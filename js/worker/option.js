@@ -1,8 +1,44 @@
 // js/worker/option.js — the `worker` option of EdgeVec.create, open and load,
 // read before anything else: with it, the call goes to worker mode
 // (./client.js, loaded only then); without it, the options go on unchanged.
+//
+// Worker mode is provided by the package entry (../index.js), not imported
+// by ../edgevec.js: the worker script imports edgevec.js itself, and a path
+// from it back to the code that starts workers would make bundlers build
+// the worker into its own bundle again (esbuild's URL plugin does, without
+// end).
 
 import { invalidArgument, describe } from '../errors.js';
+
+/**
+ * @typedef {(op: 'create' | 'open' | 'load', args: unknown[], choice: WorkerChoice) => Promise<unknown>} WorkerStarter
+ */
+
+/** @type {WorkerStarter | null} */
+let starter = null;
+
+/**
+ * Called once by the package entry.
+ * @param {WorkerStarter} start
+ */
+export function provideWorkerMode(start) {
+  starter = start;
+}
+
+/**
+ * Makes the index of a create, open or load in a worker.
+ * @param {'create' | 'open' | 'load'} op
+ * @param {unknown[]} args
+ * @param {WorkerChoice} choice
+ * @returns {Promise<unknown>}
+ */
+export async function startInWorker(op, args, choice) {
+  if (!starter) {
+    throw invalidArgument(`EdgeVec.${op}: worker mode is not available here; import EdgeVec from ` +
+      "the package entry ('edgevec-c'), and not from inside an EdgeVec worker");
+  }
+  return starter(op, args, choice);
+}
 
 /**
  * @typedef {object} WorkerChoice

@@ -177,8 +177,10 @@ async function storageOf(spec) {
     return s.type === 'memory' ? new MemoryStorage() : new IndexedDbStorage(s.options);
   }
   if (s.type === 'node-file' && IS_NODE) {
-    // Not a static or bundler-visible import: node-file.js imports node:fs.
-    const file = new URL('../storage/node-file.js', import.meta.url).href;
+    // Not a static or bundler-visible import (nor a `new URL('…',
+    // import.meta.url)`, which bundlers emit as a file): node-file.js
+    // imports node:fs.
+    const file = new URL(['..', 'storage', 'node-file.js'].join('/'), import.meta.url).href;
     const { NodeFileStorage } = await import(/* webpackIgnore: true */ /* @vite-ignore */ file);
     return new NodeFileStorage(s.root, s.options);
   }
@@ -186,9 +188,29 @@ async function storageOf(spec) {
     `'memory', { type: 'indexeddb', options } or, in Node, { type: 'node-file', root }; got ${describe(spec)}`);
 }
 
+// No top-level await here: bundlers build worker scripts in formats that
+// have none (Vite's default for workers is an IIFE).
 if (IS_NODE) {
-  /** @type {{ parentPort: { on(e: string, fn: (m: unknown) => void): void,
-   *   postMessage(m: unknown, t?: readonly unknown[]): void } }} */
+  nodeParentPort().then((port) => {
+    post = (message, transfer) => port.postMessage(message, transfer);
+    // A worker_threads port keeps what arrives until a listener is attached.
+    port.on('message', onMessage);
+  });
+} else {
+  // Set in the script's first run, so that no message can arrive before it.
+  const scope = /** @type {{ postMessage(m: unknown, t?: Transferable[]): void,
+   *   onmessage: ((e: MessageEvent) => void) | null }} */ (/** @type {unknown} */ (globalThis));
+  post = (message, transfer) => scope.postMessage(message, transfer ?? []);
+  scope.onmessage = (e) => onMessage(e.data);
+}
+
+/**
+ * node:worker_threads' parentPort, reached without a static import.
+ * @returns {Promise<{ on(e: string, fn: (m: unknown) => void): void,
+ *   postMessage(m: unknown, t?: readonly unknown[]): void }>}
+ */
+async function nodeParentPort() {
+  /** @type {{ parentPort: any }} */
   let threads;
   if (typeof nodeProcess?.getBuiltinModule === 'function') {
     threads = /** @type {typeof threads} */ (nodeProcess.getBuiltinModule('node:worker_threads'));
@@ -196,13 +218,5 @@ if (IS_NODE) {
     const specifier = 'node:worker_threads';
     threads = await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
   }
-  const port = threads.parentPort;
-  post = (message, transfer) => port.postMessage(message, transfer);
-  port.on('message', onMessage);
-} else {
-  // Set in the script's first run, so that no message can arrive before it.
-  const scope = /** @type {{ postMessage(m: unknown, t?: Transferable[]): void,
-   *   onmessage: ((e: MessageEvent) => void) | null }} */ (/** @type {unknown} */ (globalThis));
-  post = (message, transfer) => scope.postMessage(message, transfer ?? []);
-  scope.onmessage = (e) => onMessage(e.data);
+  return threads.parentPort;
 }

@@ -251,6 +251,23 @@ describe('worker mode: errors cross with their code and fields', () => {
     plain.dispose();
   });
 
+  test('worker mode comes with the package entry: js/edgevec.js alone (what the worker imports) refuses it', async () => {
+    const { EdgeVec: Bare } = await import('../../js/edgevec.js');
+    assert.equal(Bare, EdgeVec, 'the same class');
+    // This process imported the entry, so here it works; a fresh worker
+    // thread that imports only js/edgevec.js gets INVALID_ARGUMENT.
+    const { Worker } = await import('node:worker_threads');
+    const edgevecUrl = new URL('../../js/edgevec.js', import.meta.url).href;
+    const child = new Worker(`import(${JSON.stringify(edgevecUrl)}).then(async ({ EdgeVec }) => {
+      const { parentPort } = await import('node:worker_threads');
+      try { await EdgeVec.create({ dimensions: 2, worker: true }); parentPort.postMessage('created'); }
+      catch (e) { parentPort.postMessage(e.code + ': ' + e.message); }
+    });`, { eval: true });
+    const answer = await new Promise((resolve) => { child.once('message', resolve); });
+    await child.terminate();
+    assert.match(String(answer), /^INVALID_ARGUMENT: .*worker mode is not available here/);
+  });
+
   test('a worker script that cannot be loaded is WORKER', async () => {
     await rejectsWith(() => EdgeVec.create({ dimensions: 4, worker: { url: new URL('./no-such-worker.js', import.meta.url) } }),
       'WORKER');
