@@ -27,6 +27,7 @@ import {
   EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
 import * as api from './wasm/api.js';
+import { splitWorkerOption, startInWorker } from './worker/option.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
@@ -132,7 +133,9 @@ export class EdgeVec {
    * @returns {Promise<EdgeVec>}
    */
   static async create(options) {
-    const parsed = parseCreateOptions(options);
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.create');
+    if (worker) return /** @type {any} */ (await startInWorker('create', [rest], worker));
+    const parsed = parseCreateOptions(rest);
     const wasm = await loadWasm(parsed.location);
     const handle = api.createIndex(wasm, parsed);
     return new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null, parsed.autoCompact);
@@ -147,9 +150,11 @@ export class EdgeVec {
    */
   static async open(name, options) {
     checkNameArgument(name, 'EdgeVec.open');
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.open');
+    if (worker) return /** @type {any} */ (await startInWorker('open', [name, rest], worker));
     const { chooseStorage, openPersisted, Follower, parseTabOptions } = await loadPersistence();
-    const parsed = parseOpenOptions(options, (storage) => chooseStorage(storage, 'EdgeVec.open'));
-    const tabs = parseTabOptions(options);
+    const parsed = parseOpenOptions(rest, (storage) => chooseStorage(storage, 'EdgeVec.open'));
+    const tabs = parseTabOptions(rest);
     const wasm = await loadWasm(parsed.index.location);
     const opened = await openPersisted(wasm, name, parsed,
       tabs.signal ? { waitForWriter: tabs.waitForWriter, signal: tabs.signal } : { waitForWriter: tabs.waitForWriter });
@@ -234,8 +239,10 @@ export class EdgeVec {
    * @returns {Promise<EdgeVec>}
    */
   static async load(source, options) {
+    const { worker, rest } = splitWorkerOption(options, 'EdgeVec.load');
+    if (worker) return /** @type {any} */ (await startInWorker('load', [source, rest], worker));
     const { loadFrom } = await loadTransfer();
-    const loaded = await loadFrom(source, options);
+    const loaded = await loadFrom(source, rest);
     return new EdgeVec(INTERNAL, loaded.wasm, loaded.index, loaded.idType, loaded.persistence);
   }
 

@@ -10,6 +10,11 @@
 import type { EdgeVecStorage } from './storage.js';
 // The backends themselves (MemoryStorage, IndexedDbStorage) are values of
 // the `edgevec-c/storage` entry (./storage-entry.d.ts), not of this one.
+import type { WorkerEdgeVec, WorkerCreateOptions, WorkerOpenOptions, WorkerLoadOptions } from './worker.js';
+export type {
+  WorkerEdgeVec, WorkerOption, WorkerStorage, WorkerCreateOptions, WorkerOpenOptions, WorkerLoadOptions,
+  WorkerInsertBatchOptions,
+} from './worker.js';
 export {
   type EdgeVecStorage, type StorageHandle, type StorageManifest, type StorageState, type LogRecord,
   type StorageOpenOptions, type IndexedDbStorageOptions, type LockManagerLike,
@@ -385,6 +390,8 @@ export type EdgeVecErrorCode =
   | 'FETCH'
   /** EdgeVec.load's persistAs names a database that holds an index. */
   | 'ALREADY_EXISTS'
+  /** Worker mode: the worker could not be started, failed or exited. */
+  | 'WORKER'
   /** A status the JS layer does not know (a bug: please report it). */
   | 'INTERNAL';
 
@@ -438,8 +445,11 @@ export interface EdgeVecErrorDetails {
 export declare class EdgeVec<T extends IdType = 'bigint'> {
   private constructor();
 
+  /** Creates an empty index in a dedicated worker (types/worker.d.ts):
+   *  the same API, every method returning a Promise. */
+  static create<T extends IdType = 'bigint'>(options: WorkerCreateOptions<T>): Promise<WorkerEdgeVec<T>>;
   /** Creates an empty index (loading the wasm module on first use). */
-  static create<T extends IdType = 'bigint'>(options: CreateOptions<T>): Promise<EdgeVec<T>>;
+  static create<T extends IdType = 'bigint'>(options: CreateOptions<T> & { worker?: false }): Promise<EdgeVec<T>>;
 
   /** Opens a persisted database: loads its snapshot and replays its log, or
    *  creates it when it does not exist. One writer per name: a second
@@ -449,7 +459,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  `dropDamagedLog`), UNSUPPORTED_VERSION, LOCKED, NOT_FOUND (readOnly
    *  of a missing database), STORAGE, STORAGE_QUOTA, STORAGE_BLOCKED. A
    *  failed open changes nothing stored. */
-  static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T>): Promise<EdgeVec<T>>;
+  static open<T extends IdType = 'bigint'>(name: string, options?: OpenOptions<T> & { worker?: false }): Promise<EdgeVec<T>>;
+  /** EdgeVec.open with the database in a dedicated worker, which also
+   *  holds its storage (see WorkerStorage). */
+  static open<T extends IdType = 'bigint'>(name: string, options: WorkerOpenOptions<T>): Promise<WorkerEdgeVec<T>>;
 
   /** Opens an index from a snapshot (`db.export()`'s bytes), from a
    *  `Response`, or from a URL it fetches. A body is streamed into the wasm
@@ -460,7 +473,11 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  download that broke off), ABORTED; with persistAs also
    *  ALREADY_EXISTS and the storage errors of EdgeVec.open. Without
    *  persistAs the index is in memory only, as with create. */
-  static load<T extends IdType = 'bigint'>(source: LoadSource, options?: LoadOptions<T>): Promise<EdgeVec<T>>;
+  static load<T extends IdType = 'bigint'>(source: LoadSource, options?: LoadOptions<T> & { worker?: false }): Promise<EdgeVec<T>>;
+  /** EdgeVec.load into a dedicated worker. A URL is fetched by the worker
+   *  (a relative one is resolved against the page first); a `Response`
+   *  cannot cross (pass its URL or its bytes). */
+  static load<T extends IdType = 'bigint'>(source: LoadSource, options: WorkerLoadOptions<T>): Promise<WorkerEdgeVec<T>>;
 
   /** Names of the databases in a storage (default: IndexedDB). */
   static list(storage?: EdgeVecStorage): Promise<string[]>;

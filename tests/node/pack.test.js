@@ -59,7 +59,16 @@ const entry = await import('edgevec-c');
 const memory = await EdgeVec.open('m', { storage: new MemoryStorage(), dimensions: 2 });
 const storageEntry = [typeof MemoryStorage, memory.size, 'MemoryStorage' in entry, 'IndexedDbStorage' in entry];
 await memory.close();
-console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred, storageEntry }));
+// Worker mode: the worker script is found next to the installed package's files.
+const inWorker = await EdgeVec.create({ dimensions: 2, worker: true });
+await inWorker.insert([1, 2], 9n);
+const workerHit = String((await inWorker.search([1, 2], 1))[0].id);
+let workerCode;
+try { await inWorker.insert([1, 2, 3]); } catch (e) { workerCode = e instanceof EdgeVecError ? e.code : 'not an EdgeVecError'; }
+await inWorker.dispose();
+const workerUrl = import.meta.resolve('edgevec-c/worker.js');
+console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred,
+  workerHit, workerCode, workerUrl, storageEntry }));
 `;
 
 const CONSUMER_TS = `
@@ -79,8 +88,11 @@ const inMemory = await EdgeVec.open('y', { storage: new MemoryStorage(), dimensi
 await inMemory.close();
 void IndexedDbStorage;
 for await (const chunk of exportFvecs(db)) { const rows: number = chunk.rows; void rows; }
+const inWorker = await EdgeVec.create({ dimensions: 2, worker: true });
+const workerHits: SearchResult[] = await inWorker.search([1, 0], 1);
+await inWorker.dispose();
 export type { ImportResult };
-export { first, isAborted };
+export { first, isAborted, workerHits };
 `;
 
 test('npm pack, install the tarball elsewhere, import it by name', async (t) => {
@@ -90,7 +102,9 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   const packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', dir], root));
   const files = packed[0].files.map((f) => f.path);
   for (const want of ['package.json', 'LICENSE', 'js/index.js', 'js/edgevec.js', 'types/index.d.ts',
-    'js/transfer/index.js', 'types/transfer.d.ts', 'dist/edgevec.js', 'dist/edgevec.wasm']) {
+    'js/transfer/index.js', 'types/transfer.d.ts', 'dist/edgevec.js', 'dist/edgevec.wasm',
+    'js/worker/worker.js', 'js/worker/client.js', 'js/worker/methods.js', 'js/worker/protocol.js',
+    'js/worker/spawn.js', 'js/worker/option.js', 'types/worker.d.ts']) {
     assert.ok(files.includes(want), `the package ships ${want}`);
   }
   for (const f of files) {
@@ -113,6 +127,9 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   assert.equal(out.persisted, true);
   assert.equal(out.transferred, '18446744073709551615');
   assert.deepEqual(out.storageEntry, ['function', 0, false, false]);
+  assert.equal(out.workerHit, '9');
+  assert.equal(out.workerCode, 'DIMENSION_MISMATCH');
+  assert.ok(out.workerUrl.endsWith('/node_modules/edgevec-c/js/worker/worker.js'), out.workerUrl);
 
   await writeFile(join(project, 'main.ts'), CONSUMER_TS);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify({
