@@ -8,6 +8,7 @@ import type {
   IdType, Id, IdArray, IdInput, IdsInput, VectorInput, VectorsInput, CreateOptions, OpenOptions,
   LoadOptions, LoadSource, InsertBatchOptions, InsertBatchResult, SearchOptions, SearchResult,
   SoftDeleteBatchOptions, BatchDeleteResult, Metric, Quantization, OpenReport,
+  CompactInBackgroundOptions, CompactionResult, FollowChange, BecomeWriterOptions,
 } from './index.js';
 import type { IndexedDbStorageOptions, NodeFileStorageOptions } from './storage.js';
 
@@ -69,14 +70,21 @@ export interface WorkerEdgeVec<T extends IdType = 'bigint'> {
   search(query: VectorInput, k: number, options?: SearchOptions): Promise<SearchResult<T>[]>;
   softDelete(id: IdInput): Promise<boolean>;
   softDeleteBatch(ids: IdsInput, options?: SoftDeleteBatchOptions): Promise<BatchDeleteResult>;
-  /** Runs in the worker: the calling thread stays free meanwhile. */
+  /** Runs in the worker, in slices (as compactInBackground): the calling
+   *  thread stays free, and calls made meanwhile are answered between the
+   *  slices. Settles when the compaction is done. */
   compact(): Promise<void>;
+  compactInBackground(options?: CompactInBackgroundOptions): Promise<CompactionResult>;
   get(id: IdInput): Promise<Float32Array | undefined>;
   has(id: IdInput): Promise<boolean>;
   ids(): Promise<IdArray<T>>;
   flush(): Promise<void>;
   checkpoint(): Promise<void>;
   export(): Promise<Uint8Array>;
+  /** Read-only databases (see EdgeVec.refresh): onChange is not forwarded;
+   *  the counts follow the worker's answers. */
+  refresh(): Promise<FollowChange>;
+  becomeWriter(options?: BecomeWriterOptions): Promise<void>;
 
   /** As of the worker's latest answer. */
   readonly size: number;

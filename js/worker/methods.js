@@ -126,12 +126,15 @@ export const METHODS = Object.freeze({
   softDelete: {},
   softDeleteBatch: { options: 1 },
   compact: {},
+  compactInBackground: { options: 0 },
   get: { result: OWNED },
   has: {},
   ids: { result: OWNED },
   flush: {},
   checkpoint: {},
   export: { result: OWNED },
+  refresh: {},
+  becomeWriter: { options: 0 },
 });
 
 /**

@@ -91,6 +91,14 @@ async function runMethod(msg, transfers) {
   if (!spec) throw invalidArgument(`the EdgeVec worker has no method ${describe(name)}`);
   if (!db) throw new EdgeVecError('DISPOSED', 'this EdgeVec worker holds no index');
   const args = withHooks(msg, spec);
+  if (name === 'compact') {
+    // In the worker a compaction runs in slices (compactInBackground), so
+    // that searches and other calls sent meanwhile are answered between
+    // them instead of waiting for the whole rebuild; the caller's promise
+    // still settles when the compaction is done.
+    await db.compactInBackground();
+    return undefined;
+  }
   const method = /** @type {(...a: unknown[]) => unknown} */ (
     /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (db))[name]);
   const result = await method.apply(db, args);
