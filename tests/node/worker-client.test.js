@@ -157,6 +157,27 @@ describe('worker mode: the same answers as the main thread', () => {
     await worker.dispose();
   });
 
+  test('compact() in the worker runs in slices: a search sent meanwhile is answered before it settles', async () => {
+    const n = 4000;
+    const data = clustered({ seed: 12, n, dim: DIM });
+    const worker = await EdgeVec.create({ ...OPTIONS, worker: true, autoCompact: false });
+    await worker.insertBatch(data);
+    await worker.softDeleteBatch(new BigUint64Array(n / 2).map((_, i) => BigInt(i * 2)));
+    const order = [];
+    const compacted = worker.compact().then(() => order.push('compact'));
+    // Sent after the compaction started: a whole-rebuild compact() would
+    // answer it only after the rebuild.
+    const query = data.subarray(DIM, 2 * DIM);
+    const hits = await worker.search(query, 1);
+    order.push('search');
+    await compacted;
+    assert.deepEqual(order, ['search', 'compact']);
+    assert.equal(hits[0].id, 1n);
+    assert.equal(worker.deletedCount, 0);
+    assert.equal(worker.size, n / 2);
+    await worker.dispose();
+  });
+
   test("idType 'number': ids and hits are numbers", async () => {
     const { main, worker } = await pair({ idType: 'number' });
     const a = await main.insertBatch(DATA.subarray(0, 50 * DIM), { ids: Array.from({ length: 50 }, (_, i) => 2 ** 53 - 1 - i) });
