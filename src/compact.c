@@ -6,11 +6,25 @@
  * A rebuild (rather than patching links around the holes) is what makes the
  * promise "recall afterwards is no worse than a fresh build" true by
  * construction. Vectors are copied as stored (not normalised again), so
- * every live id keeps exactly its vector. It needs memory for both indexes
- * while it runs; if that fails the old index is untouched.
+ * every live id keeps exactly its vector, and its metadata record moves
+ * with it to its new slot. It needs memory for both indexes while it runs;
+ * if that fails the old index is untouched.
  */
+#include <stdlib.h>
+
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
+
+/* Gives slot `to` of `fresh` the metadata of slot `from` of `ix` (through
+ * its record: the store interns per index, so values cannot be copied
+ * as they are stored). */
+static ev_status move_metadata(const ev_index *ix, uint32_t from,
+                               ev_index *fresh, uint32_t to, uint8_t *rec) {
+  if (!ev__meta_slot_has(ix, from)) return EV_OK;
+  ev__meta_slot_encode(ix, from, rec);
+  return ev__meta_slot_set(fresh, to, rec, ev__meta_slot_bytes(ix, from));
+}
 
 ev_status ev_compact(ev_index *ix) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;
@@ -25,6 +39,11 @@ ev_status ev_compact(ev_index *ix) {
   st = ev__ensure_capacity(fresh, live);
   if (st == EV_OK) st = ev_idmap_reserve(&fresh->ids, live, fresh->ext_ids);
   if (st == EV_OK) st = ev__ensure_heaps(fresh, fresh->options.ef_construction);
+  uint8_t *rec = NULL; /* one record at a time, when there are any */
+  if (st == EV_OK && ev__meta_any(ix)) {
+    rec = malloc(EV_META_MAX_RECORD_BYTES);
+    if (!rec) st = EV_ERR_OUT_OF_MEMORY;
+  }
   for (uint32_t s = 0; st == EV_OK && s < ix->count; s++) {
     if (ix->deleted[s]) continue;
     uint32_t slot = fresh->count;
@@ -37,7 +56,9 @@ ev_status ev_compact(ev_index *ix) {
     fresh->count++;
     ev_idmap_put(&fresh->ids, ix->ext_ids[s], slot, fresh->ext_ids);
     ev__graph_link(fresh, slot);
+    if (rec) st = move_metadata(ix, s, fresh, slot, rec);
   }
+  free(rec);
   if (st != EV_OK) {
     ev_index_free(fresh);
     return st;
