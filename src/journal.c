@@ -71,6 +71,9 @@ struct ev_journal {
   uint64_t *meta_ids;
   size_t meta_len, meta_cap, meta_sealed;
   size_t meta_op_at;
+  /* An id could not be noted (no memory): the next METADATA op holds every
+   * live id instead (meta_all_sealed: the one in flight does). */
+  int meta_all, meta_all_sealed;
 };
 
 static int graph_pending(const ev_index *ix) {
@@ -81,7 +84,8 @@ static size_t pending(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   size_t ops = j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
   /* The GRAPH op: at least a byte; a METADATA entry: at least 12. */
-  return ops + (graph_pending(ix) ? 1 : 0) + (j->meta_len - j->meta_sealed) * 12;
+  return ops + (graph_pending(ix) ? 1 : 0) + (j->meta_len - j->meta_sealed) * 12 +
+         (j->meta_all ? 12 : 0);
 }
 
 
@@ -205,16 +209,32 @@ ev_status ev__journal_reserve_meta(ev_index *ix, size_t n) {
 void ev__journal_note_meta(ev_index *ix, uint64_t id) {
   struct ev_journal *j = ix->journal;
   if (!j) return;
-  /* The room was reserved; the reserve here only guards a caller that
-   * skipped it (it cannot fail when the room is there). */
-  if (ev__journal_reserve_meta(ix, 1) != EV_OK) return;
+  /* Without room reserved before the change (ev__journal_reserve_meta)
+   * the note takes it here; if that fails the change must still reach the
+   * log, so the next commit writes the metadata of every live id. */
+  if (ev__journal_reserve_meta(ix, 1) != EV_OK) {
+    ev__journal_note_meta_all(ix);
+    return;
+  }
   j->meta_ids[j->meta_len++] = id;
+}
+
+void ev__journal_note_meta_all(ev_index *ix) {
+  if (ix->journal) ix->journal->meta_all = 1;
 }
 
 /* Bytes of an id's METADATA entry: id, length, the record (none when it
  * has no metadata: a cleared record is written as length 0). */
 static size_t meta_entry_bytes(const ev_index *ix, uint32_t slot) {
   return 12 + (ev__meta_slot_has(ix, slot) ? ev__meta_slot_bytes(ix, slot) : 0);
+}
+
+/* The slot of the i-th id of the METADATA op, or EV_NO_SLOT to leave it
+ * out: the touched ids that are live, or with meta_all every live slot. */
+static uint32_t meta_op_slot(const ev_index *ix, size_t i) {
+  const struct ev_journal *j = ix->journal;
+  if (j->meta_all) return ix->deleted[i] ? EV_NO_SLOT : (uint32_t)i;
+  return ev__live_slot(ix, j->meta_ids[i]);
 }
 
 /* Encodes the METADATA op of the ids touched since the last commit that
@@ -225,8 +245,9 @@ static ev_status encode_metadata(ev_index *ix, size_t extra) {
   j->meta_op_at = 0;
   meta_ids_unique(j);
   size_t bytes = 8, live = 0;
-  for (size_t i = 0; i < j->meta_len; i++) {
-    uint32_t slot = ev__live_slot(ix, j->meta_ids[i]);
+  size_t candidates = j->meta_all ? ix->count : j->meta_len;
+  for (size_t i = 0; i < candidates; i++) {
+    uint32_t slot = meta_op_slot(ix, i);
     if (slot == EV_NO_SLOT) continue;
     bytes += meta_entry_bytes(ix, slot);
     live++;
@@ -237,12 +258,12 @@ static ev_status encode_metadata(ev_index *ix, size_t extra) {
   if (st != EV_OK) return st;
   j->meta_op_at = j->len;
   begin_op(j, EV_WAL_OP_METADATA, (uint32_t)live);
-  for (size_t i = 0; i < j->meta_len; i++) {
-    uint32_t slot = ev__live_slot(ix, j->meta_ids[i]);
+  for (size_t i = 0; i < candidates; i++) {
+    uint32_t slot = meta_op_slot(ix, i);
     if (slot == EV_NO_SLOT) continue;
     uint8_t *e = j->ops + j->len;
     size_t len = meta_entry_bytes(ix, slot) - 12;
-    ev_le_put_u64(e, j->meta_ids[i]);
+    ev_le_put_u64(e, ix->ext_ids[slot]);
     ev_le_put_u32(e + 8, (uint32_t)len);
     if (len) ev__meta_slot_encode(ix, slot, e + 12);
     j->len += 12 + len;
@@ -359,6 +380,7 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   if (j->op_count == 0) {
     /* Only metadata of ids deleted since: nothing to write. */
     j->meta_len = 0;
+    j->meta_all = 0;
     return EV_OK;
   }
   uint64_t seq = j->last_seq + 1;
@@ -369,6 +391,8 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   j->sealed_end = j->len;
   j->sealed_ops = j->op_count;
   j->meta_sealed = j->meta_len;
+  j->meta_all_sealed = j->meta_all;
+  j->meta_all = 0;
   j->len += EV_WAL_TRAILER_BYTES;
   *out_record = j->ops;
   *out_len = len;
@@ -400,7 +424,9 @@ void ev_journal_end_commit(ev_index *ix, int durable) {
     memmove(j->ops + keep_end, j->ops + after, since);
     j->len = keep_end + since;
     if (j->meta_op_at) j->op_count--;
+    j->meta_all |= j->meta_all_sealed;
   }
+  j->meta_all_sealed = 0;
   j->meta_sealed = 0;
   j->meta_op_at = 0;
   j->in_flight = 0;

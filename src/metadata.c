@@ -40,6 +40,7 @@
 
 #include "bytes.h"
 #include "index.h"
+#include "journal.h"
 #include "meta_store.h"
 #include "metadata.h"
 
@@ -662,8 +663,7 @@ void ev__meta_slot_encode(const ev_index *ix, uint32_t slot, uint8_t *buf) {
 void ev__meta_note_changed(ev_index *ix, uint64_t id) {
   /* The journal's hook (ev__journal_note_meta, journal.c) is called from
    * here and nowhere else; with journaling off it does nothing. */
-  (void)ix;
-  (void)id;
+  ev__journal_note_meta(ix, id);
 }
 
 ev_status ev_meta_set(ev_index *ix, uint64_t id, const uint8_t *rec,

@@ -274,10 +274,10 @@ TEST(journal_metadata_without_a_journal_and_many_sets_of_one_id) {
    * small (repeats are dropped before it grows), and the commit holds
    * each id once with its last record. */
   REQUIRE(ev_journal_enable(ix, 0) == EV_OK);
-  size_t base = ev_memory_bytes(ix);
+  size_t base = ev__journal_bytes(ix);
   for (int i = 0; i < 10000; i++)
     REQUIRE(pu_meta_set(ix, (uint64_t)(i % 2), rec, rec_of((uint64_t)i, rec)) == EV_OK);
-  CHECK(ev_memory_bytes(ix) < base + 4096);
+  CHECK(ev__journal_bytes(ix) < base + 1024);
   const uint8_t *r;
   size_t len;
   uint64_t seq;
@@ -363,5 +363,42 @@ TEST(wal_metadata_op_refusals) {
   CHECK(pu_meta_is(b, 1, rec, rec_of(21, rec)) && pu_meta_is(b, 2, rec, rec_of(22, rec)));
   ev_index_free(b);
   free(orig);
+  jcase_free(&c);
+}
+
+TEST(journal_metadata_note_all_writes_every_live_id) {
+  /* The fallback of a note that found no memory: the next commit holds
+   * every live id's record (length 0 for those without), through a
+   * failed store too, and replays to the same index. */
+  jcase c;
+  REQUIRE(jcase_init(&c, 7));
+  uint8_t rec[PU_META_MAX];
+  for (uint64_t id = 0; id < 30; id += 3)
+    REQUIRE(pu_meta_set(c.ix, id, rec, rec_of(id + 40, rec)) == EV_OK);
+  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_meta_set(c.ix, 3, NULL, 0) == EV_OK);
+  REQUIRE(ev_soft_delete(c.ix, 6, NULL) == EV_OK);
+  ev__journal_note_meta_all(c.ix);
+  const uint8_t *r;
+  size_t len;
+  uint64_t seq;
+  REQUIRE(ev_journal_begin_commit(c.ix, &r, &len, &seq) == EV_OK && len > 0);
+  ev_journal_end_commit(c.ix, 0);
+  REQUIRE(ev_journal_begin_commit(c.ix, &r, &len, &seq) == EV_OK && len > 0);
+  /* Ops: DELETE, then METADATA of the 29 live ids. */
+  CHECK_EQ_INT(pu_get_u32(r + 28), 2);
+  size_t meta_at = 32 + 8 + 8;
+  CHECK_EQ_INT(pu_get_u32(r + meta_at), EV_WAL_OP_METADATA);
+  CHECK_EQ_INT(pu_get_u32(r + meta_at + 4), 29);
+  ev_journal_end_commit(c.ix, 0);
+  REQUIRE(commit(c.ix, &c.log));
+  CHECK(recovers(&c));
+  CHECK(pu_meta_is(c.ix, 3, NULL, 0));
+  /* Once stored, the next commit is by id again. */
+  REQUIRE(pu_meta_set(c.ix, 4, rec, rec_of(4, rec)) == EV_OK);
+  size_t at = c.log.len;
+  REQUIRE(commit(c.ix, &c.log));
+  CHECK_EQ_INT(pu_get_u32(c.log.bytes + at + 36), 1);
+  CHECK(recovers(&c));
   jcase_free(&c);
 }
