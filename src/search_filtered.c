@@ -50,6 +50,10 @@
 
 /* Slots the selectivity estimate tests. */
 #define EV_FILTER_SAMPLE 1024u
+/* Matching slots of that sample a walk starts from besides the graph's
+ * entry point (start_walk says why): enough to put a start in every
+ * region a filter keeps, few against the distances of one walk. */
+#define EV_FILTER_SEEDS 64u
 /* Estimated share of matching live vectors (in 1/1000) below which the
  * SCAN runs, and below which TWO_HOP runs instead of WALK. */
 #define EV_FILTER_SCAN_BELOW_PERMILLE 20u
@@ -115,6 +119,38 @@ static inline void offer(ev_heap_item *res, uint32_t *nres, uint32_t ef,
   *bound = res[0].distance;
 }
 
+/* The slots of the estimate's sample, in order: slot i of the sample. */
+static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
+  return (uint32_t)(((uint64_t)ix->count * i) / EV_FILTER_SAMPLE);
+}
+
+/* Starts a walk: the graph's entry point, and up to EV_FILTER_SEEDS
+ * matching slots of the estimate's sample, scored, as candidates and
+ * results. Why seeds: when the filter follows where the vectors lie, the
+ * region around the query may hold no match at all, and a walk from the
+ * graph's entry point finds whichever matching region its links lead to
+ * first, not the nearest; the sample is spread over every region, so its
+ * matches give the walk a start in each. Returns the epoch of the walk. */
+static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                           uint32_t *ncand, uint32_t *nres, float *bound) {
+  uint32_t epoch = ev__next_epoch(ix);
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(ix->results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
+  uint32_t seeds = 0;
+  uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
+  for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
+    uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
+    if (ix->visited[s] == epoch || !matches(ix, s)) continue;
+    ix->visited[s] = epoch;
+    float d = code_distance(ix, s);
+    ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){d, s});
+    offer(ix->results, nres, ef, bound, (ev_heap_item){d, s});
+    seeds++;
+  }
+  return epoch;
+}
+
 /* WALK: leaves up to ef matches in ix->results; returns their count, or
  * 0 when its work passed `budget` (see budget_of). */
 static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
@@ -122,11 +158,8 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
   ev_heap_item *cand = ix->candidates, *res = ix->results;
   uint32_t ncand = 0, nres = 0;
   uint64_t work = 0;
-  uint32_t epoch = ev__next_epoch(ix);
   float bound = FLT_MAX;
-  ix->visited[ep] = epoch;
-  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
   while (ncand > 0) {
     ev_heap_item c = ev_heap_min_pop(cand, &ncand);
     /* Stop only once ef matches are held and nothing nearer is left. */
@@ -155,13 +188,10 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
   ev_heap_item *cand = ix->candidates, *res = ix->results;
   uint32_t ncand = 0, nres = 0;
   uint64_t work = 0;
-  uint32_t epoch = ev__next_epoch(ix);
   float bound = FLT_MAX;
   /* The entry point routes whether or not it matches (its distance is
    * known anyway). */
-  ix->visited[ep] = epoch;
-  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
   while (ncand > 0) {
     ev_heap_item c = ev_heap_min_pop(cand, &ncand);
     if (nres >= ef && c.distance > bound) break;
@@ -213,9 +243,8 @@ static uint32_t estimate_matches(const ev_index *ix) {
     return n;
   }
   uint32_t sampled = 0, hits = 0;
-  uint64_t step = ((uint64_t)ix->count << 16) / EV_FILTER_SAMPLE;
-  for (uint64_t pos = 0; (pos >> 16) < ix->count; pos += step) {
-    uint32_t s = (uint32_t)(pos >> 16);
+  for (uint32_t i = 0; i < EV_FILTER_SAMPLE; i++) {
+    uint32_t s = sample_slot(ix, i);
     if (ix->deleted[s]) continue;
     sampled++;
     hits += (uint32_t)ev__filter_match(ix, s);
