@@ -277,7 +277,9 @@ static uint32_t item_count(const ev_index *ix, uint32_t sec) {
   return sec == EV_SECTION_TOMBSTONES ? (ix->count + 7) / 8 : ix->count;
 }
 
-static void put_item(const ev_index *ix, uint32_t sec, uint32_t i, uint8_t *p) {
+/* Writes item i (of `bytes` bytes, item_bytes) of section sec at p. */
+static void put_item(const ev_index *ix, uint32_t sec, uint32_t i, size_t bytes,
+                     uint8_t *p) {
   switch (sec) {
     case EV_SECTION_VECTORS: ev__payload_to_le(ix, p, ev__payload(ix, i)); return;
     case EV_SECTION_IDS: ev_le_put_u64(p, ix->ext_ids[i]); return;
@@ -302,7 +304,7 @@ static void put_item(const ev_index *ix, uint32_t sec, uint32_t i, uint8_t *p) {
       }
       return;
     case EV_SECTION_METADATA: {
-      size_t len = item_bytes(ix, sec, i) - 4;
+      size_t len = bytes - 4;
       ev_le_put_u32(p, (uint32_t)len);
       if (len) ev__meta_slot_encode(ix, i, p + 4);
       return;
@@ -321,7 +323,7 @@ static size_t writer_fill(ev_snapshot_writer *w, uint8_t *buf, size_t cap) {
     while (w->item < items) {
       size_t b = item_bytes(ix, id, w->item);
       if (b > cap - n) break;
-      put_item(ix, id, w->item, buf + n);
+      put_item(ix, id, w->item, b, buf + n);
       n += b;
       w->item++;
     }
@@ -644,16 +646,15 @@ static ev_status decode_metadata(reader *r, ev_index *ix) {
     if (n > len - off - 4) return corrupt(r, M, EV_REASON_INCONSISTENT, base + off);
     if (n) {
       const uint8_t *rec = sec + off + 4;
-      ev_meta_error me;
       if (ix->deleted[s] || n > EV_META_MAX_RECORD_BYTES ||
-          ev_meta_check(rec, n, &me) != EV_OK ||
-          (rec[0] == 0 && rec[1] == 0)) /* 0 fields: written as length 0 */
+          (n >= 2 && rec[0] == 0 && rec[1] == 0)) /* 0 fields: written as length 0 */
         return corrupt(r, M, EV_REASON_BAD_VALUE, base + off);
+      /* Setting checks the record (ev_meta_check) before it stores it, and
+       * the index-wide field limit: a refusal is INVALID_METADATA. */
       ev_status st = ev__meta_slot_set(ix, s, rec, n);
       if (st == EV_ERR_OUT_OF_MEMORY)
         return fail(r, st, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
-      if (st != EV_OK) /* the index-wide field limit */
-        return corrupt(r, M, EV_REASON_BAD_VALUE, base + off);
+      if (st != EV_OK) return corrupt(r, M, EV_REASON_BAD_VALUE, base + off);
       with++;
     }
     off += 4 + (uint64_t)n;
