@@ -90,14 +90,16 @@
  *                a record of 0 fields = no metadata)
  *              Each record is checked (ev_meta_check) with the framing,
  *              before anything is applied. Applied by replacing each id's
- *              metadata; an id that is not live at that point, or records
- *              that would take the index past its limit of distinct field
- *              names, make the record CORRUPT (checked for the whole op
- *              before any of it is applied). The journal writes at most
- *              one, after the record's other ops: each id whose metadata
- *              changed since the last commit and is live at the commit,
- *              with its record at that moment (an id set and then deleted
- *              is left out: deleting it dropped its metadata).
+ *              metadata; an id that is not live at that point makes the
+ *              record CORRUPT (every id is looked up before any record is
+ *              set), and so does a record that would take the index past
+ *              its limit of distinct field names (found as it is set).
+ *              The journal writes at most one, after the record's other
+ *              ops: each id whose metadata changed since the last commit
+ *              and is live at the commit, with its record at that moment
+ *              (an id set and then deleted is left out: deleting it
+ *              dropped its metadata); after a change it could not note by
+ *              id (no memory), every live id instead.
  *   Any other code is refused (UNSUPPORTED_VERSION: a newer writer), and
  *   GRAPH in a version 1 record or METADATA in a version 1 or 2 record is
  *   CORRUPT. The ops must fill the record exactly up to the CRC.
