@@ -7,8 +7,9 @@
  * A rebuild (rather than patching links around the holes) is what makes the
  * promise "recall afterwards is no worse than a fresh build" true by
  * construction. Vectors are copied as stored (not normalised again), so
- * every live id keeps exactly its vector. It needs memory for both indexes
- * while it runs; if that fails the old index is untouched.
+ * every live id keeps exactly its vector, and its metadata record moves
+ * with it to its new slot. It needs memory for both indexes while it runs;
+ * if that fails the old index is untouched.
  *
  * The incremental form builds the same fresh index beside the old one, a
  * few slots per step, while the old one keeps serving every call (search,
@@ -18,7 +19,11 @@
  * skipped; one deleted after it was copied stays in the fresh graph (its
  * links were made) and becomes a tombstone of it at finish, which is why
  * the state remembers the old slot each fresh slot came from. Level draws
- * continue the old index's RNG from where it was at begin.
+ * continue the old index's RNG from where it was at begin. Metadata set on
+ * an old slot after it was copied is copied again (ev__compaction_note_meta,
+ * called from the metadata store's one change note); if that copy finds no
+ * memory the compaction is spoilt and finish refuses it (OUT_OF_MEMORY),
+ * leaving the old index, which always had the change.
  *
  * Why finish refuses while the journal holds anything: a log record names
  * slots, and the fresh index numbers them anew. Records made before finish
@@ -32,12 +37,14 @@
 
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 
 struct ev_compaction {
   ev_index *fresh;
   uint32_t next;        /* next old slot to examine */
   uint32_t *source;     /* source[f]: the old slot fresh slot f came from */
   uint32_t source_cap;  /* entries of source */
+  int spoilt;           /* a copied slot's new metadata could not be copied */
 };
 
 static void state_free(struct ev_compaction *c) {
@@ -78,6 +85,20 @@ static ev_status state_new(const ev_index *ix, struct ev_compaction **out) {
   return EV_OK;
 }
 
+/* Gives slot `t` of `to` the metadata of slot `s` of `from` (none clears
+ * it). Through the record: each index interns its own names and strings,
+ * so the stored codes cannot be copied as they are. */
+static ev_status copy_metadata(ev_index *to, uint32_t t, const ev_index *from,
+                               uint32_t s) {
+  if (!ev__meta_slot_has(from, s)) {
+    ev__meta_slot_clear(to, t);
+    return EV_OK;
+  }
+  uint8_t rec[EV_META_MAX_RECORD_BYTES];
+  ev__meta_slot_encode(from, s, rec);
+  return ev__meta_slot_set(to, t, rec, ev__meta_slot_bytes(from, s));
+}
+
 /* Copies old slot `s` of `from` into the next slot of `to` and links it
  * into to's graph. This is the one place where a compaction moves a slot's
  * contents: whatever else a slot carries moves here too. Capacity and
@@ -85,14 +106,19 @@ static ev_status state_new(const ev_index *ix, struct ev_compaction **out) {
  * (OUT_OF_MEMORY), with nothing changed: the level draw is given back so
  * that a retry draws the same level. */
 static ev_status copy_slot(ev_index *to, const ev_index *from, uint32_t s) {
+  uint32_t slot = to->count;
+  /* The metadata first: a record set on a slot not yet counted is simply
+   * cleared again if the upper block then fails. */
+  ev_status st = copy_metadata(to, slot, from, s);
+  if (st != EV_OK) return st;
   uint64_t rng_before = to->rng_state;
   int level = ev__random_level(to);
   uint32_t *block;
   if (ev__upper_block_new(to, level, &block) != EV_OK) {
+    ev__meta_slot_clear(to, slot);
     to->rng_state = rng_before;
     return EV_ERR_OUT_OF_MEMORY;
   }
-  uint32_t slot = to->count;
   ev__slot_init(to, slot, from->ext_ids[s], level, block, ev__payload(from, s),
                 from->floats ? ev__floats(from, s) : NULL);
   to->count++;
@@ -155,6 +181,7 @@ static void swap_in(ev_index *ix, struct ev_compaction *c) {
     if (ix->deleted[c->source[f]] && !fresh->deleted[f]) {
       fresh->deleted[f] = 1;
       fresh->deleted_count++;
+      ev__meta_slot_clear(fresh, f); /* a tombstone keeps no metadata */
     }
   }
   fresh->next_auto_id = ix->next_auto_id;
@@ -209,6 +236,10 @@ ev_status ev_compact_finish(ev_index *ix) {
   uint64_t seq;
   /* Nothing uncommitted and no commit in flight (see the top of the file). */
   if (ev_journal_snapshot_seq(ix, &seq) != EV_OK) return EV_ERR_INVALID_ARGUMENT;
+  if (ix->compaction->spoilt) {
+    ev_compact_abort(ix);
+    return EV_ERR_OUT_OF_MEMORY;
+  }
   ev_status st = copy_some(ix, ix->compaction, UINT32_MAX);
   if (st != EV_OK) return st;
   swap_in(ix, ix->compaction);
@@ -231,6 +262,17 @@ ev_status ev_compact_progress(const ev_index *ix, uint32_t *out_examined,
 }
 
 void ev__compaction_free(ev_index *ix) { ev_compact_abort(ix); }
+
+void ev__compaction_note_meta(ev_index *ix, uint64_t id) {
+  struct ev_compaction *c = ix->compaction;
+  if (!c || c->spoilt) return;
+  uint32_t s = ev__live_slot(ix, id);
+  /* Not copied yet: the copy will read the new record. */
+  if (s == EV_NO_SLOT || s >= c->next) return;
+  uint32_t f = ev_idmap_get(&c->fresh->ids, id, c->fresh->ext_ids);
+  if (f == EV_IDMAP_EMPTY || c->source[f] != s) return;
+  if (copy_metadata(c->fresh, f, ix, s) != EV_OK) c->spoilt = 1;
+}
 
 size_t ev__compaction_bytes(const ev_index *ix) {
   const struct ev_compaction *c = ix->compaction;

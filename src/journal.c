@@ -13,6 +13,11 @@
  * copies the graph the inserts built instead of building it again, and
  * the journal holds exactly the mutations that happened, in order.
  *
+ * Metadata changes are kept as the ids they touched (ev__journal_note_meta)
+ * and written at the commit as one METADATA op after the others, with each
+ * id's record as it is then: a commit needs only the latest record of an
+ * id, and an id deleted since holds none (its DELETE op dropped it).
+ *
  * Trade-off: delete and compact ops are encoded into their final byte form
  * behind room left for the record header, so a commit frames the record in
  * place (a header write and one CRC pass, no copy); inserts cost nothing
@@ -25,6 +30,7 @@
 
 #include "bytes.h"
 #include "index.h"
+#include "metadata.h"
 #include "wal_graph.h"
 #include "wal_record.h"
 
@@ -60,6 +66,16 @@ struct ev_journal {
 
   int needs_snapshot; /* renumbered by an incremental compaction, and no
                          snapshot of it stored yet (journal.h) */
+  /* Ids whose metadata changed since the last durable commit, repeats
+   * allowed until they are sorted out (at a commit, or before the array
+   * grows). While a commit is in flight its first meta_sealed entries are
+   * the ones it wrote, in its METADATA op at meta_op_at (0: it has none). */
+  uint64_t *meta_ids;
+  size_t meta_len, meta_cap, meta_sealed;
+  size_t meta_op_at;
+  /* An id could not be noted (no memory): the next METADATA op holds every
+   * live id instead (meta_all_sealed: the one in flight does). */
+  int meta_all, meta_all_sealed;
 };
 
 static int graph_pending(const ev_index *ix) {
@@ -69,7 +85,9 @@ static int graph_pending(const ev_index *ix) {
 static size_t pending(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   size_t ops = j->len - HDR - (j->in_flight ? EV_WAL_TRAILER_BYTES : 0);
-  return ops + (graph_pending(ix) ? 1 : 0); /* the GRAPH op: at least a byte */
+  /* The GRAPH op: at least a byte; a METADATA entry: at least 12. */
+  return ops + (graph_pending(ix) ? 1 : 0) + (j->meta_len - j->meta_sealed) * 12 +
+         (j->meta_all ? 12 : 0);
 }
 
 
@@ -157,6 +175,104 @@ static ev_status encode_graph(ev_index *ix) {
   return EV_OK;
 }
 
+static int id_order(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts the ids not in a commit in flight and drops the repeats. */
+static void meta_ids_unique(struct ev_journal *j) {
+  size_t n = j->meta_len - j->meta_sealed, kept = 0;
+  if (n < 2) return;
+  uint64_t *ids = j->meta_ids + j->meta_sealed;
+  qsort(ids, n, sizeof *ids, id_order);
+  for (size_t i = 0; i < n; i++)
+    if (kept == 0 || ids[i] != ids[kept - 1]) ids[kept++] = ids[i];
+  j->meta_len = j->meta_sealed + kept;
+}
+
+ev_status ev__journal_reserve_meta(ev_index *ix, size_t n) {
+  struct ev_journal *j = ix->journal;
+  if (!j || n <= j->meta_cap - j->meta_len) return EV_OK;
+  /* The same ids set again and again need no more room. */
+  meta_ids_unique(j);
+  if (n <= j->meta_cap - j->meta_len) return EV_OK;
+  if (n > SIZE_MAX / sizeof(uint64_t) / 2 - j->meta_len)
+    return EV_ERR_OUT_OF_MEMORY;
+  size_t cap = j->meta_cap ? j->meta_cap * 2 : 16;
+  if (cap < j->meta_len + n) cap = j->meta_len + n;
+  uint64_t *p = realloc(j->meta_ids, cap * sizeof *p);
+  if (!p) return EV_ERR_OUT_OF_MEMORY;
+  j->meta_ids = p;
+  j->meta_cap = cap;
+  return EV_OK;
+}
+
+void ev__journal_note_meta(ev_index *ix, uint64_t id) {
+  struct ev_journal *j = ix->journal;
+  if (!j) return;
+  /* Without room reserved before the change (ev__journal_reserve_meta)
+   * the note takes it here; if that fails the change must still reach the
+   * log, so the next commit writes the metadata of every live id. */
+  if (ev__journal_reserve_meta(ix, 1) != EV_OK) {
+    ev__journal_note_meta_all(ix);
+    return;
+  }
+  j->meta_ids[j->meta_len++] = id;
+}
+
+void ev__journal_note_meta_all(ev_index *ix) {
+  if (ix->journal) ix->journal->meta_all = 1;
+}
+
+/* Bytes of an id's METADATA entry: id, length, the record (none when it
+ * has no metadata: a cleared record is written as length 0). */
+static size_t meta_entry_bytes(const ev_index *ix, uint32_t slot) {
+  return 12 + (ev__meta_slot_has(ix, slot) ? ev__meta_slot_bytes(ix, slot) : 0);
+}
+
+/* The slot of the i-th id of the METADATA op, or EV_NO_SLOT to leave it
+ * out: the touched ids that are live, or with meta_all every live slot. */
+static uint32_t meta_op_slot(const ev_index *ix, size_t i) {
+  const struct ev_journal *j = ix->journal;
+  if (j->meta_all) return ix->deleted[i] ? EV_NO_SLOT : (uint32_t)i;
+  return ev__live_slot(ix, j->meta_ids[i]);
+}
+
+/* Encodes the METADATA op of the ids touched since the last commit that
+ * are live now, with `extra` more bytes of room after it; sets meta_op_at
+ * (0 when no id is live, and then no op is written). Not in flight. */
+static ev_status encode_metadata(ev_index *ix, size_t extra) {
+  struct ev_journal *j = ix->journal;
+  j->meta_op_at = 0;
+  meta_ids_unique(j);
+  size_t bytes = 8, live = 0;
+  size_t candidates = j->meta_all ? ix->count : j->meta_len;
+  for (size_t i = 0; i < candidates; i++) {
+    uint32_t slot = meta_op_slot(ix, i);
+    if (slot == EV_NO_SLOT) continue;
+    bytes += meta_entry_bytes(ix, slot);
+    live++;
+  }
+  if (live == 0) return ensure(j, extra);
+  if (bytes > UINT32_MAX) return EV_ERR_CAPACITY; /* a record is < 4 GiB */
+  ev_status st = ensure(j, bytes + extra);
+  if (st != EV_OK) return st;
+  j->meta_op_at = j->len;
+  begin_op(j, EV_WAL_OP_METADATA, (uint32_t)live);
+  for (size_t i = 0; i < candidates; i++) {
+    uint32_t slot = meta_op_slot(ix, i);
+    if (slot == EV_NO_SLOT) continue;
+    uint8_t *e = j->ops + j->len;
+    size_t len = meta_entry_bytes(ix, slot) - 12;
+    ev_le_put_u64(e, ix->ext_ids[slot]);
+    ev_le_put_u32(e + 8, (uint32_t)len);
+    if (len) ev__meta_slot_encode(ix, slot, e + 12);
+    j->len += 12 + len;
+  }
+  return EV_OK;
+}
+
 ev_status ev__journal_reserve_delete(ev_index *ix, size_t n) {
   struct ev_journal *j = ix->journal;
   if (!j) return EV_OK;
@@ -205,6 +321,7 @@ void ev__journal_free(ev_index *ix) {
   free(j->ops);
   free(j->marks);
   free(j->kept0);
+  free(j->meta_ids);
   free(j);
   ix->journal = NULL;
 }
@@ -212,7 +329,16 @@ void ev__journal_free(ev_index *ix) {
 size_t ev__journal_bytes(const ev_index *ix) {
   const struct ev_journal *j = ix->journal;
   if (!j) return 0;
-  return sizeof *j + j->cap + (size_t)j->marks_len * 3;
+  return sizeof *j + j->cap + (size_t)j->marks_len * 3 +
+         j->meta_cap * sizeof *j->meta_ids;
+}
+
+/* Takes a METADATA op that a failed begin_commit wrote back out. */
+static void drop_metadata_op(struct ev_journal *j) {
+  if (!j->meta_op_at) return;
+  j->len = j->meta_op_at;
+  j->op_count--;
+  j->meta_op_at = 0;
 }
 
 /* ---- public journal API (journal.h) -------------------------------------- */
@@ -254,16 +380,30 @@ ev_status ev_journal_begin_commit(ev_index *ix, const uint8_t **out_record,
   if (j->needs_snapshot) return EV_ERR_INVALID_ARGUMENT;
   ev_status st = encode_graph(ix);
   if (st != EV_OK) return st;
-  if (j->len > UINT32_MAX - EV_WAL_TRAILER_BYTES)
-    return EV_ERR_CAPACITY; /* a record's length field is a u32 */
-  st = ensure(j, EV_WAL_TRAILER_BYTES);
-  if (st != EV_OK) return st;
+  /* The METADATA op goes last, with room for the CRC after it. */
+  st = encode_metadata(ix, EV_WAL_TRAILER_BYTES);
+  if (st == EV_OK && j->len > UINT32_MAX - EV_WAL_TRAILER_BYTES)
+    st = EV_ERR_CAPACITY; /* a record's length field is a u32 */
+  if (st != EV_OK) {
+    drop_metadata_op(j);
+    return st;
+  }
+  if (j->op_count == 0) {
+    /* Only metadata of ids deleted since: nothing to write. */
+    j->meta_len = 0;
+    j->meta_all = 0;
+    return EV_OK;
+  }
   uint64_t seq = j->last_seq + 1;
-  size_t len = ev__wal_frame_record(j->ops, seq, ix->dim, j->op_count,
-                                    j->len - HDR);
+  size_t len = ev__wal_frame_record(
+      j->ops, j->meta_op_at ? EV_WAL_VERSION : EV_WAL_VERSION_PLAIN, seq,
+      ix->dim, j->op_count, j->len - HDR);
   j->in_flight = 1;
   j->sealed_end = j->len;
   j->sealed_ops = j->op_count;
+  j->meta_sealed = j->meta_len;
+  j->meta_all_sealed = j->meta_all;
+  j->meta_all = 0;
   j->len += EV_WAL_TRAILER_BYTES;
   *out_record = j->ops;
   *out_len = len;
@@ -281,11 +421,25 @@ void ev_journal_end_commit(ev_index *ix, int durable) {
     j->len = HDR + since;
     j->op_count -= j->sealed_ops;
     j->last_seq++;
+    /* The ids it wrote are stored; those touched since stay. */
+    if (j->meta_sealed) {
+      memmove(j->meta_ids, j->meta_ids + j->meta_sealed,
+              (j->meta_len - j->meta_sealed) * sizeof *j->meta_ids);
+      j->meta_len -= j->meta_sealed;
+    }
   } else {
-    /* Drop the CRC: the sealed ops and those since are pending again. */
-    memmove(j->ops + j->sealed_end, j->ops + after, since);
-    j->len -= EV_WAL_TRAILER_BYTES;
+    /* Drop the CRC and the METADATA op: the sealed ops and those since are
+     * pending again, and every touched id goes into the next METADATA op
+     * (written after all of them, with the records as they will be). */
+    size_t keep_end = j->meta_op_at ? j->meta_op_at : j->sealed_end;
+    memmove(j->ops + keep_end, j->ops + after, since);
+    j->len = keep_end + since;
+    if (j->meta_op_at) j->op_count--;
+    j->meta_all |= j->meta_all_sealed;
   }
+  j->meta_all_sealed = 0;
+  j->meta_sealed = 0;
+  j->meta_op_at = 0;
   j->in_flight = 0;
   j->sealed_end = 0;
   j->sealed_ops = 0;
@@ -293,6 +447,11 @@ void ev_journal_end_commit(ev_index *ix, int durable) {
     free(j->ops);
     j->ops = NULL;
     j->cap = 0;
+  }
+  if (j->meta_len == 0 && j->meta_cap * sizeof *j->meta_ids > JOURNAL_KEEP_BYTES) {
+    free(j->meta_ids);
+    j->meta_ids = NULL;
+    j->meta_cap = 0;
   }
 }
 

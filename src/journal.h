@@ -85,6 +85,17 @@ void ev__journal_note_links(ev_index *ix, uint32_t slot, int level,
                             uint32_t kept);
 ev_status ev__journal_reserve_delete(ev_index *ix, size_t n);
 void ev__journal_note_delete(ev_index *ix, const uint64_t *ids, size_t n);
+/* Before a metadata change of n ids (a set: 1; an insert batch: its
+ * records with metadata): room to note them. */
+ev_status ev__journal_reserve_meta(ev_index *ix, size_t n);
+/* After the metadata of live `id` was set, replaced or cleared (a no-op
+ * without a journal). The commit writes the id's record as it is then.
+ * Without room reserved, the note reserves it; when that fails it falls
+ * back to ev__journal_note_meta_all, so a change is never left out. */
+void ev__journal_note_meta(ev_index *ix, uint64_t id);
+/* The next commit writes the metadata of every live id (for a change that
+ * could not be noted by id). */
+void ev__journal_note_meta_all(ev_index *ix);
 ev_status ev__journal_reserve_compact(ev_index *ix);
 void ev__journal_note_compact(ev_index *ix);
 /* An incremental compaction swapped in a renumbered index (nothing was

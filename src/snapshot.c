@@ -9,7 +9,8 @@
  * data; the load stays O(bytes) and well under the graph rebuild it avoids.
  *
  * ==========================================================================
- * SNAPSHOT FORMAT, version 1. All integers little-endian, floats IEEE-754
+ * SNAPSHOT FORMAT, version 2 (version 1 is the same without the METADATA
+ * section). All integers little-endian, floats IEEE-754
  * binary32 little-endian. No padding, no alignment. Offsets are from the
  * first byte of the snapshot.
  * ==========================================================================
@@ -19,14 +20,17 @@
  *   off  size  field
  *   0    8     magic       "EVSNAP\r\n" (45 56 53 4E 41 50 0D 0A); the CR LF
  *                          catches text-mode newline mangling
- *   8    4     version     1 for this layout; readers refuse a greater one
+ *   8    4     version     2 when the snapshot holds metadata, else 1 (the
+ *                          writer writes 1 then, so a snapshot without
+ *                          metadata is exactly what older builds wrote);
+ *                          readers refuse a greater one
  *                          (UNSUPPORTED_VERSION) once its header CRC checks
  *   12   4     header_len  bytes of the whole header (prelude + fields +
  *                          section table), >= 20
  *   16   4     header_crc  CRC-32 (crc32.h) of bytes [0, 16) followed by
  *                          bytes [20, header_len)
  *
- * Header fields (version 1):
+ * Header fields (versions 1 and 2):
  *   20   4     flags           0; any set bit is refused (reserved)
  *   24   4     dimensions      1..4096
  *   28   4     metric          0 L2, 1 cosine, 2 dot
@@ -46,7 +50,7 @@
  *   76   4     max_level       level of the entry point (i32); -1 iff empty
  *   80   8     next_auto_id    next id of the automatic id sequence
  *   88   4     auto_exhausted  1 when the automatic sequence is used up
- *   92   4     section_count   N: 6, or 7 with keep_floats
+ *   92   4     section_count   N: 6, +1 with keep_floats, +1 in version 2
  *   96   8     rng_state       state of the level RNG (splitmix64)
  *   104  8     wal_seq         sequence number of the last log record the
  *                              snapshot includes (0: none)
@@ -58,7 +62,8 @@
  *
  * Sections follow the header back to back, in table order: the first at
  * header_len, each next one where the previous ended, the last ending at
- * total_len. Version 1 has exactly these, each once, in this order:
+ * total_len. Version 1 has exactly these, each once, in this order
+ * (version 2 has them and then METADATA):
  *   2 VECTORS     count x P bytes: each slot's stored vector as its payload
  *                 (P and layout from quantize.h, all little-endian):
  *                   none   f32[dimensions], finite (under cosine: already
@@ -86,7 +91,16 @@
  *                 neighbour twice.
  *   8 FLOATS      only with keep_floats: count x dimensions f32, finite:
  *                 the vectors as inserted (prepared: cosine-normalised).
- * The LINKS0 and UPPER sections must be consumed exactly by this parse.
+ *   9 METADATA    version 2 only: for each slot in order, u32 len then len
+ *                 bytes: the slot's metadata record (the record format of
+ *                 metadata.h, in its canonical form; each is checked with
+ *                 ev_meta_check and must have >= 1 field). len is 0 for a
+ *                 slot without metadata and for every tombstone. At least
+ *                 one slot has a record (without any, the writer writes
+ *                 version 1). Stored records must together stay within
+ *                 the index-wide limit of distinct field names.
+ * The LINKS0, UPPER and METADATA sections must be consumed exactly by this
+ * parse.
  *
  * A reader verifies, in order: the prelude (magic; header_len within the
  * bytes: else TRUNCATED), the header CRC, the version, the fields (options
@@ -101,6 +115,7 @@
 #include "bytes.h"
 #include "crc32.h"
 #include "index.h"
+#include "metadata.h"
 #include "quantize.h"
 #include "snapshot.h"
 
@@ -109,15 +124,24 @@ static const uint8_t SNAP_MAGIC[8] = {0x45, 0x56, 0x53, 0x4E,
 #define PRELUDE_BYTES 20u
 #define FIELDS_END 120u
 #define TABLE_ENTRY_BYTES 24u
-#define V1_SECTIONS 7u /* at most; FLOATS only with keep_floats */
+#define MAX_SECTIONS 8u /* at most; FLOATS and METADATA are optional */
+#define SECTION_IDS 10u  /* section ids are 2..9 */
+#define VARIABLE_LEN UINT64_MAX /* a section whose size its parse checks */
 
-static const uint32_t V1_ORDER[V1_SECTIONS] = {
-    EV_SECTION_VECTORS, EV_SECTION_IDS,    EV_SECTION_LEVELS,
-    EV_SECTION_TOMBSTONES, EV_SECTION_LINKS0, EV_SECTION_UPPER,
-    EV_SECTION_FLOATS};
-
-static uint32_t section_count(const ev_options *o) {
-  return o->keep_floats ? 7u : 6u;
+/* The sections a snapshot of these options holds, in table order; returns
+ * how many. */
+static uint32_t section_order(const ev_options *o, int has_meta,
+                              uint32_t order[MAX_SECTIONS]) {
+  uint32_t n = 0;
+  order[n++] = EV_SECTION_VECTORS;
+  order[n++] = EV_SECTION_IDS;
+  order[n++] = EV_SECTION_LEVELS;
+  order[n++] = EV_SECTION_TOMBSTONES;
+  order[n++] = EV_SECTION_LINKS0;
+  order[n++] = EV_SECTION_UPPER;
+  if (o->keep_floats) order[n++] = EV_SECTION_FLOATS;
+  if (has_meta) order[n++] = EV_SECTION_METADATA;
+  return n;
 }
 
 const char *ev_snapshot_section_name(uint32_t section) {
@@ -131,6 +155,7 @@ const char *ev_snapshot_section_name(uint32_t section) {
     case EV_SECTION_LINKS0: return "links level 0";
     case EV_SECTION_UPPER: return "links upper levels";
     case EV_SECTION_FLOATS: return "float vectors";
+    case EV_SECTION_METADATA: return "metadata";
   }
   return "unknown section";
 }
@@ -155,42 +180,53 @@ const char *ev_load_reason_name(uint32_t reason) {
 /* ---- writing ------------------------------------------------------------- */
 
 typedef struct section_sizes {
-  uint64_t len[V1_SECTIONS];
-  uint32_t n; /* sections present */
+  uint32_t id[MAX_SECTIONS];  /* section ids in table order */
+  uint64_t len[MAX_SECTIONS];
+  uint32_t n;                 /* sections present */
+  uint32_t version;           /* 2 with a METADATA section, else 1 */
 } section_sizes;
 
-/* Bytes of item i of section sec (an index into V1_ORDER): a slot's
- * payload, id, level, list(s) or floats, or a byte of 8 tombstone bits. */
-static size_t item_bytes(const ev_index *ix, unsigned sec, uint32_t i) {
+/* Bytes of item i of section `sec` (a section id): a slot's payload, id,
+ * level, list(s), floats or metadata record, or a byte of 8 tombstone
+ * bits. A slot without metadata (every tombstone among them) is a zero
+ * length. */
+static size_t item_bytes(const ev_index *ix, uint32_t sec, uint32_t i) {
   switch (sec) {
-    case 0: return ix->payload_bytes;
-    case 1: return 8;
-    case 2: case 3: return 1;
-    case 4: return 4 + 4 * (size_t)ev__links0(ix, i)[0];
-    case 5: {
+    case EV_SECTION_VECTORS: return ix->payload_bytes;
+    case EV_SECTION_IDS: return 8;
+    case EV_SECTION_LEVELS: case EV_SECTION_TOMBSTONES: return 1;
+    case EV_SECTION_LINKS0: return 4 + 4 * (size_t)ev__links0(ix, i)[0];
+    case EV_SECTION_UPPER: {
       size_t n = 0;
       for (int l = 1; l <= ix->levels[i]; l++) n += 4 + 4 * (size_t)ev__links(ix, i, l)[0];
       return n;
     }
+    case EV_SECTION_METADATA:
+      if (ix->deleted[i] || !ev__meta_slot_has(ix, i)) return 4;
+      return 4 + ev__meta_slot_bytes(ix, i);
     default: return 4 * (size_t)ix->dim;
   }
 }
 
 static void compute_sizes(const ev_index *ix, section_sizes *s) {
   uint64_t count = ix->count;
-  s->len[0] = count * ix->payload_bytes;
-  s->len[1] = count * 8;
-  s->len[2] = count;
-  s->len[3] = (count + 7) / 8;
-  uint64_t l0 = 0, up = 0;
-  for (uint32_t slot = 0; slot < ix->count; slot++) {
-    l0 += item_bytes(ix, 4, slot);
-    up += item_bytes(ix, 5, slot);
+  int has_meta = ev__meta_any(ix);
+  s->n = section_order(&ix->options, has_meta, s->id);
+  s->version = has_meta ? 2u : 1u;
+  for (uint32_t k = 0; k < s->n; k++) {
+    uint64_t len = 0;
+    switch (s->id[k]) {
+      case EV_SECTION_VECTORS: len = count * ix->payload_bytes; break;
+      case EV_SECTION_IDS: len = count * 8; break;
+      case EV_SECTION_LEVELS: len = count; break;
+      case EV_SECTION_TOMBSTONES: len = (count + 7) / 8; break;
+      case EV_SECTION_FLOATS: len = count * ix->dim * 4; break;
+      default: /* the variable-size ones: sum of their items */
+        for (uint32_t slot = 0; slot < ix->count; slot++)
+          len += item_bytes(ix, s->id[k], slot);
+    }
+    s->len[k] = len;
   }
-  s->len[4] = l0;
-  s->len[5] = up;
-  s->len[6] = ix->options.keep_floats ? count * ix->dim * 4 : 0;
-  s->n = section_count(&ix->options);
 }
 
 static uint64_t total_size(const section_sizes *s) {
@@ -208,22 +244,22 @@ size_t ev_snapshot_size(const ev_index *ix) {
 }
 
 /* The resumable writer: the sections are produced item by item (a slot's
- * payload, id, level, list(s) or floats; a byte of 8 tombstone bits) into
- * whatever buffer the caller hands over, each section's CRC running along,
- * and the header last, once every CRC is known. Why: an index in wasm
- * memory saved into one buffer there would grow the module's memory by the
- * snapshot's size for good (wasm memory never shrinks); in chunks, the JS
- * layer copies each into its own array and the wasm side holds one chunk.
- * ev_snapshot_write is the same writer with one chunk that holds it all,
- * so both produce the same bytes. */
+ * payload, id, level, list(s), floats or metadata; a byte of 8 tombstone
+ * bits) into whatever buffer the caller hands over, each section's CRC
+ * running along, and the header last, once every CRC is known. Why: an
+ * index in wasm memory saved into one buffer there would grow the module's
+ * memory by the snapshot's size for good (wasm memory never shrinks); in
+ * chunks, the JS layer copies each into its own array and the wasm side
+ * holds one chunk. ev_snapshot_write is the same writer with one chunk
+ * that holds it all, so both produce the same bytes. */
 struct ev_snapshot_writer {
   const ev_index *ix;
   uint64_t wal_seq;
   section_sizes s;
   uint32_t header_len;
   uint64_t total;
-  uint32_t crc[V1_SECTIONS];
-  unsigned sec;  /* section being written (s.n when all are done) */
+  uint32_t crc[MAX_SECTIONS];
+  unsigned sec;  /* table position being written (s.n when all are done) */
   uint32_t item; /* next item within it */
 };
 
@@ -237,34 +273,42 @@ static void writer_init(ev_snapshot_writer *w, const ev_index *ix,
   w->total = total_size(&w->s);
 }
 
-static uint32_t item_count(const ev_index *ix, unsigned sec) {
-  return sec == 3 ? (ix->count + 7) / 8 : ix->count;
+static uint32_t item_count(const ev_index *ix, uint32_t sec) {
+  return sec == EV_SECTION_TOMBSTONES ? (ix->count + 7) / 8 : ix->count;
 }
 
-static void put_item(const ev_index *ix, unsigned sec, uint32_t i, uint8_t *p) {
+/* Writes item i (of `bytes` bytes, item_bytes) of section sec at p. */
+static void put_item(const ev_index *ix, uint32_t sec, uint32_t i, size_t bytes,
+                     uint8_t *p) {
   switch (sec) {
-    case 0: ev__payload_to_le(ix, p, ev__payload(ix, i)); return;
-    case 1: ev_le_put_u64(p, ix->ext_ids[i]); return;
-    case 2: *p = ix->levels[i]; return;
-    case 3: {
+    case EV_SECTION_VECTORS: ev__payload_to_le(ix, p, ev__payload(ix, i)); return;
+    case EV_SECTION_IDS: ev_le_put_u64(p, ix->ext_ids[i]); return;
+    case EV_SECTION_LEVELS: *p = ix->levels[i]; return;
+    case EV_SECTION_TOMBSTONES: {
       uint8_t bits = 0;
       for (uint32_t k = 0; k < 8 && 8 * i + k < ix->count; k++)
         bits |= (uint8_t)((ix->deleted[8 * i + k] ? 1u : 0u) << k);
       *p = bits;
       return;
     }
-    case 4: {
+    case EV_SECTION_LINKS0: {
       const uint32_t *links = ev__links0(ix, i);
       ev_le_put_words(p, links, 1 + (size_t)links[0]);
       return;
     }
-    case 5:
+    case EV_SECTION_UPPER:
       for (int l = 1; l <= ix->levels[i]; l++) {
         const uint32_t *links = ev__links(ix, i, l);
         ev_le_put_words(p, links, 1 + (size_t)links[0]);
         p += 4 + 4 * (size_t)links[0];
       }
       return;
+    case EV_SECTION_METADATA: {
+      size_t len = bytes - 4;
+      ev_le_put_u32(p, (uint32_t)len);
+      if (len) ev__meta_slot_encode(ix, i, p + 4);
+      return;
+    }
     default: ev_le_put_words(p, ix->floats + (size_t)i * ix->dim, ix->dim);
   }
 }
@@ -273,12 +317,13 @@ static size_t writer_fill(ev_snapshot_writer *w, uint8_t *buf, size_t cap) {
   const ev_index *ix = w->ix;
   size_t n = 0;
   while (w->sec < w->s.n) {
-    uint32_t items = item_count(ix, w->sec);
+    uint32_t id = w->s.id[w->sec];
+    uint32_t items = item_count(ix, id);
     size_t start = n;
     while (w->item < items) {
-      size_t b = item_bytes(ix, w->sec, w->item);
+      size_t b = item_bytes(ix, id, w->item);
       if (b > cap - n) break;
-      put_item(ix, w->sec, w->item, buf + n);
+      put_item(ix, id, w->item, b, buf + n);
       n += b;
       w->item++;
     }
@@ -295,7 +340,7 @@ static void writer_header(const ev_snapshot_writer *w, uint8_t *out) {
   const uint32_t header_len = w->header_len;
   memset(out, 0, header_len);
   memcpy(out, SNAP_MAGIC, 8);
-  ev_le_put_u32(out + 8, EV_SNAPSHOT_VERSION);
+  ev_le_put_u32(out + 8, w->s.version);
   ev_le_put_u32(out + 12, header_len);
   ev_le_put_u32(out + 20, 0); /* flags */
   ev_le_put_u32(out + 24, ix->options.dimensions);
@@ -320,7 +365,7 @@ static void writer_header(const ev_snapshot_writer *w, uint8_t *out) {
   uint64_t offset = header_len;
   for (unsigned i = 0; i < w->s.n; i++) {
     uint8_t *e = out + FIELDS_END + TABLE_ENTRY_BYTES * i;
-    ev_le_put_u32(e, V1_ORDER[i]);
+    ev_le_put_u32(e, w->s.id[i]);
     ev_le_put_u32(e + 4, w->crc[i]);
     ev_le_put_u64(e + 8, offset);
     ev_le_put_u64(e + 16, w->s.len[i]);
@@ -411,9 +456,11 @@ typedef struct reader {
   uint32_t auto_exhausted;
   uint64_t rng_state;
   uint32_t nsec;
-  uint64_t sec_off[V1_SECTIONS];
-  uint64_t sec_len[V1_SECTIONS];
-  uint32_t sec_crc[V1_SECTIONS];
+  uint32_t order[MAX_SECTIONS]; /* section ids in table order */
+  /* Indexed by section id (absent ones stay 0). */
+  uint64_t sec_off[SECTION_IDS];
+  uint64_t sec_len[SECTION_IDS];
+  uint32_t sec_crc[SECTION_IDS];
 } reader;
 
 static ev_status fail(reader *r, ev_status st, uint32_t section,
@@ -500,7 +547,9 @@ static ev_status read_header(reader *r) {
     return corrupt(r, H, EV_REASON_BAD_VALUE, 72);
   }
   if (r->auto_exhausted > 1) return corrupt(r, H, EV_REASON_BAD_VALUE, 88);
-  if (nsec != section_count(&o)) return corrupt(r, H, EV_REASON_INCONSISTENT, 92);
+  /* Version 2 is version 1 plus the METADATA section. */
+  if (nsec != section_order(&o, version >= 2, r->order))
+    return corrupt(r, H, EV_REASON_INCONSISTENT, 92);
   r->nsec = nsec;
   if (header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
@@ -512,29 +561,35 @@ static ev_status read_header(reader *r) {
   /* Section table: fixed ids and order, contiguous, fixed sizes where the
    * counts determine them. */
   uint64_t count = info->count, dim = o.dimensions;
-  uint64_t expect_len[V1_SECTIONS] = {count * ev__payload_bytes(&o), count * 8,
-                                      count, (count + 7) / 8, 0, 0,
-                                      count * dim * 4};
+  uint64_t expect_len[SECTION_IDS];
+  for (unsigned k = 0; k < SECTION_IDS; k++) expect_len[k] = VARIABLE_LEN;
+  expect_len[EV_SECTION_VECTORS] = count * ev__payload_bytes(&o);
+  expect_len[EV_SECTION_IDS] = count * 8;
+  expect_len[EV_SECTION_LEVELS] = count;
+  expect_len[EV_SECTION_TOMBSTONES] = (count + 7) / 8;
+  expect_len[EV_SECTION_FLOATS] = count * dim * 4;
   uint64_t offset = header_len;
   for (unsigned i = 0; i < nsec; i++) {
     const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
     uint64_t where = FIELDS_END + TABLE_ENTRY_BYTES * i;
-    uint32_t id = ev_le_get_u32(e);
-    if (id != V1_ORDER[i])
-      return fail(r, id > EV_SECTION_FLOATS ? EV_ERR_UNSUPPORTED_VERSION
-                                            : EV_ERR_CORRUPT,
-                  H, id > EV_SECTION_FLOATS ? EV_REASON_UNKNOWN_FEATURE
-                                            : EV_REASON_INCONSISTENT, where);
-    r->sec_crc[i] = ev_le_get_u32(e + 4);
-    r->sec_off[i] = ev_le_get_u64(e + 8);
-    r->sec_len[i] = ev_le_get_u64(e + 16);
-    if (r->sec_off[i] != offset)
-      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 8);
-    if (r->sec_len[i] > info->total_bytes - offset)
-      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
-    if ((i < 4 || i == 6) && r->sec_len[i] != expect_len[i])
-      return corrupt(r, V1_ORDER[i], EV_REASON_INCONSISTENT, where + 16);
-    offset += r->sec_len[i];
+    uint32_t id = ev_le_get_u32(e), want = r->order[i];
+    if (id != want)
+      return fail(r, id > EV_SECTION_METADATA ? EV_ERR_UNSUPPORTED_VERSION
+                                              : EV_ERR_CORRUPT,
+                  H, id > EV_SECTION_METADATA ? EV_REASON_UNKNOWN_FEATURE
+                                              : EV_REASON_INCONSISTENT, where);
+    r->sec_crc[id] = ev_le_get_u32(e + 4);
+    r->sec_off[id] = ev_le_get_u64(e + 8);
+    r->sec_len[id] = ev_le_get_u64(e + 16);
+    if (r->sec_off[id] != offset)
+      return corrupt(r, id, EV_REASON_INCONSISTENT, where + 8);
+    if (r->sec_len[id] > info->total_bytes - offset)
+      return corrupt(r, id, EV_REASON_INCONSISTENT, where + 16);
+    /* Fixed sizes where the counts determine them (the link lists and the
+     * metadata records are checked as they are parsed). */
+    if (expect_len[id] != VARIABLE_LEN && r->sec_len[id] != expect_len[id])
+      return corrupt(r, id, EV_REASON_INCONSISTENT, where + 16);
+    offset += r->sec_len[id];
   }
   if (offset != info->total_bytes)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 112);
@@ -546,22 +601,23 @@ static ev_status read_header(reader *r) {
 static ev_status check_crcs(reader *r, const ev_snapshot_crcs *c) {
   int usable = c && c->ready && c->nsec == r->nsec;
   for (unsigned i = 0; i < r->nsec; i++) {
-    const uint8_t *p = r->bytes + r->sec_off[i];
+    uint32_t id = r->order[i];
+    const uint8_t *p = r->bytes + r->sec_off[id];
     uint32_t crc;
-    if (usable && c->off[i] == r->sec_off[i] && c->len[i] == r->sec_len[i] &&
-        c->done[i] == r->sec_len[i])
+    if (usable && c->off[i] == r->sec_off[id] && c->len[i] == r->sec_len[id] &&
+        c->done[i] == r->sec_len[id])
       crc = c->crc[i];
     else
-      crc = ev_crc32(p, (size_t)r->sec_len[i]);
-    if (crc != r->sec_crc[i])
-      return corrupt(r, V1_ORDER[i], EV_REASON_CHECKSUM, r->sec_off[i]);
+      crc = ev_crc32(p, (size_t)r->sec_len[id]);
+    if (crc != r->sec_crc[id])
+      return corrupt(r, id, EV_REASON_CHECKSUM, r->sec_off[id]);
   }
   return EV_OK;
 }
 
 /* Reads the section table once the header is complete. Nothing here is
  * trusted later: the load compares every range with its own checked
- * header. A table that cannot be a version 1 table leaves `ready` 0. */
+ * header. A table that cannot be a version 1 or 2 table leaves `ready` 0. */
 static void crcs_read_table(const uint8_t *b, size_t avail, ev_snapshot_crcs *c) {
   if (avail < FIELDS_END) return;
   uint32_t header_len = ev_le_get_u32(b + 12);
@@ -620,19 +676,54 @@ static ev_status read_list(reader *r, ev_index *ix, uint32_t slot, int level,
   return EV_OK;
 }
 
+/* The METADATA section (after the slots are built: a tombstone must have
+ * none). Each record is checked whole before it is stored; the form must
+ * be the one the writer gives (no record for a slot without metadata, and
+ * some slot with one, else the writer would have written version 1), so
+ * that equal indexes give equal bytes. */
+static ev_status decode_metadata(reader *r, ev_index *ix) {
+  const uint32_t M = EV_SECTION_METADATA;
+  const uint8_t *sec = r->bytes + r->sec_off[M];
+  const uint64_t len = r->sec_len[M], base = r->sec_off[M];
+  uint64_t off = 0;
+  uint32_t with = 0;
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (len - off < 4) return corrupt(r, M, EV_REASON_INCONSISTENT, base + off);
+    uint32_t n = ev_le_get_u32(sec + off);
+    if (n > len - off - 4) return corrupt(r, M, EV_REASON_INCONSISTENT, base + off);
+    if (n) {
+      const uint8_t *rec = sec + off + 4;
+      if (ix->deleted[s] || n > EV_META_MAX_RECORD_BYTES ||
+          (n >= 2 && rec[0] == 0 && rec[1] == 0)) /* 0 fields: written as length 0 */
+        return corrupt(r, M, EV_REASON_BAD_VALUE, base + off);
+      /* Setting checks the record (ev_meta_check) before it stores it, and
+       * the index-wide field limit: a refusal is INVALID_METADATA. */
+      ev_status st = ev__meta_slot_set(ix, s, rec, n);
+      if (st == EV_ERR_OUT_OF_MEMORY)
+        return fail(r, st, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+      if (st != EV_OK) return corrupt(r, M, EV_REASON_BAD_VALUE, base + off);
+      with++;
+    }
+    off += 4 + (uint64_t)n;
+  }
+  if (off != len) return corrupt(r, M, EV_REASON_INCONSISTENT, base + off);
+  if (with == 0) return corrupt(r, M, EV_REASON_INCONSISTENT, base);
+  return EV_OK;
+}
+
 /* Builds the index from checked sections; checks every value as it goes.
  * On failure the partly built index is freed by the caller. */
 static ev_status decode(reader *r, ev_index *ix) {
   const uint8_t *b = r->bytes;
   const uint32_t count = r->info->count;
   const uint32_t dim = ix->dim;
-  const uint8_t *vec = b + r->sec_off[0];
-  const uint8_t *ids = b + r->sec_off[1];
-  const uint8_t *lev = b + r->sec_off[2];
-  const uint8_t *tomb = b + r->sec_off[3];
-  const uint8_t *l0 = b + r->sec_off[4];
-  const uint8_t *up = b + r->sec_off[5];
-  const uint8_t *flt = r->nsec > 6 ? b + r->sec_off[6] : NULL;
+  const uint8_t *vec = b + r->sec_off[EV_SECTION_VECTORS];
+  const uint8_t *ids = b + r->sec_off[EV_SECTION_IDS];
+  const uint8_t *lev = b + r->sec_off[EV_SECTION_LEVELS];
+  const uint8_t *tomb = b + r->sec_off[EV_SECTION_TOMBSTONES];
+  const uint8_t *l0 = b + r->sec_off[EV_SECTION_LINKS0];
+  const uint8_t *up = b + r->sec_off[EV_SECTION_UPPER];
+  const uint8_t *flt = ix->options.keep_floats ? b + r->sec_off[EV_SECTION_FLOATS] : NULL;
   const size_t P = ix->payload_bytes;
   ev_status st;
 
@@ -645,37 +736,37 @@ static ev_status decode(reader *r, ev_index *ix) {
   for (uint32_t s = 0; s < count; s++) {
     if (lev[s] > r->max_level)
       return corrupt(r, EV_SECTION_LEVELS, EV_REASON_BAD_VALUE,
-                     r->sec_off[2] + s);
+                     r->sec_off[EV_SECTION_LEVELS] + s);
   }
   if (count && lev[r->entry] != r->max_level)
     return corrupt(r, EV_SECTION_LEVELS, EV_REASON_INCONSISTENT,
-                   r->sec_off[2] + r->entry);
+                   r->sec_off[EV_SECTION_LEVELS] + r->entry);
 
   /* Tombstones: bits past count must be clear, the popcount must match. */
   uint32_t deleted = 0;
   for (uint32_t s = 0; s < count; s++) deleted += (tomb[s / 8] >> (s % 8)) & 1u;
   if (count % 8 && (tomb[count / 8] >> (count % 8)) != 0)
     return corrupt(r, EV_SECTION_TOMBSTONES, EV_REASON_BAD_VALUE,
-                   r->sec_off[3] + count / 8);
+                   r->sec_off[EV_SECTION_TOMBSTONES] + count / 8);
   if (deleted != r->info->deleted_count)
     return corrupt(r, EV_SECTION_TOMBSTONES, EV_REASON_INCONSISTENT,
-                   r->sec_off[3]);
+                   r->sec_off[EV_SECTION_TOMBSTONES]);
 
   /* Per slot: vector, id, level, upper block. count grows slot by slot so
    * that ev_index_free releases exactly the blocks allocated so far. */
   size_t l0_off = 0, up_off = 0;
-  const uint64_t l0_len = r->sec_len[4], up_len = r->sec_len[5];
+  const uint64_t l0_len = r->sec_len[EV_SECTION_LINKS0], up_len = r->sec_len[EV_SECTION_UPPER];
   for (uint32_t s = 0; s < count; s++) {
     const uint8_t *pl = vec + (size_t)s * P;
     if (!ev__payload_ok(ix, pl))
       return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
-                     r->sec_off[0] + (uint64_t)s * P);
+                     r->sec_off[EV_SECTION_VECTORS] + (uint64_t)s * P);
     ev__payload_from_le(ix, ev__payload(ix, s), pl);
     if (flt) {
       const uint8_t *fl = flt + (size_t)s * dim * 4;
       if (!ev_le_finite_words(fl, dim))
         return corrupt(r, EV_SECTION_FLOATS, EV_REASON_BAD_VALUE,
-                       r->sec_off[6] + (uint64_t)s * dim * 4);
+                       r->sec_off[EV_SECTION_FLOATS] + (uint64_t)s * dim * 4);
       ev_le_get_words(ix->floats + (size_t)s * dim, fl, dim);
     }
 
@@ -683,7 +774,7 @@ static ev_status decode(reader *r, ev_index *ix) {
     int is_deleted = (tomb[s / 8] >> (s % 8)) & 1;
     if (!ev__id_within_sequence(id, r->next_auto_id, (int)r->auto_exhausted))
       return corrupt(r, EV_SECTION_IDS, EV_REASON_INCONSISTENT,
-                     r->sec_off[1] + (uint64_t)s * 8);
+                     r->sec_off[EV_SECTION_IDS] + (uint64_t)s * 8);
 
     int level = lev[s];
     uint32_t *block;
@@ -699,23 +790,23 @@ static ev_status decode(reader *r, ev_index *ix) {
     ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
 
     /* Level-0 links. */
-    st = read_list(r, ix, s, 0, EV_SECTION_LINKS0, r->sec_off[4], l0, l0_len,
+    st = read_list(r, ix, s, 0, EV_SECTION_LINKS0, r->sec_off[EV_SECTION_LINKS0], l0, l0_len,
                    &l0_off, count, lev);
     if (st != EV_OK) return st;
 
     /* Upper links: targets must exist on that level. */
     for (int l = 1; l <= level; l++) {
-      st = read_list(r, ix, s, l, EV_SECTION_UPPER, r->sec_off[5], up, up_len,
+      st = read_list(r, ix, s, l, EV_SECTION_UPPER, r->sec_off[EV_SECTION_UPPER], up, up_len,
                      &up_off, count, lev);
       if (st != EV_OK) return st;
     }
   }
   if (l0_off != l0_len)
     return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
-                   r->sec_off[4] + l0_off);
+                   r->sec_off[EV_SECTION_LINKS0] + l0_off);
   if (up_off != up_len)
     return corrupt(r, EV_SECTION_UPPER, EV_REASON_INCONSISTENT,
-                   r->sec_off[5] + up_off);
+                   r->sec_off[EV_SECTION_UPPER] + up_off);
 
   /* Ids: the map points each id at its newest slot. When the map holds
    * `count` entries every id is distinct (the usual case, one hash probe
@@ -726,8 +817,13 @@ static ev_status decode(reader *r, ev_index *ix) {
       uint32_t newest = ev_idmap_get(&ix->ids, ix->ext_ids[s], ix->ext_ids);
       if (newest != s && !ix->deleted[s])
         return corrupt(r, EV_SECTION_IDS, EV_REASON_BAD_VALUE,
-                       r->sec_off[1] + (uint64_t)s * 8);
+                       r->sec_off[EV_SECTION_IDS] + (uint64_t)s * 8);
     }
+  }
+
+  if (r->sec_off[EV_SECTION_METADATA]) {
+    st = decode_metadata(r, ix);
+    if (st != EV_OK) return st;
   }
 
   ix->deleted_count = deleted;

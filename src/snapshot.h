@@ -20,8 +20,9 @@
 
 #include "edgevec.h"
 
-/* Format version this build writes. The reader accepts 1..this. */
-#define EV_SNAPSHOT_VERSION 1u
+/* Newest format version this build writes (only for an index that holds
+ * metadata; 1 otherwise). The reader accepts 1..this. */
+#define EV_SNAPSHOT_VERSION 2u
 
 /* Which part of a snapshot a load failed in. Stable numbers (the JS layer
  * reports them in its CORRUPT error); only append. */
@@ -35,6 +36,7 @@ typedef enum ev_snapshot_section {
   EV_SECTION_LINKS0 = 6,     /* level-0 link lists */
   EV_SECTION_UPPER = 7,      /* level 1.. link lists */
   EV_SECTION_FLOATS = 8,     /* f32 vectors beside quantized codes */
+  EV_SECTION_METADATA = 9,   /* per-slot metadata records (version 2) */
 } ev_snapshot_section;
 
 /* Why it failed. Stable numbers, only append. */
@@ -64,7 +66,7 @@ typedef struct ev_load_error {
 /* What the header says, filled in by ev_snapshot_load/inspect. */
 typedef struct ev_snapshot_info {
   uint32_t version;   /* format version of the bytes */
-  uint32_t flags;     /* header flags (0 in version 1) */
+  uint32_t flags;     /* header flags (0 in versions 1 and 2) */
   ev_options options; /* the index options it was written with */
   uint32_t count;     /* slots (live + deleted) */
   uint32_t deleted_count;
@@ -130,7 +132,7 @@ ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
  * checksummed under which section table, and ev_snapshot_load_crcs uses a
  * section's value only when that range is exactly the section the checked
  * header names; any other section is checksummed at load as usual. */
-#define EV_SNAPSHOT_MAX_SECTIONS 7u
+#define EV_SNAPSHOT_MAX_SECTIONS 8u /* version 2: FLOATS and METADATA */
 typedef struct ev_snapshot_crcs {
   uint32_t ready; /* the table below was read from a complete header */
   uint32_t nsec;

@@ -10,7 +10,8 @@
  * wrong, not damaged, and the caller discards the index.
  *
  * ==========================================================================
- * LOG FORMAT, version 2 (version 1 is the same without the GRAPH op).
+ * LOG FORMAT, version 3 (version 2 is the same without the METADATA op,
+ * version 1 also without the GRAPH op).
  * All integers little-endian, floats IEEE-754 binary32 little-endian. No
  * padding, no alignment.
  * ==========================================================================
@@ -24,8 +25,10 @@
  *   0    4     magic        "EVWL" (0x45 0x56 0x57 0x4C)
  *   4    4     record_len   bytes of the whole record, magic to CRC
  *                           inclusive; >= 36
- *   8    4     version      2 (this writer) or 1; a reader refuses a record
- *                           of a greater version (UNSUPPORTED_VERSION)
+ *   8    4     version      3 when the record holds a METADATA op, else 2
+ *                           (this writer), or 1 (older writers); a reader
+ *                           refuses a record of a greater version
+ *                           (UNSUPPORTED_VERSION)
  *   12   4     flags        0; an unknown bit is refused
  *                           (UNSUPPORTED_VERSION)
  *   16   8     seq          sequence number, 1 for the first record ever
@@ -80,9 +83,26 @@
  *              repeats; one live slot per id; ids below next_auto_id) and
  *              fails with CORRUPT otherwise. Deletes made in the same commit
  *              are also DELETE ops written before it; the flags agree.
+ *   5 METADATA (version >= 3) the metadata of ids it changed:
+ *              u32 n (>= 1), then n entries of
+ *                (u64 id, u32 len, len bytes: the id's whole metadata
+ *                record, the record format of metadata.h, canonical; 0 or
+ *                a record of 0 fields = no metadata)
+ *              Each record is checked (ev_meta_check) with the framing,
+ *              before anything is applied. Applied by replacing each id's
+ *              metadata; an id that is not live at that point makes the
+ *              record CORRUPT (every id is looked up before any record is
+ *              set), and so does a record that would take the index past
+ *              its limit of distinct field names (found as it is set).
+ *              The journal writes at most one, after the record's other
+ *              ops: each id whose metadata changed since the last commit
+ *              and is live at the commit, with its record at that moment
+ *              (an id set and then deleted is left out: deleting it
+ *              dropped its metadata); after a change it could not note by
+ *              id (no memory), every live id instead.
  *   Any other code is refused (UNSUPPORTED_VERSION: a newer writer), and
- *   GRAPH in a version 1 record is CORRUPT. The ops must fill the record
- *   exactly up to the CRC.
+ *   GRAPH in a version 1 record or METADATA in a version 1 or 2 record is
+ *   CORRUPT. The ops must fill the record exactly up to the CRC.
  *
  * Validity: a record is intact iff its magic matches, record_len >= 36 and
  * fits in the bytes that remain, and the CRC matches. Then version, flags,
@@ -117,6 +137,7 @@
 #include "crc32.h"
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 #include "wal_graph.h"
 #include "wal_record.h"
 
@@ -128,12 +149,13 @@ static uint64_t insert_entry_bytes(uint32_t dimensions) {
   return 8 + (uint64_t)dimensions * 4;
 }
 
-size_t ev__wal_frame_record(uint8_t *out, uint64_t seq, uint32_t dimensions,
-                            uint32_t op_count, size_t ops_len) {
+size_t ev__wal_frame_record(uint8_t *out, uint32_t version, uint64_t seq,
+                            uint32_t dimensions, uint32_t op_count,
+                            size_t ops_len) {
   size_t len = EV_WAL_HEADER_BYTES + ops_len + EV_WAL_TRAILER_BYTES;
   ev_le_put_u32(out, WAL_MAGIC);
   ev_le_put_u32(out + 4, (uint32_t)len);
-  ev_le_put_u32(out + 8, EV_WAL_VERSION);
+  ev_le_put_u32(out + 8, version);
   ev_le_put_u32(out + 12, 0);
   ev_le_put_u64(out + 16, seq);
   ev_le_put_u32(out + 24, dimensions);
@@ -184,6 +206,30 @@ static size_t next_intact(const uint8_t *log, size_t len, size_t off,
   return len;
 }
 
+/* Checks the framing of a METADATA op whose payload starts at *off (the
+ * ops end at `end`) and every record in it; moves *off past it. On failure
+ * *at is the offset of the entry at fault. */
+static int metadata_op_ok(const uint8_t *p, size_t end, size_t *off,
+                          size_t *at) {
+  size_t o = *off;
+  *at = o;
+  if (end - o < 4) return 0;
+  uint32_t n = ev_le_get_u32(p + o);
+  o += 4;
+  if (n == 0) return 0;
+  for (uint32_t k = 0; k < n; k++) {
+    *at = o;
+    if (end - o < 12) return 0;
+    uint32_t len = ev_le_get_u32(p + o + 8);
+    if (len > end - o - 12) return 0;
+    ev_meta_error me;
+    if (len && ev_meta_check(p + o + 12, len, &me) != EV_OK) return 0;
+    o += 12 + (size_t)len;
+  }
+  *off = o;
+  return 1;
+}
+
 /* Checks the contents of an intact record; on success the ops are known to
  * be well-formed for `dims` (when non-zero). */
 static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
@@ -222,6 +268,19 @@ static ev_status check_record(const uint8_t *p, size_t len, uint32_t dims,
     uint32_t code = ev_le_get_u32(p + off);
     off += 4;
     if (code == EV_WAL_OP_COMPACT) continue;
+    if (code == EV_WAL_OP_METADATA) {
+      if (version < 3) {
+        *reason = EV_REASON_BAD_VALUE;
+        return EV_ERR_CORRUPT;
+      }
+      size_t at = off;
+      if (!metadata_op_ok(p, end, &off, &at)) {
+        *where = at;
+        *reason = EV_REASON_INCONSISTENT;
+        return EV_ERR_CORRUPT;
+      }
+      continue;
+    }
     if (code == EV_WAL_OP_GRAPH) {
       /* Framing only here; the body is checked against the index when it
        * is applied (wal_graph.c). */
@@ -387,6 +446,36 @@ static ev_status apply_insert(ev_index *ix, const uint8_t *p, size_t *off) {
   return st;
 }
 
+/* A METADATA op (its records were checked with the framing). Every id
+ * must be live: all are looked up before anything changes. The index-wide
+ * limit of distinct field names depends on what the index holds, so it is
+ * checked by the setting itself; a refusal part-way leaves some records
+ * applied, and replay reports CORRUPT and the caller discards the index. */
+static ev_status apply_metadata(ev_index *ix, const uint8_t *p, size_t *off,
+                                size_t *where) {
+  size_t n = ev_le_get_u32(p + *off), o = *off + 4;
+  for (size_t k = 0; k < n; k++) {
+    if (ev__live_slot(ix, ev_le_get_u64(p + o)) == EV_NO_SLOT) {
+      *where = o;
+      return EV_ERR_CORRUPT;
+    }
+    o += 12 + (size_t)ev_le_get_u32(p + o + 8);
+  }
+  o = *off + 4;
+  for (size_t k = 0; k < n; k++) {
+    uint32_t slot = ev__live_slot(ix, ev_le_get_u64(p + o));
+    size_t len = ev_le_get_u32(p + o + 8);
+    ev_status st = ev__meta_slot_set(ix, slot, p + o + 12, len);
+    if (st != EV_OK) {
+      *where = o;
+      return st == EV_ERR_OUT_OF_MEMORY ? st : EV_ERR_CORRUPT;
+    }
+    o += 12 + len;
+  }
+  *off = o;
+  return EV_OK;
+}
+
 /* A GRAPH op that breaks a rule points *where at the problem. */
 static ev_status apply_graph(ev_index *ix, const uint8_t *p, size_t *off,
                              size_t *where) {
@@ -411,6 +500,7 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t *where) {
       case EV_WAL_OP_COMPACT: st = ev_compact(ix); break;
       case EV_WAL_OP_GRAPH: st = apply_graph(ix, p, &off, where); break;
       case EV_WAL_OP_DELETE: st = apply_delete(ix, p, &off); break;
+      case EV_WAL_OP_METADATA: st = apply_metadata(ix, p, &off, where); break;
       default: st = apply_insert(ix, p, &off); /* check_record allows no other */
     }
   }

@@ -38,7 +38,7 @@ import { announcing } from '../storage/notify.js';
 
 const CONTEXT = 'EdgeVec.load';
 
-/** A snapshot header larger than this is not a header (version 1's is at most 288 bytes). */
+/** A snapshot header larger than this is not a header (versions 1 and 2 have at most 312 bytes). */
 const MAX_HEADER_BYTES = 1 << 16;
 
 /** Largest snapshot a wasm32 heap could hold next to the index it decodes to. */

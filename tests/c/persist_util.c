@@ -10,6 +10,7 @@
 #include "crc32.h"
 #include "dataset.h"
 #include "index.h"
+#include "metadata.h"
 #include "snapshot.h"
 
 float *pu_rows(uint64_t seed, uint32_t dim, size_t n) {
@@ -70,8 +71,105 @@ int pu_same_index(const ev_index *a, const ev_index *b) {
     if (ev_idmap_get(&a->ids, a->ext_ids[s], a->ext_ids) !=
         ev_idmap_get(&b->ids, b->ext_ids[s], b->ext_ids))
       DIFF("id map at slot %u", s);
+    if (!a->deleted[s] && !pu_same_slot_meta(a, b, s))
+      DIFF("metadata of slot %u", s);
   }
   return 1;
+}
+
+int pu_same_slot_meta(const ev_index *a, const ev_index *b, uint32_t s) {
+  int ha = ev__meta_slot_has(a, s), hb = ev__meta_slot_has(b, s);
+  if (ha != hb) return 0;
+  if (!ha) return 1;
+  size_t la = ev__meta_slot_bytes(a, s), lb = ev__meta_slot_bytes(b, s);
+  if (la != lb) return 0;
+  uint8_t *ra = malloc(la), *rb = malloc(lb);
+  int same = ra && rb;
+  if (same) {
+    ev__meta_slot_encode(a, s, ra);
+    ev__meta_slot_encode(b, s, rb);
+    same = memcmp(ra, rb, la) == 0;
+  }
+  free(ra);
+  free(rb);
+  return same;
+}
+
+/* ---- metadata records ---------------------------------------------------- */
+
+static size_t put_name(uint8_t *p, const char *name, uint8_t type) {
+  size_t n = strlen(name);
+  p[0] = (uint8_t)n;
+  memcpy(p + 1, name, n);
+  p[1 + n] = type;
+  return 2 + n;
+}
+static size_t put_str(uint8_t *p, const char *s) {
+  size_t n = strlen(s);
+  p[0] = (uint8_t)n;
+  p[1] = (uint8_t)(n >> 8);
+  memcpy(p + 2, s, n);
+  return 2 + n;
+}
+
+size_t pu_meta_record(uint64_t seed, uint8_t *buf) {
+  static const char *words[6] = {"books", "music", "", "caf\xc3\xa9", "sale", "new"};
+  uint32_t fields = (uint32_t)(seed % 31) + 1; /* bits: which of 5 fields */
+  uint64_t v = seed * 0x9E3779B97F4A7C15ull;
+  size_t o = 2;
+  uint16_t count = 0;
+  /* Names in ascending byte order: "a" < "cat" < "flag" < "tags" < "zz". */
+  if (fields & 1) {
+    o += put_name(buf + o, "a", 1);
+    double d = (double)(int64_t)(v % 2001) - 1000.5;
+    if (seed % 7 == 0) d = -0.0;
+    memcpy(buf + o, &d, 8); /* little-endian hosts only (x86, wasm) */
+    o += 8;
+    count++;
+  }
+  if (fields & 2) {
+    o += put_name(buf + o, "cat", 2);
+    o += put_str(buf + o, words[(v >> 8) % 6]);
+    count++;
+  }
+  if (fields & 4) {
+    o += put_name(buf + o, "flag", 3);
+    buf[o++] = (uint8_t)((v >> 16) & 1);
+    count++;
+  }
+  if (fields & 8) {
+    o += put_name(buf + o, "tags", 4);
+    uint16_t n = (uint16_t)((v >> 20) % 4);
+    buf[o] = (uint8_t)n;
+    buf[o + 1] = 0;
+    o += 2;
+    for (uint16_t k = 0; k < n; k++) o += put_str(buf + o, words[(v >> (24 + 3 * k)) % 6]);
+    count++;
+  }
+  if (fields & 16) {
+    o += put_name(buf + o, "zz", 1);
+    double d = 1e300 * (double)((v >> 40) % 5);
+    memcpy(buf + o, &d, 8);
+    o += 8;
+    count++;
+  }
+  buf[0] = (uint8_t)count;
+  buf[1] = 0;
+  return o;
+}
+
+int pu_meta_is(const ev_index *ix, uint64_t id, const uint8_t *rec, size_t len) {
+  uint32_t s = ev__live_slot(ix, id);
+  if (s == EV_NO_SLOT) return 0;
+  if (len == 0) return !ev__meta_slot_has(ix, s);
+  if (!ev__meta_slot_has(ix, s) || ev__meta_slot_bytes(ix, s) != len) return 0;
+  uint8_t got[PU_META_MAX];
+  ev__meta_slot_encode(ix, s, got);
+  return memcmp(got, rec, len) == 0;
+}
+
+ev_status pu_meta_set(ev_index *ix, uint64_t id, const uint8_t *rec, size_t len) {
+  return ev_meta_set(ix, id, rec, len, NULL);
 }
 
 int pu_same_search(ev_index *a, ev_index *b, uint64_t seed, uint32_t nq,

@@ -26,6 +26,20 @@ ev_index *pu_index_q(uint32_t dim, ev_metric metric, uint64_t seed,
  * and id-map lookups. Prints the first difference. */
 int pu_same_index(const ev_index *a, const ev_index *b);
 
+/* 1 when slot s holds the same metadata in a and b. */
+int pu_same_slot_meta(const ev_index *a, const ev_index *b, uint32_t s);
+
+/* A canonical metadata record chosen by seed: 1 to 5 fields of every type
+ * (number, string, boolean, string array; -0 and large numbers, empty
+ * strings, UTF-8). buf needs PU_META_MAX bytes; returns the length. */
+#define PU_META_MAX 512
+size_t pu_meta_record(uint64_t seed, uint8_t *buf);
+/* 1 when live id holds exactly rec (len 0: no metadata). */
+int pu_meta_is(const ev_index *ix, uint64_t id, const uint8_t *rec, size_t len);
+/* Sets (replaces) the metadata of id through the core's public call, which
+ * journals it (len 0 clears). */
+ev_status pu_meta_set(ev_index *ix, uint64_t id, const uint8_t *rec, size_t len);
+
 /* 1 when nq seeded queries give identical ids and bit-identical distances
  * on both indexes (k results, ef 0). */
 int pu_same_search(ev_index *a, ev_index *b, uint64_t seed, uint32_t nq,

@@ -1,5 +1,7 @@
 /* test_persist_corruption.c — every truncation point and every single-bit
- * flip of a small snapshot and of a small log: a load either recovers a
+ * flip of a small snapshot and of a small log, each without and with
+ * metadata (snapshot version 2, log records of version 3): a load either
+ * recovers a
  * committed state exactly (the log's intact prefix) or fails with CORRUPT /
  * TRUNCATED; it never crashes (ASan/UBSan watch) and never returns data
  * that differs from what was written. Sizes are small (a 60-vector 8-d
@@ -17,13 +19,18 @@
 
 #define CDIM 8
 
-static ev_index *small_index(void) {
+/* With `meta`, ids = 1, 2 mod 3 get records of every type (set before
+ * the deletes, so some tombstones once had one). */
+static ev_index *small_index_m(int meta) {
   ev_index *ix = pu_index(CDIM, EV_METRIC_L2, 500);
   float *rows = pu_rows(501, CDIM, 64);
   if (!ix || !rows) goto fail;
   if (ev_insert_batch(ix, rows, 60, CDIM, NULL, NULL, NULL, NULL, NULL,
                       NULL) != EV_OK)
     goto fail;
+  uint8_t rec[PU_META_MAX];
+  for (uint64_t id = 0; meta && id < 60; id++)
+    if (id % 3 && pu_meta_set(ix, id, rec, pu_meta_record(id, rec)) != EV_OK) goto fail;
   uint64_t del[6] = {3, 10, 11, 25, 40, 59};
   ev_batch_delete_result r;
   ev_soft_delete_batch(ix, del, 6, &r);
@@ -37,8 +44,20 @@ fail:
   return NULL;
 }
 
-TEST(corruption_snapshot_every_truncation_fails_cleanly) {
-  ev_index *ix = small_index();
+/* [at, at + len) of the snapshot's METADATA section, or 0, 0. */
+static void metadata_section(const uint8_t *b, size_t *at, size_t *len) {
+  *at = *len = 0;
+  for (uint32_t i = 0; i < pu_get_u32(b + 92); i++) {
+    const uint8_t *t = b + 120 + 24 * i;
+    if (pu_get_u32(t) == EV_SECTION_METADATA) {
+      *at = (size_t)pu_get_u64(t + 8);
+      *len = (size_t)pu_get_u64(t + 16);
+    }
+  }
+}
+
+static void every_truncation(int meta) {
+  ev_index *ix = small_index_m(meta);
   REQUIRE(ix != NULL);
   size_t len = 0;
   uint8_t *bytes = pu_save(ix, &len);
@@ -58,17 +77,27 @@ TEST(corruption_snapshot_every_truncation_fails_cleanly) {
     free(p);
   }
   CHECK_EQ_INT(bad, 0);
-  NOTE("%zu truncation points of a %zu-byte snapshot", len, len);
+  NOTE("%zu truncation points of a %zu-byte snapshot (version %u)", len, len,
+       pu_get_u32(bytes + 8));
   free(bytes);
   ev_index_free(ix);
 }
 
-TEST(corruption_snapshot_every_bit_flip_is_detected) {
-  ev_index *ix = small_index();
+TEST(corruption_snapshot_every_truncation_fails_cleanly) { every_truncation(0); }
+TEST(corruption_snapshot_with_metadata_every_truncation_fails_cleanly) {
+  every_truncation(1);
+}
+
+static void every_bit_flip(int meta) {
+  ev_index *ix = small_index_m(meta);
   REQUIRE(ix != NULL);
   size_t len = 0;
   uint8_t *bytes = pu_save(ix, &len);
   REQUIRE(bytes != NULL);
+  CHECK_EQ_INT(pu_get_u32(bytes + 8), meta ? 2 : 1);
+  size_t meta_at, meta_len, in_meta = 0;
+  metadata_section(bytes, &meta_at, &meta_len);
+  CHECK(!meta == !meta_len);
   size_t bad = 0, by_reason[16] = {0};
   for (size_t bit = 0; bit < len * 8; bit++) {
     bytes[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -78,12 +107,18 @@ TEST(corruption_snapshot_every_bit_flip_is_detected) {
     /* A CRC-32 catches every single-bit error, so nothing may load. */
     if (!(st == EV_ERR_CORRUPT || st == EV_ERR_TRUNCATED) || out) bad++;
     if (err.reason < 16) by_reason[err.reason]++;
+    /* A flip inside the METADATA section is reported there. */
+    if (bit / 8 >= meta_at && bit / 8 < meta_at + meta_len) {
+      in_meta++;
+      if (err.section != EV_SECTION_METADATA || err.reason != EV_REASON_CHECKSUM) bad++;
+    }
     ev_index_free(out);
     bytes[bit / 8] ^= (uint8_t)(1u << (bit % 8));
   }
   CHECK_EQ_INT(bad, 0);
-  NOTE("%zu bit flips: %zu checksum, %zu truncated, %zu bad magic, %zu other",
-       len * 8, by_reason[EV_REASON_CHECKSUM], by_reason[EV_REASON_TRUNCATED],
+  NOTE("%zu bit flips (%zu in the metadata): %zu checksum, %zu truncated, "
+       "%zu bad magic, %zu other",
+       len * 8, in_meta, by_reason[EV_REASON_CHECKSUM], by_reason[EV_REASON_TRUNCATED],
        by_reason[EV_REASON_BAD_MAGIC],
        len * 8 - by_reason[EV_REASON_CHECKSUM] - by_reason[EV_REASON_TRUNCATED] -
            by_reason[EV_REASON_BAD_MAGIC]);
@@ -96,7 +131,12 @@ TEST(corruption_snapshot_every_bit_flip_is_detected) {
   ev_index_free(ix);
 }
 
-/* A snapshot of small_index() at wal_seq 5 and three records (6, 7, 8)
+TEST(corruption_snapshot_every_bit_flip_is_detected) { every_bit_flip(0); }
+TEST(corruption_snapshot_with_metadata_every_bit_flip_is_detected) {
+  every_bit_flip(1);
+}
+
+/* A snapshot of small_index_m() at wal_seq 5 and three records (6, 7, 8)
  * after it; ref[k] = snapshot bytes of the state after k records. */
 typedef struct log_case {
   uint8_t *snap;
@@ -125,9 +165,14 @@ static int append(log_case *c, ev_index *ix, int k) {
   return c->ref[k + 1] != NULL;
 }
 
-static int log_case_init(log_case *c) {
+/* With `meta`, the snapshot holds metadata and each record a METADATA op:
+ * record 6 gives the new ids records, record 7 replaces one and clears
+ * one (ids 12 and 61 deleted there too), record 8 sets records on two
+ * more. */
+static int log_case_init_m(log_case *c, int meta) {
   memset(c, 0, sizeof *c);
-  ev_index *ix = small_index();
+  ev_index *ix = small_index_m(meta);
+  uint8_t rec[PU_META_MAX];
   float *rows = pu_rows(502, CDIM, 10);
   int ok = ix && rows;
   if (ok) ok = ev_snapshot_save(ix, 5, &c->snap, &c->snap_len) == EV_OK;
@@ -135,17 +180,23 @@ static int log_case_init(log_case *c) {
   if (ok) ok = ev_journal_enable(ix, 5) == EV_OK;
   if (ok) ok = ev_insert_batch(ix, rows, 4, CDIM, NULL, NULL, NULL, NULL, NULL,
                                NULL) == EV_OK;
+  for (uint64_t id = 60; meta && ok && id < 64; id++)
+    ok = pu_meta_set(ix, id, rec, pu_meta_record(id * 7, rec)) == EV_OK;
   if (ok) ok = append(c, ix, 0);
   if (ok) {
     uint64_t del[2] = {12, 61};
     ev_batch_delete_result r;
     ok = ev_soft_delete_batch(ix, del, 2, &r) == EV_OK;
   }
+  if (meta && ok) ok = pu_meta_set(ix, 62, rec, pu_meta_record(99, rec)) == EV_OK;
+  if (meta && ok) ok = pu_meta_set(ix, 1, NULL, 0) == EV_OK;
   if (ok) ok = ev_insert_batch(ix, rows + 4 * CDIM, 3, CDIM, NULL, NULL, NULL,
                                NULL, NULL, NULL) == EV_OK;
   if (ok) ok = append(c, ix, 1);
   if (ok) ok = ev_insert_batch(ix, rows + 7 * CDIM, 3, CDIM, NULL, NULL, NULL,
                                NULL, NULL, NULL) == EV_OK;
+  if (meta && ok) ok = pu_meta_set(ix, 2, rec, pu_meta_record(5, rec)) == EV_OK;
+  if (meta && ok) ok = pu_meta_set(ix, 66, rec, pu_meta_record(6, rec)) == EV_OK;
   if (ok) ok = append(c, ix, 2);
   free(rows);
   ev_index_free(ix);
@@ -186,9 +237,12 @@ static int recover_ok(const log_case *c, const uint8_t *log, size_t len,
   return ok;
 }
 
-TEST(corruption_log_every_truncation_recovers_the_intact_prefix) {
+static void log_every_truncation(int meta) {
   log_case c;
-  REQUIRE(log_case_init(&c));
+  REQUIRE(log_case_init_m(&c, meta));
+  /* With metadata every record is version 3. */
+  for (int k = 0; k < 3; k++)
+    CHECK_EQ_INT(pu_get_u32(c.log + (k ? c.ends[k - 1] : 0) + 8), meta ? 3 : 2);
   size_t bad = 0;
   for (size_t cut = 0; cut <= c.log_len; cut++) {
     uint8_t *p = malloc(cut ? cut : 1);
@@ -205,9 +259,16 @@ TEST(corruption_log_every_truncation_recovers_the_intact_prefix) {
   log_case_free(&c);
 }
 
-TEST(corruption_log_every_bit_flip_recovers_or_fails_cleanly) {
+TEST(corruption_log_every_truncation_recovers_the_intact_prefix) {
+  log_every_truncation(0);
+}
+TEST(corruption_log_with_metadata_every_truncation_recovers_the_intact_prefix) {
+  log_every_truncation(1);
+}
+
+static void log_every_bit_flip(int meta) {
   log_case c;
-  REQUIRE(log_case_init(&c));
+  REQUIRE(log_case_init_m(&c, meta));
   size_t bad = 0, corrupt = 0, torn = 0;
   for (size_t bit = 0; bit < c.log_len * 8; bit++) {
     size_t byte = bit / 8, applied = 0;
@@ -228,4 +289,11 @@ TEST(corruption_log_every_bit_flip_recovers_or_fails_cleanly) {
   NOTE("%zu bit flips of a %zu-byte log: %zu corrupt, %zu torn tail", c.log_len * 8,
        c.log_len, corrupt, torn);
   log_case_free(&c);
+}
+
+TEST(corruption_log_every_bit_flip_recovers_or_fails_cleanly) {
+  log_every_bit_flip(0);
+}
+TEST(corruption_log_with_metadata_every_bit_flip_recovers_or_fails_cleanly) {
+  log_every_bit_flip(1);
 }

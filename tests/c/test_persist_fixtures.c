@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "metadata.h"
 #include "snapshot.h"
 #include "persist_util.h"
 #include "wal.h"
@@ -15,6 +16,7 @@
 #include "../fixtures/fixtures_v1.inc"
 #include "../fixtures/fixtures_v1_sq8.inc"
 #include "../fixtures/fixtures_v2.inc"
+#include "../fixtures/fixtures_v2_v3.inc"
 
 /* make_corpus.c's vector for number i (exact small integers). */
 static void component_row(uint32_t i, float *out) {
@@ -75,8 +77,9 @@ TEST(fixture_v1_snapshot_and_log_load_with_their_exact_content) {
         info.options.ef_search == 16 && info.options.seed == 2024);
   CHECK_EQ_INT(check_content(ix, v1_snapshot_vector_of), 28);
   CHECK_EQ_INT(ev_deleted_count(ix), 5);
-  if (EV_SNAPSHOT_VERSION == 1) {
-    /* While version 1 is the current one, it is written byte for byte. */
+  {
+    /* An index without metadata is still written as version 1, byte for
+     * byte. */
     uint8_t *again = NULL;
     size_t len = 0;
     CHECK(ev_snapshot_save(ix, 3, &again, &len) == EV_OK);
@@ -118,7 +121,7 @@ TEST(fixture_v1_sq8_snapshot_and_log_load_with_their_exact_content) {
         info.options.rerank == 16 && info.options.seed == 99);
   CHECK_EQ_INT(check_content(ix, v1_sq8_snapshot_vector_of), 28);
   CHECK_EQ_INT(ev_deleted_count(ix), 2);
-  if (EV_SNAPSHOT_VERSION == 1) {
+  {
     uint8_t *again = NULL;
     size_t len = 0;
     CHECK(ev_snapshot_save(ix, 0, &again, &len) == EV_OK);
@@ -167,6 +170,114 @@ TEST(fixture_wal_v2_replays_to_the_same_index_as_wal_v1) {
   }
 }
 
+/* ---- snapshot version 2 and log version 3: metadata ---------------------- */
+
+/* make_corpus.c's record_of(i), byte by byte: {category: "books" |
+ * "música" | "" (i % 3), price: i * 1.25 (-0 for 0), sale: i odd, tags:
+ * the first i % 3 of ["new", "sale", "x"]}. */
+static size_t fixture_record(uint32_t i, uint8_t *b) {
+  static const char *cats[3] = {"books", "m\xc3\xbasica", ""};
+  static const char *tags[3] = {"new", "sale", "x"};
+  size_t n = 0;
+  b[n++] = 4;
+  b[n++] = 0;
+  const char *cat = cats[i % 3];
+  b[n++] = 8;
+  memcpy(b + n, "category", 8);
+  n += 8;
+  b[n++] = 2;
+  b[n++] = (uint8_t)strlen(cat);
+  b[n++] = 0;
+  memcpy(b + n, cat, strlen(cat));
+  n += strlen(cat);
+  b[n++] = 5;
+  memcpy(b + n, "price", 5);
+  n += 5;
+  b[n++] = 1;
+  double price = i ? i * 1.25 : -0.0;
+  memcpy(b + n, &price, 8); /* little-endian hosts (x86, wasm) */
+  n += 8;
+  b[n++] = 4;
+  memcpy(b + n, "sale", 4);
+  n += 4;
+  b[n++] = 3;
+  b[n++] = (uint8_t)(i & 1);
+  b[n++] = 4;
+  memcpy(b + n, "tags", 4);
+  n += 4;
+  b[n++] = 4;
+  b[n++] = (uint8_t)(i % 3);
+  b[n++] = 0;
+  for (uint32_t k = 0; k < i % 3; k++) {
+    b[n++] = (uint8_t)strlen(tags[k]);
+    b[n++] = 0;
+    memcpy(b + n, tags[k], strlen(tags[k]));
+    n += strlen(tags[k]);
+  }
+  return n;
+}
+
+/* What the metadata fixtures hold: ids 0..19 (vector number = id), records
+ * record_of(id) on ids != 0 mod 4, ids 5 and 10 deleted; after the log: ids
+ * 20 (record_of(20)) and 21 (none) added, id 0 -> record_of(100), id 1
+ * cleared, id 2 deleted, id 3 -> record_of(103). */
+static int v2_vector_of(uint64_t id) {
+  return id < 20 && id != 5 && id != 10 ? (int)id : -1;
+}
+static int v3_vector_of(uint64_t id) {
+  if (id == 20 || id == 21) return (int)id;
+  return id == 2 ? -1 : v2_vector_of(id);
+}
+static long v2_record_of(uint64_t id) { return id % 4 ? (long)id : -1; }
+static long v3_record_of(uint64_t id) {
+  if (id == 0) return 100;
+  if (id == 3) return 103;
+  if (id == 20) return 20;
+  if (id == 1 || id == 21) return -1;
+  return v2_record_of(id);
+}
+static void check_records(const ev_index *ix, int (*vector_of)(uint64_t),
+                          long (*record_of)(uint64_t)) {
+  for (uint64_t id = 0; id < 30; id++) {
+    if (vector_of(id) < 0) continue;
+    uint8_t want[128], got[128];
+    size_t len = 0, want_len = 2;
+    long r = record_of(id);
+    want[0] = want[1] = 0;
+    if (r >= 0) want_len = fixture_record((uint32_t)r, want);
+    CHECK(ev_meta_get(ix, id, got, sizeof got, &len) == EV_OK);
+    if (len != want_len || memcmp(got, want, len) != 0) {
+      printf("    metadata of id %llu differs\n", (unsigned long long)id);
+      CHECK(0);
+    }
+  }
+}
+
+TEST(fixture_snapshot_v2_and_wal_v3_load_with_their_exact_metadata) {
+  ev_snapshot_info info;
+  ev_index *ix = NULL;
+  REQUIRE(ev_snapshot_load(fixture_snapshot_v2, sizeof fixture_snapshot_v2, &ix,
+                           &info, NULL) == EV_OK);
+  CHECK(info.version == 2 && info.wal_seq == 2 && info.options.seed == 77);
+  CHECK_EQ_INT(check_content(ix, v2_vector_of), 18);
+  check_records(ix, v2_vector_of, v2_record_of);
+  /* While version 2 is the newest, it is written byte for byte. */
+  uint8_t *again = NULL;
+  size_t len = 0;
+  CHECK(ev_snapshot_save(ix, 2, &again, &len) == EV_OK);
+  CHECK(len == sizeof fixture_snapshot_v2 && again &&
+        memcmp(again, fixture_snapshot_v2, len) == 0);
+  free(again);
+  CHECK_EQ_INT(pu_get_u32(fixture_wal_v3 + 8), 3);
+  ev_wal_replay_result r;
+  CHECK_EQ_INT(ev_wal_replay(ix, fixture_wal_v3, sizeof fixture_wal_v3,
+                             info.wal_seq, &r), EV_OK);
+  CHECK(r.records_applied == 2 && r.last_seq == 4 && !r.torn_tail);
+  CHECK_EQ_INT(check_content(ix, v3_vector_of), 19);
+  check_records(ix, v3_vector_of, v3_record_of);
+  ev_index_free(ix);
+}
+
 /* Natively (where the tests run from the repository root) the .inc must be
  * the .bin files' bytes; the wasm build has no file system and skips. */
 static int same_as_file(const char *path, const uint8_t *bytes, size_t len) {
@@ -193,10 +304,15 @@ TEST(fixture_inc_files_match_the_committed_bin_files) {
                        sizeof fixture_wal_v2);
   int f = same_as_file("tests/fixtures/wal_v2_sq8.bin", fixture_wal_v2_sq8,
                        sizeof fixture_wal_v2_sq8);
-  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || f < 0) {
+  int g = same_as_file("tests/fixtures/snapshot_v2.bin", fixture_snapshot_v2,
+                       sizeof fixture_snapshot_v2);
+  int h = same_as_file("tests/fixtures/wal_v3.bin", fixture_wal_v3,
+                       sizeof fixture_wal_v3);
+  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || f < 0 || g < 0 || h < 0) {
     NOTE("fixture files not reachable from here (wasm, or not run from the "
          "repository root): skipped");
     return;
   }
-  CHECK(a == 1 && b == 1 && c == 1 && d == 1 && e == 1 && f == 1);
+  CHECK(a == 1 && b == 1 && c == 1 && d == 1 && e == 1 && f == 1 && g == 1 &&
+        h == 1);
 }

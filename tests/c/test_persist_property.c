@@ -1,21 +1,33 @@
-/* test_persist_property.c — random sequences of insert / delete / compact /
- * commit (some failing to store, some with mutations while in flight) /
+/* test_persist_property.c — random sequences of insert (some with
+ * metadata) / set or clear metadata / delete / compact / commit (some failing to store, some with mutations while in flight) /
  * checkpoint (some interrupted before the manifest flip, leaving a prefix of
  * the new snapshot, some after it, leaving the records it holds), with recovery (snapshot + log replay)
  * checked against the state at the last durable commit after every step
- * that changes storage, and a final same-index + same-search check. */
+ * that changes storage (the same snapshot bytes, and every live id's
+ * metadata equal to a model kept beside the index), and a final
+ * same-index + same-search check. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 #include "snapshot.h"
 #include "persist_util.h"
 #include "wal.h"
 
 #define PDIM 5
 #define ID_RANGE 120
+/* Ids the model tracks: chosen ones are < ID_RANGE + 20, automatic ones
+ * stay far below this in 150 steps. */
+#define MODEL_IDS 2048
+
+/* The metadata every id should have: the seed of its record
+ * (pu_meta_record), 0 for none. */
+typedef struct model {
+  uint64_t seed[MODEL_IDS];
+} model;
 
 typedef struct rng {
   uint64_t s;
@@ -50,11 +62,29 @@ static ev_index *recover(const storage *s) {
   return ix;
 }
 
-static int same_as_ref(const storage *s, const uint8_t *ref, size_t ref_len) {
+/* 1 when every live id of ix has the metadata the model says. */
+static int matches_model(const ev_index *ix, const model *m) {
+  uint8_t rec[PU_META_MAX];
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (ix->deleted[s]) continue;
+    uint64_t id = ix->ext_ids[s];
+    if (id >= MODEL_IDS) return 0;
+    size_t len = m->seed[id] ? pu_meta_record(m->seed[id], rec) : 0;
+    if (!pu_meta_is(ix, id, rec, len)) {
+      printf("    metadata of id %llu differs from the model\n", (unsigned long long)id);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int same_as_ref(const storage *s, const uint8_t *ref, size_t ref_len,
+                       const model *m) {
   ev_index *ix = recover(s);
   size_t len = 0;
   uint8_t *now = ix ? pu_save(ix, &len) : NULL;
-  int same = now && len == ref_len && memcmp(now, ref, len) == 0;
+  int same = now && len == ref_len && memcmp(now, ref, len) == 0 &&
+             matches_model(ix, m);
   free(now);
   ev_index_free(ix);
   return same;
@@ -65,26 +95,53 @@ static void random_row(rng *r, float *v) {
     v[d] = (float)((double)(next(r) >> 11) * (1.0 / 9007199254740992.0) * 4 - 2);
 }
 
-/* One mutation; failures (id exists, NaN) are part of the test. */
-static void mutate(ev_index *ix, rng *r) {
+/* A record seed (never 0: 0 is "none"). */
+static uint64_t record_seed(rng *r) { return 1 + below(r, 1000000); }
+
+/* One mutation, mirrored in the model; failures (id exists, NaN, unknown
+ * id) are part of the test and change nothing. */
+static void mutate(ev_index *ix, rng *r, model *m) {
   uint32_t what = below(r, 100);
-  if (what < 55) {
+  if (what < 45) {
     uint32_t n = 1 + below(r, 6);
     float v[6 * PDIM];
-    uint64_t ids[6];
+    uint64_t ids[6], out[6], seeds[6];
+    uint8_t blob[6 * PU_META_MAX];
+    uint32_t offsets[7] = {0};
     for (uint32_t i = 0; i < n; i++) {
       random_row(r, v + i * PDIM);
       ids[i] = below(r, ID_RANGE);
+      seeds[i] = below(r, 3) ? record_seed(r) : 0;
+      size_t len = seeds[i] ? pu_meta_record(seeds[i], blob + offsets[i]) : 0;
+      offsets[i + 1] = offsets[i] + (uint32_t)len;
     }
     if (below(r, 20) == 0) v[below(r, n * PDIM)] = 0.0f / 0.0f;
-    ev_insert_batch(ix, v, n, PDIM, below(r, 2) ? ids : NULL, NULL, NULL, NULL,
-                    NULL, NULL);
+    const uint64_t *chosen = below(r, 2) ? ids : NULL;
+    ev_status st;
+    if (below(r, 2)) {
+      st = ev_insert_batch_meta(ix, v, n, PDIM, chosen, blob, offsets, out, NULL,
+                                NULL, NULL);
+    } else {
+      st = ev_insert_batch(ix, v, n, PDIM, chosen, out, NULL, NULL, NULL, NULL);
+      for (uint32_t i = 0; i < n; i++) seeds[i] = 0;
+    }
+    if (st == EV_OK)
+      for (uint32_t i = 0; i < n; i++)
+        if (out[i] < MODEL_IDS) m->seed[out[i]] = seeds[i];
+  } else if (what < 60) {
+    /* Set, replace or clear the metadata of an id (live or not). */
+    uint64_t id = below(r, ID_RANGE + 20);
+    uint64_t seed = below(r, 5) ? record_seed(r) : 0;
+    uint8_t rec[PU_META_MAX];
+    size_t len = seed ? pu_meta_record(seed, rec) : 0;
+    if (pu_meta_set(ix, id, rec, len) == EV_OK) m->seed[id] = seed;
   } else if (what < 90) {
     uint32_t n = 1 + below(r, 5);
     uint64_t ids[5];
     for (uint32_t i = 0; i < n; i++) ids[i] = below(r, ID_RANGE + 20);
     ev_batch_delete_result res;
-    ev_soft_delete_batch(ix, ids, n, &res);
+    if (ev_soft_delete_batch(ix, ids, n, &res) == EV_OK)
+      for (uint32_t i = 0; i < n; i++) m->seed[ids[i]] = 0;
   } else {
     ev_compact(ix);
   }
@@ -99,9 +156,13 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
   ev_index *a = pu_index_q(PDIM, (ev_metric)(seed % 3), seed, q, keep,
                            keep ? 10 : 0);
   storage s = {0};
+  /* The model now, at the last durable commit, and at the commit in
+   * flight. */
+  model *m = calloc(3, sizeof *m);
+  model *m_ref = m + 1, *m_pending = m + 2;
   uint8_t *ref = NULL, *pending_ref = NULL;
   size_t ref_len = 0, pending_ref_len = 0;
-  int ok = a != NULL;
+  int ok = a != NULL && m != NULL;
   /* Creating a database writes its empty snapshot first. */
   if (ok) ok = ev_snapshot_save(a, 0, &s.snap, &s.snap_len) == EV_OK;
   if (ok) ok = (ref = pu_save(a, &ref_len)) != NULL;
@@ -109,7 +170,8 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
   for (int step = 0; ok && step < steps; step++) {
     uint32_t what = below(&r, 100);
     if (what < 60) {
-      mutate(a, &r);
+      mutate(a, &r, m);
+      if (!matches_model(a, m)) ok = 0;
     } else if (what < 90) {
       /* Commit; sometimes the store fails, sometimes mutations happen
        * while it is in flight. */
@@ -124,7 +186,8 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
       memcpy(copy, rec, len);
       free(pending_ref);
       pending_ref = pu_save(a, &pending_ref_len);
-      while (below(&r, 3) == 0) mutate(a, &r);
+      *m_pending = *m;
+      while (below(&r, 3) == 0) mutate(a, &r, m);
       if (below(&r, 8) == 0) {
         ev_journal_end_commit(a, 0); /* store failed */
         free(copy);
@@ -140,10 +203,11 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
           ref = pending_ref;
           ref_len = pending_ref_len;
           pending_ref = NULL;
+          *m_ref = *m_pending;
           (*records)++;
         }
         free(copy);
-        if (ok) ok = same_as_ref(&s, ref, ref_len);
+        if (ok) ok = same_as_ref(&s, ref, ref_len, m_ref);
       }
     } else {
       /* Checkpoint: only with nothing pending (commit first). */
@@ -183,7 +247,7 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
         }
         (*checkpoints)++;
       }
-      if (ok) ok = same_as_ref(&s, ref, ref_len);
+      if (ok) ok = same_as_ref(&s, ref, ref_len, m_ref);
     }
   }
   /* Final: commit everything, recover, compare deeply. */
@@ -203,7 +267,8 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
     }
     ev_journal_end_commit(a, 1);
     ev_index *b = ok ? recover(&s) : NULL;
-    ok = b && pu_same_index(a, b) && pu_same_search(a, b, seed + 1, 10, 5);
+    ok = b && pu_same_index(a, b) && pu_same_search(a, b, seed + 1, 10, 5) &&
+         matches_model(b, m);
     ev_index_free(b);
   }
   if (!ok) printf("    sequence with seed %llu failed\n", (unsigned long long)seed);
@@ -211,6 +276,7 @@ static int run_sequence(uint64_t seed, int steps, size_t *records,
   free(pending_ref);
   free(s.snap);
   free(s.log);
+  free(m);
   ev_index_free(a);
   return ok;
 }

@@ -81,7 +81,7 @@ static void roundtrip_q(ev_metric metric, ev_quantization q, uint32_t keep,
   CHECK_EQ_INT(st, EV_OK);
   if (st == EV_OK) {
     CHECK(info.wal_seq == 77);
-    CHECK(info.version == EV_SNAPSHOT_VERSION);
+    CHECK(info.version == 1); /* no metadata: written as version 1 */
     CHECK(info.count == a->count);
     CHECK(info.total_bytes == len);
     CHECK(err.status == EV_OK && err.section == 0 && err.reason == 0);
@@ -286,7 +286,7 @@ TEST(snapshot_refuses_bad_magic_and_newer_versions) {
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_UNSUPPORTED_VERSION, EV_SECTION_HEADER,
               EV_REASON_NEWER_VERSION);
-  pu_put_u32(e.bytes + 8, EV_SNAPSHOT_VERSION);
+  pu_put_u32(e.bytes + 8, 1);
   pu_put_u32(e.bytes + 20, 1); /* a feature flag this build lacks */
   pu_reseal_snapshot(e.bytes, e.len);
   expect_fail(&e, EV_ERR_UNSUPPORTED_VERSION, EV_SECTION_HEADER,

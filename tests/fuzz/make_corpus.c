@@ -27,6 +27,7 @@
 #include "edgevec.h"
 #include "fuzz_base.h"
 #include "journal.h"
+#include "metadata.h"
 #include "snapshot.h"
 
 static const char *root = ".";
@@ -102,6 +103,70 @@ static void rows(float *out, uint32_t n, uint32_t dim, uint32_t first) {
       out[i * dim + d] = fuzz_base_component(first + i, d);
 }
 
+/* ---- metadata records, built field by field (names must be given in
+ * ascending byte order) ---- */
+
+typedef struct mrec {
+  uint8_t b[512];
+  size_t n;
+} mrec;
+
+static void mrec_begin(mrec *r) {
+  memset(r, 0, sizeof *r);
+  r->n = 2;
+}
+static void mrec_name(mrec *r, const char *name, uint8_t type) {
+  size_t len = strlen(name);
+  r->b[r->n++] = (uint8_t)len;
+  memcpy(r->b + r->n, name, len);
+  r->n += len;
+  r->b[r->n++] = type;
+  r->b[0]++; /* field count (< 256 here) */
+}
+static void mrec_str_bytes(mrec *r, const char *s) {
+  size_t len = strlen(s);
+  r->b[r->n++] = (uint8_t)len;
+  r->b[r->n++] = (uint8_t)(len >> 8);
+  memcpy(r->b + r->n, s, len);
+  r->n += len;
+}
+static void mrec_num(mrec *r, const char *name, double v) {
+  mrec_name(r, name, 1);
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  for (int k = 0; k < 8; k++) r->b[r->n++] = (uint8_t)(u >> (8 * k));
+}
+static void mrec_str(mrec *r, const char *name, const char *v) {
+  mrec_name(r, name, 2);
+  mrec_str_bytes(r, v);
+}
+static void mrec_bool(mrec *r, const char *name, int v) {
+  mrec_name(r, name, 3);
+  r->b[r->n++] = (uint8_t)(v != 0);
+}
+static void mrec_strs(mrec *r, const char *name, const char **v, uint16_t count) {
+  mrec_name(r, name, 4);
+  r->b[r->n++] = (uint8_t)count;
+  r->b[r->n++] = (uint8_t)(count >> 8);
+  for (uint16_t i = 0; i < count; i++) mrec_str_bytes(r, v[i]);
+}
+
+/* The record of number i, of every type: {category: one of three,
+ * price: i * 1.25 (-0 for i = 0), sale: i odd, tags: i % 3 of them}. */
+static void record_of(uint32_t i, mrec *r) {
+  static const char *cats[3] = {"books", "m\xc3\xbasica", ""};
+  static const char *tags[3] = {"new", "sale", "x"};
+  mrec_begin(r);
+  mrec_str(r, "category", cats[i % 3]);
+  mrec_num(r, "price", i ? i * 1.25 : -0.0);
+  mrec_bool(r, "sale", (int)(i & 1));
+  mrec_strs(r, "tags", tags, (uint16_t)(i % 3));
+}
+
+static void set_meta(ev_index *ix, uint64_t id, const mrec *r) {
+  if (ev_meta_set(ix, id, r->b, r->n, NULL) != EV_OK) die("meta set");
+}
+
 static void snapshot_corpus(void) {
   ev_index *ix = make(3, EV_METRIC_L2, 4, 9);
   save_snapshot("tests/fuzz/corpus/snapshot/empty.bin", ix, 0);
@@ -158,6 +223,23 @@ static void snapshot_corpus(void) {
     ev_index_free(ix);
   }
 
+  /* Metadata (version 2): the base index with records on most live ids,
+   * one set and then deleted (a tombstone without a record). */
+  {
+    ix = fuzz_base_index();
+    if (!ix) die("base");
+    mrec r;
+    for (uint32_t id = 0; id < 20; id++) {
+      if (id == 3 || id == 7 || id % 5 == 4) continue;
+      record_of(id, &r);
+      set_meta(ix, id, &r);
+    }
+    ev_delete_outcome out;
+    ev_soft_delete(ix, 8, &out);
+    save_snapshot("tests/fuzz/corpus/snapshot/metadata.bin", ix, 4);
+    ev_index_free(ix);
+  }
+
   /* Dot, m = 2: many upper levels. */
   ix = make(2, EV_METRIC_DOT, 2, 13);
   rows(v, 64, 2, 300);
@@ -196,6 +278,48 @@ static void wal_corpus(void) {
   write_file("tests/fuzz/corpus/wal/empty.bin", &zero, 1, NULL, 0);
   uint8_t sq8 = 4; /* bit 2: replay onto the SQ8 base */
   write_file("tests/fuzz/corpus/wal/three_records_sq8.bin", &sq8, 1, log.p, log.n);
+  free(log.p);
+  ev_index_free(ix);
+
+  /* Metadata (records of version 3): sets on the base's ids, an insert
+   * batch with records, a replace, a clear, a set then delete, a
+   * compaction between. */
+  ix = fuzz_base_index();
+  if (!ix || ev_journal_enable(ix, 0) != EV_OK) die("base");
+  log = (buf){0};
+  mrec mr;
+  for (uint32_t id = 0; id < 6; id++) {
+    if (id == 3) continue; /* deleted in the base */
+    record_of(id + 1, &mr);
+    set_meta(ix, id, &mr);
+  }
+  commit(ix, &log);
+  uint8_t blob[3 * 512];
+  uint32_t offsets[4] = {0};
+  for (uint32_t i = 0; i < 3; i++) {
+    record_of(10 + i, &mr);
+    if (i == 1) mr.n = 0; /* no metadata */
+    memcpy(blob + offsets[i], mr.b, mr.n);
+    offsets[i + 1] = offsets[i] + (uint32_t)mr.n;
+  }
+  uint64_t mids[3] = {200, 201, 202};
+  rows(v, 3, FUZZ_BASE_DIM, 80);
+  if (ev_insert_batch_meta(ix, v, 3, FUZZ_BASE_DIM, mids, blob, offsets, NULL, NULL,
+                           NULL, NULL) != EV_OK)
+    die("insert meta");
+  record_of(40, &mr);
+  set_meta(ix, 2, &mr);
+  if (ev_meta_set(ix, 4, NULL, 0, NULL) != EV_OK) die("clear");
+  set_meta(ix, 9, &mr);
+  ev_delete_outcome out;
+  ev_soft_delete(ix, 9, &out);
+  commit(ix, &log);
+  ev_compact(ix);
+  record_of(41, &mr);
+  set_meta(ix, 201, &mr);
+  commit(ix, &log);
+  write_file("tests/fuzz/corpus/wal/metadata_records.bin", &zero, 1, log.p, log.n);
+  write_file("tests/fuzz/corpus/wal/metadata_records_sq8.bin", &sq8, 1, log.p, log.n);
   free(log.p);
   ev_index_free(ix);
 }
@@ -344,11 +468,72 @@ static void fixture_wal_v2(void) {
   free(log_q.p);
 }
 
+/* Snapshot format version 2 and log format version 3 (metadata). Specified
+ * in tests/c/test_persist_fixtures.c (fixture_snapshot_v2_...): keep the
+ * two in step. */
+static void fixture_metadata_v2_v3(void) {
+  if (file_exists("tests/fixtures/snapshot_v2.bin")) {
+    printf("tests/fixtures/snapshot_v2.bin exists: kept\n");
+    return;
+  }
+  /* ids 0..19 automatic, vector of id i = component(i); ids != 0 mod 4
+   * get record_of(id); ids 5 and 10 deleted; the snapshot at wal_seq 2. */
+  ev_index *ix = make(4, EV_METRIC_L2, 4, 77);
+  float v[32 * 4];
+  rows(v, 20, 4, 0);
+  if (ev_insert_batch(ix, v, 20, 4, NULL, NULL, NULL, NULL, NULL, NULL)) die("ins");
+  mrec r;
+  for (uint32_t id = 0; id < 20; id++) {
+    if (id % 4 == 0) continue;
+    record_of(id, &r);
+    set_meta(ix, id, &r);
+  }
+  ev_delete_outcome out;
+  ev_soft_delete(ix, 5, &out);
+  ev_soft_delete(ix, 10, &out);
+  uint8_t *snap = NULL;
+  size_t snap_len = 0;
+  if (ev_snapshot_save(ix, 2, &snap, &snap_len) != EV_OK) die("save");
+  /* Record 3: ids 20 (record_of(20)) and 21 (none), vectors 20 and 21;
+   * id 0 gets record_of(100), id 1's record is cleared. Record 4: id 2
+   * deleted, a compaction, id 3 gets record_of(103). */
+  if (ev_journal_enable(ix, 2) != EV_OK) die("journal");
+  buf log = {0};
+  uint8_t blob[512];
+  record_of(20, &r);
+  memcpy(blob, r.b, r.n);
+  uint32_t offsets[3] = {0, (uint32_t)r.n, (uint32_t)r.n};
+  uint64_t ids[2] = {20, 21};
+  rows(v, 2, 4, 20);
+  if (ev_insert_batch_meta(ix, v, 2, 4, ids, blob, offsets, NULL, NULL, NULL, NULL))
+    die("ins meta");
+  record_of(100, &r);
+  set_meta(ix, 0, &r);
+  if (ev_meta_set(ix, 1, NULL, 0, NULL) != EV_OK) die("clear");
+  commit(ix, &log);
+  ev_soft_delete(ix, 2, &out);
+  ev_compact(ix);
+  record_of(103, &r);
+  set_meta(ix, 3, &r);
+  commit(ix, &log);
+  write_file("tests/fixtures/snapshot_v2.bin", snap, snap_len, NULL, 0);
+  write_file("tests/fixtures/wal_v3.bin", log.p, log.n, NULL, 0);
+  write_inc(root, "fixtures_v2_v3.inc",
+            "/* Generated by tests/fuzz/make_corpus.c from snapshot_v2.bin and\n"
+            " * wal_v3.bin (the same bytes). Never regenerate: it is the record\n"
+            " * of what snapshot format 2 and log format 3 wrote. */\n",
+            "fixture_snapshot_v2", snap, snap_len, "fixture_wal_v3", log.p, log.n);
+  free(snap);
+  free(log.p);
+  ev_index_free(ix);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) root = argv[1];
   snapshot_corpus();
   wal_corpus();
   fixtures_v1_kept();
   fixture_wal_v2();
+  fixture_metadata_v2_v3();
   return 0;
 }

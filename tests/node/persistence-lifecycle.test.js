@@ -309,16 +309,16 @@ test('a corrupt snapshot is CORRUPT naming the section; a newer one UNSUPPORTED_
   entry.snapshot = good.slice(0, good.length - 7);
   await rejectsWith(() => EdgeVec.open('x', { storage }), 'CORRUPT');
 
-  // Version 2 with a valid header CRC: refused as newer, not as corrupt.
+  // Version 3 with a valid header CRC: refused as newer, not as corrupt.
   const newer = good.slice();
   const view = new DataView(newer.buffer);
-  view.setUint32(8, 2, true);
+  view.setUint32(8, 3, true);
   const covered = new Uint8Array(headerLen - 4);
   covered.set(newer.subarray(0, 16), 0);
   covered.set(newer.subarray(20, headerLen), 16);
   view.setUint32(16, crc32(covered), true);
   entry.snapshot = newer;
-  await rejectsWith(() => EdgeVec.open('x', { storage }), 'UNSUPPORTED_VERSION', { message: /version 2/ });
+  await rejectsWith(() => EdgeVec.open('x', { storage }), 'UNSUPPORTED_VERSION', { message: /version 3/ });
 
   entry.snapshot = good;
   const ok = await EdgeVec.open('x', { storage });

@@ -238,7 +238,7 @@ test('a newer format version is UNSUPPORTED_VERSION', async () => {
   const { crc32 } = await import('node:zlib');
   const bytes = smallBytes.slice();
   const view = new DataView(bytes.buffer);
-  view.setUint32(8, 2, true);
+  view.setUint32(8, 3, true); // 2 is the snapshot that holds metadata
   const headerLen = view.getUint32(12, true);
   const crc = crc32(bytes.subarray(20, headerLen), crc32(bytes.subarray(0, 16)));
   view.setUint32(16, crc, true);

@@ -1,0 +1,436 @@
+/*
+ * search_filtered.c — nearest neighbours among the vectors a filter
+ * matches (filter.h), by one of three strategies chosen per search from the
+ * filter's estimated selectivity:
+ *
+ *  SCAN     every live slot is tested and the matches are scored exactly.
+ *           Its cost is one filter test per slot plus one distance per
+ *           match, so it wins when few vectors match, and it is exact.
+ *  WALK     the usual best-first walk of level 0, where a node that does
+ *           not match still enters the candidate queue (it keeps routing:
+ *           a filter must not cut the graph) but only matching live nodes
+ *           enter the results. The walk goes on while the results hold
+ *           fewer than ef matches and candidates remain, so it expands
+ *           about ef / selectivity nodes: fine while many match.
+ *  TWO_HOP  a walk over the matching nodes only: distances are computed
+ *           for matches alone, and a non-matching neighbour is looked
+ *           through (its own neighbours are taken as candidates) instead of
+ *           being scored. When few match, the matching nodes are rarely
+ *           linked directly; their neighbours-of-neighbours keep them
+ *           connected, and no distance is spent on the non-matches a WALK
+ *           would route through.
+ *
+ * Whatever ran, a search returns min(k, live matches) results: when a walk
+ * finds fewer than k, the SCAN answers instead (it finds every match).
+ * Quantized indexes walk on codes and re-rank like ev_search.
+ *
+ * The estimate tests a fixed sample of EV_FILTER_SAMPLE slots spread evenly
+ * over the slot range (a stride, so it costs the same for every filter and
+ * needs no RNG): its share of matches among the live slots sampled, times
+ * the live count. Why a fixed size: the choice between strategies needs
+ * the selectivity within a factor of about two around the thresholds, and
+ * a sample of this size gives that at those selectivities while costing a
+ * small fraction of one walk. Indexes with at most that many slots are
+ * counted exactly.
+ *
+ * The thresholds were picked by measurement on 100k x 128 clustered data
+ * with labels both random and following the clusters, at selectivities
+ * 50%, 10%, 1% and 0.1% (bench/native/bench_filter.c prints recall and QPS
+ * of every strategy in every cell; the table is in
+ * bench/results/filter-native.md):
+ *  - below EV_FILTER_SCAN_BELOW_PERMILLE the SCAN: the matches are too
+ *    sparse for neighbours-of-neighbours to keep them connected, so
+ *    TWO_HOP's recall drops and its cost rises to the scan's, while the
+ *    scan is exact and costs little more than one test per slot;
+ *  - up to EV_FILTER_TWO_HOP_BELOW_PERMILLE the TWO_HOP: a WALK there
+ *    scores every non-matching node it routes through, most of the nodes
+ *    it meets, and TWO_HOP scores only matches;
+ *  - above it the WALK: the non-matches it scores are few, and looking
+ *    through neighbours' lists costs TWO_HOP more than it saves.
+ * Besides the share, a chosen walk must be expected to cost less than the
+ * scan (small indexes scan), and gives up for the scan once it has spent
+ * what the scan would cost, so no filter makes a search much slower than
+ * the exact scan of its matches.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "filter.h"
+#include "heap.h"
+#include "index.h"
+#include "quantize.h"
+
+/* Slots the selectivity estimate tests. */
+#define EV_FILTER_SAMPLE 1024u
+/* A filtered walk keeps ef times this many results (the ef asked for, or
+ * the index's ef_search). Why: when the filter follows where the vectors
+ * lie, the query often sits in a region with no match, and the nearest
+ * matches are then in a region seen from afar, where distances to the
+ * query differ little from node to node and the walk needs a longer list
+ * to tell them apart; with the default ef the recall falls well below the
+ * unfiltered search's. The factor is the smallest measured to reach the
+ * target recall in every cell (bench/results/filter-native.md). */
+#define EV_FILTER_EF_FACTOR 4u
+/* Matching slots of that sample a walk starts from besides the graph's
+ * entry point (start_walk says why): enough to put a start in every
+ * region a filter keeps, few against the distances of one walk. */
+#define EV_FILTER_SEEDS 64u
+/* Estimated share of matching live vectors (in 1/1000) below which the
+ * SCAN runs, and below which TWO_HOP runs instead of WALK. */
+#define EV_FILTER_SCAN_BELOW_PERMILLE 20u
+#define EV_FILTER_TWO_HOP_BELOW_PERMILLE 200u
+
+/* What scoring one vector costs in filter tests (a 128-d vector read from
+ * a random place in memory against a test of a one-leaf filter, which
+ * reads two dense columns), for comparing a walk's work with a scan's.
+ * Measured: bench/results/filter-native.md. */
+#define EV_FILTER_TESTS_PER_DISTANCE 32u
+
+/* ---- query preparation and distances -------------------------------------- */
+
+static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
+                             uint32_t k, uint64_t *out_ids, float *out_distances,
+                             uint32_t *out_count) {
+  if (!ix || !query || !out_ids || !out_distances || !out_count)
+    return EV_ERR_INVALID_ARGUMENT;
+  *out_count = 0;
+  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
+  ev_status st = ev__prepare_vector(ix, query, ix->query_buf);
+  if (st == EV_OK) ev__encode(ix, ix->query_buf, ix->query_payload);
+  return st;
+}
+
+static inline float code_distance(const ev_index *ix, uint32_t slot) {
+  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
+}
+
+/* The exact distance where f32 vectors exist, else between codes. */
+static inline float exact_distance(const ev_index *ix, uint32_t slot) {
+  const float *v = ev__floats(ix, slot);
+  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
+  return code_distance(ix, slot);
+}
+
+static inline int matches(const ev_index *ix, uint32_t slot) {
+  return !ix->deleted[slot] && ev__filter_match(ix, slot);
+}
+
+/* ---- the three strategies ------------------------------------------------ */
+
+/* Exact top-k over live matches into ix->nearest; returns the count. */
+static uint32_t scan(ev_index *ix, uint32_t k) {
+  ev_heap_item *res = ix->results;
+  uint32_t n = 0;
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (!matches(ix, s)) continue;
+    float d = exact_distance(ix, s);
+    if (n == k) {
+      if (d >= res[0].distance) continue;
+      ev_heap_max_pop(res, &n);
+    }
+    ev_heap_max_push(res, &n, (ev_heap_item){d, s});
+  }
+  return ev_heap_drain_sorted(res, n, ix->nearest);
+}
+
+/* Offers a scored node to the results (a max-heap of at most ef). */
+static inline void offer(ev_heap_item *res, uint32_t *nres, uint32_t ef,
+                         float *bound, ev_heap_item item) {
+  ev_heap_max_push(res, nres, item);
+  if (*nres > ef) ev_heap_max_pop(res, nres);
+  *bound = res[0].distance;
+}
+
+/* The slots of the estimate's sample, in order: slot i of the sample. */
+static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
+  return (uint32_t)(((uint64_t)ix->count * i) / EV_FILTER_SAMPLE);
+}
+
+/* Starts a walk: the graph's entry point, and up to EV_FILTER_SEEDS
+ * matching slots of the estimate's sample, scored, as candidates and
+ * results. Why seeds: when the filter follows where the vectors lie, the
+ * region around the query may hold no match at all, and a walk from the
+ * graph's entry point finds whichever matching region its links lead to
+ * first, not the nearest; the sample is spread over every region, so its
+ * matches give the walk a start in each. Returns the epoch of the walk. */
+static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                           uint32_t *ncand, uint32_t *nres, float *bound) {
+  uint32_t epoch = ev__next_epoch(ix);
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(ix->results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
+  uint32_t seeds = 0;
+  uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
+  for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
+    uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
+    if (ix->visited[s] == epoch || !matches(ix, s)) continue;
+    ix->visited[s] = epoch;
+    float d = code_distance(ix, s);
+    ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){d, s});
+    offer(ix->results, nres, ef, bound, (ev_heap_item){d, s});
+    seeds++;
+  }
+  return epoch;
+}
+
+/* WALK: leaves up to ef matches in ix->results; returns their count, or
+ * 0 when its work passed `budget` (see budget_of). */
+static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                     uint64_t budget) {
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  uint32_t ncand = 0, nres = 0;
+  uint64_t work = 0;
+  float bound = FLT_MAX;
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
+  while (ncand > 0) {
+    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
+    /* Stop only once ef matches are held and nothing nearer is left. */
+    if (nres >= ef && c.distance > bound) break;
+    const uint32_t *links = ev__links0(ix, c.slot);
+    work += (uint64_t)links[0] * EV_FILTER_TESTS_PER_DISTANCE;
+    if (work > budget) return 0;
+    for (uint32_t i = 1; i <= links[0]; i++) {
+      uint32_t nb = links[i];
+      if (ix->visited[nb] == epoch) continue;
+      ix->visited[nb] = epoch;
+      float d = code_distance(ix, nb);
+      if (nres < ef || d < bound) {
+        ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
+        if (matches(ix, nb)) offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
+      }
+    }
+  }
+  return nres;
+}
+
+/* TWO_HOP: scores matching nodes only, looking through non-matching
+ * neighbours to their neighbours. Leaves up to ef matches in ix->results. */
+static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                        uint64_t budget) {
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  uint32_t ncand = 0, nres = 0;
+  uint64_t work = 0;
+  float bound = FLT_MAX;
+  /* The entry point routes whether or not it matches (its distance is
+   * known anyway). */
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
+  while (ncand > 0) {
+    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
+    if (nres >= ef && c.distance > bound) break;
+    const uint32_t *links = ev__links0(ix, c.slot);
+    for (uint32_t i = 1; i <= links[0]; i++) {
+      uint32_t nb = links[i];
+      if (ix->visited[nb] == epoch) continue;
+      ix->visited[nb] = epoch;
+      work++;
+      if (matches(ix, nb)) {
+        work += EV_FILTER_TESTS_PER_DISTANCE;
+        float d = code_distance(ix, nb);
+        if (nres < ef || d < bound) {
+          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
+          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
+        }
+        continue;
+      }
+      /* Look through the non-match: its matching neighbours are
+       * candidates. Non-matches two hops away stay unvisited, so that they
+       * can still be looked through when reached directly. */
+      const uint32_t *links2 = ev__links0(ix, nb);
+      work += links2[0];
+      if (work > budget) return 0;
+      for (uint32_t j = 1; j <= links2[0]; j++) {
+        uint32_t nb2 = links2[j];
+        if (ix->visited[nb2] == epoch || !matches(ix, nb2)) continue;
+        ix->visited[nb2] = epoch;
+        work += EV_FILTER_TESTS_PER_DISTANCE;
+        float d = code_distance(ix, nb2);
+        if (nres < ef || d < bound) {
+          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb2});
+          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb2});
+        }
+      }
+    }
+  }
+  return nres;
+}
+
+/* ---- choosing ------------------------------------------------------------ */
+
+/* Estimated live matches (exact for small indexes). */
+static uint32_t estimate_matches(const ev_index *ix) {
+  uint32_t live = ev_live_count(ix);
+  if (ix->count <= EV_FILTER_SAMPLE) {
+    uint32_t n = 0;
+    for (uint32_t s = 0; s < ix->count; s++) n += (uint32_t)matches(ix, s);
+    return n;
+  }
+  uint32_t sampled = 0, hits = 0;
+  for (uint32_t i = 0; i < EV_FILTER_SAMPLE; i++) {
+    uint32_t s = sample_slot(ix, i);
+    if (ix->deleted[s]) continue;
+    sampled++;
+    hits += (uint32_t)ev__filter_match(ix, s);
+  }
+  if (sampled == 0) return live; /* mostly tombstones: no information */
+  return (uint32_t)((uint64_t)live * hits / sampled);
+}
+
+/* The work of a SCAN, in filter tests: one test per slot and a distance
+ * per estimated match. A walk that has done this much gives up and the
+ * scan answers, so a search whose filter the walk handles badly (few
+ * matches near the query, a region the filter empties) costs at most about
+ * twice the scan. */
+static uint64_t budget_of(const ev_index *ix, uint32_t estimate) {
+  return (uint64_t)ix->count + (uint64_t)estimate * EV_FILTER_TESTS_PER_DISTANCE;
+}
+
+/* The strategy for an estimate: by the share of live vectors that match,
+ * and the SCAN besides when even a walk that goes well would cost more than
+ * the scan (small indexes). A WALK that goes well expands ef / share nodes
+ * and scores their m0 neighbours. */
+static uint32_t choose(const ev_index *ix, uint32_t estimate, uint32_t live,
+                       uint32_t ef) {
+  uint64_t permille = live ? (uint64_t)estimate * 1000 / live : 0;
+  if (permille < EV_FILTER_SCAN_BELOW_PERMILLE) return EV_FILTER_STRATEGY_SCAN;
+  uint64_t scan_work = budget_of(ix, estimate);
+  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE) {
+    /* A two-hop walk that goes well: about ef matches expanded, each
+     * looking through m0 neighbours at their m0 neighbours. */
+    uint64_t two_hop_work = (uint64_t)ef * ix->m0 * ix->m0;
+    return two_hop_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_TWO_HOP;
+  }
+  uint64_t walk_work = (uint64_t)ef * 1000 / permille * ix->m0 * EV_FILTER_TESTS_PER_DISTANCE;
+  return walk_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_WALK;
+}
+
+static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
+                          float *out_distances) {
+  for (uint32_t i = 0; i < n; i++) {
+    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
+    out_distances[i] = ix->nearest[i].distance;
+  }
+}
+
+/* Re-scores the first n of ix->nearest exactly and keeps the best k,
+ * sorted, in ix->nearest. */
+static uint32_t rerank(ev_index *ix, uint32_t n, uint32_t k) {
+  ev_heap_item *items = ix->nearest;
+  for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
+  uint32_t size = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (size == k) {
+      if (items[i].distance >= ix->results[0].distance) continue;
+      ev_heap_max_pop(ix->results, &size);
+    }
+    ev_heap_max_push(ix->results, &size, items[i]);
+  }
+  return ev_heap_drain_sorted(ix->results, size, ix->nearest);
+}
+
+static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
+                       uint32_t k, const uint8_t *prog, size_t prog_len,
+                       uint64_t *out_ids, float *out_distances,
+                       uint32_t *out_count, ev_filter_report *report) {
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE};
+  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st != EV_OK) return st;
+  return ev__filter_compile(ix, prog, prog_len, &report->err_node);
+}
+
+ev_status ev_search_filtered_with(ev_index *ix, const float *query,
+                                  uint32_t dim, uint32_t k, uint32_t ef,
+                                  const uint8_t *prog, size_t prog_len,
+                                  uint32_t strategy, uint64_t *out_ids,
+                                  float *out_distances, uint32_t *out_count,
+                                  ev_filter_report *report) {
+  ev_filter_report ignored;
+  if (!report) report = &ignored;
+  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
+                       out_distances, out_count, report);
+  if (st != EV_OK) return st;
+  if (strategy > EV_FILTER_STRATEGY_TWO_HOP) return EV_ERR_INVALID_ARGUMENT;
+  if (ef == 0) ef = ix->options.ef_search;
+  if (ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  uint32_t rr = ix->floats ? ix->options.rerank : 0;
+  uint32_t take = rr > k ? rr : k;
+  if (ef < take) ef = take;
+  /* The walks keep EV_FILTER_EF_FACTOR times more results (see there). */
+  ef = ef > EV_MAX_EF / EV_FILTER_EF_FACTOR ? EV_MAX_EF : ef * EV_FILTER_EF_FACTOR;
+  st = ev__ensure_heaps(ix, ef);
+  if (st != EV_OK) return st;
+  if (ix->entry == EV_NO_SLOT) return EV_OK;
+
+  uint32_t live = ev_live_count(ix);
+  report->estimate = estimate_matches(ix);
+  /* A strategy that was chosen gives up past the scan's cost; one that was
+   * asked for runs to its end (the benchmark measures it whole). */
+  uint64_t budget = UINT64_MAX;
+  if (strategy == EV_FILTER_STRATEGY_AUTO) {
+    strategy = choose(ix, report->estimate, live, ef);
+    budget = budget_of(ix, report->estimate);
+  }
+  report->strategy = strategy;
+  uint32_t n = 0;
+  if (strategy != EV_FILTER_STRATEGY_SCAN) {
+    uint32_t ep;
+    float ep_dist;
+    ev__graph_descend(ix, ix->query_payload, &ep, &ep_dist);
+    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, budget)
+                                            : two_hop(ix, ep, ep_dist, ef, budget);
+    n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
+    if (n > take) n = take;
+    if (n < k) report->fell_back = 1;
+    else if (rr) n = rerank(ix, n, k);
+  }
+  if (strategy == EV_FILTER_STRATEGY_SCAN || report->fell_back) n = scan(ix, k);
+  if (n > k) n = k;
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+ev_status ev_search_filtered(ev_index *ix, const float *query, uint32_t dim,
+                             uint32_t k, uint32_t ef, const uint8_t *prog,
+                             size_t prog_len, uint64_t *out_ids,
+                             float *out_distances, uint32_t *out_count,
+                             ev_filter_report *report) {
+  return ev_search_filtered_with(ix, query, dim, k, ef, prog, prog_len,
+                                 EV_FILTER_STRATEGY_AUTO, out_ids,
+                                 out_distances, out_count, report);
+}
+
+ev_status ev_search_exact_filtered(ev_index *ix, const float *query,
+                                   uint32_t dim, uint32_t k,
+                                   const uint8_t *prog, size_t prog_len,
+                                   uint64_t *out_ids, float *out_distances,
+                                   uint32_t *out_count,
+                                   ev_filter_report *report) {
+  ev_filter_report ignored;
+  if (!report) report = &ignored;
+  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
+                       out_distances, out_count, report);
+  if (st != EV_OK) return st;
+  st = ev__ensure_heaps(ix, k);
+  if (st != EV_OK) return st;
+  report->strategy = EV_FILTER_STRATEGY_SCAN;
+  uint32_t n = scan(ix, k);
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+ev_status ev_filter_count(ev_index *ix, const uint8_t *prog, size_t prog_len,
+                          uint32_t *out_count, uint32_t *err_node) {
+  uint32_t ignored;
+  if (!err_node) err_node = &ignored;
+  *err_node = EV_FILTER_NO_NODE;
+  if (!ix || !out_count) return EV_ERR_INVALID_ARGUMENT;
+  *out_count = 0;
+  ev_status st = ev__filter_compile(ix, prog, prog_len, err_node);
+  if (st != EV_OK) return st;
+  uint32_t n = 0;
+  for (uint32_t s = 0; s < ix->count; s++) n += (uint32_t)matches(ix, s);
+  *out_count = n;
+  return EV_OK;
+}
