@@ -98,6 +98,8 @@ export const EV_ERR_NOT_FOUND = 10;
 export const EV_ERR_CORRUPT = 11;
 export const EV_ERR_UNSUPPORTED_VERSION = 12;
 export const EV_ERR_TRUNCATED = 13;
+export const EV_ERR_INVALID_METADATA = 14;
+export const EV_ERR_INVALID_FILTER = 15;
 
 // ev_metric
 export const EV_METRIC_L2 = 0;
