@@ -276,7 +276,8 @@ class Parser {
       if (!this.is('AND')) this.fail('AND between the two bounds of BETWEEN');
       this.next();
       const high = this.value('lte', field, 'a number');
-      return { kind: 'cond', field, ops: [{ op: 'gte', value: low }, { op: 'lte', value: high }], at };
+      // The order of ast.OPERATORS, as the object form's { gte, lte } compiles.
+      return { kind: 'cond', field, ops: [{ op: 'lte', value: high }, { op: 'gte', value: low }], at };
     }
     if (this.is('IS')) {
       this.next();

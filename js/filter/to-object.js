@@ -16,9 +16,11 @@ import { errorAt } from './ast.js';
  * @returns {Filter}
  */
 export function astToObject(node) {
-  if (node.kind === 'and') return { and: node.items.map(astToObject) };
-  if (node.kind === 'or') return { or: node.items.map(astToObject) };
   if (node.kind === 'not') return { not: astToObject(node.item) };
+  if (node.kind !== 'cond') {
+    const items = node.items.map(astToObject);
+    return node.kind === 'and' ? { and: items } : { or: items };
+  }
   const field = node.field;
   if (field === 'and' || field === 'or' || field === 'not') {
     throw errorAt(node.at, `the field '${field}' cannot be written in the object form, where ` +

@@ -13,6 +13,19 @@ import { decodeUtf8 } from './utf8.js';
  * @returns {Metadata}
  */
 export function decodeRecord(bytes) {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    if (err instanceof EdgeVecError) throw err;
+    throw broken('is not valid UTF-8', err);
+  }
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @returns {Metadata}
+ */
+function decode(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   /** @type {Metadata} */
   const out = {};
@@ -71,7 +84,10 @@ export function decodeRecord(bytes) {
   return out;
 }
 
-/** @param {string} what */
-function broken(what) {
-  return new EdgeVecError('INTERNAL', `a metadata record from the core ${what}`);
+/**
+ * @param {string} what
+ * @param {unknown} [cause]
+ */
+function broken(what, cause) {
+  return new EdgeVecError('INTERNAL', `a metadata record from the core ${what}`, { cause });
 }
