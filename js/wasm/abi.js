@@ -81,6 +81,21 @@ export const EVP_REPLAY_ERROR_REASON = 7;
 export const EVP_REPLAY_ERROR_OFFSET = 8;
 export const EVP_REPLAY_DAMAGE_SKIPPED = 9;
 
+// evw_insert_batch_meta, evw_meta_check, evw_meta_set, evw_meta_get
+export const EVW_INSERT_INSERTED = 0;
+export const EVW_INSERT_ERR_INDEX = 1;
+export const EVW_META_ERR_RECORD = 2;
+export const EVW_META_ERR_FIELD = 3;
+export const EVW_META_ERR_REASON = 4;
+export const EVW_META_LEN = 0;
+
+// evw_filter_check, evw_search_filtered, evw_filter_count
+export const EVW_FILTER_ERR_NODE = 0;
+export const EVW_SEARCH_COUNT = 0;
+export const EVW_SEARCH_STRATEGY = 1;
+export const EVW_SEARCH_ESTIMATE = 2;
+export const EVW_FILTER_MATCHES = 0;
+
 // ---- src/edgevec.h -------------------------------------------------------
 
 // ev_status (stable: only ever appended to).
