@@ -8,6 +8,7 @@
  */
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 
 static ev_delete_outcome delete_one(ev_index *ix, uint64_t id) {
   uint32_t slot = ev_idmap_get(&ix->ids, id, ix->ext_ids);
@@ -15,6 +16,9 @@ static ev_delete_outcome delete_one(ev_index *ix, uint64_t id) {
   if (ix->deleted[slot]) return EV_ALREADY_DELETED;
   ix->deleted[slot] = 1;
   ix->deleted_count++;
+  /* A deleted vector is never returned, so its metadata is dropped now
+   * (a snapshot writes none for tombstones). */
+  ev__meta_slot_clear(ix, slot);
   return EV_DELETED;
 }
 

@@ -47,6 +47,9 @@ typedef enum ev_status {
   EV_ERR_CORRUPT = 11,           /* persisted bytes failed a check */
   EV_ERR_UNSUPPORTED_VERSION = 12, /* persisted by a newer format version */
   EV_ERR_TRUNCATED = 13,         /* persisted bytes end too early */
+  EV_ERR_INVALID_METADATA = 14,  /* a metadata record breaks a rule or limit
+                                    (metadata.h) */
+  EV_ERR_INVALID_FILTER = 15,    /* a filter program is malformed (filter.h) */
 } ev_status;
 
 /* A short English name for a status ("EV_ERR_ZERO_VECTOR" -> "zero vector

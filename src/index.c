@@ -13,6 +13,7 @@
 
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 #include "quantize.h"
 
 const char *ev_status_message(ev_status status) {
@@ -31,6 +32,8 @@ const char *ev_status_message(ev_status status) {
     case EV_ERR_CORRUPT: return "the stored data is corrupt";
     case EV_ERR_UNSUPPORTED_VERSION: return "the stored data has a newer format version";
     case EV_ERR_TRUNCATED: return "the stored data ends too early";
+    case EV_ERR_INVALID_METADATA: return "the metadata record breaks a rule or a limit";
+    case EV_ERR_INVALID_FILTER: return "the filter program is malformed";
   }
   return "unknown status";
 }
@@ -119,6 +122,7 @@ void ev_index_free(ev_index *ix) {
   free(ix->select_buf);
   ev_idmap_free(&ix->ids);
   ev__journal_free(ix);
+  ev__meta_free(ix);
   free(ix);
 }
 
@@ -154,6 +158,8 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
   }
   /* New visited entries must not look visited in the current epoch. */
   memset(ix->visited + ix->capacity, 0, (n - ix->capacity) * sizeof(uint32_t));
+  ev_status st = ev__meta_ensure_capacity(ix, slots);
+  if (st != EV_OK) return st;
   ix->capacity = slots;
   return EV_OK;
 }
@@ -268,5 +274,5 @@ size_t ev_memory_bytes(const ev_index *ix) {
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
-         ev__journal_bytes(ix);
+         ev__journal_bytes(ix) + ev__meta_bytes(ix);
 }

@@ -30,6 +30,7 @@
 #define EV_MAX_LEVEL 15
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
+struct ev_meta;    /* meta_store.h: the metadata of the slots */
 
 struct ev_index {
   ev_options options; /* as created, defaults filled in */
@@ -80,6 +81,7 @@ struct ev_index {
   size_t upper_bytes; /* bytes held by upper-level link blocks */
 
   struct ev_journal *journal; /* NULL unless journaling is on (journal.c) */
+  struct ev_meta *meta;       /* NULL until the first metadata record */
 };
 
 /* ---- helpers shared by the core's files ------------------------------- */
