@@ -349,13 +349,14 @@ export class EdgeVec {
    * Inserts one vector, with its metadata when given; returns its id.
    * @param {VectorInput} vector
    * @param {AnyId} [id]
-   * @param {Metadata} [metadata]
+   * @param {Metadata | null} [metadata]  null or undefined: none
    * @returns {AnyId}
    */
   insert(vector, id, metadata) {
     const handle = this.#mutable();
     const row = checkVector(vector, this.#dims, 'insert: vector');
-    const record = metadata === undefined ? undefined : encodeRecord(metadata, { call: 'insert', id });
+    const record = metadata === undefined || metadata === null ? undefined
+      : encodeRecord(metadata, { call: 'insert', id });
     if (id === undefined) this.#checkAutoIds(1, 'insert');
     const newId = api.insertOne(this.#wasm, handle, row, this.#dims, id, this.#numberMode, record);
     this.#mutated();

@@ -458,7 +458,7 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
 
   /** Inserts one vector and returns its id (assigned when omitted), with
    *  its metadata when given. */
-  insert(vector: VectorInput, id?: IdInput, metadata?: Metadata): Id<T>;
+  insert(vector: VectorInput, id?: IdInput, metadata?: Metadata | null): Id<T>;
 
   /** The k (1..65535) nearest live vectors, nearest first; fewer when the
    *  index holds fewer. With a filter, only vectors that match, and never

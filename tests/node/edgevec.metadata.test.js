@@ -32,6 +32,8 @@ describe('metadata through the API', () => {
     const a = db.insert(rows[0], undefined, { cat: 'books', price: 12.5, ok: true, tags: ['x'] });
     const b = db.insert(rows[1]);
     const c = db.insert(rows[2], 10n, {});
+    const d = db.insert(rows[3], 11n, null);
+    assert.deepEqual(db.getMetadata(d), {});
     assert.deepEqual(db.getMetadata(a), { cat: 'books', ok: true, price: 12.5, tags: ['x'] });
     assert.deepEqual(db.getMetadata(b), {});
     assert.deepEqual(db.getMetadata(c), {});
