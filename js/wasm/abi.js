@@ -37,6 +37,30 @@ export const EVW_DELETE_ALREADY_DELETED = 1;
 export const EVW_DELETE_INVALID_IDS = 2;
 export const EVW_DELETE_TOTAL = 3;
 
+// Metadata and filters (src/wasm/wasm_meta.c): a refused record's words
+// (evw_meta_check, evw_insert_batch_meta, evw_meta_set) and the insert's.
+export const EVW_INSERT_INSERTED = 0;
+export const EVW_INSERT_ERR_INDEX = 1;
+export const EVW_META_ERR_RECORD = 2;
+/** 0xFFFFFFFF: not about one field. */
+export const EVW_META_ERR_FIELD = 3;
+/** An EV_META_REASON_* of src/metadata.h. */
+export const EVW_META_ERR_REASON = 4;
+
+// evw_meta_get
+export const EVW_META_LEN = 0;
+
+// evw_filter_check, evw_search_filtered, evw_search_exact_filtered,
+// evw_filter_count
+/** The node at fault of an INVALID_FILTER (0xFFFFFFFF: header or trailing bytes). */
+export const EVW_FILTER_ERR_NODE = 0;
+export const EVW_SEARCH_COUNT = 1;
+/** An EV_FILTER_STRATEGY_* of src/filter.h. */
+export const EVW_SEARCH_STRATEGY = 2;
+export const EVW_SEARCH_ESTIMATE = 3;
+export const EVW_SEARCH_FELL_BACK = 4;
+export const EVW_FILTER_MATCHES = 1;
+
 // evp_snapshot_writer_begin
 export const EVP_WRITER_HANDLE = 0;
 export const EVP_WRITER_TOTAL_BYTES = 1;
@@ -80,21 +104,6 @@ export const EVP_REPLAY_TAIL_REASON = 6;
 export const EVP_REPLAY_ERROR_REASON = 7;
 export const EVP_REPLAY_ERROR_OFFSET = 8;
 export const EVP_REPLAY_DAMAGE_SKIPPED = 9;
-
-// evw_insert_batch_meta, evw_meta_check, evw_meta_set, evw_meta_get
-export const EVW_INSERT_INSERTED = 0;
-export const EVW_INSERT_ERR_INDEX = 1;
-export const EVW_META_ERR_RECORD = 2;
-export const EVW_META_ERR_FIELD = 3;
-export const EVW_META_ERR_REASON = 4;
-export const EVW_META_LEN = 0;
-
-// evw_filter_check, evw_search_filtered, evw_filter_count
-export const EVW_FILTER_ERR_NODE = 0;
-export const EVW_SEARCH_COUNT = 0;
-export const EVW_SEARCH_STRATEGY = 1;
-export const EVW_SEARCH_ESTIMATE = 2;
-export const EVW_FILTER_MATCHES = 0;
 
 // ---- src/edgevec.h -------------------------------------------------------
 
