@@ -21,6 +21,15 @@ function equal(x, v) {
 }
 
 /**
+ * @param {Value} x
+ * @param {unknown} v
+ * @returns {boolean} x holds a value of v's type (an array holds strings)
+ */
+function sameType(x, v) {
+  return Array.isArray(x) ? typeof v === 'string' : typeof x === typeof v;
+}
+
+/**
  * @param {Record<string, Value> | undefined} md  a vector's metadata
  * @param {string} field
  * @param {string} op
@@ -44,7 +53,9 @@ function condition(md, field, op, arg) {
     case 'gte': return typeof x === 'number' && x >= /** @type {number} */ (arg);
     case 'any': return list.some((v) => equal(x, v));
     case 'all': return list.every((v) => equal(x, v));
-    case 'none': return !list.some((v) => equal(x, v));
+    // NE's rule over a list: the field holds a value of one of the
+    // operands' types (an array counts as strings), and equals none of them.
+    case 'none': return list.some((v) => sameType(x, v)) && !list.some((v) => equal(x, v));
     default: throw new Error(`unknown operator ${op}`);
   }
 }

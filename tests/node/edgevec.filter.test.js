@@ -50,7 +50,8 @@ const FILTERS = [
   // type mismatches: a string field compared as a number, a number field as a string, bool vs number
   { cat: { lt: 5 } }, { cat: { gte: -1e9 } }, { price: 'books' }, { price: { ne: 'x' } }, { ok: 1 }, { ok: { ne: 1 } },
   { tags: { lt: 1 } }, { tags: 1 }, { mixed: 'x' }, { mixed: 1 }, { mixed: true }, { mixed: { ne: 'x' } },
-  { mixed: { lte: 1 } }, { mixed: { any: ['x', true] } },
+  { mixed: { lte: 1 } }, { mixed: { any: ['x', true] } }, { mixed: { none: ['x'] } }, { mixed: { none: ['x', 1] } },
+  { tags: { none: [1] } }, { price: { none: [50, 'x'] } },
   // missing fields and unknown fields
   { nosuch: 1 }, { nosuch: { ne: 1 } }, { nosuch: { exists: false } }, { not: { nosuch: 1 } }, { not: { cat: 'books' } },
   // logic
