@@ -31,7 +31,7 @@ static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot)
   return ev__payload_distance(ix, q, ev__payload(ix, slot));
 }
 
-static uint32_t next_epoch(ev_index *ix) {
+uint32_t ev__next_epoch(ev_index *ix) {
   if (++ix->visit_epoch == 0) {
     /* Wrapped after 2^32 walks: clear once and start again. */
     memset(ix->visited, 0, sizeof(uint32_t) * ix->capacity);
@@ -71,7 +71,7 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
   /* candidates has a place for every slot and a slot is pushed at most once
    * per walk (the visited check), so the candidate heap cannot overflow. */
   uint32_t ncand = 0, nres = 0;
-  uint32_t epoch = next_epoch(ix);
+  uint32_t epoch = ev__next_epoch(ix);
   int check_deleted = live_only && ix->deleted_count > 0;
 
   ix->visited[ep] = epoch;
@@ -215,12 +215,21 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
   }
 }
 
-uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
-                          uint32_t ef) {
-  if (ix->entry == EV_NO_SLOT) return 0;
+void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep_out,
+                       float *ep_dist_out) {
   uint32_t ep = ix->entry;
   float ep_dist = dist_to(ix, query, ep);
   for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
+  *ep_out = ep;
+  *ep_dist_out = ep_dist;
+}
+
+uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
+                          uint32_t ef) {
+  if (ix->entry == EV_NO_SLOT) return 0;
+  uint32_t ep;
+  float ep_dist;
+  ev__graph_descend(ix, query, &ep, &ep_dist);
   uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
   n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
   return n > k ? k : n;

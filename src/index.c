@@ -13,6 +13,7 @@
 
 #include "index.h"
 #include "journal.h"
+#include "filter.h"
 #include "metadata.h"
 #include "quantize.h"
 
@@ -123,6 +124,7 @@ void ev_index_free(ev_index *ix) {
   ev_idmap_free(&ix->ids);
   ev__journal_free(ix);
   ev__meta_free(ix);
+  ev__filter_plan_free(ix);
   free(ix);
 }
 
@@ -274,5 +276,6 @@ size_t ev_memory_bytes(const ev_index *ix) {
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_bytes +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
-         ev__journal_bytes(ix) + ev__meta_bytes(ix);
+         ev__journal_bytes(ix) + ev__meta_bytes(ix) +
+         ev__filter_plan_bytes(ix);
 }

@@ -31,6 +31,7 @@
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
 struct ev_meta;    /* meta_store.h: the metadata of the slots */
+struct ev_filter_plan; /* filter.c: a compiled filter (search scratch) */
 
 struct ev_index {
   ev_options options; /* as created, defaults filled in */
@@ -82,6 +83,7 @@ struct ev_index {
 
   struct ev_journal *journal; /* NULL unless journaling is on (journal.c) */
   struct ev_meta *meta;       /* NULL until the first metadata record */
+  struct ev_filter_plan *filter_plan; /* NULL until the first filter */
 };
 
 /* ---- helpers shared by the core's files ------------------------------- */
@@ -158,6 +160,12 @@ int ev__random_level(ev_index *ix);
 ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 
 /* graph.c */
+/* A new epoch of the visited array: every slot reads as unvisited. */
+uint32_t ev__next_epoch(ev_index *ix);
+/* Greedy descent from the entry point through the upper levels to level
+ * 0's entry: *ep and *ep_dist receive it. The index must not be empty. */
+void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep,
+                       float *ep_dist);
 /* Links an initialised slot into the graph (HNSW insert). */
 void ev__graph_link(ev_index *ix, uint32_t slot);
 /* Nearest live slots to an encoded query (a payload): leaves up to k items

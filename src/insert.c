@@ -7,11 +7,17 @@
  * then are the vectors linked in, which cannot fail. Node levels are drawn
  * from the index's RNG in batch order, exactly as single inserts draw them,
  * so a batch builds the same graph as the same vectors inserted one by one.
+ *
+ * Metadata given with a batch (ev_insert_batch_meta) follows the same rule:
+ * every record is checked with the vectors, and the store is prepared (its
+ * names, strings and column room: metadata.c) as the last fallible step,
+ * so a failure anywhere leaves the index as it was.
  */
 #include <stdlib.h>
 
 #include "index.h"
 #include "journal.h"
+#include "metadata.h"
 #include "quantize.h"
 
 typedef struct id_pos {
@@ -88,13 +94,27 @@ static ev_status reserve_for(ev_index *ix, size_t n) {
   return ev_idmap_reserve(&ix->ids, ix->count + n, ix->ext_ids);
 }
 
-ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
-                          uint32_t dim, const uint64_t *ids, uint64_t *out_ids,
-                          ev_progress_fn progress, void *progress_context,
-                          size_t *out_inserted, ev_batch_error *err) {
+/* The batch with or without metadata (meta/offsets NULL: none). */
+static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
+                              uint32_t dim, const uint64_t *ids,
+                              const uint8_t *meta, const uint32_t *offsets,
+                              uint64_t *out_ids, ev_progress_fn progress,
+                              void *progress_context, size_t *out_inserted,
+                              ev_batch_error *err, ev_meta_error *meta_err) {
   if (out_inserted) *out_inserted = 0;
   ev_status st = ev_validate_batch(ix, vectors, n, dim, ids, err);
   if (st != EV_OK) return st;
+  for (size_t i = 0; offsets && i < n; i++) {
+    size_t len = offsets[i + 1] - offsets[i];
+    if (offsets[i + 1] < offsets[i]) return EV_ERR_INVALID_ARGUMENT;
+    if (len && !meta) return EV_ERR_INVALID_ARGUMENT;
+    st = ev_meta_check(len ? meta + offsets[i] : NULL, len, meta_err);
+    if (st != EV_OK) {
+      meta_err->record = i;
+      if (err) err->index = i;
+      return st;
+    }
+  }
 
   int *levels = NULL;
   uint32_t **blocks = NULL;
@@ -119,6 +139,11 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
     levels[i] = ev__random_level(ix);
     st = ev__upper_block_new(ix, levels[i], &blocks[i]);
   }
+  /* Last, so that nothing after it can fail and leave names it added. */
+  if (st == EV_OK && offsets) {
+    st = ev__meta_prepare(ix, meta, offsets, n, ix->capacity, meta_err);
+    if (st == EV_ERR_INVALID_METADATA && err) err->index = meta_err->record;
+  }
   if (st != EV_OK) {
     ix->rng_state = rng_before;
     if (blocks)
@@ -140,6 +165,12 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
     blocks[done] = NULL;
     ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
     ev__graph_link(ix, slot);
+    if (offsets) {
+      size_t len = offsets[done + 1] - offsets[done];
+      const uint8_t *rec = len ? meta + offsets[done] : NULL;
+      ev__meta_apply(ix, slot, rec, len);
+      if (ev__meta_slot_has(ix, slot)) ev__meta_note_changed(ix, id);
+    }
     if (id >= ix->next_auto_id) {
       if (id == UINT64_MAX) ix->auto_ids_exhausted = 1;
       else ix->next_auto_id = id + 1;
@@ -159,6 +190,27 @@ ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
   free(auto_ids);
   if (out_inserted) *out_inserted = done;
   return EV_OK;
+}
+
+ev_status ev_insert_batch(ev_index *ix, const float *vectors, size_t n,
+                          uint32_t dim, const uint64_t *ids, uint64_t *out_ids,
+                          ev_progress_fn progress, void *progress_context,
+                          size_t *out_inserted, ev_batch_error *err) {
+  return insert_batch(ix, vectors, n, dim, ids, NULL, NULL, out_ids, progress,
+                      progress_context, out_inserted, err, NULL);
+}
+
+ev_status ev_insert_batch_meta(ev_index *ix, const float *vectors, size_t n,
+                               uint32_t dim, const uint64_t *ids,
+                               const uint8_t *meta, const uint32_t *offsets,
+                               uint64_t *out_ids, size_t *out_inserted,
+                               ev_batch_error *err, ev_meta_error *meta_err) {
+  ev_meta_error ignored;
+  if (!meta_err) meta_err = &ignored;
+  *meta_err = (ev_meta_error){0, EV_META_NO_FIELD, EV_META_REASON_NONE};
+  if (meta && !offsets) return EV_ERR_INVALID_ARGUMENT;
+  return insert_batch(ix, vectors, n, dim, ids, meta, offsets, out_ids, NULL,
+                      NULL, out_inserted, err, meta_err);
 }
 
 ev_status ev_insert(ev_index *ix, const float *vector, uint32_t dim,

@@ -656,3 +656,41 @@ void ev__meta_slot_encode(const ev_index *ix, uint32_t slot, uint8_t *buf) {
     }
   }
 }
+
+/* ---- by id -------------------------------------------------------------- */
+
+void ev__meta_note_changed(ev_index *ix, uint64_t id) {
+  /* The journal's hook (ev__journal_note_meta, journal.c) is called from
+   * here and nowhere else; with journaling off it does nothing. */
+  (void)ix;
+  (void)id;
+}
+
+ev_status ev_meta_set(ev_index *ix, uint64_t id, const uint8_t *rec,
+                      size_t len, ev_meta_error *err) {
+  ev_meta_error ignored;
+  if (!err) err = &ignored;
+  *err = (ev_meta_error){0, EV_META_NO_FIELD, EV_META_REASON_NONE};
+  if (!ix || (len && !rec)) return EV_ERR_INVALID_ARGUMENT;
+  uint32_t slot = ev__live_slot(ix, id);
+  if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
+  ev_status st = ev_meta_check(rec, len, err);
+  if (st != EV_OK) return st;
+  uint32_t offsets[2] = {0, (uint32_t)len};
+  st = ev__meta_prepare(ix, rec, offsets, 1, ix->capacity, err);
+  if (st != EV_OK) return st;
+  ev__meta_apply(ix, slot, rec, len);
+  ev__meta_note_changed(ix, id);
+  return EV_OK;
+}
+
+ev_status ev_meta_get(const ev_index *ix, uint64_t id, uint8_t *buf,
+                      size_t cap, size_t *out_len) {
+  if (!ix || !out_len || (cap && !buf)) return EV_ERR_INVALID_ARGUMENT;
+  *out_len = 0;
+  uint32_t slot = ev__live_slot(ix, id);
+  if (slot == EV_NO_SLOT) return EV_ERR_NOT_FOUND;
+  *out_len = ev__meta_slot_bytes(ix, slot);
+  if (cap >= *out_len) ev__meta_slot_encode(ix, slot, buf);
+  return EV_OK;
+}

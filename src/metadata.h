@@ -123,6 +123,11 @@ int ev__meta_slot_has(const ev_index *ix, uint32_t slot);
 /* 1 when any live slot has metadata (the snapshot writer picks v2 then). */
 int ev__meta_any(const ev_index *ix);
 
+/* The metadata of `id` changed (a set, or an insert with metadata): the
+ * one place that tells the journal, so that a commit writes the id's
+ * current record (log op METADATA). */
+void ev__meta_note_changed(ev_index *ix, uint64_t id);
+
 /* ---- hooks of the index's lifetime (index.c) ----------------------------- */
 
 /* Grows the per-slot columns to `slots` (no-op without metadata). */

@@ -47,6 +47,32 @@ enum {
   EVW_DELETE_TOTAL = 3
 };
 
+/* Metadata and filters (wasm_meta.c). A refused record is reported in the
+ * META_ERR words (by evw_meta_check, evw_insert_batch_meta and
+ * evw_meta_set); evw_insert_batch_meta also fills the INSERT words. */
+enum {
+  EVW_INSERT_INSERTED = 0,
+  EVW_INSERT_ERR_INDEX = 1,
+  EVW_META_ERR_RECORD = 2,
+  EVW_META_ERR_FIELD = 3, /* 0xFFFFFFFF: not about one field */
+  EVW_META_ERR_REASON = 4 /* an EV_META_REASON_* of metadata.h */
+};
+
+/* evw_meta_get: bytes of the record. */
+enum { EVW_META_LEN = 0 };
+
+/* evw_filter_check, evw_search_filtered, evw_search_exact_filtered,
+ * evw_filter_count: the node at fault of an INVALID_FILTER (0xFFFFFFFF:
+ * the header or bytes after the last node), then the results. */
+enum {
+  EVW_FILTER_ERR_NODE = 0,
+  EVW_SEARCH_COUNT = 1,     /* results written */
+  EVW_SEARCH_STRATEGY = 2,  /* an EV_FILTER_STRATEGY_* of filter.h */
+  EVW_SEARCH_ESTIMATE = 3,  /* estimated live matches */
+  EVW_SEARCH_FELL_BACK = 4, /* 1: the walk found too few, the scan answered */
+  EVW_FILTER_MATCHES = 1    /* evw_filter_count: exact live matches */
+};
+
 /* evp_snapshot_writer_begin */
 enum {
   EVP_WRITER_HANDLE = 0,

@@ -37,8 +37,14 @@ int ev_mixture_init(ev_mixture *mix, uint64_t seed, uint32_t dim,
 }
 
 void ev_mixture_rows(ev_mixture *mix, size_t n, float *out) {
+  ev_mixture_rows_labelled(mix, n, out, NULL);
+}
+
+void ev_mixture_rows_labelled(ev_mixture *mix, size_t n, float *out,
+                              uint32_t *clusters) {
   for (size_t r = 0; r < n; r++) {
     uint32_t c = (uint32_t)(ev_dataset_next(&mix->rng) >> 32) % mix->clusters;
+    if (clusters) clusters[r] = c;
     const double *center = mix->centers + (size_t)c * mix->dim;
     float *row = out + r * mix->dim;
     for (uint32_t d = 0; d < mix->dim; d++)

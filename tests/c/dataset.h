@@ -44,6 +44,10 @@ int ev_mixture_init(ev_mixture *mix, uint64_t seed, uint32_t dim,
                     uint32_t clusters, double spread);
 /* Draws the next n rows into out (n * dim floats). */
 void ev_mixture_rows(ev_mixture *mix, size_t n, float *out);
+/* The same, with each row's cluster into clusters[n] (may be NULL): for
+ * labels that follow where the vectors lie. */
+void ev_mixture_rows_labelled(ev_mixture *mix, size_t n, float *out,
+                              uint32_t *clusters);
 void ev_mixture_free(ev_mixture *mix);
 
 /* The first n rows of a mixture with `clusters` clusters and spread

@@ -10,7 +10,7 @@
 #include <string.h>
 
 typedef struct mu_buf {
-  uint8_t b[8192];
+  uint8_t b[16384];
   size_t n;
 } mu_buf;
 

@@ -296,3 +296,150 @@ TEST(meta_index_field_limit) {
   CHECK_EQ_INT(ev__meta_slot_set(ix, 1, known.b, known.n), EV_OK);
   ev_index_free(ix);
 }
+
+TEST(meta_insert_set_get_by_id) {
+  ev_index *ix = cu_index(2, EV_METRIC_L2, 7);
+  REQUIRE(ix != NULL);
+  float v[8] = {0, 0, 1, 1, 2, 2, 3, 3};
+  mu_buf blob = {0};
+  uint32_t offsets[5];
+  mu_buf a, b;
+  sample_record(&a, 9.5, "books");
+  sample_record(&b, 12, "music");
+  offsets[0] = 0;
+  mu_bytes(&blob, a.b, a.n);
+  offsets[1] = (uint32_t)blob.n; /* vector 1: none */
+  offsets[2] = (uint32_t)blob.n;
+  mu_bytes(&blob, b.b, b.n);
+  offsets[3] = (uint32_t)blob.n;
+  mu_u16(&blob, 0); /* vector 3: a 0-field record */
+  offsets[4] = (uint32_t)blob.n;
+  uint64_t ids[4] = {10, 11, 12, 13}, out_ids[4];
+  size_t inserted = 0;
+  REQUIRE(ev_insert_batch_meta(ix, v, 4, 2, ids, blob.b, offsets, out_ids,
+                               &inserted, NULL, NULL) == EV_OK);
+  CHECK_EQ_INT(inserted, 4);
+  uint8_t buf[512];
+  size_t len = 0;
+  CHECK_EQ_INT(ev_meta_get(ix, 10, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == a.n && memcmp(buf, a.b, a.n) == 0);
+  CHECK_EQ_INT(ev_meta_get(ix, 11, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == 2 && buf[0] == 0 && buf[1] == 0);
+  CHECK_EQ_INT(ev_meta_get(ix, 12, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == b.n && memcmp(buf, b.b, b.n) == 0);
+  CHECK_EQ_INT(ev_meta_get(ix, 13, buf, sizeof buf, &len), EV_OK);
+  CHECK_EQ_INT(len, 2);
+  /* Too small a buffer: the length only, nothing written. */
+  memset(buf, 0xAB, sizeof buf);
+  CHECK_EQ_INT(ev_meta_get(ix, 12, buf, 4, &len), EV_OK);
+  CHECK(len == b.n && buf[0] == 0xAB);
+  CHECK_EQ_INT(ev_meta_get(ix, 99, buf, sizeof buf, &len), EV_ERR_NOT_FOUND);
+
+  /* Set replaces whole, clears with len 0; NOT_FOUND; INVALID_METADATA. */
+  CHECK_EQ_INT(ev_meta_set(ix, 11, a.b, a.n, NULL), EV_OK);
+  CHECK_EQ_INT(ev_meta_get(ix, 11, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == a.n && memcmp(buf, a.b, a.n) == 0);
+  CHECK_EQ_INT(ev_meta_set(ix, 10, NULL, 0, NULL), EV_OK);
+  CHECK_EQ_INT(ev_meta_get(ix, 10, buf, sizeof buf, &len), EV_OK);
+  CHECK_EQ_INT(len, 2);
+  CHECK_EQ_INT(ev_meta_set(ix, 99, a.b, a.n, NULL), EV_ERR_NOT_FOUND);
+  ev_meta_error me;
+  mu_buf bad = a;
+  bad.b[bad.n - 1] = 0xFF; /* the last string's last byte: not UTF-8 */
+  CHECK_EQ_INT(ev_meta_set(ix, 11, bad.b, bad.n, &me), EV_ERR_INVALID_METADATA);
+  CHECK_EQ_INT(me.reason, EV_META_REASON_BAD_UTF8);
+  CHECK_EQ_INT(me.field, 3);
+  CHECK_EQ_INT(ev_meta_get(ix, 11, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == a.n && memcmp(buf, a.b, a.n) == 0);
+
+  /* Delete drops it; the deleted id is NOT_FOUND; re-inserting it without
+   * metadata gives none, with metadata gives that. */
+  CHECK_EQ_INT(ev_soft_delete(ix, 12, NULL), EV_OK);
+  CHECK_EQ_INT(ev_meta_get(ix, 12, buf, sizeof buf, &len), EV_ERR_NOT_FOUND);
+  CHECK_EQ_INT(ev_meta_set(ix, 12, a.b, a.n, NULL), EV_ERR_NOT_FOUND);
+  uint64_t id12 = 12;
+  CHECK_EQ_INT(ev_insert(ix, v, 2, &id12, NULL), EV_OK);
+  CHECK_EQ_INT(ev_meta_get(ix, 12, buf, sizeof buf, &len), EV_OK);
+  CHECK_EQ_INT(len, 2);
+  CHECK_EQ_INT(ev_soft_delete(ix, 12, NULL), EV_OK);
+  uint32_t one[2] = {0, (uint32_t)b.n};
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, v, 1, 2, &id12, b.b, one, NULL, NULL,
+                                    NULL, NULL), EV_OK);
+  CHECK_EQ_INT(ev_meta_get(ix, 12, buf, sizeof buf, &len), EV_OK);
+  CHECK(len == b.n && memcmp(buf, b.b, b.n) == 0);
+  ev_index_free(ix);
+}
+
+TEST(meta_insert_is_all_or_nothing) {
+  ev_index *ix = cu_index(2, EV_METRIC_L2, 3);
+  REQUIRE(ix != NULL);
+  float v[8] = {0, 0, 1, 1, 2, 2, 3, 3};
+  REQUIRE(ev_insert_batch(ix, v, 1, 2, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  cu_fingerprint before = cu_fingerprint_of(ix);
+  size_t bytes = ev_memory_bytes(ix);
+  mu_buf blob = {0}, good;
+  sample_record(&good, 1, "new-string");
+  uint32_t offsets[4] = {0};
+  mu_bytes(&blob, good.b, good.n);
+  offsets[1] = (uint32_t)blob.n;
+  mu_bytes(&blob, good.b, good.n);
+  offsets[2] = (uint32_t)blob.n;
+  mu_u16(&blob, 1); /* record 2: a BOOL of 7 */
+  mu_rec_bool(&blob, "flag", 7);
+  offsets[3] = (uint32_t)blob.n;
+  ev_batch_error be;
+  ev_meta_error me;
+  size_t inserted = 99;
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, v + 2, 3, 2, NULL, blob.b, offsets, NULL,
+                                    &inserted, &be, &me), EV_ERR_INVALID_METADATA);
+  CHECK_EQ_INT(inserted, 0);
+  CHECK_EQ_INT(be.index, 2);
+  CHECK_EQ_INT(me.record, 2);
+  CHECK_EQ_INT(me.field, 0);
+  CHECK_EQ_INT(me.reason, EV_META_REASON_BAD_BOOL);
+  CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
+  CHECK_EQ_INT(ev_memory_bytes(ix), bytes);
+  CHECK(!ev__meta_any(ix));
+  /* Vectors are checked too: a NaN in vector 1 refuses the batch. */
+  float nan_v[6] = {0, 0, NAN, 0, 1, 1};
+  offsets[2] = offsets[1] * 2;
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, nan_v, 2, 2, NULL, blob.b, offsets, NULL,
+                                    NULL, &be, &me), EV_ERR_INVALID_VECTOR);
+  CHECK_EQ_INT(be.index, 1);
+  CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
+  /* Offsets that go backwards are an argument error. */
+  uint32_t backwards[2] = {5, 2};
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, v, 1, 2, NULL, blob.b, backwards, NULL,
+                                    NULL, NULL, NULL), EV_ERR_INVALID_ARGUMENT);
+  /* The index's field limit, reached by the batch as a whole: 17 records
+   * of 64 new names each; the last one is refused, nothing changes. */
+  enum { RECS = EV_META_MAX_INDEX_FIELDS / EV_META_MAX_FIELDS + 1 };
+  static mu_buf wide;
+  uint32_t wide_off[RECS + 1];
+  float wv[2 * RECS];
+  memset(wv, 0, sizeof wv);
+  wide.n = 0;
+  char name[8];
+  for (int rec = 0; rec < RECS; rec++) {
+    wide_off[rec] = (uint32_t)wide.n;
+    mu_u16(&wide, EV_META_MAX_FIELDS);
+    for (int f = 0; f < EV_META_MAX_FIELDS; f++) {
+      snprintf(name, sizeof name, "f%02d%02d", rec, f);
+      mu_rec_bool(&wide, name, 1);
+    }
+  }
+  wide_off[RECS] = (uint32_t)wide.n;
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, wv, RECS, 2, NULL, wide.b, wide_off, NULL,
+                                    NULL, &be, &me), EV_ERR_INVALID_METADATA);
+  CHECK_EQ_INT(me.reason, EV_META_REASON_INDEX_FIELDS);
+  CHECK_EQ_INT(me.record, RECS - 1);
+  CHECK_EQ_INT(me.field, 0);
+  CHECK_EQ_INT(be.index, RECS - 1);
+  CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
+  CHECK(!ev__meta_any(ix));
+  /* One fewer record fits. */
+  CHECK_EQ_INT(ev_insert_batch_meta(ix, wv, RECS - 1, 2, NULL, wide.b, wide_off,
+                                    NULL, NULL, &be, &me), EV_OK);
+  CHECK_EQ_INT(ev_live_count(ix), RECS);
+  ev_index_free(ix);
+}

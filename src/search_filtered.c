@@ -1,0 +1,339 @@
+/*
+ * search_filtered.c — nearest neighbours among the vectors a filter
+ * matches (filter.h), by one of three strategies chosen per search from the
+ * filter's estimated selectivity:
+ *
+ *  SCAN     every live slot is tested and the matches are scored exactly.
+ *           Its cost is one filter test per slot plus one distance per
+ *           match, so it wins when few vectors match, and it is exact.
+ *  WALK     the usual best-first walk of level 0, where a node that does
+ *           not match still enters the candidate queue (it keeps routing:
+ *           a filter must not cut the graph) but only matching live nodes
+ *           enter the results. The walk goes on while the results hold
+ *           fewer than ef matches and candidates remain, so it expands
+ *           about ef / selectivity nodes: fine while many match.
+ *  TWO_HOP  a walk over the matching nodes only: distances are computed
+ *           for matches alone, and a non-matching neighbour is looked
+ *           through (its own neighbours are taken as candidates) instead of
+ *           being scored. When few match, the matching nodes are rarely
+ *           linked directly; their neighbours-of-neighbours keep them
+ *           connected, and no distance is spent on the non-matches a WALK
+ *           would route through.
+ *
+ * Whatever ran, a search returns min(k, live matches) results: when a walk
+ * finds fewer than k, the SCAN answers instead (it finds every match).
+ * Quantized indexes walk on codes and re-rank like ev_search.
+ *
+ * The estimate tests a fixed sample of EV_FILTER_SAMPLE slots spread evenly
+ * over the slot range (a stride, so it costs the same for every filter and
+ * needs no RNG): its share of matches among the live slots sampled, times
+ * the live count. Why a fixed size: the choice between strategies needs
+ * the selectivity within a factor of about two around the thresholds, and
+ * a sample of this size gives that at those selectivities while costing a
+ * small fraction of one walk. Indexes with at most that many slots are
+ * counted exactly.
+ *
+ * The thresholds (EV_FILTER_SCAN_BELOW, EV_FILTER_TWO_HOP_BELOW) were
+ * picked by measurement on 100k x 128 clustered data with labels both
+ * random and following the clusters, at selectivities 50%, 10%, 1% and
+ * 0.1%: bench/native/bench_filter.c prints recall and QPS of every
+ * strategy in every cell; the table and the reasoning are in
+ * bench/results/filter-native.md.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "filter.h"
+#include "heap.h"
+#include "index.h"
+#include "quantize.h"
+
+/* Slots the selectivity estimate tests. */
+#define EV_FILTER_SAMPLE 1024u
+/* Estimated share of matching live vectors (in 1/1000) below which the
+ * SCAN runs, and below which TWO_HOP runs instead of WALK. */
+#define EV_FILTER_SCAN_BELOW_PERMILLE 20u
+#define EV_FILTER_TWO_HOP_BELOW_PERMILLE 200u
+
+/* ---- query preparation and distances -------------------------------------- */
+
+static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
+                             uint32_t k, uint64_t *out_ids, float *out_distances,
+                             uint32_t *out_count) {
+  if (!ix || !query || !out_ids || !out_distances || !out_count)
+    return EV_ERR_INVALID_ARGUMENT;
+  *out_count = 0;
+  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
+  ev_status st = ev__prepare_vector(ix, query, ix->query_buf);
+  if (st == EV_OK) ev__encode(ix, ix->query_buf, ix->query_payload);
+  return st;
+}
+
+static inline float code_distance(const ev_index *ix, uint32_t slot) {
+  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
+}
+
+/* The exact distance where f32 vectors exist, else between codes. */
+static inline float exact_distance(const ev_index *ix, uint32_t slot) {
+  const float *v = ev__floats(ix, slot);
+  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
+  return code_distance(ix, slot);
+}
+
+static inline int matches(const ev_index *ix, uint32_t slot) {
+  return !ix->deleted[slot] && ev__filter_match(ix, slot);
+}
+
+/* ---- the three strategies ------------------------------------------------ */
+
+/* Exact top-k over live matches into ix->nearest; returns the count. */
+static uint32_t scan(ev_index *ix, uint32_t k) {
+  ev_heap_item *res = ix->results;
+  uint32_t n = 0;
+  for (uint32_t s = 0; s < ix->count; s++) {
+    if (!matches(ix, s)) continue;
+    float d = exact_distance(ix, s);
+    if (n == k) {
+      if (d >= res[0].distance) continue;
+      ev_heap_max_pop(res, &n);
+    }
+    ev_heap_max_push(res, &n, (ev_heap_item){d, s});
+  }
+  return ev_heap_drain_sorted(res, n, ix->nearest);
+}
+
+/* Offers a scored node to the results (a max-heap of at most ef). */
+static inline void offer(ev_heap_item *res, uint32_t *nres, uint32_t ef,
+                         float *bound, ev_heap_item item) {
+  ev_heap_max_push(res, nres, item);
+  if (*nres > ef) ev_heap_max_pop(res, nres);
+  *bound = res[0].distance;
+}
+
+/* WALK: leaves up to ef matches in ix->results; returns their count. */
+static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  uint32_t ncand = 0, nres = 0;
+  uint32_t epoch = ev__next_epoch(ix);
+  float bound = FLT_MAX;
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  while (ncand > 0) {
+    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
+    /* Stop only once ef matches are held and nothing nearer is left. */
+    if (nres >= ef && c.distance > bound) break;
+    const uint32_t *links = ev__links0(ix, c.slot);
+    for (uint32_t i = 1; i <= links[0]; i++) {
+      uint32_t nb = links[i];
+      if (ix->visited[nb] == epoch) continue;
+      ix->visited[nb] = epoch;
+      float d = code_distance(ix, nb);
+      if (nres < ef || d < bound) {
+        ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
+        if (matches(ix, nb)) offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
+      }
+    }
+  }
+  return nres;
+}
+
+/* TWO_HOP: scores matching nodes only, looking through non-matching
+ * neighbours to their neighbours. Leaves up to ef matches in ix->results. */
+static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
+  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  uint32_t ncand = 0, nres = 0;
+  uint32_t epoch = ev__next_epoch(ix);
+  float bound = FLT_MAX;
+  /* The entry point routes whether or not it matches (its distance is
+   * known anyway). */
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  while (ncand > 0) {
+    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
+    if (nres >= ef && c.distance > bound) break;
+    const uint32_t *links = ev__links0(ix, c.slot);
+    for (uint32_t i = 1; i <= links[0]; i++) {
+      uint32_t nb = links[i];
+      if (ix->visited[nb] == epoch) continue;
+      ix->visited[nb] = epoch;
+      if (matches(ix, nb)) {
+        float d = code_distance(ix, nb);
+        if (nres < ef || d < bound) {
+          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
+          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
+        }
+        continue;
+      }
+      /* Look through the non-match: its matching neighbours are
+       * candidates. Non-matches two hops away stay unvisited, so that they
+       * can still be looked through when reached directly. */
+      const uint32_t *links2 = ev__links0(ix, nb);
+      for (uint32_t j = 1; j <= links2[0]; j++) {
+        uint32_t nb2 = links2[j];
+        if (ix->visited[nb2] == epoch || !matches(ix, nb2)) continue;
+        ix->visited[nb2] = epoch;
+        float d = code_distance(ix, nb2);
+        if (nres < ef || d < bound) {
+          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb2});
+          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb2});
+        }
+      }
+    }
+  }
+  return nres;
+}
+
+/* ---- choosing ------------------------------------------------------------ */
+
+/* Estimated live matches (exact for small indexes). */
+static uint32_t estimate_matches(const ev_index *ix) {
+  uint32_t live = ev_live_count(ix);
+  if (ix->count <= EV_FILTER_SAMPLE) {
+    uint32_t n = 0;
+    for (uint32_t s = 0; s < ix->count; s++) n += (uint32_t)matches(ix, s);
+    return n;
+  }
+  uint32_t sampled = 0, hits = 0;
+  uint64_t step = ((uint64_t)ix->count << 16) / EV_FILTER_SAMPLE;
+  for (uint64_t pos = 0; (pos >> 16) < ix->count; pos += step) {
+    uint32_t s = (uint32_t)(pos >> 16);
+    if (ix->deleted[s]) continue;
+    sampled++;
+    hits += (uint32_t)ev__filter_match(ix, s);
+  }
+  if (sampled == 0) return live; /* mostly tombstones: no information */
+  return (uint32_t)((uint64_t)live * hits / sampled);
+}
+
+static uint32_t choose(uint32_t estimate, uint32_t live) {
+  uint64_t permille = live ? (uint64_t)estimate * 1000 / live : 0;
+  if (permille < EV_FILTER_SCAN_BELOW_PERMILLE) return EV_FILTER_STRATEGY_SCAN;
+  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE) return EV_FILTER_STRATEGY_TWO_HOP;
+  return EV_FILTER_STRATEGY_WALK;
+}
+
+static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
+                          float *out_distances) {
+  for (uint32_t i = 0; i < n; i++) {
+    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
+    out_distances[i] = ix->nearest[i].distance;
+  }
+}
+
+/* Re-scores the first n of ix->nearest exactly and keeps the best k,
+ * sorted, in ix->nearest. */
+static uint32_t rerank(ev_index *ix, uint32_t n, uint32_t k) {
+  ev_heap_item *items = ix->nearest;
+  for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
+  uint32_t size = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (size == k) {
+      if (items[i].distance >= ix->results[0].distance) continue;
+      ev_heap_max_pop(ix->results, &size);
+    }
+    ev_heap_max_push(ix->results, &size, items[i]);
+  }
+  return ev_heap_drain_sorted(ix->results, size, ix->nearest);
+}
+
+static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
+                       uint32_t k, const uint8_t *prog, size_t prog_len,
+                       uint64_t *out_ids, float *out_distances,
+                       uint32_t *out_count, ev_filter_report *report) {
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE};
+  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st != EV_OK) return st;
+  return ev__filter_compile(ix, prog, prog_len, &report->err_node);
+}
+
+ev_status ev_search_filtered_with(ev_index *ix, const float *query,
+                                  uint32_t dim, uint32_t k, uint32_t ef,
+                                  const uint8_t *prog, size_t prog_len,
+                                  uint32_t strategy, uint64_t *out_ids,
+                                  float *out_distances, uint32_t *out_count,
+                                  ev_filter_report *report) {
+  ev_filter_report ignored;
+  if (!report) report = &ignored;
+  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
+                       out_distances, out_count, report);
+  if (st != EV_OK) return st;
+  if (strategy > EV_FILTER_STRATEGY_TWO_HOP) return EV_ERR_INVALID_ARGUMENT;
+  if (ef == 0) ef = ix->options.ef_search;
+  if (ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  uint32_t rr = ix->floats ? ix->options.rerank : 0;
+  uint32_t take = rr > k ? rr : k;
+  if (ef < take) ef = take;
+  st = ev__ensure_heaps(ix, ef);
+  if (st != EV_OK) return st;
+  if (ix->entry == EV_NO_SLOT) return EV_OK;
+
+  uint32_t live = ev_live_count(ix);
+  report->estimate = estimate_matches(ix);
+  if (strategy == EV_FILTER_STRATEGY_AUTO) strategy = choose(report->estimate, live);
+  report->strategy = strategy;
+  uint32_t n = 0;
+  if (strategy != EV_FILTER_STRATEGY_SCAN) {
+    uint32_t ep;
+    float ep_dist;
+    ev__graph_descend(ix, ix->query_payload, &ep, &ep_dist);
+    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef)
+                                            : two_hop(ix, ep, ep_dist, ef);
+    n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
+    if (n > take) n = take;
+    if (n < k) report->fell_back = 1;
+    else if (rr) n = rerank(ix, n, k);
+  }
+  if (strategy == EV_FILTER_STRATEGY_SCAN || report->fell_back) n = scan(ix, k);
+  if (n > k) n = k;
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+ev_status ev_search_filtered(ev_index *ix, const float *query, uint32_t dim,
+                             uint32_t k, uint32_t ef, const uint8_t *prog,
+                             size_t prog_len, uint64_t *out_ids,
+                             float *out_distances, uint32_t *out_count,
+                             ev_filter_report *report) {
+  return ev_search_filtered_with(ix, query, dim, k, ef, prog, prog_len,
+                                 EV_FILTER_STRATEGY_AUTO, out_ids,
+                                 out_distances, out_count, report);
+}
+
+ev_status ev_search_exact_filtered(ev_index *ix, const float *query,
+                                   uint32_t dim, uint32_t k,
+                                   const uint8_t *prog, size_t prog_len,
+                                   uint64_t *out_ids, float *out_distances,
+                                   uint32_t *out_count,
+                                   ev_filter_report *report) {
+  ev_filter_report ignored;
+  if (!report) report = &ignored;
+  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
+                       out_distances, out_count, report);
+  if (st != EV_OK) return st;
+  st = ev__ensure_heaps(ix, k);
+  if (st != EV_OK) return st;
+  report->strategy = EV_FILTER_STRATEGY_SCAN;
+  uint32_t n = scan(ix, k);
+  write_results(ix, n, out_ids, out_distances);
+  *out_count = n;
+  return EV_OK;
+}
+
+ev_status ev_filter_count(ev_index *ix, const uint8_t *prog, size_t prog_len,
+                          uint32_t *out_count, uint32_t *err_node) {
+  uint32_t ignored;
+  if (!err_node) err_node = &ignored;
+  *err_node = EV_FILTER_NO_NODE;
+  if (!ix || !out_count) return EV_ERR_INVALID_ARGUMENT;
+  *out_count = 0;
+  ev_status st = ev__filter_compile(ix, prog, prog_len, err_node);
+  if (st != EV_OK) return st;
+  uint32_t n = 0;
+  for (uint32_t s = 0; s < ix->count; s++) n += (uint32_t)matches(ix, s);
+  *out_count = n;
+  return EV_OK;
+}
