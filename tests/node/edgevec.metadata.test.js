@@ -123,10 +123,16 @@ describe('metadata through the API', () => {
     // Names the index already has stay usable.
     db.insert(rows[16], 99n, { r0f0: 5, r3f9: 'x' });
     assert.deepEqual(db.getMetadata(99n), { r0f0: 5, r3f9: 'x' });
-    const batchErr = await rejectsWith(() => db.insertBatch(rows.slice(20, 23), { metadata: [{ r1f1: 1 }, null, { fresh: 2 }] }),
+    // A batch is inserted in chunks, and the core checks the index's limit
+    // per chunk: the chunks before the one that reaches it stay, and the
+    // error says how many vectors that is (design issue13.md, Changes).
+    const batchErr = await rejectsWith(() => db.insertBatch(rows.slice(20, 23), { ids: [200n, 201n, 202n], metadata: [{ r1f1: 1 }, null, { fresh: 2 }] }),
       'INVALID_METADATA', { index: 2 });
     assert.equal(batchErr.reason, 'INDEX_FIELDS');
-    assert.equal(db.size, 17, 'the batch changed nothing');
+    assert.equal(batchErr.field, 'fresh');
+    assert.equal(db.size, 17 + (batchErr.inserted ?? 0), 'only the chunks before it stay');
+    assert.equal(batchErr.id, 202n);
+    assert.ok(!db.has(202n), 'the refused vector is not in');
     db.dispose();
   });
 
