@@ -275,7 +275,7 @@ for (const [ci, cell] of cells.entries()) {
     const fewest = Math.min(...got.map((g) => g.length));
     rows.push({
       kind: cell.kind, selectivity: cell.selectivity, filter: cell.filterText, matches: cell.matches,
-      method: m.name, ef: m.ef, hnswlib: !!m.hnswlib,
+      method: m.name, ef: m.ef, hnswlib: !!m.hnswlib, unfiltered: !!m.unfiltered,
       recall: recall(got, want), qps: Q / (median(times[mi]) / 1000), fewest,
       strategy: plan.strategy, estimate: plan.estimate,
     });
