@@ -235,7 +235,7 @@ describe('metadata persisted', () => {
     db.setMetadata(205n, { changed: 'after the checkpoint' });
     await db.flush();
     const expected = all(db, 210);
-    db.setMetadata(1n, { uncommitted: true }); // never flushed: lost with the crash
+    db.setMetadata(200n, { uncommitted: true }); // never flushed: lost with the crash
     db.dispose();
     const again = await EdgeVec.open('crash', { storage });
     assert.deepEqual(all(again, 210), expected);
