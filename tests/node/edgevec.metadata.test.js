@@ -246,6 +246,7 @@ describe('metadata persisted', () => {
     const storage = new MemoryStorage();
     const db = await EdgeVec.open('auto', { storage, dimensions: DIM, autoFlush: true });
     db.insert(rows[0], 1n, { a: 1 });
+    await new Promise((r) => setTimeout(r, 20)); // the insert's own commit is done
     db.setMetadata(1n, { a: 2 });
     await new Promise((r) => setTimeout(r, 20));
     db.dispose();
