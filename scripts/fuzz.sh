@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer targets of the persisted-format readers, one after the
+# Runs the libFuzzer targets (the persisted-format readers, and the metadata
+# record and filter program decoders: fuzz_meta), one after the
 # other (the machine has 2 shared cores: one fuzzing process at a time).
 #
 #   bash scripts/fuzz.sh 30        each target for 30 s (npm test)
@@ -23,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(${EV_FUZZ_TARGETS:-snapshot wal})
+targets=(${EV_FUZZ_TARGETS:-snapshot wal meta})
 
 if ! command -v clang >/dev/null; then
   echo "fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2

@@ -50,10 +50,18 @@
 
 /* Slots the selectivity estimate tests. */
 #define EV_FILTER_SAMPLE 1024u
+/* Matching slots of that sample a walk starts from besides the graph's
+ * entry point (start_walk says why): enough to put a start in every
+ * region a filter keeps, few against the distances of one walk. */
+#define EV_FILTER_SEEDS 64u
 /* Estimated share of matching live vectors (in 1/1000) below which the
  * SCAN runs, and below which TWO_HOP runs instead of WALK. */
 #define EV_FILTER_SCAN_BELOW_PERMILLE 20u
 #define EV_FILTER_TWO_HOP_BELOW_PERMILLE 200u
+
+/* What a distance costs in filter tests (a 128-d distance against a test
+ * of a one-leaf filter), for comparing a walk's work with a scan's. */
+#define EV_FILTER_TESTS_PER_DISTANCE 8u
 
 /* ---- query preparation and distances -------------------------------------- */
 
@@ -111,20 +119,54 @@ static inline void offer(ev_heap_item *res, uint32_t *nres, uint32_t ef,
   *bound = res[0].distance;
 }
 
-/* WALK: leaves up to ef matches in ix->results; returns their count. */
-static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
+/* The slots of the estimate's sample, in order: slot i of the sample. */
+static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
+  return (uint32_t)(((uint64_t)ix->count * i) / EV_FILTER_SAMPLE);
+}
+
+/* Starts a walk: the graph's entry point, and up to EV_FILTER_SEEDS
+ * matching slots of the estimate's sample, scored, as candidates and
+ * results. Why seeds: when the filter follows where the vectors lie, the
+ * region around the query may hold no match at all, and a walk from the
+ * graph's entry point finds whichever matching region its links lead to
+ * first, not the nearest; the sample is spread over every region, so its
+ * matches give the walk a start in each. Returns the epoch of the walk. */
+static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                           uint32_t *ncand, uint32_t *nres, float *bound) {
+  uint32_t epoch = ev__next_epoch(ix);
+  ix->visited[ep] = epoch;
+  ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(ix->results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
+  uint32_t seeds = 0;
+  uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
+  for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
+    uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
+    if (ix->visited[s] == epoch || !matches(ix, s)) continue;
+    ix->visited[s] = epoch;
+    float d = code_distance(ix, s);
+    ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){d, s});
+    offer(ix->results, nres, ef, bound, (ev_heap_item){d, s});
+    seeds++;
+  }
+  return epoch;
+}
+
+/* WALK: leaves up to ef matches in ix->results; returns their count, or
+ * 0 when its work passed `budget` (see budget_of). */
+static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                     uint64_t budget) {
   ev_heap_item *cand = ix->candidates, *res = ix->results;
   uint32_t ncand = 0, nres = 0;
-  uint32_t epoch = ev__next_epoch(ix);
+  uint64_t work = 0;
   float bound = FLT_MAX;
-  ix->visited[ep] = epoch;
-  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
   while (ncand > 0) {
     ev_heap_item c = ev_heap_min_pop(cand, &ncand);
     /* Stop only once ef matches are held and nothing nearer is left. */
     if (nres >= ef && c.distance > bound) break;
     const uint32_t *links = ev__links0(ix, c.slot);
+    work += (uint64_t)links[0] * EV_FILTER_TESTS_PER_DISTANCE;
+    if (work > budget) return 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
       if (ix->visited[nb] == epoch) continue;
@@ -141,16 +183,15 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
 
 /* TWO_HOP: scores matching nodes only, looking through non-matching
  * neighbours to their neighbours. Leaves up to ef matches in ix->results. */
-static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
+static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                        uint64_t budget) {
   ev_heap_item *cand = ix->candidates, *res = ix->results;
   uint32_t ncand = 0, nres = 0;
-  uint32_t epoch = ev__next_epoch(ix);
+  uint64_t work = 0;
   float bound = FLT_MAX;
   /* The entry point routes whether or not it matches (its distance is
    * known anyway). */
-  ix->visited[ep] = epoch;
-  ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(res, &nres, ef, &bound, (ev_heap_item){ep_dist, ep});
+  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
   while (ncand > 0) {
     ev_heap_item c = ev_heap_min_pop(cand, &ncand);
     if (nres >= ef && c.distance > bound) break;
@@ -159,7 +200,9 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
       uint32_t nb = links[i];
       if (ix->visited[nb] == epoch) continue;
       ix->visited[nb] = epoch;
+      work++;
       if (matches(ix, nb)) {
+        work += EV_FILTER_TESTS_PER_DISTANCE;
         float d = code_distance(ix, nb);
         if (nres < ef || d < bound) {
           ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
@@ -171,10 +214,13 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef) {
        * candidates. Non-matches two hops away stay unvisited, so that they
        * can still be looked through when reached directly. */
       const uint32_t *links2 = ev__links0(ix, nb);
+      work += links2[0];
+      if (work > budget) return 0;
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
         if (ix->visited[nb2] == epoch || !matches(ix, nb2)) continue;
         ix->visited[nb2] = epoch;
+        work += EV_FILTER_TESTS_PER_DISTANCE;
         float d = code_distance(ix, nb2);
         if (nres < ef || d < bound) {
           ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb2});
@@ -197,15 +243,23 @@ static uint32_t estimate_matches(const ev_index *ix) {
     return n;
   }
   uint32_t sampled = 0, hits = 0;
-  uint64_t step = ((uint64_t)ix->count << 16) / EV_FILTER_SAMPLE;
-  for (uint64_t pos = 0; (pos >> 16) < ix->count; pos += step) {
-    uint32_t s = (uint32_t)(pos >> 16);
+  for (uint32_t i = 0; i < EV_FILTER_SAMPLE; i++) {
+    uint32_t s = sample_slot(ix, i);
     if (ix->deleted[s]) continue;
     sampled++;
     hits += (uint32_t)ev__filter_match(ix, s);
   }
   if (sampled == 0) return live; /* mostly tombstones: no information */
   return (uint32_t)((uint64_t)live * hits / sampled);
+}
+
+/* The work of a SCAN, in filter tests: one test per slot and a distance
+ * per estimated match. A walk that has done this much gives up and the
+ * scan answers, so a search whose filter the walk handles badly (few
+ * matches near the query, a region the filter empties) costs at most about
+ * twice the scan. */
+static uint64_t budget_of(const ev_index *ix, uint32_t estimate) {
+  return (uint64_t)ix->count + (uint64_t)estimate * EV_FILTER_TESTS_PER_DISTANCE;
 }
 
 static uint32_t choose(uint32_t estimate, uint32_t live) {
@@ -279,8 +333,9 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
     uint32_t ep;
     float ep_dist;
     ev__graph_descend(ix, ix->query_payload, &ep, &ep_dist);
-    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef)
-                                            : two_hop(ix, ep, ep_dist, ef);
+    uint64_t budget = budget_of(ix, report->estimate);
+    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, budget)
+                                            : two_hop(ix, ep, ep_dist, ef, budget);
     n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
     if (n > take) n = take;
     if (n < k) report->fell_back = 1;

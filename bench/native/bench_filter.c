@@ -16,7 +16,8 @@
  * Cells: `u < t` and `c < t` with t for 50%, 10%, 1% and 0.1%.
  *
  * For each cell it prints recall@k against the exact filtered brute force,
- * QPS, and the share of queries answered with fewer than min(k, matches)
+ * QPS (queries per second of the searching thread's CPU time; the methods
+ * take turns query by query, in a seeded random order), and the share of queries answered with fewer than min(k, matches)
  * results, for SCAN, WALK, TWO_HOP and AUTO (the chosen strategy, with how
  * often each was chosen and how often it fell back to the scan), plus two
  * baselines: the unfiltered search (QPS only) and a post-filter (search
@@ -37,6 +38,15 @@
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this thread: searches are timed with it, because on a shared
+ * machine the wall time of one search measures the other processes as
+ * much as the search. */
+static double cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -64,7 +74,6 @@ static size_t program(uint8_t *p, char field, double t) {
 }
 
 typedef struct run {
-  double recall, qps, short_share;
   uint32_t chosen[4], fell_back;
 } run;
 
@@ -144,22 +153,37 @@ int main(int argc, char **argv) {
       for (uint32_t q = 0; q < nq; q++)
         ev_search_exact_filtered(ix, queries + (size_t)q * dim, dim, k, prog, plen,
                                  truth + (size_t)q * k, dist, &truth_n[q], NULL);
-      /* Strategies: 0 auto, 1 scan, 2 walk, 3 two-hop. */
-      for (uint32_t s = 0; s < 6; s++) {
-        run r = {0};
-        size_t hits = 0, shorts = 0;
-        double start = now_ms();
-        for (uint32_t q = 0; q < nq; q++) {
-          const float *qv = queries + (size_t)q * dim;
+      /* Methods: 0 auto, 1 scan, 2 walk, 3 two-hop (ev_search_filtered_with),
+       * 4 unfiltered, 5 post-filter. They take turns query by query, so
+       * that a change in the machine's load falls on all of them alike. */
+      enum { METHODS = 6 };
+      run r[METHODS];
+      size_t hits[METHODS] = {0}, shorts[METHODS] = {0};
+      double ms[METHODS] = {0};
+      memset(r, 0, sizeof r);
+      for (uint32_t q = 0; q < nq; q++) {
+        const float *qv = queries + (size_t)q * dim;
+        /* A fresh seeded order per query: a method warms the caches for
+         * the one after it, so no method may always follow the same one. */
+        uint32_t order[METHODS];
+        for (uint32_t i = 0; i < METHODS; i++) order[i] = i;
+        for (uint32_t i = METHODS - 1; i > 0; i--) {
+          uint32_t j = (uint32_t)(ev_dataset_next(&labels) % (i + 1)), t = order[i];
+          order[i] = order[j];
+          order[j] = t;
+        }
+        for (uint32_t turn = 0; turn < METHODS; turn++) {
+          uint32_t s = order[turn];
           uint32_t got = 0;
+          double start = cpu_ms();
           if (s < 4) {
             ev_filter_report rep;
             ev_search_filtered_with(ix, qv, dim, k, ef, prog, plen, s, ids, dist, &got, &rep);
-            r.chosen[rep.strategy]++;
-            r.fell_back += rep.fell_back;
-          } else if (s == 4) { /* unfiltered */
+            r[s].chosen[rep.strategy]++;
+            r[s].fell_back += rep.fell_back;
+          } else if (s == 4) {
             ev_search(ix, qv, dim, k, ef, ids, dist, &got);
-          } else { /* post-filter: k / selectivity neighbours, keep matches */
+          } else {
             double want_k = sel > 0 ? k / sel : EV_MAX_EF;
             uint32_t kk = want_k > 4096 ? 4096 : (uint32_t)want_k;
             if (kk < k) kk = k;
@@ -168,41 +192,39 @@ int main(int argc, char **argv) {
             for (uint32_t i = 0; i < all && got < k; i++)
               if (label[ids[i]] < thresholds[cell]) ids[got++] = ids[i];
           }
+          ms[s] += cpu_ms() - start;
           if (s == 4) continue;
-          if (got < want) shorts++;
+          if (got < want) shorts[s]++;
           for (uint32_t i = 0; i < truth_n[q]; i++)
             for (uint32_t j = 0; j < got; j++)
               if (truth[(size_t)q * k + i] == ids[j]) {
-                hits++;
+                hits[s]++;
                 break;
               }
         }
-        double ms = now_ms() - start;
-        r.qps = nq / (ms / 1e3);
-        size_t expected = 0;
-        for (uint32_t q = 0; q < nq; q++) expected += truth_n[q];
-        r.recall = expected ? (double)hits / expected : 1.0;
-        r.short_share = (double)shorts / nq;
-        const char *label_name = corr ? "clustered" : "random";
-        if (s == 0) {
-          printf("| %s | %.1f%% | %u | auto (scan %u, walk %u, two-hop %u; fell back %u) | %.4f | %.0f | %.3f |\n",
-                 label_name, sel * 100, matches, r.chosen[1], r.chosen[2], r.chosen[3],
-                 r.fell_back, r.recall, r.qps, r.short_share);
-        } else if (s < 4) {
-          printf("| %s | %.1f%% | %u | %s%s | %.4f | %.0f | %.3f |\n", label_name,
-                 sel * 100, matches, names[s], r.fell_back ? " (+fallback)" : "",
-                 r.recall, r.qps, r.short_share);
-          if (r.fell_back) printf("|  |  |  | %s fell back to the scan %u of %u times |  |  |  |\n",
-                                  names[s], r.fell_back, nq);
-        } else if (s == 4) {
-          printf("| %s | %.1f%% | %u | unfiltered search | - | %.0f | - |\n", label_name,
-                 sel * 100, matches, r.qps);
-        } else {
-          printf("| %s | %.1f%% | %u | post-filter | %.4f | %.0f | %.3f |\n", label_name,
-                 sel * 100, matches, r.recall, r.qps, r.short_share);
-        }
-        fflush(stdout);
       }
+      size_t expected = 0;
+      for (uint32_t q = 0; q < nq; q++) expected += truth_n[q];
+      const char *label_name = corr ? "clustered" : "random";
+      for (uint32_t s = 0; s < METHODS; s++) {
+        double qps = nq / (ms[s] / 1e3);
+        double recall = expected ? (double)hits[s] / expected : 1.0;
+        double short_share = (double)shorts[s] / nq;
+        if (s == 0)
+          printf("| %s | %.1f%% | %u | **auto** (scan %u, walk %u, two-hop %u; fell back %u) | %.4f | %.0f | %.3f |\n",
+                 label_name, sel * 100, matches, r[s].chosen[1], r[s].chosen[2],
+                 r[s].chosen[3], r[s].fell_back, recall, qps, short_share);
+        else if (s < 4)
+          printf("| %s | %.1f%% | %u | %s (fell back %u) | %.4f | %.0f | %.3f |\n", label_name,
+                 sel * 100, matches, names[s], r[s].fell_back, recall, qps, short_share);
+        else if (s == 4)
+          printf("| %s | %.1f%% | %u | unfiltered search | - | %.0f | - |\n", label_name,
+                 sel * 100, matches, qps);
+        else
+          printf("| %s | %.1f%% | %u | post-filter | %.4f | %.0f | %.3f |\n", label_name,
+                 sel * 100, matches, recall, qps, short_share);
+      }
+      fflush(stdout);
     }
   }
   ev_index_free(ix);

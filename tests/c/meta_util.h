@@ -9,8 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Sized for the largest blob a test builds (3000 small records). */
 typedef struct mu_buf {
-  uint8_t b[16384];
+  uint8_t b[98304];
   size_t n;
 } mu_buf;
 
@@ -68,6 +69,33 @@ static inline void mu_rec_strs(mu_buf *r, const char *name, const char *const *v
   mu_u8(r, 4);
   mu_u16(r, n);
   for (uint32_t i = 0; i < n; i++) mu_str(r, v[i]);
+}
+
+
+/* Filter programs: the header, then nodes in postfix order. */
+static inline void mu_prog(mu_buf *r, uint32_t nodes) {
+  r->n = 0;
+  mu_bytes(r, "EVFP", 4);
+  mu_u16(r, 1);
+  mu_u16(r, nodes);
+}
+/* A leaf's op and name; its operands follow (mu_val_*, or mu_u16 count
+ * then values for ANY/ALL/NONE). */
+static inline void mu_leaf(mu_buf *r, uint32_t op, const char *name) {
+  mu_u8(r, op);
+  mu_name(r, name);
+}
+static inline void mu_val_num(mu_buf *r, double v) {
+  mu_u8(r, 1);
+  mu_f64(r, v);
+}
+static inline void mu_val_str(mu_buf *r, const char *v) {
+  mu_u8(r, 2);
+  mu_str(r, v);
+}
+static inline void mu_val_bool(mu_buf *r, int v) {
+  mu_u8(r, 3);
+  mu_u8(r, (uint32_t)v);
 }
 
 #endif

@@ -1,0 +1,199 @@
+/*
+ * test_search_filtered.c — search_filtered.c: the argument errors, and a
+ * property test over every strategy at several selectivities, with labels
+ * random and following the clusters, with deletions: every answer holds
+ * min(k, live matches) matching live vectors, sorted, and its recall
+ * against the exact filtered brute force is high.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core_util.h"
+#include "dataset.h"
+#include "edgevec.h"
+#include "filter.h"
+#include "harness.h"
+#include "meta_util.h"
+#include "metadata.h"
+
+enum { N = 3000, DIM = 16, K = 10, QUERIES = 25 };
+
+typedef struct fixture {
+  ev_index *ix;
+  float *queries;
+  double label_u[N], label_c[N]; /* random, and following the cluster */
+  uint8_t deleted[N];
+} fixture;
+
+static int build(fixture *f, ev_options o) {
+  static float rows[N * DIM];
+  uint32_t clusters[N];
+  ev_mixture mix;
+  if (!ev_mixture_init(&mix, o.seed, DIM, 8, EV_DATASET_SPREAD)) return 0;
+  ev_mixture_rows_labelled(&mix, N, rows, clusters);
+  f->queries = malloc(sizeof(float) * QUERIES * DIM);
+  if (!f->queries) return 0;
+  ev_mixture_rows(&mix, QUERIES, f->queries);
+  ev_mixture_free(&mix);
+  ev_dataset_rng rng = {o.seed * 31 + 7};
+  static mu_buf blob;
+  static uint32_t off[N + 1];
+  blob.n = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    f->label_u[i] = floor(ev_dataset_uniform(&rng) * 1000);
+    f->label_c[i] = floor((clusters[i] + ev_dataset_uniform(&rng)) * 1000 / 8);
+    off[i] = (uint32_t)blob.n;
+    mu_u16(&blob, 2);
+    mu_rec_num(&blob, "c", f->label_c[i]);
+    mu_rec_num(&blob, "u", f->label_u[i]);
+  }
+  off[N] = (uint32_t)blob.n;
+  f->ix = cu_create(&o);
+  if (!f->ix ||
+      ev_insert_batch_meta(f->ix, rows, N, DIM, NULL, blob.b, off, NULL, NULL, NULL, NULL) != EV_OK)
+    return 0;
+  /* Delete a tenth at random: they must never come back. */
+  for (uint32_t i = 0; i < N; i++) {
+    f->deleted[i] = ev_dataset_uniform(&rng) < 0.1;
+    if (f->deleted[i] && ev_soft_delete(f->ix, i, NULL) != EV_OK) return 0;
+  }
+  return 1;
+}
+
+static void drop(fixture *f) {
+  ev_index_free(f->ix);
+  free(f->queries);
+}
+
+/* `field < t` */
+static void less_than(mu_buf *p, const char *field, double t) {
+  mu_prog(p, 1);
+  mu_leaf(p, EV_FILTER_LT, field);
+  mu_val_num(p, t);
+}
+
+/* Runs every strategy on `field < t`; returns the worst recall of the
+ * graph strategies chosen by AUTO and checks the contract throughout. */
+static double check_cell(fixture *f, int clustered, double t, uint32_t strategy) {
+  const double *label = clustered ? f->label_c : f->label_u;
+  mu_buf p;
+  less_than(&p, clustered ? "c" : "u", t);
+  uint32_t live_matches = 0;
+  for (uint32_t i = 0; i < N; i++) live_matches += !f->deleted[i] && label[i] < t;
+  uint32_t count = 0;
+  CHECK_EQ_INT(ev_filter_count(f->ix, p.b, p.n, &count, NULL), EV_OK);
+  CHECK_EQ_INT(count, live_matches);
+  uint32_t want = live_matches < K ? live_matches : K;
+  size_t hits = 0, total = 0;
+  for (uint32_t q = 0; q < QUERIES; q++) {
+    const float *qv = f->queries + q * DIM;
+    uint64_t ids[K], truth[K];
+    float d[K], td[K];
+    uint32_t n = 0, tn = 0;
+    ev_filter_report rep;
+    if (!CHECK(ev_search_filtered_with(f->ix, qv, DIM, K, 0, p.b, p.n, strategy, ids, d,
+                                       &n, &rep) == EV_OK) ||
+        !CHECK(ev_search_exact_filtered(f->ix, qv, DIM, K, p.b, p.n, truth, td, &tn,
+                                        NULL) == EV_OK))
+      return 0;
+    CHECK_EQ_INT(tn, want);
+    CHECK_EQ_INT(n, want); /* never fewer than min(k, matches) */
+    if (strategy != EV_FILTER_STRATEGY_AUTO) CHECK_EQ_INT(rep.strategy, strategy);
+    for (uint32_t i = 0; i < n; i++) {
+      CHECK(ids[i] < N && !f->deleted[ids[i]]);
+      CHECK(label[ids[i]] < t);
+      if (i) CHECK(d[i - 1] <= d[i]);
+      for (uint32_t j = 0; j < tn; j++)
+        if (truth[j] == ids[i]) hits++;
+    }
+    total += tn;
+  }
+  return total ? (double)hits / total : 1.0;
+}
+
+static void property(ev_options o, double min_recall) {
+  fixture f;
+  REQUIRE(build(&f, o));
+  double cuts[] = {500, 100, 10, 3}; /* 50%, 10%, 1%, 0.3% */
+  const char *names[] = {"auto", "scan", "walk", "two-hop"};
+  for (int clustered = 0; clustered < 2; clustered++)
+    for (int c = 0; c < 4; c++)
+      for (uint32_t s = 0; s <= EV_FILTER_STRATEGY_TWO_HOP; s++) {
+        double r = check_cell(&f, clustered, cuts[c], s);
+        if (s == EV_FILTER_STRATEGY_SCAN) CHECK(r == 1.0);
+        if (r < min_recall) {
+          printf("    %s labels, t %.0f, %s: recall %.3f\n",
+                 clustered ? "clustered" : "random", cuts[c], names[s], r);
+          CHECK(r >= min_recall);
+        }
+      }
+  drop(&f);
+}
+
+TEST(search_filtered_property_every_strategy) {
+  property(cu_options(DIM, EV_METRIC_L2, 11, EV_QUANT_NONE, 0, 0), 0.95);
+}
+
+TEST(search_filtered_property_quantized_rerank) {
+  property(cu_options(DIM, EV_METRIC_COSINE, 12, EV_QUANT_SQ8, 1, 40), 0.9);
+}
+
+TEST(search_filtered_contract) {
+  fixture f;
+  REQUIRE(build(&f, cu_options(DIM, EV_METRIC_L2, 13, EV_QUANT_NONE, 0, 0)));
+  mu_buf p;
+  less_than(&p, "u", 500);
+  uint64_t ids[K];
+  float d[K];
+  uint32_t n = 99;
+  ev_filter_report rep;
+  const float *q = f.queries;
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, 0, 0, p.b, p.n, ids, d, &n, NULL),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(n, 0);
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM + 1, K, 0, p.b, p.n, ids, d, &n, NULL),
+               EV_ERR_DIMENSION_MISMATCH);
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, K, EV_MAX_EF + 1, p.b, p.n, ids, d, &n, NULL),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_search_filtered(NULL, q, DIM, K, 0, p.b, p.n, ids, d, &n, NULL),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_search_filtered_with(f.ix, q, DIM, K, 0, p.b, p.n, 4, ids, d, &n, NULL),
+               EV_ERR_INVALID_ARGUMENT);
+  float nan_q[DIM] = {NAN};
+  CHECK_EQ_INT(ev_search_filtered(f.ix, nan_q, DIM, K, 0, p.b, p.n, ids, d, &n, NULL),
+               EV_ERR_INVALID_VECTOR);
+  /* A malformed program: INVALID_FILTER naming the node. */
+  mu_buf bad;
+  mu_prog(&bad, 2);
+  mu_u8(&bad, EV_FILTER_TRUE);
+  mu_u8(&bad, EV_FILTER_OR);
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, K, 0, bad.b, bad.n, ids, d, &n, &rep),
+               EV_ERR_INVALID_FILTER);
+  CHECK_EQ_INT(rep.err_node, 1);
+  CHECK_EQ_INT(ev_search_exact_filtered(f.ix, q, DIM, K, bad.b, bad.n, ids, d, &n, &rep),
+               EV_ERR_INVALID_FILTER);
+  uint32_t node = 0, count = 5;
+  CHECK_EQ_INT(ev_filter_count(f.ix, bad.b, bad.n, &count, &node), EV_ERR_INVALID_FILTER);
+  CHECK_EQ_INT(node, 1);
+  CHECK_EQ_INT(count, 0);
+  /* The report: a 50% filter walks; a filter matching nothing scans and
+   * returns nothing. */
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, K, 0, p.b, p.n, ids, d, &n, &rep), EV_OK);
+  CHECK_EQ_INT(rep.strategy, EV_FILTER_STRATEGY_WALK);
+  CHECK(rep.estimate > N / 4 && rep.estimate < N * 3 / 4);
+  CHECK_EQ_INT(n, K);
+  less_than(&p, "u", -1);
+  CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, K, 0, p.b, p.n, ids, d, &n, &rep), EV_OK);
+  CHECK_EQ_INT(rep.strategy, EV_FILTER_STRATEGY_SCAN);
+  CHECK_EQ_INT(rep.estimate, 0);
+  CHECK_EQ_INT(n, 0);
+  /* The compiled plan is counted in the index's memory. */
+  ev_index *empty = cu_index(DIM, EV_METRIC_L2, 1);
+  REQUIRE(empty != NULL);
+  size_t before = ev_memory_bytes(empty);
+  CHECK_EQ_INT(ev_search_filtered(empty, q, DIM, K, 0, p.b, p.n, ids, d, &n, &rep), EV_OK);
+  CHECK_EQ_INT(n, 0);
+  CHECK(ev_memory_bytes(empty) > before);
+  ev_index_free(empty);
+  drop(&f);
+}
