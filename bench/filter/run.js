@@ -52,6 +52,7 @@ const EDGEVEC_EFS = [0, 32, 128]; // 0: the index's default efSearch
 const HNSWLIB_EFS = [10, 20, 40, 80, 160, 320, 640, 1280];
 
 const log = (/** @type {string} */ m) => console.error(`[bench:filter] ${m}`);
+const LOAD_AT_START = os.loadavg()[0];
 
 // ---- data -----------------------------------------------------------------
 
@@ -297,6 +298,12 @@ lines.push(`Produced by \`npm run bench:filter\` (bench/filter/run.js) on ${new 
   'interleaved), single-threaded; compare rows of this run, not absolute numbers across runs. Recall@10 is against ' +
   'the exact filtered top 10 (brute force in double precision over the matching rows); "fewest" is the smallest ' +
   'number of results any query got.');
+if (N !== 100000) {
+  lines.push('');
+  lines.push(`**Reduced run:** n = ${N.toLocaleString('en')} instead of 100,000 (BENCH_FILTER_N), because the shared ` +
+    `machine was too loaded for the whole grid (load average ${LOAD_AT_START.toFixed(1)} on ${os.cpus().length} cores ` +
+    'at the start). Rerun `npm run bench:filter` on a quiet machine for the 100k figures.');
+}
 lines.push('');
 lines.push(`Build: edgevec-c ${(buildMs / 1000).toFixed(1)} s` + (hnsw ? `, hnswlib-wasm ${(hnswBuildMs / 1000).toFixed(1)} s.` : '.'));
 lines.push('');
