@@ -314,7 +314,7 @@ lines.push('Labels: `u` is uniform in 0..999, drawn independently of the vectors
 lines.push('');
 lines.push('## Summary: default settings, and hnswlib-wasm at equal recall');
 lines.push('');
-lines.push('| labels | selectivity | matches | edgevec-c recall | edgevec-c QPS | exact scan QPS | post-filter recall / QPS | unfiltered QPS | hnswlib-wasm: smallest ef reaching that recall | its QPS | edgevec-c / hnswlib-wasm |');
+lines.push('| labels | selectivity | matches | edgevec-c recall | edgevec-c QPS | exact scan QPS | post-filter recall / QPS | unfiltered QPS | hnswlib-wasm: fastest ef reaching that recall | its QPS | edgevec-c / hnswlib-wasm |');
 lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const cell of cells) {
   const of = rows.filter((r) => r.kind === cell.kind && r.selectivity === cell.selectivity);
