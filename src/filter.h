@@ -93,7 +93,9 @@ ev_status ev_search_filtered(ev_index *index, const float *query, uint32_t dim,
                              ev_filter_report *report);
 
 /* The same with the strategy forced (EV_FILTER_STRATEGY_AUTO: chosen), for
- * the benchmark that picks the thresholds and for tests. */
+ * the benchmark that picks the thresholds and for tests. A forced walk runs
+ * to its end (a chosen one gives up past the scan's cost); either falls back
+ * to the scan when it finds fewer than k. */
 ev_status ev_search_filtered_with(ev_index *index, const float *query,
                                   uint32_t dim, uint32_t k, uint32_t ef,
                                   const uint8_t *prog, size_t prog_len,

@@ -33,12 +33,24 @@
  * small fraction of one walk. Indexes with at most that many slots are
  * counted exactly.
  *
- * The thresholds (EV_FILTER_SCAN_BELOW, EV_FILTER_TWO_HOP_BELOW) were
- * picked by measurement on 100k x 128 clustered data with labels both
- * random and following the clusters, at selectivities 50%, 10%, 1% and
- * 0.1%: bench/native/bench_filter.c prints recall and QPS of every
- * strategy in every cell; the table and the reasoning are in
- * bench/results/filter-native.md.
+ * The thresholds were picked by measurement on 100k x 128 clustered data
+ * with labels both random and following the clusters, at selectivities
+ * 50%, 10%, 1% and 0.1% (bench/native/bench_filter.c prints recall and QPS
+ * of every strategy in every cell; the table is in
+ * bench/results/filter-native.md):
+ *  - below EV_FILTER_SCAN_BELOW_PERMILLE the SCAN: the matches are too
+ *    sparse for neighbours-of-neighbours to keep them connected, so
+ *    TWO_HOP's recall drops and its cost rises to the scan's, while the
+ *    scan is exact and costs little more than one test per slot;
+ *  - up to EV_FILTER_TWO_HOP_BELOW_PERMILLE the TWO_HOP: a WALK there
+ *    scores every non-matching node it routes through, most of the nodes
+ *    it meets, and TWO_HOP scores only matches;
+ *  - above it the WALK: the non-matches it scores are few, and looking
+ *    through neighbours' lists costs TWO_HOP more than it saves.
+ * Besides the share, a chosen walk must be expected to cost less than the
+ * scan (small indexes scan), and gives up for the scan once it has spent
+ * what the scan would cost, so no filter makes a search much slower than
+ * the exact scan of its matches.
  */
 #include <float.h>
 #include <string.h>
@@ -50,6 +62,15 @@
 
 /* Slots the selectivity estimate tests. */
 #define EV_FILTER_SAMPLE 1024u
+/* A filtered walk keeps ef times this many results (the ef asked for, or
+ * the index's ef_search). Why: when the filter follows where the vectors
+ * lie, the query often sits in a region with no match, and the nearest
+ * matches are then in a region seen from afar, where distances to the
+ * query differ little from node to node and the walk needs a longer list
+ * to tell them apart; with the default ef the recall falls well below the
+ * unfiltered search's. The factor is the smallest measured to reach the
+ * target recall in every cell (bench/results/filter-native.md). */
+#define EV_FILTER_EF_FACTOR 4u
 /* Matching slots of that sample a walk starts from besides the graph's
  * entry point (start_walk says why): enough to put a start in every
  * region a filter keeps, few against the distances of one walk. */
@@ -59,9 +80,11 @@
 #define EV_FILTER_SCAN_BELOW_PERMILLE 20u
 #define EV_FILTER_TWO_HOP_BELOW_PERMILLE 200u
 
-/* What a distance costs in filter tests (a 128-d distance against a test
- * of a one-leaf filter), for comparing a walk's work with a scan's. */
-#define EV_FILTER_TESTS_PER_DISTANCE 8u
+/* What scoring one vector costs in filter tests (a 128-d vector read from
+ * a random place in memory against a test of a one-leaf filter, which
+ * reads two dense columns), for comparing a walk's work with a scan's.
+ * Measured: bench/results/filter-native.md. */
+#define EV_FILTER_TESTS_PER_DISTANCE 32u
 
 /* ---- query preparation and distances -------------------------------------- */
 
@@ -262,11 +285,23 @@ static uint64_t budget_of(const ev_index *ix, uint32_t estimate) {
   return (uint64_t)ix->count + (uint64_t)estimate * EV_FILTER_TESTS_PER_DISTANCE;
 }
 
-static uint32_t choose(uint32_t estimate, uint32_t live) {
+/* The strategy for an estimate: by the share of live vectors that match,
+ * and the SCAN besides when even a walk that goes well would cost more than
+ * the scan (small indexes). A WALK that goes well expands ef / share nodes
+ * and scores their m0 neighbours. */
+static uint32_t choose(const ev_index *ix, uint32_t estimate, uint32_t live,
+                       uint32_t ef) {
   uint64_t permille = live ? (uint64_t)estimate * 1000 / live : 0;
   if (permille < EV_FILTER_SCAN_BELOW_PERMILLE) return EV_FILTER_STRATEGY_SCAN;
-  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE) return EV_FILTER_STRATEGY_TWO_HOP;
-  return EV_FILTER_STRATEGY_WALK;
+  uint64_t scan_work = budget_of(ix, estimate);
+  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE) {
+    /* A two-hop walk that goes well: about ef matches expanded, each
+     * looking through m0 neighbours at their m0 neighbours. */
+    uint64_t two_hop_work = (uint64_t)ef * ix->m0 * ix->m0;
+    return two_hop_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_TWO_HOP;
+  }
+  uint64_t walk_work = (uint64_t)ef * 1000 / permille * ix->m0 * EV_FILTER_TESTS_PER_DISTANCE;
+  return walk_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_WALK;
 }
 
 static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
@@ -320,20 +355,27 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
   uint32_t rr = ix->floats ? ix->options.rerank : 0;
   uint32_t take = rr > k ? rr : k;
   if (ef < take) ef = take;
+  /* The walks keep EV_FILTER_EF_FACTOR times more results (see there). */
+  ef = ef > EV_MAX_EF / EV_FILTER_EF_FACTOR ? EV_MAX_EF : ef * EV_FILTER_EF_FACTOR;
   st = ev__ensure_heaps(ix, ef);
   if (st != EV_OK) return st;
   if (ix->entry == EV_NO_SLOT) return EV_OK;
 
   uint32_t live = ev_live_count(ix);
   report->estimate = estimate_matches(ix);
-  if (strategy == EV_FILTER_STRATEGY_AUTO) strategy = choose(report->estimate, live);
+  /* A strategy that was chosen gives up past the scan's cost; one that was
+   * asked for runs to its end (the benchmark measures it whole). */
+  uint64_t budget = UINT64_MAX;
+  if (strategy == EV_FILTER_STRATEGY_AUTO) {
+    strategy = choose(ix, report->estimate, live, ef);
+    budget = budget_of(ix, report->estimate);
+  }
   report->strategy = strategy;
   uint32_t n = 0;
   if (strategy != EV_FILTER_STRATEGY_SCAN) {
     uint32_t ep;
     float ep_dist;
     ev__graph_descend(ix, ix->query_payload, &ep, &ep_dist);
-    uint64_t budget = budget_of(ix, report->estimate);
     n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, budget)
                                             : two_hop(ix, ep, ep_dist, ef, budget);
     n = ev_heap_drain_sorted(ix->results, n, ix->nearest);

@@ -3,7 +3,7 @@
  * the thresholds of src/search_filtered.c are picked from.
  *
  * Usage: edgevec_bench_filter [n=100000] [dim=128] [queries=300] [seed=1]
- *                             [k=10] [ef=64]
+ *                             [k=10] [efs=64] (efs: a comma-separated list)
  *
  * Data: the seeded Gaussian mixture of tests/c/dataset.h (64 clusters).
  * Every vector gets two NUMBER fields in [0, 1000):
@@ -83,7 +83,8 @@ int main(int argc, char **argv) {
   uint32_t nq = argc > 3 ? (uint32_t)atoi(argv[3]) : 300;
   uint64_t seed = argc > 4 ? (uint64_t)atoll(argv[4]) : 1;
   uint32_t k = argc > 5 ? (uint32_t)atoi(argv[5]) : 10;
-  uint32_t ef = argc > 6 ? (uint32_t)atoi(argv[6]) : EV_DEFAULT_EF_SEARCH;
+  /* A list of ef values, comma-separated: the table is printed for each. */
+  const char *ef_list = argc > 6 ? argv[6] : "64";
 
   enum { CHUNK = 10000 };
   float *chunk = malloc(sizeof(float) * (size_t)CHUNK * dim);
@@ -133,11 +134,11 @@ int main(int argc, char **argv) {
   }
   ev_mixture_rows(&mix, nq, queries);
   ev_mixture_free(&mix);
-  printf("native: %u x %u l2, M %u, efConstruction %u, k %u, ef %u, %u queries: "
+  printf("native: %u x %u l2, M %u, efConstruction %u, k %u, ef %s, %u queries: "
          "build %.0f ms\n\n",
-         n, dim, o.m, o.ef_construction, k, ef, nq, now_ms() - t0);
-  printf("| labels | selectivity | matches | strategy | recall@%u | QPS | short answers |\n", k);
-  printf("|---|---|---|---|---|---|---|\n");
+         n, dim, o.m, o.ef_construction, k, ef_list, nq, now_ms() - t0);
+  printf("| labels | selectivity | matches | ef | strategy | recall@%u | QPS | short answers |\n", k);
+  printf("|---|---|---|---|---|---|---|---|\n");
 
   const char *names[] = {"auto", "scan", "walk", "two-hop"};
   double thresholds[] = {500, 100, 10, 1};
@@ -153,6 +154,8 @@ int main(int argc, char **argv) {
       for (uint32_t q = 0; q < nq; q++)
         ev_search_exact_filtered(ix, queries + (size_t)q * dim, dim, k, prog, plen,
                                  truth + (size_t)q * k, dist, &truth_n[q], NULL);
+      for (const char *e = ef_list; *e; e += strcspn(e, ",") + (e[strcspn(e, ",")] == ',')) {
+      uint32_t ef = (uint32_t)atoi(e);
       /* Methods: 0 auto, 1 scan, 2 walk, 3 two-hop (ev_search_filtered_with),
        * 4 unfiltered, 5 post-filter. They take turns query by query, so
        * that a change in the machine's load falls on all of them alike. */
@@ -211,20 +214,21 @@ int main(int argc, char **argv) {
         double recall = expected ? (double)hits[s] / expected : 1.0;
         double short_share = (double)shorts[s] / nq;
         if (s == 0)
-          printf("| %s | %.1f%% | %u | **auto** (scan %u, walk %u, two-hop %u; fell back %u) | %.4f | %.0f | %.3f |\n",
-                 label_name, sel * 100, matches, r[s].chosen[1], r[s].chosen[2],
+          printf("| %s | %.1f%% | %u | %u | **auto** (scan %u, walk %u, two-hop %u; fell back %u) | %.4f | %.0f | %.3f |\n",
+                 label_name, sel * 100, matches, ef, r[s].chosen[1], r[s].chosen[2],
                  r[s].chosen[3], r[s].fell_back, recall, qps, short_share);
         else if (s < 4)
-          printf("| %s | %.1f%% | %u | %s (fell back %u) | %.4f | %.0f | %.3f |\n", label_name,
-                 sel * 100, matches, names[s], r[s].fell_back, recall, qps, short_share);
+          printf("| %s | %.1f%% | %u | %u | %s (fell back %u) | %.4f | %.0f | %.3f |\n", label_name,
+                 sel * 100, matches, ef, names[s], r[s].fell_back, recall, qps, short_share);
         else if (s == 4)
-          printf("| %s | %.1f%% | %u | unfiltered search | - | %.0f | - |\n", label_name,
-                 sel * 100, matches, qps);
+          printf("| %s | %.1f%% | %u | %u | unfiltered search | - | %.0f | - |\n", label_name,
+                 sel * 100, matches, ef, qps);
         else
-          printf("| %s | %.1f%% | %u | post-filter | %.4f | %.0f | %.3f |\n", label_name,
-                 sel * 100, matches, recall, qps, short_share);
+          printf("| %s | %.1f%% | %u | %u | post-filter | %.4f | %.0f | %.3f |\n", label_name,
+                 sel * 100, matches, ef, recall, qps, short_share);
       }
       fflush(stdout);
+      }
     }
   }
   ev_index_free(ix);

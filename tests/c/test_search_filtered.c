@@ -85,6 +85,7 @@ static double check_cell(fixture *f, int clustered, double t, uint32_t strategy)
   CHECK_EQ_INT(count, live_matches);
   uint32_t want = live_matches < K ? live_matches : K;
   size_t hits = 0, total = 0;
+  uint32_t fell_back = 0;
   for (uint32_t q = 0; q < QUERIES; q++) {
     const float *qv = f->queries + q * DIM;
     uint64_t ids[K], truth[K];
@@ -99,6 +100,7 @@ static double check_cell(fixture *f, int clustered, double t, uint32_t strategy)
     CHECK_EQ_INT(tn, want);
     CHECK_EQ_INT(n, want); /* never fewer than min(k, matches) */
     if (strategy != EV_FILTER_STRATEGY_AUTO) CHECK_EQ_INT(rep.strategy, strategy);
+    fell_back += rep.fell_back;
     for (uint32_t i = 0; i < n; i++) {
       CHECK(ids[i] < N && !f->deleted[ids[i]]);
       CHECK(label[ids[i]] < t);
@@ -107,6 +109,16 @@ static double check_cell(fixture *f, int clustered, double t, uint32_t strategy)
         if (truth[j] == ids[i]) hits++;
     }
     total += tn;
+  }
+  /* Where many match, the walks must answer themselves (a fallback to the
+   * scan would hide a walk that stops too early or starts in the wrong
+   * region): at most one query in five may fall back. */
+  if (t >= 100 && (strategy == EV_FILTER_STRATEGY_TWO_HOP ||
+                   (strategy == EV_FILTER_STRATEGY_WALK && t >= 500))) {
+    if (fell_back * 5 > QUERIES)
+      printf("    %s labels, t %.0f, strategy %u: %u of %u fell back\n",
+             clustered ? "clustered" : "random", t, strategy, fell_back, QUERIES);
+    CHECK(fell_back * 5 <= QUERIES);
   }
   return total ? (double)hits / total : 1.0;
 }
@@ -121,6 +133,12 @@ static void property(ev_options o, double min_recall) {
       for (uint32_t s = 0; s <= EV_FILTER_STRATEGY_TWO_HOP; s++) {
         double r = check_cell(&f, clustered, cuts[c], s);
         if (s == EV_FILTER_STRATEGY_SCAN) CHECK(r == 1.0);
+        /* A forced walk is held to the recall only at the selectivities
+         * where it can be chosen (its count and results are checked
+         * everywhere). */
+        if ((s == EV_FILTER_STRATEGY_WALK && cuts[c] < 500) ||
+            (s == EV_FILTER_STRATEGY_TWO_HOP && cuts[c] < 100))
+          continue;
         if (r < min_recall) {
           printf("    %s labels, t %.0f, %s: recall %.3f\n",
                  clustered ? "clustered" : "random", cuts[c], names[s], r);
@@ -176,10 +194,11 @@ TEST(search_filtered_contract) {
   CHECK_EQ_INT(ev_filter_count(f.ix, bad.b, bad.n, &count, &node), EV_ERR_INVALID_FILTER);
   CHECK_EQ_INT(node, 1);
   CHECK_EQ_INT(count, 0);
-  /* The report: a 50% filter walks; a filter matching nothing scans and
-   * returns nothing. */
+  /* The report: on an index this small even a 50% filter is cheaper to
+   * scan than to walk (the benchmark's 100k index walks); a filter
+   * matching nothing scans and returns nothing. */
   CHECK_EQ_INT(ev_search_filtered(f.ix, q, DIM, K, 0, p.b, p.n, ids, d, &n, &rep), EV_OK);
-  CHECK_EQ_INT(rep.strategy, EV_FILTER_STRATEGY_WALK);
+  CHECK_EQ_INT(rep.strategy, EV_FILTER_STRATEGY_SCAN);
   CHECK(rep.estimate > N / 4 && rep.estimate < N * 3 / 4);
   CHECK_EQ_INT(n, K);
   less_than(&p, "u", -1);
