@@ -1,6 +1,8 @@
 // search.js — demo 1 (search.html). Builds an EdgeVec index from seeded or
-// pasted vectors with insertBatch, reporting progress, and runs k-NN
-// queries by stored point or typed vector, timing each search.
+// pasted vectors with insertBatch, reporting progress (generated vectors get
+// a seeded category and price as metadata), and runs k-NN queries by stored
+// point or typed vector, optionally filtered by category and price range,
+// timing each search and counting the matching vectors.
 import {
   $, action, loadPackage, fmt, fmtMs, fmtBytes, progressBar, parseNumbers, parseVectors, timeRepeated,
 } from './common.js';
@@ -51,12 +53,14 @@ async function build() {
   const { EdgeVec, dataset } = pkg;
   let data;
   let dims;
+  let metadata;
   if (sourceMode() === 'generate') {
     const n = intField('#count', 1, 200000, 'How many');
     dims = intField('#dims', 1, 4096, 'Dimensions');
     const seed = intField('#seed', 0, Number.MAX_SAFE_INTEGER, 'Seed');
     progress.text(`Generating ${fmt(n)} vectors…`);
     data = new dataset.Mixture(seed, dims).rows(n);
+    metadata = metadataFor(dataset, seed, n);
     count = n;
   } else {
     const rows = parseVectors($('#paste').value);
@@ -67,6 +71,7 @@ async function build() {
       }
     });
     data = rows;
+    metadata = undefined;
     count = rows.length;
   }
   if (db) {
@@ -75,12 +80,12 @@ async function build() {
     updateStats();
   }
   setReady(false);
-  $('#results tbody').innerHTML = '<tr><td colspan="4" class="muted">Building…</td></tr>';
+  $('#results tbody').innerHTML = '<tr><td colspan="5" class="muted">Building…</td></tr>';
   const next = await EdgeVec.create({ dimensions: dims, metric: $('#metric').value });
   progress.set(0, count);
   const t0 = performance.now();
   try {
-    await next.insertBatch(data, { onProgress: (done, total) => progress.set(done, total) });
+    await next.insertBatch(data, { metadata, onProgress: (done, total) => progress.set(done, total) });
   } catch (err) {
     next.dispose();
     progress.text('Insert failed');
@@ -94,7 +99,45 @@ async function build() {
   $('#point-id').max = String(count - 1);
   updateStats();
   setReady(true);
-  $('#results tbody').innerHTML = '<tr><td colspan="4" class="muted">Ready. Pick a point or type a query, then Search.</td></tr>';
+  $('#results tbody').innerHTML = '<tr><td colspan="5" class="muted">Ready. Pick a point or type a query, then Search.</td></tr>';
+}
+
+const CATEGORIES = ['news', 'sports', 'science', 'arts', 'travel'];
+
+/**
+ * Seeded metadata for generated vectors: a category and a price (0..100,
+ * in cents), from their own stream so the vectors stay those of the seed.
+ */
+function metadataFor(dataset, seed, n) {
+  const rng = new dataset.SplitMix64(seed + 1);
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = { category: CATEGORIES[rng.nextHigh32() % CATEGORIES.length], price: (rng.nextHigh32() % 10001) / 100 };
+  }
+  return out;
+}
+
+/** The filter of the form (object form), or undefined when it sets nothing. */
+function currentFilter() {
+  const filter = {};
+  const category = $('#filter-category').value;
+  if (category) filter.category = category;
+  const price = {};
+  const min = $('#filter-min').value.trim();
+  const max = $('#filter-max').value.trim();
+  if (min !== '') price.gte = Number(min);
+  if (max !== '') price.lte = Number(max);
+  if (Object.keys(price).length) filter.price = price;
+  return Object.keys(filter).length ? filter : undefined;
+}
+
+function showFilter() {
+  const f = currentFilter();
+  $('#filter-text').textContent = f ? JSON.stringify(f) : 'no filter';
+}
+for (const sel of ['#filter-category', '#filter-min', '#filter-max']) {
+  $(sel).addEventListener('input', showFilter);
+  $(sel).addEventListener('change', showFilter);
 }
 
 function preview(vec) {
@@ -121,15 +164,21 @@ function search() {
   const query = queryVector();
   const q = query instanceof Float32Array ? query : Float32Array.from(query);
   // A query of the wrong length is the package's DIMENSION_MISMATCH error,
-  // shown in the page with its code like any other.
-  const { ms, runs, result: hits } = timeRepeated(() => db.search(q, k));
+  // shown in the page with its code like any other (a bad price bound is
+  // INVALID_FILTER, shown the same way).
+  const filter = currentFilter();
+  const { ms, runs, result: hits } = timeRepeated(() => db.search(q, k, { filter, includeMetadata: true }));
+  const matches = db.count(filter);
+  $('#stat-matches').textContent = fmt(matches);
   $('#latency').textContent = fmtMs(ms);
   $('#latency').title = `mean of ${runs} runs of the same query`;
   const tbody = $('#results tbody');
   tbody.textContent = '';
   hits.forEach((h, i) => {
     const tr = document.createElement('tr');
-    const cells = [String(i + 1), String(h.id), h.distance.toFixed(4), preview(db.get(h.id))];
+    const m = h.metadata;
+    const about = 'category' in m ? `${m.category} · ${m.price.toFixed(2)}` : '';
+    const cells = [String(i + 1), String(h.id), h.distance.toFixed(4), preview(db.get(h.id)), about];
     cells.forEach((text, c) => {
       const td = document.createElement('td');
       td.textContent = text;
@@ -139,7 +188,9 @@ function search() {
     });
     tbody.append(tr);
   });
-  if (hits.length === 0) tbody.innerHTML = '<tr><td colspan="4" class="muted">No results.</td></tr>';
+  if (hits.length === 0) {
+    tbody.innerHTML = `<tr><td colspan="5" class="muted">${filter ? 'No vector matches the filter.' : 'No results.'}</td></tr>`;
+  }
   $('#results').dataset.count = String(hits.length);
 }
 

@@ -24,10 +24,14 @@ import {
 } from './validate.js';
 import { Compactor, compactionDisposed } from './compaction.js';
 import {
-  EV_OK, EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
+  EV_OK, EV_DELETED, EV_ERR_INVALID_METADATA, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC,
+  EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
 import * as api from './wasm/api.js';
 import { splitWorkerOption, startInWorker } from './worker/option.js';
+import * as meta from './wasm/metadata.js';
+import { encodeRecord, encodeBatch } from './metadata/encode.js';
+import { compileFilter, parseFilter } from './filter/index.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
@@ -69,9 +73,11 @@ function loadTransfer() {
 /** @typedef {import('../types/index.js').IdsInput} IdsInput */
 /** @typedef {import('../types/index.js').CompactInBackgroundOptions} CompactInBackgroundOptions */
 /** @typedef {import('../types/index.js').CompactionResult} CompactionResult */
+/** @typedef {import('../types/index.js').Metadata} Metadata */
+/** @typedef {import('../types/index.js').Filter} Filter */
 /** @typedef {import('./storage/interface.js').EdgeVecStorage} EdgeVecStorage */
 /** @typedef {bigint | number} AnyId */
-/** @typedef {{ id: AnyId, distance: number }} AnySearchResult */
+/** @typedef {{ id: AnyId, distance: number, metadata?: Metadata }} AnySearchResult */
 /** @typedef {{ inserted: number, ids: BigUint64Array | number[] }} AnyInsertResult */
 
 /** Guards the constructor: instances come from EdgeVec.create and EdgeVec.open. */
@@ -349,9 +355,12 @@ export class EdgeVec {
    */
   async insertBatch(vectors, options) {
     this.#mutable();
-    const { n, ids, onProgress, signal } = parseInsertBatch(vectors, options, this.#dims);
+    const { n, ids, onProgress, signal, metadata } = parseInsertBatch(vectors, options, this.#dims);
     if (signal?.aborted) throw abortedError(0, n, signal.reason);
-    const batch = new api.Batch(this.#wasm, vectors, n, this.#dims, ids, this.#numberMode);
+    // Every record is checked and encoded before anything is copied or queued.
+    const encoded = metadata ? encodeBatch(metadata, 'insertBatch',
+      (i) => (ids ? /** @type {AnyId} */ (ids[i]) : undefined)) : null;
+    const batch = new api.Batch(this.#wasm, vectors, n, this.#dims, ids, this.#numberMode, encoded);
     return this.#batches.run(() => this.#runInsertBatch(batch, ids, onProgress, signal));
   }
 
@@ -369,6 +378,7 @@ export class EdgeVec {
       if (this.#disposed) throw disposedError();
       if (signal?.aborted) throw abortedError(0, n, signal.reason);
       const check = batch.validate(this.#handle);
+      if (check.status === EV_ERR_INVALID_METADATA) throw this.#batchMetadataError(batch, ids, check.index);
       if (check.status !== EV_OK) {
         throw batchError(check.status, 'insertBatch', check.index, undefined, ids);
       }
@@ -377,6 +387,11 @@ export class EdgeVec {
       if (st !== EV_OK) throw statusError(st, 'insertBatch', {}, `reserving room for ${n} vectors`);
       await runInChunks(n, (start, count) => {
         const r = batch.insert(this.#handle, start, count);
+        if (r.status === EV_ERR_INVALID_METADATA) {
+          // The index's limit of distinct field names, reached by this chunk
+          // (the records themselves were checked whole before the first).
+          throw this.#batchMetadataError(batch, ids, r.index, start);
+        }
         if (r.status !== EV_OK) {
           // Something changed the index between chunks (another call
           // inserted one of this batch's ids, say): the chunk changed
@@ -400,22 +415,59 @@ export class EdgeVec {
   }
 
   /**
-   * Inserts one vector; returns its id.
+   * The INVALID_METADATA error of a record the core refused, with its
+   * position and id.
+   * @param {api.Batch} batch
+   * @param {IdsInput | undefined} ids
+   * @param {number} index
+   * @param {number} [inserted]  vectors of earlier chunks, which stay
+   */
+  #batchMetadataError(batch, ids, index, inserted) {
+    const err = meta.coreMetadataError(this.#wasm, 'insertBatch', {
+      index, id: ids ? /** @type {AnyId} */ (ids[index]) : undefined, record: batch.record(index),
+    });
+    if (inserted) {
+      err.inserted = inserted;
+      err.message += `; ${inserted} vectors were inserted before it and stay`;
+    }
+    return err;
+  }
+
+  /**
+   * Inserts one vector, with its metadata when given; returns its id.
    * @param {VectorInput} vector
    * @param {AnyId} [id]
+   * @param {Metadata | null} [metadata]  null or undefined: none
    * @returns {AnyId}
    */
-  insert(vector, id) {
+  insert(vector, id, metadata) {
     const handle = this.#mutable();
     const row = checkVector(vector, this.#dims, 'insert: vector');
+    const record = metadata === undefined || metadata === null ? undefined
+      : encodeRecord(metadata, { call: 'insert', id });
     if (id === undefined) this.#checkAutoIds(1, 'insert');
-    const newId = api.insertOne(this.#wasm, handle, row, this.#dims, id, this.#numberMode);
+    const newId = api.insertOne(this.#wasm, handle, row, this.#dims, id, this.#numberMode, record);
     this.#mutated();
     return newId;
   }
 
   /**
-   * The k nearest live vectors, nearest first.
+   * @overload
+   * @param {VectorInput} query
+   * @param {number} k
+   * @param {SearchOptions & { includeMetadata: true }} options
+   * @returns {Array<AnySearchResult & { metadata: Metadata }>}
+   */
+  /**
+   * @overload
+   * @param {VectorInput} query
+   * @param {number} k
+   * @param {SearchOptions} [options]
+   * @returns {AnySearchResult[]}
+   */
+  /**
+   * The k nearest live vectors, nearest first; with a filter, the k nearest
+   * of those that match (min(k, matches) of them).
    * @param {VectorInput} query
    * @param {number} k
    * @param {SearchOptions} [options]
@@ -424,8 +476,55 @@ export class EdgeVec {
   search(query, k, options) {
     const handle = this.#live();
     const row = checkVector(query, this.#dims, 'search: query');
-    const ef = parseSearch(k, options);
-    return api.search(this.#wasm, handle, row, this.#dims, k, ef, this.#numberMode);
+    const { ef, filter, includeMetadata } = parseSearch(k, options);
+    const w = this.#wasm;
+    const results = filter === undefined
+      ? api.search(w, handle, row, this.#dims, k, ef, this.#numberMode)
+      : meta.searchFiltered(w, handle, row, this.#dims, k, ef, compileFilter(filter), false, this.#numberMode);
+    if (includeMetadata) meta.attachMetadata(w, handle, results, this.#numberMode);
+    return results;
+  }
+
+  /**
+   * Replaces a live vector's metadata whole; null (or {}) clears it.
+   * @param {AnyId} id
+   * @param {Metadata | null} metadata
+   */
+  setMetadata(id, metadata) {
+    const handle = this.#mutable();
+    const record = metadata === null ? new Uint8Array(0) : encodeRecord(metadata, { call: 'setMetadata', id });
+    meta.setMetadata(this.#wasm, handle, id, record, this.#numberMode);
+    this.#mutated();
+  }
+
+  /**
+   * A live vector's metadata ({} when it has none), or undefined for an
+   * unknown or deleted id.
+   * @param {AnyId} id
+   * @returns {Metadata | undefined}
+   */
+  getMetadata(id) {
+    return meta.getMetadata(this.#wasm, this.#live(), id, this.#numberMode);
+  }
+
+  /**
+   * Live vectors matching a filter; all live vectors without one.
+   * @param {Filter | string} [filter]
+   * @returns {number}
+   */
+  count(filter) {
+    const handle = this.#live();
+    if (filter === undefined) return this.#wasm._evw_live_count(handle) >>> 0;
+    return meta.filterCount(this.#wasm, handle, compileFilter(filter));
+  }
+
+  /**
+   * The object form of a filter string.
+   * @param {string} filter
+   * @returns {Filter}
+   */
+  static parseFilter(filter) {
+    return parseFilter(filter);
   }
 
   /**

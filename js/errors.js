@@ -10,6 +10,7 @@ import {
   EV_ERR_INVALID_ARGUMENT, EV_ERR_EMPTY_BATCH, EV_ERR_DIMENSION_MISMATCH, EV_ERR_INVALID_VECTOR,
   EV_ERR_ZERO_VECTOR, EV_ERR_DUPLICATE_ID, EV_ERR_ID_EXISTS, EV_ERR_OUT_OF_MEMORY, EV_ERR_CAPACITY,
   EV_ERR_NOT_FOUND, EV_ERR_CORRUPT, EV_ERR_UNSUPPORTED_VERSION, EV_ERR_TRUNCATED,
+  EV_ERR_INVALID_METADATA, EV_ERR_INVALID_FILTER,
 } from './wasm/abi.js';
 
 /** @typedef {import('../types/index.js').EdgeVecErrorCode} EdgeVecErrorCode */
@@ -28,6 +29,11 @@ import {
  * @property {number} [offset]   the byte within that record where the check failed
  * @property {PersistOperation} [operation]  the persistence work that failed
  * @property {number} [httpStatus]  FETCH: the HTTP status of the response
+ * @property {bigint | number} [id]  INVALID_METADATA: the id of the vector, when known
+ * @property {string} [field]   INVALID_METADATA / INVALID_FILTER: the field at fault
+ * @property {string} [reason]  INVALID_METADATA: which rule the record broke
+ * @property {string} [path]    INVALID_FILTER (object form): where in the filter, e.g. `and[1].price.lt`
+ * @property {number} [position] INVALID_FILTER (string form): the character offset at fault
  * @property {unknown} [cause]
  */
 
@@ -66,6 +72,16 @@ export class EdgeVecError extends Error {
     this.operation = details.operation;
     /** @type {number | undefined} */
     this.httpStatus = details.httpStatus;
+    /** @type {bigint | number | undefined} */
+    this.id = details.id;
+    /** @type {string | undefined} */
+    this.field = details.field;
+    /** @type {string | undefined} */
+    this.reason = details.reason;
+    /** @type {string | undefined} */
+    this.path = details.path;
+    /** @type {number | undefined} */
+    this.position = details.position;
   }
 
   /**
@@ -101,6 +117,8 @@ const STATUS_ERRORS = new Map([
   [EV_ERR_CORRUPT, ['CORRUPT', 'the persisted data failed a check']],
   [EV_ERR_UNSUPPORTED_VERSION, ['UNSUPPORTED_VERSION', 'the data was written by a newer format version']],
   [EV_ERR_TRUNCATED, ['CORRUPT', 'the persisted data ends too early (truncated)']],
+  [EV_ERR_INVALID_METADATA, ['INVALID_METADATA', 'a metadata record breaks a rule or a limit']],
+  [EV_ERR_INVALID_FILTER, ['INVALID_FILTER', 'the filter is malformed']],
 ]);
 
 /**
@@ -145,6 +163,24 @@ export function describe(value) {
     return name && name !== 'Object' ? `a ${name}` : 'an object';
   }
   return t;
+}
+
+/**
+ * @param {string} message
+ * @param {EdgeVecErrorDetails} details  index, id, field, reason
+ * @returns {EdgeVecError}
+ */
+export function metadataError(message, details) {
+  return new EdgeVecError('INVALID_METADATA', message, details);
+}
+
+/**
+ * @param {string} message
+ * @param {EdgeVecErrorDetails} details  path and field (object form) or position (string form)
+ * @returns {EdgeVecError}
+ */
+export function filterError(message, details) {
+  return new EdgeVecError('INVALID_FILTER', message, details);
 }
 
 /** @returns {EdgeVecError} */

@@ -71,8 +71,8 @@ const AUTO_COMPACT_KEYS = new Set(['tombstoneRatio', 'minDeleted', 'sliceMs']);
 const COMPACT_OPTION_KEYS = new Set(['sliceMs', 'signal', 'onProgress']);
 // Unknown option names are refused: `{ id: [...] }` for `{ ids: [...] }`
 // would otherwise silently assign ids.
-const INSERT_BATCH_OPTION_KEYS = new Set(['ids', 'onProgress', 'signal']);
-const SEARCH_OPTION_KEYS = new Set(['ef']);
+const INSERT_BATCH_OPTION_KEYS = new Set(['ids', 'onProgress', 'signal', 'metadata']);
+const SEARCH_OPTION_KEYS = new Set(['ef', 'filter', 'includeMetadata']);
 const DELETE_BATCH_OPTION_KEYS = new Set(['onProgress']);
 const OPEN_OPTION_KEYS = new Set([
   ...CREATE_OPTION_KEYS, 'storage', 'autoFlush', 'autoCheckpoint', 'readOnly', 'onFlushError',
@@ -405,6 +405,7 @@ export function parseOpenOptions(options, chooseStorage) {
  * @property {IdsInput | undefined} ids
  * @property {Progress | undefined} onProgress
  * @property {AbortSignal | undefined} signal
+ * @property {ArrayLike<unknown> | undefined} metadata  one entry per vector, not yet checked
  */
 
 /**
@@ -428,24 +429,42 @@ export function parseInsertBatch(vectors, options, dims) {
   }
   const onProgress = checkProgress(o.onProgress, 'insertBatch');
   const signal = checkSignal(o.signal);
-  return { n, ids, onProgress, signal };
+  const metadata = o.metadata;
+  if (metadata !== undefined) {
+    if (!Array.isArray(metadata)) {
+      throw invalidArgument(`insertBatch: metadata must be an array (one entry per vector), got ${describe(metadata)}`);
+    }
+    if (metadata.length !== n) {
+      throw invalidArgument(`insertBatch: metadata has ${metadata.length} entries for ${n} vectors`);
+    }
+  }
+  return { n, ids, onProgress, signal, metadata };
 }
 
 /**
- * The k and ef of a search (ef 0: the index's efSearch).
+ * The k and options of a search (ef 0: the index's efSearch). The filter is
+ * only taken here; js/filter/ checks it.
  * @param {unknown} k
  * @param {unknown} options
- * @returns {number} ef
+ * @returns {{ ef: number, filter: unknown, includeMetadata: boolean }}
  */
 export function parseSearch(k, options) {
   checkInteger(k, 'search: k', MIN_EF, EV_MAX_EF);
   let ef = 0;
+  /** @type {unknown} */
+  let filter;
+  let includeMetadata = false;
   if (options !== undefined) {
     const o = optionsObject(options, 'search options');
     checkKeys(o, SEARCH_OPTION_KEYS, 'search');
     if (o.ef !== undefined) ef = checkInteger(o.ef, 'search: ef', MIN_EF, EV_MAX_EF);
+    if (o.includeMetadata !== undefined && typeof o.includeMetadata !== 'boolean') {
+      throw invalidArgument(`search: includeMetadata must be a boolean, got ${describe(o.includeMetadata)}`);
+    }
+    includeMetadata = o.includeMetadata === true;
+    filter = o.filter;
   }
-  return ef;
+  return { ef, filter, includeMetadata };
 }
 
 /**

@@ -306,7 +306,50 @@ export interface InsertBatchOptions {
    *  and the vectors inserted before it stay (`error.inserted` says how
    *  many: the first `inserted` vectors of the batch). */
   signal?: AbortSignal;
+  /** One entry per vector (`null` / `undefined`: no metadata). Every
+   *  record is checked before any vector is inserted (INVALID_METADATA
+   *  with `index`, `field`, `reason`). */
+  metadata?: ReadonlyArray<Metadata | null | undefined>;
 }
+
+/** A metadata value: a string (at most 1024 bytes of UTF-8), a finite
+ *  number, a boolean, or an array of at most 64 strings. */
+export type MetadataValue = string | number | boolean | string[];
+
+/** A vector's metadata: at most 64 fields, names of 1 to 64 bytes of UTF-8,
+ *  at most 4096 bytes encoded; at most 1024 distinct names per index. */
+export type Metadata = { [field: string]: MetadataValue };
+
+/** A filter operand. */
+export type Scalar = string | number | boolean;
+
+/** A condition on one field: a value (equality) or operators, ANDed.
+ *  Comparisons are false when the field is missing or holds another type
+ *  (`ne` included); on an array field `eq v` means "contains v". */
+export type FieldCondition = Scalar | {
+  eq?: Scalar;
+  ne?: Scalar;
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+  /** Equal to one of the values (array field: shares one). */
+  any?: readonly Scalar[];
+  /** Array field: contains every value. */
+  all?: readonly Scalar[];
+  /** Present and not `any` of the values. */
+  none?: readonly Scalar[];
+  /** Present (any type) / absent. */
+  exists?: boolean;
+};
+
+/** A filter: logical forms, or field conditions (several fields ANDed).
+ *  `{}` and `{ and: [] }` match every vector, `{ or: [] }` none. */
+export type Filter =
+  | { and: readonly Filter[] }
+  | { or: readonly Filter[] }
+  | { not: Filter }
+  | { [field: string]: FieldCondition };
 
 export interface InsertBatchResult<T extends IdType = 'bigint'> {
   inserted: number;
@@ -318,11 +361,18 @@ export interface SearchOptions {
   /** Candidate list size for this search (raised to k when smaller);
    *  default: the index's efSearch. Larger = better recall, slower. */
   ef?: number;
+  /** Only vectors whose metadata matches: the object form or the string
+   *  syntax (`'category = "books" AND price < 50'`). */
+  filter?: Filter | string;
+  /** Return each result's metadata with it. */
+  includeMetadata?: boolean;
 }
 
 export interface SearchResult<T extends IdType = 'bigint'> {
   id: Id<T>;
   distance: number;
+  /** With `includeMetadata: true` (`{}` for a vector without any). */
+  metadata?: Metadata;
 }
 
 export interface SoftDeleteBatchOptions {
@@ -392,6 +442,12 @@ export type EdgeVecErrorCode =
   | 'ALREADY_EXISTS'
   /** Worker mode: the worker could not be started, failed or exited. */
   | 'WORKER'
+  /** A metadata record breaks a rule or a limit (`error.field`,
+   *  `error.reason`, and `error.index` / `error.id` where known). */
+  | 'INVALID_METADATA'
+  /** A malformed filter (`error.path` and `error.field` in the object
+   *  form, `error.position` in the string syntax). */
+  | 'INVALID_FILTER'
   /** A status the JS layer does not know (a bug: please report it). */
   | 'INTERNAL';
 
@@ -424,6 +480,17 @@ export declare class EdgeVecError extends Error {
   readonly operation: PersistOperation | undefined;
   /** For FETCH: the HTTP status the server answered, when it answered. */
   readonly httpStatus: number | undefined;
+  /** For INVALID_METADATA: the id of the vector, when known. */
+  readonly id: bigint | number | undefined;
+  /** For INVALID_METADATA and INVALID_FILTER: the field at fault. */
+  readonly field: string | undefined;
+  /** For INVALID_METADATA: the rule broken (`'TOO_MANY_FIELDS'`,
+   *  `'STRING_LENGTH'`, `'NOT_FINITE'`, ...; README lists them). */
+  readonly reason: string | undefined;
+  /** For INVALID_FILTER in the object form: where, e.g. `and[1].price.lt`. */
+  readonly path: string | undefined;
+  /** For INVALID_FILTER in the string syntax: the character offset. */
+  readonly position: number | undefined;
   constructor(code: EdgeVecErrorCode, message: string, details?: EdgeVecErrorDetails);
 }
 
@@ -439,6 +506,11 @@ export interface EdgeVecErrorDetails {
   offset?: number;
   operation?: PersistOperation;
   httpStatus?: number;
+  id?: bigint | number;
+  field?: string;
+  reason?: string;
+  path?: string;
+  position?: number;
   cause?: unknown;
 }
 
@@ -492,12 +564,31 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  run one after another in call order. */
   insertBatch(vectors: VectorsInput, options?: InsertBatchOptions): Promise<InsertBatchResult<T>>;
 
-  /** Inserts one vector and returns its id (assigned when omitted). */
-  insert(vector: VectorInput, id?: IdInput): Id<T>;
+  /** Inserts one vector and returns its id (assigned when omitted), with
+   *  its metadata when given. */
+  insert(vector: VectorInput, id?: IdInput, metadata?: Metadata | null): Id<T>;
 
   /** The k (1..65535) nearest live vectors, nearest first; fewer when the
-   *  index holds fewer. */
+   *  index holds fewer. With a filter, only vectors that match, and never
+   *  fewer than min(k, matches). */
+  search(query: VectorInput, k: number, options: SearchOptions & { includeMetadata: true }):
+    Array<SearchResult<T> & { metadata: Metadata }>;
   search(query: VectorInput, k: number, options?: SearchOptions): SearchResult<T>[];
+
+  /** Replaces a live vector's metadata whole (`null` or `{}` clears it).
+   *  NOT_FOUND for an unknown or deleted id; INVALID_METADATA. */
+  setMetadata(id: IdInput, metadata: Metadata | null): void;
+
+  /** A live vector's metadata (`{}` when it has none), or `undefined` for
+   *  an unknown or deleted id. */
+  getMetadata(id: IdInput): Metadata | undefined;
+
+  /** Live vectors matching the filter (all live vectors without one). */
+  count(filter?: Filter | string): number;
+
+  /** The object form of a filter string (INVALID_FILTER with `position`
+   *  when it does not parse). */
+  static parseFilter(filter: string): Filter;
 
   /** Soft-deletes one id: `true` if it was live, `false` if it was already
    *  deleted or never inserted. The vector is never returned again; its

@@ -13,9 +13,10 @@ import {
 import {
   EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
   EVW_DELETE_DELETED, EVW_DELETE_ALREADY_DELETED, EVW_DELETE_INVALID_IDS, EVW_DELETE_TOTAL,
-  EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING,
+  EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING, EV_ERR_INVALID_METADATA,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
+import { checkRecords, insertChunkMeta, coreMetadataError } from './metadata.js';
 
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../validate.js').ParsedCreateOptions} ParsedCreateOptions */
@@ -82,7 +83,8 @@ function copyRow(heap, at, row, what, index) {
 
 /**
  * A batch copied into wasm memory, owned by its Batch until free().
- * Layout: ids (8n, when given) | out ids (8n) | vectors (4 n dims).
+ * Layout: ids (8n, when given) | out ids (8n) | vectors (4 n dims), then
+ * with metadata: offsets (4 (n + 1)) | records.
  */
 export class Batch {
   /**
@@ -94,15 +96,19 @@ export class Batch {
    * @param {number} dims
    * @param {import('../../types/index.js').IdsInput | undefined} ids  length-checked
    * @param {boolean} numberMode
+   * @param {{ blob: Uint8Array, offsets: Uint32Array } | null} [metadata]  encoded (js/metadata/encode.js)
    */
-  constructor(wasm, vectors, n, dims, ids, numberMode) {
+  constructor(wasm, vectors, n, dims, ids, numberMode, metadata = null) {
     this.wasm = wasm;
     this.n = n;
     this.dims = dims;
+    this.metadata = metadata;
     const idsBytes = ids ? EVW_ID_BYTES * n : 0;
     const outIdsAt = idsBytes;
     const vecAt = outIdsAt + EVW_ID_BYTES * n;
-    const ptr = alloc(wasm, vecAt + F32_BYTES * n * dims, 'insertBatch');
+    const offsetsAt = vecAt + F32_BYTES * n * dims;
+    const blobAt = offsetsAt + (metadata ? U32_BYTES * (n + 1) : 0);
+    const ptr = alloc(wasm, blobAt + (metadata ? metadata.blob.length : 0), 'insertBatch');
     try {
       if (ids) writeIds(wasm.HEAPU8.buffer, ptr, ids, numberMode, 'ids');
       const heap = wasm.HEAPF32;
@@ -112,6 +118,10 @@ export class Batch {
       } else {
         for (let i = 0; i < n; i++) copyRow(heap, base + i * dims, vectors[i], `vectors[${i}]`, i);
       }
+      if (metadata) {
+        wasm.HEAPU32.set(metadata.offsets, (ptr + offsetsAt) >>> 2);
+        wasm.HEAPU8.set(metadata.blob, ptr + blobAt);
+      }
     } catch (err) {
       wasm._free(ptr);
       throw err;
@@ -120,19 +130,37 @@ export class Batch {
     this.idsPtr = ids ? ptr : 0;
     this.outIds = ptr + outIdsAt;
     this.vectors = ptr + vecAt;
+    this.offsets = ptr + offsetsAt;
+    this.blob = ptr + blobAt;
   }
 
   /**
-   * Checks the whole batch against the index without changing it.
+   * The encoded metadata record of vector i (empty: none), for errors.
+   * @param {number} i
+   * @returns {Uint8Array | undefined}
+   */
+  record(i) {
+    const m = this.metadata;
+    return m ? m.blob.subarray(m.offsets[i], m.offsets[i + 1]) : undefined;
+  }
+
+  /**
+   * Checks the whole batch against the index without changing it: the
+   * vectors and ids, then each metadata record (`metadata` is true when a
+   * record failed).
    * @param {number} handle
-   * @returns {{ status: number, index: number }}
+   * @returns {{ status: number, index: number, metadata: boolean }}
    */
   validate(handle) {
     const w = this.wasm;
     const out = outArray(w, 'insertBatch');
     const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr,
       out + U32_BYTES * OUT_ERR_INDEX);
-    return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] };
+    if (status !== EV_OK || !this.metadata) {
+      return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX], metadata: false };
+    }
+    const meta = checkRecords(w, this.blob, this.offsets, this.n);
+    return { status: meta.status, index: meta.record, metadata: true };
   }
 
   /**
@@ -155,6 +183,10 @@ export class Batch {
    */
   insert(handle, start, count) {
     const w = this.wasm;
+    if (this.metadata) {
+      const r = insertChunkMeta(w, handle, this, start, count);
+      return { status: r.status, index: start + (r.status === EV_ERR_INVALID_METADATA ? r.record : r.index) };
+    }
     const out = outArray(w, 'insertBatch');
     const status = w._evw_insert_batch(handle, this.vectors + F32_BYTES * start * this.dims, count,
       this.dims, this.idsPtr ? this.idsPtr + EVW_ID_BYTES * start : 0,
@@ -188,19 +220,35 @@ export class Batch {
  * @param {number} dims
  * @param {unknown} id  undefined: the next id of the automatic sequence
  * @param {boolean} numberMode
+ * @param {Uint8Array} [record]  encoded metadata (js/metadata/encode.js)
  * @returns {bigint | number}
  */
-export function insertOne(wasm, handle, row, dims, id, numberMode) {
+export function insertOne(wasm, handle, row, dims, id, numberMode, record) {
   if (id !== undefined) splitId(id, numberMode, 'insert: id');
-  // Layout: id in (8) | id out (8) | vector.
+  // Layout: id in (8) | id out (8) | vector | with metadata: offsets (8) | record.
   const vecAt = 2 * EVW_ID_BYTES;
-  const scratch = alloc(wasm, vecAt + F32_BYTES * dims, 'insert');
+  const offsetsAt = vecAt + F32_BYTES * dims;
+  const recordAt = offsetsAt + 2 * U32_BYTES;
+  const scratch = alloc(wasm, recordAt + (record ? record.length : 0), 'insert');
   try {
     storeIdWords(wasm.HEAPU32, scratch);
     copyRow(wasm.HEAPF32, (scratch + vecAt) >>> 2, row, 'insert: vector');
     const out = outArray(wasm, 'insert');
-    const st = wasm._evw_insert_batch(handle, scratch + vecAt, 1, dims, id === undefined ? 0 : scratch,
-      scratch + EVW_ID_BYTES, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
+    const idsPtr = id === undefined ? 0 : scratch;
+    let st;
+    if (record) {
+      wasm.HEAPU8.set(record, scratch + recordAt);
+      wasm.HEAPU32[(scratch + offsetsAt) >>> 2] = 0;
+      wasm.HEAPU32[((scratch + offsetsAt) >>> 2) + 1] = record.length;
+      st = wasm._evw_insert_batch_meta(handle, scratch + vecAt, 1, dims, idsPtr, scratch + recordAt,
+        scratch + offsetsAt, scratch + EVW_ID_BYTES, out);
+      if (st === EV_ERR_INVALID_METADATA) {
+        throw coreMetadataError(wasm, 'insert', { id: /** @type {bigint | number | undefined} */ (id), record });
+      }
+    } else {
+      st = wasm._evw_insert_batch(handle, scratch + vecAt, 1, dims, idsPtr,
+        scratch + EVW_ID_BYTES, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
+    }
     if (st !== EV_OK) {
       const extra = st === EV_ERR_ID_EXISTS ? `id ${String(id)}` : undefined;
       throw statusError(st, 'insert', {}, extra);

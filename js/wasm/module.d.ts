@@ -57,6 +57,19 @@ export interface EdgeVecWasm {
   _evw_heap_allocated(): number;
   _evw_heap_peak(): number;
 
+  // src/wasm/wasm_meta.c: metadata records and filters.
+  _evw_meta_check(blob: number, offsets: number, n: number, out: number): number;
+  _evw_insert_batch_meta(handle: number, vectors: number, n: number, dim: number, ids: number,
+    blob: number, offsets: number, outIds: number, out: number): number;
+  _evw_meta_set(handle: number, idLo: number, idHi: number, rec: number, len: number, out: number): number;
+  _evw_meta_get(handle: number, idLo: number, idHi: number, buf: number, cap: number, out: number): number;
+  _evw_filter_check(prog: number, len: number, out: number): number;
+  _evw_search_filtered(handle: number, query: number, dim: number, k: number, ef: number,
+    prog: number, progLen: number, outIds: number, outDistances: number, out: number): number;
+  _evw_search_exact_filtered(handle: number, query: number, dim: number, k: number,
+    prog: number, progLen: number, outIds: number, outDistances: number, out: number): number;
+  _evw_filter_count(handle: number, prog: number, len: number, out: number): number;
+
   // src/wasm/wasm_persist.c (its top comment documents the ABI).
   _evp_snapshot_writer_begin(handle: number, out: number): number;
   _evp_snapshot_writer_next(writer: number, buf: number, cap: number, out: number): number;

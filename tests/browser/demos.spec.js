@@ -71,7 +71,46 @@ test('search demo: generate, insert with progress, pick a point, type a query', 
   }
   expect(await tab.text('#latency')).toMatch(/ms$/);
   await expectNoError(tab);
+  expect(await tab.text('#stat-matches')).toBe('10,000');
   await shot(tab, 'demo-search');
+
+  // A filter: one category and a price range. Every result must carry that
+  // metadata, the page must show how many vectors match (about a tenth:
+  // one category in five, two fifths of the prices), and the results are
+  // min(k, matches) long.
+  await tab.selectOption('#filter-category', 'science');
+  await tab.fill('#filter-min', '10');
+  await tab.fill('#filter-max', '50');
+  await tab.fill('#k', '20');
+  await tab.click('#search');
+  await tab.waitFor(() => document.querySelector('#results').dataset.count === '20' &&
+    document.querySelector('#results tbody tr td:nth-child(5)').textContent.startsWith('science'));
+  const meta = await tab.evaluate(() => Array.from(document.querySelectorAll('#results tbody tr'),
+    (tr) => tr.children[4].textContent));
+  expect(meta.length).toBe(20);
+  for (const m of meta) {
+    const [category, price] = m.split(' · ');
+    expect(category).toBe('science');
+    expect(Number(price)).toBeGreaterThanOrEqual(10);
+    expect(Number(price)).toBeLessThanOrEqual(50);
+  }
+  const matches = Number((await tab.text('#stat-matches')).replace(/,/g, ''));
+  expect(matches).toBeGreaterThan(500);
+  expect(matches).toBeLessThan(1200);
+  expect(await tab.text('#filter-text')).toBe('{"category":"science","price":{"gte":10,"lte":50}}');
+  expect(await tab.text('#latency')).toMatch(/ms$/);
+  await expectNoError(tab);
+  await shot(tab, 'demo-search-filter');
+  // Back to no filter for the rest (WebDriver cannot type an empty string).
+  await tab.selectOption('#filter-category', '');
+  await tab.evaluate(() => {
+    for (const sel of ['#filter-min', '#filter-max']) {
+      const input = document.querySelector(sel);
+      input.value = '';
+      input.dispatchEvent(new Event('input'));
+    }
+  });
+  expect(await tab.text('#filter-text')).toBe('no filter');
 
   // Pasted vectors and a typed query.
   await tab.click('#source-paste');

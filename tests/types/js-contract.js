@@ -41,3 +41,6 @@ export const staticLoad = EdgeVec.load;
 
 /** @type {typeof import('../../types/transfer.js')} */
 export const transferEntry = transfer;
+
+/** @type {(filter: string) => import('../../types/index.js').Filter} */
+export const staticParseFilter = EdgeVec.parseFilter;

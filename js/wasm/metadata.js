@@ -1,0 +1,297 @@
+// js/wasm/metadata.js — the marshalling of the metadata and filter exports
+// (src/wasm/wasm_meta.c): records and filter programs into wasm memory,
+// results and records copied out, scratch freed in `finally`. Records and
+// filters arrive checked and encoded (js/metadata/, js/filter/); the core
+// checks them again, and a refusal of something the JS layer accepted is
+// reported with the core's words (a bug to report, not a user error).
+
+import { EdgeVecError, statusError, metadataError, filterError } from '../errors.js';
+import { idWords, splitId, readIdNumber } from '../ids.js';
+import {
+  EV_OK, EV_ERR_NOT_FOUND, EV_ERR_INVALID_METADATA, EV_ERR_INVALID_FILTER, EVW_ID_BYTES,
+  EVW_META_ERR_RECORD, EVW_META_ERR_FIELD, EVW_META_ERR_REASON, EVW_META_LEN,
+  EVW_FILTER_ERR_NODE, EVW_SEARCH_COUNT, EVW_FILTER_MATCHES, EVW_INSERT_ERR_INDEX,
+} from './abi.js';
+import { alloc, outArray } from './memory.js';
+import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
+import { decodeRecord } from '../metadata/decode.js';
+
+/** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('../../types/index.js').Metadata} Metadata */
+/** @typedef {Float32Array | ReadonlyArray<unknown>} Row */
+/** @typedef {{ id: bigint | number, distance: number, metadata?: Metadata }} AnySearchResult */
+
+const F32_BYTES = 4;
+const U32_BYTES = 4;
+
+/**
+ * The INVALID_METADATA error of a core refusal, naming the record's field
+ * (the core gives its ordinal in canonical order) and the reason.
+ * @param {EdgeVecWasm} wasm
+ * @param {string} call
+ * @param {{ index?: number, id?: bigint | number, record?: Uint8Array }} where
+ *   the record's batch position and id when known, and its bytes
+ * @returns {import('../errors.js').EdgeVecError}
+ */
+export function coreMetadataError(wasm, call, where) {
+  const o = outArray(wasm, call) >>> 2;
+  const u32 = wasm.HEAPU32;
+  const ordinal = u32[o + EVW_META_ERR_FIELD] >>> 0;
+  const reason = reasonName(u32[o + EVW_META_ERR_REASON] >>> 0);
+  /** @type {string | undefined} */
+  let field;
+  if (ordinal !== EV_META_NO_FIELD && where.record) {
+    try {
+      field = Object.keys(decodeRecord(where.record))[ordinal];
+    } catch {
+      field = undefined; // a record the decoder refuses: the reason says why
+    }
+  }
+  const parts = [];
+  if (where.index !== undefined) parts.push(`record ${where.index}`);
+  if (where.id !== undefined) parts.push(`id ${String(where.id)}`);
+  if (field !== undefined) parts.push(`field '${field}'`);
+  const words = reason === 'INDEX_FIELDS'
+    ? 'the index would hold more than 1024 distinct field names'
+    : `the core refused the record (${reason})`;
+  return metadataError(`${call}: invalid metadata${parts.length ? ` (${parts.join(', ')})` : ''}: ${words}`,
+    { index: where.index, id: where.id, field, reason, status: EV_ERR_INVALID_METADATA });
+}
+
+/**
+ * Checks every record of an encoded batch with the core's checker.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} blob     pointer
+ * @param {number} offsets  pointer to n + 1 u32
+ * @param {number} n
+ * @returns {{ status: number, record: number }}
+ */
+export function checkRecords(wasm, blob, offsets, n) {
+  const out = outArray(wasm, 'insertBatch');
+  const status = wasm._evw_meta_check(blob, offsets, n, out);
+  return { status, record: wasm.HEAPU32[(out >>> 2) + EVW_META_ERR_RECORD] >>> 0 };
+}
+
+/**
+ * Replaces (or with an empty record, clears) the metadata of a live id.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {unknown} id
+ * @param {Uint8Array} record  encoded; length 0 clears
+ * @param {boolean} numberMode
+ */
+export function setMetadata(wasm, handle, id, record, numberMode) {
+  splitId(id, numberMode, 'setMetadata: id');
+  const { lo, hi } = idWords;
+  const ptr = alloc(wasm, Math.max(1, record.length), 'setMetadata');
+  try {
+    wasm.HEAPU8.set(record, ptr);
+    const st = wasm._evw_meta_set(handle, lo, hi, ptr, record.length, outArray(wasm, 'setMetadata'));
+    if (st === EV_ERR_INVALID_METADATA) {
+      throw coreMetadataError(wasm, 'setMetadata', { id: /** @type {bigint | number} */ (id), record });
+    }
+    if (st !== EV_OK) throw statusError(st, 'setMetadata', {}, st === EV_ERR_NOT_FOUND ? `id ${String(id)}` : undefined);
+  } finally {
+    wasm._free(ptr);
+  }
+}
+
+/**
+ * A scratch buffer big enough for any record, for reading records out.
+ */
+class RecordReader {
+  /**
+   * @param {EdgeVecWasm} wasm
+   * @param {string} call
+   */
+  constructor(wasm, call) {
+    this.wasm = wasm;
+    this.call = call;
+    this.buf = alloc(wasm, EV_META_MAX_RECORD_BYTES, call);
+  }
+
+  /**
+   * The metadata of the id in idWords, or undefined for an unknown or
+   * deleted id.
+   * @param {number} handle
+   * @returns {Metadata | undefined}
+   */
+  read(handle) {
+    const w = this.wasm;
+    const out = outArray(w, this.call);
+    const st = w._evw_meta_get(handle, idWords.lo, idWords.hi, this.buf, EV_META_MAX_RECORD_BYTES, out);
+    if (st === EV_ERR_NOT_FOUND) return undefined;
+    if (st !== EV_OK) throw statusError(st, this.call);
+    const len = w.HEAPU32[(out >>> 2) + EVW_META_LEN] >>> 0;
+    if (len > EV_META_MAX_RECORD_BYTES) {
+      throw new EdgeVecError('INTERNAL', `${this.call}: the core reports a record of ${len} bytes`);
+    }
+    return decodeRecord(w.HEAPU8.slice(this.buf, this.buf + len));
+  }
+
+  free() {
+    this.wasm._free(this.buf);
+  }
+}
+
+/**
+ * The metadata of a live id ({} when it has none), or undefined.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {unknown} id
+ * @param {boolean} numberMode
+ * @returns {Metadata | undefined}
+ */
+export function getMetadata(wasm, handle, id, numberMode) {
+  splitId(id, numberMode, 'getMetadata: id');
+  const reader = new RecordReader(wasm, 'getMetadata');
+  try {
+    return reader.read(handle);
+  } finally {
+    reader.free();
+  }
+}
+
+/**
+ * Copies a filter program into wasm memory; the caller frees the pointer.
+ * @param {EdgeVecWasm} wasm
+ * @param {Uint8Array} program
+ * @param {string} call
+ * @returns {number}
+ */
+function copyProgram(wasm, program, call) {
+  const ptr = alloc(wasm, program.length, call);
+  wasm.HEAPU8.set(program, ptr);
+  return ptr;
+}
+
+/**
+ * The error of a status from a filtered call.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} st
+ * @param {string} call
+ */
+function filterStatusError(wasm, st, call) {
+  if (st === EV_ERR_INVALID_FILTER) {
+    const node = wasm.HEAPU32[(outArray(wasm, call) >>> 2) + EVW_FILTER_ERR_NODE] >>> 0;
+    return filterError(`${call}: the core refused the compiled filter at node ${node}`,
+      { status: st });
+  }
+  return statusError(st, call);
+}
+
+/**
+ * Live vectors matching a compiled filter.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Uint8Array} program
+ * @returns {number}
+ */
+export function filterCount(wasm, handle, program) {
+  const prog = copyProgram(wasm, program, 'count');
+  try {
+    const out = outArray(wasm, 'count');
+    const st = wasm._evw_filter_count(handle, prog, program.length, out);
+    if (st !== EV_OK) throw filterStatusError(wasm, st, 'count');
+    return wasm.HEAPU32[(out >>> 2) + EVW_FILTER_MATCHES] >>> 0;
+  } finally {
+    wasm._free(prog);
+  }
+}
+
+/**
+ * The k nearest live vectors that match a compiled filter, nearest first:
+ * min(k, matches) of them.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Row} row    length-checked
+ * @param {number} dims
+ * @param {number} k
+ * @param {number} ef  0: the index's efSearch
+ * @param {Uint8Array} program
+ * @param {boolean} exact  true: the exact scan of the matching vectors
+ * @param {boolean} numberMode
+ * @returns {AnySearchResult[]}
+ */
+export function searchFiltered(wasm, handle, row, dims, k, ef, program, exact, numberMode) {
+  // Layout: ids (8k) | distances (4k) | query (4 dims) | program.
+  const distAt = EVW_ID_BYTES * k;
+  const queryAt = distAt + F32_BYTES * k;
+  const progAt = queryAt + F32_BYTES * dims;
+  const scratch = alloc(wasm, progAt + program.length, 'search');
+  try {
+    const heap = wasm.HEAPF32;
+    const q = (scratch + queryAt) >>> 2;
+    if (row instanceof Float32Array) heap.set(row, q);
+    else for (let j = 0; j < dims; j++) heap[q + j] = /** @type {number} */ (row[j]);
+    wasm.HEAPU8.set(program, scratch + progAt);
+    const out = outArray(wasm, 'search');
+    const st = exact
+      ? wasm._evw_search_exact_filtered(handle, scratch + queryAt, dims, k, scratch + progAt, program.length,
+        scratch, scratch + distAt, out)
+      : wasm._evw_search_filtered(handle, scratch + queryAt, dims, k, ef, scratch + progAt, program.length,
+        scratch, scratch + distAt, out);
+    if (st !== EV_OK) throw filterStatusError(wasm, st, 'search');
+    const u32 = wasm.HEAPU32;
+    const f32 = wasm.HEAPF32;
+    const count = u32[(out >>> 2) + EVW_SEARCH_COUNT] >>> 0;
+    const dist = (scratch + distAt) >>> 2;
+    /** @type {AnySearchResult[]} */
+    const results = new Array(count);
+    if (numberMode) {
+      for (let i = 0; i < count; i++) {
+        results[i] = { id: readIdNumber(u32, scratch + EVW_ID_BYTES * i), distance: f32[dist + i] };
+      }
+    } else {
+      const idView = new BigUint64Array(wasm.HEAPU8.buffer, scratch, count);
+      for (let i = 0; i < count; i++) results[i] = { id: idView[i], distance: f32[dist + i] };
+    }
+    return results;
+  } finally {
+    wasm._free(scratch);
+  }
+}
+
+/**
+ * Adds each result's metadata to it (search's includeMetadata).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {AnySearchResult[]} results  ids of live vectors
+ * @param {boolean} numberMode
+ */
+export function attachMetadata(wasm, handle, results, numberMode) {
+  if (results.length === 0) return;
+  const reader = new RecordReader(wasm, 'search');
+  try {
+    for (const r of results) {
+      splitId(r.id, numberMode, 'search');
+      r.metadata = reader.read(handle) ?? {};
+    }
+  } finally {
+    reader.free();
+  }
+}
+
+/**
+ * Inserts vectors [start, start + count) of a batch with their metadata
+ * (evw_insert_batch_meta; offsets are absolute into the blob, so the
+ * chunk's slice of them is passed).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {{ vectors: number, dims: number, idsPtr: number, outIds: number, blob: number, offsets: number }} b
+ * @param {number} start
+ * @param {number} count
+ * @returns {{ status: number, index: number, record: number }}  index/record: positions in the chunk
+ */
+export function insertChunkMeta(wasm, handle, b, start, count) {
+  const out = outArray(wasm, 'insertBatch');
+  const status = wasm._evw_insert_batch_meta(handle, b.vectors + F32_BYTES * start * b.dims, count, b.dims,
+    b.idsPtr ? b.idsPtr + EVW_ID_BYTES * start : 0, b.blob, b.offsets + U32_BYTES * start,
+    b.outIds + EVW_ID_BYTES * start, out);
+  const o = out >>> 2;
+  return {
+    status,
+    index: wasm.HEAPU32[o + EVW_INSERT_ERR_INDEX] >>> 0,
+    record: wasm.HEAPU32[o + EVW_META_ERR_RECORD] >>> 0,
+  };
+}
