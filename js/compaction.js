@@ -108,6 +108,8 @@ export class Compactor {
   #copyMs = FIRST_COPY_MS;
   /** @type {number[]} the last COPY_SAMPLES per-copy costs, oldest first */
   #samples = [];
+  /** The most copies the next step may ask for (see #slice). */
+  #stepCap = 1;
   /** The automatic policy waits for this many deletes (after a failure). */
   #autoAfterDeleted = 0;
 
@@ -137,6 +139,7 @@ export class Compactor {
     const handle = this.#live();
     compactBegin(this.#wasm, handle);
     this.#stop = null;
+    this.#stepCap = 1;
     const p = this.#run(run).finally(() => {
       this.#running = null;
       this.#stop = null;
@@ -294,10 +297,15 @@ export class Compactor {
       const left = budgetMs - (now() - t0);
       const fit = Math.floor((left * FILL) / this.#copyMs);
       if (!first && fit < 1) break;
-      const n = Math.min(MAX_STEP, Math.max(1, fit));
+      // At most twice the last full step: the first copies into a fresh
+      // graph cost far less than later ones (few links to make), so the
+      // measured cost lags behind the real one early in a run, and an
+      // unbounded step sized from it could take the whole compaction.
+      const n = Math.min(MAX_STEP, Math.max(1, fit), this.#stepCap);
       const ts = now();
       remaining = compactStep(this.#wasm, handle, n);
       this.#sample((now() - ts) / n);
+      if (n === this.#stepCap) this.#stepCap = Math.min(MAX_STEP, 2 * n);
       if (remaining === 0) break;
     }
     return remaining;

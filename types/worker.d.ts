@@ -8,7 +8,7 @@ import type {
   IdType, Id, IdArray, IdInput, IdsInput, VectorInput, VectorsInput, CreateOptions, OpenOptions,
   LoadOptions, LoadSource, InsertBatchOptions, InsertBatchResult, SearchOptions, SearchResult,
   SoftDeleteBatchOptions, BatchDeleteResult, Metric, Quantization, OpenReport,
-  CompactInBackgroundOptions, CompactionResult, FollowChange, BecomeWriterOptions,
+  CompactInBackgroundOptions, CompactionResult, FollowChange, BecomeWriterOptions, Metadata, Filter,
 } from './index.js';
 import type { IndexedDbStorageOptions, NodeFileStorageOptions } from './storage.js';
 
@@ -66,7 +66,7 @@ export interface WorkerInsertBatchOptions extends InsertBatchOptions {
  *  answer: read them after awaiting a call. */
 export interface WorkerEdgeVec<T extends IdType = 'bigint'> {
   insertBatch(vectors: VectorsInput, options?: WorkerInsertBatchOptions): Promise<InsertBatchResult<T>>;
-  insert(vector: VectorInput, id?: IdInput): Promise<Id<T>>;
+  insert(vector: VectorInput, id?: IdInput, metadata?: Metadata | null): Promise<Id<T>>;
   search(query: VectorInput, k: number, options?: SearchOptions): Promise<SearchResult<T>[]>;
   softDelete(id: IdInput): Promise<boolean>;
   softDeleteBatch(ids: IdsInput, options?: SoftDeleteBatchOptions): Promise<BatchDeleteResult>;
@@ -81,6 +81,9 @@ export interface WorkerEdgeVec<T extends IdType = 'bigint'> {
   flush(): Promise<void>;
   checkpoint(): Promise<void>;
   export(): Promise<Uint8Array>;
+  setMetadata(id: IdInput, metadata: Metadata | null): Promise<void>;
+  getMetadata(id: IdInput): Promise<Metadata | undefined>;
+  count(filter?: Filter | string): Promise<number>;
   /** Read-only databases (see EdgeVec.refresh): onChange is not forwarded;
    *  the counts follow the worker's answers. */
   refresh(): Promise<FollowChange>;

@@ -231,7 +231,9 @@ export class Persistence {
           await this.#commit('commit');
         } else if (!catchUp()) {
           await yieldToEventLoop();
-        } else {
+        } else if (pendingBytes(this.#wasm, this.#live()) === 0) {
+          // Caught up with nothing to commit. (Catching up runs the
+          // caller's onProgress, which may have written: then go round.)
           break;
         }
       }

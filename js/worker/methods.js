@@ -133,6 +133,9 @@ export const METHODS = Object.freeze({
   flush: {},
   checkpoint: {},
   export: { result: OWNED },
+  setMetadata: {},
+  getMetadata: {},
+  count: {},
   refresh: {},
   becomeWriter: { options: 0 },
 });

@@ -11,7 +11,8 @@
 // by the next flush before its record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { clustered, rowsOf } from './helpers/data.js';
 import { rejectsWith } from './helpers/assert-error.js';
 import { faultyStorage } from './helpers/faulty-storage.js';
@@ -72,7 +73,7 @@ test('between slices every call sees the old index; calls made meanwhile are all
     x.insert(rows[N + 2 * round + 1], N + round);
   };
   const result = await db.compactInBackground({
-    sliceMs: 2,
+    sliceMs: 0.25, // a few copies per slice: many slices to interleave with
     onProgress: (done, total) => {
       assert.ok(done <= total);
       assert.equal(db.compacting, true);

@@ -7,7 +7,8 @@
 // crash (no close, no checkpoint).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { EdgeVec, MemoryStorage } from '../../js/index.js';
+import { EdgeVec } from '../../js/index.js';
+import { MemoryStorage } from '../../js/storage/index.js';
 import { clustered, rowsOf, mulberry32 } from './helpers/data.js';
 import { rejectsWith, throwsWith } from './helpers/assert-error.js';
 

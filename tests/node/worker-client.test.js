@@ -201,6 +201,39 @@ describe('worker mode: the same answers as the main thread', () => {
     await worker.dispose();
   });
 
+  test('every method of EdgeVec is forwarded (a new one cannot be forgotten)', () => {
+    // Methods a WorkerEdgeVec implements on the calling side instead.
+    const local = new Set(['constructor', 'dispose', 'close']);
+    for (const name of Object.getOwnPropertyNames(EdgeVec.prototype)) {
+      const d = Object.getOwnPropertyDescriptor(EdgeVec.prototype, name);
+      if (typeof d?.value !== 'function' || local.has(name) || typeof name !== 'string') continue;
+      assert.ok(Object.hasOwn(METHODS, name), `EdgeVec.${name} is not in js/worker/methods.js`);
+    }
+  });
+
+  test('metadata and filters cross: insert with metadata, filtered search with metadata, count, set/get', async () => {
+    const { main, worker } = await pair();
+    const metadata = Array.from({ length: N }, (_, i) => ({ kind: i % 3 === 0 ? 'a' : 'b', rank: i, tags: [`t${i % 5}`] }));
+    await main.insertBatch(DATA, { metadata });
+    await worker.insertBatch(DATA, { metadata });
+    const filter = { kind: 'a', rank: { lt: 200 } };
+    for (let q = 0; q < 10; q++) {
+      const query = DATA.subarray(q * 17 * DIM, (q * 17 + 1) * DIM);
+      const options = { filter, includeMetadata: true };
+      assert.deepEqual(await worker.search(query, 5, options), main.search(query, 5, options));
+      assert.deepEqual(await worker.search(query, 5, { filter: 'tags ANY ["t1"]' }), main.search(query, 5, { filter: 'tags ANY ["t1"]' }));
+    }
+    assert.equal(await worker.count(filter), main.count(filter));
+    await worker.setMetadata(3n, { kind: 'c' });
+    assert.deepEqual(await worker.getMetadata(3n), { kind: 'c' });
+    assert.equal(await worker.insert(DATA.subarray(0, DIM), 5000n, { kind: 'z' }), 5000n);
+    assert.equal(await worker.count({ kind: 'z' }), 1);
+    await rejectsWith(() => worker.setMetadata(99999n, { kind: 'x' }), 'NOT_FOUND');
+    await rejectsWith(() => worker.search(DATA.subarray(0, DIM), 5, { filter: 'kind = ' }), 'INVALID_FILTER');
+    main.dispose();
+    await worker.dispose();
+  });
+
   test('a search sent while an insertBatch runs is answered between its chunks', async () => {
     const worker = await EdgeVec.create({ ...OPTIONS, worker: true });
     await worker.insertBatch(DATA.subarray(0, 10 * DIM));
@@ -258,7 +291,7 @@ describe('worker mode: errors cross with their code and fields', () => {
     await rejectsWith(() => EdgeVec.create({ dimensions: 4, worker: 'yes' }), 'INVALID_ARGUMENT', { message: /worker/ });
     await rejectsWith(() => EdgeVec.create({ dimensions: 4, worker: { url: 3 } }), 'INVALID_ARGUMENT', { message: /worker\.url/ });
     await rejectsWith(() => EdgeVec.create({ dimensions: 4, worker: { where: 1 } }), 'INVALID_ARGUMENT', { message: /where/ });
-    const { MemoryStorage } = await import('../../js/index.js');
+    const { MemoryStorage } = await import('../../js/storage/index.js');
     await rejectsWith(() => EdgeVec.open('x', { dimensions: 4, storage: new MemoryStorage(), worker: true }),
       'INVALID_ARGUMENT', { message: /storage object cannot cross/ });
     await rejectsWith(() => EdgeVec.open('x', { dimensions: 4, storage: 'disk', worker: true }),
