@@ -76,10 +76,12 @@ function jsLoaded(server, build) {
 }
 
 // What a search-only page may download, JS and .wasm, each file gzipped at
-// level 9 as a server would send it: the goal of bench/results/bundle.md
-// (under 40 KB of EdgeVec). Counted here with the page's own code and the
-// bundler's runtime (under 1 KB), so this is stricter than the goal.
-const SEARCH_ONLY_GZIP_BUDGET = 40_000;
+// level 9 as a server would send it, counted with the page's own code and
+// the bundler's runtime (under 1 KB). A guard against growth, set just above
+// what the builds load today (bench/results/bundle.md); the goal of under
+// 40 KB is missed since metadata and filters joined the core (README,
+// "Download size with a bundler").
+const SEARCH_ONLY_GZIP_BUDGET = 62_000;
 
 /** Gzip -9 bytes of the build's files the server was asked for (.js and .wasm). */
 function gzipRequested(server, build) {
