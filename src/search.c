@@ -15,11 +15,11 @@
 
 #include "heap.h"
 #include "index.h"
-#include "quantize.h"
+#include "query.h"
 
-static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
-                             uint32_t k, uint64_t *out_ids, float *out_distances,
-                             uint32_t *out_count) {
+ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
+                            uint32_t k, uint64_t *out_ids,
+                            float *out_distances, uint32_t *out_count) {
   if (!ix || !query || !out_ids || !out_distances || !out_count)
     return EV_ERR_INVALID_ARGUMENT;
   *out_count = 0;
@@ -30,12 +30,28 @@ static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
   return st;
 }
 
-/* The exact distance from the prepared query to a slot where f32 vectors
- * exist, else the distance between codes. */
-static inline float exact_distance(const ev_index *ix, uint32_t slot) {
-  const float *v = ev__floats(ix, slot);
-  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
-  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
+uint32_t ev__query_rerank(ev_index *ix, uint32_t n, uint32_t k) {
+  ev_heap_item *items = ix->nearest;
+  for (uint32_t i = 0; i < n; i++)
+    items[i].distance = ev__query_exact_distance(ix, items[i].slot);
+  /* Sort by the exact distance: a max-heap of the k best, drained. */
+  uint32_t size = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (size == k) {
+      if (items[i].distance >= ix->results[0].distance) continue;
+      ev_heap_max_pop(ix->results, &size);
+    }
+    ev_heap_max_push(ix->results, &size, items[i]);
+  }
+  return ev_heap_drain_sorted(ix->results, size, ix->nearest);
+}
+
+void ev__query_write(const ev_index *ix, uint32_t n, uint64_t *out_ids,
+                     float *out_distances) {
+  for (uint32_t i = 0; i < n; i++) {
+    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
+    out_distances[i] = ix->nearest[i].distance;
+  }
 }
 
 /* Exact top-k over live slots: a bounded max-heap in results, then sorted
@@ -45,7 +61,7 @@ static uint32_t scan_exact(ev_index *ix, uint32_t k) {
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (ix->deleted[s]) continue;
-    float d = exact_distance(ix, s);
+    float d = ev__query_exact_distance(ix, s);
     if (n == k) {
       if (d >= res[0].distance) continue;
       ev_heap_max_pop(res, &n);
@@ -55,18 +71,10 @@ static uint32_t scan_exact(ev_index *ix, uint32_t k) {
   return ev_heap_drain_sorted(res, n, ix->nearest);
 }
 
-static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
-                          float *out_distances) {
-  for (uint32_t i = 0; i < n; i++) {
-    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
-    out_distances[i] = ix->nearest[i].distance;
-  }
-}
-
 ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
                     uint32_t ef, uint64_t *out_ids, float *out_distances,
                     uint32_t *out_count) {
-  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
   if (st != EV_OK) return st;
   if (ef == 0) ef = ix->options.ef_search;
   if (ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
@@ -83,21 +91,10 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
   if (n < want) {
     n = scan_exact(ix, want);
   } else if (rerank) {
-    ev_heap_item *items = ix->nearest;
-    for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
-    /* Sort by the exact distance: a max-heap of the k best, drained. */
-    uint32_t size = 0;
-    for (uint32_t i = 0; i < n; i++) {
-      if (size == k) {
-        if (items[i].distance >= ix->results[0].distance) continue;
-        ev_heap_max_pop(ix->results, &size);
-      }
-      ev_heap_max_push(ix->results, &size, items[i]);
-    }
-    n = ev_heap_drain_sorted(ix->results, size, ix->nearest);
+    n = ev__query_rerank(ix, n, k);
   }
   if (n > k) n = k;
-  write_results(ix, n, out_ids, out_distances);
+  ev__query_write(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }
@@ -105,12 +102,12 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
 ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
                           uint32_t k, uint64_t *out_ids, float *out_distances,
                           uint32_t *out_count) {
-  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
   if (st != EV_OK) return st;
   st = ev__ensure_heaps(ix, k);
   if (st != EV_OK) return st;
   uint32_t n = scan_exact(ix, k);
-  write_results(ix, n, out_ids, out_distances);
+  ev__query_write(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }

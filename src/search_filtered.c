@@ -58,7 +58,7 @@
 #include "filter.h"
 #include "heap.h"
 #include "index.h"
-#include "quantize.h"
+#include "query.h"
 
 /* Slots the selectivity estimate tests. */
 #define EV_FILTER_SAMPLE 1024u
@@ -86,31 +86,7 @@
  * Measured: bench/results/filter-native.md. */
 #define EV_FILTER_TESTS_PER_DISTANCE 32u
 
-/* ---- query preparation and distances -------------------------------------- */
-
-static ev_status check_query(ev_index *ix, const float *query, uint32_t dim,
-                             uint32_t k, uint64_t *out_ids, float *out_distances,
-                             uint32_t *out_count) {
-  if (!ix || !query || !out_ids || !out_distances || !out_count)
-    return EV_ERR_INVALID_ARGUMENT;
-  *out_count = 0;
-  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
-  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
-  ev_status st = ev__prepare_vector(ix, query, ix->query_buf);
-  if (st == EV_OK) ev__encode(ix, ix->query_buf, ix->query_payload);
-  return st;
-}
-
-static inline float code_distance(const ev_index *ix, uint32_t slot) {
-  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
-}
-
-/* The exact distance where f32 vectors exist, else between codes. */
-static inline float exact_distance(const ev_index *ix, uint32_t slot) {
-  const float *v = ev__floats(ix, slot);
-  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
-  return code_distance(ix, slot);
-}
+/* ---- which slots count --------------------------------------------------- */
 
 static inline int matches(const ev_index *ix, uint32_t slot) {
   return !ix->deleted[slot] && ev__filter_match(ix, slot);
@@ -124,7 +100,7 @@ static uint32_t scan(ev_index *ix, uint32_t k) {
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (!matches(ix, s)) continue;
-    float d = exact_distance(ix, s);
+    float d = ev__query_exact_distance(ix, s);
     if (n == k) {
       if (d >= res[0].distance) continue;
       ev_heap_max_pop(res, &n);
@@ -166,7 +142,7 @@ static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef
     uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
     if (ix->visited[s] == epoch || !matches(ix, s)) continue;
     ix->visited[s] = epoch;
-    float d = code_distance(ix, s);
+    float d = ev__query_code_distance(ix, s);
     ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){d, s});
     offer(ix->results, nres, ef, bound, (ev_heap_item){d, s});
     seeds++;
@@ -194,7 +170,7 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       uint32_t nb = links[i];
       if (ix->visited[nb] == epoch) continue;
       ix->visited[nb] = epoch;
-      float d = code_distance(ix, nb);
+      float d = ev__query_code_distance(ix, nb);
       if (nres < ef || d < bound) {
         ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
         if (matches(ix, nb)) offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
@@ -226,7 +202,7 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       work++;
       if (matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        float d = code_distance(ix, nb);
+        float d = ev__query_code_distance(ix, nb);
         if (nres < ef || d < bound) {
           ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
           offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
@@ -244,7 +220,7 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
         if (ix->visited[nb2] == epoch || !matches(ix, nb2)) continue;
         ix->visited[nb2] = epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        float d = code_distance(ix, nb2);
+        float d = ev__query_code_distance(ix, nb2);
         if (nres < ef || d < bound) {
           ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb2});
           offer(res, &nres, ef, &bound, (ev_heap_item){d, nb2});
@@ -304,36 +280,12 @@ static uint32_t choose(const ev_index *ix, uint32_t estimate, uint32_t live,
   return walk_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_WALK;
 }
 
-static void write_results(const ev_index *ix, uint32_t n, uint64_t *out_ids,
-                          float *out_distances) {
-  for (uint32_t i = 0; i < n; i++) {
-    out_ids[i] = ix->ext_ids[ix->nearest[i].slot];
-    out_distances[i] = ix->nearest[i].distance;
-  }
-}
-
-/* Re-scores the first n of ix->nearest exactly and keeps the best k,
- * sorted, in ix->nearest. */
-static uint32_t rerank(ev_index *ix, uint32_t n, uint32_t k) {
-  ev_heap_item *items = ix->nearest;
-  for (uint32_t i = 0; i < n; i++) items[i].distance = exact_distance(ix, items[i].slot);
-  uint32_t size = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (size == k) {
-      if (items[i].distance >= ix->results[0].distance) continue;
-      ev_heap_max_pop(ix->results, &size);
-    }
-    ev_heap_max_push(ix->results, &size, items[i]);
-  }
-  return ev_heap_drain_sorted(ix->results, size, ix->nearest);
-}
-
 static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
                        uint32_t k, const uint8_t *prog, size_t prog_len,
                        uint64_t *out_ids, float *out_distances,
                        uint32_t *out_count, ev_filter_report *report) {
   *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE};
-  ev_status st = check_query(ix, query, dim, k, out_ids, out_distances, out_count);
+  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
   if (st != EV_OK) return st;
   return ev__filter_compile(ix, prog, prog_len, &report->err_node);
 }
@@ -381,11 +333,11 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
     n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
     if (n > take) n = take;
     if (n < k) report->fell_back = 1;
-    else if (rr) n = rerank(ix, n, k);
+    else if (rr) n = ev__query_rerank(ix, n, k);
   }
   if (strategy == EV_FILTER_STRATEGY_SCAN || report->fell_back) n = scan(ix, k);
   if (n > k) n = k;
-  write_results(ix, n, out_ids, out_distances);
+  ev__query_write(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }
@@ -415,7 +367,7 @@ ev_status ev_search_exact_filtered(ev_index *ix, const float *query,
   if (st != EV_OK) return st;
   report->strategy = EV_FILTER_STRATEGY_SCAN;
   uint32_t n = scan(ix, k);
-  write_results(ix, n, out_ids, out_distances);
+  ev__query_write(ix, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }

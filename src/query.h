@@ -1,0 +1,43 @@
+/*
+ * query.h — what the two searches (search.c, and the filtered one of
+ * search_filtered.c) share: the checks and preparation of a query, its
+ * distance to a slot, the exact re-ranking of quantized candidates, and
+ * the writing out of results. One copy, so that both searches keep the
+ * same argument rules and return the same distances.
+ */
+#ifndef EV_QUERY_H
+#define EV_QUERY_H
+
+#include "index.h"
+#include "quantize.h"
+
+/* The distance from the prepared query (ev__query_prepare) to a slot,
+ * between codes (the stored payloads). */
+static inline float ev__query_code_distance(const ev_index *ix, uint32_t slot) {
+  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
+}
+
+/* The exact distance from the prepared query to a slot where f32 vectors
+ * exist, else the distance between codes. */
+static inline float ev__query_exact_distance(const ev_index *ix, uint32_t slot) {
+  const float *v = ev__floats(ix, slot);
+  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
+  return ev__query_code_distance(ix, slot);
+}
+
+/* search.c: checks a search's arguments (k in 1..EV_MAX_EF, dim), zeroes
+ * *out_count, and prepares the query into query_buf and query_payload.
+ * INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_VECTOR, ZERO_VECTOR. */
+ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
+                            uint32_t k, uint64_t *out_ids,
+                            float *out_distances, uint32_t *out_count);
+
+/* search.c: re-scores the first n items of ix->nearest exactly and leaves
+ * the best k of them, nearest first, in ix->nearest; returns their count. */
+uint32_t ev__query_rerank(ev_index *ix, uint32_t n, uint32_t k);
+
+/* search.c: the first n items of ix->nearest as ids and distances. */
+void ev__query_write(const ev_index *ix, uint32_t n, uint64_t *out_ids,
+                     float *out_distances);
+
+#endif /* EV_QUERY_H */
