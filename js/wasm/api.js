@@ -17,6 +17,7 @@ import {
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
 import { checkRecords, insertChunkMeta, coreMetadataError } from './metadata.js';
+import { readHits } from './hits.js';
 
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('../validate.js').ParsedCreateOptions} ParsedCreateOptions */
@@ -297,25 +298,12 @@ export function search(wasm, handle, row, dims, k, ef, numberMode) {
     const st = wasm._evw_search(handle, scratch + queryAt, dims, k, ef, scratch,
       scratch + distAt, scratch + countAt);
     if (st !== EV_OK) throw statusError(st, 'search');
-    const u32 = wasm.HEAPU32;
-    const f32 = wasm.HEAPF32;
-    const count = u32[(scratch + countAt) >>> 2];
-    const dist = (scratch + distAt) >>> 2;
-    /** @type {AnySearchResult[]} */
-    const results = new Array(count);
-    if (numberMode) {
-      for (let i = 0; i < count; i++) {
-        results[i] = { id: readIdNumber(u32, scratch + EVW_ID_BYTES * i), distance: f32[dist + i] };
-      }
-    } else {
-      const idView = new BigUint64Array(wasm.HEAPU8.buffer, scratch, count);
-      for (let i = 0; i < count; i++) results[i] = { id: idView[i], distance: f32[dist + i] };
-    }
-    return results;
+    return readHits(wasm, scratch, scratch + distAt, wasm.HEAPU32[(scratch + countAt) >>> 2], numberMode);
   } finally {
     wasm._free(scratch);
   }
 }
+
 
 /**
  * Soft-deletes one id; returns its ev_delete_outcome.

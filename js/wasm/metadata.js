@@ -6,13 +6,14 @@
 // reported with the core's words (a bug to report, not a user error).
 
 import { EdgeVecError, statusError, metadataError, filterError } from '../errors.js';
-import { idWords, splitId, readIdNumber } from '../ids.js';
+import { idWords, splitId } from '../ids.js';
 import {
   EV_OK, EV_ERR_NOT_FOUND, EV_ERR_INVALID_METADATA, EV_ERR_INVALID_FILTER, EVW_ID_BYTES,
   EVW_META_ERR_RECORD, EVW_META_ERR_FIELD, EVW_META_ERR_REASON, EVW_META_LEN,
   EVW_FILTER_ERR_NODE, EVW_SEARCH_COUNT, EVW_FILTER_MATCHES, EVW_INSERT_ERR_INDEX,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
+import { readHits } from './hits.js';
 import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
 import { decodeRecord } from '../metadata/decode.js';
 
@@ -232,21 +233,8 @@ export function searchFiltered(wasm, handle, row, dims, k, ef, program, exact, n
       : wasm._evw_search_filtered(handle, scratch + queryAt, dims, k, ef, scratch + progAt, program.length,
         scratch, scratch + distAt, out);
     if (st !== EV_OK) throw filterStatusError(wasm, st, 'search');
-    const u32 = wasm.HEAPU32;
-    const f32 = wasm.HEAPF32;
-    const count = u32[(out >>> 2) + EVW_SEARCH_COUNT] >>> 0;
-    const dist = (scratch + distAt) >>> 2;
-    /** @type {AnySearchResult[]} */
-    const results = new Array(count);
-    if (numberMode) {
-      for (let i = 0; i < count; i++) {
-        results[i] = { id: readIdNumber(u32, scratch + EVW_ID_BYTES * i), distance: f32[dist + i] };
-      }
-    } else {
-      const idView = new BigUint64Array(wasm.HEAPU8.buffer, scratch, count);
-      for (let i = 0; i < count; i++) results[i] = { id: idView[i], distance: f32[dist + i] };
-    }
-    return results;
+    const count = wasm.HEAPU32[(out >>> 2) + EVW_SEARCH_COUNT] >>> 0;
+    return readHits(wasm, scratch, scratch + distAt, count, numberMode);
   } finally {
     wasm._free(scratch);
   }
