@@ -64,7 +64,8 @@ function operationError(err, operation) {
   // persistence (the EdgeVec was disposed meanwhile).
   if (err.operation || err.code === 'DISPOSED') return err;
   return new EdgeVecError(err.code, `${OPERATION_WORDS[operation]}: ${err.message}`, {
-    status: err.status, section: err.section, seq: err.seq, offset: err.offset, operation, cause: err,
+    status: err.status, section: err.section, file: err.file, generation: err.generation, chunk: err.chunk,
+    seq: err.seq, offset: err.offset, operation, cause: err,
   });
 }
 

@@ -30,9 +30,11 @@
 //   T1..Tk-1  chunks of g+1, up to transactionBytes per transaction (T1 first deletes
 //             any leftover chunks of generation >= g+1, and with no manifest
 //             yet puts 'pending' = g+1);
-//   Tk        the last chunks of g+1, the manifest naming g+1, deletion of
-//             every chunk of generation < g+1, of log records <= seq and of
-//             'pending'.
+//   Tk        the last chunks of g+1, a read-back of every chunk of g+1
+//             compared with what was written (a difference aborts Tk:
+//             CORRUPT, nothing deleted), then the manifest naming g+1,
+//             deletion of every chunk of generation < g+1, of log records
+//             <= seq and of 'pending'.
 // Tk is the commit point. A tab closed or a quota error before Tk completes
 // leaves manifest g, its chunks and its whole log: the database loads as
 // before, and the chunks of g+1 are orphans that removeLeftovers() (or the
@@ -66,7 +68,7 @@
 import { corruptError, fromIdbError, storageError } from './errors.js';
 import {
   checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
-  refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes, publicManifest,
+  refuseReadOnly, checkDurability, WriteQueue, checkBytes, concatBytes, copyBytes, publicManifest, checkReadBack,
 } from './interface.js';
 import {
   encodeManifest, decodeManifest, checkSnapshotBytes, snapshotHeaderCrc, missingManifest,
@@ -799,6 +801,8 @@ class IdbHandle {
     // manifest exists, so that chunks left by a closed tab do not read as a
     // lost manifest.
     const mark = !this.manifest;
+    /** @type {unknown} */
+    let readBackError = null;
     try {
       for (let first = 0; first < lastGroup; first += perTx) {
         const end = Math.min(first + perTx, lastGroup);
@@ -814,10 +818,24 @@ class IdbHandle {
         const store = tx.objectStore('chunks');
         if (lastGroup === 0) store.delete(range.lowerBound([generation]));
         for (let i = lastGroup; i < chunks.length; i++) store.put(chunks[i], [generation, i]);
-        tx.objectStore('meta').put(stored, MANIFEST_KEY);
-        tx.objectStore('meta').delete(PENDING_KEY);
-        store.delete(range.upperBound([generation], true));
-        if (seq > 0) tx.objectStore('log').delete(range.upperBound(seq));
+        // Read back every chunk of the new generation (those of the earlier
+        // transactions as stored) before this transaction names it and
+        // deletes what it replaces (interface.js, checkReadBack); a
+        // difference aborts it, so nothing is deleted.
+        const back = store.getAll(range.bound([generation], [generation, Infinity]));
+        back.onsuccess = () => {
+          try {
+            checkReadBack(chunks, back.result, generation, this.dbName, true);
+          } catch (err) {
+            readBackError = err;
+            tx.abort();
+            return;
+          }
+          tx.objectStore('meta').put(stored, MANIFEST_KEY);
+          tx.objectStore('meta').delete(PENDING_KEY);
+          store.delete(range.upperBound([generation], true));
+          if (seq > 0) tx.objectStore('log').delete(range.upperBound(seq));
+        };
         return () => undefined;
       });
     } catch (err) {
@@ -829,7 +847,7 @@ class IdbHandle {
         if (mark) tx.objectStore('meta').delete(PENDING_KEY);
         return () => undefined;
       }).catch(() => {});
-      throw err;
+      throw readBackError ?? err;
     }
     this.manifest = this.decode(stored);
     this.lastSeq = Math.max(this.lastSeq, seq);

@@ -162,7 +162,7 @@
  */
 
 import { SerialQueue } from '../schedule.js';
-import { storageError } from './errors.js';
+import { storageError, corruptError } from './errors.js';
 
 /** Longest accepted database name, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 256;
@@ -352,6 +352,45 @@ export function checkBytes(bytes, what) {
  */
 export function copyBytes(bytes, what) {
   return checkBytes(bytes, what).slice();
+}
+
+/**
+ * @param {Uint8Array | null} a
+ * @param {Uint8Array | null} b
+ * @returns {boolean}  the same bytes (two nulls count as the same)
+ */
+export function sameBytes(a, b) {
+  if (a === null || b === null) return a === b;
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * writeSnapshot's read-back rule: a new snapshot is read back from the
+ * storage and compared with what was written before anything it replaces
+ * (the previous generation, the log it covers) is deleted. The bytes written
+ * are encoded from the index in memory, which was itself read and checked;
+ * what the storage returns must be exactly them. Throws CORRUPT naming the
+ * generation (and the chunk) when it is not, with nothing deleted.
+ * @param {Uint8Array[]} written  the snapshot as written, in order
+ * @param {readonly unknown[]} read  what the storage returned for the same parts
+ * @param {number} generation
+ * @param {string} where  the backend's name of the object (file or database)
+ * @param {boolean} chunked  the parts are chunks (name the chunk at fault)
+ */
+export function checkReadBack(written, read, generation, where, chunked) {
+  for (let i = 0; i < written.length; i++) {
+    const got = read[i];
+    if (got instanceof Uint8Array && sameBytes(got, written[i])) continue;
+    const what = chunked ? `chunk ${i} of snapshot generation ${generation}` : `snapshot generation ${generation}`;
+    throw corruptError('snapshot',
+      `writeSnapshot: ${what} in ${where} read back differs from what was written; ` +
+      'nothing was deleted and the previous snapshot stays current', { generation, chunk: chunked ? i : undefined });
+  }
+  if (read.length !== written.length) {
+    throw corruptError('snapshot',
+      `writeSnapshot: snapshot generation ${generation} in ${where} read back as ${read.length} parts, ` +
+      `${written.length} were written; nothing was deleted`, { generation });
+  }
 }
 
 /**

@@ -30,6 +30,8 @@
 // writeSnapshot(bytes, seq), generation g current:
 //   0. with no manifest yet (g = 0) only: pending-<g+1> written (as above)
 //   1. snapshot-<g+1>.bin written (as above)   crash: orphan file
+//      and read back: bytes other than those written are CORRUPT, the
+//      file is removed and nothing else changes
 //   2. manifest.json naming g+1 (as above)     COMMIT POINT
 //   3. unlink snapshot-<g>.bin and log files <= seq, fsync the directory
 //                                              crash: leftovers that no read
@@ -80,7 +82,7 @@ import { corruptError, fromFsError, isTypedError, storageError } from './errors.
 import { newToken } from './locks.js';
 import {
   checkName, checkSeq, checkAppendSeq, nextManifest, logStart, notCurrentSnapshot, notFound,
-  closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes, publicManifest,
+  closedError, refuseReadOnly, checkDurability, WriteQueue, copyBytes, publicManifest, sameBytes, checkReadBack,
 } from './interface.js';
 import {
   encodeManifest, decodeManifest, checkSnapshotBytes, snapshotHeaderCrc, missingManifest,
@@ -198,12 +200,6 @@ function parseLock(text) {
 function ownerAlive(owner) {
   if (owner.pid === proc().pid) return owner.token !== null && heldTokens.has(owner.token);
   return pidAlive(owner.pid);
-}
-
-/** @param {Uint8Array | null} a @param {Uint8Array | null} b */
-function sameBytes(a, b) {
-  if (a === null || b === null) return a === b;
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 }
 
 /** @param {number} pid */
@@ -736,6 +732,9 @@ class FileHandle {
       try {
         if (marker) await this.storage.writeAtomic(this.dir, marker, new Uint8Array(0), fence);
         await this.storage.writeAtomic(this.dir, snapFile, copy, fence);
+        // Read back before the manifest names it: the rename below commits
+        // the deletion of what it replaces (interface.js, checkReadBack).
+        checkReadBack([copy], [await fs.readFile(`${this.dir}/${snapFile}`)], generation, this.dir, false);
         await this.storage.writeAtomic(this.dir, MANIFEST, json, fence);
       } catch (err) {
         // Only a manifest that names the new generation commits it (the

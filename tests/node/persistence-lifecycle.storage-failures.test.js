@@ -327,3 +327,74 @@ test('IndexedDB quota (fake-indexeddb): a commit stored, its automatic checkpoin
   await again.checkpoint();
   await again.close();
 });
+
+/**
+ * The read-back rule of writeSnapshot (js/storage/interface.js,
+ * checkReadBack): a storage that keeps a new snapshot's bytes damaged while
+ * reporting success must not let the checkpoint delete what the snapshot
+ * replaces. The checkpoint is CORRUPT naming the generation, the previous
+ * snapshot and the log after it stay, and a reopen finds every vector.
+ * @param {import('node:test').TestContext} t
+ * @param {(damaging: () => boolean) => { open: () => any, listing: () => Promise<unknown> }} backend
+ */
+async function damagedNewSnapshot(t, backend) {
+  frozenClock(t);
+  let bad = false;
+  const { open, listing } = backend(() => bad);
+  const db = await EdgeVec.open('rb', { storage: open(), dimensions: DIM, idType: 'number', autoCheckpoint: false });
+  await db.insertBatch(data.subarray(0, 30 * DIM));
+  await db.checkpoint();
+  await db.insertBatch(data.subarray(30 * DIM, 40 * DIM));
+  db.softDelete(3);
+  await db.flush();
+  const before = await listing();
+  const generation = (await stored(open(), 'rb')).generation;
+  bad = true;
+  const err = await rejectsWith(() => db.checkpoint(), 'CORRUPT');
+  assert.equal(err.section, 'snapshot');
+  assert.equal(err.generation, generation + 1, 'names the new generation');
+  assert.equal(err.operation, 'checkpoint');
+  bad = false;
+  assert.deepEqual(await listing(), before, 'storage as it was before the checkpoint');
+  await db.close();
+  const again = await EdgeVec.open('rb', { storage: open(), readOnly: true });
+  assert.equal(again.size, 39);
+  assert.equal(again.has(3), false);
+  for (const id of [0, 29, 30, 39]) assert.deepEqual(Array.from(again.get(id)), Array.from(rows[id]));
+  await again.close();
+}
+
+test('NodeFileStorage: a new snapshot read back damaged is CORRUPT; the previous one and its log stay', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'edgevec-readback-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await damagedNewSnapshot(t, (damaging) => {
+    const f = faultyFs({ damage: (path) => damaging() && path.includes('snapshot-') });
+    return {
+      open: () => new NodeFileStorage(dir, { fs: f.fs }),
+      listing: async () => (await readdir(join(dir, 'rb'))).filter((n) => n !== 'LOCK').sort(),
+    };
+  });
+});
+
+test('IndexedDB (fake-indexeddb): a new snapshot read back damaged is CORRUPT; the previous one and its log stay', async (t) => {
+  const real = new IDBFactory();
+  const locks = new InProcessLocks();
+  await damagedNewSnapshot(t, (damaging) => {
+    // Small chunks over several transactions: the damaged chunk is one an
+    // earlier transaction stored, not one of the transaction that commits.
+    const idb = faultyIndexedDB(real, { damage: (put) => damaging() && put.store === 'chunks' && Array.isArray(put.key) && put.key[1] === 0 });
+    const open = () => new IndexedDbStorage({ indexedDB: idb.indexedDB, IDBKeyRange, locks, chunkBytes: 1024, transactionBytes: 2048 });
+    return {
+      open,
+      listing: async () => {
+        const h = await open().open('rb', { readOnly: true });
+        try {
+          const s = await h.load();
+          return { manifest: s.manifest, snapshot: Array.from(s.snapshot), log: s.log.map((r) => [r.seq, Array.from(r.bytes)]) };
+        } finally {
+          await h.close();
+        }
+      },
+    };
+  });
+});

@@ -2,12 +2,14 @@
 // system call: that call fails (a write is cut in half first, as a torn
 // write would be), and every later call fails too, so no cleanup code can
 // run, exactly as after a crash. All calls before it go to the real file
-// system. `enospc` instead makes writes fail with ENOSPC and nothing else.
+// system. `enospc` instead makes writes fail with ENOSPC and nothing else;
+// `damage` makes the disk store a write with one byte changed, and report
+// success (a bad sector, a faulty controller).
 
 import * as realFs from 'node:fs/promises';
 
 /**
- * @param {{ crashAt?: number, enospc?: (path: string) => boolean }} plan
+ * @param {{ crashAt?: number, enospc?: (path: string) => boolean, damage?: (path: string) => boolean }} plan
  */
 export function faultyFs(plan = {}) {
   let calls = 0;
@@ -39,6 +41,11 @@ export function faultyFs(plan = {}) {
         const err = new Error(`ENOSPC: no space left on device, write '${path}'`);
         err.code = 'ENOSPC';
         throw err;
+      }
+      if (plan.damage && plan.damage(path) && data.byteLength > 0) {
+        const bad = Uint8Array.from(data);
+        bad[bad.byteLength >> 1] ^= 0x10;
+        return fh.writeFile(bad);
       }
       return fh.writeFile(data);
     },

@@ -7,6 +7,8 @@
 //   quota(put)   called for each put/add with { store, key, bytes, tx }; when
 //                it returns true the transaction aborts with a
 //                QuotaExceededError, as browsers report quota at commit time.
+//   damage(put)  called likewise; when it returns true the put stores its
+//                bytes with one changed, and succeeds (a faulty disk).
 //   killAtTx     the n-th readwrite transaction (1-based) is aborted after its
 //                requests are issued, and from then on every IndexedDB call
 //                throws, as if the tab had been closed at that moment.
@@ -14,6 +16,7 @@
 /**
  * @typedef {object} FaultPlan
  * @property {((put: { store: string, key: unknown, bytes: number, tx: number }) => boolean) | null} [quota]
+ * @property {((put: { store: string, key: unknown, bytes: number, tx: number }) => boolean) | null} [damage]
  * @property {number} [killAtTx]
  */
 
@@ -34,8 +37,13 @@ export function faultyIndexedDB(real, plan = {}) {
       get(target, prop) {
         if (prop === 'put' || prop === 'add') {
           return (value, key) => {
-            const request = target[prop](value, key);
             const bytes = value instanceof Uint8Array ? value.byteLength : 0;
+            if (bytes > 0 && plan.damage && plan.damage({ store: name, key, bytes, tx: info.index })) {
+              // The store keeps one byte changed and reports success.
+              value = Uint8Array.from(value);
+              value[bytes >> 1] ^= 0x10;
+            }
+            const request = target[prop](value, key);
             if (plan.quota && plan.quota({ store: name, key, bytes, tx: info.index })) {
               fail(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
             }
