@@ -361,7 +361,19 @@ export function copyBytes(bytes, what) {
  */
 export function sameBytes(a, b) {
   if (a === null || b === null) return a === b;
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+  const n = a.byteLength;
+  if (b.byteLength !== n) return false;
+  let i = 0;
+  // Four bytes a step where both views allow it: a whole snapshot is
+  // compared at every checkpoint.
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const wa = new Uint32Array(a.buffer, a.byteOffset, n >>> 2);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, n >>> 2);
+    for (; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+    i = wa.length * 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

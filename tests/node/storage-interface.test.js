@@ -10,6 +10,9 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { MemoryStorage, IndexedDbStorage, InProcessLocks } from '../../js/storage/index.js';
 import { NodeFileStorage } from '../../js/storage/node-file.js';
 import { storageConformance } from './storage-helpers/conformance.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sameBytes } from '../../js/storage/interface.js';
 
 storageConformance('MemoryStorage', async () => {
   const storage = new MemoryStorage();
@@ -39,4 +42,23 @@ storageConformance('IndexedDbStorage (fake-indexeddb, default chunking)', async 
   const locks = new InProcessLocks();
   const make = () => new IndexedDbStorage({ indexedDB, IDBKeyRange, locks });
   return { storage: make(), reopen: make };
+});
+
+test('sameBytes: equal and unequal bytes, in the word-wise part, in the tail, and at unaligned offsets', () => {
+  const a = Uint8Array.from({ length: 23 }, (_, i) => i * 7);
+  assert.equal(sameBytes(a, a.slice()), true);
+  assert.equal(sameBytes(null, null), true);
+  assert.equal(sameBytes(a, null), false);
+  assert.equal(sameBytes(a, a.subarray(0, 22)), false);
+  for (const at of [0, 5, 21, 22]) {
+    const b = a.slice();
+    b[at] ^= 1;
+    assert.equal(sameBytes(a, b), false, `byte ${at}`);
+  }
+  // Views at odd offsets take the byte-wise path.
+  const wide = new Uint8Array(30);
+  wide.set(a, 3);
+  assert.equal(sameBytes(wide.subarray(3, 26), a), true);
+  wide[20] ^= 1;
+  assert.equal(sameBytes(wide.subarray(3, 26), a), false);
 });
