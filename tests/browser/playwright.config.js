@@ -24,6 +24,11 @@ export default defineConfig({
   projects: [
     { name: 'chromium', use: { engine: 'chromium' } },
     { name: 'firefox', use: { engine: 'firefox' } },
-    { name: 'webkit', use: { engine: 'webkit' } },
+    // WebKitWebDriver (the only way to drive WebKitGTK here) has, rarely and
+    // not reproducibly, left one call unanswered until the test timed out
+    // while the same test passes on its own many times over. One retry in a
+    // fresh session keeps such a hang from failing the run; a test that
+    // fails twice still fails, and a retried pass is listed as flaky.
+    { name: 'webkit', use: { engine: 'webkit' }, retries: 1 },
   ],
 });
