@@ -388,8 +388,9 @@ export class EdgeVec {
       await runInChunks(n, (start, count) => {
         const r = batch.insert(this.#handle, start, count);
         if (r.status === EV_ERR_INVALID_METADATA) {
-          // The index's limit of distinct field names, reached by this chunk
-          // (the records themselves were checked whole before the first).
+          // The index's limit of distinct field names, checked for the whole
+          // batch before the first chunk, can still be reached here when a
+          // call between chunks (setMetadata, say) added names meanwhile.
           throw this.#batchMetadataError(batch, ids, r.index, start);
         }
         if (r.status !== EV_OK) {

@@ -479,6 +479,61 @@ static ev_status prepare_record(struct ev_meta *m, const uint8_t *rec,
   return EV_OK;
 }
 
+/* A name of a batch not yet in the index, seen while counting them. */
+typedef struct new_name {
+  const uint8_t *bytes;
+  uint32_t len;
+} new_name;
+
+ev_status ev_meta_check_index_fields(const ev_index *ix, const uint8_t *meta,
+                                     const uint32_t *offsets, size_t n,
+                                     ev_meta_error *err) {
+  ev_meta_error ignored;
+  if (!err) err = &ignored;
+  err->record = 0;
+  err->field = EV_META_NO_FIELD;
+  err->reason = EV_META_REASON_NONE;
+  if (!offsets) return n ? EV_ERR_INVALID_ARGUMENT : EV_OK;
+  const struct ev_meta *m = ix->meta;
+  uint32_t have = m ? m->names.count : 0;
+  uint32_t room = EV_META_MAX_INDEX_FIELDS - have;
+  /* At most `room` names are held (counting stops at the next one), so an
+   * open-addressing table of four times the limit stays a quarter full. */
+  enum { TABLE = 4 * EV_META_MAX_INDEX_FIELDS };
+  new_name *seen = NULL;
+  uint32_t added = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len;
+    const uint8_t *rec = record_at(meta, offsets, i, &len);
+    uint32_t count = record_fields(rec, len);
+    size_t pos = 2;
+    for (uint32_t f = 0; f < count; f++) {
+      field_view fv;
+      pos += read_field(rec + pos, &fv);
+      if (m && ev__intern_find(&m->names, fv.name, fv.name_len) != EV_META_NO_CODE) continue;
+      if (!seen) {
+        seen = calloc(TABLE, sizeof *seen);
+        if (!seen) return EV_ERR_OUT_OF_MEMORY;
+      }
+      uint32_t b = hash_bytes(fv.name, fv.name_len) & (TABLE - 1);
+      while (seen[b].bytes && !(seen[b].len == fv.name_len &&
+                                memcmp(seen[b].bytes, fv.name, fv.name_len) == 0))
+        b = (b + 1) & (TABLE - 1);
+      if (seen[b].bytes) continue;
+      if (added == room) {
+        free(seen);
+        err->record = i;
+        return refuse(err, f, EV_META_REASON_INDEX_FIELDS);
+      }
+      seen[b].bytes = fv.name;
+      seen[b].len = fv.name_len;
+      added++;
+    }
+  }
+  free(seen);
+  return EV_OK;
+}
+
 ev_status ev__meta_prepare(ev_index *ix, const uint8_t *meta,
                            const uint32_t *offsets, size_t n, uint32_t slots,
                            ev_meta_error *err) {

@@ -79,6 +79,17 @@ typedef struct ev_meta_error {
  * INVALID_METADATA with *err filled (err may be NULL). */
 ev_status ev_meta_check(const uint8_t *rec, size_t len, ev_meta_error *err);
 
+/* The index's limit of distinct field names (EV_META_MAX_INDEX_FIELDS)
+ * against a whole batch of checked records (laid out as for
+ * ev_insert_batch_meta), without changing anything: a caller that inserts
+ * the batch in several calls learns before the first one whether a later
+ * one would pass the limit. INVALID_METADATA (reason INDEX_FIELDS, with the
+ * record and field that would add the name one past the limit),
+ * OUT_OF_MEMORY, or EV_OK. */
+ev_status ev_meta_check_index_fields(const ev_index *index, const uint8_t *meta,
+                                     const uint32_t *offsets, size_t n,
+                                     ev_meta_error *err);
+
 /* ev_insert_batch with metadata: record i is meta[offsets[i],
  * offsets[i+1]) (offsets has n+1 entries, absolute into meta; an empty
  * range is no metadata); meta and offsets may both be NULL (no metadata).

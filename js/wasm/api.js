@@ -16,7 +16,7 @@ import {
   EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING, EV_ERR_INVALID_METADATA,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
-import { checkRecords, insertChunkMeta, coreMetadataError } from './metadata.js';
+import { checkRecords, checkIndexFields, insertChunkMeta, coreMetadataError } from './metadata.js';
 import { readHits } from './hits.js';
 
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
@@ -160,7 +160,8 @@ export class Batch {
     if (status !== EV_OK || !this.metadata) {
       return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX], metadata: false };
     }
-    const meta = checkRecords(w, this.blob, this.offsets, this.n);
+    let meta = checkRecords(w, this.blob, this.offsets, this.n);
+    if (meta.status === EV_OK) meta = checkIndexFields(w, handle, this.blob, this.offsets, this.n);
     return { status: meta.status, index: meta.record, metadata: true };
   }
 

@@ -74,6 +74,23 @@ export function checkRecords(wasm, blob, offsets, n) {
 }
 
 /**
+ * Checks checked records of a whole batch against the index's limit of
+ * distinct field names, so that a batch inserted in chunks is refused
+ * before its first chunk rather than part-way.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {number} blob     pointer
+ * @param {number} offsets  pointer to n + 1 u32
+ * @param {number} n
+ * @returns {{ status: number, record: number }}
+ */
+export function checkIndexFields(wasm, handle, blob, offsets, n) {
+  const out = outArray(wasm, 'insertBatch');
+  const status = wasm._evw_meta_check_index_fields(handle, blob, offsets, n, out);
+  return { status, record: wasm.HEAPU32[(out >>> 2) + EVW_META_ERR_RECORD] >>> 0 };
+}
+
+/**
  * Replaces (or with an empty record, clears) the metadata of a live id.
  * @param {EdgeVecWasm} wasm
  * @param {number} handle

@@ -59,6 +59,7 @@ export interface EdgeVecWasm {
 
   // src/wasm/wasm_meta.c: metadata records and filters.
   _evw_meta_check(blob: number, offsets: number, n: number, out: number): number;
+  _evw_meta_check_index_fields(handle: number, blob: number, offsets: number, n: number, out: number): number;
   _evw_insert_batch_meta(handle: number, vectors: number, n: number, dim: number, ids: number,
     blob: number, offsets: number, outIds: number, out: number): number;
   _evw_meta_set(handle: number, idLo: number, idHi: number, rec: number, len: number, out: number): number;

@@ -47,6 +47,18 @@ EXPORT int evw_meta_check(const uint8_t *blob, const uint32_t *offsets,
   return EV_OK;
 }
 
+/* The index's field-name limit against a whole batch of checked records
+ * (ev_meta_check_index_fields), before its first chunk is inserted. */
+EXPORT int evw_meta_check_index_fields(const ev_index *index, const uint8_t *blob,
+                                       const uint32_t *offsets, uint32_t n,
+                                       uint32_t *out) {
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_meta_error err = {0, EV_META_NO_FIELD, EV_META_REASON_NONE};
+  ev_status st = ev_meta_check_index_fields(index, blob, offsets, n, &err);
+  put_meta_error(out, &err);
+  return st;
+}
+
 /* evw_insert_batch with metadata; all-or-nothing for this call. */
 EXPORT int evw_insert_batch_meta(ev_index *index, const float *vectors,
                                  uint32_t n, uint32_t dim, const uint64_t *ids,

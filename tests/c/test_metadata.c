@@ -437,9 +437,42 @@ TEST(meta_insert_is_all_or_nothing) {
   CHECK_EQ_INT(be.index, RECS - 1);
   CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
   CHECK(!ev__meta_any(ix));
+  /* The same batch checked alone, as the JS layer does before inserting a
+   * batch in chunks: refused at the same record and field, nothing changed. */
+  ev_meta_error ce;
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, wide.b, wide_off, RECS, &ce),
+               EV_ERR_INVALID_METADATA);
+  CHECK_EQ_INT(ce.reason, EV_META_REASON_INDEX_FIELDS);
+  CHECK_EQ_INT(ce.record, RECS - 1);
+  CHECK_EQ_INT(ce.field, 0);
+  CHECK(!ev__meta_any(ix));
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, wide.b, wide_off, RECS - 1, &ce), EV_OK);
   /* One fewer record fits. */
   CHECK_EQ_INT(ev_insert_batch_meta(ix, wv, RECS - 1, 2, NULL, wide.b, wide_off,
                                     NULL, NULL, &be, &me), EV_OK);
   CHECK_EQ_INT(ev_live_count(ix), RECS);
+  /* Now full: names the index has pass, one new name (even repeated in
+   * every record) is refused at its first record, at its field. */
+  static mu_buf more;
+  more.n = 0;
+  uint32_t more_off[4];
+  more_off[0] = 0;
+  mu_u16(&more, 1);
+  mu_rec_bool(&more, "f0000", 0);
+  more_off[1] = (uint32_t)more.n;
+  mu_u16(&more, 2);
+  mu_rec_bool(&more, "f0001", 0);
+  mu_rec_bool(&more, "zz", 0);
+  more_off[2] = (uint32_t)more.n;
+  mu_u16(&more, 1);
+  mu_rec_bool(&more, "zz", 1);
+  more_off[3] = (uint32_t)more.n;
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, more.b, more_off, 1, &ce), EV_OK);
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, more.b, more_off, 3, &ce),
+               EV_ERR_INVALID_METADATA);
+  CHECK_EQ_INT(ce.record, 1);
+  CHECK_EQ_INT(ce.field, 1);
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, NULL, NULL, 0, &ce), EV_OK);
+  CHECK_EQ_INT(ev_meta_check_index_fields(ix, NULL, NULL, 1, &ce), EV_ERR_INVALID_ARGUMENT);
   ev_index_free(ix);
 }

@@ -124,17 +124,37 @@ describe('metadata through the API', () => {
     // Names the index already has stay usable.
     db.insert(rows[16], 99n, { r0f0: 5, r3f9: 'x' });
     assert.deepEqual(db.getMetadata(99n), { r0f0: 5, r3f9: 'x' });
-    // A batch is inserted in chunks, and the core checks the index's limit
-    // per chunk: the chunks before the one that reaches it stay, and the
-    // error says how many vectors that is (design issue13.md, Changes).
-    const batchErr = await rejectsWith(() => db.insertBatch(rows.slice(20, 23), { ids: [200n, 201n, 202n], metadata: [{ r1f1: 1 }, null, { fresh: 2 }] }),
-      'INVALID_METADATA', { index: 2 });
+    // A batch is inserted in chunks; the index's limit is checked over the
+    // whole batch before the first chunk, so a name past the limit in the
+    // last vector of a batch of many chunks leaves the index unchanged.
+    const many = 400;
+    const batchRows = Array.from({ length: many }, (_, i) => rows[(20 + i) % rows.length]);
+    const batchIds = Array.from({ length: many }, (_, i) => BigInt(1000 + i));
+    const batchMeta = batchRows.map((_, i) => (i === many - 1 ? { fresh: 2 } : { r1f1: i }));
+    const batchErr = await rejectsWith(() => db.insertBatch(batchRows, { ids: batchIds, metadata: batchMeta }),
+      'INVALID_METADATA', { index: many - 1 });
     assert.equal(batchErr.reason, 'INDEX_FIELDS');
     assert.equal(batchErr.field, 'fresh');
-    assert.equal(db.size, 17 + (batchErr.inserted ?? 0), 'only the chunks before it stay');
-    assert.equal(batchErr.id, 202n);
-    assert.ok(!db.has(202n), 'the refused vector is not in');
+    assert.equal(batchErr.id, BigInt(1000 + many - 1));
+    assert.equal(batchErr.inserted, undefined, 'nothing was inserted');
+    assert.equal(db.size, 17, 'the index is unchanged');
+    assert.ok(!db.has(1000n), 'not even the first chunk went in');
+    // Two new names are one too many when one place is left.
     db.dispose();
+    const db2 = await make();
+    await db2.insertBatch(rows.slice(0, 16), {
+      metadata: rows.slice(0, 16).map((_, r) => (r === 15
+        ? Object.fromEntries(Array.from({ length: 63 }, (_, f) => [`r${r}f${f}`, f]))
+        : wide(r))),
+    });
+    const twoErr = await rejectsWith(() => db2.insertBatch(rows.slice(20, 24), {
+      metadata: [{ one: 1 }, { one: 2 }, { r0f0: 1 }, { two: 3 }],
+    }), 'INVALID_METADATA', { index: 3 });
+    assert.equal(twoErr.field, 'two');
+    assert.equal(db2.size, 16);
+    await db2.insertBatch(rows.slice(20, 23), { metadata: [{ one: 1 }, { one: 2 }, { r0f0: 1 }] });
+    assert.equal(db2.size, 19, 'the same name twice in a batch counts once');
+    db2.dispose();
   });
 
   test('read-only and disposed instances refuse metadata mutations', async () => {
