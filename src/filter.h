@@ -76,6 +76,9 @@ typedef struct ev_filter_report {
                          the exact scan answered instead */
   uint32_t err_node;  /* INVALID_FILTER: the node at fault, or
                          EV_FILTER_NO_NODE */
+  uint32_t ef_factor; /* how many times ef results the walks kept (from
+                         how much the filter follows position; 0 when
+                         no walk could run: an empty index) */
 } ev_filter_report;
 
 /* Checks a program's bytes: INVALID_FILTER with *err_node (may be NULL). */

@@ -62,15 +62,30 @@
 
 /* Slots the selectivity estimate tests. */
 #define EV_FILTER_SAMPLE 1024u
-/* A filtered walk keeps ef times this many results (the ef asked for, or
- * the index's ef_search). Why: when the filter follows where the vectors
- * lie, the query often sits in a region with no match, and the nearest
- * matches are then in a region seen from afar, where distances to the
- * query differ little from node to node and the walk needs a longer list
- * to tell them apart; with the default ef the recall falls well below the
- * unfiltered search's. The factor is the smallest measured to reach the
- * target recall in every cell (bench/results/filter-native.md). */
-#define EV_FILTER_EF_FACTOR 4u
+/* A filtered walk keeps ef times a factor results (the ef asked for, or
+ * the index's ef_search), chosen per search from how much the filter
+ * follows where the vectors lie. Why: when it does, the query often sits
+ * in a region with no match, and the nearest matches are then in a region
+ * seen from afar, where distances to the query differ little from node to
+ * node and the walk needs a longer list to tell them apart; with the plain
+ * ef the recall falls well below the unfiltered search's. When the filter
+ * is independent of position, matches are spread among the non-matches
+ * everywhere and the plain ef reaches the same recall as the unfiltered
+ * search at a fraction of the work. The factors are the smallest measured
+ * to reach the target recall in each kind of cell
+ * (bench/results/filter-native.md). */
+#define EV_FILTER_EF_FACTOR_SPREAD 1u
+#define EV_FILTER_EF_FACTOR_MIXED 2u
+#define EV_FILTER_EF_FACTOR_FOLLOWS 4u
+#define EV_FILTER_EF_FACTOR_MAX EV_FILTER_EF_FACTOR_FOLLOWS
+/* How much a filter follows position is told by the sample's matching
+ * slots: the share q of their live level-0 neighbours that match, against
+ * the share p of all live slots that match. Neighbours are near each other,
+ * so a filter independent of position gives q close to p, and one that
+ * follows the clusters gives q close to 1. The excess (q - p) / (1 - p),
+ * in 1/1000, is compared with these bounds. */
+#define EV_FILTER_MIXED_FROM_PERMILLE 100u
+#define EV_FILTER_FOLLOWS_FROM_PERMILLE 300u
 /* Matching slots of that sample a walk starts from besides the graph's
  * entry point (start_walk says why): enough to put a start in every
  * region a filter keeps, few against the distances of one walk. */
@@ -252,6 +267,37 @@ static uint32_t estimate_matches(const ev_index *ix) {
   return (uint32_t)((uint64_t)live * hits / sampled);
 }
 
+/* The ef factor for a filter matching `estimate` of `live` vectors (see
+ * EV_FILTER_EF_FACTOR_*): the level-0 neighbours of up to EV_FILTER_SEEDS
+ * matching slots of the sample are tested. No neighbour seen, or no
+ * non-match at all: the plain factor. */
+static uint32_t ef_factor(const ev_index *ix, uint32_t estimate, uint32_t live) {
+  if (live == 0 || estimate >= live) return EV_FILTER_EF_FACTOR_SPREAD;
+  uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
+  uint64_t seen = 0, matched = 0;
+  uint32_t used = 0;
+  for (uint32_t i = 0; i < samples && used < EV_FILTER_SEEDS; i++) {
+    uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
+    if (!matches(ix, s)) continue;
+    used++;
+    const uint32_t *links = ev__links0(ix, s);
+    for (uint32_t j = 1; j <= links[0]; j++) {
+      if (ix->deleted[links[j]]) continue;
+      seen++;
+      matched += (uint64_t)ev__filter_match(ix, links[j]);
+    }
+  }
+  if (seen == 0) return EV_FILTER_EF_FACTOR_SPREAD;
+  /* excess = (q - p) / (1 - p) with q = matched / seen, p = estimate / live,
+   * in 1/1000; negative (neighbours match less than the rest) counts as 0. */
+  int64_t num = (int64_t)matched * live - (int64_t)seen * estimate;
+  if (num <= 0) return EV_FILTER_EF_FACTOR_SPREAD;
+  uint64_t excess = (uint64_t)num * 1000 / ((uint64_t)seen * (live - estimate));
+  if (excess >= EV_FILTER_FOLLOWS_FROM_PERMILLE) return EV_FILTER_EF_FACTOR_FOLLOWS;
+  if (excess >= EV_FILTER_MIXED_FROM_PERMILLE) return EV_FILTER_EF_FACTOR_MIXED;
+  return EV_FILTER_EF_FACTOR_SPREAD;
+}
+
 /* The work of a SCAN, in filter tests: one test per slot and a distance
  * per estimated match. A walk that has done this much gives up and the
  * scan answers, so a search whose filter the walk handles badly (few
@@ -284,7 +330,7 @@ static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
                        uint32_t k, const uint8_t *prog, size_t prog_len,
                        uint64_t *out_ids, float *out_distances,
                        uint32_t *out_count, ev_filter_report *report) {
-  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE};
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
   ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
   if (st != EV_OK) return st;
   return ev__filter_compile(ix, prog, prog_len, &report->err_node);
@@ -307,14 +353,19 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
   uint32_t rr = ix->floats ? ix->options.rerank : 0;
   uint32_t take = rr > k ? rr : k;
   if (ef < take) ef = take;
-  /* The walks keep EV_FILTER_EF_FACTOR times more results (see there). */
-  ef = ef > EV_MAX_EF / EV_FILTER_EF_FACTOR ? EV_MAX_EF : ef * EV_FILTER_EF_FACTOR;
-  st = ev__ensure_heaps(ix, ef);
+  /* Sized for the largest factor, so that no filter makes a search
+   * allocate once one of this ef has run. */
+  st = ev__ensure_heaps(ix, ef > EV_MAX_EF / EV_FILTER_EF_FACTOR_MAX
+                                ? EV_MAX_EF : ef * EV_FILTER_EF_FACTOR_MAX);
   if (st != EV_OK) return st;
   if (ix->entry == EV_NO_SLOT) return EV_OK;
 
   uint32_t live = ev_live_count(ix);
   report->estimate = estimate_matches(ix);
+  /* The walks keep more results when the filter follows position (see
+   * EV_FILTER_EF_FACTOR_*). */
+  report->ef_factor = ef_factor(ix, report->estimate, live);
+  ef = ef > EV_MAX_EF / report->ef_factor ? EV_MAX_EF : ef * report->ef_factor;
   /* A strategy that was chosen gives up past the scan's cost; one that was
    * asked for runs to its end (the benchmark measures it whole). */
   uint64_t budget = UINT64_MAX;
