@@ -185,7 +185,7 @@ function hasFields(record) {
  *   makes the error naming the row
  * @returns {Metadata | null}
  */
-export function rowMetadata(value, id, fail) {
+function rowMetadata(value, id, fail) {
   if (value === null || value === undefined) return null;
   try {
     checkRecord(value, { call: '', id });
