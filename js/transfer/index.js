@@ -1,6 +1,7 @@
-// js/transfer/index.js — the `edgevec-c/transfer` entry: an index's ids and
-// vectors out to a server engine (LanceDB, Qdrant, pgvector, ...) and back
-// in, as NDJSON (./ndjson.js) or as .fvecs + .ivecs files (./vecs.js). A
+// js/transfer/index.js — the `edgevec-c/transfer` entry: an index's ids,
+// vectors and metadata out to a server engine (LanceDB, Qdrant, pgvector,
+// ...) and back in, as NDJSON (./ndjson.js, with the metadata) or as .fvecs +
+// .ivecs files (./vecs.js, ids and vectors only), or as rows (exportRows). A
 // separate entry: an app that never moves its data does not load it. The
 // formats are documented in types/transfer.d.ts and in the README
 // ("Moving to a server engine").

@@ -1,11 +1,29 @@
 // js/transfer/ndjson.js — the NDJSON form of an index's rows: one JSON object
-// per line, `{"id":"123","vector":[0.5,-1.25,...]}`, lines ending in "\n".
+// per live vector, in ascending id order, each line ending in "\n":
 //
-// Why ids are strings: a JSON number is a double, so most readers (JS,
-// jq) round ids above 2^53; a decimal string keeps every 64-bit id exact.
-// Components are short decimals (at most nine significant digits) that
-// read back as the stored float32: a reader that parses to float32, or to double and then rounds
-// to float32, gets the stored bits back.
+//   {"id":"123","vector":[0.5,-1.25,3]}
+//   {"id":"124","vector":[1,0,2],"metadata":{"category":"books","price":12.5,"tags":["new"]}}
+//
+// - "id": the id as a decimal string, 0 .. 2^64 - 1, no sign, no leading
+//   zeros. Why a string: a JSON number is a double, so most readers (JS,
+//   jq) round ids above 2^53; a decimal string keeps every 64-bit id exact.
+//   An import also takes a JSON number up to 2^53 - 1.
+// - "vector": the dimensions' components, each a short decimal (at most
+//   nine significant digits) that reads back as the stored float32: a
+//   reader that parses to float32, or to double and then rounds to
+//   float32, gets the stored bits back. A negative zero is written "-0".
+// - "metadata": the vector's metadata record, written only when it has
+//   one (a vector without metadata has no "metadata" key). Its fields keep
+//   their names and JSON types: strings, numbers, booleans and arrays of
+//   strings. A number is a double and is written in the shortest form that
+//   reads back as the same double (a negative zero as "-0"). On import
+//   "metadata" is an object, or null or absent for none (an object without
+//   fields is none too); the record is checked by the checker insertBatch
+//   uses (js/metadata/validate.js) and a bad one is INVALID_METADATA
+//   naming the line.
+// - No other key: an import refuses a row with any other key rather than
+//   drop what it holds. Blank lines are skipped, "\r\n" endings accepted,
+//   and the last line may lack its "\n". The text is UTF-8.
 
 import { chunksOf, knownByteLength } from './bytes.js';
 import { RowSink, walkRows, idFromJson } from './rows.js';
@@ -13,6 +31,7 @@ import { RowSink, walkRows, idFromJson } from './rows.js';
 /** @typedef {import('../../types/transfer.js').ExportOptions} ExportOptions */
 /** @typedef {import('../../types/transfer.js').ImportOptions} ImportOptions */
 /** @typedef {import('../../types/transfer.js').ImportResult} ImportResult */
+/** @typedef {import('../../types/index.js').Metadata} Metadata */
 
 const NEWLINE = 10;
 
@@ -36,21 +55,51 @@ function component(x) {
 }
 
 /**
+ * A metadata number as JSON text: the shortest decimal that reads back as
+ * the same double (String's), with the sign of a negative zero kept. The
+ * checker admits finite numbers only, which all have a JSON form.
+ * @param {number} x
+ * @returns {string}
+ */
+function metadataNumber(x) {
+  return x === 0 && 1 / x < 0 ? '-0' : String(x);
+}
+
+/**
+ * A metadata record as a JSON object, fields in the order getMetadata
+ * gives them (the record's canonical order, so an index always exports the
+ * same bytes).
+ * @param {Metadata} record
+ * @returns {string}
+ */
+function metadataJson(record) {
+  const parts = [];
+  for (const name of Object.keys(record)) {
+    const v = record[name];
+    const value = typeof v === 'number' ? metadataNumber(v) : JSON.stringify(v);
+    parts.push(`${JSON.stringify(name)}:${value}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
  * The live rows as NDJSON bytes, in ascending id order, a chunk of rows at
- * a time.
+ * a time; a row's "metadata" where its vector has some.
  * @param {unknown} db
  * @param {ExportOptions} [options]
  * @returns {AsyncGenerator<Uint8Array, void, undefined>}
  */
 export async function* exportNdjson(db, options) {
   const encoder = new TextEncoder();
-  for await (const { ids, vectors } of walkRows(db, options, 'exportNdjson')) {
+  for await (const { ids, vectors, metadata } of walkRows(db, options, 'exportNdjson', true)) {
     const dims = vectors.length / ids.length;
     let text = '';
     for (let i = 0; i < ids.length; i++) {
       const parts = new Array(dims);
       for (let j = 0; j < dims; j++) parts[j] = component(vectors[i * dims + j]);
-      text += `{"id":"${String(ids[i])}","vector":[${parts.join(',')}]}\n`;
+      const record = metadata?.[i];
+      text += `{"id":"${String(ids[i])}","vector":[${parts.join(',')}]` +
+        (record ? `,"metadata":${metadataJson(record)}}\n` : '}\n');
     }
     yield encoder.encode(text);
   }
@@ -117,14 +166,9 @@ export async function importNdjson(db, source, options) {
         '{"id": "<decimal>", "vector": [numbers]}');
     }
     for (const key of Object.keys(value)) {
-      if (key === 'metadata') {
-        if (value.metadata !== null) {
-          throw sink.rowError('INVALID_ARGUMENT', where, '"metadata" is reserved: the index does not ' +
-            'store metadata yet, so a row carrying it is refused rather than imported without it');
-        }
-      } else if (key !== 'id' && key !== 'vector') {
+      if (key !== 'id' && key !== 'vector' && key !== 'metadata') {
         throw sink.rowError('INVALID_ARGUMENT', where, `unknown key ${JSON.stringify(key)} (a row has ` +
-          '"id", "vector" and the reserved "metadata")');
+          '"id", "vector" and, optionally, "metadata")');
       }
     }
     if (!('id' in value)) throw sink.rowError('INVALID_ARGUMENT', where, 'the row has no "id"');
@@ -147,7 +191,9 @@ export async function importNdjson(db, source, options) {
       }
       out[at + j] = x;
     }
-    return sink.push(id, where);
+    // Checked before push, so a bad record stops the row before its batch
+    // is inserted (and a dry run refuses it the same way).
+    return sink.push(id, where, sink.metadata(value.metadata, id, where));
   };
 
   let carry = '';

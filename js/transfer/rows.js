@@ -1,17 +1,21 @@
 // js/transfer/rows.js — what both transfer formats share: walking an index's
-// live rows in id order for an export, and the import's row sink, which
-// checks each row, gathers rows into batches and inserts each batch with
-// insertBatch and explicit ids.
+// live rows (ids, vectors and, where wanted, metadata) in id order for an
+// export, and the import's row sink, which checks each row, gathers rows
+// into batches and inserts each batch with insertBatch, explicit ids and
+// the rows' metadata.
 //
 // The import's promise, which the formats rely on: a row is checked in full
-// (its id, its length, finite components, not all zero under cosine) when
-// it is read, and a batch is checked whole by insertBatch before any of it
-// goes in, so a bad row leaves the index holding exactly the batches before
-// the one it is in. A dry run checks every row, and the ids against each
-// other and the index, without inserting anything.
+// (its id, its length, finite components, not all zero under cosine, its
+// metadata record by the same checker insertBatch uses) when it is read,
+// and a batch is checked whole by insertBatch before any of it goes in, so
+// a bad row leaves the index holding exactly the batches before the one it
+// is in. A dry run checks every row, and the ids against each other and the
+// index, without inserting anything.
 
 import { EdgeVecError, describe } from '../errors.js';
 import { HAS_BIGINT } from '../ids.js';
+import { checkRecord } from '../metadata/validate.js';
+import { EV_META_MAX_INDEX_FIELDS } from '../metadata/limits.js';
 
 /** @typedef {import('../../types/index.js').IdType} IdType */
 /** @typedef {import('../../types/index.js').EdgeVec<IdType>} AnyEdgeVec */
@@ -19,7 +23,8 @@ import { HAS_BIGINT } from '../ids.js';
 /** @typedef {import('../../types/transfer.js').ImportOptions} ImportOptions */
 /** @typedef {import('../../types/transfer.js').ImportResult} ImportResult */
 /** @typedef {import('../../types/transfer.js').TransferProgress} TransferProgress */
-/** @typedef {{ ids: BigUint64Array | number[], vectors: Float32Array }} AnyRowBatch */
+/** @typedef {import('../../types/index.js').Metadata} Metadata */
+/** @typedef {{ ids: BigUint64Array | number[], vectors: Float32Array, metadata?: (Metadata | null)[] }} AnyRowBatch */
 /** An id as the sink holds it: a number up to 2^53 - 1, a bigint above. */
 /** @typedef {number | bigint} RowId */
 
@@ -56,7 +61,7 @@ export function invalidArgument(context, message) {
 export function checkDb(db, context) {
   const d = /** @type {any} */ (db);
   if (d === null || typeof d !== 'object' || typeof d.ids !== 'function' || typeof d.get !== 'function' ||
-      typeof d.insertBatch !== 'function' || typeof d.has !== 'function') {
+      typeof d.insertBatch !== 'function' || typeof d.has !== 'function' || typeof d.getMetadata !== 'function') {
     throw invalidArgument(context, `the first argument must be an EdgeVec, got ${describe(db)}`);
   }
   return /** @type {AnyEdgeVec} */ (d);
@@ -104,15 +109,18 @@ function progressCallback(value, context) {
 
 /**
  * The live rows of an index in ascending id order, a chunk at a time. The
- * ids are listed when the walk starts and each vector is read when its
- * chunk is made, so an index that changes meanwhile gives a mix; an id
- * deleted meanwhile is NOT_FOUND.
+ * ids are listed when the walk starts and each vector (and record) is read
+ * when its chunk is made, so an index that changes meanwhile gives a mix;
+ * an id deleted meanwhile is NOT_FOUND.
  * @param {unknown} db
  * @param {ExportOptions | undefined} options
  * @param {string} context
+ * @param {boolean} withMetadata  read each row's metadata into the chunk
+ *   (`metadata[i]`: the record, or null when the vector has none); the
+ *   .fvecs export has no place for it and does not read it
  * @returns {AsyncGenerator<AnyRowBatch, void, undefined>}
  */
-export async function* walkRows(db, options, context) {
+export async function* walkRows(db, options, context, withMetadata) {
   const index = checkDb(db, context);
   const o = optionsObject(options, context);
   const dims = index.dimensions;
@@ -125,15 +133,20 @@ export async function* walkRows(db, options, context) {
   for (let start = 0; start < total; start += chunkRows) {
     const end = Math.min(total, start + chunkRows);
     const vectors = new Float32Array((end - start) * dims);
+    /** @type {(Metadata | null)[] | undefined} */
+    const metadata = withMetadata ? new Array(end - start) : undefined;
     for (let i = start; i < end; i++) {
       const v = index.get(ids[i]);
-      if (v === undefined) {
+      const record = metadata ? index.getMetadata(ids[i]) : undefined;
+      if (v === undefined || (metadata && record === undefined)) {
         throw new EdgeVecError('NOT_FOUND', `${context}: id ${String(ids[i])} was deleted while the ` +
           'export ran; export an index that does not change meanwhile');
       }
       vectors.set(v, (i - start) * dims);
+      // getMetadata gives {} for a vector without metadata: none, as null.
+      if (metadata) metadata[i - start] = record && hasFields(record) ? record : null;
     }
-    yield { ids: ids.slice(start, end), vectors };
+    yield metadata ? { ids: ids.slice(start, end), vectors, metadata } : { ids: ids.slice(start, end), vectors };
     if (onProgress) onProgress(end, total);
   }
 }
@@ -148,7 +161,41 @@ export async function* walkRows(db, options, context) {
  * @returns {AsyncGenerator<import('../../types/transfer.js').RowBatch<T>, void, undefined>}
  */
 export function exportRows(db, options) {
-  return /** @type {AsyncGenerator<any, void, undefined>} */ (walkRows(db, options, 'exportRows'));
+  return /** @type {AsyncGenerator<any, void, undefined>} */ (walkRows(db, options, 'exportRows', true));
+}
+
+/**
+ * @param {object} record
+ * @returns {boolean} whether the record has a field
+ */
+function hasFields(record) {
+  for (const key in record) if (Object.prototype.hasOwnProperty.call(record, key)) return true;
+  return false;
+}
+
+/**
+ * A row's metadata as a source gives it, checked by the checker insertBatch
+ * uses (js/metadata/validate.js): null for none (null, undefined or a
+ * record without fields, which is what getMetadata gives for none), the
+ * record otherwise. A bad record is INVALID_METADATA naming the row, with
+ * the checker's `field` and `reason`.
+ * @param {unknown} value
+ * @param {RowId} id
+ * @param {(message: string, details: { field?: string, reason?: string, id: RowId }) => EdgeVecError} fail
+ *   makes the error naming the row
+ * @returns {Metadata | null}
+ */
+function rowMetadata(value, id, fail) {
+  if (value === null || value === undefined) return null;
+  try {
+    checkRecord(value, { call: '', id });
+  } catch (err) {
+    if (!(err instanceof EdgeVecError) || err.code !== 'INVALID_METADATA') throw err;
+    // The checker's message begins with the call (here '') and ': '; the
+    // row's error puts its own context and the row there instead.
+    throw fail(err.message.replace(/^: /, ''), { field: err.field, reason: err.reason, id });
+  }
+  return hasFields(/** @type {object} */ (value)) ? /** @type {Metadata} */ (value) : null;
 }
 
 /**
@@ -230,6 +277,12 @@ export class RowSink {
   #ids = [];
   /** @type {string[]} */
   #where = [];
+  /** The batch's metadata, one entry per row (null: none). @type {(Metadata | null)[]} */
+  #metadata = [];
+  /** Whether a row of the batch has metadata (else insertBatch gets none). */
+  #batchHasMetadata = false;
+  /** Dry run: the distinct field names of the source's records. @type {Set<string>} */
+  #names = new Set();
   /** Rows before the batch being filled (inserted, or checked in a dry run). */
   #done = 0;
   /** Dry run: every id seen, with the row it was on. @type {Map<RowId, string>} */
@@ -297,6 +350,23 @@ export class RowSink {
       { index: this.row, inserted: this.#dryRun ? 0 : this.#done });
   }
 
+  /**
+   * A row's metadata, checked (see rowMetadata); the value to give push.
+   * @param {unknown} value  as the source gives it (null or undefined: none)
+   * @param {RowId} id
+   * @param {string} where
+   * @returns {Metadata | null}
+   */
+  metadata(value, id, where) {
+    return rowMetadata(value, id, (message, details) => {
+      const err = this.rowError('INVALID_METADATA', where, message);
+      err.field = details.field;
+      err.reason = details.reason;
+      err.id = details.id;
+      return err;
+    });
+  }
+
   /** @returns {string} what stays in the index after an error, in words */
   #stays() {
     if (this.#dryRun || this.#done === 0) return '; nothing was inserted';
@@ -308,9 +378,10 @@ export class RowSink {
    * the batch when it is full. Returns a promise only when it inserts.
    * @param {RowId} id
    * @param {string} where  "line 12", "row 11": for errors
+   * @param {Metadata | null} [metadata]  checked by metadata(); null: none
    * @returns {Promise<void> | undefined}
    */
-  push(id, where) {
+  push(id, where, metadata = null) {
     const dims = this.#dims;
     const at = this.rowOffset();
     const v = this.vectors;
@@ -346,9 +417,12 @@ export class RowSink {
         throw this.rowError('DUPLICATE_ID', where, `id ${String(id)} is already in the index`);
       }
       this.#seen.set(id, where);
+      if (metadata) this.#countNames(metadata, id, where);
     }
     this.#ids.push(id);
     this.#where.push(where);
+    this.#metadata.push(metadata);
+    if (metadata) this.#batchHasMetadata = true;
     if (this.#ids.length === this.#batchSize) return this.#flush();
     return undefined;
   }
@@ -360,6 +434,32 @@ export class RowSink {
   async finish() {
     if (this.#ids.length > 0) await this.#flush();
     return { rows: this.#done };
+  }
+
+  /**
+   * Dry run: the index holds at most EV_META_MAX_INDEX_FIELDS distinct field
+   * names, which a real import learns from insertBatch. A source with more
+   * distinct names than that cannot go in whole, whatever the index holds;
+   * names already in the index are not counted (the index does not list
+   * them), so a dry run that passes can still meet INDEX_FIELDS.
+   * @param {Metadata} metadata
+   * @param {RowId} id
+   * @param {string} where
+   */
+  #countNames(metadata, id, where) {
+    for (const name of Object.keys(metadata)) {
+      if (this.#names.has(name)) continue;
+      if (this.#names.size === EV_META_MAX_INDEX_FIELDS) {
+        const err = this.rowError('INVALID_METADATA', where, `invalid metadata (id ${String(id)}, field ` +
+          `'${name}'): the source's records name more than ${EV_META_MAX_INDEX_FIELDS} distinct fields, ` +
+          'the most an index holds');
+        err.field = name;
+        err.reason = 'INDEX_FIELDS';
+        err.id = id;
+        throw err;
+      }
+      this.#names.add(name);
+    }
   }
 
   #checkAborted() {
@@ -376,7 +476,9 @@ export class RowSink {
     this.#checkAborted();
     if (!this.#dryRun) {
       try {
-        await this.#db.insertBatch(this.vectors.subarray(0, n * this.#dims), { ids: this.#ids, signal: this.#signal });
+        await this.#db.insertBatch(this.vectors.subarray(0, n * this.#dims), {
+          ids: this.#ids, signal: this.#signal, metadata: this.#batchHasMetadata ? this.#metadata : undefined,
+        });
       } catch (err) {
         throw this.#batchFailed(err);
       }
@@ -384,6 +486,8 @@ export class RowSink {
     this.#done += n;
     this.#ids = [];
     this.#where = [];
+    this.#metadata = [];
+    this.#batchHasMetadata = false;
     if (this.#onProgress) this.#onProgress(this.#done, this.#total);
   }
 
@@ -399,9 +503,12 @@ export class RowSink {
     if (i !== undefined && i < this.#ids.length) {
       const message = `${this.#context}: ${this.#where[i]} (id ${String(this.#ids[i])}): ${err.message}` +
         this.#stays();
-      return new EdgeVecError(err.code, message, { index: this.#done + i, inserted, cause: err });
+      return new EdgeVecError(err.code, message, {
+        index: this.#done + i, inserted, cause: err, id: err.id, field: err.field, reason: err.reason,
+      });
     }
     return new EdgeVecError(err.code, `${this.#context}: ${err.message}` +
-      (inserted > 0 ? `; ${inserted} rows were inserted and stay` : ''), { inserted, cause: err });
+      (inserted > 0 ? `; ${inserted} rows were inserted and stay` : ''),
+    { inserted, cause: err, id: err.id, field: err.field, reason: err.reason });
   }
 }

@@ -11,6 +11,10 @@
 // file of count 1 (non-negative int32 ids, the usual .ivecs) is accepted
 // too, and without an ids file each row's id is its row number from 0, as
 // in the TEXMEX data sets, whose ground truth names rows by number.
+//
+// The format has no place for metadata: an export of an index whose vectors
+// carry metadata writes their ids and vectors only, and an import inserts
+// vectors without metadata. NDJSON (./ndjson.js) carries it.
 
 import { hiWord, loWord } from '../ids.js';
 import { ByteReader, knownByteLength } from './bytes.js';
@@ -29,13 +33,14 @@ const READ_BYTES = 1048576;
 /**
  * The live rows as .fvecs and .ivecs bytes, in ascending id order, a chunk
  * of rows at a time (each chunk's `vectors` and `ids` go to the ends of
- * their two files).
+ * their two files). Ids and vectors only: the vectors' metadata is not
+ * written (the format has no place for it; exportNdjson carries it).
  * @param {unknown} db
  * @param {ExportOptions} [options]
  * @returns {AsyncGenerator<FvecsChunk, void, undefined>}
  */
 export async function* exportFvecs(db, options) {
-  for await (const { ids, vectors } of walkRows(db, options, 'exportFvecs')) {
+  for await (const { ids, vectors } of walkRows(db, options, 'exportFvecs', false)) {
     const rows = ids.length;
     const dims = vectors.length / rows;
     const vecBytes = new Uint8Array(rows * 4 * (1 + dims));
@@ -63,7 +68,7 @@ export async function* exportFvecs(db, options) {
 
 /**
  * Reads .fvecs rows (and their ids from an .ivecs source, when given) and
- * inserts them in batches (see RowSink).
+ * inserts them in batches (see RowSink), without metadata.
  * @param {unknown} db
  * @param {{ vectors: unknown, ids?: unknown }} sources
  * @param {ImportOptions} [options]

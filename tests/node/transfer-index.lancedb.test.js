@@ -1,10 +1,12 @@
 // tests/node/transfer-index.lancedb.test.js (js/transfer/index.js) — the way
 // out, checked against an engine written elsewhere: an export loaded into
-// LanceDB (NDJSON under l2, cosine and dot; .fvecs under l2) answers exact
-// top-10 queries with the ids, order and distances that brute force over
-// the exported data gives, and the same export imported into a new EdgeVec
-// holds the same ids and vectors bit for bit. The comparison is shown to
-// fail on one changed vector, one changed id and a changed order.
+// LanceDB (NDJSON under l2, cosine and dot; .fvecs under l2), its metadata
+// as columns, answers exact top-10 queries, unfiltered and with a `where`
+// on the metadata, with the ids, order and distances that brute force over
+// the exported data (filtered the same way) gives, and the same export
+// imported into a new EdgeVec holds the same ids and vectors bit for bit and
+// the same metadata. The comparison is shown to fail on one changed vector,
+// one changed id, a changed order and one changed category.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { EdgeVec } from '../../js/index.js';
 import { exportFvecs, exportNdjson, importNdjson } from '../../js/transfer/index.js';
-import { clustered, distance } from './helpers/data.js';
+import { clustered, distance, mulberry32 } from './helpers/data.js';
 import { assertSameRows, collect, seededRows } from './helpers/transfer.js';
 
 const DIM = 32;
@@ -26,8 +28,16 @@ const K = 10;
  *  sums float32 products, the truth sums doubles. */
 const TOL = 1e-5;
 
+/** The filters checked, as a LanceDB `where` and as the same test on an
+ *  exported row's metadata (a row without metadata matches neither). */
+const FILTERS = [
+  { where: "category = 'c2'", test: (/** @type {Meta} */ m) => m?.category === 'c2' },
+  { where: "category = 'c1' AND price < 0 AND inStock", test: (/** @type {Meta} */ m) => m?.category === 'c1' && /** @type {number} */ (m.price) < 0 && m.inStock === true },
+];
+
 /** @typedef {'l2' | 'cosine' | 'dot'} Metric */
-/** @typedef {{ id: string, vector: Float32Array }} Row */
+/** @typedef {import('../../js/index.js').Metadata | undefined} Meta */
+/** @typedef {{ id: string, vector: Float32Array, metadata?: Meta }} Row */
 /** @typedef {{ id: string, distance: number }} Hit */
 
 /**
@@ -37,9 +47,23 @@ const TOL = 1e-5;
  */
 function ndjsonRows(text) {
   return text.trim().split('\n').map((line) => {
-    const { id, vector } = JSON.parse(line);
-    return { id, vector: Float32Array.from(vector) };
+    const { id, vector, metadata } = JSON.parse(line);
+    return { id, vector: Float32Array.from(vector), metadata };
   });
+}
+
+/**
+ * Seeded metadata: a category of five, a price of either sign, a flag and
+ * tags; every tenth vector has none.
+ * @param {number} seed
+ * @param {number} n
+ * @returns {(import('../../js/index.js').Metadata | null)[]}
+ */
+function seededMetadata(seed, n) {
+  const rand = mulberry32(seed);
+  return Array.from({ length: n }, (_, i) => (i % 10 === 9 ? null : {
+    category: `c${Math.floor(rand() * 5)}`, price: (rand() - 0.5) * 200, inStock: rand() < 0.5, tags: [`t${i % 3}`],
+  }));
 }
 
 /**
@@ -82,11 +106,14 @@ function truth(rows, query, metric, k) {
  * @param {import('@lancedb/lancedb').Table} table
  * @param {Float32Array} query
  * @param {Metric} metric
+ * @param {string} [where]  a filter on the metadata columns
  * @returns {Promise<Hit[]>}
  */
-async function lanceTopK(table, query, metric) {
-  const found = await table.vectorSearch(Array.from(query)).distanceType(metric).bypassVectorIndex()
-    .limit(K).toArray();
+async function lanceTopK(table, query, metric, where) {
+  let search = table.vectorSearch(Array.from(query)).distanceType(metric).bypassVectorIndex();
+  // Filtered before the scan (LanceDB's default), so the top K of the matching rows.
+  if (where !== undefined) search = search.where(where);
+  const found = await search.limit(K).toArray();
   return found.map((r) => ({ id: r.id, distance: metric === 'dot' ? r._distance - 1 : r._distance }));
 }
 
@@ -118,49 +145,94 @@ function differences(want, got) {
  * @param {Row[]} rows
  */
 async function lanceTable(conn, name, rows) {
-  const table = await conn.createTable(name, rows.map((r) => ({ id: r.id, vector: Array.from(r.vector) })));
+  // Each metadata field becomes a column (null where a row lacks it).
+  const table = await conn.createTable(name,
+    rows.map((r) => ({ id: r.id, vector: Array.from(r.vector), ...r.metadata })));
   // Stored as float32 vectors and string ids: nothing rounded on the way in.
   assert.match(String(await table.schema()), new RegExp(`id: Utf8.*vector: FixedSizeList\\[${DIM}\\]<Float32>`));
   assert.equal(await table.countRows(), rows.length);
   return table;
 }
 
-test('an export loaded into LanceDB answers exact top-10 as brute force over the export does; re-imported it is the same index', async (t) => {
+/**
+ * The true top K of the rows for each query, leaving out queries whose
+ * true top K + 1 holds two distances closer than the tolerance: at float
+ * precision their order is not defined, and the check is of ids in order.
+ * @param {Row[]} rows
+ * @param {(q: number) => Float32Array} queryOf
+ * @param {Metric} metric
+ * @returns {{ want: Hit[][], used: number[] }}
+ */
+function wellDefinedTruth(rows, queryOf, metric) {
+  const want = [];
+  const used = [];
+  for (let q = 0; q < Q; q++) {
+    const top = truth(rows, queryOf(q), metric, K + 1);
+    let ordered = true;
+    for (let i = 0; i < K; i++) {
+      if (!(top[i + 1].distance - top[i].distance > 2 * TOL * Math.max(1, Math.abs(top[i].distance)))) ordered = false;
+    }
+    if (!ordered) continue;
+    want.push(top.slice(0, K));
+    used.push(q);
+  }
+  return { want, used };
+}
+
+test('an export loaded into LanceDB answers exact top-10, filtered on its metadata too, as brute force over the export does; re-imported it is the same index', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'edgevec-lancedb-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const conn = await lancedb.connect(dir);
   const { vectors, ids } = seededRows({ seed: 61, n: N, dim: DIM });
   const queries = clustered({ seed: 62, n: Q, dim: DIM });
   const queryOf = (/** @type {number} */ q) => queries.subarray(q * DIM, (q + 1) * DIM);
+  const metadata = seededMetadata(63, N);
 
   for (const metric of /** @type {Metric[]} */ (['l2', 'cosine', 'dot'])) {
     const db = await EdgeVec.create({ dimensions: DIM, metric, seed: 1 });
-    await db.insertBatch(vectors, { ids });
+    await db.insertBatch(vectors, { ids, metadata });
     const text = (await collect(exportNdjson(db))).toString('utf8');
     const rows = ndjsonRows(text);
     assert.equal(rows.length, N);
     assert.ok(rows.some((r) => BigInt(r.id) > BigInt(Number.MAX_SAFE_INTEGER)), 'ids above 2^53 are in the export');
+    assert.equal(rows.filter((r) => r.metadata === undefined).length, N / 10, 'rows without metadata have none');
 
-    // Queries whose true top 11 holds two distances closer than the
-    // tolerance are left out: at float precision their order is not
-    // defined, and the check below is of ids in order.
-    const want = [];
-    const used = [];
-    for (let q = 0; q < Q; q++) {
-      const top = truth(rows, queryOf(q), metric, K + 1);
-      let ordered = true;
-      for (let i = 0; i < K; i++) {
-        if (!(top[i + 1].distance - top[i].distance > 2 * TOL * Math.max(1, Math.abs(top[i].distance)))) ordered = false;
-      }
-      if (!ordered) continue;
-      want.push(top.slice(0, K));
-      used.push(q);
-    }
+    const { want, used } = wellDefinedTruth(rows, queryOf, metric);
     assert.ok(used.length >= MIN_QUERIES, `${metric}: ${used.length} of ${Q} queries have a well-defined top ${K}`);
     const table = await lanceTable(conn, `ndjson_${metric}`, rows);
     const got = [];
     for (const q of used) got.push(await lanceTopK(table, queryOf(q), metric));
     assert.deepEqual(differences(want, got), [], `${metric}: LanceDB agrees with the truth`);
+
+    // The metadata columns hold the exported records, row for row.
+    const stored = new Map((await table.query().toArray()).map((r) => [r.id, r]));
+    for (const r of rows) {
+      const s = stored.get(r.id);
+      const m = r.metadata;
+      assert.deepEqual([s.category, s.price, s.inStock, s.tags && Array.from(s.tags)],
+        m ? [m.category, m.price, m.inStock, m.tags] : [null, null, null, null], `LanceDB's columns of id ${r.id}`);
+    }
+
+    // Filtered: LanceDB's exact top 10 under a `where` on the metadata is
+    // brute force over the exported rows that pass the same test.
+    for (const filter of FILTERS) {
+      const matching = rows.filter((r) => filter.test(r.metadata));
+      assert.ok(matching.length > 2 * K, `${filter.where}: ${matching.length} rows match`);
+      const truthOf = wellDefinedTruth(matching, queryOf, metric);
+      assert.ok(truthOf.used.length >= MIN_QUERIES,
+        `${metric}, ${filter.where}: ${truthOf.used.length} of ${Q} queries have a well-defined top ${K}`);
+      const fgot = [];
+      for (const q of truthOf.used) fgot.push(await lanceTopK(table, queryOf(q), metric, filter.where));
+      assert.deepEqual(differences(truthOf.want, fgot), [], `${metric}, ${filter.where}: LanceDB agrees with the truth`);
+      if (metric === 'l2' && filter === FILTERS[0]) {
+        // The filtered comparison catches one changed category.
+        const top1 = truthOf.want[0][0].id;
+        const recategorised = rows.map((r) => (r.id === top1 ? { ...r, metadata: { ...r.metadata, category: 'c3' } } : r));
+        const bad = await lanceTable(conn, 'recategorised', recategorised);
+        assert.ok(differences(truthOf.want.slice(0, 1),
+          [await lanceTopK(bad, queryOf(truthOf.used[0]), metric, filter.where)]).length > 0, 'a changed category is caught');
+      }
+    }
 
     if (metric === 'l2') {
       // The comparison catches one changed vector, one changed id, a changed order.
@@ -190,10 +262,15 @@ test('an export loaded into LanceDB answers exact top-10 as brute force over the
     }
 
     // The export back into a new EdgeVec: the same ids, the same vectors
-    // (under cosine the stored unit vectors, which stay as they are).
+    // (under cosine the stored unit vectors, which stay as they are), the
+    // same metadata.
     const again = await EdgeVec.create({ dimensions: DIM, metric, seed: 1 });
     await importNdjson(again, text);
     assertSameRows(again, ids, (i) => /** @type {Float32Array} */ (db.get(ids[i])));
+    for (let i = 0; i < N; i++) {
+      assert.deepStrictEqual(again.getMetadata(ids[i]), db.getMetadata(ids[i]), `the metadata of id ${ids[i]}`);
+      assert.deepStrictEqual(again.getMetadata(ids[i]), metadata[i] ?? {}, `id ${ids[i]}: the metadata inserted`);
+    }
     assert.deepEqual(await collect(exportNdjson(again)), Buffer.from(text, 'utf8'));
     db.dispose();
     again.dispose();

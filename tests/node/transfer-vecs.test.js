@@ -1,7 +1,9 @@
 // tests/node/transfer-vecs.test.js (js/transfer/vecs.js) — the .fvecs +
 // .ivecs export and import: the byte layout of both files, ids as lo/hi u32
 // words, a bit-exact round trip from bytes and from streams cut at every
-// size, count-1 ids and no ids at all, and the errors of bad files.
+// size, count-1 ids and no ids at all, an index with metadata (ids and
+// vectors only: the format has no place for it), and the errors of bad
+// files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';
@@ -142,4 +144,22 @@ test('bad files: the code, the row, and the batches before it stay', async () =>
   'DUPLICATE_ID', { index: 0, message: /row 0: id 0 is already in the index/ });
   assert.equal(db.size, 2);
   db.dispose();
+});
+
+test('an index with metadata: the same files as without it, and imported they give vectors without metadata', async () => {
+  const { vectors, ids } = seededRows({ seed: 81, n: 400, dim: 8 });
+  const plain = await EdgeVec.create({ dimensions: 8 });
+  await plain.insertBatch(vectors, { ids });
+  const withMeta = await EdgeVec.create({ dimensions: 8 });
+  await withMeta.insertBatch(vectors, {
+    ids, metadata: ids.map((_, i) => (i % 3 === 0 ? null : { category: `c${i % 4}`, price: i / 7, tags: ['x'] })),
+  });
+  assert.deepEqual(withMeta.getMetadata(ids[1]), { category: 'c1', price: 1 / 7, tags: ['x'] });
+  const files = await collectFiles(exportFvecs(withMeta, { chunkRows: 64 }));
+  assert.deepEqual(files, await collectFiles(exportFvecs(plain, { chunkRows: 64 })));
+  const again = await EdgeVec.create({ dimensions: 8 });
+  assert.deepEqual(await importFvecs(again, { vectors: files.vectors, ids: files.ids }), { rows: ids.length });
+  assertSameRows(again, ids, (i) => /** @type {Float32Array} */ (withMeta.get(ids[i])));
+  for (const id of ids) assert.deepEqual(again.getMetadata(id), {});
+  for (const d of [plain, withMeta, again]) d.dispose();
 });
