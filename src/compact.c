@@ -32,6 +32,11 @@
  * journal enforces the second half (journal.h, ev_journal_needs_snapshot).
  * A whole compaction instead logs a COMPACT op, which replay repeats: it
  * rebuilds exactly as here because nothing can interleave with it.
+ *
+ * Both end by numbering the slots in graph order (ev_reorder, reorder.c):
+ * finish always (a snapshot follows it), ev_compact only with the journal
+ * off, since replay repeats a logged COMPACT as the rebuild alone
+ * (ev__compact_rebuild), which is what the records after it name.
  */
 #include <stdlib.h>
 
@@ -198,7 +203,7 @@ static void swap_in(ev_index *ix, struct ev_compaction *c) {
   state_free(c);
 }
 
-ev_status ev_compact(ev_index *ix) {
+ev_status ev__compact_rebuild(ev_index *ix) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;
   struct ev_compaction *c = NULL;
   ev_status st = ev__journal_reserve_compact(ix);
@@ -213,6 +218,15 @@ ev_status ev_compact(ev_index *ix) {
   swap_in(ix, c);
   ev__journal_note_compact(ix);
   return EV_OK;
+}
+
+ev_status ev_compact(ev_index *ix) {
+  ev_status st = ev__compact_rebuild(ix);
+  /* Graph order (reorder.c) only with nothing persisted: a logged COMPACT
+   * is replayed as the rebuild alone. Best effort: the order only makes
+   * searches faster. */
+  if (st == EV_OK && !ix->journal) (void)ev_reorder(ix);
+  return st;
 }
 
 /* ---- incremental ------------------------------------------------------ */
@@ -244,6 +258,10 @@ ev_status ev_compact_finish(ev_index *ix) {
   if (st != EV_OK) return st;
   swap_in(ix, ix->compaction);
   ev__journal_note_renumbered(ix);
+  /* Renumbered already, and a snapshot follows: the graph order costs no
+   * more than its own time here (reorder.c). Best effort, as in
+   * ev_compact. */
+  (void)ev_reorder(ix);
   return EV_OK;
 }
 

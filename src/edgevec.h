@@ -304,6 +304,23 @@ double ev_tombstone_ratio(const ev_index *index);
 /* Bytes the index holds on the heap (all of its allocations). */
 size_t ev_memory_bytes(const ev_index *index);
 
+/* ---- storage order ---------------------------------------------------- */
+
+/* Numbers the slots anew in the order a breadth-first walk of the graph
+ * meets them, so that neighbours sit close together in memory and a
+ * search waits less for them (src/reorder.c says how and when;
+ * bench/results/reorder.md what it gains). Ids, vectors, metadata,
+ * counts, tombstones and the graph stay the same, and a search returns
+ * what it returned before; the order of ev_live_ids changes. Compaction
+ * does it too: ev_compact_finish always, ev_compact with journaling off.
+ * INVALID_ARGUMENT while an incremental compaction runs, or while the
+ * journal holds anything uncommitted or a commit is in flight; with
+ * journaling on, the journal then needs a snapshot before its next commit
+ * (ev_journal_needs_snapshot, journal.h), unless nothing moved.
+ * OUT_OF_MEMORY (9 bytes per slot are needed) leaves the index as it
+ * was. */
+ev_status ev_reorder(ev_index *index);
+
 #ifdef __cplusplus
 }
 #endif

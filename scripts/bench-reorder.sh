@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Storage-order A/B (bench/native/bench_reorder.c; results in
+# bench/results/reorder.md): builds the benchmark natively (clang -O3, as
+# build/native's core) and to wasm (emcc -O3 -msimd128, as dist/'s
+# module, run in Node), then runs each data set on both, one after the
+# other, under nice. Usage: bash scripts/bench-reorder.sh [n=100000]
+# [queries=1000] [rounds=3]; the 768-dimension runs use n/2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+queries=${2:-1000}
+rounds=${3:-3}
+out=build/bench-reorder
+mkdir -p "$out"
+sources=(src/*.c tests/c/dataset.c bench/native/bench_reorder.c)
+
+clang -std=c11 -O3 -Isrc -Itests/c "${sources[@]}" -lm -o "$out/bench_reorder"
+echo '{"type": "commonjs"}' > "$out/package.json"
+NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 -msimd128 -mbulk-memory -Isrc -Itests/c \
+  "${sources[@]}" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4294967296 \
+  -sTOTAL_STACK=1048576 -sENVIRONMENT=node -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 \
+  -o "$out/bench_reorder.js"
+
+run() { # data n dim
+  nice -n 10 "$out/bench_reorder" "$1" "$2" "$3" "$queries" "$rounds"
+  nice -n 10 node "$out/bench_reorder.js" "$1" "$2" "$3" "$queries" "$rounds"
+}
+run mixture "$n" 128
+run reallike "$n" 100
+run reallike "$n" 128
+run reallike "$n" 384
+run reallike $((n / 2)) 768
