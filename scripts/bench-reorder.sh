@@ -2,9 +2,11 @@
 # Storage-order A/B (bench/native/bench_reorder.c; results in
 # bench/results/reorder.md): builds the benchmark natively (clang -O3, as
 # build/native's core) and to wasm (emcc -O3 -msimd128, as dist/'s
-# module, run in Node), then runs each data set on both, one after the
-# other, under nice. Usage: bash scripts/bench-reorder.sh [n=100000]
-# [queries=1000] [rounds=3]; the 768-dimension runs use n/2.
+# module, run in Node), then runs every data set on both targets, all at
+# once under nice (each process compares the orders within itself,
+# interleaved round by round, so they need not run alone).
+# Usage: bash scripts/bench-reorder.sh [n=100000] [queries=1000] [rounds=3];
+# the 768-dimension runs use n/2. Output: build/bench-reorder/*.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -22,11 +24,13 @@ NODE_PATH=/usr/share/nodejs emcc -std=c11 -O3 -msimd128 -mbulk-memory -Isrc -Ite
   -o "$out/bench_reorder.js"
 
 run() { # data n dim
-  nice -n 10 "$out/bench_reorder" "$1" "$2" "$3" "$queries" "$rounds"
-  nice -n 10 node "$out/bench_reorder.js" "$1" "$2" "$3" "$queries" "$rounds"
+  nice -n 10 "$out/bench_reorder" "$1" "$2" "$3" "$queries" "$rounds" > "$out/native-$1-$3.txt" 2>&1 &
+  nice -n 10 node "$out/bench_reorder.js" "$1" "$2" "$3" "$queries" "$rounds" > "$out/wasm-$1-$3.txt" 2>&1 &
 }
 run mixture "$n" 128
 run reallike "$n" 100
 run reallike "$n" 128
 run reallike "$n" 384
 run reallike $((n / 2)) 768
+wait
+cat "$out"/native-*.txt "$out"/wasm-*.txt

@@ -32,20 +32,27 @@
  *    uncommitted or a commit is in flight (those records name the old
  *    slots), and afterwards the journal needs a snapshot before it commits
  *    again (ev_journal_needs_snapshot), exactly as after an incremental
- *    compaction. The JS layer's optimize() and its checkpoints follow that
- *    rule: they commit first, reorder and encode the snapshot in one
- *    synchronous run, and store the snapshot before any later record.
+ *    compaction; that snapshot takes a sequence number of its own, so that
+ *    a reader following the log loads it instead of replaying later
+ *    records onto its old numbering (journal.h). The JS layer's optimize()
+ *    commits first, then reorders and encodes the snapshot in one
+ *    synchronous run, and stores it before any later record.
  *  - It refuses (INVALID_ARGUMENT) while an incremental compaction runs:
  *    the compaction walks the old slots in slot order and remembers the
- *    old slot of every copy; its finish reorders the new index anyway.
- *  - ev_compact_finish reorders the compacted index (a snapshot follows it
- *    by the journal's rule). ev_compact reorders only with the journal
- *    off: with it on, the compaction is logged as a COMPACT op that replay
+ *    old slot of every copy; its finish orders the new index anyway.
+ *  - ev_compact_finish orders the compacted index (a snapshot follows it
+ *    by the journal's rule). ev_compact does only with the journal off:
+ *    with it on, the compaction is logged as a COMPACT op that replay
  *    repeats, and the records after it name the slots of the rebuild
- *    without reordering (as every log written so far does), so the
- *    persisted database gets its order at the next checkpoint instead.
- *    At the end of a compaction the reorder is best effort: without the
- *    memory for it the compaction still succeeds, in insertion order.
+ *    without the order (as every log written so far does), so a
+ *    persisted database gets its order from optimize() instead.
+ *  - Not at every checkpoint, although a checkpoint writes a whole
+ *    snapshot anyway: a read-only tab that already holds every record a
+ *    checkpoint covers goes on replaying the log after it (follow.js), so
+ *    a checkpoint that renumbered would make every follower load the whole
+ *    snapshot again, and the order of a graph changes little between two
+ *    checkpoints while the reorder costs a share of the snapshot's
+ *    encoding (both measured in bench/results/reorder.md).
  *
  * Cost: O(slots x links) to find the order and remap the lists, and one
  * move of every slot's data, in place (cycles of the permutation, one
@@ -149,20 +156,85 @@ static int by_id(const void *a, const void *b) {
   return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-/* The new order of the n slots: order[t] is the old slot that becomes t,
- * new_of its inverse. OUT_OF_MEMORY only for EV_ORDER_BY_ID. */
-static ev_status find_order(ev_index *ix, ev_order how, uint32_t *order,
-                            uint32_t *new_of) {
+/* Everything a reorder needs, allocated before anything changes, so that
+ * applying it cannot fail (a compaction reserves it before it swaps). */
+struct ev_reorder_plan {
+  ev_order how;
+  uint32_t count;     /* the slots it was made for */
+  uint32_t *order;    /* order[t]: the old slot that becomes t */
+  uint32_t *new_of;   /* its inverse */
+  uint8_t *done;      /* ev__permute_rows' scratch */
+  void *held;         /* one row of the widest array */
+  id_slot *pairs;     /* repeated ids' slots (and EV_ORDER_BY_ID's) */
+  uint32_t *numbers;  /* as many */
+  size_t pairs_cap;
+};
+
+void ev__reorder_plan_free(ev_reorder_plan *p) {
+  if (!p) return;
+  free(p->order);
+  free(p->new_of);
+  free(p->done);
+  free(p->held);
+  free(p->pairs);
+  free(p->numbers);
+  free(p);
+}
+
+/* Slots that are not the newest of their id (a re-inserted id's older
+ * slots). */
+static size_t older_slots(const ev_index *ix) {
+  if (ix->ids.size == ix->count) return 0; /* every id once */
+  size_t older = 0;
+  for (uint32_t s = 0; s < ix->count; s++)
+    older += ev_idmap_get(&ix->ids, ix->ext_ids[s], ix->ext_ids) != s;
+  return older;
+}
+
+static ev_status plan_new(const ev_index *ix, ev_order how, ev_reorder_plan **out) {
+  *out = NULL;
+  uint32_t n = ix->count;
+  if (n < 2) return EV_OK; /* nothing to move */
+  ev_reorder_plan *p = calloc(1, sizeof *p);
+  if (!p) return EV_ERR_OUT_OF_MEMORY;
+  p->how = how;
+  p->count = n;
+  size_t held_bytes = ix->node_bytes;
+  if (ix->floats && sizeof(float) * ix->dim > held_bytes)
+    held_bytes = sizeof(float) * ix->dim;
+  p->pairs_cap = how == EV_ORDER_BY_ID ? n : 2 * older_slots(ix);
+  p->order = malloc(sizeof *p->order * n);
+  p->new_of = malloc(sizeof *p->new_of * n);
+  p->done = malloc(n);
+  p->held = malloc(held_bytes);
+  if (p->pairs_cap) {
+    p->pairs = malloc(sizeof *p->pairs * p->pairs_cap);
+    p->numbers = malloc(sizeof *p->numbers * p->pairs_cap);
+  }
+  if (!p->order || !p->new_of || !p->done || !p->held ||
+      (p->pairs_cap && (!p->pairs || !p->numbers))) {
+    ev__reorder_plan_free(p);
+    return EV_ERR_OUT_OF_MEMORY;
+  }
+  *out = p;
+  return EV_OK;
+}
+
+ev_status ev__reorder_plan_new(const ev_index *ix, ev_reorder_plan **out) {
+  return plan_new(ix, EV_DEFAULT_ORDER, out);
+}
+
+/* The new order of the slots into p->order and p->new_of. */
+static void find_order(ev_index *ix, ev_reorder_plan *p) {
   uint32_t n = ix->count, len = 0;
-  if (how == EV_ORDER_BY_ID) {
-    id_slot *pairs = malloc(sizeof *pairs * n);
-    if (!pairs) return EV_ERR_OUT_OF_MEMORY;
+  uint32_t *order = p->order, *new_of = p->new_of;
+  if (p->how == EV_ORDER_BY_ID) {
+    id_slot *pairs = p->pairs;
     for (uint32_t s = 0; s < n; s++) pairs[s] = (id_slot){ix->ext_ids[s], s};
     /* A re-inserted id has a tombstone too: equal ids keep slot order. */
     qsort(pairs, n, sizeof *pairs, by_id);
     for (uint32_t t = 0; t < n; t++) order[t] = pairs[t].slot;
-    free(pairs);
-  } else if (how == EV_ORDER_RANDOM) {
+  } else if (p->how == EV_ORDER_RANDOM) {
     /* Fisher-Yates with splitmix64 from the index's seed: reproducible. */
     uint64_t state = ix->options.seed;
     for (uint32_t t = 0; t < n; t++) order[t] = t;
@@ -178,12 +250,12 @@ static ev_status find_order(ev_index *ix, ev_order how, uint32_t *order,
     }
   } else {
     for (uint32_t s = 0; s < n; s++) new_of[s] = EV_NO_SLOT;
-    number_from(ix, ix->entry, how, order, &len, new_of);
+    number_from(ix, ix->entry, p->how, order, &len, new_of);
     /* Slots level 0 does not reach from the entry (possible in principle:
      * lists are one-way), each with what it reaches, in slot order. */
     for (uint32_t s = 0; s < n; s++)
-      if (new_of[s] == EV_NO_SLOT) number_from(ix, s, how, order, &len, new_of);
-    if (how == EV_ORDER_RCM) {
+      if (new_of[s] == EV_NO_SLOT) number_from(ix, s, p->how, order, &len, new_of);
+    if (p->how == EV_ORDER_RCM) {
       for (uint32_t a = 0, b = n - 1; a < b; a++, b--) {
         uint32_t x = order[a];
         order[a] = order[b];
@@ -192,7 +264,47 @@ static ev_status find_order(ev_index *ix, ev_order how, uint32_t *order,
     }
   }
   for (uint32_t t = 0; t < n; t++) new_of[order[t]] = t;
-  return EV_OK;
+}
+
+/* The slots of an id inserted again after a delete (a tombstone and maybe
+ * a live slot) keep their relative order: the newest is the highest, which
+ * is the id map's rule that the snapshot reader checks and rebuilds the
+ * map by. Among the new numbers the order gave such an id's slots, the
+ * lowest goes to its oldest slot, and so on. Rare: only repeated ids
+ * move. */
+static void keep_repeats_in_order(ev_index *ix, ev_reorder_plan *p) {
+  if (ix->ids.size == ix->count) return; /* every id once */
+  id_slot *group = p->pairs;
+  uint32_t *numbers = p->numbers, *order = p->order, *new_of = p->new_of;
+  size_t len = 0;
+  for (uint32_t s = 0; s < ix->count; s++) {
+    uint32_t newest = ev_idmap_get(&ix->ids, ix->ext_ids[s], ix->ext_ids);
+    if (newest == s) continue;
+    group[len++] = (id_slot){ix->ext_ids[s], s};
+    group[len++] = (id_slot){ix->ext_ids[s], newest};
+  }
+  qsort(group, len, sizeof *group, by_id);
+  for (size_t a = 0; a < len;) {
+    size_t b = a, k = 0;
+    /* One id's slots, oldest first (the newest appears once per older
+     * slot: keep it once). */
+    for (; b < len && group[b].id == group[a].id; b++)
+      if (b == a || group[b].slot != group[b - 1].slot) group[a + k++] = group[b];
+    for (size_t i = 0; i < k; i++) numbers[i] = new_of[group[a + i].slot];
+    /* Insertion sort: an id is rarely inserted again more than a few
+     * times. */
+    for (size_t i = 1; i < k; i++)
+      for (size_t j = i; j > 0 && numbers[j - 1] > numbers[j]; j--) {
+        uint32_t x = numbers[j];
+        numbers[j] = numbers[j - 1];
+        numbers[j - 1] = x;
+      }
+    for (size_t i = 0; i < k; i++) {
+      new_of[group[a + i].slot] = numbers[i];
+      order[numbers[i]] = group[a + i].slot;
+    }
+    a = b;
+  }
 }
 
 /* ---- applying it ------------------------------------------------------ */
@@ -211,17 +323,38 @@ static void renumber_links(ev_index *ix, const uint32_t *new_of) {
 }
 
 /* Moves every slot's data to its new slot. */
-static void move_slots(ev_index *ix, const uint32_t *order, uint8_t *done,
-                       void *held) {
+static void move_slots(ev_index *ix, const ev_reorder_plan *p) {
   uint32_t n = ix->count;
-  ev__permute_rows(ix->level0, ix->node_bytes, n, order, done, held);
+  const uint32_t *order = p->order;
+  ev__permute_rows(ix->level0, ix->node_bytes, n, order, p->done, p->held);
   if (ix->floats)
-    ev__permute_rows(ix->floats, sizeof(float) * ix->dim, n, order, done, held);
-  ev__permute_rows(ix->ext_ids, sizeof *ix->ext_ids, n, order, done, held);
-  ev__permute_rows(ix->levels, 1, n, order, done, held);
-  ev__permute_rows(ix->deleted, 1, n, order, done, held);
-  ev__permute_rows(ix->upper, sizeof *ix->upper, n, order, done, held);
-  ev__meta_permute(ix, order, done);
+    ev__permute_rows(ix->floats, sizeof(float) * ix->dim, n, order, p->done, p->held);
+  ev__permute_rows(ix->ext_ids, sizeof *ix->ext_ids, n, order, p->done, p->held);
+  ev__permute_rows(ix->levels, 1, n, order, p->done, p->held);
+  ev__permute_rows(ix->deleted, 1, n, order, p->done, p->held);
+  ev__permute_rows(ix->upper, sizeof *ix->upper, n, order, p->done, p->held);
+  ev__meta_permute(ix, order, p->done);
+}
+
+void ev__reorder_plan_apply(ev_index *ix, ev_reorder_plan *p) {
+  if (!p) return;
+  find_order(ix, p);
+  keep_repeats_in_order(ix, p);
+  uint32_t moved = 0;
+  for (uint32_t t = 0; t < p->count && !moved; t++) moved = p->order[t] != t;
+  if (moved) {
+    renumber_links(ix, p->new_of);
+    move_slots(ix, p);
+    /* The id map keeps each id's bucket (it hashes the id); only the
+     * slot it holds changes. */
+    for (size_t b = 0; b < ix->ids.bucket_count; b++)
+      if (ix->ids.buckets[b] != EV_IDMAP_EMPTY)
+        ix->ids.buckets[b] = p->new_of[ix->ids.buckets[b]];
+    ix->entry = p->new_of[ix->entry];
+    memset(ix->visited, 0, sizeof *ix->visited * ix->capacity);
+    ev__journal_note_renumbered(ix);
+  }
+  ev__reorder_plan_free(p);
 }
 
 ev_status ev__reorder_with(ev_index *ix, ev_order how) {
@@ -230,37 +363,9 @@ ev_status ev__reorder_with(ev_index *ix, ev_order how) {
   if (ix->compaction) return EV_ERR_INVALID_ARGUMENT;
   uint64_t seq;
   if (ev_journal_snapshot_seq(ix, &seq) != EV_OK) return EV_ERR_INVALID_ARGUMENT;
-  uint32_t n = ix->count;
-  if (n < 2) return EV_OK;
-  size_t held_bytes = ix->node_bytes;
-  if (ix->floats && sizeof(float) * ix->dim > held_bytes)
-    held_bytes = sizeof(float) * ix->dim;
-  uint32_t *order = malloc(sizeof *order * n);
-  uint32_t *new_of = malloc(sizeof *new_of * n);
-  uint8_t *done = malloc(n);
-  void *held = malloc(held_bytes);
-  ev_status st = EV_ERR_OUT_OF_MEMORY;
-  if (order && new_of && done && held) {
-    st = find_order(ix, how, order, new_of);
-    uint32_t moved = 0;
-    for (uint32_t t = 0; st == EV_OK && t < n && !moved; t++) moved = order[t] != t;
-    if (moved) {
-      renumber_links(ix, new_of);
-      move_slots(ix, order, done, held);
-      /* The id map keeps each id's bucket (it hashes the id); only the
-       * slot it holds changes. */
-      for (size_t b = 0; b < ix->ids.bucket_count; b++)
-        if (ix->ids.buckets[b] != EV_IDMAP_EMPTY)
-          ix->ids.buckets[b] = new_of[ix->ids.buckets[b]];
-      ix->entry = new_of[ix->entry];
-      memset(ix->visited, 0, sizeof *ix->visited * ix->capacity);
-      ev__journal_note_renumbered(ix);
-    }
-  }
-  free(order);
-  free(new_of);
-  free(done);
-  free(held);
+  ev_reorder_plan *p;
+  ev_status st = plan_new(ix, how, &p);
+  if (st == EV_OK) ev__reorder_plan_apply(ix, p);
   return st;
 }
 

@@ -28,6 +28,17 @@ typedef enum ev_order {
 /* ev_reorder with the order chosen (the same rules and errors). */
 ev_status ev__reorder_with(ev_index *ix, ev_order order);
 
+/* A reorder in the default order with its memory reserved, for a
+ * compaction, which reserves it before it swaps the new index in (so that
+ * it fails, if at all, before anything changed): new makes one for an
+ * index's slots (*out NULL when there is nothing to move); apply orders
+ * that index (the same slots, its flags and links may have changed),
+ * cannot fail, and frees the plan; free drops one unused. */
+typedef struct ev_reorder_plan ev_reorder_plan;
+ev_status ev__reorder_plan_new(const ev_index *ix, ev_reorder_plan **out);
+void ev__reorder_plan_apply(ev_index *ix, ev_reorder_plan *p);
+void ev__reorder_plan_free(ev_reorder_plan *p);
+
 /* Moves row old_of[t] of the n rows at `base` (row_bytes each) to row t,
  * for every t, in place: one cycle of the permutation at a time, one row
  * held aside in `held` (row_bytes). `done` is n bytes of scratch. For
