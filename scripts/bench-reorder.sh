@@ -6,7 +6,8 @@
 # once under nice (each process compares the orders within itself,
 # interleaved round by round, so they need not run alone).
 # Usage: bash scripts/bench-reorder.sh [n=100000] [queries=1000] [rounds=3];
-# the 768-dimension runs use n/2. Output: build/bench-reorder/*.txt.
+# 384 dimensions use 2n/3 vectors, 768 use n/3. Output:
+# build/bench-reorder/*.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -29,8 +30,7 @@ run() { # data n dim
 }
 run mixture "$n" 128
 run reallike "$n" 100
-run reallike "$n" 128
-run reallike "$n" 384
-run reallike $((n / 2)) 768
+run reallike $((2 * n / 3)) 384
+run reallike $((n / 3)) 768
 wait
 cat "$out"/native-*.txt "$out"/wasm-*.txt

@@ -282,8 +282,9 @@ ev_status ev_get(const ev_index *index, uint64_t id, float *out);
 /* 1 when the id is live, 0 otherwise. */
 int ev_contains(const ev_index *index, uint64_t id);
 
-/* Lists live ids in slot order (the order of their latest insert; compaction
- * keeps it), for callers that walk the whole index (an export). Examines
+/* Lists live ids in slot order (the order of their latest insert, until a
+ * compaction or ev_reorder numbers the slots in graph order), for callers
+ * that walk the whole index (an export). Examines
  * slots from `start` on and writes up to `capacity` live ids to out_ids,
  * their number to *out_count, and the slot to resume from to *out_next.
  * Fewer than `capacity` ids means the walk is over. Start at 0; a walk stays
