@@ -130,6 +130,15 @@ export class Compactor {
   get running() { return this.#running !== null; }
 
   /**
+   * Settles when the running compaction does, however it ends (at once
+   * when none runs).
+   * @returns {Promise<void>}
+   */
+  settled() {
+    return this.#running ? this.#running.then(() => undefined, () => undefined) : Promise.resolve();
+  }
+
+  /**
    * Starts a background compaction, or returns the one running.
    * @param {CompactRun} run
    * @returns {Promise<CompactionResult>}

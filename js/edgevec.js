@@ -613,6 +613,36 @@ export class EdgeVec {
   get compacting() { this.#live(); return this.#compactor.running; }
 
   /**
+   * Numbers the stored vectors in the order of the graph (src/reorder.c),
+   * so that a search finds the neighbours it visits close together in
+   * memory. Nothing a caller sees changes. Waits for a background
+   * compaction running (its finish orders the index too); a persisted
+   * database commits what is pending first and stores a snapshot of the
+   * result, as a compaction's finish does.
+   * @returns {Promise<void>}
+   */
+  optimize() {
+    try {
+      this.#mutable();
+      return this.#optimize();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #optimize() {
+    while (this.#compactor.running) await this.#compactor.settled();
+    const w = this.#wasm;
+    // Synchronous from here in memory; a persisted database commits first.
+    // A compaction begun meanwhile orders the index at its finish.
+    const reorder = () => {
+      if (!this.#compactor.running) api.reorder(w, this.#mutable());
+    };
+    if (this.#persist) await this.#persist.optimize(reorder);
+    else reorder();
+  }
+
+  /**
    * A copy of the stored vector of a live id (unit length under cosine), or
    * undefined for an unknown or deleted id.
    * @param {AnyId} id

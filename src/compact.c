@@ -32,12 +32,20 @@
  * journal enforces the second half (journal.h, ev_journal_needs_snapshot).
  * A whole compaction instead logs a COMPACT op, which replay repeats: it
  * rebuilds exactly as here because nothing can interleave with it.
+ *
+ * Both end by numbering the slots in graph order (ev_reorder, reorder.c):
+ * finish always (a snapshot follows it), ev_compact only with the journal
+ * off, since replay repeats a logged COMPACT as the rebuild alone
+ * (ev__compact_rebuild), which is what the records after it name. The
+ * order's memory is reserved before the swap, so that running out of it
+ * fails the compaction with nothing changed, as any other allocation.
  */
 #include <stdlib.h>
 
 #include "index.h"
 #include "journal.h"
 #include "metadata.h"
+#include "reorder.h"
 
 struct ev_compaction {
   ev_index *fresh;
@@ -198,12 +206,16 @@ static void swap_in(ev_index *ix, struct ev_compaction *c) {
   state_free(c);
 }
 
-ev_status ev_compact(ev_index *ix) {
+/* A whole compaction; in_graph_order: ending with the graph order, whose
+ * memory is reserved before the swap (reorder.h). */
+static ev_status compact_whole(ev_index *ix, int in_graph_order) {
   if (!ix) return EV_ERR_INVALID_ARGUMENT;
   struct ev_compaction *c = NULL;
+  ev_reorder_plan *plan = NULL;
   ev_status st = ev__journal_reserve_compact(ix);
   if (st == EV_OK) st = state_new(ix, &c);
   if (st == EV_OK) st = copy_some(ix, c, UINT32_MAX);
+  if (st == EV_OK && in_graph_order) st = ev__reorder_plan_new(c->fresh, &plan);
   if (st != EV_OK) {
     state_free(c);
     return st;
@@ -212,7 +224,16 @@ ev_status ev_compact(ev_index *ix) {
   ev_compact_abort(ix);
   swap_in(ix, c);
   ev__journal_note_compact(ix);
+  ev__reorder_plan_apply(ix, plan);
   return EV_OK;
+}
+
+ev_status ev__compact_rebuild(ev_index *ix) { return compact_whole(ix, 0); }
+
+ev_status ev_compact(ev_index *ix) {
+  /* Graph order (reorder.c) only with nothing persisted: a logged COMPACT
+   * is replayed as the rebuild alone. */
+  return compact_whole(ix, ix && !ix->journal);
 }
 
 /* ---- incremental ------------------------------------------------------ */
@@ -242,8 +263,14 @@ ev_status ev_compact_finish(ev_index *ix) {
   }
   ev_status st = copy_some(ix, ix->compaction, UINT32_MAX);
   if (st != EV_OK) return st;
+  /* Renumbered anyway, and a snapshot follows: the graph order (reorder.c)
+   * costs no more than its own time here. */
+  ev_reorder_plan *plan;
+  st = ev__reorder_plan_new(ix->compaction->fresh, &plan);
+  if (st != EV_OK) return st;
   swap_in(ix, ix->compaction);
   ev__journal_note_renumbered(ix);
+  ev__reorder_plan_apply(ix, plan);
   return EV_OK;
 }
 

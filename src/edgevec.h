@@ -282,8 +282,9 @@ ev_status ev_get(const ev_index *index, uint64_t id, float *out);
 /* 1 when the id is live, 0 otherwise. */
 int ev_contains(const ev_index *index, uint64_t id);
 
-/* Lists live ids in slot order (the order of their latest insert; compaction
- * keeps it), for callers that walk the whole index (an export). Examines
+/* Lists live ids in slot order (the order of their latest insert, until a
+ * compaction or ev_reorder numbers the slots in graph order), for callers
+ * that walk the whole index (an export). Examines
  * slots from `start` on and writes up to `capacity` live ids to out_ids,
  * their number to *out_count, and the slot to resume from to *out_next.
  * Fewer than `capacity` ids means the walk is over. Start at 0; a walk stays
@@ -303,6 +304,23 @@ uint32_t ev_deleted_count(const ev_index *index);
 double ev_tombstone_ratio(const ev_index *index);
 /* Bytes the index holds on the heap (all of its allocations). */
 size_t ev_memory_bytes(const ev_index *index);
+
+/* ---- storage order ---------------------------------------------------- */
+
+/* Numbers the slots anew in the order a breadth-first walk of the graph
+ * meets them, so that neighbours sit close together in memory and a
+ * search waits less for them (src/reorder.c says how and when;
+ * bench/results/reorder.md what it gains). Ids, vectors, metadata,
+ * counts, tombstones and the graph stay the same, and a search returns
+ * what it returned before; the order of ev_live_ids changes. Compaction
+ * does it too: ev_compact_finish always, ev_compact with journaling off.
+ * INVALID_ARGUMENT while an incremental compaction runs, or while the
+ * journal holds anything uncommitted or a commit is in flight; with
+ * journaling on, the journal then needs a snapshot before its next commit
+ * (ev_journal_needs_snapshot, journal.h), unless nothing moved.
+ * OUT_OF_MEMORY (9 bytes per slot are needed) leaves the index as it
+ * was. */
+ev_status ev_reorder(ev_index *index);
 
 #ifdef __cplusplus
 }

@@ -162,6 +162,9 @@ int ev__random_level(ev_index *ix);
 ev_status ev__prepare_vector(const ev_index *ix, const float *in, float *out);
 
 /* compact.c */
+/* ev_compact without its graph order (reorder.c): what the log's COMPACT
+ * op replays (wal.c). */
+ev_status ev__compact_rebuild(ev_index *ix);
 /* Frees an incremental compaction in progress (ev_index_free). */
 void ev__compaction_free(ev_index *ix);
 /* Bytes it holds on the heap (for ev_memory_bytes). */

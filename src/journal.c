@@ -312,6 +312,10 @@ void ev__journal_note_renumbered(ev_index *ix) {
   if (!j) return;
   /* Nothing was pending (no marks, no ops): only the segment moves. */
   j->seg_base = ix->count;
+  /* The snapshot of the new numbering takes a sequence number no record
+   * has (journal.h says why), unless one is still waiting to be stored:
+   * then that one is replaced and keeps its number. */
+  if (!j->needs_snapshot) j->last_seq++;
   j->needs_snapshot = 1;
 }
 

@@ -57,15 +57,21 @@ void ev_journal_end_commit(ev_index *index, int durable);
  * With journaling off: *out_seq = 0 and EV_OK. */
 ev_status ev_journal_snapshot_seq(const ev_index *index, uint64_t *out_seq);
 
-/* After an incremental compaction (ev_compact_finish, edgevec.h) the slots
- * are numbered anew, while the log describes the old numbering: no record
- * may follow it until a snapshot of the new index is stored, or replay
- * would apply the records to the wrong slots. Until the caller says one
- * is stored (ev_journal_snapshot_stored), ev_journal_needs_snapshot is 1
- * and ev_journal_begin_commit refuses (INVALID_ARGUMENT) to commit
- * anything. The snapshot to store is one taken right after finish (the
+/* After an incremental compaction (ev_compact_finish, edgevec.h) or a
+ * reorder (ev_reorder) the slots are numbered anew, while the log
+ * describes the old numbering: no record may follow it until a snapshot
+ * of the new index is stored, or replay would apply the records to the
+ * wrong slots. Until the caller says one is stored
+ * (ev_journal_snapshot_stored), ev_journal_needs_snapshot is 1 and
+ * ev_journal_begin_commit refuses (INVALID_ARGUMENT) to commit anything.
+ * The snapshot to store is one taken right after the renumbering (the
  * journal holds nothing then, so ev_journal_snapshot_seq allows it);
- * mutations made after it stay recorded for the first record after it. */
+ * mutations made after it stay recorded for the first record after it.
+ * That snapshot's sequence number is one past the last record's
+ * (ev_journal_last_seq moves on by one, and the next record skips it):
+ * a reader that holds every record up to the renumbering and follows the
+ * log (a read-only tab) then sees a snapshot past its position and loads
+ * it, instead of replaying the later records onto its old numbering. */
 int ev_journal_needs_snapshot(const ev_index *index);
 /* A snapshot taken after the last ev_compact_finish is stored: commits
  * are allowed again. */

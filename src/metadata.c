@@ -43,6 +43,7 @@
 #include "journal.h"
 #include "meta_store.h"
 #include "metadata.h"
+#include "reorder.h"
 
 /* ---- reading records --------------------------------------------------- */
 
@@ -376,6 +377,21 @@ size_t ev__meta_bytes(const ev_index *ix) {
          intern_bytes(&m->arrays) +
          (size_t)m->fields_cap * (sizeof(ev_meta_column) + sizeof(uint32_t)) +
          (size_t)m->capacity * (1 + (size_t)m->names.count * (1 + sizeof(uint64_t)));
+}
+
+void ev__meta_permute(ev_index *ix, const uint32_t *old_of, uint8_t *done) {
+  struct ev_meta *m = ix->meta;
+  if (!m) return;
+  /* Every per-slot array: the field counts and each field's two columns.
+   * The interned tables hold no slots, and with_meta counts slots, not
+   * their numbers. */
+  uint64_t held;
+  uint32_t n = ix->count;
+  ev__permute_rows(m->field_count, 1, n, old_of, done, &held);
+  for (uint32_t f = 0; f < m->names.count; f++) {
+    ev__permute_rows(m->columns[f].kinds, 1, n, old_of, done, &held);
+    ev__permute_rows(m->columns[f].values, sizeof(uint64_t), n, old_of, done, &held);
+  }
 }
 
 /* Adds a field named `name` (not yet in the store): its name, its empty

@@ -144,6 +144,10 @@ void ev__meta_note_changed(ev_index *ix, uint64_t id);
 /* Grows the per-slot columns to `slots` (no-op without metadata). */
 ev_status ev__meta_ensure_capacity(ev_index *ix, uint32_t slots);
 void ev__meta_free(ev_index *ix);
+/* The slots were numbered anew (reorder.c): slot t takes the metadata of
+ * old slot old_of[t], for t < ix->count. `done` is ix->count bytes of
+ * scratch. Cannot fail. */
+void ev__meta_permute(ev_index *ix, const uint32_t *old_of, uint8_t *done);
 /* Bytes the store holds on the heap (for ev_memory_bytes). */
 size_t ev__meta_bytes(const ev_index *ix);
 

@@ -47,7 +47,8 @@
  *              batch, re-running the deterministic HNSW insert.
  *   2 DELETE   u32 n (>= 1), then n x u64 id. Applied as one delete batch
  *              (ids not found / already deleted are counted, not errors).
- *   3 COMPACT  no payload. Applied as a compaction (a deterministic rebuild).
+ *   3 COMPACT  no payload. Applied as a compaction's rebuild alone (a
+ *              deterministic rebuild, never followed by reorder.c's order).
  *   4 GRAPH    (version >= 2) the inserts since the previous GRAPH op or
  *              COMPACT, as the state they left (wal_graph.c):
  *                u32 body_len (bytes that follow, >= 40), then the body:
@@ -497,7 +498,7 @@ static ev_status apply_record(ev_index *ix, const uint8_t *p, size_t *where) {
     uint32_t code = ev_le_get_u32(p + off);
     off += 4;
     switch (code) {
-      case EV_WAL_OP_COMPACT: st = ev_compact(ix); break;
+      case EV_WAL_OP_COMPACT: st = ev__compact_rebuild(ix); break;
       case EV_WAL_OP_GRAPH: st = apply_graph(ix, p, &off, where); break;
       case EV_WAL_OP_DELETE: st = apply_delete(ix, p, &off); break;
       case EV_WAL_OP_METADATA: st = apply_metadata(ix, p, &off, where); break;

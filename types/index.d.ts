@@ -623,6 +623,24 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** Whether a background compaction (explicit or automatic) is running. */
   readonly compacting: boolean;
 
+  /** Numbers the stored vectors in the order of the graph, so that the
+   *  neighbours a search visits one after another sit close together in
+   *  memory: searches get faster, their results stay exactly the same, and
+   *  so does everything else a caller sees (ids, vectors, metadata,
+   *  counts). Worth calling after a bulk insert; it costs a small share of
+   *  a build (bench/results/reorder.md). compactInBackground() does it at
+   *  its finish, and compact() too in memory (a persisted compact() is
+   *  logged and replayed as a rebuild alone: call this after it). Waits
+   *  for a background compaction running. A persisted database commits
+   *  what is pending, then stores a snapshot of the result, as a
+   *  background compaction's finish does: if storing it fails the promise
+   *  rejects (`operation: 'checkpoint'`), the reordered index stays in use
+   *  and the next flush stores the snapshot first; read-only tabs that
+   *  follow the database load that snapshot instead of replaying the log.
+   *  Errors: READ_ONLY, OUT_OF_MEMORY (the index stays as it was),
+   *  DISPOSED, the storage errors of a checkpoint. */
+  optimize(): Promise<void>;
+
   /** A copy of the stored vector of a live id (unit length under cosine),
    *  or `undefined` for an unknown or deleted id. */
   get(id: IdInput): Float32Array | undefined;

@@ -75,6 +75,7 @@ export interface WorkerEdgeVec<T extends IdType = 'bigint'> {
    *  slices. Settles when the compaction is done. */
   compact(): Promise<void>;
   compactInBackground(options?: CompactInBackgroundOptions): Promise<CompactionResult>;
+  optimize(): Promise<void>;
   get(id: IdInput): Promise<Float32Array | undefined>;
   has(id: IdInput): Promise<boolean>;
   ids(): Promise<IdArray<T>>;

@@ -17,7 +17,11 @@
 //  - otherwise (a checkpoint deleted records it still needs, or the database
 //    was replaced: a lower generation), loads the whole current state into
 //    a new index and swaps it in for the old one. The EdgeVec object stays
-//    the same for the app.
+//    the same for the app. A snapshot that numbered the slots anew (after
+//    a background compaction or optimize()) always takes this way: it
+//    carries a sequence number no record has (src/journal.h), so it holds
+//    a record after `seq`, and the records after it, which name the new
+//    slots, are never replayed onto the old numbering.
 // Every change happens synchronously once the reads are done, so a search
 // sees the state before a refresh or the state after it, never a mix; each
 // log record is one commit, so every state a search can see was committed.

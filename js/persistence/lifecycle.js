@@ -106,9 +106,10 @@ export class Persistence {
   /** A compaction not yet in a snapshot. */
   #compacted = false;
   /**
-   * The snapshot taken right after an incremental compaction renumbered the
-   * slots, until it is stored: no log record may be stored before it (the
-   * journal refuses to make one), so every commit stores it first.
+   * The snapshot taken right after an incremental compaction or optimize()
+   * renumbered the slots, until it is stored: no log record may be stored
+   * before it (the journal refuses to make one), so every commit stores it
+   * first.
    * @type {{ seq: number, bytes: Uint8Array } | null}
    */
   #renumbered = null;
@@ -245,6 +246,20 @@ export class Persistence {
       await this.#storeRenumbered('checkpoint');
       return ms;
     });
+  }
+
+  /**
+   * optimize() of a persisted database: `reorder` numbers the slots in
+   * graph order (src/reorder.c), which renumbers them as a compaction's
+   * finish does, so it runs the same way: commits until nothing is
+   * pending, then the reorder and the snapshot of its result in one
+   * synchronous run, then the snapshot is stored (a failed store rejects,
+   * and the next flush, checkpoint or close stores it first).
+   * @param {() => void} reorder
+   * @returns {Promise<number>} the ms of the synchronous run (reorder and encoding)
+   */
+  optimize(reorder) {
+    return this.finishCompaction(() => true, reorder);
   }
 
   /**

@@ -431,6 +431,16 @@ export function compact(wasm, handle) {
   if (st !== EV_OK) throw statusError(st, 'compact');
 }
 
+/**
+ * Numbers the slots in graph order (edgevec.h: ev_reorder).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ */
+export function reorder(wasm, handle) {
+  const st = wasm._evw_reorder(handle);
+  if (st !== EV_OK) throw statusError(st, 'optimize');
+}
+
 // The incremental compaction (edgevec.h: ev_compact_begin ... abort); the
 // slices and their timing are js/compaction.js.
 

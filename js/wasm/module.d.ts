@@ -42,6 +42,7 @@ export interface EdgeVecWasm {
   _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;
 
   _evw_compact(handle: number): number;
+  _evw_reorder(handle: number): number;
   _evw_compact_begin(handle: number): number;
   _evw_compact_step(handle: number, maxCopies: number, out1: number): number;
   _evw_compact_finish(handle: number): number;

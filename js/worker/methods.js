@@ -127,6 +127,7 @@ export const METHODS = Object.freeze({
   softDeleteBatch: { options: 1 },
   compact: {},
   compactInBackground: { options: 0 },
+  optimize: {},
   get: { result: OWNED },
   has: {},
   ids: { result: OWNED },

@@ -103,6 +103,10 @@ const sliceCount: number = background.slices + background.finishMs;
 const superseded: boolean = background.superseded;
 await db.compactInBackground();
 const compacting: boolean = db.compacting;
+const optimized: Promise<void> = db.optimize();
+await optimized;
+// @ts-expect-error optimize takes no options
+await db.optimize({ order: 'bfs' });
 const policy: AutoCompactOptions = { tombstoneRatio: 0.3, minDeleted: 500, sliceMs: 4 };
 await EdgeVec.create({ dimensions: 3, autoCompact: policy });
 await EdgeVec.create({ dimensions: 3, autoCompact: false });

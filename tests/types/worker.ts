@@ -22,6 +22,7 @@ const deleted: boolean = await db.softDelete(id);
 const batch = await db.softDeleteBatch(new BigUint64Array([1n, 2n]), { onProgress: () => undefined });
 const total: number = batch.total;
 await db.compact();
+await db.optimize();
 const v: Float32Array | undefined = await db.get(1n);
 const has: boolean = await db.has(1n);
 const ids: BigUint64Array = await db.ids();
