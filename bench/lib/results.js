@@ -32,6 +32,9 @@ export function mergeResults(sources) {
     for (const [name, l] of Object.entries(res.libraries ?? {})) merged.libraries[name] ??= l;
     merged.browser ??= res.browser;
   }
+  // The issue 6 sets (one letter) first, then the others by name.
+  const names = Object.keys(merged.datasets).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  merged.datasets = Object.fromEntries(names.map((n) => [n, merged.datasets[n]]));
   return merged;
 }
 

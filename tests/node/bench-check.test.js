@@ -96,6 +96,8 @@ test('mergeResults takes each data set from the newest result that has it', () =
   assert.equal(m.libraries['edgevec-c'].version, 'new');
   assert.equal(m.libraries.voy.version, 'v');
   assert.deepEqual(m.browser, { b: 1 });
+  // A and B before the R sets, whatever file they came from.
+  assert.deepEqual(Object.keys(m.datasets), ['A', 'R100']);
   // The inputs are left as they were.
   assert.equal(newer.datasets.A, undefined);
 });
