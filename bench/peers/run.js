@@ -352,6 +352,9 @@ async function main() {
   }
 
   record.finishedAt = new Date().toISOString();
+  // The whole process's CPU time (user + system): what the run costs on an
+  // idle machine, whatever the load was.
+  record.processCpuMs = cpuMs();
   record.loadavgAtEnd = os.loadavg();
   record.machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, totalMem: os.totalmem(), platform: `${os.platform()} ${os.release()}` };
   const json = JSON.stringify(record, null, 2);
