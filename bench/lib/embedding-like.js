@@ -42,9 +42,9 @@
 // every platform; tests/node/embedding-like.test.js pins a hash.
 import { SplitMix64 } from '../../tests/lib/dataset.js';
 
-// Chosen so that the relative contrast (mean distance of a random row over
-// the distance of the 10th neighbour) comes close to that of real word
-// embeddings on sets of the same size, and random pairs have a small
+// Chosen in trials on 10-20k rows so that the relative contrast (mean
+// distance of a random row over the distance of the 10th neighbour) came
+// close to that of the GloVe vectors of R100, and random pairs have a small
 // positive cosine, as sentence embeddings do.
 export const EMBEDDING_LIKE_DEFAULTS = {
   // Latent coordinates: rank = dim / rankDivisor.
