@@ -443,7 +443,7 @@ function renderMarkdown(res, notes) {
     p(`## Data set ${name}: ${n0(d.spec.n)} × ${d.spec.dim}${d.spec.kind === 'glove' ? ', GloVe word vectors' : d.spec.kind === 'embedding-like' ? ', embedding-like' : ''}`);
     p();
     if (measuredNote(d, res)) { p(`Measured ${d.from.date}${d.from.commit ? ` at commit ${d.from.commit.slice(0, 10)}` : ''}, not in the latest run ([results/${d.from.file}](results/${d.from.file})).`); p(); }
-    if (d.spec.searchOnly) { p(`Build and search only (no save/load, delete or insert phases); ef swept up to 512. ${d.libraries[OURS]?.runs?.length ?? 0} rounds.`); p(); }
+    if (d.spec.searchOnly) { p(`Build and search only (no save/load, delete or insert phases); ef swept up to 512. ${((r) => `${r} round${r === 1 ? '' : 's'}`)(d.libraries[OURS]?.runs?.length ?? 0)}.`); p(); }
     p(`![recall against QPS, ${name}](results/${name}-recall-qps.svg)`);
     p();
     p('| library | build (s): wall / CPU | insert/s | QPS at recall 0.95: wall / CPU | ef: P50 / P99 (µs) at 0.95, wall; CPU | best recall | bytes/vector: wasm / library / RSS |');
