@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { loadMerged } from './lib/results.js';
+import { REAL_DATASETS } from './lib/data.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.join(HERE, 'results');
@@ -81,7 +82,6 @@ export const REAL_GOALS = {
   buildVsHnswlibNode: 0.9,
   bytesVsHnswlibNode: 1.0,
 };
-const REAL_SETS = ['R100', 'R384', 'R768'];
 
 // The median of per-round ratios ours/peer of a per-library median key, or
 // the ratio of the medians when the results predate the per-round ratio.
@@ -97,7 +97,7 @@ function peerRatio(d, peer, key, medianKey) {
 // detail }, pass null when a number is missing. Ratios are by CPU time (the
 // machine is shared; wall clock beside in detail.wall), tails by per-query
 // CPU time at the first swept ef reaching recall 0.95.
-export function realDataGoals(res, sets = REAL_SETS) {
+export function realDataGoals(res, sets = REAL_DATASETS) {
   const out = [];
   for (const name of sets) {
     const d = res.datasets?.[name];

@@ -38,7 +38,7 @@ export const M = 16;
 export const EF_CONSTRUCTION = 200;
 export const SEED = 100;
 export const DEFAULT_EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384];
-// Real embeddings need a larger ef for the same recall: one more point.
+// Real data approaches recall 1 more slowly: one more point at the top.
 export const REAL_EFS = [...DEFAULT_EFS, 512];
 // ef points for a library whose ef is fixed at build time (one build each),
 // per data set: the two efs around recall 0.95 for an M 16 graph (from the
