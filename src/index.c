@@ -79,13 +79,17 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->m0 = 2 * options->m;
   ix->vector_offset = sizeof(uint32_t) * (1 + (size_t)ix->m0);
   ix->payload_bytes = ev__payload_bytes(options);
-  ix->node_bytes = ix->vector_offset + ix->payload_bytes;
+  ix->payload_stride = ev__payload_stride(options);
+  ix->padded_dim = ev__padded_dim(options->dimensions);
+  ix->node_bytes = ix->vector_offset + ix->payload_stride;
   ev_idmap_init(&ix->ids);
   ix->entry = EV_NO_SLOT;
   ix->max_level = -1;
   ix->rng_state = options->seed;
   ix->query_buf = malloc(sizeof(float) * ix->dim);
-  ix->query_payload = malloc(ix->payload_bytes);
+  /* Zeroed: the padding of a query stays zero (ev__encode rewrites the
+   * rest). */
+  ix->query_payload = calloc(1, ix->payload_stride);
   ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
   if (!ix->query_buf || !ix->query_payload || !ix->select_buf) {
     ev_index_free(ix);
@@ -232,7 +236,11 @@ void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
   /* Zero the whole link block, not just its count: unused link words then
    * read the same in every build and in every snapshot. */
   memset(ev__links0(ix, slot), 0, ix->vector_offset);
-  memcpy(ev__payload(ix, slot), payload, ix->payload_bytes);
+  /* The persisted part, then zeros: a record's padding is zero whatever
+   * the source held there. */
+  uint8_t *dst = ev__payload(ix, slot);
+  memcpy(dst, payload, ix->payload_bytes);
+  memset(dst + ix->payload_bytes, 0, ix->payload_stride - ix->payload_bytes);
   if (ix->floats && floats)
     memcpy(ix->floats + (size_t)slot * ix->dim, floats, sizeof(float) * ix->dim);
 }
@@ -284,7 +292,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
-         sizeof(float) * ix->dim + ix->payload_bytes +
+         sizeof(float) * ix->dim + ix->payload_stride +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
          ev__filter_plan_bytes(ix);

@@ -6,8 +6,11 @@
  * so both sit in one record of one contiguous arena, as hnswlib does):
  *
  *   level0 arena, one record of `node_bytes` per slot:
- *     u32 link_count | u32 links[m0] | payload (the vector: f32[dimensions],
- *     or its quantized code, see quantize.h)
+ *     u32 link_count | u32 links[m0] | payload (the vector: f32[dimensions]
+ *     then zeros up to padded_dim floats, or its quantized code, see
+ *     quantize.h). The zeros let every distance run a kernel without a
+ *     scalar tail (distance.h); only the dimensions' floats are persisted
+ *     or returned.
  *   floats: with keep_floats, capacity x dimensions f32 beside the codes.
  *   upper[slot]: NULL when the node's level is 0, otherwise one allocation of
  *     `level` blocks of (u32 link_count | u32 links[m]) for levels 1..level.
@@ -41,7 +44,10 @@ struct ev_index {
   uint32_t m0; /* max links per node on level 0 (2 * m) */
   size_t node_bytes;     /* bytes of one level-0 record */
   size_t vector_offset;  /* byte offset of the payload inside a record */
-  size_t payload_bytes;  /* bytes of the payload (quantize.h) */
+  size_t payload_bytes;  /* bytes of the payload as persisted (quantize.h) */
+  size_t payload_stride; /* bytes it takes in a record: payload_bytes, or
+                            padded_dim floats without quantization */
+  uint32_t padded_dim;   /* dim rounded up to EV_PAD_FLOATS */
   float *floats;         /* keep_floats only: capacity * dim */
 
   uint8_t *level0;   /* capacity * node_bytes */
@@ -75,7 +81,8 @@ struct ev_index {
                                candidates */
   uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
-  uint8_t *query_payload; /* query_buf encoded as a payload */
+  uint8_t *query_payload; /* query_buf encoded as a payload (payload_stride
+                             bytes, padded like a record's) */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
                                walk, or a list being shrunk */
 
@@ -110,7 +117,8 @@ static inline uint32_t ev__list_cap(const ev_index *ix, int level) {
 static inline uint8_t *ev__payload(const ev_index *ix, uint32_t slot) {
   return ix->level0 + (size_t)slot * ix->node_bytes + ix->vector_offset;
 }
-/* The stored f32 vector; only for indexes without quantization. */
+/* The stored f32 vector (dim floats, then zeros to padded_dim); only for
+ * indexes without quantization. */
 static inline float *ev__vector(const ev_index *ix, uint32_t slot) {
   return (float *)ev__payload(ix, slot);
 }
