@@ -112,7 +112,8 @@ void ev_index_free(ev_index *ix) {
   if (ix->upper)
     for (uint32_t s = 0; s < ix->count; s++) free(ix->upper[s]);
   free(ix->upper);
-  free(ix->level0);
+  for (uint32_t c = 0; c < ix->chunk_count; c++) free(ix->chunks[c]);
+  free(ix->chunks);
   free(ix->ext_ids);
   free(ix->levels);
   free(ix->deleted);
@@ -144,14 +145,48 @@ static int grow(void **p, size_t bytes) {
   return 1;
 }
 
-ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
-  if (slots <= ix->capacity) return EV_OK;
-  if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
+/* The arena holds at least `slots` records: chunk 0 grows by half again
+ * at a time up to EV_CHUNK_SLOTS (small indexes stay small), then whole
+ * chunks are added. A failure keeps what was allocated so far. */
+static ev_status grow_arena(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->arena_slots) return EV_OK;
+  /* On wasm32 size_t is 32 bits: records * node_bytes can wrap around. */
+  if (EV_CHUNK_SLOTS > SIZE_MAX / ix->node_bytes) return EV_ERR_OUT_OF_MEMORY;
+  if (ix->arena_slots < EV_CHUNK_SLOTS) {
+    uint32_t want = ix->arena_slots + ix->arena_slots / 2;
+    if (want < slots) want = slots;
+    if (want > EV_CHUNK_SLOTS) want = EV_CHUNK_SLOTS;
+    if (!ix->chunks && !grow((void **)&ix->chunks, sizeof(uint8_t *)))
+      return EV_ERR_OUT_OF_MEMORY;
+    if (ix->chunk_count == 0) ix->chunks[0] = NULL;
+    if (!grow((void **)&ix->chunks[0], (size_t)want * ix->node_bytes))
+      return EV_ERR_OUT_OF_MEMORY;
+    ix->chunk_count = 1;
+    ix->arena_slots = want;
+  }
+  uint32_t need = (uint32_t)(((uint64_t)slots + EV_CHUNK_SLOTS - 1) >> EV_CHUNK_SHIFT);
+  if (need > ix->chunk_count &&
+      !grow((void **)&ix->chunks, sizeof(uint8_t *) * need))
+    return EV_ERR_OUT_OF_MEMORY;
+  while (ix->chunk_count < need) {
+    uint8_t *chunk = malloc((size_t)EV_CHUNK_SLOTS * ix->node_bytes);
+    if (!chunk) return EV_ERR_OUT_OF_MEMORY;
+    ix->chunks[ix->chunk_count++] = chunk;
+    ix->arena_slots = ix->chunk_count << EV_CHUNK_SHIFT;
+  }
+  return EV_OK;
+}
+
+/* The per-slot arrays hold at least `slots` entries: exactly that much
+ * the first time, then at least half again (amortised O(1) copies for
+ * one-at-a-time inserts; these arrays are small beside the arena). */
+static ev_status grow_slot_arrays(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->slot_arrays_len) return EV_OK;
+  uint32_t old = ix->slot_arrays_len;
   size_t n = slots;
-  /* On wasm32 size_t is 32 bits: n * node_bytes can wrap around. */
-  if (n > SIZE_MAX / ix->node_bytes) return EV_ERR_OUT_OF_MEMORY;
-  if (!grow((void **)&ix->level0, n * ix->node_bytes) ||
-      !grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
+  size_t grown = (size_t)old + old / 2;
+  if (old > 0 && grown > n) n = grown < EV_MAX_SLOTS ? grown : EV_MAX_SLOTS;
+  if (!grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
       !grow((void **)&ix->visited, n * sizeof(uint32_t)) ||
@@ -163,10 +198,21 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
       return EV_ERR_OUT_OF_MEMORY;
   }
   /* New visited entries must not look visited in the current epoch. */
-  memset(ix->visited + ix->capacity, 0, (n - ix->capacity) * sizeof(uint32_t));
-  ev_status st = ev__meta_ensure_capacity(ix, slots);
+  memset(ix->visited + old, 0, (n - old) * sizeof(uint32_t));
+  ix->slot_arrays_len = (uint32_t)n;
+  return EV_OK;
+}
+
+ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->capacity) return EV_OK;
+  if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
+  ev_status st = grow_arena(ix, slots);
+  if (st == EV_OK) st = grow_slot_arrays(ix, slots);
   if (st != EV_OK) return st;
-  ix->capacity = slots;
+  uint32_t usable = ix->arena_slots < ix->slot_arrays_len ? ix->arena_slots : ix->slot_arrays_len;
+  st = ev__meta_ensure_capacity(ix, usable);
+  if (st != EV_OK) return st;
+  ix->capacity = usable;
   return EV_OK;
 }
 
@@ -287,10 +333,12 @@ double ev_tombstone_ratio(const ev_index *ix) {
 
 size_t ev_memory_bytes(const ev_index *ix) {
   if (!ix) return 0;
-  size_t per_slot = ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
+  size_t per_slot = sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
                     sizeof(uint32_t) + sizeof(ev_heap_item);
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
-  return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
+  return sizeof *ix + (size_t)ix->arena_slots * ix->node_bytes +
+         sizeof(uint8_t *) * ix->chunk_count +
+         (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_stride +
          sizeof(ev_heap_item) * (ix->m0 + 1) +

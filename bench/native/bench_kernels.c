@@ -20,7 +20,13 @@
  * normalised (cosine), which is how text embeddings behave (a few strong
  * directions, a long tail). Queries are further rows of the same stream.
  *
- * Usage: edgevec_bench_kernels [part=both|kernels|index] [n=20000] [dim=100]
+ *   memory: where the bytes of ev_memory_bytes go per vector (records,
+ *     per-slot arrays, search scratch, upper levels, id map, the slack of
+ *     capacity beyond the count) after inserting n vectors in batches of
+ *     1000, and the wasm memory grown; efConstruction does not change the
+ *     layout, so a small one keeps this part fast.
+ *
+ * Usage: edgevec_bench_kernels [part=both|kernels|index|memory] [n=20000] [dim=100]
  *                              [queries=500] [reps=5] [seed=1] [m=16]
  *                              [ef_construction=200]
  * Comparisons of builds (padding widths, the code before padding) run one
@@ -36,6 +42,8 @@
 #include "dataset.h"
 #include "distance.h"
 #include "edgevec.h"
+#include "idmap.h"
+#include "index.h"
 
 #define K 10
 
@@ -301,6 +309,63 @@ static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uin
   return 1;
 }
 
+/* ---- memory ------------------------------------------------------------ */
+
+static int bench_memory(uint32_t n, uint32_t dim, uint64_t seed, uint32_t m, char *json,
+                        size_t cap) {
+  ev_options o;
+  ev_options_init(&o);
+  o.dimensions = dim;
+  o.metric = EV_METRIC_COSINE;
+  o.m = m;
+  o.ef_construction = 16;
+  o.seed = seed;
+  ev_index *ix;
+  float *rows = malloc(sizeof(float) * 1000 * dim);
+  reallike g;
+  if (!rows || !reallike_init(&g, seed, dim) || ev_index_create(&o, &ix) != EV_OK) return 0;
+  double before = 0, after = 0;
+#ifdef __EMSCRIPTEN__
+  before = (double)__builtin_wasm_memory_size(0) * 65536.0;
+#endif
+  for (uint32_t done = 0; done < n; done += 1000) {
+    uint32_t b = n - done < 1000 ? n - done : 1000;
+    reallike_rows(&g, b, rows);
+    if (ev_insert_batch(ix, rows, b, dim, NULL, NULL, NULL, NULL, NULL, NULL) != EV_OK) return 0;
+  }
+#ifdef __EMSCRIPTEN__
+  after = (double)__builtin_wasm_memory_size(0) * 65536.0;
+#endif
+  double total = (double)ev_memory_bytes(ix);
+  /* The parts, per vector (of the count, not of the capacity). */
+  double cap_n = ix->capacity, cnt = ix->count;
+  double records = cap_n * ix->node_bytes / cnt;
+  double padding = cap_n * (ix->payload_stride - ix->payload_bytes) / cnt;
+  double slot_arrays = cap_n * (sizeof(uint64_t) + 2 + sizeof(uint32_t *)) / cnt;
+  double scratch = cap_n * (sizeof(uint32_t) + sizeof(ev_heap_item)) / cnt;
+  double upper = (double)ix->upper_bytes / cnt;
+  double idmap = (double)ev_idmap_bytes(&ix->ids) / cnt;
+  double slack = (cap_n - cnt) * (ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
+                                  sizeof(uint32_t) + sizeof(ev_heap_item)) / cnt;
+  printf("memory: %u x %u, M %u: %.1f bytes/vector (records %.1f of which padding %.1f, "
+         "id/level/tombstone/upper pointer %.1f, visited+candidates scratch %.1f, upper links "
+         "%.1f, id map %.1f; capacity %u for %u: slack %.1f)",
+         n, dim, m, total / cnt, records, padding, slot_arrays, scratch, upper, idmap,
+         ix->capacity, ix->count, slack);
+  if (after > 0) printf(", wasm memory grew %.1f bytes/vector", (after - before) / cnt);
+  printf("\n");
+  snprintf(json, cap,
+           "{\"n\":%u,\"dim\":%u,\"m\":%u,\"bytesPerVector\":%.1f,\"records\":%.1f,\"padding\":%.1f,"
+           "\"slotArrays\":%.1f,\"scratch\":%.1f,\"upper\":%.1f,\"idmap\":%.1f,\"slack\":%.1f,"
+           "\"wasmGrowthPerVector\":%.1f}",
+           n, dim, m, total / cnt, records, padding, slot_arrays, scratch, upper, idmap, slack,
+           (after - before) / cnt);
+  reallike_free(&g);
+  free(rows);
+  ev_index_free(ix);
+  return 1;
+}
+
 int main(int argc, char **argv) {
   const char *part = argc > 1 ? argv[1] : "both";
   uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
@@ -317,7 +382,15 @@ int main(int argc, char **argv) {
       "native";
 #endif
   if (reps < 1) reps = 1;
-  char kj[1024] = "null", ij[2048] = "null";
+  char kj[1024] = "null", ij[2048] = "null", mj[1024] = "null";
+  if (strcmp(part, "memory") == 0) {
+    if (!bench_memory(n, dim, seed, m, mj, sizeof mj)) {
+      fprintf(stderr, "memory: failed\n");
+      return 1;
+    }
+    printf("JSON {\"target\":\"%s\",\"memory\":%s}\n", target, mj);
+    return 0;
+  }
 #ifndef EV_BENCH_INDEX_ONLY
   if (strcmp(part, "index") != 0 && !bench_kernels(dim, reps, seed, kj, sizeof kj)) {
     fprintf(stderr, "kernels: out of memory\n");
