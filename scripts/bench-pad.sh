@@ -4,22 +4,22 @@
 # for several builds of the core side by side, interleaved round by round:
 #   base    the core before padded storage (commit $EV_PAD_BASE, default
 #           18cdfc1), index part only
-#   pad4    vectors padded to 4 floats (the default build)
+#   pad4    vectors padded to 4 floats (the default build), arena in chunks
 #   pad16   padded to 16 floats
 #   pad4pf  pad4 with the walk's prefetch of 2 cache lines per neighbour
 #           (native only: wasm has no prefetch)
-# Usage: scripts/bench-pad.sh [dims="100 128 384 768"] [n=20000]
-#        [queries=500] [rounds=2] [reps=3] [efConstruction=100]
+# Usage: scripts/bench-pad.sh [dims="100 384 768"] [n=5000]
+#        [queries=200] [rounds=2] [reps=5] [efConstruction=64]
 # Prints each run's table and writes the medians to build/pad/runs.jsonl,
 # summarised by bench/pad-summary.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dims=${1:-"100 128 384 768"}
-n=${2:-20000}
-nq=${3:-500}
+dims=${1:-"100 384 768"}
+n=${2:-5000}
+nq=${3:-200}
 rounds=${4:-2}
-reps=${5:-3}
-efc=${6:-100}
+reps=${5:-5}
+efc=${6:-64}
 base=${EV_PAD_BASE:-18cdfc1}
 out=build/pad
 mkdir -p "$out/base-src"

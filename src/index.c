@@ -112,7 +112,9 @@ void ev_index_free(ev_index *ix) {
   if (ix->upper)
     for (uint32_t s = 0; s < ix->count; s++) free(ix->upper[s]);
   free(ix->upper);
-  for (uint32_t c = 0; c < ix->chunk_count; c++) free(ix->chunks[c]);
+  if (ix->chunk_count) free(ix->chunks[0]);
+  for (uint32_t b = 0; b < ix->block_count; b++) free(ix->blocks[b]);
+  free(ix->blocks);
   free(ix->chunks);
   free(ix->ext_ids);
   free(ix->levels);
@@ -147,7 +149,8 @@ static int grow(void **p, size_t bytes) {
 
 /* The arena holds at least `slots` records: chunk 0 grows by half again
  * at a time up to EV_CHUNK_SLOTS (small indexes stay small), then whole
- * chunks are added. A failure keeps what was allocated so far. */
+ * chunks are added. A failure keeps what was allocated so far (all of it
+ * counted and freed with the index). */
 static ev_status grow_arena(ev_index *ix, uint32_t slots) {
   if (slots <= ix->arena_slots) return EV_OK;
   /* On wasm32 size_t is 32 bits: records * node_bytes can wrap around. */
@@ -165,15 +168,21 @@ static ev_status grow_arena(ev_index *ix, uint32_t slots) {
     ix->arena_slots = want;
   }
   uint32_t need = (uint32_t)(((uint64_t)slots + EV_CHUNK_SLOTS - 1) >> EV_CHUNK_SHIFT);
-  if (need > ix->chunk_count &&
-      !grow((void **)&ix->chunks, sizeof(uint8_t *) * need))
+  if (need <= ix->chunk_count) return EV_OK;
+  /* The chunks one growth adds are one allocation (a block), so that a
+   * request far beyond memory fails at once instead of after thousands
+   * of chunks, and a failure adds nothing. */
+  size_t chunk_bytes = (size_t)EV_CHUNK_SLOTS * ix->node_bytes;
+  size_t added = need - ix->chunk_count;
+  if (added > SIZE_MAX / chunk_bytes) return EV_ERR_OUT_OF_MEMORY;
+  if (!grow((void **)&ix->chunks, sizeof(uint8_t *) * need) ||
+      !grow((void **)&ix->blocks, sizeof(uint8_t *) * (ix->block_count + 1)))
     return EV_ERR_OUT_OF_MEMORY;
-  while (ix->chunk_count < need) {
-    uint8_t *chunk = malloc((size_t)EV_CHUNK_SLOTS * ix->node_bytes);
-    if (!chunk) return EV_ERR_OUT_OF_MEMORY;
-    ix->chunks[ix->chunk_count++] = chunk;
-    ix->arena_slots = ix->chunk_count << EV_CHUNK_SHIFT;
-  }
+  uint8_t *block = malloc(added * chunk_bytes);
+  if (!block) return EV_ERR_OUT_OF_MEMORY;
+  ix->blocks[ix->block_count++] = block;
+  for (size_t i = 0; i < added; i++) ix->chunks[ix->chunk_count++] = block + i * chunk_bytes;
+  ix->arena_slots = ix->chunk_count << EV_CHUNK_SHIFT;
   return EV_OK;
 }
 
@@ -337,7 +346,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
                     sizeof(uint32_t) + sizeof(ev_heap_item);
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->arena_slots * ix->node_bytes +
-         sizeof(uint8_t *) * ix->chunk_count +
+         sizeof(uint8_t *) * (ix->chunk_count + ix->block_count) +
          (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
          sizeof(float) * ix->dim + ix->payload_stride +

@@ -60,6 +60,9 @@ struct ev_index {
 
   uint8_t **chunks;      /* the level-0 arena: chunk_count chunks */
   uint32_t chunk_count;
+  uint8_t **blocks;      /* the allocations of chunks 1.. (one per growth:
+                            several chunks each when a growth adds many) */
+  uint32_t block_count;
   uint32_t arena_slots;  /* records the chunks hold */
   uint32_t slot_arrays_len; /* slots the per-slot arrays below hold (grown
                                by half again at a time) */

@@ -311,6 +311,8 @@ static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uin
 
 /* ---- memory ------------------------------------------------------------ */
 
+#ifndef EV_BENCH_INDEX_ONLY
+
 static int bench_memory(uint32_t n, uint32_t dim, uint64_t seed, uint32_t m, char *json,
                         size_t cap) {
   ev_options o;
@@ -337,21 +339,22 @@ static int bench_memory(uint32_t n, uint32_t dim, uint64_t seed, uint32_t m, cha
   after = (double)__builtin_wasm_memory_size(0) * 65536.0;
 #endif
   double total = (double)ev_memory_bytes(ix);
-  /* The parts, per vector (of the count, not of the capacity). */
-  double cap_n = ix->capacity, cnt = ix->count;
-  double records = cap_n * ix->node_bytes / cnt;
-  double padding = cap_n * (ix->payload_stride - ix->payload_bytes) / cnt;
-  double slot_arrays = cap_n * (sizeof(uint64_t) + 2 + sizeof(uint32_t *)) / cnt;
-  double scratch = cap_n * (sizeof(uint32_t) + sizeof(ev_heap_item)) / cnt;
+  /* The parts, per vector (of the count, not of what is allocated). */
+  double cnt = ix->count;
+  size_t small = sizeof(uint64_t) + 2 + sizeof(uint32_t *) + sizeof(uint32_t) + sizeof(ev_heap_item);
+  double records = (double)ix->arena_slots * ix->node_bytes / cnt;
+  double padding = (double)ix->arena_slots * (ix->payload_stride - ix->payload_bytes) / cnt;
+  double slot_arrays = (double)ix->slot_arrays_len * (sizeof(uint64_t) + 2 + sizeof(uint32_t *)) / cnt;
+  double scratch = (double)ix->slot_arrays_len * (sizeof(uint32_t) + sizeof(ev_heap_item)) / cnt;
   double upper = (double)ix->upper_bytes / cnt;
   double idmap = (double)ev_idmap_bytes(&ix->ids) / cnt;
-  double slack = (cap_n - cnt) * (ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
-                                  sizeof(uint32_t) + sizeof(ev_heap_item)) / cnt;
+  double slack = ((double)(ix->arena_slots - ix->count) * ix->node_bytes +
+                  (double)(ix->slot_arrays_len - ix->count) * small) / cnt;
   printf("memory: %u x %u, M %u: %.1f bytes/vector (records %.1f of which padding %.1f, "
          "id/level/tombstone/upper pointer %.1f, visited+candidates scratch %.1f, upper links "
-         "%.1f, id map %.1f; capacity %u for %u: slack %.1f)",
+         "%.1f, id map %.1f; %u records and %u per-slot entries for %u: slack %.1f)",
          n, dim, m, total / cnt, records, padding, slot_arrays, scratch, upper, idmap,
-         ix->capacity, ix->count, slack);
+         ix->arena_slots, ix->slot_arrays_len, ix->count, slack);
   if (after > 0) printf(", wasm memory grew %.1f bytes/vector", (after - before) / cnt);
   printf("\n");
   snprintf(json, cap,
@@ -365,6 +368,7 @@ static int bench_memory(uint32_t n, uint32_t dim, uint64_t seed, uint32_t m, cha
   ev_index_free(ix);
   return 1;
 }
+#endif /* EV_BENCH_INDEX_ONLY */
 
 int main(int argc, char **argv) {
   const char *part = argc > 1 ? argv[1] : "both";
@@ -383,6 +387,7 @@ int main(int argc, char **argv) {
 #endif
   if (reps < 1) reps = 1;
   char kj[1024] = "null", ij[2048] = "null", mj[1024] = "null";
+#ifndef EV_BENCH_INDEX_ONLY
   if (strcmp(part, "memory") == 0) {
     if (!bench_memory(n, dim, seed, m, mj, sizeof mj)) {
       fprintf(stderr, "memory: failed\n");
@@ -391,6 +396,7 @@ int main(int argc, char **argv) {
     printf("JSON {\"target\":\"%s\",\"memory\":%s}\n", target, mj);
     return 0;
   }
+#endif
 #ifndef EV_BENCH_INDEX_ONLY
   if (strcmp(part, "index") != 0 && !bench_kernels(dim, reps, seed, kj, sizeof kj)) {
     fprintf(stderr, "kernels: out of memory\n");
