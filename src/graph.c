@@ -26,6 +26,12 @@
 
 /* ---- walking ---------------------------------------------------------- */
 
+/* Cache lines of each fresh neighbour's payload prefetched in a walk
+ * (0: none). */
+#ifndef EV_WALK_PREFETCH
+#define EV_WALK_PREFETCH 0
+#endif
+
 /* Distance from an encoded query (or node) to a slot's payload. */
 static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot) {
   return ev__payload_distance(ix, q, ev__payload(ix, slot));
@@ -97,6 +103,16 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
       ix->visited[nb] = epoch;
       fresh[nfresh++].slot = nb;
     }
+    /* Ask for every fresh neighbour's record before the first distance,
+     * so that their cache misses overlap (natively a prefetch; wasm has
+     * no prefetch instruction and compiles it to nothing). */
+#if EV_WALK_PREFETCH
+    for (uint32_t f = 0; f < nfresh; f++) {
+      const uint8_t *rec = ev__payload(ix, fresh[f].slot);
+      for (size_t line = 0; line < EV_WALK_PREFETCH * (size_t)64; line += 64)
+        __builtin_prefetch(rec + line);
+    }
+#endif
     uint32_t i = 0;
     for (; i + 2 <= nfresh; i += 2)
       ev__payload_distance2(ix, q, ev__payload(ix, fresh[i].slot),

@@ -79,13 +79,17 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->m0 = 2 * options->m;
   ix->vector_offset = sizeof(uint32_t) * (1 + (size_t)ix->m0);
   ix->payload_bytes = ev__payload_bytes(options);
-  ix->node_bytes = ix->vector_offset + ix->payload_bytes;
+  ix->payload_stride = ev__payload_stride(options);
+  ix->padded_dim = ev__padded_dim(options->dimensions);
+  ix->node_bytes = ix->vector_offset + ix->payload_stride;
   ev_idmap_init(&ix->ids);
   ix->entry = EV_NO_SLOT;
   ix->max_level = -1;
   ix->rng_state = options->seed;
   ix->query_buf = malloc(sizeof(float) * ix->dim);
-  ix->query_payload = malloc(ix->payload_bytes);
+  /* Zeroed: the padding of a query stays zero (ev__encode rewrites the
+   * rest). */
+  ix->query_payload = calloc(1, ix->payload_stride);
   ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
   if (!ix->query_buf || !ix->query_payload || !ix->select_buf) {
     ev_index_free(ix);
@@ -108,7 +112,10 @@ void ev_index_free(ev_index *ix) {
   if (ix->upper)
     for (uint32_t s = 0; s < ix->count; s++) free(ix->upper[s]);
   free(ix->upper);
-  free(ix->level0);
+  if (ix->chunk_count) free(ix->chunks[0]);
+  for (uint32_t b = 0; b < ix->block_count; b++) free(ix->blocks[b]);
+  free(ix->blocks);
+  free(ix->chunks);
   free(ix->ext_ids);
   free(ix->levels);
   free(ix->deleted);
@@ -140,14 +147,55 @@ static int grow(void **p, size_t bytes) {
   return 1;
 }
 
-ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
-  if (slots <= ix->capacity) return EV_OK;
-  if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
+/* The arena holds at least `slots` records: chunk 0 grows by half again
+ * at a time up to EV_CHUNK_SLOTS (small indexes stay small), then whole
+ * chunks are added. A failure keeps what was allocated so far (all of it
+ * counted and freed with the index). */
+static ev_status grow_arena(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->arena_slots) return EV_OK;
+  /* On wasm32 size_t is 32 bits: records * node_bytes can wrap around. */
+  if (EV_CHUNK_SLOTS > SIZE_MAX / ix->node_bytes) return EV_ERR_OUT_OF_MEMORY;
+  if (ix->arena_slots < EV_CHUNK_SLOTS) {
+    uint32_t want = ix->arena_slots + ix->arena_slots / 2;
+    if (want < slots) want = slots;
+    if (want > EV_CHUNK_SLOTS) want = EV_CHUNK_SLOTS;
+    if (!ix->chunks && !grow((void **)&ix->chunks, sizeof(uint8_t *)))
+      return EV_ERR_OUT_OF_MEMORY;
+    if (ix->chunk_count == 0) ix->chunks[0] = NULL;
+    if (!grow((void **)&ix->chunks[0], (size_t)want * ix->node_bytes))
+      return EV_ERR_OUT_OF_MEMORY;
+    ix->chunk_count = 1;
+    ix->arena_slots = want;
+  }
+  uint32_t need = (uint32_t)(((uint64_t)slots + EV_CHUNK_SLOTS - 1) >> EV_CHUNK_SHIFT);
+  if (need <= ix->chunk_count) return EV_OK;
+  /* The chunks one growth adds are one allocation (a block), so that a
+   * request far beyond memory fails at once instead of after thousands
+   * of chunks, and a failure adds nothing. */
+  size_t chunk_bytes = (size_t)EV_CHUNK_SLOTS * ix->node_bytes;
+  size_t added = need - ix->chunk_count;
+  if (added > SIZE_MAX / chunk_bytes) return EV_ERR_OUT_OF_MEMORY;
+  if (!grow((void **)&ix->chunks, sizeof(uint8_t *) * need) ||
+      !grow((void **)&ix->blocks, sizeof(uint8_t *) * (ix->block_count + 1)))
+    return EV_ERR_OUT_OF_MEMORY;
+  uint8_t *block = malloc(added * chunk_bytes);
+  if (!block) return EV_ERR_OUT_OF_MEMORY;
+  ix->blocks[ix->block_count++] = block;
+  for (size_t i = 0; i < added; i++) ix->chunks[ix->chunk_count++] = block + i * chunk_bytes;
+  ix->arena_slots = ix->chunk_count << EV_CHUNK_SHIFT;
+  return EV_OK;
+}
+
+/* The per-slot arrays hold at least `slots` entries: exactly that much
+ * the first time, then at least half again (amortised O(1) copies for
+ * one-at-a-time inserts; these arrays are small beside the arena). */
+static ev_status grow_slot_arrays(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->slot_arrays_len) return EV_OK;
+  uint32_t old = ix->slot_arrays_len;
   size_t n = slots;
-  /* On wasm32 size_t is 32 bits: n * node_bytes can wrap around. */
-  if (n > SIZE_MAX / ix->node_bytes) return EV_ERR_OUT_OF_MEMORY;
-  if (!grow((void **)&ix->level0, n * ix->node_bytes) ||
-      !grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
+  size_t grown = (size_t)old + old / 2;
+  if (old > 0 && grown > n) n = grown < EV_MAX_SLOTS ? grown : EV_MAX_SLOTS;
+  if (!grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
       !grow((void **)&ix->visited, n * sizeof(uint32_t)) ||
@@ -159,10 +207,21 @@ ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
       return EV_ERR_OUT_OF_MEMORY;
   }
   /* New visited entries must not look visited in the current epoch. */
-  memset(ix->visited + ix->capacity, 0, (n - ix->capacity) * sizeof(uint32_t));
-  ev_status st = ev__meta_ensure_capacity(ix, slots);
+  memset(ix->visited + old, 0, (n - old) * sizeof(uint32_t));
+  ix->slot_arrays_len = (uint32_t)n;
+  return EV_OK;
+}
+
+ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots) {
+  if (slots <= ix->capacity) return EV_OK;
+  if (slots > EV_MAX_SLOTS) return EV_ERR_CAPACITY;
+  ev_status st = grow_arena(ix, slots);
+  if (st == EV_OK) st = grow_slot_arrays(ix, slots);
   if (st != EV_OK) return st;
-  ix->capacity = slots;
+  uint32_t usable = ix->arena_slots < ix->slot_arrays_len ? ix->arena_slots : ix->slot_arrays_len;
+  st = ev__meta_ensure_capacity(ix, usable);
+  if (st != EV_OK) return st;
+  ix->capacity = usable;
   return EV_OK;
 }
 
@@ -232,7 +291,11 @@ void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
   /* Zero the whole link block, not just its count: unused link words then
    * read the same in every build and in every snapshot. */
   memset(ev__links0(ix, slot), 0, ix->vector_offset);
-  memcpy(ev__payload(ix, slot), payload, ix->payload_bytes);
+  /* The persisted part, then zeros: a record's padding is zero whatever
+   * the source held there. */
+  uint8_t *dst = ev__payload(ix, slot);
+  memcpy(dst, payload, ix->payload_bytes);
+  memset(dst + ix->payload_bytes, 0, ix->payload_stride - ix->payload_bytes);
   if (ix->floats && floats)
     memcpy(ix->floats + (size_t)slot * ix->dim, floats, sizeof(float) * ix->dim);
 }
@@ -279,12 +342,14 @@ double ev_tombstone_ratio(const ev_index *ix) {
 
 size_t ev_memory_bytes(const ev_index *ix) {
   if (!ix) return 0;
-  size_t per_slot = ix->node_bytes + sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
+  size_t per_slot = sizeof(uint64_t) + 2 + sizeof(uint32_t *) +
                     sizeof(uint32_t) + sizeof(ev_heap_item);
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
-  return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
+  return sizeof *ix + (size_t)ix->arena_slots * ix->node_bytes +
+         sizeof(uint8_t *) * (ix->chunk_count + ix->block_count) +
+         (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
-         sizeof(float) * ix->dim + ix->payload_bytes +
+         sizeof(float) * ix->dim + ix->payload_stride +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
          ev__filter_plan_bytes(ix);

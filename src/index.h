@@ -5,9 +5,16 @@
  * Memory layout (why: a search touches a node's links and then its vector,
  * so both sit in one record of one contiguous arena, as hnswlib does):
  *
- *   level0 arena, one record of `node_bytes` per slot:
- *     u32 link_count | u32 links[m0] | payload (the vector: f32[dimensions],
- *     or its quantized code, see quantize.h)
+ *   level0 arena, one record of `node_bytes` per slot, in chunks of
+ *   EV_CHUNK_SLOTS records (chunk 0 grows up to that; the others are
+ *   allocated whole). Why chunks: growing never copies the arena, and in
+ *   wasm, where freed memory never returns to the system, a reallocated
+ *   arena would leave its old copy behind as a hole at every growth:
+ *     u32 link_count | u32 links[m0] | payload (the vector: f32[dimensions]
+ *     then zeros up to padded_dim floats, or its quantized code, see
+ *     quantize.h). The zeros let every distance run a kernel without a
+ *     scalar tail (distance.h); only the dimensions' floats are persisted
+ *     or returned.
  *   floats: with keep_floats, capacity x dimensions f32 beside the codes.
  *   upper[slot]: NULL when the node's level is 0, otherwise one allocation of
  *     `level` blocks of (u32 link_count | u32 links[m]) for levels 1..level.
@@ -28,6 +35,10 @@
  * probability < M^-15 per node, so the cap never binds in practice and keeps
  * `levels` in a byte. */
 #define EV_MAX_LEVEL 15
+/* Records per chunk of the level-0 arena (a power of two: a slot's chunk
+ * is a shift, its place a mask). */
+#define EV_CHUNK_SHIFT 12
+#define EV_CHUNK_SLOTS (1u << EV_CHUNK_SHIFT)
 
 struct ev_journal; /* journal.c: mutations recorded since the last commit */
 struct ev_compaction; /* compact.c: an incremental compaction in progress */
@@ -41,15 +52,25 @@ struct ev_index {
   uint32_t m0; /* max links per node on level 0 (2 * m) */
   size_t node_bytes;     /* bytes of one level-0 record */
   size_t vector_offset;  /* byte offset of the payload inside a record */
-  size_t payload_bytes;  /* bytes of the payload (quantize.h) */
+  size_t payload_bytes;  /* bytes of the payload as persisted (quantize.h) */
+  size_t payload_stride; /* bytes it takes in a record: payload_bytes, or
+                            padded_dim floats without quantization */
+  uint32_t padded_dim;   /* dim rounded up to EV_PAD_FLOATS */
   float *floats;         /* keep_floats only: capacity * dim */
 
-  uint8_t *level0;   /* capacity * node_bytes */
+  uint8_t **chunks;      /* the level-0 arena: chunk_count chunks */
+  uint32_t chunk_count;
+  uint8_t **blocks;      /* the allocations of chunks 1.. (one per growth:
+                            several chunks each when a growth adds many) */
+  uint32_t block_count;
+  uint32_t arena_slots;  /* records the chunks hold */
+  uint32_t slot_arrays_len; /* slots the per-slot arrays below hold (grown
+                               by half again at a time) */
   uint64_t *ext_ids; /* capacity */
   uint8_t *levels;   /* capacity */
   uint8_t *deleted;  /* capacity; 1 = tombstone */
   uint32_t **upper;  /* capacity; see layout above */
-  uint32_t capacity; /* slots allocated */
+  uint32_t capacity; /* slots usable: min(arena_slots, slot_arrays_len) */
   uint32_t count;    /* slots used (live + deleted) */
   uint32_t deleted_count;
 
@@ -75,7 +96,8 @@ struct ev_index {
                                candidates */
   uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
-  uint8_t *query_payload; /* query_buf encoded as a payload */
+  uint8_t *query_payload; /* query_buf encoded as a payload (payload_stride
+                             bytes, padded like a record's) */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
                                walk, or a list being shrunk */
 
@@ -90,8 +112,13 @@ struct ev_index {
 
 /* ---- helpers shared by the core's files ------------------------------- */
 
+/* The level-0 record of a slot (below capacity). */
+static inline uint8_t *ev__record(const ev_index *ix, uint32_t slot) {
+  return ix->chunks[slot >> EV_CHUNK_SHIFT] +
+         (size_t)(slot & (EV_CHUNK_SLOTS - 1)) * ix->node_bytes;
+}
 static inline uint32_t *ev__links0(const ev_index *ix, uint32_t slot) {
-  return (uint32_t *)(ix->level0 + (size_t)slot * ix->node_bytes);
+  return (uint32_t *)ev__record(ix, slot);
 }
 /* Words of the upper-level link block of a node of `level`: one list
  * (count, then up to m links) per level 1..level. */
@@ -108,9 +135,10 @@ static inline uint32_t ev__list_cap(const ev_index *ix, int level) {
   return level == 0 ? ix->m0 : ix->m;
 }
 static inline uint8_t *ev__payload(const ev_index *ix, uint32_t slot) {
-  return ix->level0 + (size_t)slot * ix->node_bytes + ix->vector_offset;
+  return ev__record(ix, slot) + ix->vector_offset;
 }
-/* The stored f32 vector; only for indexes without quantization. */
+/* The stored f32 vector (dim floats, then zeros to padded_dim); only for
+ * indexes without quantization. */
 static inline float *ev__vector(const ev_index *ix, uint32_t slot) {
   return (float *)ev__payload(ix, slot);
 }
@@ -138,7 +166,9 @@ static inline int ev__id_within_sequence(uint64_t id, uint64_t next_auto_id,
 ev_status ev__validate_options(const ev_options *options);
 /* Allocates an empty index for (already validated) options. */
 ev_status ev__index_new(const ev_options *options, ev_index **out);
-/* Grows slot arrays to hold at least `slots` slots (no-op if they do). */
+/* Grows the storage to hold at least `slots` slots (no-op if it does):
+ * the arena by whole chunks, the per-slot arrays by at least half again,
+ * so that callers ask for exactly what they need. */
 ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots);
 /* Grows the search scratch to hold `ef` candidates. */
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);

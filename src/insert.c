@@ -82,13 +82,11 @@ ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
   return EV_OK;
 }
 
-/* Grows for n more slots: exactly for the first batch, then by at least
- * half again, so that one-at-a-time inserts cost amortised O(1) copies. */
+/* Grows for n more slots (ev__ensure_capacity keeps one-at-a-time inserts
+ * at amortised O(1) copies). */
 static ev_status reserve_for(ev_index *ix, size_t n) {
   uint32_t want = ix->count + (uint32_t)n;
   if (want <= ix->capacity) return ev_idmap_reserve(&ix->ids, want, ix->ext_ids);
-  uint32_t grown = ix->capacity + ix->capacity / 2;
-  if (ix->capacity > 0 && grown > want && grown <= EV_MAX_SLOTS) want = grown;
   ev_status st = ev__ensure_capacity(ix, want);
   if (st != EV_OK) return st;
   return ev_idmap_reserve(&ix->ids, ix->count + n, ix->ext_ids);

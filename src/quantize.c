@@ -26,9 +26,19 @@ size_t ev__payload_bytes(const ev_options *o) {
   }
 }
 
+uint32_t ev__padded_dim(uint32_t dim) {
+  return (dim + EV_PAD_FLOATS - 1) / EV_PAD_FLOATS * EV_PAD_FLOATS;
+}
+
+size_t ev__payload_stride(const ev_options *o) {
+  if (o->quantization == EV_QUANT_NONE)
+    return sizeof(float) * ev__padded_dim(o->dimensions);
+  return ev__payload_bytes(o);
+}
+
 void ev__encode(const ev_index *ix, const float *x, uint8_t *payload) {
   uint32_t dim = ix->dim;
-  memset(payload, 0, ix->payload_bytes); /* padding reads the same everywhere */
+  memset(payload, 0, ix->payload_stride); /* padding reads the same everywhere */
   switch (ix->options.quantization) {
     case EV_QUANT_SQ8: {
       float amax = 0.0f;
@@ -103,6 +113,8 @@ void ev__payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src) {
   size_t words = payload_words(ix);
   ev_le_get_words(dst, src, words);
   memcpy(dst + 4 * words, src + 4 * words, ix->payload_bytes - 4 * words);
+  /* NONE: the zeros up to padded_dim, which are not persisted. */
+  memset(dst + ix->payload_bytes, 0, ix->payload_stride - ix->payload_bytes);
 }
 
 /* Checks one stored payload (little-endian bytes) against its layout. */

@@ -3,7 +3,8 @@
  * "payload"), and the distance between two payloads.
  *
  * Payload layouts (all little-endian, record-aligned to 4 bytes):
- *   NONE   : f32 x[dim]
+ *   NONE   : f32 x[dim]; in memory followed by zeros up to padded_dim
+ *            floats (index.h), which are neither persisted nor returned
  *   SQ8    : f32 scale | f32 sqnorm | i8 code[dim] | zero padding to 4
  *            x[i] ~ scale * code[i], scale = max|x| / 127, codes in
  *            [-127, 127] (never -128, so products fit an i16);
@@ -25,14 +26,21 @@
 #include "distance.h"
 #include "index.h"
 
-/* Bytes of a payload for these options. */
+/* Bytes of a payload for these options, as persisted. */
 size_t ev__payload_bytes(const ev_options *options);
+/* Bytes it takes in a level-0 record and in the query: NONE pads the
+ * vector with zeros to ev__padded_dim floats, the others take their
+ * persisted size. */
+size_t ev__payload_stride(const ev_options *options);
+/* dim rounded up to EV_PAD_FLOATS (distance.h). */
+uint32_t ev__padded_dim(uint32_t dim);
 /* Encodes a prepared (finite; unit length under cosine) vector. */
 void ev__encode(const ev_index *ix, const float *prepared, uint8_t *payload);
 /* Decodes a payload back to floats (NONE: a copy). */
 void ev__decode(const ev_index *ix, const uint8_t *payload, float *out);
 /* A payload between memory and its persisted little-endian layout (the
- * same bytes on little-endian hosts), and the check of a persisted payload
+ * same bytes on little-endian hosts; payload_bytes of them, and from_le
+ * zeroes the padding after them), and the check of a persisted payload
  * against its layout: the snapshot and the log store payloads this way. */
 void ev__payload_to_le(const ev_index *ix, uint8_t *dst, const uint8_t *src);
 void ev__payload_from_le(const ev_index *ix, uint8_t *dst, const uint8_t *src);
@@ -60,7 +68,8 @@ static inline float ev__payload_distance(const ev_index *ix, const uint8_t *a,
       return (float)ev_hamming(a, b, (ix->dim + 7) / 8);
     case EV_QUANT_NONE:
     default:
-      return ev_distance(ix->options.metric, (const float *)a, (const float *)b, ix->dim);
+      return ev_distance_padded(ix->options.metric, (const float *)a,
+                                (const float *)b, ix->padded_dim);
   }
 }
 
@@ -71,8 +80,8 @@ static inline void ev__payload_distance2(const ev_index *ix, const uint8_t *q,
                                          const uint8_t *a, const uint8_t *b,
                                          float *out_a, float *out_b) {
   if (ix->options.quantization == EV_QUANT_NONE) {
-    ev_distance2(ix->options.metric, (const float *)q, (const float *)a,
-                 (const float *)b, ix->dim, out_a, out_b);
+    ev_distance2_padded(ix->options.metric, (const float *)q, (const float *)a,
+                        (const float *)b, ix->padded_dim, out_a, out_b);
     return;
   }
   *out_a = ev__payload_distance(ix, q, a);

@@ -35,9 +35,10 @@ ev_index *cu_index_q(uint32_t dim, ev_metric metric, uint64_t seed,
 cu_fingerprint cu_fingerprint_of(const ev_index *ix) {
   cu_fingerprint f = {ix->count, ix->deleted_count, ix->capacity,
                       ix->next_auto_id, ix->rng_state, ix->entry, 0};
-  const uint8_t *p = ix->level0;
-  for (size_t i = 0; i < (size_t)ix->count * ix->node_bytes; i++)
-    f.arena_hash = f.arena_hash * 131 + p[i];
+  for (uint32_t s = 0; s < ix->count; s++) {
+    const uint8_t *p = ev__record(ix, s);
+    for (size_t i = 0; i < ix->node_bytes; i++) f.arena_hash = f.arena_hash * 131 + p[i];
+  }
   return f;
 }
 

@@ -31,6 +31,47 @@ TEST(simd_and_scalar_kernels_agree) {
   free(b);
 }
 
+/* The body kernels (lengths a multiple of 4, no scalar tail) agree with
+ * the scalar reference, give the general kernels' bits, and so do the
+ * paired bodies; zeros appended to both vectors change no bit (what padded
+ * storage relies on). */
+TEST(body_kernels_agree_with_the_reference_and_padding_changes_nothing) {
+  float *a = ev_dataset_rows(16, 800, 8, 1), *b = ev_dataset_rows(17, 800, 8, 1);
+  float *pa = calloc(800, sizeof(float)), *pb = calloc(800, sizeof(float));
+  int bad = 0, bits = 0, padded = 0;
+  for (size_t n = 4; n <= 768; n = n < 64 ? n + 4 : n * 2) {
+    float d = ev_dot_body(a, b, n), l = ev_l2sq_body(a, b, n);
+    if (!close_enough(d, ev_dot_scalar(a, b, n)) || !close_enough(l, ev_l2sq_scalar(a, b, n))) bad++;
+    float g1 = ev_dot(a, b, n), g2 = ev_l2sq(a, b, n);
+    if (memcmp(&d, &g1, 4) || memcmp(&l, &g2, 4)) bits++;
+    float da, db, la, lb;
+    ev_dot2_body(a, b, a, n, &da, &db);
+    ev_l2sq2_body(a, b, a, n, &la, &lb);
+    float aa = ev_dot_body(a, a, n), za = ev_l2sq_body(a, a, n);
+    if (memcmp(&da, &d, 4) || memcmp(&db, &aa, 4) || memcmp(&la, &l, 4) || memcmp(&lb, &za, 4)) bits++;
+  }
+  /* Any length padded with zeros to a multiple of 4 and of 16. */
+  for (size_t n = 1; n <= 768; n = n < 70 ? n + 1 : n * 2 + 3) {
+    size_t p4 = (n + 3) / 4 * 4, p16 = (n + 15) / 16 * 16;
+    memset(pa, 0, 800 * sizeof(float));
+    memset(pb, 0, 800 * sizeof(float));
+    memcpy(pa, a, n * sizeof(float));
+    memcpy(pb, b, n * sizeof(float));
+    float d4 = ev_dot_body(pa, pb, p4), d16 = ev_dot_body(pa, pb, p16);
+    float l4 = ev_l2sq_body(pa, pb, p4), l16 = ev_l2sq_body(pa, pb, p16);
+    if (!close_enough(d4, ev_dot_scalar(a, b, n)) || !close_enough(l4, ev_l2sq_scalar(a, b, n)) ||
+        !close_enough(d16, ev_dot_scalar(a, b, n)) || !close_enough(l16, ev_l2sq_scalar(a, b, n)))
+      padded++;
+  }
+  CHECK_EQ_INT(bad, 0);
+  CHECK_EQ_INT(bits, 0);
+  CHECK_EQ_INT(padded, 0);
+  free(a);
+  free(b);
+  free(pa);
+  free(pb);
+}
+
 /* The paired kernels give the single kernels' bits, for every metric and
  * for lengths on and off the 16-float step. */
 TEST(paired_distances_equal_single_ones_bit_for_bit) {

@@ -25,8 +25,8 @@ static ev_index *make(uint32_t dim, uint64_t seed) {
 static int same_graph(const ev_index *a, const ev_index *b) {
   if (a->count != b->count || a->entry != b->entry || a->max_level != b->max_level)
     return 0;
-  if (memcmp(a->level0, b->level0, (size_t)a->count * a->node_bytes) != 0) return 0;
   for (uint32_t s = 0; s < a->count; s++) {
+    if (memcmp(ev__record(a, s), ev__record(b, s), a->node_bytes) != 0) return 0;
     if (a->levels[s] != b->levels[s] || a->ext_ids[s] != b->ext_ids[s]) return 0;
     size_t words = (size_t)a->levels[s] * (a->m + 1);
     if (words && memcmp(a->upper[s], b->upper[s], words * sizeof(uint32_t)) != 0)
