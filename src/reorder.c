@@ -99,6 +99,31 @@ void ev__permute_rows(void *base, size_t row_bytes, uint32_t n,
   }
 }
 
+/* ev__permute_rows for the level-0 records, which live in chunks
+ * (index.h): the same cycles, each record addressed through ev__record. */
+static void permute_records(ev_index *ix, uint32_t n, const uint32_t *old_of,
+                            uint8_t *done, void *held) {
+  size_t bytes = ix->node_bytes;
+  memset(done, 0, n);
+  for (uint32_t s = 0; s < n; s++) {
+    if (done[s]) continue;
+    done[s] = 1;
+    if (old_of[s] == s) continue;
+    memcpy(held, ev__record(ix, s), bytes);
+    uint32_t t = s;
+    for (;;) {
+      uint32_t from = old_of[t];
+      if (from == s) {
+        memcpy(ev__record(ix, t), held, bytes);
+        break;
+      }
+      memcpy(ev__record(ix, t), ev__record(ix, from), bytes);
+      done[from] = 1;
+      t = from;
+    }
+  }
+}
+
 /* ---- the orders ------------------------------------------------------- */
 
 /* Stable insertion sort by key (lists hold at most m0 <= 256 items). */
@@ -326,7 +351,7 @@ static void renumber_links(ev_index *ix, const uint32_t *new_of) {
 static void move_slots(ev_index *ix, const ev_reorder_plan *p) {
   uint32_t n = ix->count;
   const uint32_t *order = p->order;
-  ev__permute_rows(ix->level0, ix->node_bytes, n, order, p->done, p->held);
+  permute_records(ix, n, order, p->done, p->held);
   if (ix->floats)
     ev__permute_rows(ix->floats, sizeof(float) * ix->dim, n, order, p->done, p->held);
   ev__permute_rows(ix->ext_ids, sizeof *ix->ext_ids, n, order, p->done, p->held);
