@@ -321,3 +321,19 @@ TEST(parallel_insert_keeps_ids_vectors_and_metadata_together) {
   free(blob);
   free(offsets);
 }
+
+/* The thread count is the index's setting: compaction (a fresh index that
+ * takes the old one's place) keeps it. */
+TEST(parallel_threads_survive_compaction) {
+  const uint32_t n = 300, dim = 8;
+  float *rows = pu_rows(51, dim, n);
+  ev_index *ix = make(dim, EV_METRIC_L2, 51, THREADS);
+  REQUIRE(rows && ix);
+  REQUIRE(ev_insert_batch(ix, rows, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  for (uint64_t id = 0; id < n; id += 2) REQUIRE(ev_soft_delete(ix, id, NULL) == EV_OK);
+  REQUIRE(ev_compact(ix) == EV_OK);
+  CHECK_EQ_INT(ix->threads, THREADS);
+  CHECK_EQ_INT(broken_lists(ix), 0);
+  ev_index_free(ix);
+  free(rows);
+}
