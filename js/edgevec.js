@@ -17,10 +17,11 @@ import {
 import { idArrayLength, checkAssignedIds } from './ids.js';
 import { watch, unwatch, addDisposeSymbol } from './lifetime.js';
 import { loadWasm } from './loader.js';
+import { moduleThreads } from './wasm/threads.js';
 import { SerialQueue, runInChunks, maxChunk } from './schedule.js';
 import {
   parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch, parseDeleteBatchOptions,
-  checkVector, checkNameArgument, metricName, quantizationName, parseCompactOptions, parseAutoCompact,
+  checkVector, checkNameArgument, batchLength, metricName, quantizationName, parseCompactOptions, parseAutoCompact,
 } from './validate.js';
 import { Compactor, compactionDisposed } from './compaction.js';
 import {
@@ -34,6 +35,7 @@ import { encodeRecord, encodeBatch } from './metadata/encode.js';
 import { compileFilter, parseFilter } from './filter/index.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./wasm/api.js').Row} Row */
 /** @typedef {import('./persistence/lifecycle.js').Persistence} Persistence */
 /** @typedef {import('./persistence/follow.js').Follower} Follower */
 /** @typedef {import('../types/index.js').FollowChange} FollowChange */
@@ -83,6 +85,18 @@ function loadTransfer() {
 /** Guards the constructor: instances come from EdgeVec.create and EdgeVec.open. */
 const INTERNAL = Symbol('EdgeVec.internal');
 
+/**
+ * Gives an index of the module with threads its thread count (the core
+ * starts every index at 1).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {number} limit  the `threads` option; 0: all the module has
+ */
+function useThreads(wasm, handle, limit) {
+  const threads = limit ? Math.min(limit, moduleThreads(wasm)) : moduleThreads(wasm);
+  if (wasm._evw_set_threads) wasm._evw_set_threads(handle, threads);
+}
+
 export class EdgeVec {
   /** @type {EdgeVecWasm} */
   #wasm;
@@ -108,6 +122,8 @@ export class EdgeVec {
   #compactor;
   /** @type {Follower | null} read-only persisted databases: what refresh() and becomeWriter() use */
   #follower = null;
+  /** The `threads` option: at most this many threads; 0: all the module has. */
+  #threadLimit = 0;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -124,6 +140,7 @@ export class EdgeVec {
     }
     this.#wasm = wasm;
     this.#handle = handle;
+    useThreads(wasm, handle, 0);
     this.#dims = api.indexOption(wasm, handle, EVW_OPTION_DIMENSIONS);
     this.#metric = metricName(api.indexOption(wasm, handle, EVW_OPTION_METRIC)) ?? 'l2';
     this.#idType = idType;
@@ -144,7 +161,9 @@ export class EdgeVec {
     const parsed = parseCreateOptions(rest);
     const wasm = await loadWasm(parsed.location);
     const handle = api.createIndex(wasm, parsed);
-    return new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null, parsed.autoCompact);
+    const db = new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null, parsed.autoCompact);
+    db.#limitThreads(parsed.threads);
+    return db;
   }
 
   /**
@@ -166,6 +185,7 @@ export class EdgeVec {
       tabs.signal ? { waitForWriter: tabs.waitForWriter, signal: tabs.signal } : { waitForWriter: tabs.waitForWriter });
     const db = new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence,
       parsed.index.autoCompact);
+    db.#limitThreads(parsed.index.threads);
     if (parsed.readOnly) {
       const follower = new Follower({
         wasm, name, handle: opened.persistence.storage, options: parsed, tabs, position: opened.position,
@@ -224,6 +244,7 @@ export class EdgeVec {
   #replaceIndex(index) {
     const old = this.#live();
     this.#handle = index;
+    useThreads(this.#wasm, index, this.#threadLimit);
     this.#rewatch();
     this.#wasm._evw_free(old);
   }
@@ -484,6 +505,74 @@ export class EdgeVec {
       : meta.searchFiltered(w, handle, row, this.#dims, k, ef, compileFilter(filter), false, this.#numberMode);
     if (includeMetadata) meta.attachMetadata(w, handle, results, this.#numberMode);
     return results;
+  }
+
+  /**
+   * @overload
+   * @param {VectorsInput} queries
+   * @param {number} k
+   * @param {SearchOptions & { includeMetadata: true }} options
+   * @returns {Array<Array<AnySearchResult & { metadata: Metadata }>>}
+   */
+  /**
+   * @overload
+   * @param {VectorsInput} queries
+   * @param {number} k
+   * @param {SearchOptions} [options]
+   * @returns {AnySearchResult[][]}
+   */
+  /**
+   * The k nearest live vectors to each query, as search() returns them for
+   * each, in query order. Queries are one flat Float32Array of n × dimensions
+   * floats or an array of vectors. With threads (`threads` > 1) they are
+   * shared among the threads; with a filter they run one by one.
+   * @param {VectorsInput} queries
+   * @param {number} k
+   * @param {SearchOptions} [options]
+   * @returns {AnySearchResult[][]}
+   */
+  searchBatch(queries, k, options) {
+    const handle = this.#live();
+    const n = batchLength(queries, this.#dims, 'searchBatch');
+    const { ef, filter, includeMetadata } = parseSearch(k, options, 'searchBatch');
+    const w = this.#wasm;
+    /** @type {AnySearchResult[][]} */
+    let results;
+    if (filter === undefined) {
+      results = api.searchBatch(w, handle, /** @type {Float32Array | ReadonlyArray<Row>} */ (queries),
+        n, this.#dims, k, ef, this.#numberMode);
+    } else {
+      const program = compileFilter(filter);
+      results = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const row = queries instanceof Float32Array
+          ? queries.subarray(i * this.#dims, (i + 1) * this.#dims) : queries[i];
+        results[i] = meta.searchFiltered(w, handle, /** @type {Row} */ (row), this.#dims, k, ef, program,
+          false, this.#numberMode);
+      }
+    }
+    if (includeMetadata) for (const r of results) meta.attachMetadata(w, handle, r, this.#numberMode);
+    return results;
+  }
+
+  /**
+   * Threads insertBatch and searchBatch use: more than 1 when the module
+   * with threads was loaded (Node; cross-origin isolated pages), else 1.
+   * @returns {number}
+   */
+  get threads() {
+    this.#live();
+    const threads = moduleThreads(this.#wasm);
+    return this.#threadLimit ? Math.min(threads, this.#threadLimit) : threads;
+  }
+
+  /**
+   * Applies the `threads` option of create/open.
+   * @param {number} limit  0: all the module has
+   */
+  #limitThreads(limit) {
+    this.#threadLimit = limit;
+    useThreads(this.#wasm, this.#live(), limit);
   }
 
   /**

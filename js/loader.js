@@ -11,10 +11,18 @@
 //
 // All indexes created with the default location share one module instance
 // (one wasm memory): a page pays for compiling the module once.
+//
+// The default location first tries the module with threads (dist/mt/, see
+// ./wasm/threads.js) where the platform allows it: always in Node, in
+// browsers on cross-origin isolated pages. If it is not allowed, or fails to
+// load for any reason, the default module is loaded instead, with nothing
+// for the app to do. A wasmBinary or locateFile names one .wasm: the
+// default module, without threads.
 
 import createEdgeVecModule from './wasm/module.js';
 import { EdgeVecError } from './errors.js';
 import { outArray } from './wasm/memory.js';
+import { platformThreads, loadThreaded } from './wasm/threads.js';
 
 /** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
 /** @typedef {import('./wasm/module.js').EdgeVecWasmFactoryOptions} FactoryOptions */
@@ -88,6 +96,16 @@ async function instantiate(factoryOptions, where) {
 /** @returns {Promise<EdgeVecWasm>} */
 async function loadDefault() {
   const url = defaultWasmUrl();
+  const threads = platformThreads();
+  if (threads > 0) {
+    try {
+      const wasm = await loadThreaded(url, threads, readFileInNode);
+      outArray(wasm, 'loading the module');
+      return wasm;
+    } catch {
+      // Not served, blocked, or too old a runtime: the module without threads.
+    }
+  }
   if (IS_NODE && url.protocol === 'file:') {
     /** @type {Uint8Array} */
     let bytes;

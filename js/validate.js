@@ -65,7 +65,7 @@ function nameOf(codes, code) {
 
 const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
-  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact',
+  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact', 'threads',
 ]);
 const AUTO_COMPACT_KEYS = new Set(['tombstoneRatio', 'minDeleted', 'sliceMs']);
 const COMPACT_OPTION_KEYS = new Set(['sliceMs', 'signal', 'onProgress']);
@@ -135,37 +135,38 @@ export function checkNameArgument(name, what) {
  * Checks a batch's shape and returns its vector count.
  * @param {unknown} vectors
  * @param {number} dims
+ * @param {string} [what]  the call, for the errors
  * @returns {number}
  */
-export function batchLength(vectors, dims) {
+export function batchLength(vectors, dims, what = 'insertBatch') {
   if (vectors instanceof Float32Array) {
     if (vectors.length === 0) {
-      throw new EdgeVecError('EMPTY_BATCH', 'insertBatch: the batch holds no vectors');
+      throw new EdgeVecError('EMPTY_BATCH', `${what}: the batch holds no vectors`);
     }
     if (vectors.length % dims !== 0) {
       const index = Math.floor(vectors.length / dims);
       throw new EdgeVecError('DIMENSION_MISMATCH',
-        `insertBatch: a flat Float32Array must hold n × ${dims} floats; ` +
+        `${what}: a flat Float32Array must hold n × ${dims} floats; ` +
         `${vectors.length} leaves vector ${index} incomplete`, { index });
     }
     return vectors.length / dims;
   }
   if (Array.isArray(vectors)) {
     if (vectors.length === 0) {
-      throw new EdgeVecError('EMPTY_BATCH', 'insertBatch: the batch holds no vectors');
+      throw new EdgeVecError('EMPTY_BATCH', `${what}: the batch holds no vectors`);
     }
     for (let i = 0; i < vectors.length; i++) {
       const row = vectors[i];
       if (!(row instanceof Float32Array) && !Array.isArray(row)) {
         throw invalidArgument(
-          `insertBatch: vectors[${i}] must be a Float32Array or an array of numbers, ` +
+          `${what}: vectors[${i}] must be a Float32Array or an array of numbers, ` +
           `got ${describe(row)}` +
           (typeof row === 'number' ? ' (a flat batch must be one Float32Array)' : ''),
           { index: i });
       }
       if (row.length !== dims) {
         throw new EdgeVecError('DIMENSION_MISMATCH',
-          `insertBatch: vectors[${i}] has ${row.length} components, the index has ${dims} dimensions`,
+          `${what}: vectors[${i}] has ${row.length} components, the index has ${dims} dimensions`,
           { index: i });
       }
     }
@@ -236,6 +237,7 @@ function checkProgress(fn, what) {
  * @property {number} rerank
  * @property {IdType} idType
  * @property {import('./compaction.js').AutoCompactPolicy | null} autoCompact  null: off
+ * @property {number} threads      at most this many threads; 0: as many as the module has
  * @property {import('./loader.js').WasmLocation} location
  */
 
@@ -314,6 +316,7 @@ export function parseIndexOptions(o, needDimensions) {
   return {
     dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, quantization, keepFloats, rerank, idType,
     autoCompact: parseAutoCompact(o.autoCompact),
+    threads: o.threads === undefined ? 0 : checkInteger(o.threads, 'threads', 1, 64),
     location: {
       wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
       locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
@@ -446,20 +449,21 @@ export function parseInsertBatch(vectors, options, dims) {
  * only taken here; js/filter/ checks it.
  * @param {unknown} k
  * @param {unknown} options
+ * @param {string} [what]  the call, for the errors
  * @returns {{ ef: number, filter: unknown, includeMetadata: boolean }}
  */
-export function parseSearch(k, options) {
-  checkInteger(k, 'search: k', MIN_EF, EV_MAX_EF);
+export function parseSearch(k, options, what = 'search') {
+  checkInteger(k, `${what}: k`, MIN_EF, EV_MAX_EF);
   let ef = 0;
   /** @type {unknown} */
   let filter;
   let includeMetadata = false;
   if (options !== undefined) {
-    const o = optionsObject(options, 'search options');
-    checkKeys(o, SEARCH_OPTION_KEYS, 'search');
-    if (o.ef !== undefined) ef = checkInteger(o.ef, 'search: ef', MIN_EF, EV_MAX_EF);
+    const o = optionsObject(options, `${what} options`);
+    checkKeys(o, SEARCH_OPTION_KEYS, what);
+    if (o.ef !== undefined) ef = checkInteger(o.ef, `${what}: ef`, MIN_EF, EV_MAX_EF);
     if (o.includeMetadata !== undefined && typeof o.includeMetadata !== 'boolean') {
-      throw invalidArgument(`search: includeMetadata must be a boolean, got ${describe(o.includeMetadata)}`);
+      throw invalidArgument(`${what}: includeMetadata must be a boolean, got ${describe(o.includeMetadata)}`);
     }
     includeMetadata = o.includeMetadata === true;
     filter = o.filter;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds both targets: build/native (clang; tests, benchmark, fuzzers) and
-# build/wasm (Emscripten; dist/edgevec.{js,wasm} and the C tests for Node).
+# build/wasm (Emscripten; dist/edgevec.{js,wasm}, the module with threads in
+# dist/mt/, and the C tests for Node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)

@@ -8,6 +8,12 @@
 // developer's working tree. `.wasm` goes out as `application/wasm`, which
 // WebAssembly.instantiateStreaming insists on.
 //
+// Every response carries the COOP/COEP pair (Cross-Origin-Opener-Policy:
+// same-origin, Cross-Origin-Embedder-Policy: require-corp), so the pages
+// are cross-origin isolated: the only pages where a browser allows shared
+// memory, hence EdgeVec's build with threads (js/wasm/threads.js).
+// `isolated: false` leaves them out (the browser suite checks both ways).
+//
 //   node scripts/serve.js [--port N]     (or PORT=N; default 8080)
 //   import { startServer } from './scripts/serve.js'
 //   const s = await startServer({ port: 0 }); ... await s.close();
@@ -45,6 +51,12 @@ const MIME = {
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
+};
+
+/** The headers that make a page cross-origin isolated. */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 function send(res, status, body, headers = {}) {
@@ -90,7 +102,8 @@ function resolveRequestPath(mounts, urlPath) {
   return { status: 404 };
 }
 
-async function handle(req, res, mounts, log, home) {
+async function handle(req, res, mounts, log, home, isolated) {
+  if (isolated) for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;
@@ -177,9 +190,13 @@ async function handle(req, res, mounts, log, home) {
  * e.g. `{ '/': dir }` for a bundler's output deployed at an origin's root,
  * where a URL the bundler failed to rewrite must not find the repository's
  * own dist/.
+ * `isolated: false` serves without the COOP/COEP headers (pages are then
+ * not cross-origin isolated).
  * Resolves to { url, port, server, close() }.
  */
-export async function startServer({ port = 8080, host = '127.0.0.1', mounts = {}, defaults = true, log } = {}) {
+export async function startServer({
+  port = 8080, host = '127.0.0.1', mounts = {}, defaults = true, isolated = true, log,
+} = {}) {
   const all = defaults ? { ...DEFAULT_MOUNTS } : {};
   // '/' leads to the demos unless the caller mounts something there.
   const home = defaults && !mounts['/'] ? '/examples/' : null;
@@ -195,7 +212,7 @@ export async function startServer({ port = 8080, host = '127.0.0.1', mounts = {}
     Object.entries(all).sort((a, b) => b[0].length - a[0].length),
   );
   const server = http.createServer((req, res) => {
-    handle(req, res, mountsSorted, log, home).catch((err) => {
+    handle(req, res, mountsSorted, log, home, isolated).catch((err) => {
       log?.(`serve: ${err.stack ?? err}`);
       if (!res.headersSent) send(res, 500, 'internal error\n');
       else res.destroy();
@@ -258,7 +275,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   startServer({ port, log: (m) => console.error(m) }).then(
     (s) => {
       console.log(`EdgeVec demos: ${s.url}examples/`);
-      console.log('Serving examples/, js/ and dist/ on 127.0.0.1 only. Ctrl+C to stop.');
+      console.log('Serving examples/, js/ and dist/ on 127.0.0.1 only, cross-origin isolated');
+      console.log('(COOP/COEP headers: the demos use the build with threads). Ctrl+C to stop.');
       const stop = () => s.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

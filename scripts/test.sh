@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: sets up the machine, builds both targets, then runs every layer
 # of tests in order, stopping at the first layer that fails:
-#   1. C unit + property tests, native, under ASan+UBSan
+#   1. C unit + property tests, native, under ASan+UBSan (and the tests of
+#      the parallel batches under ThreadSanitizer)
 #   2. the same C tests compiled to wasm, in Node
 #   3. fuzzers of the persisted-format readers, about 30 s each
 #   4. the JS layer in Node (node:test), including packing the npm package
@@ -20,6 +21,10 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 step "C tests, native, ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 build/native/edgevec_tests
+
+step "C tests of the parallel batches, native, ThreadSanitizer"
+TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan parallel
+TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan search_batch
 
 step "C tests, wasm in Node"
 node build/wasm/edgevec_tests.js

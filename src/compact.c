@@ -194,6 +194,7 @@ static void swap_in(ev_index *ix, struct ev_compaction *c) {
   }
   fresh->next_auto_id = ix->next_auto_id;
   fresh->auto_ids_exhausted = ix->auto_ids_exhausted;
+  fresh->threads = ix->threads; /* a setting of the index, not of its slots */
   struct ev_journal *journal = ix->journal;
   ix->journal = NULL;
   ix->compaction = NULL;

@@ -167,7 +167,12 @@ ev_status ev_validate_batch(const ev_index *index, const float *vectors,
  * Inserting an id that was soft-deleted is allowed: the id is live again
  * with the new vector, and the old one stays a tombstone until compaction.
  * The same sequence of inserts builds the same graph whether it is made by
- * one batch or by single inserts. */
+ * one batch or by single inserts, on one thread. With ev_set_threads above
+ * 1 in a build with threads, and no progress callback, the vectors are
+ * first stored in order (ids, levels from the seeded RNG, metadata) and
+ * then linked into the graph by several threads at once: the same ids and
+ * levels, a graph of the same quality, but which links each node gets
+ * depends on the threads' timing. */
 ev_status ev_insert_batch(ev_index *index, const float *vectors, size_t n,
                           uint32_t dim, const uint64_t *ids, uint64_t *out_ids,
                           ev_progress_fn progress, void *progress_context,
@@ -204,6 +209,31 @@ ev_status ev_search(ev_index *index, const float *query, uint32_t dim,
 ev_status ev_search_exact(ev_index *index, const float *query, uint32_t dim,
                           uint32_t k, uint64_t *out_ids, float *out_distances,
                           uint32_t *out_count);
+
+/* n queries (n*dim floats, row-major) searched as ev_search would search
+ * each (same k, ef, results and errors): query i's results go to
+ * out_ids[i*k ..] and out_distances[i*k ..], their count to out_counts[i].
+ * Every query is checked before any is searched; on failure err->index
+ * (may be NULL) names the first bad query and nothing is written. With
+ * ev_set_threads above 1 in a build with threads, the queries are shared
+ * among that many threads (the calling one among them). EMPTY_BATCH when
+ * n == 0. */
+ev_status ev_search_batch(ev_index *index, const float *queries, size_t n,
+                          uint32_t dim, uint32_t k, uint32_t ef,
+                          uint64_t *out_ids, float *out_distances,
+                          uint32_t *out_counts, ev_batch_error *err);
+
+/* ---- threads ---------------------------------------------------------- */
+
+/* How many threads a batch on this index may use (ev_insert_batch,
+ * ev_search_batch): 1..64, 1 by default. Each thread beyond the first
+ * keeps a visited array of every slot (about 12 bytes a slot). In a build
+ * without threads (ev_threads_supported() == 0) it is accepted and
+ * batches still run on the calling thread. INVALID_ARGUMENT outside 1..64. */
+ev_status ev_set_threads(ev_index *index, uint32_t threads);
+
+/* 1 in a build with threads (the pthreads builds), else 0. */
+uint32_t ev_threads_supported(void);
 
 /* ---- delete ----------------------------------------------------------- */
 

@@ -14,6 +14,11 @@
  * candidates nearest first and keep one only if it is nearer to the base
  * node than to every neighbour kept so far. It spreads links across
  * directions, which is what keeps recall high on clustered data.
+ *
+ * A walk writes only its scratch (ev_scratch): searches read the index and
+ * can run side by side. Inserts on several threads (parallel.h) also take
+ * the node locks around every read and write of a link list; with
+ * sc->locks NULL no lock is taken and the code runs exactly as alone.
  */
 #include <float.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 #include "heap.h"
 #include "index.h"
 #include "journal.h"
+#include "parallel.h"
 #include "quantize.h"
 
 /* ---- walking ---------------------------------------------------------- */
@@ -37,22 +43,36 @@ static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot)
   return ev__payload_distance(ix, q, ev__payload(ix, slot));
 }
 
-uint32_t ev__next_epoch(ev_index *ix) {
-  if (++ix->visit_epoch == 0) {
+uint32_t ev__scratch_next_epoch(ev_scratch *sc) {
+  if (++sc->visit_epoch == 0) {
     /* Wrapped after 2^32 walks: clear once and start again. */
-    memset(ix->visited, 0, sizeof(uint32_t) * ix->capacity);
-    ix->visit_epoch = 1;
+    memset(sc->visited, 0, sizeof(uint32_t) * sc->visited_slots);
+    sc->visit_epoch = 1;
   }
-  return ix->visit_epoch;
+  return sc->visit_epoch;
+}
+
+uint32_t ev__next_epoch(ev_index *ix) {
+  return ev__scratch_next_epoch(&ix->scratch);
+}
+
+static inline void lock_node(const ev_scratch *sc, uint32_t slot) {
+  if (sc->locks) ev__spin_lock(ev__slot_lock(sc->locks, slot));
+}
+static inline void unlock_node(const ev_scratch *sc, uint32_t slot) {
+  if (sc->locks) ev__spin_unlock(ev__slot_lock(sc->locks, slot));
 }
 
 /* Greedy descent on one upper level: move to a nearer neighbour while there
  * is one. */
-static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
-                            float *ep_dist, int level) {
+static uint32_t greedy_step(const ev_index *ix, const ev_scratch *sc,
+                            const uint8_t *q, uint32_t ep, float *ep_dist,
+                            int level) {
   int changed = 1;
   while (changed) {
     changed = 0;
+    uint32_t at = ep;
+    lock_node(sc, at);
     const uint32_t *links = ev__links(ix, ep, level);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t c = links[i];
@@ -63,24 +83,26 @@ static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
         changed = 1;
       }
     }
+    unlock_node(sc, at);
   }
   return ep;
 }
 
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
- * ix->results as a max-heap and returns their count. With live_only, deleted
+ * sc->results as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
-static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
-                             float ep_dist, uint32_t ef, int level,
-                             int live_only) {
-  ev_heap_item *cand = ix->candidates, *res = ix->results;
+static uint32_t search_level(const ev_index *ix, ev_scratch *sc,
+                             const uint8_t *q, uint32_t ep, float ep_dist,
+                             uint32_t ef, int level, int live_only) {
+  ev_heap_item *cand = sc->candidates, *res = sc->results;
   /* candidates has a place for every slot and a slot is pushed at most once
    * per walk (the visited check), so the candidate heap cannot overflow. */
   uint32_t ncand = 0, nres = 0;
-  uint32_t epoch = ev__next_epoch(ix);
+  uint32_t epoch = ev__scratch_next_epoch(sc);
+  uint32_t *visited = sc->visited;
   int check_deleted = live_only && ix->deleted_count > 0;
 
-  ix->visited[ep] = epoch;
+  visited[ep] = epoch;
   ev_heap_min_push(cand, &ncand, (ev_heap_item){ep_dist, ep});
   if (!check_deleted || !ix->deleted[ep])
     ev_heap_max_push(res, &nres, (ev_heap_item){ep_dist, ep});
@@ -89,20 +111,22 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
   while (ncand > 0) {
     ev_heap_item c = ev_heap_min_pop(cand, &ncand);
     if (c.distance > bound && nres >= ef) break;
+    lock_node(sc, c.slot);
     const uint32_t *links = ev__links(ix, c.slot, level);
     uint32_t nlinks = links[0];
     /* Gather the unvisited neighbours first, then compute their distances
      * two at a time in a loop of independent iterations: the memory loads
      * of the neighbours' records (the cost of a search) then overlap
      * instead of waiting behind the branches of the heap updates. */
-    ev_heap_item *fresh = ix->select_buf;
+    ev_heap_item *fresh = sc->select_buf;
     uint32_t nfresh = 0;
     for (uint32_t i = 1; i <= nlinks; i++) {
       uint32_t nb = links[i];
-      if (ix->visited[nb] == epoch) continue;
-      ix->visited[nb] = epoch;
+      if (visited[nb] == epoch) continue;
+      visited[nb] = epoch;
       fresh[nfresh++].slot = nb;
     }
+    unlock_node(sc, c.slot);
     /* Ask for every fresh neighbour's record before the first distance,
      * so that their cache misses overlap (natively a prefetch; wasm has
      * no prefetch instruction and compiles it to nothing). */
@@ -174,22 +198,32 @@ static void sort_items(ev_heap_item *items, uint32_t n) {
 
 /* Adds `slot` to the links of `nb` at `level`; on overflow re-selects the
  * links of `nb` with the heuristic. */
-static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
+static void add_back_link(ev_index *ix, ev_scratch *sc, uint32_t nb,
+                          uint32_t slot, int level) {
+  lock_node(sc, nb);
   uint32_t *links = ev__links(ix, nb, level);
   uint32_t cap = ev__list_cap(ix, level);
   uint32_t n = links[0];
   for (uint32_t i = 1; i <= n; i++)
-    if (links[i] == slot) return;
+    if (links[i] == slot) {
+      unlock_node(sc, nb);
+      return;
+    }
   /* The log writes the lists an insert changed (wal_graph.c): an append
    * keeps the first n links, a re-selection may keep none in place. */
-  if (ix->journal) ev__journal_note_links(ix, nb, level, n < cap ? n : 0);
+  if (ix->journal) {
+    if (sc->locks) ev__spin_lock(&sc->locks->journal);
+    ev__journal_note_links(ix, nb, level, n < cap ? n : 0);
+    if (sc->locks) ev__spin_unlock(&sc->locks->journal);
+  }
   if (n < cap) {
     links[1 + n] = slot;
     links[0] = n + 1;
+    unlock_node(sc, nb);
     return;
   }
   const uint8_t *base = ev__payload(ix, nb);
-  ev_heap_item *items = ix->select_buf;
+  ev_heap_item *items = sc->select_buf;
   for (uint32_t i = 0; i < n; i++)
     items[i] = (ev_heap_item){dist_to(ix, base, links[1 + i]), links[1 + i]};
   items[n] = (ev_heap_item){dist_to(ix, base, slot), slot};
@@ -197,57 +231,90 @@ static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
   uint32_t kept = select_neighbours(ix, items, n + 1, cap);
   for (uint32_t i = 0; i < kept; i++) links[1 + i] = items[i].slot;
   links[0] = kept;
+  unlock_node(sc, nb);
 }
 
-void ev__graph_link(ev_index *ix, uint32_t slot) {
+/* Removes `slot` from a walk's results. Why: while other threads insert,
+ * one of them may link to this node before its own walk is done, and the
+ * walk would then find the node itself. Alone, a walk never does. */
+static uint32_t without_slot(ev_heap_item *items, uint32_t n, uint32_t slot) {
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (items[i].slot != slot) items[kept++] = items[i];
+  return kept;
+}
+
+void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot) {
   int level = ix->levels[slot];
-  if (ix->entry == EV_NO_SLOT) {
+  /* The entry point is read under its lock; a node that will replace it
+   * keeps the lock until it is linked (hnswlib's rule), so no other insert
+   * starts from an entry point whose lists are not written yet. */
+  struct ev_link_locks *locks = sc->locks;
+  if (locks) ev__spin_lock(&locks->entry);
+  uint32_t entry = ix->entry;
+  int max_level = ix->max_level;
+  int raises = level > max_level;
+  if (locks && !raises) ev__spin_unlock(&locks->entry);
+  if (entry == EV_NO_SLOT) {
     ix->entry = slot;
     ix->max_level = level;
+    if (locks) ev__spin_unlock(&locks->entry);
     return;
   }
   const uint8_t *q = ev__payload(ix, slot);
-  uint32_t ep = ix->entry;
+  uint32_t ep = entry;
   float ep_dist = dist_to(ix, q, ep);
-  for (int l = ix->max_level; l > level; l--) ep = greedy_step(ix, q, ep, &ep_dist, l);
+  for (int l = max_level; l > level; l--) ep = greedy_step(ix, sc, q, ep, &ep_dist, l);
 
-  for (int l = level < ix->max_level ? level : ix->max_level; l >= 0; l--) {
-    uint32_t n = search_level(ix, q, ep, ep_dist, ix->options.ef_construction, l, 0);
-    ev_heap_item *sorted = ix->nearest;
-    n = ev_heap_drain_sorted(ix->results, n, sorted);
+  for (int l = level < max_level ? level : max_level; l >= 0; l--) {
+    uint32_t n = search_level(ix, sc, q, ep, ep_dist, ix->options.ef_construction, l, 0);
+    ev_heap_item *sorted = sc->nearest;
+    n = ev_heap_drain_sorted(sc->results, n, sorted);
+    if (locks) n = without_slot(sorted, n, slot);
+    if (n == 0) continue; /* only the node itself was found */
     ep = sorted[0].slot;
     ep_dist = sorted[0].distance;
     /* The new node gets m links on every level (as in hnswlib); level 0
      * lists may grow to m0 through back links. */
     uint32_t kept = select_neighbours(ix, sorted, n, ix->m);
+    lock_node(sc, slot);
     uint32_t *links = ev__links(ix, slot, l);
     for (uint32_t i = 0; i < kept; i++) links[1 + i] = sorted[i].slot;
     links[0] = kept;
-    for (uint32_t i = 0; i < kept; i++) add_back_link(ix, sorted[i].slot, slot, l);
+    unlock_node(sc, slot);
+    for (uint32_t i = 0; i < kept; i++) add_back_link(ix, sc, sorted[i].slot, slot, l);
   }
-  if (level > ix->max_level) {
+  if (raises) {
     ix->entry = slot;
     ix->max_level = level;
+    if (locks) ev__spin_unlock(&locks->entry);
   }
 }
 
-void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep_out,
-                       float *ep_dist_out) {
+void ev__graph_link(ev_index *ix, uint32_t slot) {
+  ev__graph_link_with(ix, &ix->scratch, slot);
+}
+
+void ev__graph_descend(const ev_index *ix, const uint8_t *query,
+                       uint32_t *ep_out, float *ep_dist_out) {
+  /* A search's descent: the graph is not changing, so no locks. */
+  static const ev_scratch unlocked = {0};
   uint32_t ep = ix->entry;
   float ep_dist = dist_to(ix, query, ep);
-  for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
+  for (int l = ix->max_level; l > 0; l--)
+    ep = greedy_step(ix, &unlocked, query, ep, &ep_dist, l);
   *ep_out = ep;
   *ep_dist_out = ep_dist;
 }
 
-uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
-                          uint32_t ef) {
+uint32_t ev__graph_search(const ev_index *ix, ev_scratch *sc,
+                          const uint8_t *query, uint32_t k, uint32_t ef) {
   if (ix->entry == EV_NO_SLOT) return 0;
   uint32_t ep;
   float ep_dist;
   ev__graph_descend(ix, query, &ep, &ep_dist);
-  uint32_t n = search_level(ix, query, ep, ep_dist, ef, 0, 1);
-  n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
+  uint32_t n = search_level(ix, sc, query, ep, ep_dist, ef, 0, 1);
+  n = ev_heap_drain_sorted(sc->results, n, sc->nearest);
   return n > k ? k : n;
 }
 
@@ -259,23 +326,23 @@ int ev__links_ok(ev_index *ix, uint32_t slot, int level,
   uint32_t n = ev_le_get_u32(le_list);
   uint32_t stamp = slot + 1;
   const uint32_t *prefix = kept ? ev__links(ix, slot, level) + 1 : NULL;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = stamp;
+  for (uint32_t i = 0; i < kept; i++) ix->scratch.visited[prefix[i]] = stamp;
   int ok = 1;
   uint32_t k = 1;
   for (; k <= n; k++) {
     uint32_t t = ev_le_get_u32(le_list + 4 * (size_t)k);
     if (t >= total || t == slot || levels[t] < level ||
-        ix->visited[t] == stamp) {
+        ix->scratch.visited[t] == stamp) {
       *bad = k;
       ok = 0;
       break;
     }
-    ix->visited[t] = stamp;
+    ix->scratch.visited[t] = stamp;
   }
   /* Clear the stamps, so that the next list (another level of the same
    * slot, or the next slot) starts clean. */
   for (uint32_t i = 1; i < k; i++)
-    ix->visited[ev_le_get_u32(le_list + 4 * (size_t)i)] = 0;
-  for (uint32_t i = 0; i < kept; i++) ix->visited[prefix[i]] = 0;
+    ix->scratch.visited[ev_le_get_u32(le_list + 4 * (size_t)i)] = 0;
+  for (uint32_t i = 0; i < kept; i++) ix->scratch.visited[prefix[i]] = 0;
   return ok;
 }

@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "filter.h"
 #include "metadata.h"
+#include "parallel.h"
 #include "quantize.h"
 
 const char *ev_status_message(ev_status status) {
@@ -86,12 +87,13 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->entry = EV_NO_SLOT;
   ix->max_level = -1;
   ix->rng_state = options->seed;
-  ix->query_buf = malloc(sizeof(float) * ix->dim);
+  ix->threads = 1;
+  ix->scratch.query_buf = malloc(sizeof(float) * ix->dim);
   /* Zeroed: the padding of a query stays zero (ev__encode rewrites the
    * rest). */
-  ix->query_payload = calloc(1, ix->payload_stride);
-  ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
-  if (!ix->query_buf || !ix->query_payload || !ix->select_buf) {
+  ix->scratch.query_payload = calloc(1, ix->payload_stride);
+  ix->scratch.select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
+  if (!ix->scratch.query_buf || !ix->scratch.query_payload || !ix->scratch.select_buf) {
     ev_index_free(ix);
     return EV_ERR_OUT_OF_MEMORY;
   }
@@ -119,19 +121,20 @@ void ev_index_free(ev_index *ix) {
   free(ix->ext_ids);
   free(ix->levels);
   free(ix->deleted);
-  free(ix->visited);
-  free(ix->candidates);
-  free(ix->results);
-  free(ix->nearest);
-  free(ix->query_buf);
-  free(ix->query_payload);
+  free(ix->scratch.visited);
+  free(ix->scratch.candidates);
+  free(ix->scratch.results);
+  free(ix->scratch.nearest);
+  free(ix->scratch.query_buf);
+  free(ix->scratch.query_payload);
   free(ix->floats);
-  free(ix->select_buf);
+  free(ix->scratch.select_buf);
   ev_idmap_free(&ix->ids);
   ev__journal_free(ix);
   ev__compaction_free(ix);
   ev__meta_free(ix);
   ev__filter_plan_free(ix);
+  ev__parallel_free(ix);
   free(ix);
 }
 
@@ -198,8 +201,8 @@ static ev_status grow_slot_arrays(ev_index *ix, uint32_t slots) {
   if (!grow((void **)&ix->ext_ids, n * sizeof(uint64_t)) ||
       !grow((void **)&ix->levels, n) || !grow((void **)&ix->deleted, n) ||
       !grow((void **)&ix->upper, n * sizeof(uint32_t *)) ||
-      !grow((void **)&ix->visited, n * sizeof(uint32_t)) ||
-      !grow((void **)&ix->candidates, n * sizeof(ev_heap_item)))
+      !grow((void **)&ix->scratch.visited, n * sizeof(uint32_t)) ||
+      !grow((void **)&ix->scratch.candidates, n * sizeof(ev_heap_item)))
     return EV_ERR_OUT_OF_MEMORY;
   if (ix->options.keep_floats) {
     if (n > SIZE_MAX / sizeof(float) / ix->dim ||
@@ -207,8 +210,9 @@ static ev_status grow_slot_arrays(ev_index *ix, uint32_t slots) {
       return EV_ERR_OUT_OF_MEMORY;
   }
   /* New visited entries must not look visited in the current epoch. */
-  memset(ix->visited + old, 0, (n - old) * sizeof(uint32_t));
+  memset(ix->scratch.visited + old, 0, (n - old) * sizeof(uint32_t));
   ix->slot_arrays_len = (uint32_t)n;
+  ix->scratch.visited_slots = (uint32_t)n;
   return EV_OK;
 }
 
@@ -234,16 +238,20 @@ ev_status ev_reserve(ev_index *ix, size_t additional) {
   return ev_idmap_reserve(&ix->ids, want, ix->ext_ids);
 }
 
-ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
+ev_status ev__scratch_ensure_heaps(ev_scratch *sc, uint32_t ef) {
   /* Results hold ef (+1 before trimming); nearest receives them sorted.
    * (The candidate heap grows with the slots instead.) */
   uint32_t need = ef + 2;
-  if (need <= ix->results_capacity) return EV_OK;
+  if (need <= sc->results_capacity) return EV_OK;
   size_t bytes = sizeof(ev_heap_item) * need;
-  if (!grow((void **)&ix->results, bytes) || !grow((void **)&ix->nearest, bytes))
+  if (!grow((void **)&sc->results, bytes) || !grow((void **)&sc->nearest, bytes))
     return EV_ERR_OUT_OF_MEMORY;
-  ix->results_capacity = need;
+  sc->results_capacity = need;
   return EV_OK;
+}
+
+ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef) {
+  return ev__scratch_ensure_heaps(&ix->scratch, ef);
 }
 
 int ev__random_level(ev_index *ix) {
@@ -287,7 +295,7 @@ void ev__slot_init(ev_index *ix, uint32_t slot, uint64_t id, int level,
   ix->ext_ids[slot] = id;
   ix->levels[slot] = (uint8_t)level;
   ix->deleted[slot] = 0;
-  ix->visited[slot] = 0;
+  ix->scratch.visited[slot] = 0;
   /* Zero the whole link block, not just its count: unused link words then
    * read the same in every build and in every snapshot. */
   memset(ev__links0(ix, slot), 0, ix->vector_offset);
@@ -348,9 +356,9 @@ size_t ev_memory_bytes(const ev_index *ix) {
   return sizeof *ix + (size_t)ix->arena_slots * ix->node_bytes +
          sizeof(uint8_t *) * (ix->chunk_count + ix->block_count) +
          (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
-         ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
+         ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->scratch.results_capacity +
          sizeof(float) * ix->dim + ix->payload_stride +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
-         ev__filter_plan_bytes(ix);
+         ev__filter_plan_bytes(ix) + ev__parallel_bytes(ix);
 }

@@ -44,6 +44,32 @@ struct ev_journal; /* journal.c: mutations recorded since the last commit */
 struct ev_compaction; /* compact.c: an incremental compaction in progress */
 struct ev_meta;    /* meta_store.h: the metadata of the slots */
 struct ev_filter_plan; /* filter.c: a compiled filter (search scratch) */
+struct ev_parallel;    /* parallel.c: what batches on several threads share */
+struct ev_link_locks;  /* parallel.h: per-node locks of a parallel insert */
+
+/* One walk's working memory. Why a struct of its own: a search writes only
+ * here and reads the index, so several searches (one scratch each) can run
+ * on one index at once (ev_search_batch, parallel batch inserts). */
+typedef struct ev_scratch {
+  uint32_t *visited;     /* visited_slots epochs */
+  uint32_t visit_epoch;
+  uint32_t visited_slots;
+  ev_heap_item *candidates; /* min-heap of a walk's candidates: one item
+                               per slot (visited_slots items) */
+  ev_heap_item *results;    /* max-heap of a walk's best items so far */
+  ev_heap_item *nearest;    /* the results drained nearest first: what a
+                               search returns, and a new node's neighbour
+                               candidates */
+  uint32_t results_capacity; /* items of results and of nearest */
+  float *query_buf;      /* normalised query / vector being inserted */
+  uint8_t *query_payload; /* query_buf encoded as a payload */
+  ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
+                               walk, or a list being shrunk */
+  /* NULL when this walk is alone on the graph or the graph is not changing;
+   * during a parallel insert, the locks that guard each node's link lists
+   * and the entry point (parallel.h). */
+  struct ev_link_locks *locks;
+} ev_scratch;
 
 struct ev_index {
   ev_options options; /* as created, defaults filled in */
@@ -84,22 +110,14 @@ struct ev_index {
   int auto_ids_exhausted; /* the sequence passed UINT64_MAX */
   uint64_t rng_state;    /* splitmix64 state for node levels */
 
-  /* Search scratch, reused by every search and insert so that a search
-   * allocates nothing. */
-  uint32_t *visited;     /* capacity epochs */
-  uint32_t visit_epoch;
-  ev_heap_item *candidates; /* min-heap of a walk's candidates: one item
-                               per slot (capacity items) */
-  ev_heap_item *results;    /* max-heap of a walk's best items so far */
-  ev_heap_item *nearest;    /* the results drained nearest first: what a
-                               search returns, and a new node's neighbour
-                               candidates */
-  uint32_t results_capacity; /* items of results and of nearest */
-  float *query_buf;      /* normalised query / vector being inserted */
-  uint8_t *query_payload; /* query_buf encoded as a payload (payload_stride
-                             bytes, padded like a record's) */
-  ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
-                               walk, or a list being shrunk */
+  /* The calling thread's search scratch (ev_scratch above), reused by
+   * every search and insert so that a search allocates nothing. Its
+   * visited and candidates arrays grow with the slots (ev__ensure_capacity). */
+  ev_scratch scratch;
+  uint32_t threads; /* threads a batch may use (ev_set_threads), >= 1 */
+  struct ev_parallel *parallel; /* parallel.c: the other threads' scratch
+                                   and the link locks; NULL until a batch
+                                   first runs on more than one thread */
 
   size_t upper_bytes; /* bytes held by upper-level link blocks */
 
@@ -170,8 +188,10 @@ ev_status ev__index_new(const ev_options *options, ev_index **out);
  * the arena by whole chunks, the per-slot arrays by at least half again,
  * so that callers ask for exactly what they need. */
 ev_status ev__ensure_capacity(ev_index *ix, uint32_t slots);
-/* Grows the search scratch to hold `ef` candidates. */
+/* Grows the index's own search scratch to hold `ef` candidates. */
 ev_status ev__ensure_heaps(ev_index *ix, uint32_t ef);
+/* Grows a scratch's results and nearest arrays to hold `ef` candidates. */
+ev_status ev__scratch_ensure_heaps(ev_scratch *sc, uint32_t ef);
 /* Allocates the upper-level link block of a node of `level`: *out is NULL
  * for level 0. */
 ev_status ev__upper_block_new(ev_index *ix, int level, uint32_t **out);
@@ -204,26 +224,33 @@ size_t ev__compaction_bytes(const ev_index *ix);
 void ev__compaction_note_meta(ev_index *ix, uint64_t id);
 
 /* graph.c */
-/* A new epoch of the visited array: every slot reads as unvisited. */
+/* A new epoch of a scratch's visited array: every slot reads as unvisited. */
+uint32_t ev__scratch_next_epoch(ev_scratch *sc);
+/* The same for the index's own scratch. */
 uint32_t ev__next_epoch(ev_index *ix);
 /* Greedy descent from the entry point through the upper levels to level
  * 0's entry: *ep and *ep_dist receive it. The index must not be empty. */
-void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep,
+void ev__graph_descend(const ev_index *ix, const uint8_t *query, uint32_t *ep,
                        float *ep_dist);
-/* Links an initialised slot into the graph (HNSW insert). */
+/* Links an initialised slot into the graph (HNSW insert), walking with the
+ * index's own scratch. */
 void ev__graph_link(ev_index *ix, uint32_t slot);
+/* The same with a given scratch; with sc->locks set, other threads may be
+ * linking other slots into the same graph at the same time. */
+void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot);
 /* Nearest live slots to an encoded query (a payload): leaves up to k items
- * sorted nearest first in ix->nearest and returns how many. The result
- * arrays must hold ef (ev__ensure_heaps). */
-uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,
-                          uint32_t ef);
+ * sorted nearest first in sc->nearest and returns how many. The result
+ * arrays must hold ef (ev__scratch_ensure_heaps). Reads the index only, so
+ * searches with different scratches may run at once. */
+uint32_t ev__graph_search(const ev_index *ix, ev_scratch *sc,
+                          const uint8_t *query, uint32_t k, uint32_t ef);
 /* The rule every link list obeys, checked here for the readers of
  * persisted graphs (snapshot.c, wal_graph.c): in the list of `slot` at
  * `level`, every target exists (< total), is not the node itself, reaches
  * that level (levels[target] >= level), and appears once. The list is the
  * first `kept` links of the index's own list of slot at level, followed by
  * the list at le_list (u32 n, then n u32 targets, little-endian). Repeats
- * are found with ix->visited as stamps, so its first `total` entries must
+ * are found with ix->scratch.visited as stamps, so its first `total` entries must
  * be zero; they are left zero. On failure *bad is the position of the
  * offending word in le_list (1 for the first target). */
 int ev__links_ok(ev_index *ix, uint32_t slot, int level,

@@ -12,12 +12,20 @@
  * every record is checked with the vectors, and the store is prepared (its
  * names, strings and column room: metadata.c) as the last fallible step,
  * so a failure anywhere leaves the index as it was.
+ *
+ * On several threads (ev_set_threads, no progress callback) the batch is
+ * stored first, in order and on the calling thread (slots, ids, levels,
+ * metadata: everything the serial path does but the linking), then every
+ * new slot is linked into the graph by whichever thread takes it
+ * (parallel.h). The levels were drawn in order before, so the set of
+ * levels is the same as on one thread.
  */
 #include <stdlib.h>
 
 #include "index.h"
 #include "journal.h"
 #include "metadata.h"
+#include "parallel.h"
 #include "quantize.h"
 
 typedef struct id_pos {
@@ -68,7 +76,7 @@ ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
     ev_status st = first_repeat(ids, n, &repeat);
     if (st != EV_OK) return st;
   }
-  float *scratch = ix->query_buf; /* prepare_vector needs somewhere to write */
+  float *scratch = ix->scratch.query_buf; /* prepare_vector needs somewhere to write */
   for (size_t i = 0; i < n; i++) {
     err->index = i;
     ev_status st = ev__prepare_vector(ix, vectors + i * dim, scratch);
@@ -90,6 +98,57 @@ static ev_status reserve_for(ev_index *ix, size_t n) {
   ev_status st = ev__ensure_capacity(ix, want);
   if (st != EV_OK) return st;
   return ev_idmap_reserve(&ix->ids, ix->count + n, ix->ext_ids);
+}
+
+/* What storing one vector of a batch needs (store_one). */
+typedef struct batch_item {
+  ev_index *ix;
+  const float *vectors;
+  uint32_t dim;
+  const uint64_t *ids;
+  const uint8_t *meta;
+  const uint32_t *offsets;
+  uint64_t *out_ids;
+  const int *levels;
+  uint32_t **blocks;
+} batch_item;
+
+/* Stores vector i of the batch in the next slot (everything but linking
+ * it into the graph) and returns the slot. Cannot fail: the batch was
+ * checked and its memory reserved. */
+static uint32_t store_one(const batch_item *b, size_t i) {
+  ev_index *ix = b->ix;
+  uint64_t id = b->ids[i];
+  uint32_t slot = ix->count++;
+  ev__prepare_vector(ix, b->vectors + i * b->dim, ix->scratch.query_buf);
+  ev__encode(ix, ix->scratch.query_buf, ix->scratch.query_payload);
+  ev__slot_init(ix, slot, id, b->levels[i], b->blocks[i], ix->scratch.query_payload,
+                ix->scratch.query_buf);
+  b->blocks[i] = NULL;
+  ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
+  if (b->offsets) {
+    size_t len = b->offsets[i + 1] - b->offsets[i];
+    const uint8_t *rec = len ? b->meta + b->offsets[i] : NULL;
+    ev__meta_apply(ix, slot, rec, len);
+    if (ev__meta_slot_has(ix, slot)) ev__meta_note_changed(ix, id);
+  }
+  if (id >= ix->next_auto_id) {
+    if (id == UINT64_MAX) ix->auto_ids_exhausted = 1;
+    else ix->next_auto_id = id + 1;
+  }
+  if (b->out_ids) b->out_ids[i] = id;
+  return slot;
+}
+
+/* Linking the stored slots of a batch on several threads (an ev_item_fn). */
+typedef struct linking {
+  ev_index *ix;
+  uint32_t first; /* the batch's first slot */
+} linking;
+
+static void link_item(void *context, ev_scratch *sc, size_t i) {
+  const linking *l = context;
+  ev__graph_link_with(l->ix, sc, l->first + (uint32_t)i);
 }
 
 /* The batch with or without metadata (meta/offsets NULL: none). */
@@ -119,7 +178,11 @@ static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
   uint64_t *auto_ids = NULL; /* the ids assigned when none are given */
   uint64_t rng_before = ix->rng_state;
   st = reserve_for(ix, n);
-  if (st == EV_OK) st = ev__ensure_heaps(ix, ix->options.ef_construction);
+  /* Threads only without a progress callback: it is called after each
+   * vector in order, which linking in parallel does not have. */
+  uint32_t threads = progress ? 1 : ev__batch_threads(ix, n);
+  if (st == EV_OK)
+    st = ev__parallel_prepare(ix, threads, ix->options.ef_construction, threads > 1);
   if (st == EV_OK) st = ev__journal_reserve_insert(ix);
   if (st == EV_OK) {
     levels = malloc(n * sizeof *levels);
@@ -142,6 +205,7 @@ static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
     st = ev__meta_prepare(ix, meta, offsets, n, ix->capacity, meta_err);
     if (st == EV_ERR_INVALID_METADATA && err) err->index = meta_err->record;
   }
+  batch_item item = {ix, vectors, dim, ids, meta, offsets, out_ids, levels, blocks};
   if (st != EV_OK) {
     ix->rng_state = rng_before;
     if (blocks)
@@ -152,28 +216,22 @@ static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
     return st;
   }
 
+  if (threads > 1) {
+    uint32_t first = ix->count;
+    for (size_t i = 0; i < n; i++) store_one(&item, i);
+    linking link = {ix, first};
+    ev__parallel_run(ix, threads, n, link_item, &link, 1);
+    free(levels);
+    free(blocks);
+    free(auto_ids);
+    if (out_inserted) *out_inserted = n;
+    return EV_OK;
+  }
   size_t done = 0;
   int stopped = 0;
   for (; done < n && !stopped; done++) {
-    uint64_t id = ids[done];
-    uint32_t slot = ix->count++;
-    ev__prepare_vector(ix, vectors + done * dim, ix->query_buf);
-    ev__encode(ix, ix->query_buf, ix->query_payload);
-    ev__slot_init(ix, slot, id, levels[done], blocks[done], ix->query_payload, ix->query_buf);
-    blocks[done] = NULL;
-    ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
+    uint32_t slot = store_one(&item, done);
     ev__graph_link(ix, slot);
-    if (offsets) {
-      size_t len = offsets[done + 1] - offsets[done];
-      const uint8_t *rec = len ? meta + offsets[done] : NULL;
-      ev__meta_apply(ix, slot, rec, len);
-      if (ev__meta_slot_has(ix, slot)) ev__meta_note_changed(ix, id);
-    }
-    if (id >= ix->next_auto_id) {
-      if (id == UINT64_MAX) ix->auto_ids_exhausted = 1;
-      else ix->next_auto_id = id + 1;
-    }
-    if (out_ids) out_ids[done] = id;
     if (progress && progress(progress_context, done + 1, n)) stopped = 1;
   }
   if (done < n) {

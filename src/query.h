@@ -11,18 +11,31 @@
 #include "index.h"
 #include "quantize.h"
 
-/* The distance from the prepared query (ev__query_prepare) to a slot,
- * between codes (the stored payloads). */
-static inline float ev__query_code_distance(const ev_index *ix, uint32_t slot) {
-  return ev__payload_distance(ix, ix->query_payload, ev__payload(ix, slot));
+/* The distance from the query prepared in a scratch to a slot, between
+ * codes (the stored payloads). */
+static inline float ev__scratch_code_distance(const ev_index *ix,
+                                              const ev_scratch *sc,
+                                              uint32_t slot) {
+  return ev__payload_distance(ix, sc->query_payload, ev__payload(ix, slot));
 }
 
-/* The exact distance from the prepared query to a slot where f32 vectors
- * exist, else the distance between codes. */
-static inline float ev__query_exact_distance(const ev_index *ix, uint32_t slot) {
+/* The exact distance from the query prepared in a scratch to a slot where
+ * f32 vectors exist, else the distance between codes. */
+static inline float ev__scratch_exact_distance(const ev_index *ix,
+                                               const ev_scratch *sc,
+                                               uint32_t slot) {
   const float *v = ev__floats(ix, slot);
-  if (v) return ev_distance(ix->options.metric, ix->query_buf, v, ix->dim);
-  return ev__query_code_distance(ix, slot);
+  if (v) return ev_distance(ix->options.metric, sc->query_buf, v, ix->dim);
+  return ev__scratch_code_distance(ix, sc, slot);
+}
+
+/* The same for the query prepared in the index's own scratch
+ * (ev__query_prepare). */
+static inline float ev__query_code_distance(const ev_index *ix, uint32_t slot) {
+  return ev__scratch_code_distance(ix, &ix->scratch, slot);
+}
+static inline float ev__query_exact_distance(const ev_index *ix, uint32_t slot) {
+  return ev__scratch_exact_distance(ix, &ix->scratch, slot);
 }
 
 /* search.c: checks a search's arguments (k in 1..EV_MAX_EF, dim), zeroes
@@ -32,11 +45,11 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
                             uint32_t k, uint64_t *out_ids,
                             float *out_distances, uint32_t *out_count);
 
-/* search.c: re-scores the first n items of ix->nearest exactly and leaves
- * the best k of them, nearest first, in ix->nearest; returns their count. */
+/* search.c: re-scores the first n items of ix->scratch.nearest exactly and leaves
+ * the best k of them, nearest first, in ix->scratch.nearest; returns their count. */
 uint32_t ev__query_rerank(ev_index *ix, uint32_t n, uint32_t k);
 
-/* search.c: the first n items of ix->nearest as ids and distances. */
+/* search.c: the first n items of ix->scratch.nearest as ids and distances. */
 void ev__query_write(const ev_index *ix, uint32_t n, uint64_t *out_ids,
                      float *out_distances);
 

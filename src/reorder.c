@@ -150,7 +150,7 @@ static void number_from(ev_index *ix, uint32_t start, ev_order how,
   for (uint32_t head = *len - 1; head < *len; head++) {
     uint32_t s = order[head];
     const uint32_t *links = ev__links0(ix, s);
-    ev_heap_item *next = ix->select_buf; /* m0 + 1 items; no walk runs */
+    ev_heap_item *next = ix->scratch.select_buf; /* m0 + 1 items; no walk runs */
     uint32_t k = 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t t = links[i];
@@ -376,7 +376,7 @@ void ev__reorder_plan_apply(ev_index *ix, ev_reorder_plan *p) {
       if (ix->ids.buckets[b] != EV_IDMAP_EMPTY)
         ix->ids.buckets[b] = p->new_of[ix->ids.buckets[b]];
     ix->entry = p->new_of[ix->entry];
-    memset(ix->visited, 0, sizeof *ix->visited * ix->capacity);
+    memset(ix->scratch.visited, 0, sizeof *ix->scratch.visited * ix->scratch.visited_slots);
     ev__journal_note_renumbered(ix);
   }
   ev__reorder_plan_free(p);

@@ -109,9 +109,9 @@ static inline int matches(const ev_index *ix, uint32_t slot) {
 
 /* ---- the three strategies ------------------------------------------------ */
 
-/* Exact top-k over live matches into ix->nearest; returns the count. */
+/* Exact top-k over live matches into ix->scratch.nearest; returns the count. */
 static uint32_t scan(ev_index *ix, uint32_t k) {
-  ev_heap_item *res = ix->results;
+  ev_heap_item *res = ix->scratch.results;
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (!matches(ix, s)) continue;
@@ -122,7 +122,7 @@ static uint32_t scan(ev_index *ix, uint32_t k) {
     }
     ev_heap_max_push(res, &n, (ev_heap_item){d, s});
   }
-  return ev_heap_drain_sorted(res, n, ix->nearest);
+  return ev_heap_drain_sorted(res, n, ix->scratch.nearest);
 }
 
 /* Offers a scored node to the results (a max-heap of at most ef). */
@@ -148,28 +148,28 @@ static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
 static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                            uint32_t *ncand, uint32_t *nres, float *bound) {
   uint32_t epoch = ev__next_epoch(ix);
-  ix->visited[ep] = epoch;
-  ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(ix->results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
+  ix->scratch.visited[ep] = epoch;
+  ev_heap_min_push(ix->scratch.candidates, ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(ix->scratch.results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
   uint32_t seeds = 0;
   uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
   for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
     uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
-    if (ix->visited[s] == epoch || !matches(ix, s)) continue;
-    ix->visited[s] = epoch;
+    if (ix->scratch.visited[s] == epoch || !matches(ix, s)) continue;
+    ix->scratch.visited[s] = epoch;
     float d = ev__query_code_distance(ix, s);
-    ev_heap_min_push(ix->candidates, ncand, (ev_heap_item){d, s});
-    offer(ix->results, nres, ef, bound, (ev_heap_item){d, s});
+    ev_heap_min_push(ix->scratch.candidates, ncand, (ev_heap_item){d, s});
+    offer(ix->scratch.results, nres, ef, bound, (ev_heap_item){d, s});
     seeds++;
   }
   return epoch;
 }
 
-/* WALK: leaves up to ef matches in ix->results; returns their count, or
+/* WALK: leaves up to ef matches in ix->scratch.results; returns their count, or
  * 0 when its work passed `budget` (see budget_of). */
 static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                      uint64_t budget) {
-  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  ev_heap_item *cand = ix->scratch.candidates, *res = ix->scratch.results;
   uint32_t ncand = 0, nres = 0;
   uint64_t work = 0;
   float bound = FLT_MAX;
@@ -183,8 +183,8 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
     if (work > budget) return 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->visited[nb] == epoch) continue;
-      ix->visited[nb] = epoch;
+      if (ix->scratch.visited[nb] == epoch) continue;
+      ix->scratch.visited[nb] = epoch;
       float d = ev__query_code_distance(ix, nb);
       if (nres < ef || d < bound) {
         ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
@@ -196,10 +196,10 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
 }
 
 /* TWO_HOP: scores matching nodes only, looking through non-matching
- * neighbours to their neighbours. Leaves up to ef matches in ix->results. */
+ * neighbours to their neighbours. Leaves up to ef matches in ix->scratch.results. */
 static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                         uint64_t budget) {
-  ev_heap_item *cand = ix->candidates, *res = ix->results;
+  ev_heap_item *cand = ix->scratch.candidates, *res = ix->scratch.results;
   uint32_t ncand = 0, nres = 0;
   uint64_t work = 0;
   float bound = FLT_MAX;
@@ -212,8 +212,8 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
     const uint32_t *links = ev__links0(ix, c.slot);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->visited[nb] == epoch) continue;
-      ix->visited[nb] = epoch;
+      if (ix->scratch.visited[nb] == epoch) continue;
+      ix->scratch.visited[nb] = epoch;
       work++;
       if (matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
@@ -232,8 +232,8 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       if (work > budget) return 0;
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
-        if (ix->visited[nb2] == epoch || !matches(ix, nb2)) continue;
-        ix->visited[nb2] = epoch;
+        if (ix->scratch.visited[nb2] == epoch || !matches(ix, nb2)) continue;
+        ix->scratch.visited[nb2] = epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
         float d = ev__query_code_distance(ix, nb2);
         if (nres < ef || d < bound) {
@@ -378,10 +378,10 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
   if (strategy != EV_FILTER_STRATEGY_SCAN) {
     uint32_t ep;
     float ep_dist;
-    ev__graph_descend(ix, ix->query_payload, &ep, &ep_dist);
+    ev__graph_descend(ix, ix->scratch.query_payload, &ep, &ep_dist);
     n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, budget)
                                             : two_hop(ix, ep, ep_dist, ef, budget);
-    n = ev_heap_drain_sorted(ix->results, n, ix->nearest);
+    n = ev_heap_drain_sorted(ix->scratch.results, n, ix->scratch.nearest);
     if (n > take) n = take;
     if (n < k) report->fell_back = 1;
     else if (rr) n = ev__query_rerank(ix, n, k);

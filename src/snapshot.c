@@ -785,7 +785,7 @@ static ev_status decode(reader *r, ev_index *ix) {
     ix->ext_ids[s] = id;
     ix->levels[s] = (uint8_t)level;
     ix->deleted[s] = (uint8_t)is_deleted;
-    ix->visited[s] = 0;
+    ix->scratch.visited[s] = 0;
     ix->count = s + 1;
     ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
 

@@ -359,13 +359,13 @@ static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
     uint64_t id = ev_le_get_u64(p);
     int level = p[8], del = p[9];
     p += 10;
-    ev__payload_from_le(ix, ix->query_payload, p);
+    ev__payload_from_le(ix, ix->scratch.query_payload, p);
     p += ix->payload_bytes;
     if (ix->floats) {
-      ev_le_get_words(ix->query_buf, p, ix->dim);
+      ev_le_get_words(ix->scratch.query_buf, p, ix->dim);
       p += 4 * (size_t)ix->dim;
     }
-    ev__slot_init(ix, s, id, level, blocks[i], ix->query_payload, ix->query_buf);
+    ev__slot_init(ix, s, id, level, blocks[i], ix->scratch.query_payload, ix->scratch.query_buf);
     blocks[i] = NULL;
     p = get_lists(ix, s, 0, level, p);
     ix->deleted[s] = (uint8_t)del;
@@ -420,8 +420,8 @@ ev_status ev__graph_op_apply(ev_index *ix, const uint8_t *body, size_t len,
    * search epochs cannot look like stamps; the next search starts a new
    * epoch from 1). */
   if (st == EV_OK) {
-    memset(ix->visited, 0, sizeof(uint32_t) * total);
-    ix->visit_epoch = 0;
+    memset(ix->scratch.visited, 0, sizeof(uint32_t) * total);
+    ix->scratch.visit_epoch = 0;
   }
   uint32_t n_deleting = 0;
   int ok = st == EV_OK;

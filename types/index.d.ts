@@ -102,6 +102,13 @@ export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOp
    *  of 0.25 with at least 1000 deleted vectors, in slices of 8 ms;
    *  `false`: never (call `compact()` or `compactInBackground()`). */
   autoCompact?: boolean | AutoCompactOptions;
+  /** At most this many threads for insertBatch and searchBatch (1..64; by
+   *  default all the build has: see `threads`). With more than one,
+   *  insertBatch links the vectors in parallel: the same levels and a graph
+   *  of the same quality, but which links each node gets depends on the
+   *  threads' timing. `threads: 1` builds the graph the seed and the data
+   *  decide, the same in every run. */
+  threads?: number;
 }
 
 /** When an automatic compaction starts, and its slices. */
@@ -575,6 +582,14 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
     Array<SearchResult<T> & { metadata: Metadata }>;
   search(query: VectorInput, k: number, options?: SearchOptions): SearchResult<T>[];
 
+  /** search() for each of n queries, in query order: one flat Float32Array
+   *  of n × dimensions floats, or an array of vectors. With threads
+   *  (`threads` > 1) the queries are shared among them; with a filter they
+   *  run one by one. Errors name the first bad query (`index`). */
+  searchBatch(queries: VectorsInput, k: number, options: SearchOptions & { includeMetadata: true }):
+    Array<Array<SearchResult<T> & { metadata: Metadata }>>;
+  searchBatch(queries: VectorsInput, k: number, options?: SearchOptions): SearchResult<T>[][];
+
   /** Replaces a live vector's metadata whole (`null` or `{}` clears it).
    *  NOT_FOUND for an unknown or deleted id; INVALID_METADATA. */
   setMetadata(id: IdInput, metadata: Metadata | null): void;
@@ -661,6 +676,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   readonly dimensions: number;
   readonly metric: Metric;
   readonly idType: T;
+  /** Threads insertBatch and searchBatch use: the machine's cores (at
+   *  most 8) when the build with threads was loaded (always in Node; in
+   *  browsers on cross-origin isolated pages), else 1. */
+  readonly threads: number;
   readonly quantization: Quantization;
   /** Bytes the index holds in the wasm heap. */
   readonly memoryBytes: number;

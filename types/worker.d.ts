@@ -68,6 +68,7 @@ export interface WorkerEdgeVec<T extends IdType = 'bigint'> {
   insertBatch(vectors: VectorsInput, options?: WorkerInsertBatchOptions): Promise<InsertBatchResult<T>>;
   insert(vector: VectorInput, id?: IdInput, metadata?: Metadata | null): Promise<Id<T>>;
   search(query: VectorInput, k: number, options?: SearchOptions): Promise<SearchResult<T>[]>;
+  searchBatch(queries: VectorsInput, k: number, options?: SearchOptions): Promise<SearchResult<T>[][]>;
   softDelete(id: IdInput): Promise<boolean>;
   softDeleteBatch(ids: IdsInput, options?: SoftDeleteBatchOptions): Promise<BatchDeleteResult>;
   /** Runs in the worker, in slices (as compactInBackground): the calling

@@ -305,6 +305,76 @@ export function search(wasm, handle, row, dims, k, ef, numberMode) {
   }
 }
 
+/**
+ * The k nearest live vectors to each of n queries, as search() returns
+ * them for each. With threads (the module of dist/mt/) one call of
+ * evw_search_batch shares the queries among the threads; the default
+ * module searches them one by one (it has no evw_search_batch), which
+ * returns the same. The first bad query fails the call with its index.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Float32Array | ReadonlyArray<Row>} queries  shape-checked: n rows of dims
+ * @param {number} n
+ * @param {number} dims
+ * @param {number} k
+ * @param {number} ef  0: the index's efSearch
+ * @param {boolean} numberMode
+ * @returns {AnySearchResult[][]}
+ */
+export function searchBatch(wasm, handle, queries, n, dims, k, ef, numberMode) {
+  const batched = typeof wasm._evw_search_batch === 'function';
+  const rows = batched ? n : 1; // rows of results and queries in wasm memory at once
+  // Layout: ids (8 rows k) | distances (4 rows k) | counts (4 rows) |
+  // error index (4) | queries (4 rows dims).
+  const distAt = EVW_ID_BYTES * rows * k;
+  const countsAt = distAt + F32_BYTES * rows * k;
+  const errAt = countsAt + U32_BYTES * rows;
+  const queryAt = errAt + U32_BYTES;
+  const scratch = alloc(wasm, queryAt + F32_BYTES * rows * dims, 'searchBatch');
+  /**
+   * Copies query i to row `at` of the scratch.
+   * @param {number} i
+   * @param {number} at
+   */
+  const copyQuery = (i, at) => {
+    const heap = wasm.HEAPF32;
+    const to = ((scratch + queryAt) >>> 2) + at * dims;
+    if (queries instanceof Float32Array) heap.set(queries.subarray(i * dims, (i + 1) * dims), to);
+    else copyRow(heap, to, queries[i], `searchBatch: queries[${i}]`, i);
+  };
+  /**
+   * @param {number} st
+   * @param {number} index
+   */
+  const fail = (st, index) => statusError(st, 'searchBatch', { index }, `query ${index}`);
+  try {
+    /** @type {AnySearchResult[][]} */
+    const results = new Array(n);
+    if (batched) {
+      for (let i = 0; i < n; i++) copyQuery(i, i);
+      const st = /** @type {NonNullable<EdgeVecWasm['_evw_search_batch']>} */ (wasm._evw_search_batch)(
+        handle, scratch + queryAt, n, dims, k, ef, scratch, scratch + distAt, scratch + countsAt,
+        scratch + errAt);
+      if (st !== EV_OK) throw fail(st, wasm.HEAPU32[(scratch + errAt) >>> 2]);
+      const counts = (scratch + countsAt) >>> 2;
+      for (let i = 0; i < n; i++) {
+        results[i] = readHits(wasm, scratch + EVW_ID_BYTES * k * i, scratch + distAt + F32_BYTES * k * i,
+          wasm.HEAPU32[counts + i], numberMode);
+      }
+      return results;
+    }
+    for (let i = 0; i < n; i++) {
+      copyQuery(i, 0);
+      const st = wasm._evw_search(handle, scratch + queryAt, dims, k, ef, scratch,
+        scratch + distAt, scratch + countsAt);
+      if (st !== EV_OK) throw fail(st, i);
+      results[i] = readHits(wasm, scratch, scratch + distAt, wasm.HEAPU32[(scratch + countsAt) >>> 2], numberMode);
+    }
+    return results;
+  } finally {
+    wasm._free(scratch);
+  }
+}
 
 /**
  * Soft-deletes one id; returns its ev_delete_outcome.

@@ -11,6 +11,8 @@ export interface EdgeVecWasmFactoryOptions {
   locateFile?: (path: string, prefix: string) => string;
   print?: (text: string) => void;
   printErr?: (text: string) => void;
+  /** The module with threads only (dist/mt/): workers in its pool. */
+  evThreadPool?: number;
 }
 
 export interface EdgeVecWasm {
@@ -37,6 +39,10 @@ export interface EdgeVecWasm {
   _evw_next_auto_id(handle: number, out2: number): number;
   _evw_search(handle: number, query: number, dim: number, k: number, ef: number,
     outIds: number, outDistances: number, outCount: number): number;
+  // src/wasm/wasm_threads.c: in the module with threads (dist/mt/) only.
+  _evw_set_threads?(handle: number, threads: number): number;
+  _evw_search_batch?(handle: number, queries: number, n: number, dim: number, k: number, ef: number,
+    outIds: number, outDistances: number, outCounts: number, outErrIndex: number): number;
 
   _evw_soft_delete(handle: number, idLo: number, idHi: number, outOutcome: number): number;
   _evw_soft_delete_batch(handle: number, ids: number, n: number, out4: number): number;

@@ -123,6 +123,7 @@ export const METHODS = Object.freeze({
   insertBatch: { vectors: 0, options: 1, result: OWNED },
   insert: {},
   search: { result: HITS },
+  searchBatch: {},
   softDelete: {},
   softDeleteBatch: { options: 1 },
   compact: {},

@@ -88,7 +88,7 @@ TEST(visited_epoch_wraps_cleanly) {
   REQUIRE(ix != NULL);
   float v[8] = {0, 0, 1, 0, 0, 1, 1, 1};
   REQUIRE(ev_insert_batch(ix, v, 4, 2, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
-  ix->visit_epoch = UINT32_MAX - 1; /* the next two searches wrap it */
+  ix->scratch.visit_epoch = UINT32_MAX - 1; /* the next two searches wrap it */
   uint64_t ids[4];
   float d[4];
   uint32_t n;
@@ -114,7 +114,7 @@ static int links_ok(ev_index *ix, uint32_t slot, int level, uint32_t kept,
 
 static int stamps_clear(const ev_index *ix) {
   for (uint32_t s = 0; s < ix->count; s++)
-    if (ix->visited[s]) return 0;
+    if (ix->scratch.visited[s]) return 0;
   return 1;
 }
 
@@ -127,7 +127,7 @@ TEST(links_ok_refuses_every_broken_rule_and_leaves_stamps_clear) {
   REQUIRE(v && ix);
   REQUIRE(ev_insert_batch(ix, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
   /* The precondition: no stamps (a search leaves epochs behind). */
-  memset(ix->visited, 0, sizeof(uint32_t) * ix->count);
+  memset(ix->scratch.visited, 0, sizeof(uint32_t) * ix->count);
   uint32_t low = EV_NO_SLOT, high = EV_NO_SLOT; /* a level-0 and an upper node */
   for (uint32_t s = 0; s < ix->count; s++) {
     if (ix->levels[s] == 0 && low == EV_NO_SLOT && s != ix->entry) low = s;

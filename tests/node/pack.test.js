@@ -104,7 +104,9 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   for (const want of ['package.json', 'LICENSE', 'js/index.js', 'js/edgevec.js', 'types/index.d.ts',
     'js/transfer/index.js', 'types/transfer.d.ts', 'dist/edgevec.js', 'dist/edgevec.wasm',
     'js/worker/worker.js', 'js/worker/client.js', 'js/worker/methods.js', 'js/worker/protocol.js',
-    'js/worker/spawn.js', 'js/worker/option.js', 'types/worker.d.ts']) {
+    'js/worker/spawn.js', 'js/worker/option.js', 'types/worker.d.ts',
+    'dist/mt/edgevec-mt.mjs', 'dist/mt/edgevec-mt.wasm', 'dist/mt/edgevec-mt.worker.js',
+    'dist/mt/package.json', 'js/wasm/threads.js']) {
     assert.ok(files.includes(want), `the package ships ${want}`);
   }
   for (const f of files) {

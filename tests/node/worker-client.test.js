@@ -54,6 +54,11 @@ async function holdInChildProcess(root, name) {
   };
 }
 
+// The module with threads (js/wasm/threads.js) keeps a pool of worker
+// threads for the life of the process: it is loaded before the count
+// starts, so that only worker mode's threads are counted.
+(await EdgeVec.create({ dimensions: DIM })).dispose();
+
 // Counts the worker threads alive: Worker is wrapped (the real one runs)
 // to see each thread start and exit. spawn.js reaches the module through
 // process.getBuiltinModule, which returns this same object.

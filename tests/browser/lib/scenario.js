@@ -10,7 +10,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * The 10,000 x 128 scenario. Queries are the 100 rows drawn right after the
  * data from the same stream (held out, same distribution). The index seed
  * fixes the node levels, so the same inserts build the same graph anywhere
- * the same wasm runs.
+ * the same wasm runs; `threads: 1` keeps the linking on one thread, where
+ * the build with threads is loaded (Node, isolated pages), so that the
+ * graph does not depend on the threads' timing either.
  */
 export const BIG = Object.freeze({
   seed: 42,
@@ -18,7 +20,7 @@ export const BIG = Object.freeze({
   dim: 128,
   nq: 100,
   k: 10,
-  options: Object.freeze({ dimensions: 128, metric: 'l2', m: 16, efConstruction: 100, seed: 7 }),
+  options: Object.freeze({ dimensions: 128, metric: 'l2', m: 16, efConstruction: 100, seed: 7, threads: 1 }),
 });
 
 /** Opens the harness page (optionally on another build, or without
