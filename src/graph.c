@@ -14,6 +14,10 @@
  * candidates nearest first and keep one only if it is nearer to the base
  * node than to every neighbour kept so far. It spreads links across
  * directions, which is what keeps recall high on clustered data.
+ *
+ * A walk holds its query in the walk form of quantize.h (with SQ8 a 16-bit
+ * query against the 8-bit codes); re-selecting a node's links compares
+ * stored payloads with each other.
  */
 #include <float.h>
 #include <string.h>
@@ -26,9 +30,14 @@
 
 /* ---- walking ---------------------------------------------------------- */
 
-/* Distance from an encoded query (or node) to a slot's payload. */
+/* Distance from a node's payload to a slot's payload. */
 static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot) {
   return ev__payload_distance(ix, q, ev__payload(ix, slot));
+}
+/* Distance from a walk query (quantize.h: ev__walk_query_encode) to a
+ * slot: what searches and an insert's candidate search measure. */
+static inline float walk_dist(const ev_index *ix, const uint8_t *q, uint32_t slot) {
+  return ev__query_distance(ix, q, ev__payload(ix, slot));
 }
 
 uint32_t ev__next_epoch(ev_index *ix) {
@@ -50,7 +59,7 @@ static uint32_t greedy_step(const ev_index *ix, const uint8_t *q, uint32_t ep,
     const uint32_t *links = ev__links(ix, ep, level);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t c = links[i];
-      float d = dist_to(ix, q, c);
+      float d = walk_dist(ix, q, c);
       if (d < *ep_dist) {
         *ep_dist = d;
         ep = c;
@@ -99,10 +108,10 @@ static uint32_t search_level(ev_index *ix, const uint8_t *q, uint32_t ep,
     }
     uint32_t i = 0;
     for (; i + 2 <= nfresh; i += 2)
-      ev__payload_distance2(ix, q, ev__payload(ix, fresh[i].slot),
-                            ev__payload(ix, fresh[i + 1].slot),
-                            &fresh[i].distance, &fresh[i + 1].distance);
-    if (i < nfresh) fresh[i].distance = dist_to(ix, q, fresh[i].slot);
+      ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
+                          ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
+                          &fresh[i + 1].distance);
+    if (i < nfresh) fresh[i].distance = walk_dist(ix, q, fresh[i].slot);
     for (i = 0; i < nfresh; i++) {
       float d = fresh[i].distance;
       uint32_t nb = fresh[i].slot;
@@ -183,16 +192,28 @@ static void add_back_link(ev_index *ix, uint32_t nb, uint32_t slot, int level) {
   links[0] = kept;
 }
 
-void ev__graph_link(ev_index *ix, uint32_t slot) {
+void ev__graph_link(ev_index *ix, uint32_t slot, const float *vector) {
   int level = ix->levels[slot];
   if (ix->entry == EV_NO_SLOT) {
     ix->entry = slot;
     ix->max_level = level;
     return;
   }
+  /* The walk's query is the node's payload, except with SQ8: the walk form
+   * of its f32 vector (quantize.h), where the caller has it or the slot
+   * keeps it, else of the payload decoded (the vector the code holds). */
   const uint8_t *q = ev__payload(ix, slot);
+  if (ix->options.quantization == EV_QUANT_SQ8) {
+    if (!vector) vector = ev__floats(ix, slot);
+    if (!vector) {
+      ev__decode(ix, q, ix->query_buf);
+      vector = ix->query_buf;
+    }
+    ev__walk_query_encode(ix, vector, ix->query_payload);
+    q = ix->query_payload;
+  }
   uint32_t ep = ix->entry;
-  float ep_dist = dist_to(ix, q, ep);
+  float ep_dist = walk_dist(ix, q, ep);
   for (int l = ix->max_level; l > level; l--) ep = greedy_step(ix, q, ep, &ep_dist, l);
 
   for (int l = level < ix->max_level ? level : ix->max_level; l >= 0; l--) {
@@ -218,7 +239,7 @@ void ev__graph_link(ev_index *ix, uint32_t slot) {
 void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep_out,
                        float *ep_dist_out) {
   uint32_t ep = ix->entry;
-  float ep_dist = dist_to(ix, query, ep);
+  float ep_dist = walk_dist(ix, query, ep);
   for (int l = ix->max_level; l > 0; l--) ep = greedy_step(ix, query, ep, &ep_dist, l);
   *ep_out = ep;
   *ep_dist_out = ep_dist;

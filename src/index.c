@@ -85,7 +85,7 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->max_level = -1;
   ix->rng_state = options->seed;
   ix->query_buf = malloc(sizeof(float) * ix->dim);
-  ix->query_payload = malloc(ix->payload_bytes);
+  ix->query_payload = malloc(ev__walk_query_bytes(&ix->options));
   ix->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
   if (!ix->query_buf || !ix->query_payload || !ix->select_buf) {
     ev_index_free(ix);
@@ -284,7 +284,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
   if (ix->options.keep_floats) per_slot += sizeof(float) * ix->dim;
   return sizeof *ix + (size_t)ix->capacity * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->results_capacity +
-         sizeof(float) * ix->dim + ix->payload_bytes +
+         sizeof(float) * ix->dim + ev__walk_query_bytes(&ix->options) +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
          ev__filter_plan_bytes(ix);

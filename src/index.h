@@ -75,7 +75,8 @@ struct ev_index {
                                candidates */
   uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
-  uint8_t *query_payload; /* query_buf encoded as a payload */
+  uint8_t *query_payload; /* a payload being inserted, or a walk's query
+                             in walk form (quantize.h); holds either */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
                                walk, or a list being shrunk */
 
@@ -174,12 +175,16 @@ void ev__compaction_note_meta(ev_index *ix, uint64_t id);
 /* A new epoch of the visited array: every slot reads as unvisited. */
 uint32_t ev__next_epoch(ev_index *ix);
 /* Greedy descent from the entry point through the upper levels to level
- * 0's entry: *ep and *ep_dist receive it. The index must not be empty. */
+ * 0's entry: *ep and *ep_dist receive it. The index must not be empty.
+ * `query` is in the walk form of quantize.h (ev__walk_query_encode). */
 void ev__graph_descend(ev_index *ix, const uint8_t *query, uint32_t *ep,
                        float *ep_dist);
-/* Links an initialised slot into the graph (HNSW insert). */
-void ev__graph_link(ev_index *ix, uint32_t slot);
-/* Nearest live slots to an encoded query (a payload): leaves up to k items
+/* Links an initialised slot into the graph (HNSW insert). `vector` is the
+ * slot's prepared f32 vector, or NULL where the caller has none (the slot's
+ * kept floats or its decoded payload stand in): with SQ8 the neighbours are
+ * found from the f32 vector against the codes (quantize.h). */
+void ev__graph_link(ev_index *ix, uint32_t slot, const float *vector);
+/* Nearest live slots to a query in walk form (ev__walk_query_encode): leaves up to k items
  * sorted nearest first in ix->nearest and returns how many. The result
  * arrays must hold ef (ev__ensure_heaps). */
 uint32_t ev__graph_search(ev_index *ix, const uint8_t *query, uint32_t k,

@@ -164,7 +164,7 @@ static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
     ev__slot_init(ix, slot, id, levels[done], blocks[done], ix->query_payload, ix->query_buf);
     blocks[done] = NULL;
     ev_idmap_put(&ix->ids, id, slot, ix->ext_ids);
-    ev__graph_link(ix, slot);
+    ev__graph_link(ix, slot, ix->query_buf);
     if (offsets) {
       size_t len = offsets[done + 1] - offsets[done];
       const uint8_t *rec = len ? meta + offsets[done] : NULL;

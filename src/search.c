@@ -26,7 +26,7 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
   if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
   if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
   ev_status st = ev__prepare_vector(ix, query, ix->query_buf);
-  if (st == EV_OK) ev__encode(ix, ix->query_buf, ix->query_payload);
+  if (st == EV_OK) ev__walk_query_encode(ix, ix->query_buf, ix->query_payload);
   return st;
 }
 
