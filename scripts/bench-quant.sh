@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `npm run bench:quant`: quantization side by side in the wasm build (Node):
 # none / sq8 / sq8 + rerank / binary + rerank on A = 100k x 128 (L2) and
-# B = 20k x 768 (cosine), then the million: 1M x 128 with SQ8. Writes
+# B = 20k x 768 (cosine), then the million: 1M x 128 with SQ8 (M 16,
+# efConstruction 100: the build's cost against recall, see
+# bench/results/quant.md), with its whole ef curve. Writes
 # bench/results/quant-<date>.json and bench/results/quant.md.
+# The rows are generated and inserted 10,000 at a time, never held whole.
 # `bash scripts/bench-quant.sh small` runs A and B only (no million) and
 # keeps the million of an earlier run of the same day in the results.
 set -euo pipefail
@@ -12,44 +15,12 @@ bash scripts/build.sh >/dev/null
 mkdir -p bench/results
 day=$(date -u +%Y-%m-%d)
 out=$(mktemp)
-run() { # n dim queries seed quantization rerank metric
+run() { # n dim queries seed quantization rerank metric [m efConstruction]
   node build/wasm/edgevec_bench.js "$@" | tee >(grep -v "^JSON" >&2) | sed -n 's/^JSON //p' >> "$out"
 }
 for q in "none 0" "sq8 0" "sq8 40" "binary 100"; do run 100000 128 1000 1 $q l2; done
 for q in "none 0" "sq8 0" "sq8 40" "binary 100"; do run 20000 768 200 2 $q cosine; done
-if [ "${1:-}" != small ]; then run 1000000 128 200 3 sq8 0 l2; fi
+if [ "${1:-}" != small ]; then run 1000000 128 200 3 sq8 0 l2 16 100; fi
 
-node - "$day" "$out" <<'JS'
-const fs = require('fs');
-const [day, file] = process.argv.slice(2);
-const runs = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const previous = `bench/results/quant-${day}.json`;
-if (!runs.some((r) => r.n === 1000000) && fs.existsSync(previous))
-  runs.push(...JSON.parse(fs.readFileSync(previous, 'utf8')).runs.filter((r) => r.n === 1000000));
-fs.writeFileSync(`bench/results/quant-${day}.json`, JSON.stringify({ date: day, node: process.version, runs }, null, 2) + '\n');
-const at = (r, ef) => r.sweep.find((s) => s.ef === ef);
-// QPS at recall 0.95, interpolated linearly between the two sweep points
-// around it (null when the sweep never reaches 0.95).
-const qpsAt95 = (r) => {
-  const s = r.sweep;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i].recall >= 0.95) {
-      if (i === 0) return s[0].qps;
-      const a = s[i - 1], b = s[i], t = (0.95 - a.recall) / (b.recall - a.recall);
-      return Math.round(a.qps + t * (b.qps - a.qps));
-    }
-  }
-  return null;
-};
-let md = `# Quantization benchmark (${day})\n\nProduced by \`npm run bench:quant\` (wasm build in Node ${process.version}; one run each, side by side, on a shared 2-core machine: compare rows, not absolute times across runs). Recall@10 against the brute-force f32 top-10. "rerank n" keeps the f32 vectors and re-scores the n best candidates.\n\n`;
-md += '| data | quantization | bytes/vector | build s | QPS @ ef 64 | recall @ ef 64 | QPS at recall 0.95 |\n|---|---|---:|---:|---:|---:|---:|\n';
-for (const r of runs) {
-  const e = at(r, 64);
-  md += `| ${r.n} × ${r.dim} ${r.metric} | ${r.quantization}${r.rerank ? ' + rerank ' + r.rerank : ''} | ${r.bytesPerVector} | ${(r.buildMs / 1000).toFixed(1)} | ${e.qps} | ${e.recall.toFixed(4)} | ${qpsAt95(r) ?? 'not reached'} |\n`;
-}
-const million = runs.find((r) => r.n === 1000000);
-if (million) md += `\nThe million: 1,000,000 × 128 with SQ8 grew the wasm memory by ${million.wasmMemoryMB} MB (target < 400 MB) and built in ${(million.buildMs / 1000).toFixed(0)} s; at ef 64: ${at(million, 64).qps} QPS, recall@10 ${at(million, 64).recall.toFixed(4)}.\n`;
-fs.writeFileSync('bench/results/quant.md', md);
-console.log(md);
-JS
+node bench/quant-report.cjs "$day" "$out"
 rm -f "$out"

@@ -131,7 +131,7 @@ static ev_status copy_slot(ev_index *to, const ev_index *from, uint32_t s) {
                 from->floats ? ev__floats(from, s) : NULL);
   to->count++;
   ev_idmap_put(&to->ids, from->ext_ids[s], slot, to->ext_ids);
-  ev__graph_link(to, slot);
+  ev__graph_link(to, slot, NULL);
   return EV_OK;
 }
 

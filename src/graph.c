@@ -19,6 +19,10 @@
  * can run side by side. Inserts on several threads (parallel.h) also take
  * the node locks around every read and write of a link list; with
  * sc->locks NULL no lock is taken and the code runs exactly as alone.
+ *
+ * A walk holds its query in the walk form of quantize.h (with SQ8 a 16-bit
+ * query against the 8-bit codes); re-selecting a node's links compares
+ * stored payloads with each other.
  */
 #include <float.h>
 #include <string.h>
@@ -38,9 +42,14 @@
 #define EV_WALK_PREFETCH 0
 #endif
 
-/* Distance from an encoded query (or node) to a slot's payload. */
+/* Distance from a node's payload to a slot's payload. */
 static inline float dist_to(const ev_index *ix, const uint8_t *q, uint32_t slot) {
   return ev__payload_distance(ix, q, ev__payload(ix, slot));
+}
+/* Distance from a walk query (quantize.h: ev__walk_query_encode) to a
+ * slot: what searches and an insert's candidate search measure. */
+static inline float walk_dist(const ev_index *ix, const uint8_t *q, uint32_t slot) {
+  return ev__query_distance(ix, q, ev__payload(ix, slot));
 }
 
 uint32_t ev__scratch_next_epoch(ev_scratch *sc) {
@@ -76,7 +85,7 @@ static uint32_t greedy_step(const ev_index *ix, const ev_scratch *sc,
     const uint32_t *links = ev__links(ix, ep, level);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t c = links[i];
-      float d = dist_to(ix, q, c);
+      float d = walk_dist(ix, q, c);
       if (d < *ep_dist) {
         *ep_dist = d;
         ep = c;
@@ -139,10 +148,10 @@ static uint32_t search_level(const ev_index *ix, ev_scratch *sc,
 #endif
     uint32_t i = 0;
     for (; i + 2 <= nfresh; i += 2)
-      ev__payload_distance2(ix, q, ev__payload(ix, fresh[i].slot),
-                            ev__payload(ix, fresh[i + 1].slot),
-                            &fresh[i].distance, &fresh[i + 1].distance);
-    if (i < nfresh) fresh[i].distance = dist_to(ix, q, fresh[i].slot);
+      ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
+                          ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
+                          &fresh[i + 1].distance);
+    if (i < nfresh) fresh[i].distance = walk_dist(ix, q, fresh[i].slot);
     for (i = 0; i < nfresh; i++) {
       float d = fresh[i].distance;
       uint32_t nb = fresh[i].slot;
@@ -244,7 +253,8 @@ static uint32_t without_slot(ev_heap_item *items, uint32_t n, uint32_t slot) {
   return kept;
 }
 
-void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot) {
+void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot,
+                         const float *vector) {
   int level = ix->levels[slot];
   /* The entry point is read under its lock; a node that will replace it
    * keeps the lock until it is linked (hnswlib's rule), so no other insert
@@ -261,9 +271,21 @@ void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot) {
     if (locks) ev__spin_unlock(&locks->entry);
     return;
   }
+  /* The walk's query is the node's payload, except with SQ8: the walk form
+   * of its f32 vector (quantize.h), where the caller has it or the slot
+   * keeps it, else of the payload decoded (the vector the code holds). */
   const uint8_t *q = ev__payload(ix, slot);
+  if (ix->options.quantization == EV_QUANT_SQ8) {
+    if (!vector) vector = ev__floats(ix, slot);
+    if (!vector) {
+      ev__decode(ix, q, sc->query_buf);
+      vector = sc->query_buf;
+    }
+    ev__walk_query_encode(ix, vector, sc->query_payload);
+    q = sc->query_payload;
+  }
   uint32_t ep = entry;
-  float ep_dist = dist_to(ix, q, ep);
+  float ep_dist = walk_dist(ix, q, ep);
   for (int l = max_level; l > level; l--) ep = greedy_step(ix, sc, q, ep, &ep_dist, l);
 
   for (int l = level < max_level ? level : max_level; l >= 0; l--) {
@@ -291,8 +313,8 @@ void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot) {
   }
 }
 
-void ev__graph_link(ev_index *ix, uint32_t slot) {
-  ev__graph_link_with(ix, &ix->scratch, slot);
+void ev__graph_link(ev_index *ix, uint32_t slot, const float *vector) {
+  ev__graph_link_with(ix, &ix->scratch, slot, vector);
 }
 
 void ev__graph_descend(const ev_index *ix, const uint8_t *query,
@@ -300,7 +322,7 @@ void ev__graph_descend(const ev_index *ix, const uint8_t *query,
   /* A search's descent: the graph is not changing, so no locks. */
   static const ev_scratch unlocked = {0};
   uint32_t ep = ix->entry;
-  float ep_dist = dist_to(ix, query, ep);
+  float ep_dist = walk_dist(ix, query, ep);
   for (int l = ix->max_level; l > 0; l--)
     ep = greedy_step(ix, &unlocked, query, ep, &ep_dist, l);
   *ep_out = ep;

@@ -91,7 +91,7 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   ix->scratch.query_buf = malloc(sizeof(float) * ix->dim);
   /* Zeroed: the padding of a query stays zero (ev__encode rewrites the
    * rest). */
-  ix->scratch.query_payload = calloc(1, ix->payload_stride);
+  ix->scratch.query_payload = calloc(1, ev__walk_query_bytes(&ix->options));
   ix->scratch.select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
   if (!ix->scratch.query_buf || !ix->scratch.query_payload || !ix->scratch.select_buf) {
     ev_index_free(ix);
@@ -357,7 +357,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
          sizeof(uint8_t *) * (ix->chunk_count + ix->block_count) +
          (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->scratch.results_capacity +
-         sizeof(float) * ix->dim + ix->payload_stride +
+         sizeof(float) * ix->dim + ev__walk_query_bytes(&ix->options) +
          sizeof(ev_heap_item) * (ix->m0 + 1) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
          ev__filter_plan_bytes(ix) + ev__parallel_bytes(ix);

@@ -62,7 +62,9 @@ typedef struct ev_scratch {
                                candidates */
   uint32_t results_capacity; /* items of results and of nearest */
   float *query_buf;      /* normalised query / vector being inserted */
-  uint8_t *query_payload; /* query_buf encoded as a payload */
+  uint8_t *query_payload; /* a payload being inserted, or a walk's query
+                             in walk form (quantize.h); holds either,
+                             padded like a record's and zeroed */
   ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
                                walk, or a list being shrunk */
   /* NULL when this walk is alone on the graph or the graph is not changing;
@@ -229,19 +231,24 @@ uint32_t ev__scratch_next_epoch(ev_scratch *sc);
 /* The same for the index's own scratch. */
 uint32_t ev__next_epoch(ev_index *ix);
 /* Greedy descent from the entry point through the upper levels to level
- * 0's entry: *ep and *ep_dist receive it. The index must not be empty. */
+ * 0's entry: *ep and *ep_dist receive it. The index must not be empty.
+ * `query` is in the walk form of quantize.h (ev__walk_query_encode). */
 void ev__graph_descend(const ev_index *ix, const uint8_t *query, uint32_t *ep,
                        float *ep_dist);
 /* Links an initialised slot into the graph (HNSW insert), walking with the
- * index's own scratch. */
-void ev__graph_link(ev_index *ix, uint32_t slot);
+ * index's own scratch. `vector` is the slot's prepared f32 vector, or NULL
+ * where the caller has none (the slot's kept floats or its decoded payload
+ * stand in): with SQ8 the neighbours are found from the f32 vector against
+ * the codes (quantize.h). */
+void ev__graph_link(ev_index *ix, uint32_t slot, const float *vector);
 /* The same with a given scratch; with sc->locks set, other threads may be
  * linking other slots into the same graph at the same time. */
-void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot);
-/* Nearest live slots to an encoded query (a payload): leaves up to k items
- * sorted nearest first in sc->nearest and returns how many. The result
- * arrays must hold ef (ev__scratch_ensure_heaps). Reads the index only, so
- * searches with different scratches may run at once. */
+void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot,
+                         const float *vector);
+/* Nearest live slots to a query in walk form (ev__walk_query_encode):
+ * leaves up to k items sorted nearest first in sc->nearest and returns how
+ * many. The result arrays must hold ef (ev__scratch_ensure_heaps). Reads
+ * the index only, so searches with different scratches may run at once. */
 uint32_t ev__graph_search(const ev_index *ix, ev_scratch *sc,
                           const uint8_t *query, uint32_t k, uint32_t ef);
 /* The rule every link list obeys, checked here for the readers of

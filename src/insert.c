@@ -148,7 +148,7 @@ typedef struct linking {
 
 static void link_item(void *context, ev_scratch *sc, size_t i) {
   const linking *l = context;
-  ev__graph_link_with(l->ix, sc, l->first + (uint32_t)i);
+  ev__graph_link_with(l->ix, sc, l->first + (uint32_t)i, NULL);
 }
 
 /* The batch with or without metadata (meta/offsets NULL: none). */
@@ -231,7 +231,7 @@ static ev_status insert_batch(ev_index *ix, const float *vectors, size_t n,
   int stopped = 0;
   for (; done < n && !stopped; done++) {
     uint32_t slot = store_one(&item, done);
-    ev__graph_link(ix, slot);
+    ev__graph_link(ix, slot, ix->scratch.query_buf);
     if (progress && progress(progress_context, done + 1, n)) stopped = 1;
   }
   if (done < n) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "parallel.h"
+#include "quantize.h"
 
 #ifdef EV_THREADS
 #include <pthread.h>
@@ -87,7 +88,7 @@ static void scratch_free(ev_scratch *sc) {
 static ev_status scratch_ensure(const ev_index *ix, ev_scratch *sc, uint32_t ef) {
   if (!sc->query_buf) {
     sc->query_buf = malloc(sizeof(float) * ix->dim);
-    sc->query_payload = calloc(1, ix->payload_stride); /* padding stays zero */
+    sc->query_payload = calloc(1, ev__walk_query_bytes(&ix->options)); /* padding stays zero */
     sc->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
     if (!sc->query_buf || !sc->query_payload || !sc->select_buf) return EV_ERR_OUT_OF_MEMORY;
   }
@@ -153,7 +154,7 @@ size_t ev__parallel_bytes(const ev_index *ix) {
     const ev_scratch *sc = &p->scratch[t];
     bytes += (size_t)sc->visited_slots * (sizeof(uint32_t) + sizeof(ev_heap_item)) +
              2 * sizeof(ev_heap_item) * sc->results_capacity +
-             sizeof(float) * ix->dim + ix->payload_stride +
+             sizeof(float) * ix->dim + ev__walk_query_bytes(&ix->options) +
              sizeof(ev_heap_item) * (ix->m0 + 1);
   }
   if (p->locks) bytes += sizeof *p->locks;

@@ -70,6 +70,46 @@ void ev__encode(const ev_index *ix, const float *x, uint8_t *payload) {
   }
 }
 
+size_t ev__walk_query_bytes(const ev_options *o) {
+  size_t payload = ev__payload_stride(o);
+  if (o->quantization != EV_QUANT_SQ8) return payload;
+  size_t walk = 8 + round4(2 * (size_t)o->dimensions);
+  return walk > payload ? walk : payload;
+}
+
+/* The query's range (quantize.h): as fine as an i16 allows, and coarse
+ * enough that 127 * Q * dim stays below 2^31 whatever the codes. */
+static float query_levels(uint32_t dim) {
+  uint32_t q = (uint32_t)(2147483647u / (127u * (uint64_t)dim));
+  return (float)(q < 32767u ? q : 32767u);
+}
+
+void ev__walk_query_encode(const ev_index *ix, const float *x, uint8_t *out) {
+  if (ix->options.quantization != EV_QUANT_SQ8) {
+    ev__encode(ix, x, out);
+    return;
+  }
+  uint32_t dim = ix->dim;
+  float amax = 0.0f, sqnorm = 0.0f;
+  for (uint32_t i = 0; i < dim; i++) {
+    if (fabsf(x[i]) > amax) amax = fabsf(x[i]);
+    sqnorm += x[i] * x[i];
+  }
+  float levels = query_levels(dim);
+  float qscale = amax / levels;
+  int16_t *q = (int16_t *)(out + 8);
+  memset(q, 0, 2 * (size_t)dim);
+  if (qscale > 0.0f) {
+    float inv = levels / amax;
+    for (uint32_t i = 0; i < dim; i++) {
+      long v = lrintf(x[i] * inv);
+      q[i] = (int16_t)(v > (long)levels ? (long)levels : v < -(long)levels ? -(long)levels : v);
+    }
+  }
+  memcpy(out, &qscale, 4);
+  memcpy(out + 4, &sqnorm, 4);
+}
+
 void ev__decode(const ev_index *ix, const uint8_t *payload, float *out) {
   uint32_t dim = ix->dim;
   switch (ix->options.quantization) {

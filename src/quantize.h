@@ -12,11 +12,23 @@
  *            norm, which turns squared L2 into norms and one dot product.
  *   BINARY : u8 bits[ceil(dim / 8)] | zero padding to 4; bit i (LSB first
  *            in byte i / 8) is set when x[i] > 0.
- * Queries are encoded the same way, so every graph distance is between two
- * payloads. SQ8 distances follow the metric on the decoded vectors
- * (L2: |a|^2 + |b|^2 - 2 a.b; cosine: 1 - a.b; dot: -a.b). BINARY distances
- * are Hamming distances, whatever the metric: only the order matters to the
- * graph, and re-ranking with floats restores the metric's own distances.
+ * Distances between two payloads (a node's links being re-selected) follow
+ * the metric on the decoded vectors for SQ8 (L2: |a|^2 + |b|^2 - 2 a.b;
+ * cosine: 1 - a.b; dot: -a.b). BINARY distances are Hamming distances,
+ * whatever the metric: only the order matters to the graph, and re-ranking
+ * with floats restores the metric's own distances.
+ *
+ * A walk (a search, or an insert finding its neighbours) holds its query
+ * in a "walk form" (ev__walk_query_encode) and compares it with payloads:
+ *   NONE   : the prepared f32 vector (its payload)
+ *   SQ8    : f32 qscale | f32 qsqnorm | i16 q[dim]; x[i] ~ qscale * q[i],
+ *            qscale = max|x| / Q with Q = min(32767, (2^31 - 1) /
+ *            (127 * dim)) so that no dot product with a code overflows an
+ *            i32; qsqnorm = sum x[i]^2 of the f32 vector. The distance to
+ *            a code is the metric's on the query and the decoded vector
+ *            (distance_sq8.h: why a 16-bit query).
+ *   BINARY : its payload.
+ * The walk form lives in memory only (never persisted).
  */
 #ifndef EV_QUANTIZE_H
 #define EV_QUANTIZE_H
@@ -24,6 +36,7 @@
 #include <string.h>
 
 #include "distance.h"
+#include "distance_sq8.h"
 #include "index.h"
 
 /* Bytes of a payload for these options, as persisted. */
@@ -73,19 +86,46 @@ static inline float ev__payload_distance(const ev_index *ix, const uint8_t *a,
   }
 }
 
-/* The distances from q to two payloads. f32 vectors go through the paired
- * kernels (distance.c: the same values, fetched together); codes are small
- * enough that pairing them gains nothing. */
-static inline void ev__payload_distance2(const ev_index *ix, const uint8_t *q,
-                                         const uint8_t *a, const uint8_t *b,
-                                         float *out_a, float *out_b) {
+/* Bytes of a walk query for these options (at least a payload's: a
+ * buffer of this size holds either). */
+size_t ev__walk_query_bytes(const ev_options *options);
+/* The walk form of a prepared vector (see the top of this file). */
+void ev__walk_query_encode(const ev_index *ix, const float *prepared, uint8_t *out);
+
+/* The distance from a walk query (ev__walk_query_encode) to a payload. */
+static inline float ev__query_distance(const ev_index *ix, const uint8_t *q,
+                                       const uint8_t *b) {
+  if (ix->options.quantization != EV_QUANT_SQ8) return ev__payload_distance(ix, q, b);
+  float qscale, qsqnorm, scale, sqnorm;
+  memcpy(&qscale, q, 4);
+  memcpy(&scale, b, 4);
+  float ip = qscale * scale *
+             (float)ev_dot_i16_i8((const int16_t *)(q + 8), (const int8_t *)(b + 8), ix->dim);
+  switch (ix->options.metric) {
+    case EV_METRIC_COSINE: return 1.0f - ip;
+    case EV_METRIC_DOT: return -ip;
+    case EV_METRIC_L2:
+    default: {
+      memcpy(&qsqnorm, q + 4, 4);
+      memcpy(&sqnorm, b + 4, 4);
+      float d = qsqnorm + sqnorm - 2.0f * ip;
+      return d > 0.0f ? d : 0.0f; /* rounding can dip below 0 at a match */
+    }
+  }
+}
+
+/* The distances from a walk query to two payloads. f32 vectors go through
+ * the paired kernels (distance.c: the same values, fetched together). */
+static inline void ev__query_distance2(const ev_index *ix, const uint8_t *q,
+                                       const uint8_t *a, const uint8_t *b,
+                                       float *out_a, float *out_b) {
   if (ix->options.quantization == EV_QUANT_NONE) {
     ev_distance2_padded(ix->options.metric, (const float *)q, (const float *)a,
                         (const float *)b, ix->padded_dim, out_a, out_b);
     return;
   }
-  *out_a = ev__payload_distance(ix, q, a);
-  *out_b = ev__payload_distance(ix, q, b);
+  *out_a = ev__query_distance(ix, q, a);
+  *out_b = ev__query_distance(ix, q, b);
 }
 
 #endif

@@ -11,12 +11,13 @@
 #include "index.h"
 #include "quantize.h"
 
-/* The distance from the query prepared in a scratch to a slot, between
- * codes (the stored payloads). */
+/* The distance from the query prepared in a scratch to a slot's stored
+ * payload, as a walk measures it (quantize.h: with SQ8, the query's
+ * 16-bit walk form against the code). */
 static inline float ev__scratch_code_distance(const ev_index *ix,
                                               const ev_scratch *sc,
                                               uint32_t slot) {
-  return ev__payload_distance(ix, sc->query_payload, ev__payload(ix, slot));
+  return ev__query_distance(ix, sc->query_payload, ev__payload(ix, slot));
 }
 
 /* The exact distance from the query prepared in a scratch to a slot where
@@ -39,7 +40,8 @@ static inline float ev__query_exact_distance(const ev_index *ix, uint32_t slot) 
 }
 
 /* search.c: checks a search's arguments (k in 1..EV_MAX_EF, dim), zeroes
- * *out_count, and prepares the query into query_buf and query_payload.
+ * *out_count, and prepares the query into query_buf and its walk form
+ * (quantize.h) into query_payload.
  * INVALID_ARGUMENT, DIMENSION_MISMATCH, INVALID_VECTOR, ZERO_VECTOR. */
 ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
                             uint32_t k, uint64_t *out_ids,

@@ -32,7 +32,7 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
   if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
   if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
   ev_status st = ev__prepare_vector(ix, query, ix->scratch.query_buf);
-  if (st == EV_OK) ev__encode(ix, ix->scratch.query_buf, ix->scratch.query_payload);
+  if (st == EV_OK) ev__walk_query_encode(ix, ix->scratch.query_buf, ix->scratch.query_payload);
   return st;
 }
 
@@ -148,7 +148,7 @@ static void search_item(void *context, ev_scratch *sc, size_t i) {
   const batch_search *b = context;
   const ev_index *ix = b->ix;
   (void)ev__prepare_vector(ix, b->queries + i * ix->dim, sc->query_buf);
-  ev__encode(ix, sc->query_buf, sc->query_payload);
+  ev__walk_query_encode(ix, sc->query_buf, sc->query_payload);
   uint32_t n = search_prepared(ix, sc, b->k, b->ef);
   write_scratch(ix, sc, n, b->out_ids + i * b->k, b->out_distances + i * b->k);
   b->out_counts[i] = n;

@@ -5,7 +5,15 @@
  *
  * Usage: edgevec_bench [n=100000] [dim=128] [queries=1000] [seed=1]
  *                      [quantization=none|sq8|binary] [rerank=0] [metric=l2]
- * (rerank > 0 keeps the f32 vectors beside the codes.)
+ *                      [m=16] [efConstruction=200] [pool=0]
+ * (rerank > 0 keeps the f32 vectors beside the codes; pool=1 also prints
+ * the recall of the true top-10 within all ef results of the walk, what
+ * an exact re-rank of the whole candidate list would reach: it tells the
+ * graph's misses from the final ranking's.)
+ * The build is timed in wall-clock and in process CPU time (the machine is
+ * shared, so CPU time is the steadier single-threaded figure); memory is
+ * the core's own bytes (ev_memory_bytes), the wasm memory's growth and
+ * total, and the process's peak resident set.
  * Prints a table, then one line "JSON {...}" that scripts/bench.sh saves.
  * The exact top-10 is computed by brute force over the f32 rows, so the
  * recall of quantized indexes is measured against the true neighbours.
@@ -18,6 +26,11 @@
 #include <string.h>
 #include <math.h>
 #include <time.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#else
+#include <sys/resource.h>
+#endif
 
 #include "dataset.h"
 #include "distance.h"
@@ -30,6 +43,26 @@ static double now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+/* Process CPU time in ms, and the process's peak resident set in MB. */
+#ifdef __EMSCRIPTEN__
+EM_JS(double, cpu_ms, (void), {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+});
+EM_JS(double, peak_rss_mb, (void), { return process.resourceUsage().maxRSS / 1024; });
+#else
+static double cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+static double peak_rss_mb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0; /* KB on Linux */
+}
+#endif
 
 static int by_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -69,6 +102,9 @@ int main(int argc, char **argv) {
   const char *quant = argc > 5 ? argv[5] : "none";
   uint32_t rerank = argc > 6 ? (uint32_t)atoi(argv[6]) : 0;
   const char *metric_name = argc > 7 ? argv[7] : "l2";
+  uint32_t m = argc > 8 ? (uint32_t)atoi(argv[8]) : EV_DEFAULT_M;
+  uint32_t ef_construction = argc > 9 ? (uint32_t)atoi(argv[9]) : EV_DEFAULT_EF_CONSTRUCTION;
+  int pool = argc > 10 && atoi(argv[10]) == 1;
   const char *target =
 #ifdef __EMSCRIPTEN__
       "wasm";
@@ -95,6 +131,8 @@ int main(int argc, char **argv) {
   ev_options_init(&o);
   o.dimensions = dim;
   o.seed = seed;
+  o.m = m;
+  o.ef_construction = ef_construction;
   o.metric = strcmp(metric_name, "cosine") == 0 ? EV_METRIC_COSINE
              : strcmp(metric_name, "dot") == 0  ? EV_METRIC_DOT
                                                 : EV_METRIC_L2;
@@ -113,7 +151,7 @@ int main(int argc, char **argv) {
 #endif
   /* Reserve once, as an app that knows its batch size does (insertBatch
    * does it per batch): no growth copies, no slack. */
-  double t0 = now_ms();
+  double t0 = now_ms(), c0 = cpu_ms();
   ev_status st = ev_reserve(ix, n);
   ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
   for (uint32_t done = 0; st == EV_OK && done < n; done += CHUNK) {
@@ -121,17 +159,20 @@ int main(int argc, char **argv) {
     ev_mixture_rows(&mix, m, chunk);
     st = ev_insert_batch(ix, chunk, m, dim, NULL, NULL, NULL, NULL, NULL, NULL);
   }
-  double build_ms = now_ms() - t0;
+  double build_ms = now_ms() - t0, build_cpu_ms = cpu_ms() - c0;
   if (st != EV_OK) {
     fprintf(stderr, "insert failed: %s\n", ev_status_message(st));
     return 1;
   }
   ev_mixture_rows(&mix, nq, queries); /* the rows after the base set */
   ev_mixture_free(&mix);
-  double memory_mb = 0;
+  double memory_mb = 0, memory_total_mb = 0;
 #ifdef __EMSCRIPTEN__
   memory_mb = ((double)__builtin_wasm_memory_size(0) * 65536.0 - memory_before) / 1048576.0;
+  memory_total_mb = (double)__builtin_wasm_memory_size(0) * 65536.0 / 1048576.0;
 #endif
+  double core_mb = (double)ev_memory_bytes(ix) / 1048576.0;
+  double rss_mb = peak_rss_mb(); /* after the build: the brute force below adds nothing */
 
   /* True neighbours by brute force over the f32 rows, regenerated chunk by
    * chunk (normalised under cosine, as the index compares them). */
@@ -151,51 +192,65 @@ int main(int argc, char **argv) {
     }
   }
   ev_mixture_free(&mix);
-  float dist[K];
   uint32_t got;
 
   printf("%s: %u x %u %s, quantization %s, rerank %u, M %u, efConstruction %u: "
-         "build %.0f ms (%.0f vectors/s), %.1f bytes/vector",
+         "build %.0f ms (%.0f ms CPU, %.0f vectors/s), core %.1f MB (%.1f bytes/vector), "
+         "peak RSS %.0f MB",
          target, n, dim, metric_name, quant, rerank, o.m, o.ef_construction, build_ms,
-         n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n);
-  if (memory_mb > 0) printf(", wasm memory grew %.0f MB", memory_mb);
+         build_cpu_ms, n / (build_ms / 1e3), core_mb, (double)ev_memory_bytes(ix) / n, rss_mb);
+  if (memory_mb > 0) printf(", wasm memory grew %.0f MB to %.0f MB", memory_mb, memory_total_mb);
   printf("\n");
   printf("%6s %10s %10s %10s %10s\n", "ef", "QPS", "P50 us", "P99 us", "recall@10");
 
-  uint32_t efs[] = {10, 16, 24, 32, 48, 64, 96, 128, 200};
+  uint32_t efs[] = {10, 16, 24, 32, 48, 64, 96, 128, 200, 300, 400, 600, 800};
   size_t nef = sizeof efs / sizeof efs[0];
   char json[8192];
   int off = snprintf(json, sizeof json,
                      "{\"target\":\"%s\",\"n\":%u,\"dim\":%u,\"queries\":%u,\"m\":%u,"
                      "\"metric\":\"%s\",\"quantization\":\"%s\",\"rerank\":%u,"
-                     "\"efConstruction\":%u,\"buildMs\":%.1f,\"insertPerSec\":%.0f,"
-                     "\"bytesPerVector\":%.1f,\"wasmMemoryMB\":%.0f,\"sweep\":[",
+                     "\"efConstruction\":%u,\"buildMs\":%.1f,\"buildCpuMs\":%.1f,"
+                     "\"insertPerSec\":%.0f,\"bytesPerVector\":%.1f,\"coreMB\":%.1f,"
+                     "\"wasmMemoryMB\":%.0f,\"wasmMemoryTotalMB\":%.0f,\"peakRssMB\":%.0f,"
+                     "\"sweep\":[",
                      target, n, dim, nq, o.m, metric_name, quant, rerank, o.ef_construction,
-                     build_ms, n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n, memory_mb);
-  uint64_t ids[K];
+                     build_ms, build_cpu_ms, n / (build_ms / 1e3), (double)ev_memory_bytes(ix) / n,
+                     core_mb, memory_mb, memory_total_mb, rss_mb);
+  uint64_t *ids = malloc(sizeof(uint64_t) * 4096);
+  float *dist = malloc(sizeof(float) * 4096);
   /* Warm-up: lets a JIT (wasm in Node) tier up before anything is timed. */
   for (uint32_t q = 0; q < nq; q++)
     ev_search(ix, queries + (size_t)q * dim, dim, K, 64, ids, dist, &got);
   for (size_t e = 0; e < nef; e++) {
-    size_t hits = 0;
+    size_t hits = 0, pool_hits = 0;
     double start = now_ms();
     for (uint32_t q = 0; q < nq; q++) {
       double a = now_ms();
-      ev_search(ix, queries + (size_t)q * dim, dim, K, efs[e], ids, dist, &got);
+      ev_search(ix, queries + (size_t)q * dim, dim, pool ? efs[e] : K, efs[e], ids, dist, &got);
       lat[q] = now_ms() - a;
       for (uint32_t i = 0; i < K; i++)
         for (uint32_t j = 0; j < got; j++)
-          if (truth[(size_t)q * K + i] == ids[j]) { hits++; break; }
+          if (truth[(size_t)q * K + i] == ids[j]) {
+            hits += j < K;
+            pool_hits++;
+            break;
+          }
     }
     double total = now_ms() - start;
     qsort(lat, nq, sizeof *lat, by_double);
     double qps = nq / (total / 1e3);
     double p50 = percentile(lat, nq, 0.50) * 1e3, p99 = percentile(lat, nq, 0.99) * 1e3;
     double recall = (double)hits / ((double)nq * K);
-    printf("%6u %10.0f %10.1f %10.1f %10.4f\n", efs[e], qps, p50, p99, recall);
+    printf("%6u %10.0f %10.1f %10.1f %10.4f", efs[e], qps, p50, p99, recall);
+    if (pool) printf(" pool %.4f", (double)pool_hits / ((double)nq * K));
+    printf("\n");
     off += snprintf(json + off, sizeof json - (size_t)off,
-                    "%s{\"ef\":%u,\"qps\":%.0f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"recall\":%.4f}",
+                    "%s{\"ef\":%u,\"qps\":%.0f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"recall\":%.4f",
                     e ? "," : "", efs[e], qps, p50, p99, recall);
+    if (pool)
+      off += snprintf(json + off, sizeof json - (size_t)off, ",\"poolRecall\":%.4f",
+                      (double)pool_hits / ((double)nq * K));
+    off += snprintf(json + off, sizeof json - (size_t)off, "}");
   }
   snprintf(json + off, sizeof json - (size_t)off, "]}");
   printf("JSON %s\n", json);
@@ -205,5 +260,7 @@ int main(int argc, char **argv) {
   free(queries);
   free(truth);
   free(lat);
+  free(ids);
+  free(dist);
   return 0;
 }

@@ -108,13 +108,24 @@ TEST(set_threads_accepts_1_to_64) {
 }
 
 /* The same queries through ev_search one by one and through the batch, on
- * one thread and on several: the same ids and bit-identical distances. */
+ * one thread and on several: the same ids and bit-identical distances
+ * (with SQ8 too, whose walks hold the query in a form of their own). */
 TEST(search_batch_returns_what_search_returns) {
   const uint32_t n = 2000, dim = 24, nq = 64, k = 10;
-  const ev_metric metrics[2] = {EV_METRIC_L2, EV_METRIC_COSINE};
-  for (int m = 0; m < 2; m++) {
+  const ev_metric metrics[3] = {EV_METRIC_L2, EV_METRIC_COSINE, EV_METRIC_L2};
+  const ev_quantization quant[3] = {EV_QUANT_NONE, EV_QUANT_NONE, EV_QUANT_SQ8};
+  for (int m = 0; m < 3; m++) {
     float *rows = ev_dataset_rows(11 + m, dim, 8, n + nq);
-    ev_index *ix = make(dim, metrics[m], 5, 1);
+    ev_options o;
+    ev_options_init(&o);
+    o.dimensions = dim;
+    o.metric = metrics[m];
+    o.quantization = quant[m];
+    o.seed = 5;
+    o.m = 8;
+    o.ef_construction = 64;
+    ev_index *ix = NULL;
+    REQUIRE(ev_index_create(&o, &ix) == EV_OK);
     REQUIRE(rows && ix);
     REQUIRE(ev_insert_batch(ix, rows, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
     for (uint64_t id = 0; id < n; id += 7) REQUIRE(ev_soft_delete(ix, id, NULL) == EV_OK);

@@ -138,8 +138,11 @@ TEST(fixture_v1_sq8_snapshot_and_log_load_with_their_exact_content) {
 }
 
 /* Log version 2 (inserts as GRAPH ops) of the same two scenarios: onto the
- * version 1 snapshots they give the same content, and exactly the index the
- * version 1 logs (inserts re-run) give. */
+ * version 1 snapshots they give the same content, and (without
+ * quantization) exactly the index the version 1 logs (inserts re-run) give.
+ * With SQ8 the re-run inserts find their neighbours with the 16-bit walk
+ * query of quantize.h, which the code that wrote these logs did not have:
+ * the same content, but links of their own. */
 TEST(fixture_wal_v2_replays_to_the_same_index_as_wal_v1) {
   const unsigned char *snaps[2] = {fixture_snapshot_v1, fixture_snapshot_v1_sq8};
   size_t snap_lens[2] = {sizeof fixture_snapshot_v1, sizeof fixture_snapshot_v1_sq8};
@@ -160,11 +163,14 @@ TEST(fixture_wal_v2_replays_to_the_same_index_as_wal_v1) {
     CHECK(r.records_applied == (k ? 1u : 2u) && !r.torn_tail);
     CHECK_EQ_INT(check_content(a, after[k]), live[k]);
     CHECK(ev_wal_replay(b, v1[k], v1_lens[k], info.wal_seq, NULL) == EV_OK);
-    size_t la = 0, lb = 0;
-    uint8_t *sa = pu_save(a, &la), *sb = pu_save(b, &lb);
-    CHECK(sa && sb && la == lb && memcmp(sa, sb, la) == 0);
-    free(sa);
-    free(sb);
+    CHECK_EQ_INT(check_content(b, after[k]), live[k]);
+    if (k == 0) {
+      size_t la = 0, lb = 0;
+      uint8_t *sa = pu_save(a, &la), *sb = pu_save(b, &lb);
+      CHECK(sa && sb && la == lb && memcmp(sa, sb, la) == 0);
+      free(sa);
+      free(sb);
+    }
     ev_index_free(a);
     ev_index_free(b);
   }
