@@ -80,8 +80,10 @@ function jsLoaded(server, build) {
 // the bundler's runtime (under 1 KB). A guard against growth, set just above
 // what the builds load today (bench/results/bundle.md); the goal of under
 // 40 KB is missed since metadata and filters joined the core (README,
-// "Download size with a bundler").
-const SEARCH_ONLY_GZIP_BUDGET = 62_000;
+// "Download size with a bundler"). Raised from 62,000 when the .wasm took in
+// graph ordering, the SQ8 walk kernel, padded kernels and batch search, and
+// the JS the choice of the build with threads.
+const SEARCH_ONLY_GZIP_BUDGET = 66_000;
 
 /** Gzip -9 bytes of the build's files the server was asked for (.js and .wasm). */
 function gzipRequested(server, build) {
