@@ -192,18 +192,6 @@ static uint32_t select_neighbours(const ev_index *ix, ev_heap_item *items,
   return kept;
 }
 
-static void sort_items(ev_heap_item *items, uint32_t n) {
-  /* Insertion sort: n <= m0 + 1 (at most 257), called once per overflow. */
-  for (uint32_t i = 1; i < n; i++) {
-    ev_heap_item x = items[i];
-    uint32_t j = i;
-    while (j > 0 && items[j - 1].distance > x.distance) {
-      items[j] = items[j - 1];
-      j--;
-    }
-    items[j] = x;
-  }
-}
 
 /* Adds `slot` to the links of `nb` at `level`; on overflow re-selects the
  * links of `nb` with the heuristic. */
@@ -236,7 +224,7 @@ static void add_back_link(ev_index *ix, ev_scratch *sc, uint32_t nb,
   for (uint32_t i = 0; i < n; i++)
     items[i] = (ev_heap_item){dist_to(ix, base, links[1 + i]), links[1 + i]};
   items[n] = (ev_heap_item){dist_to(ix, base, slot), slot};
-  sort_items(items, n + 1);
+  ev_items_sort(items, n + 1);
   uint32_t kept = select_neighbours(ix, items, n + 1, cap);
   for (uint32_t i = 0; i < kept; i++) links[1 + i] = items[i].slot;
   links[0] = kept;

@@ -126,18 +126,6 @@ static void permute_records(ev_index *ix, uint32_t n, const uint32_t *old_of,
 
 /* ---- the orders ------------------------------------------------------- */
 
-/* Stable insertion sort by key (lists hold at most m0 <= 256 items). */
-static void sort_by_key(ev_heap_item *items, uint32_t n) {
-  for (uint32_t i = 1; i < n; i++) {
-    ev_heap_item x = items[i];
-    uint32_t j = i;
-    while (j > 0 && items[j - 1].distance > x.distance) {
-      items[j] = items[j - 1];
-      j--;
-    }
-    items[j] = x;
-  }
-}
 
 /* Numbers the slots reached breadth-first over level 0 from `start` (not
  * yet numbered), continuing order[] at *len; new_of[s] is EV_NO_SLOT for a
@@ -162,7 +150,7 @@ static void number_from(ev_index *ix, uint32_t start, ev_order how,
         key = (float)ev__links0(ix, t)[0];
       next[k++] = (ev_heap_item){key, t};
     }
-    if (how != EV_ORDER_BFS) sort_by_key(next, k);
+    if (how != EV_ORDER_BFS) ev_items_sort(next, k);
     for (uint32_t i = 0; i < k; i++) {
       new_of[next[i].slot] = *len;
       order[(*len)++] = next[i].slot;
