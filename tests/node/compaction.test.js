@@ -23,9 +23,11 @@ const data = clustered({ seed: 91, n: N + 200, dim: DIM });
 const rows = rowsOf(data, DIM);
 const queries = rowsOf(clustered({ seed: 92, n: 12, dim: DIM }), DIM);
 
-/** An in-memory index of N rows (ids 0..N-1), every third deleted. */
+/** An in-memory index of N rows (ids 0..N-1), every third deleted. On one
+ * thread: the tests compare answers with those of another index or call,
+ * and an insertBatch on several threads links in timing order. */
 async function withTombstones(options = {}) {
-  const db = await EdgeVec.create({ dimensions: DIM, seed: 5, idType: 'number', autoCompact: false, ...options });
+  const db = await EdgeVec.create({ dimensions: DIM, seed: 5, idType: 'number', autoCompact: false, threads: 1, ...options });
   await db.insertBatch(data.subarray(0, N * DIM));
   const dead = [];
   for (let id = 0; id < N; id += 3) dead.push(id);
