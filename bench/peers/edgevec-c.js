@@ -21,6 +21,10 @@ let api;
 // read the size of its memory; the public API reports only the core's own
 // allocated bytes (memoryBytes).
 let wasmModule;
+// The bytes of the default module, without threads, handed to every create:
+// in Node the loader would otherwise pick the module with threads, and the
+// peers here build and search on one thread (bench:threads measures threads).
+let wasmBinary;
 
 export default {
   name: 'edgevec-c',
@@ -46,12 +50,13 @@ export default {
   async init() {
     api = await import(path.join(ROOT, 'js/index.js'));
     const { loadWasm } = await import(path.join(ROOT, 'js/loader.js'));
-    wasmModule = await loadWasm();
+    wasmBinary = new Uint8Array(fs.readFileSync(path.join(ROOT, 'dist/edgevec.wasm')));
+    wasmModule = await loadWasm({ wasmBinary });
   },
 
   async create({ dim, m, efConstruction, seed, ef }) {
     const db = await api.EdgeVec.create({
-      dimensions: dim, metric: 'l2', m, efConstruction, efSearch: ef, seed, idType: 'number',
+      dimensions: dim, metric: 'l2', m, efConstruction, efSearch: ef, seed, idType: 'number', wasmBinary,
     });
     return { db, dim, ef };
   },
@@ -93,7 +98,7 @@ export default {
     const storage = new api.MemoryStorage();
     const name = 'bench';
     const db = await api.EdgeVec.open(name, {
-      storage, dimensions: h.dim, metric: 'l2', idType: 'number', autoFlush: false, autoCheckpoint: false,
+      storage, dimensions: h.dim, metric: 'l2', idType: 'number', autoFlush: false, autoCheckpoint: false, wasmBinary,
     });
     for (const [first, n] of h.batches ?? []) {
       const flat = new Float32Array(n * h.dim);
@@ -114,7 +119,7 @@ export default {
   },
 
   async load(saved) {
-    const db = await api.EdgeVec.open(saved.name, { storage: saved.storage, idType: 'number', readOnly: true });
+    const db = await api.EdgeVec.open(saved.name, { storage: saved.storage, idType: 'number', readOnly: true, wasmBinary });
     return { db, dim: saved.dim };
   },
 
