@@ -170,7 +170,7 @@ test('persisted: a snapshot that fails to store is stored by the next flush, bef
 
 test('persisted: a read-only tab that has every record loads the new snapshot instead of replaying onto its old numbering', async () => {
   const storage = new MemoryStorage();
-  const w = await open(storage, 'r');
+  const w = await open(storage, 'r', { threads: 1 });
   await fill(w);
   await w.flush();
   const r = await EdgeVec.open('r', { storage, readOnly: true, idType: 'number' });
