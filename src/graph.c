@@ -192,7 +192,6 @@ static uint32_t select_neighbours(const ev_index *ix, ev_heap_item *items,
   return kept;
 }
 
-
 /* Adds `slot` to the links of `nb` at `level`; on overflow re-selects the
  * links of `nb` with the heuristic. */
 static void add_back_link(ev_index *ix, ev_scratch *sc, uint32_t nb,

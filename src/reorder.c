@@ -126,7 +126,6 @@ static void permute_records(ev_index *ix, uint32_t n, const uint32_t *old_of,
 
 /* ---- the orders ------------------------------------------------------- */
 
-
 /* Numbers the slots reached breadth-first over level 0 from `start` (not
  * yet numbered), continuing order[] at *len; new_of[s] is EV_NO_SLOT for a
  * slot not yet numbered. Each node's unnumbered neighbours are numbered

@@ -90,8 +90,9 @@ for (const ef of EFS) {
   t = performance.now();
   const batch = db.searchBatch(queries, K, { ef });
   const batchQps = Q / ((performance.now() - t) / 1000);
-  out.push(`| ${ef} | ${loopQps.toFixed(0)} | ${batchQps.toFixed(0)} | ${recallOf(batch).toFixed(4)} |`);
-  if (recallOf(loop) !== recallOf(batch)) out.push(`(ef ${ef}: the loop's recall ${recallOf(loop)} differs)`);
+  const recall = recallOf(batch), loopRecall = recallOf(loop);
+  out.push(`| ${ef} | ${loopQps.toFixed(0)} | ${batchQps.toFixed(0)} | ${recall.toFixed(4)} |`);
+  if (loopRecall !== recall) out.push(`(ef ${ef}: the loop's recall ${loopRecall} differs)`);
 }
 console.log(out.join('\n'));
 process.exit(0);
