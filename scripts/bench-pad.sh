@@ -26,7 +26,7 @@ mkdir -p "$out/base-src"
 echo '{"type": "commonjs"}' > "$out/package.json"
 git archive "$base" src | tar -x -C "$out/base-src"
 
-common=(tests/c/dataset.c bench/native/bench_kernels.c -Itests/c -lm)
+common=(tests/c/dataset.c bench/native/bench_util.c bench/native/bench_kernels.c -Itests/c -lm)
 wasm_flags=(-O3 -msimd128 -mbulk-memory -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4294967296
   -sTOTAL_STACK=1048576 -sENVIRONMENT=node -sNODEJS_CATCH_EXIT=0 -sEXIT_RUNTIME=1 -sSINGLE_FILE=1)
 build_variant() { # name srcdir flags...

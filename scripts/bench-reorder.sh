@@ -15,7 +15,7 @@ queries=${2:-1000}
 rounds=${3:-3}
 out=build/bench-reorder
 mkdir -p "$out"
-sources=(src/*.c tests/c/dataset.c bench/native/bench_reorder.c)
+sources=(src/*.c tests/c/dataset.c bench/native/bench_util.c bench/native/bench_reorder.c)
 
 clang -std=c11 -O3 -Isrc -Itests/c "${sources[@]}" -lm -o "$out/bench_reorder"
 echo '{"type": "commonjs"}' > "$out/package.json"

@@ -125,12 +125,33 @@ static uint32_t scan(ev_index *ix, uint32_t k) {
   return ev_heap_drain_sorted(res, n, ix->scratch.nearest);
 }
 
-/* Offers a scored node to the results (a max-heap of at most ef). */
-static inline void offer(ev_heap_item *res, uint32_t *nres, uint32_t ef,
-                         float *bound, ev_heap_item item) {
-  ev_heap_max_push(res, nres, item);
-  if (*nres > ef) ev_heap_max_pop(res, nres);
-  *bound = res[0].distance;
+/* A filtered walk in progress (WALK and TWO_HOP): the candidates to expand
+ * (a min-heap), the matches kept (a max-heap of at most ef, whose top is
+ * the bound), and the epoch that marks the slots visited. */
+typedef struct filter_walk {
+  ev_heap_item *cand, *res;
+  uint32_t ncand, nres, ef, epoch;
+  float bound;
+} filter_walk;
+
+/* Offers a scored match to the results. */
+static inline void offer(filter_walk *w, ev_heap_item item) {
+  ev_heap_max_push(w->res, &w->nres, item);
+  if (w->nres > w->ef) ev_heap_max_pop(w->res, &w->nres);
+  w->bound = w->res[0].distance;
+}
+
+/* Scores slot s, and when it is nearer than the bound (or fewer than ef
+ * matches are held) makes it a candidate, and a result if it matches.
+ * `known_match`: the caller has tested the filter already; otherwise it is
+ * tested here, and only for a slot that got this far (a slot beyond the
+ * bound costs no test). */
+static inline void consider(ev_index *ix, filter_walk *w, uint32_t s, int known_match) {
+  float d = ev__query_code_distance(ix, s);
+  if (w->nres < w->ef || d < w->bound) {
+    ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){d, s});
+    if (known_match || matches(ix, s)) offer(w, (ev_heap_item){d, s});
+  }
 }
 
 /* The slots of the estimate's sample, in order: slot i of the sample. */
@@ -144,84 +165,80 @@ static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
  * region around the query may hold no match at all, and a walk from the
  * graph's entry point finds whichever matching region its links lead to
  * first, not the nearest; the sample is spread over every region, so its
- * matches give the walk a start in each. Returns the epoch of the walk. */
-static uint32_t start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                           uint32_t *ncand, uint32_t *nres, float *bound) {
-  uint32_t epoch = ev__next_epoch(ix);
-  ix->scratch.visited[ep] = epoch;
-  ev_heap_min_push(ix->scratch.candidates, ncand, (ev_heap_item){ep_dist, ep});
-  if (matches(ix, ep)) offer(ix->scratch.results, nres, ef, bound, (ev_heap_item){ep_dist, ep});
+ * matches give the walk a start in each. The entry point routes whether or
+ * not it matches (its distance is known anyway). */
+static void start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
+                       filter_walk *w) {
+  *w = (filter_walk){.cand = ix->scratch.candidates, .res = ix->scratch.results,
+                     .ef = ef, .epoch = ev__next_epoch(ix), .bound = FLT_MAX};
+  ix->scratch.visited[ep] = w->epoch;
+  ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){ep_dist, ep});
+  if (matches(ix, ep)) offer(w, (ev_heap_item){ep_dist, ep});
   uint32_t seeds = 0;
   uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
   for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
     uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
-    if (ix->scratch.visited[s] == epoch || !matches(ix, s)) continue;
-    ix->scratch.visited[s] = epoch;
+    if (ix->scratch.visited[s] == w->epoch || !matches(ix, s)) continue;
+    ix->scratch.visited[s] = w->epoch;
     float d = ev__query_code_distance(ix, s);
-    ev_heap_min_push(ix->scratch.candidates, ncand, (ev_heap_item){d, s});
-    offer(ix->scratch.results, nres, ef, bound, (ev_heap_item){d, s});
+    ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){d, s});
+    offer(w, (ev_heap_item){d, s});
     seeds++;
   }
-  return epoch;
+}
+
+/* The next candidate to expand into *slot; 0 when the walk is over: no
+ * candidate left, or ef matches held and nothing nearer left. */
+static inline int next_candidate(filter_walk *w, uint32_t *slot) {
+  if (w->ncand == 0) return 0;
+  ev_heap_item c = ev_heap_min_pop(w->cand, &w->ncand);
+  if (w->nres >= w->ef && c.distance > w->bound) return 0;
+  *slot = c.slot;
+  return 1;
 }
 
 /* WALK: leaves up to ef matches in ix->scratch.results; returns their count, or
  * 0 when its work passed `budget` (see budget_of). */
 static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                      uint64_t budget) {
-  ev_heap_item *cand = ix->scratch.candidates, *res = ix->scratch.results;
-  uint32_t ncand = 0, nres = 0;
-  uint64_t work = 0;
-  float bound = FLT_MAX;
-  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
-  while (ncand > 0) {
-    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
-    /* Stop only once ef matches are held and nothing nearer is left. */
-    if (nres >= ef && c.distance > bound) break;
-    const uint32_t *links = ev__links0(ix, c.slot);
+  filter_walk w;
+  start_walk(ix, ep, ep_dist, ef, &w);
+  uint64_t work = 0; /* in filter tests (see budget_of) */
+  uint32_t c;
+  while (next_candidate(&w, &c)) {
+    /* Every neighbour not seen yet is scored. */
+    const uint32_t *links = ev__links0(ix, c);
     work += (uint64_t)links[0] * EV_FILTER_TESTS_PER_DISTANCE;
     if (work > budget) return 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->scratch.visited[nb] == epoch) continue;
-      ix->scratch.visited[nb] = epoch;
-      float d = ev__query_code_distance(ix, nb);
-      if (nres < ef || d < bound) {
-        ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
-        if (matches(ix, nb)) offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
-      }
+      if (ix->scratch.visited[nb] == w.epoch) continue;
+      ix->scratch.visited[nb] = w.epoch;
+      consider(ix, &w, nb, 0);
     }
   }
-  return nres;
+  return w.nres;
 }
 
 /* TWO_HOP: scores matching nodes only, looking through non-matching
- * neighbours to their neighbours. Leaves up to ef matches in ix->scratch.results. */
+ * neighbours to their neighbours. Leaves up to ef matches in
+ * ix->scratch.results; returns their count, or 0 past `budget`. */
 static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                         uint64_t budget) {
-  ev_heap_item *cand = ix->scratch.candidates, *res = ix->scratch.results;
-  uint32_t ncand = 0, nres = 0;
-  uint64_t work = 0;
-  float bound = FLT_MAX;
-  /* The entry point routes whether or not it matches (its distance is
-   * known anyway). */
-  uint32_t epoch = start_walk(ix, ep, ep_dist, ef, &ncand, &nres, &bound);
-  while (ncand > 0) {
-    ev_heap_item c = ev_heap_min_pop(cand, &ncand);
-    if (nres >= ef && c.distance > bound) break;
-    const uint32_t *links = ev__links0(ix, c.slot);
+  filter_walk w;
+  start_walk(ix, ep, ep_dist, ef, &w);
+  uint64_t work = 0; /* in filter tests (see budget_of) */
+  uint32_t c;
+  while (next_candidate(&w, &c)) {
+    const uint32_t *links = ev__links0(ix, c);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->scratch.visited[nb] == epoch) continue;
-      ix->scratch.visited[nb] = epoch;
+      if (ix->scratch.visited[nb] == w.epoch) continue;
+      ix->scratch.visited[nb] = w.epoch;
       work++;
       if (matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        float d = ev__query_code_distance(ix, nb);
-        if (nres < ef || d < bound) {
-          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb});
-          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb});
-        }
+        consider(ix, &w, nb, 1);
         continue;
       }
       /* Look through the non-match: its matching neighbours are
@@ -232,18 +249,14 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       if (work > budget) return 0;
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
-        if (ix->scratch.visited[nb2] == epoch || !matches(ix, nb2)) continue;
-        ix->scratch.visited[nb2] = epoch;
+        if (ix->scratch.visited[nb2] == w.epoch || !matches(ix, nb2)) continue;
+        ix->scratch.visited[nb2] = w.epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        float d = ev__query_code_distance(ix, nb2);
-        if (nres < ef || d < bound) {
-          ev_heap_min_push(cand, &ncand, (ev_heap_item){d, nb2});
-          offer(res, &nres, ef, &bound, (ev_heap_item){d, nb2});
-        }
+        consider(ix, &w, nb2, 1);
       }
     }
   }
-  return nres;
+  return w.nres;
 }
 
 /* ---- choosing ------------------------------------------------------------ */

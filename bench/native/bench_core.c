@@ -20,67 +20,33 @@
  * Recall is printed next to every throughput figure: a QPS means nothing
  * without the recall it was bought at.
  */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
-#include <time.h>
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
 #else
 #include <sys/resource.h>
 #endif
 
+#include "bench_util.h"
 #include "dataset.h"
 #include "distance.h"
 #include "edgevec.h"
 
 #define K 10
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Process CPU time in ms, and the process's peak resident set in MB. */
+/* The process's peak resident set in MB. */
 #ifdef __EMSCRIPTEN__
-EM_JS(double, cpu_ms, (void), {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-});
 EM_JS(double, peak_rss_mb, (void), { return process.resourceUsage().maxRSS / 1024; });
 #else
-static double cpu_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 static double peak_rss_mb(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss / 1024.0; /* KB on Linux */
 }
 #endif
-
-static int by_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Folds one row into the running top-K of a query (sorted insertion). */
-static void offer(float *best, uint64_t *ids, float d, uint64_t id) {
-  if (d >= best[K - 1]) return;
-  int j = K - 1;
-  while (j > 0 && best[j - 1] > d) {
-    best[j] = best[j - 1];
-    ids[j] = ids[j - 1];
-    j--;
-  }
-  best[j] = d;
-  ids[j] = id;
-}
 
 static void normalise(float *v, uint32_t dim) {
   double s = 0;
@@ -105,12 +71,7 @@ int main(int argc, char **argv) {
   uint32_t m = argc > 8 ? (uint32_t)atoi(argv[8]) : EV_DEFAULT_M;
   uint32_t ef_construction = argc > 9 ? (uint32_t)atoi(argv[9]) : EV_DEFAULT_EF_CONSTRUCTION;
   int pool = argc > 10 && atoi(argv[10]) == 1;
-  const char *target =
-#ifdef __EMSCRIPTEN__
-      "wasm";
-#else
-      "native";
-#endif
+  const char *target = BENCH_TARGET;
 
   /* The rows are generated and inserted CHUNK at a time (and generated
    * again for the brute force), so that the data set never sits whole in
@@ -151,7 +112,7 @@ int main(int argc, char **argv) {
 #endif
   /* Reserve once, as an app that knows its batch size does (insertBatch
    * does it per batch): no growth copies, no slack. */
-  double t0 = now_ms(), c0 = cpu_ms();
+  double t0 = bench_now_ms(), c0 = bench_cpu_ms();
   ev_status st = ev_reserve(ix, n);
   ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
   for (uint32_t done = 0; st == EV_OK && done < n; done += CHUNK) {
@@ -159,7 +120,7 @@ int main(int argc, char **argv) {
     ev_mixture_rows(&mix, m, chunk);
     st = ev_insert_batch(ix, chunk, m, dim, NULL, NULL, NULL, NULL, NULL, NULL);
   }
-  double build_ms = now_ms() - t0, build_cpu_ms = cpu_ms() - c0;
+  double build_ms = bench_now_ms() - t0, build_cpu_ms = bench_cpu_ms() - c0;
   if (st != EV_OK) {
     fprintf(stderr, "insert failed: %s\n", ev_status_message(st));
     return 1;
@@ -178,7 +139,7 @@ int main(int argc, char **argv) {
    * chunk (normalised under cosine, as the index compares them). */
   if (o.metric == EV_METRIC_COSINE)
     for (uint32_t q = 0; q < nq; q++) normalise(queries + (size_t)q * dim, dim);
-  for (size_t i = 0; i < (size_t)nq * K; i++) truth_d[i] = 3.4e38f, truth[i] = UINT64_MAX;
+  bench_topk_reset(truth_d, truth, (size_t)nq * K);
   ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
   for (uint32_t done = 0; done < n; done += CHUNK) {
     uint32_t m = n - done < CHUNK ? n - done : CHUNK;
@@ -187,8 +148,8 @@ int main(int argc, char **argv) {
       float *row = chunk + (size_t)r * dim;
       if (o.metric == EV_METRIC_COSINE) normalise(row, dim);
       for (uint32_t q = 0; q < nq; q++)
-        offer(truth_d + (size_t)q * K, truth + (size_t)q * K,
-              ev_distance(o.metric, queries + (size_t)q * dim, row, dim), done + r);
+        bench_topk_offer(truth_d + (size_t)q * K, truth + (size_t)q * K, K,
+                         ev_distance(o.metric, queries + (size_t)q * dim, row, dim), done + r);
     }
   }
   ev_mixture_free(&mix);
@@ -223,21 +184,17 @@ int main(int argc, char **argv) {
     ev_search(ix, queries + (size_t)q * dim, dim, K, 64, ids, dist, &got);
   for (size_t e = 0; e < nef; e++) {
     size_t hits = 0, pool_hits = 0;
-    double start = now_ms();
+    double start = bench_now_ms();
     for (uint32_t q = 0; q < nq; q++) {
-      double a = now_ms();
+      double a = bench_now_ms();
       ev_search(ix, queries + (size_t)q * dim, dim, pool ? efs[e] : K, efs[e], ids, dist, &got);
-      lat[q] = now_ms() - a;
-      for (uint32_t i = 0; i < K; i++)
-        for (uint32_t j = 0; j < got; j++)
-          if (truth[(size_t)q * K + i] == ids[j]) {
-            hits += j < K;
-            pool_hits++;
-            break;
-          }
+      lat[q] = bench_now_ms() - a;
+      const uint64_t *want = truth + (size_t)q * K;
+      hits += bench_hits(want, K, ids, got < K ? got : K);
+      if (pool) pool_hits += bench_hits(want, K, ids, got);
     }
-    double total = now_ms() - start;
-    qsort(lat, nq, sizeof *lat, by_double);
+    double total = bench_now_ms() - start;
+    bench_sort(lat, nq);
     double qps = nq / (total / 1e3);
     double p50 = percentile(lat, nq, 0.50) * 1e3, p99 = percentile(lat, nq, 0.99) * 1e3;
     double recall = (double)hits / ((double)nq * K);

@@ -30,21 +30,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "dataset.h"
 #include "edgevec.h"
 #include "filter.h"
 #include "metadata.h"
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* CPU time of this thread: searches are timed with it, because on a shared
- * machine the wall time of one search measures the other processes as
- * much as the search. */
-static double cpu_ms(void) {
+/* CPU time of this thread (not bench_cpu_ms, the process's): searches are
+ * timed with it, because on a shared machine the wall time of one search
+ * measures the other processes as much as the search. */
+static double thread_cpu_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
@@ -113,7 +108,7 @@ int main(int argc, char **argv) {
   ev_mixture mix;
   ev_dataset_rng labels = {seed ^ 0x5EEDu};
   ev_mixture_init(&mix, seed, dim, EV_DATASET_CLUSTERS, EV_DATASET_SPREAD);
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   ev_status st = ev_reserve(ix, n);
   for (uint32_t done = 0; st == EV_OK && done < n; done += CHUNK) {
     uint32_t m = n - done < CHUNK ? n - done : CHUNK;
@@ -137,7 +132,7 @@ int main(int argc, char **argv) {
   ev_mixture_free(&mix);
   printf("native: %u x %u l2, M %u, efConstruction %u, k %u, ef %s, %u queries: "
          "build %.0f ms\n\n",
-         n, dim, o.m, o.ef_construction, k, ef_list, nq, now_ms() - t0);
+         n, dim, o.m, o.ef_construction, k, ef_list, nq, bench_now_ms() - t0);
   printf("| labels | selectivity | matches | ef | strategy | recall@%u | QPS | short answers |\n", k);
   printf("|---|---|---|---|---|---|---|---|\n");
 
@@ -179,7 +174,7 @@ int main(int argc, char **argv) {
         for (uint32_t turn = 0; turn < METHODS; turn++) {
           uint32_t s = order[turn];
           uint32_t got = 0;
-          double start = cpu_ms();
+          double start = thread_cpu_ms();
           if (s < 4) {
             ev_filter_report rep;
             ev_search_filtered_with(ix, qv, dim, k, ef, prog, plen, s, ids, dist, &got, &rep);
@@ -197,15 +192,10 @@ int main(int argc, char **argv) {
             for (uint32_t i = 0; i < all && got < k; i++)
               if (label[ids[i]] < thresholds[cell]) ids[got++] = ids[i];
           }
-          ms[s] += cpu_ms() - start;
+          ms[s] += thread_cpu_ms() - start;
           if (s == 4) continue;
           if (got < want) shorts[s]++;
-          for (uint32_t i = 0; i < truth_n[q]; i++)
-            for (uint32_t j = 0; j < got; j++)
-              if (truth[(size_t)q * k + i] == ids[j]) {
-                hits[s]++;
-                break;
-              }
+          hits[s] += bench_hits(truth + (size_t)q * k, truth_n[q], ids, got);
         }
       }
       size_t expected = 0;

@@ -32,13 +32,12 @@
  * Comparisons of builds (padding widths, the code before padding) run one
  * binary per variant, interleaved: scripts/bench-pad.sh.
  */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "dataset.h"
 #include "distance.h"
 #include "edgevec.h"
@@ -46,22 +45,6 @@
 #include "index.h"
 
 #define K 10
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int by_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n) {
-  qsort(v, n, sizeof *v, by_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* ---- real-like data ---------------------------------------------------- */
 
@@ -132,7 +115,7 @@ static double time_kernel(kernel_kind kind, const float *arena, size_t stride,
              : kind == K_BODY4 || kind == K_PAIR4 ? round_up(dim, 4)
                                                   : round_up(dim, 16);
   float acc = 0;
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   if (kind == K_PAIR4 || kind == K_PAIR16) {
     for (size_t i = 0; i + 1 < count; i += 2) {
       float a, b;
@@ -147,7 +130,7 @@ static double time_kernel(kernel_kind kind, const float *arena, size_t stride,
                                  : ev_dot_body(q, v, n);
     }
   }
-  double ms = now_ms() - t0;
+  double ms = bench_now_ms() - t0;
   *sink = acc;
   return ms * 1e6 / (double)count;
 }
@@ -187,7 +170,7 @@ static int bench_kernels(uint32_t dim, uint32_t reps, uint64_t seed, char *json,
          dim, reps, (unsigned)RECORDS);
   int off = snprintf(json, cap, "{\"dim\":%u", dim);
   for (int k = 0; k < K_COUNT; k++) {
-    double med = median(samples + k * reps, reps);
+    double med = bench_median(samples + k * reps, reps);
     printf("  %-8s %8.1f\n", kernel_names[k], med);
     off += snprintf(json + off, cap - (size_t)off, ",\"%s\":%.2f", kernel_names[k], med);
   }
@@ -205,18 +188,6 @@ static int bench_kernels(uint32_t dim, uint32_t reps, uint64_t seed, char *json,
 
 /* ---- the index --------------------------------------------------------- */
 
-static void offer(float *best, uint64_t *ids, float d, uint64_t id) {
-  if (d >= best[K - 1]) return;
-  int j = K - 1;
-  while (j > 0 && best[j - 1] > d) {
-    best[j] = best[j - 1];
-    ids[j] = ids[j - 1];
-    j--;
-  }
-  best[j] = d;
-  ids[j] = id;
-}
-
 static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uint64_t seed,
                        uint32_t m, uint32_t efc, char *json, size_t cap) {
   float *data = malloc(sizeof(float) * (size_t)n * dim);
@@ -229,11 +200,12 @@ static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uin
   reallike_rows(&g, n, data);
   reallike_rows(&g, nq, queries);
   reallike_free(&g);
-  for (size_t i = 0; i < (size_t)nq * K; i++) truth_d[i] = 3.4e38f, truth[i] = UINT64_MAX;
+  bench_topk_reset(truth_d, truth, (size_t)nq * K);
   for (uint32_t r = 0; r < n; r++)
     for (uint32_t q = 0; q < nq; q++)
-      offer(truth_d + (size_t)q * K, truth + (size_t)q * K,
-            1.0f - ev_dot_scalar(queries + (size_t)q * dim, data + (size_t)r * dim, dim), r);
+      bench_topk_offer(truth_d + (size_t)q * K, truth + (size_t)q * K, K,
+                       1.0f - ev_dot_scalar(queries + (size_t)q * dim, data + (size_t)r * dim, dim),
+                       r);
 
   ev_options o;
   ev_options_init(&o);
@@ -250,14 +222,14 @@ static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uin
 #endif
   /* Batches of 1000 without a reservation: the growth an app that inserts
    * as data arrives sees. */
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   for (uint32_t done = 0; done < n; done += 1000) {
     uint32_t b = n - done < 1000 ? n - done : 1000;
     if (ev_insert_batch(ix, data + (size_t)done * dim, b, dim, NULL, NULL, NULL, NULL, NULL,
                         NULL) != EV_OK)
       return 0;
   }
-  double build_ms = now_ms() - t0;
+  double build_ms = bench_now_ms() - t0;
 #ifdef __EMSCRIPTEN__
   wasm_after = (double)__builtin_wasm_memory_size(0) * 65536.0;
 #endif
@@ -283,18 +255,15 @@ static int bench_index(uint32_t n, uint32_t dim, uint32_t nq, uint32_t reps, uin
   size_t hits[NEF] = {0};
   for (uint32_t r = 0; r < reps; r++)
     for (size_t e = 0; e < NEF; e++) {
-      double start = now_ms();
+      double start = bench_now_ms();
       for (uint32_t q = 0; q < nq; q++) {
         ev_search(ix, queries + (size_t)q * dim, dim, K, efs[e], ids, dist, &got);
-        if (r == 0)
-          for (uint32_t i = 0; i < K; i++)
-            for (uint32_t j = 0; j < got; j++)
-              if (truth[(size_t)q * K + i] == ids[j]) { hits[e]++; break; }
+        if (r == 0) hits[e] += bench_hits(truth + (size_t)q * K, K, ids, got);
       }
-      qps[e * reps + r] = nq / ((now_ms() - start) / 1e3);
+      qps[e * reps + r] = nq / ((bench_now_ms() - start) / 1e3);
     }
   for (size_t e = 0; e < NEF; e++) {
-    double med = median(qps + e * reps, reps), recall = (double)hits[e] / ((double)nq * K);
+    double med = bench_median(qps + e * reps, reps), recall = (double)hits[e] / ((double)nq * K);
     printf("%6u %10.0f %10.4f\n", efs[e], med, recall);
     off += snprintf(json + off, cap - (size_t)off, "%s{\"ef\":%u,\"qps\":%.0f,\"recall\":%.4f}",
                     e ? "," : "", efs[e], med, recall);
@@ -379,12 +348,7 @@ int main(int argc, char **argv) {
   uint64_t seed = argc > 6 ? (uint64_t)atoll(argv[6]) : 1;
   uint32_t m = argc > 7 ? (uint32_t)atoi(argv[7]) : 16;
   uint32_t efc = argc > 8 ? (uint32_t)atoi(argv[8]) : 200;
-  const char *target =
-#ifdef __EMSCRIPTEN__
-      "wasm";
-#else
-      "native";
-#endif
+  const char *target = BENCH_TARGET;
   if (reps < 1) reps = 1;
   char kj[1024] = "null", ij[2048] = "null", mj[1024] = "null";
 #ifndef EV_BENCH_INDEX_ONLY

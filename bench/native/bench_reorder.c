@@ -8,10 +8,13 @@
  * the same process, interleaved with the others, so the machine's drift
  * falls on all of them alike. Per order: the reorder's own time and, at
  * each ef, the QPS of the held-out queries (median over the rounds) next
- * to the recall@10. Every time is CPU time of the process (cpu_ms says
- * why). Renumbering must not change a search's answer: every
- * order's results are compared with the first measurement's, and any
- * difference is printed and fails the run.
+ * to the recall@10. Every time is CPU time of the process (bench_cpu_ms):
+ * what the searches cost, whatever share of the machine the process got,
+ * because on a shared machine wall-clock QPS moves with the other
+ * processes' load far more than by the order of the slots (the peers'
+ * benchmark compares CPU time too). Renumbering must not change a
+ * search's answer: every order's results are compared with the first
+ * measurement's, and any difference is printed and fails the run.
  *
  * Usage: bench_reorder data=reallike|mixture [n=100000] [dim=128]
  *                      [queries=1000] [rounds=3] [seed=1]
@@ -25,13 +28,12 @@
  *            are (seeded, so every run draws the same rows).
  * Prints a table and one line "JSON {...}".
  */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "dataset.h"
 #include "edgevec.h"
 #include "reorder.h"
@@ -49,40 +51,6 @@ static const ev_order ORDERS[N_ORDERS] = {EV_ORDER_BY_ID, EV_ORDER_BFS,
                                           EV_ORDER_RANDOM};
 static const char *ORDER_NAMES[N_ORDERS] = {"insertion", "bfs", "bfs-nearest",
                                             "rcm", "random"};
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* CPU time of this process (ms): what the searches cost, whatever share of
- * the machine the process got. Why: on a shared machine wall-clock QPS
- * moves with the other processes' load far more than by the order of the
- * slots (the peers' benchmark compares CPU time too). */
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-EM_JS(double, cpu_ms, (void), {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-});
-#else
-static double cpu_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-#endif
-
-static int by_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, by_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* rows x dim real-like vectors (see the top of the file). */
 static float *reallike_rows(uint64_t seed, uint32_t dim, size_t rows) {
@@ -123,15 +91,10 @@ int main(int argc, char **argv) {
   int rounds = argc > 5 ? atoi(argv[5]) : 3;
   uint64_t seed = argc > 6 ? (uint64_t)atoll(argv[6]) : 1;
   if (rounds < 1 || rounds > MAX_ROUNDS) rounds = 3;
-  const char *target =
-#ifdef __EMSCRIPTEN__
-      "wasm";
-#else
-      "native";
-#endif
+  const char *target = BENCH_TARGET;
   int reallike = strcmp(data, "mixture") != 0;
 
-  double t0 = now_ms();
+  double t0 = bench_now_ms();
   float *rows = reallike ? reallike_rows(seed, dim, (size_t)n + nq)
                          : ev_dataset_rows(seed, dim, EV_DATASET_CLUSTERS, (size_t)n + nq);
   uint64_t *truth = malloc(sizeof(uint64_t) * nq * K);
@@ -142,7 +105,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }
-  double gen_ms = now_ms() - t0;
+  double gen_ms = bench_now_ms() - t0;
   const float *queries = rows + (size_t)n * dim;
 
   ev_options o;
@@ -152,12 +115,12 @@ int main(int argc, char **argv) {
   o.metric = reallike ? EV_METRIC_COSINE : EV_METRIC_L2;
   ev_index *ix;
   if (ev_index_create(&o, &ix) != EV_OK || ev_reserve(ix, n) != EV_OK) return 1;
-  t0 = cpu_ms();
+  t0 = bench_cpu_ms();
   if (ev_insert_batch(ix, rows, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) != EV_OK) {
     fprintf(stderr, "insert failed\n");
     return 1;
   }
-  double build_ms = cpu_ms() - t0;
+  double build_ms = bench_cpu_ms() - t0;
   uint32_t count;
   for (uint32_t q = 0; q < nq; q++)
     ev_search_exact(ix, queries + (size_t)q * dim, dim, K, truth + (size_t)q * K, dist, &count);
@@ -180,33 +143,31 @@ int main(int argc, char **argv) {
   /* Before the rounds, not inside them: writing the snapshot evicts the
    * caches, which would handicap whichever order came next. */
   for (int r = 0; snap && r < rounds; r++) {
-    t0 = cpu_ms();
+    t0 = bench_cpu_ms();
     size_t written;
     ev_snapshot_write(ix, 0, snap, snap_bytes, &written);
-    snap_ms[r] = cpu_ms() - t0;
+    snap_ms[r] = bench_cpu_ms() - t0;
   }
   for (int r = 0; r < rounds; r++) {
     for (int o_i = 0; o_i < N_ORDERS; o_i++) {
-      t0 = cpu_ms();
+      t0 = bench_cpu_ms();
       ev_status st = ev__reorder_with(ix, ORDERS[o_i]);
-      reorder_ms[o_i][r] = cpu_ms() - t0;
+      reorder_ms[o_i][r] = bench_cpu_ms() - t0;
       if (st != EV_OK) {
         fprintf(stderr, "reorder failed: %s\n", ev_status_message(st));
         return 1;
       }
       for (int e = 0; e < N_EFS; e++) {
         uint32_t hits = 0;
-        t0 = cpu_ms();
+        t0 = bench_cpu_ms();
         for (uint32_t q = 0; q < nq; q++) {
           ev_search(ix, queries + (size_t)q * dim, dim, K, EFS[e], got, dist, &count);
           uint64_t *ref = first + ((size_t)e * nq + q) * K;
           if (!have_first) memcpy(ref, got, sizeof(uint64_t) * K);
           else if (memcmp(ref, got, sizeof(uint64_t) * K) != 0) differences++;
-          if (r == 0 && o_i == 0)
-            for (int a = 0; a < K; a++)
-              for (int b = 0; b < K; b++) hits += got[a] == truth[(size_t)q * K + b];
+          if (r == 0 && o_i == 0) hits += bench_hits(truth + (size_t)q * K, K, got, count);
         }
-        qps[o_i][e][r] = nq / ((cpu_ms() - t0) / 1e3);
+        qps[o_i][e][r] = nq / ((bench_cpu_ms() - t0) / 1e3);
         if (r == 0 && o_i == 0) recall[e] = (double)hits / ((double)nq * K);
       }
       have_first = 1;
@@ -216,7 +177,7 @@ int main(int argc, char **argv) {
   printf("%s %s n=%u dim=%u queries=%u rounds=%d (M 16, efC 200, k 10)\n", target,
          data, n, dim, nq, rounds);
   printf("data %.0f ms, build %.0f ms CPU, snapshot encode %.1f ms CPU (%zu bytes, median)\n",
-         gen_ms, build_ms, snap ? median(snap_ms, rounds) : 0.0, snap_bytes);
+         gen_ms, build_ms, snap ? bench_median(snap_ms, (size_t)rounds) : 0.0, snap_bytes);
   printf("recall@10:");
   for (int e = 0; e < N_EFS; e++) printf("  ef %u %.4f", EFS[e], recall[e]);
   printf("\n%-12s %10s", "order", "reorder ms");  /* CPU */
@@ -228,18 +189,18 @@ int main(int argc, char **argv) {
                     "{\"target\":\"%s\",\"data\":\"%s\",\"n\":%u,\"dim\":%u,\"queries\":%u,"
                     "\"rounds\":%d,\"build_ms\":%.0f,\"snapshot_ms\":%.2f,\"recall\":[",
                     target, data, n, dim, nq, rounds, build_ms,
-                    snap ? median(snap_ms, rounds) : 0.0);
+                    snap ? bench_median(snap_ms, (size_t)rounds) : 0.0);
   for (int e = 0; e < N_EFS; e++)
     jl += snprintf(json + jl, sizeof json - jl, "%s{\"ef\":%u,\"recall\":%.4f}", e ? "," : "",
                    EFS[e], recall[e]);
   jl += snprintf(json + jl, sizeof json - jl, "],\"orders\":[");
   for (int o_i = 0; o_i < N_ORDERS; o_i++) {
-    double ms = median(reorder_ms[o_i], rounds);
+    double ms = bench_median(reorder_ms[o_i], (size_t)rounds);
     printf("%-12s %10.1f", ORDER_NAMES[o_i], ms);
     jl += snprintf(json + jl, sizeof json - jl, "%s{\"order\":\"%s\",\"reorder_ms\":%.2f,\"qps\":[",
                    o_i ? "," : "", ORDER_NAMES[o_i], ms);
     for (int e = 0; e < N_EFS; e++) {
-      double v = median(qps[o_i][e], rounds);
+      double v = bench_median(qps[o_i][e], (size_t)rounds);
       if (o_i == 0) base[e] = v;
       printf("   %9.0f  %5.3f", v, v / base[e]);
       jl += snprintf(json + jl, sizeof json - jl, "%s%.0f", e ? "," : "", v);

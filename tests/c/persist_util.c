@@ -1,5 +1,6 @@
 /* persist_util.c — the helpers of the persistence tests (persist_util.h):
- * seeded indexes, deep comparison, re-sealing edited bytes. No tests. */
+ * seeded indexes, deep comparison, a store's snapshot, commits and
+ * recovery, re-sealing edited bytes. No tests. */
 #include "persist_util.h"
 
 #include <stdio.h>
@@ -10,8 +11,10 @@
 #include "crc32.h"
 #include "dataset.h"
 #include "index.h"
+#include "journal.h"
 #include "metadata.h"
 #include "snapshot.h"
+#include "wal.h"
 
 float *pu_rows(uint64_t seed, uint32_t dim, size_t n) {
   return ev_dataset_rows(seed, dim, 8, n);
@@ -224,10 +227,21 @@ void pu_reseal_record(uint8_t *rec) {
   pu_put_u32(rec + len - 4, ev_crc32(rec, len - 4));
 }
 
-uint8_t *pu_save(const ev_index *ix, size_t *len) {
+uint8_t *pu_save(const ev_index *ix, size_t *len) { return pu_save_at(ix, 0, len); }
+
+uint8_t *pu_save_at(const ev_index *ix, uint64_t wal_seq, size_t *len) {
   uint8_t *buf = NULL;
-  if (ev_snapshot_save(ix, 0, &buf, len) != EV_OK) return NULL;
+  if (ev_snapshot_save(ix, wal_seq, &buf, len) != EV_OK) return NULL;
   return buf;
+}
+
+ev_index *pu_copy(const ev_index *ix) {
+  size_t len = 0;
+  uint8_t *bytes = pu_save(ix, &len);
+  ev_index *copy = NULL;
+  if (bytes && ev_snapshot_load(bytes, len, &copy, NULL, NULL) != EV_OK) copy = NULL;
+  free(bytes);
+  return copy;
 }
 
 int pu_same_bytes(const ev_index *a, const ev_index *b) {
@@ -237,4 +251,45 @@ int pu_same_bytes(const ev_index *a, const ev_index *b) {
   free(ba);
   free(bb);
   return same;
+}
+
+/* ---- a store ------------------------------------------------------------- */
+
+uint8_t *pu_journal_start(ev_index *ix, size_t *snap_len) {
+  uint8_t *snap = pu_save(ix, snap_len);
+  if (snap && ev_journal_enable(ix, 0) != EV_OK) {
+    free(snap);
+    return NULL;
+  }
+  return snap;
+}
+
+int pu_commit(ev_index *ix, pu_log *log, uint64_t *seq) {
+  const uint8_t *rec = NULL;
+  size_t len = 0;
+  uint64_t s = 0;
+  if (ev_journal_begin_commit(ix, &rec, &len, &s) != EV_OK) return 0;
+  if (len) {
+    uint8_t *p = realloc(log->bytes, log->len + len);
+    if (!p) return 0;
+    memcpy(p + log->len, rec, len);
+    log->bytes = p;
+    log->len += len;
+    log->last_version = pu_get_u32(rec + 8);
+  }
+  ev_journal_end_commit(ix, 1);
+  if (seq) *seq = s;
+  return 1;
+}
+
+ev_index *pu_recover(const uint8_t *snap, size_t snap_len, const pu_log *log,
+                     ev_wal_replay_result *r) {
+  ev_index *ix = NULL;
+  ev_snapshot_info info;
+  if (ev_snapshot_load(snap, snap_len, &ix, &info, NULL) != EV_OK) return NULL;
+  if (ev_wal_replay(ix, log->bytes, log->len, info.wal_seq, r) != EV_OK) {
+    ev_index_free(ix);
+    return NULL;
+  }
+  return ix;
 }

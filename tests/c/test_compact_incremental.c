@@ -18,8 +18,6 @@
 #include "journal.h"
 #include "metadata.h"
 #include "persist_util.h"
-#include "snapshot.h"
-#include "wal.h"
 
 #define DIM 8
 #define N 400
@@ -257,49 +255,14 @@ TEST(incremental_compaction_out_of_memory_at_every_step) {
 
 /* ---- with the journal ---------------------------------------------------- */
 
-typedef struct log_buf {
-  uint8_t *bytes;
-  size_t len;
-} log_buf;
-
-/* Commits into the log; 0 when begin_commit refused. */
-static int commit_to(ev_index *ix, log_buf *log) {
-  const uint8_t *rec = NULL;
-  size_t len = 0;
-  uint64_t seq = 0;
-  if (ev_journal_begin_commit(ix, &rec, &len, &seq) != EV_OK) return 0;
-  if (len) {
-    uint8_t *p = realloc(log->bytes, log->len + len);
-    if (!p) return 0;
-    memcpy(p + log->len, rec, len);
-    log->bytes = p;
-    log->len += len;
-  }
-  ev_journal_end_commit(ix, 1);
-  return 1;
-}
-
-static ev_index *recover(const uint8_t *snap, size_t snap_len, const log_buf *log) {
-  ev_index *ix = NULL;
-  ev_snapshot_info info;
-  ev_wal_replay_result r;
-  if (ev_snapshot_load(snap, snap_len, &ix, &info, NULL) != EV_OK) return NULL;
-  if (ev_wal_replay(ix, log->bytes, log->len, info.wal_seq, &r) != EV_OK) {
-    ev_index_free(ix);
-    return NULL;
-  }
-  return ix;
-}
-
 TEST(incremental_compaction_with_the_journal_then_snapshot_and_replay) {
   float *rows = pu_rows(49, DIM, N), *extra = pu_rows(50, DIM, 64);
   ev_index *ix = with_tombstones(15, rows);
   REQUIRE(ix && extra);
-  uint8_t *snap = NULL;
   size_t snap_len = 0;
-  REQUIRE(ev_snapshot_save(ix, 0, &snap, &snap_len) == EV_OK);
-  REQUIRE(ev_journal_enable(ix, 0) == EV_OK);
-  log_buf log = {NULL, 0};
+  uint8_t *snap = pu_journal_start(ix, &snap_len);
+  REQUIRE(snap != NULL);
+  pu_log log = {0};
   REQUIRE(ev_compact_begin(ix) == EV_OK);
   uint32_t remaining = 1;
   for (int round = 0; remaining > 0; round++) {
@@ -307,7 +270,7 @@ TEST(incremental_compaction_with_the_journal_then_snapshot_and_replay) {
     if (round < 6) {
       REQUIRE(interleave(ix, round, extra));
       /* Commits between slices go on as usual (old numbering). */
-      if (round % 2 == 0) REQUIRE(commit_to(ix, &log));
+      if (round % 2 == 0) REQUIRE(pu_commit(ix, &log, NULL));
     }
   }
   /* Uncommitted mutations would replay onto the wrong numbering. */
@@ -321,9 +284,9 @@ TEST(incremental_compaction_with_the_journal_then_snapshot_and_replay) {
   REQUIRE(ev_journal_begin_commit(ix, &rec, &len, &seq) == EV_OK && len > 0);
   CHECK_EQ_INT(ev_compact_finish(ix), EV_ERR_INVALID_ARGUMENT);
   ev_journal_end_commit(ix, 0);
-  REQUIRE(commit_to(ix, &log));
+  REQUIRE(pu_commit(ix, &log, NULL));
   /* The log so far replays onto the first snapshot to the old index. */
-  ev_index *before = recover(snap, snap_len, &log);
+  ev_index *before = pu_recover(snap, snap_len, &log, NULL);
   REQUIRE(before != NULL);
   CHECK(pu_same_index(before, ix));
   CHECK(!ev_journal_needs_snapshot(ix));
@@ -333,9 +296,9 @@ TEST(incremental_compaction_with_the_journal_then_snapshot_and_replay) {
   uint64_t snap_seq = 0;
   REQUIRE(ev_journal_snapshot_seq(ix, &snap_seq) == EV_OK);
   CHECK_EQ_INT(snap_seq, ev_journal_last_seq(ix));
-  uint8_t *snap2 = NULL;
   size_t snap2_len = 0;
-  REQUIRE(ev_snapshot_save(ix, snap_seq, &snap2, &snap2_len) == EV_OK);
+  uint8_t *snap2 = pu_save_at(ix, snap_seq, &snap2_len);
+  REQUIRE(snap2 != NULL);
   /* Until it is stored, nothing may be committed. */
   uint64_t id = 5000;
   REQUIRE(ev_insert(ix, extra + DIM * 40, DIM, &id, NULL) == EV_OK);
@@ -343,19 +306,19 @@ TEST(incremental_compaction_with_the_journal_then_snapshot_and_replay) {
   CHECK_EQ_INT(ev_journal_begin_commit(ix, &rec, &len, &seq), EV_ERR_INVALID_ARGUMENT);
   ev_journal_snapshot_stored(ix);
   CHECK(!ev_journal_needs_snapshot(ix));
-  log_buf log2 = {NULL, 0};
-  REQUIRE(commit_to(ix, &log2));
+  pu_log log2 = {0};
+  REQUIRE(pu_commit(ix, &log2, NULL));
   id = 5001;
   REQUIRE(ev_insert(ix, extra + DIM * 41, DIM, &id, NULL) == EV_OK);
-  REQUIRE(commit_to(ix, &log2));
+  REQUIRE(pu_commit(ix, &log2, NULL));
   /* A crash now: the new snapshot and the records after it. */
-  ev_index *after = recover(snap2, snap2_len, &log2);
+  ev_index *after = pu_recover(snap2, snap2_len, &log2, NULL);
   REQUIRE(after != NULL);
   CHECK(pu_same_index(after, ix));
   CHECK(pu_same_search(after, ix, 77, 8, 10));
   /* A crash before it was stored: the old snapshot and the old log give
    * the state before finish (every commit made before it). */
-  ev_index *old = recover(snap, snap_len, &log);
+  ev_index *old = pu_recover(snap, snap_len, &log, NULL);
   REQUIRE(old != NULL);
   CHECK(pu_same_index(old, before));
   ev_index_free(old);
@@ -421,14 +384,10 @@ TEST(incremental_compaction_carries_metadata) {
   }
   CHECK(pu_meta_is(ix, 4, NULL, 0));
   { uint8_t r2[PU_META_MAX]; size_t l2 = pu_meta_record(1000, r2); CHECK(pu_meta_is(ix, 2, r2, l2)); }
-  uint8_t *snap = NULL;
-  size_t snap_len = 0;
-  REQUIRE(ev_snapshot_save(ix, 0, &snap, &snap_len) == EV_OK);
-  ev_index *loaded = NULL;
-  CHECK(ev_snapshot_load(snap, snap_len, &loaded, NULL, NULL) == EV_OK);
+  ev_index *loaded = pu_copy(ix);
+  CHECK(loaded != NULL);
   if (loaded) CHECK(pu_same_index(ix, loaded));
   ev_index_free(loaded);
-  free(snap);
   ev_index_free(ix);
   ev_index_free(ref);
   free(rows);

@@ -8,45 +8,8 @@
 #include "harness.h"
 #include "index.h"
 #include "journal.h"
-#include "snapshot.h"
 #include "persist_util.h"
 #include "wal.h"
-
-/* A growing log: records appended as a storage backend would. */
-typedef struct log_buf {
-  uint8_t *bytes;
-  size_t len;
-} log_buf;
-
-static int commit_to(ev_index *ix, log_buf *log, uint64_t *seq) {
-  const uint8_t *rec = NULL;
-  size_t len = 0;
-  uint64_t s = 0;
-  if (ev_journal_begin_commit(ix, &rec, &len, &s) != EV_OK) return 0;
-  if (len) {
-    uint8_t *p = realloc(log->bytes, log->len + len);
-    if (!p) return 0;
-    memcpy(p + log->len, rec, len);
-    log->bytes = p;
-    log->len += len;
-  }
-  ev_journal_end_commit(ix, 1);
-  if (seq) *seq = s;
-  return 1;
-}
-
-/* Loads `snap` and replays `log` after `after`; the index or NULL. */
-static ev_index *recover(const uint8_t *snap, size_t snap_len,
-                         const log_buf *log, ev_wal_replay_result *r) {
-  ev_index *ix = NULL;
-  ev_snapshot_info info;
-  if (ev_snapshot_load(snap, snap_len, &ix, &info, NULL) != EV_OK) return NULL;
-  if (ev_wal_replay(ix, log->bytes, log->len, info.wal_seq, r) != EV_OK) {
-    ev_index_free(ix);
-    return NULL;
-  }
-  return ix;
-}
 
 TEST(journal_is_off_until_enabled) {
   ev_index *ix = pu_index(4, EV_METRIC_L2, 1);
@@ -71,9 +34,8 @@ TEST(journal_commit_replays_to_the_same_index) {
     ev_index *a = pu_index(6, (ev_metric)metric, 10 + metric);
     REQUIRE(a != NULL);
     size_t snap_len = 0;
-    uint8_t *snap = pu_save(a, &snap_len); /* empty, wal_seq 0 */
+    uint8_t *snap = pu_journal_start(a, &snap_len); /* empty, wal_seq 0 */
     REQUIRE(snap != NULL);
-    REQUIRE(ev_journal_enable(a, 0) == EV_OK);
     CHECK(ev_journal_enabled(a));
     size_t mem_before = ev_memory_bytes(a);
 
@@ -106,9 +68,9 @@ TEST(journal_commit_replays_to_the_same_index) {
     CHECK(ev_insert(a, nan_row, 6, NULL, NULL) == EV_ERR_INVALID_VECTOR);
     CHECK(ev_journal_pending_bytes(a) == pending);
 
-    log_buf log = {0};
+    pu_log log = {0};
     uint64_t seq = 0;
-    REQUIRE(commit_to(a, &log, &seq));
+    REQUIRE(pu_commit(a, &log, &seq));
     CHECK(seq == 1);
     CHECK(ev_journal_last_seq(a) == 1);
     CHECK(ev_journal_pending_bytes(a) == 0);
@@ -122,7 +84,7 @@ TEST(journal_commit_replays_to_the_same_index) {
     CHECK(ev_journal_last_seq(a) == 1);
 
     ev_wal_replay_result r;
-    ev_index *b = recover(snap, snap_len, &log, &r);
+    ev_index *b = pu_recover(snap, snap_len, &log, &r);
     CHECK(b != NULL);
     if (b) {
       CHECK(r.records_applied == 1 && r.last_seq == 1 && !r.torn_tail);
@@ -142,8 +104,8 @@ TEST(journal_failed_store_keeps_mutations_for_the_next_commit) {
   ev_index *a = pu_index(4, EV_METRIC_L2, 2);
   REQUIRE(a != NULL);
   size_t snap_len = 0;
-  uint8_t *snap = pu_save(a, &snap_len);
-  REQUIRE(snap && ev_journal_enable(a, 0) == EV_OK);
+  uint8_t *snap = pu_journal_start(a, &snap_len);
+  REQUIRE(snap != NULL);
   float *rows = pu_rows(3, 4, 30);
   REQUIRE(rows != NULL);
   CHECK(ev_insert_batch(a, rows, 10, 4, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
@@ -160,12 +122,12 @@ TEST(journal_failed_store_keeps_mutations_for_the_next_commit) {
   CHECK(ev_journal_last_seq(a) == 0);
   CHECK(ev_journal_snapshot_seq(a, &sseq) == EV_ERR_INVALID_ARGUMENT);
   CHECK(ev_insert_batch(a, rows + 40, 10, 4, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
-  log_buf log = {0};
-  REQUIRE(commit_to(a, &log, &seq));
+  pu_log log = {0};
+  REQUIRE(pu_commit(a, &log, &seq));
   CHECK(seq == 1); /* the failed number is reused */
   CHECK(log.len > len1);
   CHECK(ev_journal_snapshot_seq(a, &sseq) == EV_OK && sseq == 1);
-  ev_index *b = recover(snap, snap_len, &log, NULL);
+  ev_index *b = pu_recover(snap, snap_len, &log, NULL);
   CHECK(b != NULL && pu_same_index(a, b));
   ev_index_free(b);
   free(log.bytes);
@@ -178,8 +140,8 @@ TEST(journal_mutations_during_a_commit_go_to_the_next_record) {
   ev_index *a = pu_index(5, EV_METRIC_COSINE, 4);
   REQUIRE(a != NULL);
   size_t snap_len = 0;
-  uint8_t *snap = pu_save(a, &snap_len);
-  REQUIRE(snap && ev_journal_enable(a, 0) == EV_OK);
+  uint8_t *snap = pu_journal_start(a, &snap_len);
+  REQUIRE(snap != NULL);
   float *rows = pu_rows(5, 5, 40);
   REQUIRE(rows != NULL);
   CHECK(ev_insert_batch(a, rows, 15, 5, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
@@ -187,7 +149,7 @@ TEST(journal_mutations_during_a_commit_go_to_the_next_record) {
   size_t len = 0;
   uint64_t seq = 0;
   CHECK(ev_journal_begin_commit(a, &rec, &len, &seq) == EV_OK);
-  log_buf log = {0};
+  pu_log log = {0};
   log.bytes = malloc(len);
   REQUIRE(log.bytes != NULL);
   memcpy(log.bytes, rec, len);
@@ -200,10 +162,10 @@ TEST(journal_mutations_during_a_commit_go_to_the_next_record) {
   CHECK(ev_journal_last_seq(a) == 1);
   CHECK(ev_journal_pending_bytes(a) > 0);
   uint64_t seq2 = 0;
-  REQUIRE(commit_to(a, &log, &seq2));
+  REQUIRE(pu_commit(a, &log, &seq2));
   CHECK(seq2 == 2);
   ev_wal_replay_result r;
-  ev_index *b = recover(snap, snap_len, &log, &r);
+  ev_index *b = pu_recover(snap, snap_len, &log, &r);
   CHECK(b != NULL);
   if (b) {
     CHECK(r.records_applied == 2 && r.last_seq == 2);
@@ -226,8 +188,8 @@ TEST(journal_records_only_what_a_stopped_batch_inserted) {
   ev_index *a = pu_index(4, EV_METRIC_L2, 6);
   REQUIRE(a != NULL);
   size_t snap_len = 0;
-  uint8_t *snap = pu_save(a, &snap_len);
-  REQUIRE(snap && ev_journal_enable(a, 0) == EV_OK);
+  uint8_t *snap = pu_journal_start(a, &snap_len);
+  REQUIRE(snap != NULL);
   float *rows = pu_rows(7, 4, 20);
   REQUIRE(rows != NULL);
   size_t inserted = 0;
@@ -235,9 +197,9 @@ TEST(journal_records_only_what_a_stopped_batch_inserted) {
                         &inserted, NULL) == EV_OK);
   CHECK(inserted == 3);
   CHECK(ev_insert_batch(a, rows + 40, 5, 4, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
-  log_buf log = {0};
-  REQUIRE(commit_to(a, &log, NULL));
-  ev_index *b = recover(snap, snap_len, &log, NULL);
+  pu_log log = {0};
+  REQUIRE(pu_commit(a, &log, NULL));
+  ev_index *b = pu_recover(snap, snap_len, &log, NULL);
   CHECK(b != NULL && pu_same_index(a, b));
   CHECK(b && ev_live_count(b) == 8);
   ev_index_free(b);

@@ -18,36 +18,12 @@
 
 #define JDIM 5
 
-typedef struct jlog {
-  uint8_t *bytes;
-  size_t len;
-  uint32_t last_version; /* version of the last record appended */
-} jlog;
-
-/* Commits into log (store succeeds); 1 when it worked. */
-static int commit(ev_index *ix, jlog *log) {
-  const uint8_t *rec = NULL;
-  size_t len = 0;
-  uint64_t seq = 0;
-  if (ev_journal_begin_commit(ix, &rec, &len, &seq) != EV_OK) return 0;
-  if (len) {
-    uint8_t *p = realloc(log->bytes, log->len + len);
-    if (!p) return 0;
-    memcpy(p + log->len, rec, len);
-    log->bytes = p;
-    log->len += len;
-    log->last_version = pu_get_u32(rec + 8);
-  }
-  ev_journal_end_commit(ix, 1);
-  return 1;
-}
-
 /* An index of 30 vectors (ids 0..29) with its snapshot taken, journal on. */
 typedef struct jcase {
   ev_index *ix;
   uint8_t *snap;
   size_t snap_len;
-  jlog log;
+  pu_log log;
   float *rows;
 } jcase;
 
@@ -59,8 +35,8 @@ static int jcase_init(jcase *c, uint64_t seed) {
   if (ev_insert_batch(c->ix, c->rows, 30, JDIM, NULL, NULL, NULL, NULL, NULL,
                       NULL) != EV_OK)
     return 0;
-  if (ev_snapshot_save(c->ix, 0, &c->snap, &c->snap_len) != EV_OK) return 0;
-  return ev_journal_enable(c->ix, 0) == EV_OK;
+  c->snap = pu_journal_start(c->ix, &c->snap_len);
+  return c->snap != NULL;
 }
 
 static void jcase_free(jcase *c) {
@@ -73,11 +49,9 @@ static void jcase_free(jcase *c) {
 /* 1 when the snapshot + log recover exactly c->ix (every slot, every
  * record, the same snapshot bytes). */
 static int recovers(const jcase *c) {
-  ev_index *b = NULL;
-  if (ev_snapshot_load(c->snap, c->snap_len, &b, NULL, NULL) != EV_OK) return 0;
   ev_wal_replay_result r;
-  int ok = ev_wal_replay(b, c->log.bytes, c->log.len, 0, &r) == EV_OK &&
-           !r.torn_tail && pu_same_index(c->ix, b) && pu_same_bytes(c->ix, b);
+  ev_index *b = pu_recover(c->snap, c->snap_len, &c->log, &r);
+  int ok = b && !r.torn_tail && pu_same_index(c->ix, b) && pu_same_bytes(c->ix, b);
   ev_index_free(b);
   return ok;
 }
@@ -95,7 +69,7 @@ TEST(journal_metadata_set_replace_clear_replay_exactly) {
   CHECK(ev_journal_pending_bytes(c.ix) > 0);
   uint64_t seq;
   CHECK(ev_journal_snapshot_seq(c.ix, &seq) == EV_ERR_INVALID_ARGUMENT);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(c.log.last_version, 3);
   CHECK_EQ_INT(ev_journal_pending_bytes(c.ix), 0);
   CHECK(recovers(&c));
@@ -103,7 +77,7 @@ TEST(journal_metadata_set_replace_clear_replay_exactly) {
   size_t first = c.log.len;
   REQUIRE(pu_meta_set(c.ix, 4, NULL, 0) == EV_OK); /* clear */
   REQUIRE(pu_meta_set(c.ix, 5, rec, rec_of(1234, rec)) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(pu_get_u32(c.log.bytes + first + 28), 1);
   CHECK_EQ_INT(pu_get_u32(c.log.bytes + first + 32), EV_WAL_OP_METADATA);
   CHECK_EQ_INT(pu_get_u32(c.log.bytes + first + 36), 2);
@@ -111,7 +85,7 @@ TEST(journal_metadata_set_replace_clear_replay_exactly) {
   CHECK(recovers(&c));
   /* Records without metadata changes stay version 2. */
   REQUIRE(ev_insert(c.ix, c.rows + 30 * JDIM, JDIM, NULL, NULL) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(c.log.last_version, 2);
   CHECK(recovers(&c));
   jcase_free(&c);
@@ -126,7 +100,7 @@ TEST(journal_metadata_set_then_delete_and_delete_then_reinsert) {
   REQUIRE(pu_meta_set(c.ix, 7, rec, rec_of(7, rec)) == EV_OK);
   REQUIRE(ev_soft_delete(c.ix, 7, NULL) == EV_OK);
   size_t at = c.log.len;
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(c.log.last_version, 2);
   CHECK_EQ_INT(pu_get_u32(c.log.bytes + at + 32), EV_WAL_OP_DELETE);
   CHECK(recovers(&c));
@@ -144,7 +118,7 @@ TEST(journal_metadata_set_then_delete_and_delete_then_reinsert) {
                                offsets, NULL, NULL, NULL, NULL) == EV_OK);
   CHECK(pu_meta_is(c.ix, 8, NULL, 0));
   CHECK(pu_meta_is(c.ix, 9, rec, len9));
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(c.log.last_version, 3);
   CHECK(recovers(&c));
   jcase_free(&c);
@@ -173,7 +147,7 @@ TEST(journal_metadata_insert_batch_with_records_and_compaction_between) {
   REQUIRE(ev_compact(c.ix) == EV_OK);
   uint8_t rec[PU_META_MAX];
   REQUIRE(pu_meta_set(c.ix, 2, rec, rec_of(2, rec)) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK(recovers(&c));
   for (int i = 0; i < 20; i++) {
     if (i == 1 || i == 10) continue;
@@ -182,7 +156,7 @@ TEST(journal_metadata_insert_batch_with_records_and_compaction_between) {
   /* A compaction alone (its own commit) keeps them through replay too. */
   REQUIRE(ev_soft_delete(c.ix, 100, NULL) == EV_OK);
   REQUIRE(ev_compact(c.ix) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(c.log.last_version, 2);
   CHECK(recovers(&c));
   for (int i = 2; i < 20; i++) {
@@ -243,7 +217,7 @@ TEST(journal_metadata_failed_store_and_changes_during_a_commit) {
   c.log.bytes = copy;
   c.log.len = len;
   CHECK(ev_journal_pending_bytes(c.ix) > 0);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK(recovers(&c));
   CHECK(pu_meta_is(c.ix, 2, rec, rec_of(15, rec)));
   CHECK(pu_meta_is(c.ix, 4, rec, rec_of(16, rec)));
@@ -254,7 +228,7 @@ TEST(journal_metadata_failed_store_and_changes_during_a_commit) {
   REQUIRE(ev_journal_begin_commit(c.ix, &r, &len, &seq) == EV_OK && len > 0);
   CHECK(seq == 3 && pu_get_u32(r + 28) == 1);
   ev_journal_end_commit(c.ix, 0);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK(recovers(&c));
   jcase_free(&c);
 }
@@ -296,7 +270,7 @@ TEST(wal_metadata_op_refusals) {
   uint8_t rec[PU_META_MAX];
   REQUIRE(pu_meta_set(c.ix, 1, rec, rec_of(21, rec)) == EV_OK);
   REQUIRE(pu_meta_set(c.ix, 2, rec, rec_of(22, rec)) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   uint8_t *r = c.log.bytes;
   size_t len = c.log.len;
   REQUIRE(pu_get_u32(r + 32) == EV_WAL_OP_METADATA);
@@ -375,7 +349,7 @@ TEST(journal_metadata_note_all_writes_every_live_id) {
   uint8_t rec[PU_META_MAX];
   for (uint64_t id = 0; id < 30; id += 3)
     REQUIRE(pu_meta_set(c.ix, id, rec, rec_of(id + 40, rec)) == EV_OK);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   REQUIRE(pu_meta_set(c.ix, 3, NULL, 0) == EV_OK);
   REQUIRE(ev_soft_delete(c.ix, 6, NULL) == EV_OK);
   ev__journal_note_meta_all(c.ix);
@@ -391,13 +365,13 @@ TEST(journal_metadata_note_all_writes_every_live_id) {
   CHECK_EQ_INT(pu_get_u32(r + meta_at), EV_WAL_OP_METADATA);
   CHECK_EQ_INT(pu_get_u32(r + meta_at + 4), 29);
   ev_journal_end_commit(c.ix, 0);
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK(recovers(&c));
   CHECK(pu_meta_is(c.ix, 3, NULL, 0));
   /* Once stored, the next commit is by id again. */
   REQUIRE(pu_meta_set(c.ix, 4, rec, rec_of(4, rec)) == EV_OK);
   size_t at = c.log.len;
-  REQUIRE(commit(c.ix, &c.log));
+  REQUIRE(pu_commit(c.ix, &c.log, NULL));
   CHECK_EQ_INT(pu_get_u32(c.log.bytes + at + 36), 1);
   CHECK(recovers(&c));
   jcase_free(&c);

@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "metadata.h"
 #include "persist_util.h"
+#include "recall_util.h"
 #include "snapshot.h"
 #include "wal.h"
 
@@ -67,28 +68,6 @@ static uint32_t broken_lists(ev_index *ix) {
   }
   free(le);
   return broken;
-}
-
-/* Mean recall@k of ev_search at ef against ev_search_exact. */
-static double recall(ev_index *ix, const float *queries, uint32_t nq,
-                     uint32_t dim, uint32_t k, uint32_t ef) {
-  uint64_t got[16], truth[16];
-  float gd[16], td[16];
-  uint32_t gn, tn;
-  size_t hits = 0, total = 0;
-  for (uint32_t q = 0; q < nq; q++) {
-    const float *query = queries + (size_t)q * dim;
-    ev_search(ix, query, dim, k, ef, got, gd, &gn);
-    ev_search_exact(ix, query, dim, k, truth, td, &tn);
-    for (uint32_t i = 0; i < tn; i++)
-      for (uint32_t j = 0; j < gn; j++)
-        if (truth[i] == got[j]) {
-          hits++;
-          break;
-        }
-    total += tn;
-  }
-  return total ? (double)hits / (double)total : 0.0;
 }
 
 TEST(set_threads_accepts_1_to_64) {
@@ -235,8 +214,8 @@ TEST(parallel_insert_leaves_valid_lists_and_keeps_recall) {
   /* Ids went to slots in order, as on one thread. */
   CHECK(memcmp(par->ext_ids, one->ext_ids, sizeof(uint64_t) * n) == 0);
   const float *queries = rows + (size_t)n * dim;
-  double r_par = recall(par, queries, nq, dim, k, 64);
-  double r_one = recall(one, queries, nq, dim, k, 64);
+  double r_par = ru_recall(par, queries, nq, dim, k, 64);
+  double r_one = ru_recall(one, queries, nq, dim, k, 64);
   NOTE("recall@10 at ef 64: %.4f on %u threads, %.4f on one", r_par, THREADS, r_one);
   CHECK(r_par >= 0.95);
   CHECK(r_par >= r_one - 0.02);

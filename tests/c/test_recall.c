@@ -9,6 +9,7 @@
 #include "dataset.h"
 #include "edgevec.h"
 #include "harness.h"
+#include "recall_util.h"
 
 #define N 10000u
 #define DIM 128u
@@ -44,22 +45,10 @@ static ev_index *build(ev_metric metric, uint32_t n) {
   return ix;
 }
 
-/* Mean recall@K of ev_search (at ef) against ev_search_exact. */
+/* Mean recall@K of ev_search (at ef) against ev_search_exact, over the
+ * shared queries. */
 static double recall_at_k(ev_index *ix, uint32_t ef) {
-  uint64_t got[K], truth[K];
-  float gd[K], td[K];
-  uint32_t gn, tn;
-  size_t hits = 0, total = 0;
-  for (uint32_t q = 0; q < QUERIES; q++) {
-    const float *query = query_rows + (size_t)q * DIM;
-    ev_search(ix, query, DIM, K, ef, got, gd, &gn);
-    ev_search_exact(ix, query, DIM, K, truth, td, &tn);
-    for (uint32_t i = 0; i < tn; i++)
-      for (uint32_t j = 0; j < gn; j++)
-        if (truth[i] == got[j]) { hits++; break; }
-    total += tn;
-  }
-  return total ? (double)hits / (double)total : 0.0;
+  return ru_recall(ix, query_rows, QUERIES, DIM, K, ef);
 }
 
 static void recall_for(ev_metric metric, const char *name) {

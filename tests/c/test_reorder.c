@@ -115,17 +115,6 @@ static int same_graph_renumbered(const ev_index *a, const ev_index *b) {
   return ok;
 }
 
-/* A copy of the index, through a snapshot. */
-static ev_index *copy_of(const ev_index *ix) {
-  size_t len;
-  uint8_t *bytes = pu_save(ix, &len);
-  ev_index *c = NULL;
-  ev_snapshot_info info;
-  if (bytes) ev_snapshot_load(bytes, len, &c, &info, NULL);
-  free(bytes);
-  return c;
-}
-
 /* Mean distance between the numbers of linked nodes on level 0. */
 static double link_spread(const ev_index *ix) {
   double sum = 0;
@@ -185,7 +174,7 @@ static void check_property(ev_metric metric, ev_quantization q) {
   for (uint64_t seed = 1; seed <= 3; seed++) {
     ev_index *ix = random_index(seed * 100 + metric * 10 + q, metric, q);
     REQUIRE(ix != NULL);
-    ev_index *before = copy_of(ix);
+    ev_index *before = pu_copy(ix);
     REQUIRE(before != NULL);
     ev_order order = (ev_order)(seed % 3); /* BFS, BFS_NEAREST, RCM */
     REQUIRE(ev__reorder_with(ix, order) == EV_OK);
@@ -194,7 +183,7 @@ static void check_property(ev_metric metric, ev_quantization q) {
     if (order != EV_ORDER_RCM) CHECK_EQ_INT(ix->entry, 0); /* breadth-first from it */
     /* It saves and loads as it is (the reader's rules hold: a repeated
      * id's live slot is its newest). */
-    ev_index *loaded = copy_of(ix);
+    ev_index *loaded = pu_copy(ix);
     CHECK(loaded != NULL && pu_same_index(loaded, ix));
     ev_index_free(loaded);
     /* Inserts, deletes and metadata go on working on the new numbering. */
@@ -231,7 +220,7 @@ TEST(reorder_brings_neighbours_closer_and_is_idempotent) {
   CHECK(after < spread / 2);
   /* In order already: nothing moves, and the journal needs no snapshot. */
   REQUIRE(ev_journal_enable(ix, 0) == EV_OK);
-  ev_index *before = copy_of(ix);
+  ev_index *before = pu_copy(ix);
   REQUIRE(before != NULL);
   CHECK_EQ_INT(ev_reorder(ix), EV_OK);
   CHECK(pu_same_index(before, ix));
@@ -261,13 +250,13 @@ TEST(reorder_contract) {
 TEST(reorder_every_order_keeps_the_answers) {
   ev_index *ix = random_index(77, EV_METRIC_L2, EV_QUANT_NONE);
   REQUIRE(ix != NULL);
-  ev_index *before = copy_of(ix);
+  ev_index *before = pu_copy(ix);
   REQUIRE(before != NULL);
   for (int o = EV_ORDER_BFS; o <= EV_ORDER_BY_ID; o++) {
     REQUIRE(ev__reorder_with(ix, (ev_order)o) == EV_OK);
     CHECK(same_graph_renumbered(before, ix));
     CHECK(same_answers(before, ix, 5 + o));
-    ev_index *loaded = copy_of(ix);
+    ev_index *loaded = pu_copy(ix);
     CHECK(loaded != NULL && pu_same_index(loaded, ix));
     ev_index_free(loaded);
   }
@@ -280,7 +269,7 @@ TEST(reorder_out_of_memory_changes_nothing) {
   REQUIRE(ix != NULL);
   ev_order orders[2] = {EV_ORDER_BFS, EV_ORDER_BY_ID};
   for (int o = 0; o < 2; o++) {
-    ev_index *before = copy_of(ix);
+    ev_index *before = pu_copy(ix);
     REQUIRE(before != NULL);
     int failures = 0;
     for (long n = 0;; n++) {
@@ -307,7 +296,7 @@ TEST(reorder_out_of_memory_changes_nothing) {
 TEST(reorder_refused_during_an_incremental_compaction) {
   ev_index *ix = random_index(11, EV_METRIC_L2, EV_QUANT_NONE);
   REQUIRE(ix != NULL);
-  ev_index *before = copy_of(ix);
+  ev_index *before = pu_copy(ix);
   REQUIRE(before != NULL);
   REQUIRE(ev_compact_begin(ix) == EV_OK);
   uint32_t remaining;
@@ -317,7 +306,7 @@ TEST(reorder_refused_during_an_incremental_compaction) {
   /* The finish numbers the compacted index in graph order itself. */
   REQUIRE(ev_compact_finish(ix) == EV_OK);
   CHECK_EQ_INT(ix->entry, 0);
-  ev_index *finished = copy_of(ix);
+  ev_index *finished = pu_copy(ix);
   REQUIRE(finished != NULL);
   CHECK_EQ_INT(ev_reorder(ix), EV_OK);
   CHECK(pu_same_index(finished, ix)); /* nothing left to move */
@@ -339,7 +328,7 @@ TEST(compact_ends_in_graph_order_only_without_the_journal) {
   CHECK(same_graph_renumbered(logged, ix));
   NOTE("mean |slot - neighbour slot|: %.0f logged, %.0f in memory", link_spread(logged), link_spread(ix));
   CHECK(link_spread(logged) > link_spread(ix));
-  ev_index *plain = copy_of(logged);
+  ev_index *plain = pu_copy(logged);
   REQUIRE(plain != NULL);
   REQUIRE(ev_reorder(plain) == EV_OK);
   CHECK(pu_same_index(plain, ix));
@@ -348,52 +337,18 @@ TEST(compact_ends_in_graph_order_only_without_the_journal) {
   ev_index_free(ix);
 }
 
-typedef struct log_buf {
-  uint8_t *bytes;
-  size_t len;
-} log_buf;
-
-static int commit_to(ev_index *ix, log_buf *log) {
-  const uint8_t *rec = NULL;
-  size_t len = 0;
-  uint64_t seq = 0;
-  if (ev_journal_begin_commit(ix, &rec, &len, &seq) != EV_OK) return 0;
-  if (len) {
-    uint8_t *p = realloc(log->bytes, log->len + len);
-    if (!p) return 0;
-    memcpy(p + log->len, rec, len);
-    log->bytes = p;
-    log->len += len;
-  }
-  ev_journal_end_commit(ix, 1);
-  return 1;
-}
-
-static ev_index *recover(const uint8_t *snap, size_t snap_len, const log_buf *log) {
-  ev_index *ix = NULL;
-  ev_snapshot_info info;
-  ev_wal_replay_result r;
-  if (ev_snapshot_load(snap, snap_len, &ix, &info, NULL) != EV_OK) return NULL;
-  if (ev_wal_replay(ix, log->bytes, log->len, info.wal_seq, &r) != EV_OK) {
-    ev_index_free(ix);
-    return NULL;
-  }
-  return ix;
-}
-
 TEST(reorder_with_the_journal_waits_for_commits_then_for_a_snapshot) {
   ev_index *ix = random_index(15, EV_METRIC_COSINE, EV_QUANT_NONE);
   float *extra = pu_rows(16, DIM, 8);
   REQUIRE(ix && extra);
-  uint8_t *snap = NULL;
   size_t snap_len = 0;
-  REQUIRE(ev_snapshot_save(ix, 0, &snap, &snap_len) == EV_OK);
-  REQUIRE(ev_journal_enable(ix, 0) == EV_OK);
-  log_buf log = {NULL, 0};
+  uint8_t *snap = pu_journal_start(ix, &snap_len);
+  REQUIRE(snap != NULL);
+  pu_log log = {0};
   uint64_t id = 9000;
   REQUIRE(ev_insert(ix, extra, DIM, &id, NULL) == EV_OK);
   /* Uncommitted records name the old slots. */
-  ev_index *before = copy_of(ix);
+  ev_index *before = pu_copy(ix);
   REQUIRE(before != NULL);
   CHECK_EQ_INT(ev_reorder(ix), EV_ERR_INVALID_ARGUMENT);
   CHECK(pu_same_index(before, ix));
@@ -404,15 +359,15 @@ TEST(reorder_with_the_journal_waits_for_commits_then_for_a_snapshot) {
   REQUIRE(ev_journal_begin_commit(ix, &rec, &len, &seq) == EV_OK && len > 0);
   CHECK_EQ_INT(ev_reorder(ix), EV_ERR_INVALID_ARGUMENT);
   ev_journal_end_commit(ix, 0);
-  REQUIRE(commit_to(ix, &log));
+  REQUIRE(pu_commit(ix, &log, NULL));
   CHECK(!ev_journal_needs_snapshot(ix));
   REQUIRE(ev_reorder(ix) == EV_OK);
   CHECK(ev_journal_needs_snapshot(ix));
   uint64_t snap_seq;
   REQUIRE(ev_journal_snapshot_seq(ix, &snap_seq) == EV_OK);
-  uint8_t *snap2 = NULL;
   size_t snap2_len = 0;
-  REQUIRE(ev_snapshot_save(ix, snap_seq, &snap2, &snap2_len) == EV_OK);
+  uint8_t *snap2 = pu_save_at(ix, snap_seq, &snap2_len);
+  REQUIRE(snap2 != NULL);
   /* Mutations wait for the snapshot to be stored before any commit. */
   id = 9001;
   REQUIRE(ev_insert(ix, extra + DIM, DIM, &id, NULL) == EV_OK);
@@ -423,16 +378,16 @@ TEST(reorder_with_the_journal_waits_for_commits_then_for_a_snapshot) {
   REQUIRE(ev_meta_set(ix, 9001, r.b, r.n, NULL) == EV_OK);
   CHECK_EQ_INT(ev_journal_begin_commit(ix, &rec, &len, &seq), EV_ERR_INVALID_ARGUMENT);
   ev_journal_snapshot_stored(ix);
-  log_buf log2 = {NULL, 0};
-  REQUIRE(commit_to(ix, &log2));
+  pu_log log2 = {0};
+  REQUIRE(pu_commit(ix, &log2, NULL));
   /* A crash now: the renumbered snapshot and the records after it. */
-  ev_index *after = recover(snap2, snap2_len, &log2);
+  ev_index *after = pu_recover(snap2, snap2_len, &log2, NULL);
   REQUIRE(after != NULL);
   CHECK(pu_same_index(after, ix));
   CHECK(pu_same_search(after, ix, 3, NQ, K));
   /* A crash before it was stored: the old snapshot and log give the state
    * before the reorder, the same answers under the old numbering. */
-  ev_index *old = recover(snap, snap_len, &log);
+  ev_index *old = pu_recover(snap, snap_len, &log, NULL);
   REQUIRE(old != NULL);
   CHECK(pu_same_index(old, before));
   ev_index_free(old);
