@@ -124,6 +124,8 @@ export class EdgeVec {
   #follower = null;
   /** The `threads` option: at most this many threads; 0: all the module has. */
   #threadLimit = 0;
+  /** The `autoOptimize` option: insertBatch applies the graph order when it is due. */
+  #autoOptimize = true;
 
   /**
    * Not for direct use: call `await EdgeVec.create(options)`.
@@ -163,6 +165,7 @@ export class EdgeVec {
     const handle = api.createIndex(wasm, parsed);
     const db = new EdgeVec(INTERNAL, wasm, handle, parsed.idType, null, parsed.autoCompact);
     db.#limitThreads(parsed.threads);
+    db.#autoOptimize = parsed.autoOptimize;
     return db;
   }
 
@@ -186,6 +189,7 @@ export class EdgeVec {
     const db = new EdgeVec(INTERNAL, wasm, opened.index, parsed.index.idType, opened.persistence,
       parsed.index.autoCompact);
     db.#limitThreads(parsed.index.threads);
+    db.#autoOptimize = parsed.index.autoOptimize;
     if (parsed.readOnly) {
       const follower = new Follower({
         wasm, name, handle: opened.persistence.storage, options: parsed, tabs, position: opened.position,
@@ -369,7 +373,8 @@ export class EdgeVec {
 
   /**
    * Inserts a batch: validated as a whole first (a bad batch changes
-   * nothing), then inserted in chunks that yield to the event loop.
+   * nothing), then inserted in chunks that yield to the event loop; then,
+   * once per call, the graph order if it is due (#optimizeIfDue).
    * @param {VectorsInput} vectors
    * @param {InsertBatchOptions} [options]
    * @returns {Promise<AnyInsertResult>}
@@ -382,7 +387,11 @@ export class EdgeVec {
     const encoded = metadata ? encodeBatch(metadata, 'insertBatch',
       (i) => (ids ? /** @type {AnyId} */ (ids[i]) : undefined)) : null;
     const batch = new api.Batch(this.#wasm, vectors, n, this.#dims, ids, this.#numberMode, encoded);
-    return this.#batches.run(() => this.#runInsertBatch(batch, ids, onProgress, signal));
+    return this.#batches.run(async () => {
+      const result = await this.#runInsertBatch(batch, ids, onProgress, signal);
+      await this.#optimizeIfDue();
+      return result;
+    });
   }
 
   /**
@@ -704,7 +713,8 @@ export class EdgeVec {
   /**
    * Numbers the stored vectors in the order of the graph (src/reorder.c),
    * so that a search finds the neighbours it visits close together in
-   * memory. Nothing a caller sees changes. Waits for a background
+   * memory. Nothing a caller sees changes. insertBatch does it by itself
+   * when the index has grown enough (#optimizeIfDue). Waits for a background
    * compaction running (its finish orders the index too); a persisted
    * database commits what is pending first and stores a snapshot of the
    * result, as a compaction's finish does.
@@ -721,14 +731,48 @@ export class EdgeVec {
 
   async #optimize() {
     while (this.#compactor.running) await this.#compactor.settled();
+    await this.#reorder();
+  }
+
+  /**
+   * The graph order now, the one way for optimize() and the automatic one:
+   * synchronous in memory; a persisted database commits what is pending
+   * first, then orders and encodes the snapshot in one synchronous run and
+   * stores it (Persistence#optimize). A compaction begun meanwhile orders
+   * the index at its finish.
+   * @returns {Promise<void>}
+   */
+  async #reorder() {
     const w = this.#wasm;
-    // Synchronous from here in memory; a persisted database commits first.
-    // A compaction begun meanwhile orders the index at its finish.
     const reorder = () => {
       if (!this.#compactor.running) api.reorder(w, this.#mutable());
     };
     if (this.#persist) await this.#persist.optimize(reorder);
     else reorder();
+  }
+
+  /**
+   * After each insertBatch: the graph order, when the core's rule says the
+   * index has grown enough since it was last ordered (edgevec.h:
+   * ev_order_due; src/reorder.c says why then), so that an app that
+   * bulk-loads and searches gets it without calling optimize(). Not while a
+   * background compaction runs (its finish orders the index). A failure
+   * does not fail the batch, whose vectors are in: a persisted database
+   * reports it as it reports its other background work (a snapshot that
+   * failed to store is stored by the next flush first, as after a failed
+   * optimize()); in memory the index stays as it was (out of memory) and
+   * the next batch tries again.
+   * @returns {Promise<void>}
+   */
+  async #optimizeIfDue() {
+    if (!this.#autoOptimize || this.#disposed || this.#compactor.running) return;
+    if (!api.orderDue(this.#wasm, this.#handle)) return;
+    try {
+      await this.#reorder();
+    } catch (err) {
+      if (err instanceof EdgeVecError && err.code === 'DISPOSED') return;
+      if (this.#persist) this.#persist.backgroundError(err);
+    }
   }
 
   /**

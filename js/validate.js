@@ -65,7 +65,7 @@ function nameOf(codes, code) {
 
 const CREATE_OPTION_KEYS = new Set([
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
-  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact', 'threads',
+  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact', 'autoOptimize', 'threads',
 ]);
 const AUTO_COMPACT_KEYS = new Set(['tombstoneRatio', 'minDeleted', 'sliceMs']);
 const COMPACT_OPTION_KEYS = new Set(['sliceMs', 'signal', 'onProgress']);
@@ -237,6 +237,7 @@ function checkProgress(fn, what) {
  * @property {number} rerank
  * @property {IdType} idType
  * @property {import('./compaction.js').AutoCompactPolicy | null} autoCompact  null: off
+ * @property {boolean} autoOptimize  insertBatch applies the graph order when it is due
  * @property {number} threads      at most this many threads; 0: as many as the module has
  * @property {import('./loader.js').WasmLocation} location
  */
@@ -309,6 +310,9 @@ export function parseIndexOptions(o, needDimensions) {
       !(wasmBinary instanceof Uint8Array)) {
     throw invalidArgument(`wasmBinary must be an ArrayBuffer or a Uint8Array, got ${describe(wasmBinary)}`);
   }
+  if (o.autoOptimize !== undefined && typeof o.autoOptimize !== 'boolean') {
+    throw invalidArgument(`autoOptimize must be a boolean, got ${describe(o.autoOptimize)}`);
+  }
   const locateFile = o.locateFile;
   if (locateFile !== undefined && typeof locateFile !== 'function') {
     throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
@@ -316,6 +320,7 @@ export function parseIndexOptions(o, needDimensions) {
   return {
     dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, quantization, keepFloats, rerank, idType,
     autoCompact: parseAutoCompact(o.autoCompact),
+    autoOptimize: o.autoOptimize !== false,
     threads: o.threads === undefined ? 0 : checkInteger(o.threads, 'threads', 1, 64),
     location: {
       wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),

@@ -192,6 +192,12 @@ static void swap_in(ev_index *ix, struct ev_compaction *c) {
       ev__meta_slot_clear(fresh, f); /* a tombstone keeps no metadata */
     }
   }
+  /* Copied in slot order: the copies of ix's ordered slots (reorder.c:
+   * ev_order_due) stay a prefix in their order. A compaction that ends in
+   * graph order then counts every slot. */
+  uint32_t kept = 0;
+  while (kept < fresh->count && c->source[kept] < ix->ordered_slots) kept++;
+  fresh->ordered_slots = kept;
   fresh->next_auto_id = ix->next_auto_id;
   fresh->auto_ids_exhausted = ix->auto_ids_exhausted;
   fresh->threads = ix->threads; /* a setting of the index, not of its slots */

@@ -352,6 +352,22 @@ size_t ev_memory_bytes(const ev_index *index);
  * was. */
 ev_status ev_reorder(ev_index *index);
 
+/* The rule that says when the graph order is due by itself (the JS layer
+ * applies it after each insertBatch; src/reorder.c says why these
+ * numbers): the index holds at least EV_ORDER_MIN_SLOTS slots (live and
+ * deleted), and the slots appended since it was last ordered are at least
+ * 1 / EV_ORDER_GROWTH_DIVISOR of them. Last ordered means the last
+ * ev_reorder, compaction that ended in graph order (ev_compact_finish
+ * always), or else the create (nothing ordered) or the snapshot load (the
+ * loaded slots count as ordered; the order is not persisted). */
+#define EV_ORDER_MIN_SLOTS 10000u
+#define EV_ORDER_GROWTH_DIVISOR 4u
+
+/* 1 when the graph order is due by the rule above, 0 when not, and 0
+ * while an incremental compaction runs (ev_reorder refuses then, and the
+ * compaction's finish orders the index anyway) or for NULL. */
+int ev_order_due(const ev_index *index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,6 +100,9 @@ struct ev_index {
   uint32_t **upper;  /* capacity; see layout above */
   uint32_t capacity; /* slots usable: min(arena_slots, slot_arrays_len) */
   uint32_t count;    /* slots used (live + deleted) */
+  uint32_t ordered_slots; /* slots 0..ordered_slots-1 were numbered by the
+                             last graph order and kept their order since
+                             (reorder.c: ev_order_due); in memory only */
   uint32_t deleted_count;
 
   ev_idmap ids; /* external id -> slot (live or deleted; a re-inserted id

@@ -54,6 +54,38 @@
  *    checkpoints while the reorder costs a share of the snapshot's
  *    encoding (both measured in bench/results/reorder.md).
  *
+ * When it runs by itself (ev_order_due, which the JS layer asks after
+ * each insertBatch, so that an app that bulk-loads and searches gets the
+ * order without asking for it): once the index holds EV_ORDER_MIN_SLOTS
+ * slots and the slots appended since the last order are a quarter
+ * (1 / EV_ORDER_GROWTH_DIVISOR) of all of them. Why these:
+ *  - The minimum: below it the records of the whole index stay in (or
+ *    close to) the processor's caches, so a search waits little for memory
+ *    whatever the order and the order would buy nothing for its time (and,
+ *    persisted, a snapshot). It counts slots, not bytes, so that the rule
+ *    reads the same for every dimension; with long vectors the index
+ *    leaves the caches sooner, where an order is still cheap.
+ *  - The quarter: the appended slots sit in insertion order at the end,
+ *    away from the neighbours they link to, and a search that passes them
+ *    pays for it; at a quarter most of the index is still in order, while
+ *    an order at every batch would cost its whole pass (and, persisted, a
+ *    snapshot) for a few new slots. Each order then comes when the index
+ *    has grown by a third since the last, so the orders of an index grown
+ *    from nothing cost a geometric series: a fixed share of the inserting,
+ *    and a handful of snapshots, however it is batched.
+ *  - What counts as ordered is kept in memory only (ordered_slots in
+ *    index.h): a graph order or a compaction that ends in one orders every
+ *    slot; a compaction without it (ev_compact with the journal on, and
+ *    replay of its COMPACT record) copies the live slots in slot order, so
+ *    the copies of the ordered ones stay a prefix in their order; a loaded
+ *    snapshot counts as ordered. Whether it was is not persisted: counted
+ *    as ordered, an unordered one waits at worst for one more growth by a
+ *    third, while counted as unordered every database would be renumbered
+ *    (a snapshot written, every following tab reloading it) at the first
+ *    batch after every open. The log records replayed after the snapshot
+ *    append slots as they did in the run that wrote them, so the growth
+ *    since the snapshot still counts after a reopen.
+ *
  * Cost: O(slots x links) to find the order and remap the lists, and one
  * move of every slot's data, in place (cycles of the permutation, one
  * element held aside), so the memory it needs is 9 bytes per slot, not a
@@ -349,7 +381,10 @@ static void move_slots(ev_index *ix, const ev_reorder_plan *p) {
 }
 
 void ev__reorder_plan_apply(ev_index *ix, ev_reorder_plan *p) {
+  /* No plan: fewer than two slots, or a compaction that ends without the
+   * order (which keeps the ordered slots it counted itself). */
   if (!p) return;
+  ix->ordered_slots = ix->count; /* in order from here, moved or not */
   find_order(ix, p);
   keep_repeats_in_order(ix, p);
   uint32_t moved = 0;
@@ -383,4 +418,11 @@ ev_status ev__reorder_with(ev_index *ix, ev_order how) {
 
 ev_status ev_reorder(ev_index *ix) {
   return ev__reorder_with(ix, EV_DEFAULT_ORDER);
+}
+
+int ev_order_due(const ev_index *ix) {
+  /* See the top of the file for the rule and its numbers. */
+  if (!ix || ix->compaction || ix->count < EV_ORDER_MIN_SLOTS) return 0;
+  uint32_t appended = ix->count > ix->ordered_slots ? ix->count - ix->ordered_slots : 0;
+  return (uint64_t)appended * EV_ORDER_GROWTH_DIVISOR >= ix->count;
 }

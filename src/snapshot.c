@@ -832,6 +832,9 @@ static ev_status decode(reader *r, ev_index *ix) {
   ix->next_auto_id = r->next_auto_id;
   ix->auto_ids_exhausted = (int)r->auto_exhausted;
   ix->rng_state = r->rng_state;
+  /* Whether the slots were in graph order is not persisted: a loaded
+   * index counts as ordered (reorder.c says why). */
+  ix->ordered_slots = count;
   return EV_OK;
 }
 

@@ -102,6 +102,18 @@ export interface CreateOptions<T extends IdType = IdType> extends WasmLocationOp
    *  of 0.25 with at least 1000 deleted vectors, in slices of 8 ms;
    *  `false`: never (call `compact()` or `compactInBackground()`). */
   autoCompact?: boolean | AutoCompactOptions;
+  /** Number the stored vectors in graph order by itself (as `optimize()`)
+   *  at the end of an `insertBatch` after which the index holds at least
+   *  10,000 vectors (live and deleted), a quarter of them inserted since
+   *  it was last ordered (by this, `optimize()` or a background
+   *  compaction; an index opened or loaded counts as ordered). Searches
+   *  return the same results, faster; what changes is the order of the
+   *  vectors in `export()`'s bytes, and a persisted database commits what
+   *  is pending and stores a snapshot of the result (whatever `autoFlush`
+   *  says), which read-only tabs that follow it load. Not while a
+   *  background compaction runs (its finish orders the index). `true` or
+   *  omitted: on; `false`: only `optimize()` and compactions order. */
+  autoOptimize?: boolean;
   /** At most this many threads for insertBatch and searchBatch (1..64; by
    *  default all the build has: see `threads`). With more than one,
    *  insertBatch links the vectors in parallel: the same levels and a graph
@@ -568,7 +580,11 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
   /** Inserts many vectors. All-or-nothing: a bad batch (wrong length, NaN,
    *  duplicate id, ...) rejects naming the offending `index` and leaves the
    *  index unchanged. Runs in chunks that yield to the event loop. Batches
-   *  run one after another in call order. */
+   *  run one after another in call order. Once the index has grown enough
+   *  it ends by numbering the vectors in graph order, as optimize() does
+   *  (see `autoOptimize`), before it resolves; a failure of that step does
+   *  not reject the batch (a persisted database reports it as it reports
+   *  automatic flushes, `onFlushError`). */
   insertBatch(vectors: VectorsInput, options?: InsertBatchOptions): Promise<InsertBatchResult<T>>;
 
   /** Inserts one vector and returns its id (assigned when omitted), with
@@ -642,8 +658,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
    *  neighbours a search visits one after another sit close together in
    *  memory: searches get faster, their results stay exactly the same, and
    *  so does everything else a caller sees (ids, vectors, metadata,
-   *  counts). Worth calling after a bulk insert; it costs a small share of
-   *  a build (bench/results/reorder.md). compactInBackground() does it at
+   *  counts). insertBatch does it by itself once the index has grown
+   *  enough (`autoOptimize`); call it after other bulk inserts (insert()
+   *  one at a time). It costs a small share of a build
+   *  (bench/results/reorder.md). compactInBackground() does it at
    *  its finish, and compact() too in memory (a persisted compact() is
    *  logged and replayed as a rebuild alone: call this after it). Waits
    *  for a background compaction running. A persisted database commits

@@ -249,7 +249,8 @@ export class Persistence {
   }
 
   /**
-   * optimize() of a persisted database: `reorder` numbers the slots in
+   * optimize() of a persisted database, and the graph order insertBatch
+   * applies by itself: `reorder` numbers the slots in
    * graph order (src/reorder.c), which renumbers them as a compaction's
    * finish does, so it runs the same way: commits until nothing is
    * pending, then the reorder and the snapshot of its result in one

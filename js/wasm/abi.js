@@ -150,3 +150,8 @@ export const EV_MAX_DIMENSIONS = 4096;
 export const EV_MIN_M = 2;
 export const EV_MAX_M = 128;
 export const EV_MAX_EF = 65535;
+
+// The rule of ev_order_due (edgevec.h), which the core applies: copied for
+// the tests, which size their indexes around it.
+export const EV_ORDER_MIN_SLOTS = 10000;
+export const EV_ORDER_GROWTH_DIVISOR = 4;

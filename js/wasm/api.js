@@ -511,6 +511,16 @@ export function reorder(wasm, handle) {
   if (st !== EV_OK) throw statusError(st, 'optimize');
 }
 
+/**
+ * Whether the graph order is due by itself (edgevec.h: ev_order_due).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @returns {boolean}
+ */
+export function orderDue(wasm, handle) {
+  return wasm._evw_order_due(handle) !== 0;
+}
+
 // The incremental compaction (edgevec.h: ev_compact_begin ... abort); the
 // slices and their timing are js/compaction.js.
 

@@ -49,6 +49,7 @@ export interface EdgeVecWasm {
 
   _evw_compact(handle: number): number;
   _evw_reorder(handle: number): number;
+  _evw_order_due(handle: number): number;
   _evw_compact_begin(handle: number): number;
   _evw_compact_step(handle: number, maxCopies: number, out1: number): number;
   _evw_compact_finish(handle: number): number;

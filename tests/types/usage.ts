@@ -107,6 +107,11 @@ const optimized: Promise<void> = db.optimize();
 await optimized;
 // @ts-expect-error optimize takes no options
 await db.optimize({ order: 'bfs' });
+await EdgeVec.create({ dimensions: 3, autoOptimize: false });
+await EdgeVec.open('ordered', { autoOptimize: true });
+await EdgeVec.create({ dimensions: 3, worker: true, autoOptimize: false });
+// @ts-expect-error autoOptimize is a boolean
+await EdgeVec.create({ dimensions: 3, autoOptimize: 'auto' });
 const policy: AutoCompactOptions = { tombstoneRatio: 0.3, minDeleted: 500, sliceMs: 4 };
 await EdgeVec.create({ dimensions: 3, autoCompact: policy });
 await EdgeVec.create({ dimensions: 3, autoCompact: false });
