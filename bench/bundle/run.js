@@ -87,10 +87,10 @@ async function loadEsbuild() {
  * bytes in the chunks loaded at start and in those behind import(). The
  * gzip share splits the start chunks' gzip size in proportion to those
  * bytes (gzip sizes do not add up per file; this split does, and is close
- * for similar text). `entry`: the app's page (search, or lite for the page
+ * for similar text). `page`: the app's page (search, or lite for the page
  * on the lite entry); `indexJs` replaces the package's js/index.js.
  */
-async function esbuildSearch(esbuild, indexJs, entry = 'search') {
+async function esbuildSearch(esbuild, indexJs, page = 'search') {
   const app = path.join(ROOT, 'tests', 'bundlers', 'esbuild');
   const plugins = indexJs === undefined ? [] : [{
     name: 'stand-in-index',
@@ -99,7 +99,7 @@ async function esbuildSearch(esbuild, indexJs, entry = 'search') {
     },
   }];
   const res = await esbuild.build({
-    entryPoints: [path.join(app, 'src', entry, 'main.js')],
+    entryPoints: [path.join(app, 'src', page, 'main.js')],
     bundle: true, format: 'esm', splitting: true, minify: true, write: false, metafile: true,
     absWorkingDir: app, outdir: path.join(os.tmpdir(), 'edgevec-bundle-breakdown'), plugins,
   });
