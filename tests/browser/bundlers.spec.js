@@ -24,6 +24,7 @@
 // storage code (tests/bundlers/build.js, classifyJs). The search-only page
 // must ask for its start files and none of the others; the persist page
 // for all of them, the storage code among them.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -152,7 +153,9 @@ for (const bundler of BUNDLERS) {
       const r3 = await appResult(tab, `${bundler} lite app`);
       expect(r3, JSON.stringify(r3)).toMatchObject({ ok: true, size: 300 });
       expect(r3.top, 'the lite entry finds what the full one finds').toEqual(r1.top);
-      expect(lite.wasm[0]).toMatch(/edgevec-lite/);
+      const liteWasm = fs.readFileSync(path.join(ROOT, lite.dir, lite.wasm[0]));
+      expect(crypto.createHash('sha256').update(liteWasm).digest('hex'), 'lite: the .wasm is the lite module')
+        .toBe(builds().liteWasmSha256);
       expect(await wasmFetched(tab)).toEqual([`/${lite.wasm[0]}`]);
       expect(lite.js.filter((f) => !f.start).map((f) => f.name), 'lite: no JS behind import()').toEqual([]);
       const loaded3 = jsLoaded(s3, lite);
