@@ -1,7 +1,9 @@
 // js/edgevec.js — the EdgeVec class: the API a web page uses. Each method
 // checks its arguments (./validate.js), then hands the work to the module
-// that owns it: wasm marshalling (./wasm/api.js), chunked scheduling
-// (./schedule.js), persistence (./persistence/), lifetime (./lifetime.js).
+// that owns it: wasm marshalling (./wasm/api.js), the batch operations
+// (./operations.js, shared with the lite entry's class, js/lite/edgevec.js),
+// chunked scheduling (./schedule.js), persistence (./persistence/), lifetime
+// (./lifetime.js).
 //
 // Rules this file keeps (each one is a bug class it rules out):
 //  - Every argument is checked before it reaches wasm (INVALID_ARGUMENT,
@@ -12,23 +14,22 @@
 //    which decides when it is flushed.
 
 import {
-  EdgeVecError, statusError, invalidArgument, disposedError, readOnlyError, abortedError, batchError,
+  EdgeVecError, invalidArgument, disposedError, readOnlyError, abortedError,
 } from './errors.js';
-import { idArrayLength, checkAssignedIds } from './ids.js';
 import { watch, unwatch, addDisposeSymbol } from './lifetime.js';
 import { loadWasm } from './loader.js';
 import { moduleThreads } from './wasm/threads.js';
-import { SerialQueue, runInChunks, maxChunk } from './schedule.js';
+import { SerialQueue } from './schedule.js';
 import {
-  parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch, parseDeleteBatchOptions,
+  parseCreateOptions, parseOpenOptions, parseInsertBatch, parseSearch,
   checkVector, checkNameArgument, batchLength, metricName, quantizationName, parseCompactOptions, parseAutoCompact,
 } from './validate.js';
 import { Compactor, compactionDisposed } from './compaction.js';
 import {
-  EV_OK, EV_DELETED, EV_ERR_INVALID_METADATA, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC,
-  EVW_OPTION_QUANTIZATION,
+  EV_DELETED, EVW_OPTION_DIMENSIONS, EVW_OPTION_METRIC, EVW_OPTION_QUANTIZATION,
 } from './wasm/abi.js';
 import * as api from './wasm/api.js';
+import { runInsertBatch, deleteBatch } from './operations.js';
 import { splitWorkerOption, startInWorker } from './worker/option.js';
 import * as meta from './wasm/metadata.js';
 import { encodeRecord, encodeBatch } from './metadata/encode.js';
@@ -386,69 +387,25 @@ export class EdgeVec {
     // Every record is checked and encoded before anything is copied or queued.
     const encoded = metadata ? encodeBatch(metadata, 'insertBatch',
       (i) => (ids ? /** @type {AnyId} */ (ids[i]) : undefined)) : null;
-    const batch = new api.Batch(this.#wasm, vectors, n, this.#dims, ids, this.#numberMode, encoded);
+    const batch = new meta.MetaBatch(this.#wasm, vectors, n, this.#dims, ids, this.#numberMode, encoded);
     return this.#batches.run(async () => {
-      const result = await this.#runInsertBatch(batch, ids, onProgress, signal);
+      const result = await runInsertBatch({
+        wasm: this.#wasm,
+        handle: () => this.#handle,
+        disposed: () => this.#disposed,
+        numberMode: this.#numberMode,
+        metadataError: (index, inserted) => this.#batchMetadataError(batch, ids, index, inserted),
+        inserted: () => this.#mutated(),
+      }, batch, ids, onProgress, signal);
       await this.#optimizeIfDue();
       return result;
     });
   }
 
   /**
-   * @param {api.Batch} batch  owned: freed here
-   * @param {IdsInput | undefined} ids
-   * @param {((done: number, total: number) => void) | undefined} onProgress
-   * @param {AbortSignal | undefined} signal
-   * @returns {Promise<AnyInsertResult>}
-   */
-  async #runInsertBatch(batch, ids, onProgress, signal) {
-    const n = batch.n;
-    let inserted = 0;
-    try {
-      if (this.#disposed) throw disposedError();
-      if (signal?.aborted) throw abortedError(0, n, signal.reason);
-      const check = batch.validate(this.#handle);
-      if (check.status === EV_ERR_INVALID_METADATA) throw this.#batchMetadataError(batch, ids, check.index);
-      if (check.status !== EV_OK) {
-        throw batchError(check.status, 'insertBatch', check.index, undefined, ids);
-      }
-      if (!ids) this.#checkAutoIds(n, 'insertBatch');
-      const st = batch.reserve(this.#handle);
-      if (st !== EV_OK) throw statusError(st, 'insertBatch', {}, `reserving room for ${n} vectors`);
-      await runInChunks(n, (start, count) => {
-        const r = batch.insert(this.#handle, start, count);
-        if (r.status === EV_ERR_INVALID_METADATA) {
-          // The index's limit of distinct field names, checked for the whole
-          // batch before the first chunk, can still be reached here when a
-          // call between chunks (setMetadata, say) added names meanwhile.
-          throw this.#batchMetadataError(batch, ids, r.index, start);
-        }
-        if (r.status !== EV_OK) {
-          // Something changed the index between chunks (another call
-          // inserted one of this batch's ids, say): the chunk changed
-          // nothing, the chunks before it stay.
-          throw batchError(r.status, 'insertBatch', r.index, start, ids);
-        }
-        inserted = start + count;
-      }, (done) => {
-        if (this.#disposed) {
-          throw new EdgeVecError('DISPOSED',
-            `the EdgeVec was disposed during insertBatch, after ${done} of ${n} vectors`,
-            { inserted: done });
-        }
-        if (signal?.aborted) throw abortedError(done, n, signal.reason);
-      }, onProgress);
-      return { inserted: n, ids: batch.ids(this.#numberMode) };
-    } finally {
-      batch.free();
-      if (inserted > 0) this.#mutated();
-    }
-  }
-
-  /**
    * The INVALID_METADATA error of a record the core refused, with its
    * position and id.
-   * @param {api.Batch} batch
+   * @param {meta.MetaBatch} batch
    * @param {IdsInput | undefined} ids
    * @param {number} index
    * @param {number} [inserted]  vectors of earlier chunks, which stay
@@ -476,8 +433,10 @@ export class EdgeVec {
     const row = checkVector(vector, this.#dims, 'insert: vector');
     const record = metadata === undefined || metadata === null ? undefined
       : encodeRecord(metadata, { call: 'insert', id });
-    if (id === undefined) this.#checkAutoIds(1, 'insert');
-    const newId = api.insertOne(this.#wasm, handle, row, this.#dims, id, this.#numberMode, record);
+    if (id === undefined) api.checkAutoIds(this.#wasm, handle, 1, this.#numberMode, 'insert');
+    const newId = record
+      ? meta.insertOneMeta(this.#wasm, handle, row, this.#dims, id, this.#numberMode, record)
+      : api.insertOne(this.#wasm, handle, row, this.#dims, id, this.#numberMode);
     this.#mutated();
     return newId;
   }
@@ -646,30 +605,7 @@ export class EdgeVec {
    * @returns {BatchDeleteResult}
    */
   softDeleteBatch(ids, options) {
-    const handle = this.#mutable();
-    const n = idArrayLength(ids, 'softDeleteBatch: ids');
-    const onProgress = parseDeleteBatchOptions(options);
-    const result = { deleted: 0, alreadyDeleted: 0, invalidIds: 0, total: 0 };
-    if (n === 0) {
-      if (onProgress) onProgress(0, 0);
-      return result;
-    }
-    const w = this.#wasm;
-    const list = api.copyIds(w, ids, n, this.#numberMode, 'softDeleteBatch');
-    try {
-      // Without a progress callback there is nothing to report between
-      // chunks: one call does it all.
-      const chunk = onProgress ? maxChunk(n) : n;
-      if (onProgress) onProgress(0, n);
-      for (let done = 0; done < n;) {
-        const c = Math.min(chunk, n - done);
-        api.softDeleteIds(w, handle, list, done, c, result);
-        done += c;
-        if (onProgress) onProgress(done, n);
-      }
-    } finally {
-      w._free(list);
-    }
+    const result = deleteBatch(this.#wasm, this.#mutable(), ids, options, this.#numberMode);
     if (result.deleted > 0) this.#deleted();
     return result;
   }
@@ -885,18 +821,6 @@ export class EdgeVec {
   #live() {
     if (this.#disposed) throw disposedError();
     return this.#handle;
-  }
-
-  /**
-   * In number mode, refuses an assigned-id insert of n vectors whose ids
-   * could not be returned exactly, before anything is inserted.
-   * @param {number} n
-   * @param {string} context
-   */
-  #checkAutoIds(n, context) {
-    if (!this.#numberMode) return;
-    const next = api.nextAutoId(this.#wasm, this.#handle, context);
-    if (next !== undefined) checkAssignedIds(next, n, context);
   }
 }
 

@@ -5,13 +5,13 @@
 // index nobody disposed would stay allocated for good, and a persisted
 // database's writer lock would stay taken.
 
-/** @typedef {import('./wasm/module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./wasm/module.js').EdgeVecCoreWasm} EdgeVecCoreWasm */
 /** @typedef {import('./storage/interface.js').StorageHandle} StorageHandle */
 
 /**
  * What the finalizer frees.
  * @typedef {object} Finalizable
- * @property {EdgeVecWasm} wasm
+ * @property {EdgeVecCoreWasm} wasm
  * @property {number} handle
  * @property {StorageHandle | null} storage
  */

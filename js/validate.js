@@ -3,6 +3,10 @@
 // js/wasm/abi.js: a wrong type is an INVALID_ARGUMENT error naming the
 // option, never a trap inside wasm and never a silent coercion. Ids are
 // checked in js/ids.js. The core checks everything again.
+//
+// The lite entry (js/lite/) runs the same checks with fewer option names:
+// each parse function takes the names its caller accepts, and the names
+// the lite entry leaves out are refused with a message that says so.
 
 import { EdgeVecError, invalidArgument, describe } from './errors.js';
 import { HAS_BIGUINT64, idWords, splitId, idArrayLength } from './ids.js';
@@ -63,10 +67,12 @@ function nameOf(codes, code) {
   return undefined;
 }
 
-const CREATE_OPTION_KEYS = new Set([
+/** The options of an index itself (create, open, load). */
+export const INDEX_OPTION_KEYS = [
   'dimensions', 'metric', 'm', 'efConstruction', 'efSearch', 'seed', 'idType',
-  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile', 'autoCompact', 'autoOptimize', 'threads',
-]);
+  'quantization', 'keepFloats', 'rerank', 'wasmBinary', 'locateFile',
+];
+const CREATE_OPTION_KEYS = new Set([...INDEX_OPTION_KEYS, 'autoCompact', 'autoOptimize', 'threads']);
 const AUTO_COMPACT_KEYS = new Set(['tombstoneRatio', 'minDeleted', 'sliceMs']);
 const COMPACT_OPTION_KEYS = new Set(['sliceMs', 'signal', 'onProgress']);
 // Unknown option names are refused: `{ id: [...] }` for `{ ids: [...] }`
@@ -109,13 +115,20 @@ function optionsObject(options, what) {
 }
 
 /**
+ * Refuses option names other than `keys`.
  * @param {Record<string, unknown>} o
- * @param {Set<string>} keys
+ * @param {ReadonlySet<string>} keys
  * @param {string} what
+ * @param {ReadonlySet<string>} [leftOut]  names the lite entry leaves out
+ *   (of the full entry's): refused with a message naming the full entry
  */
-function checkKeys(o, keys, what) {
+function checkKeys(o, keys, what, leftOut) {
   for (const key of Object.keys(o)) {
-    if (!keys.has(key)) throw invalidArgument(`${what}: unknown option '${key}'`);
+    if (keys.has(key)) continue;
+    if (leftOut?.has(key)) {
+      throw invalidArgument(`${what}: '${key}' is not in edgevec-c/lite; import EdgeVec from 'edgevec-c' for it`);
+    }
+    throw invalidArgument(`${what}: unknown option '${key}'`);
   }
 }
 
@@ -223,7 +236,7 @@ function checkProgress(fn, what) {
 }
 
 /**
- * @typedef {object} ParsedCreateOptions
+ * @typedef {object} ParsedIndexOptions
  * @property {number} dims         0 when not given (open of an existing database)
  * @property {number} metric       -1 when not given
  * @property {number} m
@@ -236,20 +249,27 @@ function checkProgress(fn, what) {
  * @property {number} keepFloats    0 or 1
  * @property {number} rerank
  * @property {IdType} idType
- * @property {import('./compaction.js').AutoCompactPolicy | null} autoCompact  null: off
- * @property {boolean} autoOptimize  insertBatch applies the graph order when it is due
- * @property {number} threads      at most this many threads; 0: as many as the module has
- * @property {import('./loader.js').WasmLocation} location
+ * @property {import('./wasm/load.js').WasmLocation} location
  */
 
 /**
- * Checks the options shared by create and open; 0 (or -1 for the metric)
- * stands for "not given", which the core reads as its default.
+ * @typedef {object} EngineOptions
+ * @property {import('./compaction.js').AutoCompactPolicy | null} autoCompact  null: off
+ * @property {boolean} autoOptimize  insertBatch applies the graph order when it is due
+ * @property {number} threads      at most this many threads; 0: as many as the module has
+ */
+
+/** @typedef {ParsedIndexOptions & EngineOptions} ParsedCreateOptions */
+
+/**
+ * Checks the options shared by create and open (and the lite entry's
+ * create); 0 (or -1 for the metric) stands for "not given", which the core
+ * reads as its default.
  * @param {Record<string, unknown>} o
  * @param {boolean} needDimensions
- * @returns {ParsedCreateOptions}
+ * @returns {ParsedIndexOptions}
  */
-export function parseIndexOptions(o, needDimensions) {
+export function parseIndexCore(o, needDimensions) {
   const dims = o.dimensions === undefined && !needDimensions ? 0
     : checkInteger(o.dimensions, 'dimensions', EV_MIN_DIMENSIONS, EV_MAX_DIMENSIONS);
   let metric = -1;
@@ -310,18 +330,12 @@ export function parseIndexOptions(o, needDimensions) {
       !(wasmBinary instanceof Uint8Array)) {
     throw invalidArgument(`wasmBinary must be an ArrayBuffer or a Uint8Array, got ${describe(wasmBinary)}`);
   }
-  if (o.autoOptimize !== undefined && typeof o.autoOptimize !== 'boolean') {
-    throw invalidArgument(`autoOptimize must be a boolean, got ${describe(o.autoOptimize)}`);
-  }
   const locateFile = o.locateFile;
   if (locateFile !== undefined && typeof locateFile !== 'function') {
     throw invalidArgument(`locateFile must be a function, got ${describe(locateFile)}`);
   }
   return {
     dims, metric, m, efc, efs, hasSeed, seedLo, seedHi, quantization, keepFloats, rerank, idType,
-    autoCompact: parseAutoCompact(o.autoCompact),
-    autoOptimize: o.autoOptimize !== false,
-    threads: o.threads === undefined ? 0 : checkInteger(o.threads, 'threads', 1, 64),
     location: {
       wasmBinary: /** @type {ArrayBuffer | Uint8Array | undefined} */ (wasmBinary),
       locateFile: /** @type {((path: string, prefix: string) => string) | undefined} */ (locateFile),
@@ -330,17 +344,57 @@ export function parseIndexOptions(o, needDimensions) {
 }
 
 /**
+ * parseIndexCore, and the options of the full entry's engine: automatic
+ * compaction, automatic graph order and threads.
+ * @param {Record<string, unknown>} o
+ * @param {boolean} needDimensions
+ * @returns {ParsedCreateOptions}
+ */
+export function parseIndexOptions(o, needDimensions) {
+  return {
+    ...parseIndexCore(o, needDimensions),
+    autoCompact: parseAutoCompact(o.autoCompact),
+    autoOptimize: parseAutoOptimize(o.autoOptimize),
+    threads: o.threads === undefined ? 0 : checkInteger(o.threads, 'threads', 1, 64),
+  };
+}
+
+/**
+ * The autoOptimize option (both entries): true or omitted, insertBatch
+ * applies the graph order when it is due; false, only optimize() does.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+export function parseAutoOptimize(value) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw invalidArgument(`autoOptimize must be a boolean, got ${describe(value)}`);
+  }
+  return value !== false;
+}
+
+/**
+ * The options object of EdgeVec.create, its names checked.
+ * @param {unknown} options
+ * @param {ReadonlySet<string>} [keys]  default: the full entry's
+ * @param {ReadonlySet<string>} [leftOut]  see checkKeys
+ * @returns {Record<string, unknown>}
+ */
+export function createOptionsObject(options, keys = CREATE_OPTION_KEYS, leftOut) {
+  if (options === undefined) {
+    throw invalidArgument('EdgeVec.create needs options, at least { dimensions }');
+  }
+  const o = optionsObject(options, 'EdgeVec.create options');
+  checkKeys(o, keys, 'EdgeVec.create', leftOut);
+  return o;
+}
+
+/**
  * The options of EdgeVec.create.
  * @param {unknown} options
  * @returns {ParsedCreateOptions}
  */
 export function parseCreateOptions(options) {
-  if (options === undefined) {
-    throw invalidArgument('EdgeVec.create needs options, at least { dimensions }');
-  }
-  const o = optionsObject(options, 'EdgeVec.create options');
-  checkKeys(o, CREATE_OPTION_KEYS, 'EdgeVec.create');
-  return parseIndexOptions(o, true);
+  return parseIndexOptions(createOptionsObject(options), true);
 }
 
 /**
@@ -422,11 +476,13 @@ export function parseOpenOptions(options, chooseStorage) {
  * @param {unknown} vectors
  * @param {unknown} options
  * @param {number} dims
+ * @param {ReadonlySet<string>} [keys]  default: the full entry's
+ * @param {ReadonlySet<string>} [leftOut]  see checkKeys
  * @returns {ParsedInsertBatch}
  */
-export function parseInsertBatch(vectors, options, dims) {
+export function parseInsertBatch(vectors, options, dims, keys = INSERT_BATCH_OPTION_KEYS, leftOut) {
   const o = optionsObject(options, 'insertBatch options');
-  checkKeys(o, INSERT_BATCH_OPTION_KEYS, 'insertBatch');
+  checkKeys(o, keys, 'insertBatch', leftOut);
   const n = batchLength(vectors, dims);
   const ids = /** @type {IdsInput | undefined} */ (o.ids);
   if (ids !== undefined) {
@@ -455,9 +511,11 @@ export function parseInsertBatch(vectors, options, dims) {
  * @param {unknown} k
  * @param {unknown} options
  * @param {string} [what]  the call, for the errors
+ * @param {ReadonlySet<string>} [keys]  default: the full entry's
+ * @param {ReadonlySet<string>} [leftOut]  see checkKeys
  * @returns {{ ef: number, filter: unknown, includeMetadata: boolean }}
  */
-export function parseSearch(k, options, what = 'search') {
+export function parseSearch(k, options, what = 'search', keys = SEARCH_OPTION_KEYS, leftOut) {
   checkInteger(k, `${what}: k`, MIN_EF, EV_MAX_EF);
   let ef = 0;
   /** @type {unknown} */
@@ -465,7 +523,7 @@ export function parseSearch(k, options, what = 'search') {
   let includeMetadata = false;
   if (options !== undefined) {
     const o = optionsObject(options, `${what} options`);
-    checkKeys(o, SEARCH_OPTION_KEYS, what);
+    checkKeys(o, keys, what, leftOut);
     if (o.ef !== undefined) ef = checkInteger(o.ef, `${what}: ef`, MIN_EF, EV_MAX_EF);
     if (o.includeMetadata !== undefined && typeof o.includeMetadata !== 'boolean') {
       throw invalidArgument(`${what}: includeMetadata must be a boolean, got ${describe(o.includeMetadata)}`);

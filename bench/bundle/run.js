@@ -3,9 +3,10 @@
 // bytes a page loads before it persists anything.
 //
 // Builds the bundler apps of tests/bundlers/ (the packed tarball installed
-// as a user installs it) for three entries: search (create, insert,
-// search), persist (that plus EdgeVec.open on IndexedDB) and empty (the
-// same page without EdgeVec). For each build it counts the emitted JS and
+// as a user installs it) for four entries: search (create, insert,
+// search), lite (the same page on the lite entry, edgevec-c/lite), persist
+// (that plus EdgeVec.open on IndexedDB) and empty (the same page without
+// EdgeVec). For each build it counts the emitted JS and
 // .wasm: raw, gzip (level 9) and brotli (quality 11, 16 MiB window), each
 // file compressed alone as a server would send it. EdgeVec's share of the
 // JS is the build's JS minus the empty build's JS of the same bundler (the
@@ -16,8 +17,9 @@
 // (STORAGE_MARKERS), so the report says from the emitted files whether the
 // search-only page loads any.
 //
-// Then, for the owner of js/, what the start JS is made of (esbuild's
-// metafile, per source file, in start and in lazy chunks), and the search-only page's
+// Then, for the owner of js/, what the start JS of both search-only pages is
+// made of (esbuild's metafile, per source file, in start and in lazy
+// chunks), and the search-only page's
 // total against the goal with the .wasm of other builds: `wasm-opt -Oz`
 // on the shipped one, and the scratch builds of bench/bundle/wasm-size.sh
 // when its results exist.
@@ -85,9 +87,10 @@ async function loadEsbuild() {
  * bytes in the chunks loaded at start and in those behind import(). The
  * gzip share splits the start chunks' gzip size in proportion to those
  * bytes (gzip sizes do not add up per file; this split does, and is close
- * for similar text). `indexJs` replaces the package's js/index.js.
+ * for similar text). `page`: the app's page (search, or lite for the page
+ * on the lite entry); `indexJs` replaces the package's js/index.js.
  */
-async function esbuildSearch(esbuild, indexJs) {
+async function esbuildSearch(esbuild, indexJs, page = 'search') {
   const app = path.join(ROOT, 'tests', 'bundlers', 'esbuild');
   const plugins = indexJs === undefined ? [] : [{
     name: 'stand-in-index',
@@ -96,7 +99,7 @@ async function esbuildSearch(esbuild, indexJs) {
     },
   }];
   const res = await esbuild.build({
-    entryPoints: [path.join(app, 'src', 'search', 'main.js')],
+    entryPoints: [path.join(app, 'src', page, 'main.js')],
     bundle: true, format: 'esm', splitting: true, minify: true, write: false, metafile: true,
     absWorkingDir: app, outdir: path.join(os.tmpdir(), 'edgevec-bundle-breakdown'), plugins,
   });
@@ -134,9 +137,9 @@ async function esbuildSearch(esbuild, indexJs) {
   return { start: startSizes, lazy: lazySizes, modules, storageAtStart };
 }
 
-/** The search-only esbuild app as shipped. */
+/** The search-only esbuild app as shipped, on the full entry and on the lite one. */
 async function breakdown(esbuild) {
-  return { shipped: await esbuildSearch(esbuild) };
+  return { shipped: await esbuildSearch(esbuild), lite: await esbuildSearch(esbuild, undefined, 'lite') };
 }
 
 /** The shipped .wasm after binaryen's size optimiser, if wasm-opt is installed. */
@@ -156,7 +159,9 @@ function wasmOptOz() {
 
 const n = (x) => x.toLocaleString('en-US');
 const kb = (x) => (x / 1000).toFixed(1);
-const appName = (entry) => (entry === 'search' ? 'search-only' : 'persist');
+const APP_NAMES = { search: 'search-only', lite: 'search-only, **lite entry**', persist: 'persist' };
+const appName = (entry) => APP_NAMES[entry];
+const ROW_ENTRIES = ['search', 'lite', 'persist'];
 
 function report(res) {
   const L = [];
@@ -178,6 +183,8 @@ function report(res) {
     'and its static imports); **JS lazy** is the chunks behind a dynamic `import()`, which ' +
     '`EdgeVec.open`, `list` and `remove` load (the persistence code). **shipped** is all of it; ' +
     '**loaded** is what a page that never persists downloads: JS at start and the `.wasm`. ' +
+    'The **lite entry** row is the search-only page with `import { EdgeVec } from \'edgevec-c/lite\'` ' +
+    '(js/lite/, dist/edgevec-lite.wasm); the other rows use `edgevec-c`. ' +
     'Gzip and brotli sizes of a difference are differences of compressed sizes. 1 KB = 1,000 bytes.');
   L.push('');
   for (const [title, key] of [['gzip -9', 'gz'], ['brotli 11', 'br'], ['raw (minified)', 'raw']]) {
@@ -208,20 +215,24 @@ function report(res) {
   L.push('');
   L.push('Each emitted JS file searched for strings no minifier renames: `objectStore(` (the IndexedDB ' +
     'backend, js/storage/indexeddb.js) and a call `._evp_…(` into the persistence exports ' +
-    '(js/wasm/persist.js; the Emscripten glue only assigns those names). Files of the search-only build:');
+    '(js/wasm/persist.js; the Emscripten glue only assigns those names). Files of the search-only builds:');
   L.push('');
-  L.push('| bundler | loaded at start (gzip) | behind import() (gzip) |');
-  L.push('|---|---|---|');
+  L.push('| bundler | app | loaded at start (gzip) | behind import() (gzip) |');
+  L.push('|---|---|---|---|');
   const fileList = (files) => files.map((f) => `${f.name} ${n(f.gz)}${f.holds.length ? ` (**${f.holds.join(', ')}**)` : ''}`).join('; ') || '—';
-  for (const r of res.rows.filter((x) => x.entry === 'search')) {
-    L.push(`| ${r.bundler} | ${fileList(r.measured.js.filter((f) => f.start))} | ${fileList(r.measured.js.filter((f) => !f.start))} |`);
+  for (const r of res.rows.filter((x) => x.entry !== 'persist')) {
+    L.push(`| ${r.bundler} | ${appName(r.entry)} | ${fileList(r.measured.js.filter((f) => f.start))} | ${fileList(r.measured.js.filter((f) => !f.start))} |`);
   }
   L.push('');
   const so = res.rows.filter((r) => r.entry === 'search');
+  const lite = res.rows.filter((r) => r.entry === 'lite');
   const clean = so.filter((r) => r.storageAtStart.length === 0).map((r) => r.bundler);
   const dirty = so.filter((r) => r.storageAtStart.length > 0);
   L.push(`Search-only, storage code loaded at start: ${clean.length ? `**none** with ${clean.join(' and ')}` : ''}` +
     `${dirty.length ? `${clean.length ? '; ' : ''}${dirty.map((r) => `**${r.storageAtStart.join(', ')}** with ${r.bundler}`).join('; ')}` : ''}.`);
+  const liteStorage = lite.filter((r) => r.storageAtStart.length > 0 || r.measured.js.some((f) => f.holds.length > 0));
+  L.push(`On the lite entry: ${liteStorage.length ? `storage code in the build of ${liteStorage.map((r) => r.bundler).join(', ')}` : '**no storage code in any file of the build**'}` +
+    `, and ${lite.every((r) => r.edgevec.jsLazy.raw === 0) ? 'no JS behind `import()` at all' : 'some JS behind `import()`'}.`);
   if (dirty.some((r) => r.bundler === 'esbuild')) {
     L.push('esbuild with `splitting` keeps a bare `import"./chunk-….js"` in the entry for a module the entry reaches ' +
       'through a re-export, used or not (esbuild issues #2922 and #3704), and js/index.js re-exports ' +
@@ -236,34 +247,53 @@ function report(res) {
 
   L.push('## Against the goal');
   L.push('');
-  const worst = Math.max(...so.map((r) => r.edgevec.loaded.gz));
-  const best = Math.min(...so.map((r) => r.edgevec.loaded.gz));
+  /** The goal's verdict over some rows. */
+  const verdict = (rows) => {
+    const worst = Math.max(...rows.map((r) => r.edgevec.loaded.gz));
+    const best = Math.min(...rows.map((r) => r.edgevec.loaded.gz));
+    return worst < GOAL_GZ ? `**met** (${n(GOAL_GZ - worst)} to ${n(GOAL_GZ - best)} bytes under)`
+      : best < GOAL_GZ ? `**met** with ${rows.filter((r) => r.edgevec.loaded.gz < GOAL_GZ).map((r) => r.bundler).join(', ')} only`
+        : `**not met** (${n(best - GOAL_GZ)} to ${n(worst - GOAL_GZ)} bytes over)`;
+  };
+  const loadedList = (rows, key) => rows.map((r) => `${r.bundler} ${kb(r.edgevec.loaded[key])} KB`).join(', ');
   L.push('Goal: an app that only creates, inserts and searches ships less than 40 KB gzipped of EdgeVec, ' +
-    'and storage code is loaded only by apps that persist. ' +
-    `Loaded by the search-only app (start JS + .wasm, gzip): ${so.map((r) => `${r.bundler} ${kb(r.edgevec.loaded.gz)} KB`).join(', ')} — ` +
-    `${worst < GOAL_GZ ? '**met**' : best < GOAL_GZ ? `**met** with ${so.filter((r) => r.edgevec.loaded.gz < GOAL_GZ).map((r) => r.bundler).join(', ')} only` : `**not met** (${n(best - GOAL_GZ)} to ${n(worst - GOAL_GZ)} bytes over)`}. ` +
+    'and storage code is loaded only by apps that persist.');
+  L.push('');
+  L.push(`- On the lite entry (\`edgevec-c/lite\`), loaded (start JS + .wasm, gzip): ${loadedList(lite, 'gz')} — ` +
+    `${verdict(lite)}; brotli: ${loadedList(lite, 'br')}. That is all it ships: its build has nothing else.`);
+  L.push(`- On the full entry (\`edgevec-c\`), loaded: ${loadedList(so, 'gz')} — ${verdict(so)}. ` +
     `Shipped, the lazy persistence chunks included: ${so.map((r) => `${r.bundler} ${kb(r.edgevec.shipped.gz)} KB`).join(', ')}.`);
   L.push('');
 
   const bd = res.breakdown;
   L.push('### What the search-only start JS is made of (esbuild metafile)');
   L.push('');
-  L.push('The esbuild app\'s search-only build again, in memory, with its metafile. Bytes each source file has in ' +
-    'the minified output; gzip share = the start chunks\' gzip size split in proportion to those bytes.');
+  L.push('The esbuild app\'s search-only builds again (full and lite entry), in memory, with their metafile. ' +
+    'Bytes each source file has in the minified output; gzip share = the start chunks\' gzip size split in ' +
+    'proportion to those bytes.');
   L.push('');
   L.push(`| | start JS raw | start JS gzip | lazy JS gzip | IndexedDB code at start |`);
   L.push('|---|---:|---:|---:|---|');
-  L.push(`| as shipped | ${n(bd.shipped.start.raw)} | ${n(bd.shipped.start.gz)} | ${n(bd.shipped.lazy.gz)} | ${bd.shipped.storageAtStart ? 'yes' : 'no'} |`);
+  for (const [what, b] of [['full entry', bd.shipped], ['lite entry', bd.lite]]) {
+    L.push(`| ${what} | ${n(b.start.raw)} | ${n(b.start.gz)} | ${n(b.lazy.gz)} | ${b.storageAtStart ? 'yes' : 'no'} |`);
+  }
   L.push('');
-  L.push('| source file | at start | behind import() | gzip share at start |');
-  L.push('|---|---:|---:|---:|');
-  for (const m of bd.shipped.modules) L.push(`| ${m.file} | ${n(m.start)} | ${n(m.lazy)} | ${n(m.gzShare)} |`);
+  const liteBytes = Object.fromEntries(bd.lite.modules.map((m) => [m.file, m]));
+  L.push('| source file | full: at start | full: behind import() | full: gzip share at start | lite: at start | lite: gzip share |');
+  L.push('|---|---:|---:|---:|---:|---:|');
+  const files = [...bd.shipped.modules.map((m) => m.file), ...bd.lite.modules.map((m) => m.file).filter((f) => !bd.shipped.modules.some((m) => m.file === f))];
+  for (const file of files) {
+    const m = bd.shipped.modules.find((x) => x.file === file) ?? { start: 0, lazy: 0, gzShare: 0 };
+    const l = liteBytes[file];
+    L.push(`| ${file} | ${n(m.start)} | ${n(m.lazy)} | ${n(m.gzShare)} | ${l ? n(l.start) : '–'} | ${l ? n(l.gzShare) : '–'} |`);
+  }
   L.push('');
 
-  L.push('### With other builds of the .wasm (measured)');
+  L.push('### The full entry with other builds of its .wasm (measured)');
   L.push('');
-  L.push('What the search-only app loads (start JS + .wasm, gzip) with the .wasm of other builds of the same C; ' +
-    'the JS stays as shipped.');
+  L.push('What the search-only app on the full entry loads (start JS + .wasm, gzip) with the .wasm of other ' +
+    'builds of the same C; the JS stays as shipped. (The lite .wasm is built with -O3 for the search path and ' +
+    '-Oz for the rest, bench/results/bundle-notes.md.)');
   L.push('');
   const cols = so.map((r) => ({ head: r.bundler, js: r.edgevec.jsStart.gz }));
   const cell = (v) => (v < GOAL_GZ ? `**${n(v)}**` : n(v));
@@ -283,7 +313,7 @@ function report(res) {
 
 async function main() {
   const t0 = Date.now();
-  const manifest = await buildApps({ entries: ['search', 'persist', 'empty'], controls: false });
+  const manifest = await buildApps({ entries: ['search', 'lite', 'persist', 'empty'], controls: false });
   const baseline = {};
   const measured = {};
   for (const b of manifest.builds) measured[`${b.bundler}/${b.entry}`] = { build: b, m: measureBuild(b) };
@@ -294,7 +324,7 @@ async function main() {
   }
   const rows = [];
   for (const bundler of BUNDLERS) {
-    for (const entry of ['search', 'persist']) {
+    for (const entry of ROW_ENTRIES) {
       const { build, m } = measured[`${bundler}/${entry}`];
       const jsStart = add(m.jsStart, baseline[bundler], -1);
       const edgevec = {
@@ -316,6 +346,7 @@ async function main() {
     bundlers: BUNDLERS,
     versions: Object.fromEntries(BUNDLERS.map((b) => [b, manifest.apps[b].versions])),
     wasmSha256: manifest.wasmSha256,
+    liteWasmSha256: manifest.liteWasmSha256,
     baseline,
     rows,
     breakdown: await breakdown(esbuild),

@@ -165,7 +165,7 @@ let buildMs;
 {
   const records = Array.from({ length: N }, (_, i) => ({ u: u[i], c: c[i] }));
   const t0 = performance.now();
-  const batch = new api.Batch(wasm, base, N, DIM, undefined, true, encodeBatch(records, 'bench', () => undefined));
+  const batch = new meta.MetaBatch(wasm, base, N, DIM, undefined, true, encodeBatch(records, 'bench', () => undefined));
   try {
     const v = batch.validate(handle);
     if (v.status !== 0) throw new Error(`validate: status ${v.status}`);

@@ -2,25 +2,28 @@
 // vectors and ids into wasm memory, results copied out, scratch freed in
 // `finally`. Arguments arrive checked (js/validate.js) except what can only be
 // checked while copying: a vector's components and each id of a list.
+// Shared by both entries: nothing here reaches metadata or filters (their
+// marshalling, ./metadata.js, builds on this file), so the lite entry
+// (js/lite/) loads none of it.
 //
 // Nothing returned is a view over wasm memory (memory growth would detach
 // it, and the caller could scribble on the index): results are copies.
 
 import { statusError, describe, invalidArgument } from '../errors.js';
 import {
-  idWords, splitId, storeIdWords, writeIds, readId, readIdNumber, readIdNumbers, readIdBigInts, readU64,
+  idWords, splitId, storeIdWords, writeIds, readId, readIdNumbers, readIdBigInts, readU64, checkAssignedIds,
 } from '../ids.js';
 import {
   EV_OK, EV_ERR_CAPACITY, EV_ERR_ID_EXISTS, EV_ERR_NOT_FOUND, EVW_ID_BYTES, EVW_NEXT_ID_LO,
   EVW_DELETE_DELETED, EVW_DELETE_ALREADY_DELETED, EVW_DELETE_INVALID_IDS, EVW_DELETE_TOTAL,
-  EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING, EV_ERR_INVALID_METADATA,
+  EVW_LIVE_IDS_COUNT, EVW_COMPACT_REMAINING,
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
-import { checkRecords, checkIndexFields, insertChunkMeta, coreMetadataError } from './metadata.js';
 import { readHits } from './hits.js';
 
+/** @typedef {import('./module.js').EdgeVecCoreWasm} EdgeVecCoreWasm */
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
-/** @typedef {import('../validate.js').ParsedCreateOptions} ParsedCreateOptions */
+/** @typedef {import('../validate.js').ParsedIndexOptions} ParsedIndexOptions */
 /** @typedef {Float32Array | ReadonlyArray<unknown>} Row */
 /** @typedef {{ id: bigint | number, distance: number }} AnySearchResult */
 /** @typedef {import('../../types/index.js').BatchDeleteResult} BatchDeleteResult */
@@ -36,8 +39,8 @@ const OUT_ERR_INDEX = 1;
 
 /**
  * Creates an index in the core; returns its handle (the caller owns it).
- * @param {EdgeVecWasm} wasm
- * @param {ParsedCreateOptions} p
+ * @param {EdgeVecCoreWasm} wasm
+ * @param {ParsedIndexOptions} p
  * @returns {number}
  */
 export function createIndex(wasm, p) {
@@ -49,7 +52,7 @@ export function createIndex(wasm, p) {
 }
 
 /**
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {number} selector  an EVW_OPTION_*
  * @returns {number}
@@ -85,13 +88,14 @@ function copyRow(heap, at, row, what, index) {
 /**
  * A batch copied into wasm memory, owned by its Batch until free().
  * Layout: ids (8n, when given) | out ids (8n) | vectors (4 n dims), then
- * with metadata: offsets (4 (n + 1)) | records.
+ * with metadata: offsets (4 (n + 1)) | records. Checked and inserted here
+ * without metadata; ./metadata.js's MetaBatch does both with it.
  */
 export class Batch {
   /**
    * Copies vectors and ids now, while the caller's arrays hold what they
    * held at the call (the batch may wait in a queue).
-   * @param {EdgeVecWasm} wasm
+   * @param {EdgeVecCoreWasm} wasm
    * @param {Float32Array | ReadonlyArray<Row>} vectors  shape-checked: n rows of dims
    * @param {number} n
    * @param {number} dims
@@ -146,23 +150,17 @@ export class Batch {
   }
 
   /**
-   * Checks the whole batch against the index without changing it: the
-   * vectors and ids, then each metadata record (`metadata` is true when a
-   * record failed).
+   * Checks the whole batch's vectors and ids against the index without
+   * changing it.
    * @param {number} handle
-   * @returns {{ status: number, index: number, metadata: boolean }}
+   * @returns {{ status: number, index: number }}
    */
   validate(handle) {
     const w = this.wasm;
     const out = outArray(w, 'insertBatch');
     const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr,
       out + U32_BYTES * OUT_ERR_INDEX);
-    if (status !== EV_OK || !this.metadata) {
-      return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX], metadata: false };
-    }
-    let meta = checkRecords(w, this.blob, this.offsets, this.n);
-    if (meta.status === EV_OK) meta = checkIndexFields(w, handle, this.blob, this.offsets, this.n);
-    return { status: meta.status, index: meta.record, metadata: true };
+    return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] };
   }
 
   /**
@@ -185,10 +183,6 @@ export class Batch {
    */
   insert(handle, start, count) {
     const w = this.wasm;
-    if (this.metadata) {
-      const r = insertChunkMeta(w, handle, this, start, count);
-      return { status: r.status, index: start + (r.status === EV_ERR_INVALID_METADATA ? r.record : r.index) };
-    }
     const out = outArray(w, 'insertBatch');
     const status = w._evw_insert_batch(handle, this.vectors + F32_BYTES * start * this.dims, count,
       this.dims, this.idsPtr ? this.idsPtr + EVW_ID_BYTES * start : 0,
@@ -214,40 +208,47 @@ export class Batch {
 }
 
 /**
+ * Makes the core call of insertOne: inserts the vector at `vector` with the
+ * id at `ids` (0: the next automatic id), writes the id to `outId`, and
+ * returns an ev_status. `extra` points at the room asked for after the
+ * vector.
+ * @callback InsertCall
+ * @param {number} vector
+ * @param {number} ids
+ * @param {number} outId
+ * @param {number} extra
+ * @returns {number}
+ */
+
+/**
  * Inserts one vector (a batch of one); returns its id. An explicit id is
- * checked here, before anything is allocated.
- * @param {EdgeVecWasm} wasm
+ * checked here, before anything is allocated. The metadata insert
+ * (./metadata.js) passes its own call, with room for its record.
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {Row} row   length-checked
  * @param {number} dims
  * @param {unknown} id  undefined: the next id of the automatic sequence
  * @param {boolean} numberMode
- * @param {Uint8Array} [record]  encoded metadata (js/metadata/encode.js)
+ * @param {number} [extraBytes]  room after the vector for `call`
+ * @param {InsertCall} [call]  default: evw_insert_batch
  * @returns {bigint | number}
  */
-export function insertOne(wasm, handle, row, dims, id, numberMode, record) {
+export function insertOne(wasm, handle, row, dims, id, numberMode, extraBytes = 0, call) {
   if (id !== undefined) splitId(id, numberMode, 'insert: id');
-  // Layout: id in (8) | id out (8) | vector | with metadata: offsets (8) | record.
+  // Layout: id in (8) | id out (8) | vector | extra.
   const vecAt = 2 * EVW_ID_BYTES;
-  const offsetsAt = vecAt + F32_BYTES * dims;
-  const recordAt = offsetsAt + 2 * U32_BYTES;
-  const scratch = alloc(wasm, recordAt + (record ? record.length : 0), 'insert');
+  const extraAt = vecAt + F32_BYTES * dims;
+  const scratch = alloc(wasm, extraAt + extraBytes, 'insert');
   try {
     storeIdWords(wasm.HEAPU32, scratch);
     copyRow(wasm.HEAPF32, (scratch + vecAt) >>> 2, row, 'insert: vector');
-    const out = outArray(wasm, 'insert');
     const idsPtr = id === undefined ? 0 : scratch;
     let st;
-    if (record) {
-      wasm.HEAPU8.set(record, scratch + recordAt);
-      wasm.HEAPU32[(scratch + offsetsAt) >>> 2] = 0;
-      wasm.HEAPU32[((scratch + offsetsAt) >>> 2) + 1] = record.length;
-      st = wasm._evw_insert_batch_meta(handle, scratch + vecAt, 1, dims, idsPtr, scratch + recordAt,
-        scratch + offsetsAt, scratch + EVW_ID_BYTES, out);
-      if (st === EV_ERR_INVALID_METADATA) {
-        throw coreMetadataError(wasm, 'insert', { id: /** @type {bigint | number | undefined} */ (id), record });
-      }
+    if (call) {
+      st = call(scratch + vecAt, idsPtr, scratch + EVW_ID_BYTES, scratch + extraAt);
     } else {
+      const out = outArray(wasm, 'insert');
       st = wasm._evw_insert_batch(handle, scratch + vecAt, 1, dims, idsPtr,
         scratch + EVW_ID_BYTES, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
     }
@@ -264,7 +265,7 @@ export function insertOne(wasm, handle, row, dims, id, numberMode, record) {
 /**
  * The next id of the automatic sequence, or undefined when it has run out
  * (the insert itself then reports CAPACITY). Exact below 2^53.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {string} context
  * @returns {number | undefined}
@@ -278,8 +279,24 @@ export function nextAutoId(wasm, handle, context) {
 }
 
 /**
+ * An index whose ids come back as numbers refuses an insert of n vectors
+ * with assigned ids that could not be returned exactly, before anything is
+ * inserted (bigint ids are always exact).
+ * @param {EdgeVecCoreWasm} wasm
+ * @param {number} handle
+ * @param {number} n
+ * @param {boolean} numberMode
+ * @param {string} context
+ */
+export function checkAutoIds(wasm, handle, n, numberMode, context) {
+  if (!numberMode) return;
+  const next = nextAutoId(wasm, handle, context);
+  if (next !== undefined) checkAssignedIds(next, n, context);
+}
+
+/**
  * The k nearest live vectors, nearest first.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {Row} row  length-checked
  * @param {number} dims
@@ -311,7 +328,7 @@ export function search(wasm, handle, row, dims, k, ef, numberMode) {
  * evw_search_batch shares the queries among the threads; the default
  * module searches them one by one (it has no evw_search_batch), which
  * returns the same. The first bad query fails the call with its index.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {Float32Array | ReadonlyArray<Row>} queries  shape-checked: n rows of dims
  * @param {number} n
@@ -378,7 +395,7 @@ export function searchBatch(wasm, handle, queries, n, dims, k, ef, numberMode) {
 
 /**
  * Soft-deletes one id; returns its ev_delete_outcome.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {unknown} id
  * @param {boolean} numberMode
@@ -394,7 +411,7 @@ export function softDelete(wasm, handle, id, numberMode) {
 
 /**
  * Copies an id list (length-checked) into wasm memory, checking each id.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {import('../../types/index.js').IdsInput} ids
  * @param {number} n
  * @param {boolean} numberMode
@@ -415,7 +432,7 @@ export function copyIds(wasm, ids, n, numberMode, what) {
 /**
  * Soft-deletes `count` ids of a list copyIds made, from position `start`,
  * adding the outcome counts to `result`.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {number} list
  * @param {number} start
@@ -436,7 +453,7 @@ export function softDeleteIds(wasm, handle, list, start, count, result) {
 
 /**
  * A copy of the stored vector of a live id, or undefined.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {unknown} id
  * @param {number} dims
@@ -460,7 +477,7 @@ export function getVector(wasm, handle, id, dims, numberMode) {
 /**
  * Every live id, in ascending order (a copy). One walk of the slots with
  * room for the live count: nothing can change the index during it.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {boolean} numberMode
  * @returns {BigUint64Array | number[]}
@@ -481,7 +498,7 @@ export function liveIds(wasm, handle, numberMode) {
 }
 
 /**
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @param {unknown} id
  * @param {boolean} numberMode
@@ -493,7 +510,7 @@ export function contains(wasm, handle, id, numberMode) {
 }
 
 /**
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  */
 export function compact(wasm, handle) {
@@ -503,7 +520,7 @@ export function compact(wasm, handle) {
 
 /**
  * Numbers the slots in graph order (edgevec.h: ev_reorder).
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  */
 export function reorder(wasm, handle) {
@@ -513,7 +530,7 @@ export function reorder(wasm, handle) {
 
 /**
  * Whether the graph order is due by itself (edgevec.h: ev_order_due).
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} handle
  * @returns {boolean}
  */

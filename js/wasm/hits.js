@@ -5,13 +5,13 @@
 import { readIdNumber } from '../ids.js';
 import { EVW_ID_BYTES } from './abi.js';
 
-/** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./module.js').EdgeVecCoreWasm} EdgeVecCoreWasm */
 /** @typedef {import('../../types/index.js').SearchResult<'bigint'> | import('../../types/index.js').SearchResult<'number'>} AnySearchResult */
 
 /**
  * A search's results as objects: `count` ids (u64) at idsAt and their f32
  * distances at distAt in wasm memory.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} idsAt
  * @param {number} distAt
  * @param {number} count

@@ -9,10 +9,10 @@
 import { EdgeVecError } from '../errors.js';
 import { EVW_OUT_WORDS } from './abi.js';
 
-/** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./module.js').EdgeVecCoreWasm} EdgeVecCoreWasm */
 
 /**
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} bytes
  * @param {string} what  the call, for the error
  * @returns {number} a pointer the caller frees with wasm._free
@@ -26,14 +26,14 @@ export function alloc(wasm, bytes, what) {
 }
 
 /** The out array of each module instance (js/loader.js allocates it at load). */
-const outArrays = /** @type {WeakMap<EdgeVecWasm, number>} */ (new WeakMap());
+const outArrays = /** @type {WeakMap<EdgeVecCoreWasm, number>} */ (new WeakMap());
 
 /**
  * The word index (into HEAPU32) of the module's out array: EVW_OUT_WORDS u32
  * words that every export returning several values writes into (abi.h names
  * the slots). One per module, never freed: calls into wasm are synchronous,
  * and each caller reads its results before it awaits or calls again.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {string} what  the call, for the error if the first allocation fails
  * @returns {number} a byte pointer; its word index is `ptr >>> 2`
  */
@@ -48,7 +48,7 @@ export function outArray(wasm, what) {
 
 /**
  * Copies bytes into fresh wasm memory; the caller frees the pointer.
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {ReadonlyArray<Uint8Array>} parts  concatenated in order
  * @param {string} what
  * @returns {{ ptr: number, len: number }}
@@ -64,7 +64,7 @@ export function copyIn(wasm, parts, what) {
 }
 
 /**
- * @param {EdgeVecWasm} wasm
+ * @param {EdgeVecCoreWasm} wasm
  * @param {number} ptr
  * @returns {string} a NUL-terminated ASCII string from static memory
  */

@@ -14,10 +14,12 @@ import {
 } from './abi.js';
 import { alloc, outArray } from './memory.js';
 import { readHits } from './hits.js';
+import { Batch, insertOne } from './api.js';
 import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
 import { decodeRecord } from '../metadata/decode.js';
 
 /** @typedef {import('./module.js').EdgeVecWasm} EdgeVecWasm */
+/** @typedef {import('./api.js').Row} ApiRow */
 /** @typedef {import('../../types/index.js').Metadata} Metadata */
 /** @typedef {Float32Array | ReadonlyArray<unknown>} Row */
 /** @typedef {{ id: bigint | number, distance: number, metadata?: Metadata }} AnySearchResult */
@@ -299,4 +301,82 @@ export function insertChunkMeta(wasm, handle, b, start, count) {
     index: wasm.HEAPU32[o + EVW_INSERT_ERR_INDEX] >>> 0,
     record: wasm.HEAPU32[o + EVW_META_ERR_RECORD] >>> 0,
   };
+}
+
+/**
+ * A batch with its metadata records (./api.js's Batch lays them out): the
+ * whole batch is checked records included, and inserted with them.
+ */
+export class MetaBatch extends Batch {
+  /** @type {EdgeVecWasm} */
+  #wasm;
+
+  /**
+   * @param {EdgeVecWasm} wasm
+   * @param {Float32Array | ReadonlyArray<ApiRow>} vectors  shape-checked: n rows of dims
+   * @param {number} n
+   * @param {number} dims
+   * @param {import('../../types/index.js').IdsInput | undefined} ids  length-checked
+   * @param {boolean} numberMode
+   * @param {{ blob: Uint8Array, offsets: Uint32Array } | null} metadata  encoded (js/metadata/encode.js)
+   */
+  constructor(wasm, vectors, n, dims, ids, numberMode, metadata) {
+    super(wasm, vectors, n, dims, ids, numberMode, metadata);
+    this.#wasm = wasm;
+  }
+
+  /**
+   * The vectors and ids, then each metadata record and the index's limit of
+   * distinct field names (INVALID_METADATA: `index` is the record).
+   * @param {number} handle
+   * @returns {{ status: number, index: number }}
+   */
+  validate(handle) {
+    const r = super.validate(handle);
+    if (r.status !== EV_OK || !this.metadata) return r;
+    const w = this.#wasm;
+    let meta = checkRecords(w, this.blob, this.offsets, this.n);
+    if (meta.status === EV_OK) meta = checkIndexFields(w, handle, this.blob, this.offsets, this.n);
+    return { status: meta.status, index: meta.record };
+  }
+
+  /**
+   * @param {number} handle
+   * @param {number} start
+   * @param {number} count
+   * @returns {{ status: number, index: number }}
+   */
+  insert(handle, start, count) {
+    if (!this.metadata) return super.insert(handle, start, count);
+    const r = insertChunkMeta(this.#wasm, handle, this, start, count);
+    return { status: r.status, index: start + (r.status === EV_ERR_INVALID_METADATA ? r.record : r.index) };
+  }
+}
+
+/**
+ * insert() with an encoded metadata record.
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {ApiRow} row   length-checked
+ * @param {number} dims
+ * @param {unknown} id  undefined: the next id of the automatic sequence
+ * @param {boolean} numberMode
+ * @param {Uint8Array} record  encoded (js/metadata/encode.js)
+ * @returns {bigint | number}
+ */
+export function insertOneMeta(wasm, handle, row, dims, id, numberMode, record) {
+  // After the vector: offsets (8) | record.
+  return insertOne(wasm, handle, row, dims, id, numberMode, 2 * U32_BYTES + record.length,
+    (vector, ids, outId, offsets) => {
+      const recordAt = offsets + 2 * U32_BYTES;
+      wasm.HEAPU8.set(record, recordAt);
+      wasm.HEAPU32[offsets >>> 2] = 0;
+      wasm.HEAPU32[(offsets >>> 2) + 1] = record.length;
+      const st = wasm._evw_insert_batch_meta(handle, vector, 1, dims, ids, recordAt, offsets, outId,
+        outArray(wasm, 'insert'));
+      if (st === EV_ERR_INVALID_METADATA) {
+        throw coreMetadataError(wasm, 'insert', { id: /** @type {bigint | number | undefined} */ (id), record });
+      }
+      return st;
+    });
 }

@@ -1,7 +1,10 @@
 // js/wasm/module.d.ts — the types of the Emscripten module (dist/edgevec.js +
 // dist/edgevec.wasm) as js/ uses it: the factory, the heap views and the
-// exports of src/wasm/wasm_api.c and src/wasm/wasm_persist.c. Internal: not
-// part of the package's public types (types/index.d.ts).
+// exports of src/wasm/. EdgeVecCoreWasm is what the lite module
+// (dist/edgevec-lite.*, js/lite/module.d.ts) has as well: the exports of
+// src/wasm/wasm_api.c and wasm_reorder.c; EdgeVecWasm adds the full
+// module's others. Internal: not part of the package's public types
+// (types/index.d.ts).
 //
 // Pointers and handles are numbers (wasm32 addresses). Functions declared
 // to return u32 in C come back as signed i32: read them with `>>> 0`.
@@ -15,7 +18,7 @@ export interface EdgeVecWasmFactoryOptions {
   evThreadPool?: number;
 }
 
-export interface EdgeVecWasm {
+export interface EdgeVecCoreWasm {
   /** Views over the memory; replaced whenever memory grows (re-read them). */
   HEAPU8: Uint8Array;
   HEAPU32: Uint32Array;
@@ -50,10 +53,6 @@ export interface EdgeVecWasm {
   _evw_compact(handle: number): number;
   _evw_reorder(handle: number): number;
   _evw_order_due(handle: number): number;
-  _evw_compact_begin(handle: number): number;
-  _evw_compact_step(handle: number, maxCopies: number, out1: number): number;
-  _evw_compact_finish(handle: number): number;
-  _evw_compact_abort(handle: number): void;
   _evw_get(handle: number, idLo: number, idHi: number, out: number): number;
   _evw_contains(handle: number, idLo: number, idHi: number): number;
   _evw_live_ids(handle: number, start: number, capacity: number, outIds: number,
@@ -62,6 +61,15 @@ export interface EdgeVecWasm {
   _evw_deleted_count(handle: number): number;
   _evw_tombstone_ratio(handle: number): number;
   _evw_memory_bytes(handle: number): number;
+}
+
+export interface EdgeVecWasm extends EdgeVecCoreWasm {
+  // src/wasm/wasm_compact_steps.c: the incremental compaction.
+  _evw_compact_begin(handle: number): number;
+  _evw_compact_step(handle: number, maxCopies: number, out1: number): number;
+  _evw_compact_finish(handle: number): number;
+  _evw_compact_abort(handle: number): void;
+  // src/wasm/wasm_heap.c: what the allocator holds (the memory tests).
   _evw_heap_allocated(): number;
   _evw_heap_peak(): number;
 

@@ -19,12 +19,15 @@
  *    `>>> 0`.
  *  - Only what the JS layer (or a benchmark through it) calls is exported:
  *    every export, and all the C it reaches, is in the .wasm every app
- *    downloads. ev_search_exact (the C tests'
+ *    downloads. This file holds what both modules export, the full one
+ *    (dist/edgevec.wasm) and the lite one (dist/edgevec-lite.wasm, for
+ *    js/lite/: create, insert, search, delete, compact); the full module's
+ *    other exports are in the other files of src/wasm/ (CMakeLists.txt
+ *    lists which files each module links). ev_search_exact (the C tests'
  *    reference) is not, nor a loop of searches inside C: the benchmark
  *    that compares the JS layer with C calls evw_search directly.
  */
 #include <emscripten.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,21 +169,6 @@ EXPORT int evw_soft_delete_batch(ev_index *index, const uint64_t *ids,
 
 EXPORT int evw_compact(ev_index *index) { return ev_compact(index); }
 
-/* Incremental compaction (edgevec.h): begin, steps of up to max_copies
- * copies (out1[EVW_COMPACT_REMAINING] = old slots not yet examined),
- * finish, abort. */
-EXPORT int evw_compact_begin(ev_index *index) { return ev_compact_begin(index); }
-
-EXPORT int evw_compact_step(ev_index *index, uint32_t max_copies,
-                            uint32_t *out1) {
-  if (!out1) return EV_ERR_INVALID_ARGUMENT;
-  return ev_compact_step(index, max_copies, out1 + EVW_COMPACT_REMAINING);
-}
-
-EXPORT int evw_compact_finish(ev_index *index) { return ev_compact_finish(index); }
-
-EXPORT void evw_compact_abort(ev_index *index) { ev_compact_abort(index); }
-
 EXPORT int evw_get(const ev_index *index, uint32_t id_lo, uint32_t id_hi,
                    float *out) {
   return ev_get(index, evw_join64(id_lo, id_hi), out);
@@ -217,20 +205,4 @@ EXPORT double evw_tombstone_ratio(const ev_index *index) {
  * fix-ups. */
 EXPORT double evw_memory_bytes(const ev_index *index) {
   return (double)ev_memory_bytes(index);
-}
-
-/* Bytes currently allocated by malloc in the whole module (every index and
- * every scratch buffer). The leak tests compare it before and after many
- * cycles; mallinfo works with both dlmalloc (the default) and emmalloc. */
-EXPORT double evw_heap_allocated(void) {
-  struct mallinfo mi = mallinfo();
-  return (double)(size_t)mi.uordblks;
-}
-
-/* The most the allocator ever took from wasm memory (its high-water mark,
- * which wasm memory keeps for good): the tests of checkpoint memory read
- * it before and after. */
-EXPORT double evw_heap_peak(void) {
-  struct mallinfo mi = mallinfo();
-  return (double)(size_t)mi.usmblks;
 }

@@ -8,9 +8,10 @@
 //   3. the app's sources (app/) copied into its src/, and each entry built
 //      for production by the app's own `npm run build:<entry>`;
 //   4. every build that should have the .wasm must hold exactly one .wasm
-//      file, byte for byte the one in the tarball: a bundler that did not
-//      find it (or emitted a stale or second copy) fails here, before any
-//      browser starts.
+//      file, byte for byte the one in the tarball (dist/edgevec.wasm, or
+//      dist/edgevec-lite.wasm for the app on the lite entry): a bundler that
+//      did not find it (or emitted a stale, second or wrong copy) fails
+//      here, before any browser starts.
 //
 // The builds land in <app>/dist/<entry>/, and build.json describes them
 // (the browser suite and bench/bundle/ read it): each file, and for each JS
@@ -31,9 +32,12 @@ const ROOT = path.resolve(HERE, '..', '..');
 export const MANIFEST = path.join(HERE, 'build.json');
 
 export const BUNDLERS = ['vite', 'webpack', 'esbuild'];
-// search: create, insert, search. persist: that, plus EdgeVec.open on
-// IndexedDB. empty: the same page without EdgeVec (the bytes baseline).
-export const ENTRIES = ['search', 'persist', 'empty'];
+// search: create, insert, search. lite: the same page on the lite entry
+// (edgevec-c/lite). persist: that, plus EdgeVec.open on IndexedDB. empty:
+// the same page without EdgeVec (the bytes baseline).
+export const ENTRIES = ['search', 'lite', 'persist', 'empty'];
+// The package's .wasm each entry must emit (any other: the full module).
+const ENTRY_WASM = { lite: 'edgevec-lite.wasm' };
 // Builds that must NOT find the .wasm: esbuild without the plugin for
 // `new URL(..., import.meta.url)`. The browser suite checks that the
 // failure is the one a user would see.
@@ -126,7 +130,7 @@ export function packageDigest(dir) {
 }
 
 /** Packs this checkout into a temporary directory; returns
- * { tarball, dir, digest, wasmSha256, wasmBytes }. */
+ * { tarball, dir, digest, wasmSha256, wasmBytes, liteWasmSha256, liteWasmBytes }. */
 export async function packCheckout() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgevec-bundlers-'));
   const { stdout } = await run('npm', ['pack', '--json', '--silent', '--pack-destination', dir], ROOT);
@@ -135,7 +139,11 @@ export async function packCheckout() {
   await run('tar', ['-xzf', tarball, '-C', dir], dir);
   const pkg = path.join(dir, 'package');
   const wasm = fs.readFileSync(path.join(pkg, 'dist', 'edgevec.wasm'));
-  return { tarball, dir, digest: packageDigest(pkg), wasmSha256: sha256(wasm), wasmBytes: wasm.length };
+  const lite = fs.readFileSync(path.join(pkg, 'dist', 'edgevec-lite.wasm'));
+  return {
+    tarball, dir, digest: packageDigest(pkg), wasmSha256: sha256(wasm), wasmBytes: wasm.length,
+    liteWasmSha256: sha256(lite), liteWasmBytes: lite.length,
+  };
 }
 
 /** The app's bundler must have been installed from its current lock. */
@@ -194,8 +202,10 @@ async function buildApp(name, entries, pack, log) {
         throw new Error(`${name} ${entry}: the build should hold exactly one .wasm, found ${wasms.length} ` +
           `(${wasms.map((f) => f.name).join(', ') || 'none'}): the bundler did not emit edgevec.wasm on its own`);
       }
-      if (sha256(fs.readFileSync(path.join(dir, wasms[0].name))) !== pack.wasmSha256) {
-        throw new Error(`${name} ${entry}: ${wasms[0].name} is not the package's edgevec.wasm`);
+      const want = ENTRY_WASM[entry] ?? 'edgevec.wasm';
+      const wantSha = want === 'edgevec.wasm' ? pack.wasmSha256 : pack.liteWasmSha256;
+      if (sha256(fs.readFileSync(path.join(dir, wasms[0].name))) !== wantSha) {
+        throw new Error(`${name} ${entry}: ${wasms[0].name} is not the package's ${want}`);
       }
     } else if (wasms.length !== 0) {
       throw new Error(`${name} ${entry}: expected no .wasm in this build, found ${wasms.map((f) => f.name).join(', ')}`);
@@ -225,6 +235,8 @@ export async function buildApps({
       packageDigest: pack.digest,
       wasmSha256: pack.wasmSha256,
       wasmBytes: pack.wasmBytes,
+      liteWasmSha256: pack.liteWasmSha256,
+      liteWasmBytes: pack.liteWasmBytes,
       packMs,
       apps: {},
       builds: [],
@@ -255,7 +267,7 @@ function parseList(v, allowed, what) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const opts = { entries: ['search', 'persist'] };
+  const opts = { entries: ['search', 'lite', 'persist'] };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -263,7 +275,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     else if (a === '--bundlers') opts.bundlers = parseList(argv[++i], BUNDLERS, 'bundler');
     else if (a === '--no-controls') opts.controls = false;
     else {
-      console.error('usage: node tests/bundlers/build.js [--entries search,persist,empty] [--bundlers vite,webpack,esbuild] [--no-controls]');
+      console.error('usage: node tests/bundlers/build.js [--entries search,lite,persist,empty] [--bundlers vite,webpack,esbuild] [--no-controls]');
       process.exit(2);
     }
   }

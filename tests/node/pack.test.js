@@ -67,8 +67,17 @@ let workerCode;
 try { await inWorker.insert([1, 2, 3]); } catch (e) { workerCode = e instanceof EdgeVecError ? e.code : 'not an EdgeVecError'; }
 await inWorker.dispose();
 const workerUrl = import.meta.resolve('edgevec-c/worker.js');
+// The lite entry: its own module, the package's error class.
+const lite = await import('edgevec-c/lite');
+const small = await lite.EdgeVec.create({ dimensions: 4, metric: 'cosine', seed: 1 });
+await small.insertBatch([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0]]);
+const liteHits = small.search([1, 0.1, 0, 0], 2).map((h) => String(h.id));
+let liteCode;
+try { small.insert([0, 0, 0, 0]); } catch (e) { liteCode = e instanceof EdgeVecError ? e.code : 'not an EdgeVecError'; }
+small.dispose();
+const liteWasmUrl = import.meta.resolve('edgevec-c/edgevec-lite.wasm');
 console.log(JSON.stringify({ ids: [...ids].map(String), hits: hits.map((h) => String(h.id)), code, wasmUrl, persisted, transferred,
-  workerHit, workerCode, workerUrl, storageEntry }));
+  workerHit, workerCode, workerUrl, storageEntry, liteHits, liteCode, liteWasmUrl, liteEntry: Object.keys(lite).sort() }));
 `;
 
 const CONSUMER_TS = `
@@ -91,8 +100,13 @@ for await (const chunk of exportFvecs(db)) { const rows: number = chunk.rows; vo
 const inWorker = await EdgeVec.create({ dimensions: 2, worker: true });
 const workerHits: SearchResult[] = await inWorker.search([1, 0], 1);
 await inWorker.dispose();
+import { EdgeVec as LiteEdgeVec, type SearchResult as LiteSearchResult } from 'edgevec-c/lite';
+const small = await LiteEdgeVec.create({ dimensions: 2, idType: 'number' });
+const liteHits: LiteSearchResult<'number'>[] = small.search([1, 0], 1);
+// @ts-expect-error the lite entry has no filters
+small.search([1, 0], 1, { filter: 'a = 1' });
 export type { ImportResult };
-export { first, isAborted, workerHits };
+export { first, isAborted, workerHits, liteHits };
 `;
 
 test('npm pack, install the tarball elsewhere, import it by name', async (t) => {
@@ -106,7 +120,8 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
     'js/worker/worker.js', 'js/worker/client.js', 'js/worker/methods.js', 'js/worker/protocol.js',
     'js/worker/spawn.js', 'js/worker/option.js', 'types/worker.d.ts',
     'dist/mt/edgevec-mt.mjs', 'dist/mt/edgevec-mt.wasm', 'dist/mt/edgevec-mt.worker.js',
-    'dist/mt/package.json', 'js/wasm/threads.js']) {
+    'dist/mt/package.json', 'js/wasm/threads.js', 'js/lite/index.js', 'js/lite/edgevec.js', 'types/lite.d.ts',
+    'dist/edgevec-lite.js', 'dist/edgevec-lite.wasm']) {
     assert.ok(files.includes(want), `the package ships ${want}`);
   }
   for (const f of files) {
@@ -132,6 +147,10 @@ test('npm pack, install the tarball elsewhere, import it by name', async (t) => 
   assert.equal(out.workerHit, '9');
   assert.equal(out.workerCode, 'DIMENSION_MISMATCH');
   assert.ok(out.workerUrl.endsWith('/node_modules/edgevec-c/js/worker/worker.js'), out.workerUrl);
+  assert.deepEqual(out.liteHits, out.hits);
+  assert.equal(out.liteCode, 'INVALID_VECTOR');
+  assert.ok(out.liteWasmUrl.endsWith('/node_modules/edgevec-c/dist/edgevec-lite.wasm'), out.liteWasmUrl);
+  assert.deepEqual(out.liteEntry, ['EdgeVec', 'EdgeVecError']);
 
   await writeFile(join(project, 'main.ts'), CONSUMER_TS);
   await writeFile(join(project, 'tsconfig.json'), JSON.stringify({

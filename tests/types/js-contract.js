@@ -1,11 +1,13 @@
 // tests/types/js-contract.js — compile-time proof that the JS layer (js/)
-// matches the public contract (types/index.d.ts, types/transfer.d.ts). Checked by the top-level
+// matches the public contract (types/index.d.ts, types/transfer.d.ts,
+// types/lite.d.ts). Checked by the top-level
 // tsconfig.json; never run. If a method's parameters or results drift from
 // the .d.ts, `npx tsc -p tsconfig.json` fails here.
 
 import { EdgeVec } from '../../js/edgevec.js';
 import { EdgeVecError } from '../../js/errors.js';
 import * as transfer from '../../js/transfer/index.js';
+import * as lite from '../../js/lite/index.js';
 
 /** @typedef {import('../../types/index.js').IdType} IdType */
 /** @typedef {import('../../types/index.js').EdgeVec<IdType>} PublicEdgeVec */
@@ -44,3 +46,31 @@ export const transferEntry = transfer;
 
 /** @type {(filter: string) => import('../../types/index.js').Filter} */
 export const staticParseFilter = EdgeVec.parseFilter;
+
+// The lite entry (js/lite/): its class against types/lite.d.ts, both ways
+// for the instance side, so that neither may have a method the other lacks.
+/** @typedef {import('../../types/lite.js').EdgeVec<IdType>} PublicLiteEdgeVec */
+/** @typedef {Omit<PublicLiteEdgeVec, typeof Symbol.dispose>} PublicLiteEdgeVecBody */
+
+/**
+ * @param {lite.EdgeVec} db
+ * @returns {PublicLiteEdgeVecBody}
+ */
+export function liteInstanceSide(db) {
+  return db;
+}
+
+/**
+ * @param {PublicLiteEdgeVecBody} db
+ * @returns {{ [K in keyof lite.EdgeVec]: unknown }}
+ */
+export function liteHasNothingMore(db) {
+  return db;
+}
+
+/** @type {(options: import('../../types/lite.js').CreateOptions) => Promise<PublicLiteEdgeVecBody>} */
+export const liteStaticCreate = lite.EdgeVec.create;
+
+/** The lite entry's error class is the package's. */
+/** @type {typeof import('../../types/lite.js').EdgeVecError} */
+export const liteErrorClass = lite.EdgeVecError;
