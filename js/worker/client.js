@@ -8,6 +8,9 @@
 // Rules this file keeps:
 //  - The methods are those of ./methods.js, defined from that table: one
 //    line there forwards a new EdgeVec method.
+//  - Searches go through the shared-memory channel of ./channel.js where
+//    the platform allows one and nothing else is waiting on the worker,
+//    as messages otherwise; either way they are settled in call order.
 //  - Nothing crosses without structured clone's rules: a callback other
 //    than onProgress / onFlushError, or an object that cannot be cloned, is
 //    INVALID_ARGUMENT before anything is sent; vectors are copied once,
@@ -23,6 +26,7 @@ import { addDisposeSymbol } from '../lifetime.js';
 import { METHODS, ENTRY_POINTS, PLAIN, addTransfer } from './methods.js';
 import { decodeError } from './protocol.js';
 import { spawnWorker } from './spawn.js';
+import { ChannelClient, channelAvailable } from './channel.js';
 
 /** @typedef {import('./methods.js').MethodSpec} MethodSpec */
 /** @typedef {import('./spawn.js').WorkerLink} WorkerLink */
@@ -169,6 +173,12 @@ export class WorkerEdgeVec {
   #info = null;
   /** @type {IndexState | undefined} */
   #state;
+  /** The worker's stamp of #state: counts with a lower one are older. */
+  #stateStamp = 0;
+  /** The shared-memory channel for searches (./channel.js), where there is one. @type {ChannelClient | null} */
+  #channel = null;
+  /** The search waiting on the channel, 0 if none. */
+  #channelCall = 0;
   /** @type {((err: unknown) => void) | undefined} */
   #onFlushError;
   /** @type {object} */
@@ -212,7 +222,41 @@ export class WorkerEdgeVec {
       await db.#end();
       throw err;
     }
+    db.#openChannel();
     return db;
+  }
+
+  /**
+   * Gives the worker a shared-memory channel for searches where the
+   * platform allows one; without it every search goes as a message.
+   */
+  #openChannel() {
+    const info = /** @type {IndexInfo} */ (this.#info);
+    if (!channelAvailable()) return;
+    try {
+      const channel = new ChannelClient(info.dimensions, info.idType === 'number');
+      this.#link.post({ channel: channel.buffer }, []);
+      this.#channel = channel;
+    } catch {
+      // Shared memory that cannot be sent after all: messages only.
+    }
+  }
+
+  /**
+   * Posts a message to the worker; a worker waiting on the channel is told
+   * to go back and read it.
+   * @param {unknown} message
+   * @param {Transferable[]} transfers
+   */
+  #post(message, transfers) {
+    const channel = this.#channel;
+    if (!channel) {
+      this.#link.post(message, transfers);
+      return;
+    }
+    channel.willPost();
+    this.#link.post(message, transfers);
+    channel.posted();
   }
 
   /**
@@ -233,7 +277,7 @@ export class WorkerEdgeVec {
       };
       try {
         const hooks = Object.keys(call.hooks).length > 0 ? call.hooks : undefined;
-        this.#link.post({ ...message, call: id, args: call.args, hooks }, call.transfers);
+        this.#post({ ...message, call: id, args: call.args, hooks }, call.transfers);
       } catch (err) {
         // DataCloneError: something in the arguments cannot be copied.
         reject(invalidArgument(`${what}: an argument cannot be sent to the EdgeVec worker ` +
@@ -254,7 +298,7 @@ export class WorkerEdgeVec {
   /** @param {number} id */
   #postAbort(id) {
     if (this.#failure || !this.#calls.has(id)) return;
-    try { this.#link.post({ abort: id }, []); } catch { /* the worker is gone; its end rejects the call */ }
+    try { this.#post({ abort: id }, []); } catch { /* the worker is gone; its end rejects the call */ }
   }
 
   /**
@@ -265,6 +309,10 @@ export class WorkerEdgeVec {
     const pending = this.#calls.get(id);
     if (!pending) return undefined;
     this.#calls.delete(id);
+    if (id === this.#channelCall) {
+      this.#channelCall = 0;
+      this.#channel?.done(id);
+    }
     if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
     this.#link.hold(this.#calls.size > 0);
     return pending;
@@ -272,6 +320,9 @@ export class WorkerEdgeVec {
 
   /** @param {any} msg */
   #receive(msg) {
+    // A search answered on the channel was answered before this message
+    // was posted: it settles first, so that answers keep the calls' order.
+    if (this.#channelCall !== 0) this.#takeChannelAnswer(this.#channelCall);
     if (msg.event === 'flushError') {
       const err = decodeError(msg.error);
       if (this.#onFlushError) this.#onFlushError(err);
@@ -291,7 +342,7 @@ export class WorkerEdgeVec {
       }
       return;
     }
-    if ('state' in msg) this.#state = msg.state;
+    if ('state' in msg) this.#takeState(msg.state, msg.stamp);
     const pending = this.#settle(id);
     if (!pending) return;
     if (msg.ok) pending.resolve(pending.decode(msg.value));
@@ -301,10 +352,57 @@ export class WorkerEdgeVec {
     }
   }
 
+  /**
+   * @param {IndexState | undefined} state
+   * @param {number} stamp
+   */
+  #takeState(state, stamp) {
+    // Answers may be read out of the worker's order (one on the channel,
+    // one as a message): the counts kept are the latest the worker sent.
+    if (stamp < this.#stateStamp) return;
+    this.#state = state;
+    this.#stateStamp = stamp;
+  }
+
+  /**
+   * Sends a search through the channel when it can carry it.
+   * @param {unknown[]} args
+   * @returns {Promise<unknown> | null}  null: send it as a message
+   */
+  #callOnChannel(args) {
+    const channel = /** @type {ChannelClient} */ (this.#channel);
+    const id = this.#nextCall;
+    if (!channel.trySearch(id, args)) return null;
+    this.#nextCall++;
+    this.#channelCall = id;
+    const answered = new Promise((resolve, reject) => {
+      this.#calls.set(id, {
+        resolve, reject, decode: PLAIN.decode, onProgress: undefined, signal: undefined, onAbort: undefined,
+      });
+      this.#link.hold(true);
+    });
+    channel.answer(id).then((outcome) => { if (outcome === 'hits') this.#takeChannelAnswer(id); });
+    return answered;
+  }
+
+  /**
+   * Settles search `id` if its hits are on the channel by now.
+   * @param {number} id
+   */
+  #takeChannelAnswer(id) {
+    const channel = /** @type {ChannelClient} */ (this.#channel);
+    if (!this.#calls.has(id) || channel.answered(id) !== 'hits') return;
+    const { stamp, state } = channel.state();
+    this.#takeState(state, stamp);
+    const hits = channel.hits();
+    this.#settle(id)?.resolve(hits);
+  }
+
   /** @param {EdgeVecError} err  the worker failed or exited by itself */
   #fail(err) {
     if (this.#failure) return;
     this.#failure = err;
+    this.#channel?.close();
     for (const id of [...this.#calls.keys()]) this.#settle(id)?.reject(err);
     if (!this.#disposed) this.#disposed = true;
     this.#link.terminate().catch(() => undefined);
@@ -314,6 +412,7 @@ export class WorkerEdgeVec {
   async #end() {
     finalizer?.unregister(this.#token);
     if (!this.#failure) this.#failure = disposedError();
+    this.#channel?.close();
     const gone = disposedError();
     for (const id of [...this.#calls.keys()]) this.#settle(id)?.reject(gone);
     await this.#link.terminate().catch(() => undefined);
@@ -328,6 +427,10 @@ export class WorkerEdgeVec {
   #call(name, args) {
     if (this.#disposed) return Promise.reject(disposedError());
     const spec = METHODS[name];
+    if (spec.channel && this.#channel && this.#calls.size === 0) {
+      const onChannel = this.#callOnChannel(args);
+      if (onChannel) return onChannel;
+    }
     try {
       const call = encodeCall(spec, args, name);
       return this.#send({ op: 'method', name }, call, (spec.result ?? PLAIN).decode, name);
