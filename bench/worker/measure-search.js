@@ -1,26 +1,36 @@
 // bench/worker/measure-search.js — what the worker boundary costs a search:
 // the same 100,000 × 128 index (seeded mixture, M 16, efConstruction 200)
 // searched at ef 64, k 10, one awaited search after another, on the main
-// thread and in worker mode side by side in one run: in Chromium (the
-// project's server on 127.0.0.1) and in Node (worker_threads). Writes
+// thread and in worker mode side by side in one run: in Node
+// (worker_threads), Chromium and Firefox (pages of the project's server on
+// 127.0.0.1, cross-origin isolated as `npm start` serves them). Writes
 // bench/results/worker.md and bench/results/worker-<date>.json.
 //
 //   npm run bench:worker        (or: node bench/worker/measure-search.js)
 //
 // The index is built once in Node and cached as a snapshot under
-// build/worker/; both modes load those bytes (EdgeVec.load, with and without
-// `worker: true`), so they search the same graph. Browsers coarsen
-// performance.now() (to 0.1 ms in Chromium without cross-origin isolation),
-// so latency is timed over blocks of BLOCK searches and divided; the median
-// is over blocks, and the modes alternate block by block so that the
-// machine's load falls on all alike. Beside the one-at-a-time latency, the
-// same searches with several in flight, and a bare echo worker's round trip
-// (what the platform's messages cost, with nothing of EdgeVec).
+// build/worker/; every mode loads those bytes (EdgeVec.load, with and
+// without `worker: true`), so they search the same graph. Browsers coarsen
+// performance.now(), so latency is timed over blocks of BLOCK searches and
+// divided; the median is over blocks, and the modes alternate block by
+// block so that the machine's load falls on all alike. Beside the
+// one-at-a-time latency, the same searches with several in flight, and a
+// bare echo worker's round trip (what the platform's messages cost, with
+// nothing of EdgeVec).
+//
+// Worker mode is measured twice: as it runs (searches on the shared-memory
+// channel of js/worker/channel.js where the platform allows one) and with
+// messages only (the same code, with Atomics.waitAsync hidden while that
+// index is made so that it gets no channel: what a page that is not
+// cross-origin isolated, or an engine without shared memory such as
+// WebKitGTK, gets). WebKit itself is not driven here: it has no Playwright
+// driver on this platform (tests/browser/fixtures.js drives it through
+// WebKitWebDriver).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 import { EdgeVec } from '../../js/index.js';
 import { Mixture } from '../../tests/lib/dataset.js';
 import { startServer } from '../../scripts/serve.js';
@@ -32,13 +42,13 @@ const OPTIONS = { dimensions: DIM, metric: 'l2', m: 16, efConstruction: 200, see
 const FILE = `mixture-${SEED}-${N}x${DIM}-m${OPTIONS.m}-efc${OPTIONS.efConstruction}.evsnap`;
 const BLOCK = 48;
 const DEPTH = 8;
-const ROUNDS = 20;
+const ROUNDS = 100;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * Runs where EdgeVec and Mixture are in scope (Node, or the page through
- * toString): loads both modes, then ROUNDS rounds of one BLOCK-search block
+ * toString): loads the three modes, then ROUNDS rounds of one BLOCK-search block
  * per mode, alternating which goes first. Returns per-search µs of each block
  * and whether both modes gave the same hits.
  */
@@ -48,12 +58,26 @@ async function measure(EdgeVec, Mixture, source, cfg) {
   const queries = mix.rows(cfg.nq);
   const main = await EdgeVec.load(source);
   const inWorker = await EdgeVec.load(source, { worker: true });
+  const waitAsync = Atomics.waitAsync;
+  let messagesOnly;
+  try {
+    Atomics.waitAsync = undefined;
+    messagesOnly = await EdgeVec.load(source, { worker: true });
+  } finally {
+    Atomics.waitAsync = waitAsync;
+  }
+  // Whether worker mode had its channel here (js/worker/channel.js, channelAvailable).
+  const channel = typeof waitAsync === 'function' && typeof SharedArrayBuffer === 'function' &&
+    (globalThis.crossOriginIsolated === true || typeof globalThis.process?.versions?.node === 'string');
   const query = (i) => queries.slice((i % cfg.nq) * cfg.dim, (i % cfg.nq + 1) * cfg.dim);
+  const sameHits = (a, b) => a.length === b.length &&
+    a.every((h, j) => h.id === b[j].id && h.distance === b[j].distance);
   let same = 0;
   for (let i = 0; i < 100; i++) {
     const a = main.search(query(i), cfg.k, { ef: cfg.ef });
     const b = await inWorker.search(query(i), cfg.k, { ef: cfg.ef });
-    if (a.length === b.length && a.every((h, j) => h.id === b[j].id && h.distance === b[j].distance)) same++;
+    const c = await messagesOnly.search(query(i), cfg.k, { ef: cfg.ef });
+    if (sameHits(a, b) && sameHits(a, c)) same++;
   }
   // The platform's own round trip, for scale: a worker that only echoes
   // what it gets (the query), with nothing of EdgeVec on either side.
@@ -71,7 +95,7 @@ async function measure(EdgeVec, Mixture, source, cfg) {
       end: () => w.terminate(),
     };
   }
-  const blocks = { main: [], worker: [], pipelined: [], echo: [] };
+  const blocks = { main: [], worker: [], messages: [], pipelined: [], echo: [] };
   let next = 0;
   const runMain = async () => {
     const t0 = performance.now();
@@ -82,6 +106,11 @@ async function measure(EdgeVec, Mixture, source, cfg) {
     const t0 = performance.now();
     for (let i = 0; i < cfg.block; i++) await inWorker.search(query(next++), cfg.k, { ef: cfg.ef });
     blocks.worker.push(((performance.now() - t0) * 1000) / cfg.block);
+  };
+  const runMessages = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < cfg.block; i++) await messagesOnly.search(query(next++), cfg.k, { ef: cfg.ef });
+    blocks.messages.push(((performance.now() - t0) * 1000) / cfg.block);
   };
   // Throughput rather than latency: DEPTH searches in flight at once, so
   // that the worker searches while this side handles the answers.
@@ -99,19 +128,21 @@ async function measure(EdgeVec, Mixture, source, cfg) {
     for (let i = 0; i < cfg.block; i++) await echo.send(query(next++));
     blocks.echo.push(((performance.now() - t0) * 1000) / cfg.block);
   };
-  const all = [runMain, runWorker, runPipelined, runEcho];
+  const all = [runMain, runWorker, runMessages, runPipelined, runEcho];
   // Warm-up: every mode's code tiered up before anything is timed.
   for (let r = 0; r < 3; r++) for (const run of all) await run();
   for (const list of Object.values(blocks)) list.length = 0;
   for (let r = 0; r < cfg.rounds; r++) {
+    if (r % 25 === 0) console.error(`  round ${r} of ${cfg.rounds}`);
     // Each round in a different order, so that no mode always follows another.
     const order = r % 2 === 0 ? all : [...all].reverse();
     for (const run of order) await run();
   }
   main.dispose();
   await inWorker.dispose();
+  await messagesOnly.dispose();
   await echo.end();
-  return { blocks, sameHitsOf100: same };
+  return { blocks, sameHitsOf100: same, channel };
 }
 
 const median = (xs) => {
@@ -120,12 +151,20 @@ const median = (xs) => {
 };
 const r1 = (x) => Number(x.toFixed(1));
 
+/** The median over rounds of a mode's block time over the main thread's in the same round. */
+const pairedRatio = (blocks, mode) => median(blocks[mode].map((t, i) => t / blocks.main[i]));
+
 function summary(r) {
-  const main = median(r.blocks.main), worker = median(r.blocks.worker);
+  const main = median(r.blocks.main), worker = median(r.blocks.worker), messages = median(r.blocks.messages);
   const pipelined = median(r.blocks.pipelined), echo = median(r.blocks.echo);
   return {
+    channel: r.channel,
     mainUs: r1(main), workerUs: r1(worker), overheadUs: r1(worker - main),
-    overheadPct: r1(((worker - main) / main) * 100), sameHitsOf100: r.sameHitsOf100,
+    overheadPct: r1(((worker - main) / main) * 100),
+    pairedPct: r1((pairedRatio(r.blocks, 'worker') - 1) * 100),
+    messagesUs: r1(messages), messagesPct: r1(((messages - main) / main) * 100),
+    messagesPairedPct: r1((pairedRatio(r.blocks, 'messages') - 1) * 100),
+    sameHitsOf100: r.sameHitsOf100,
     pipelinedUs: r1(pipelined), pipelinedPct: r1(((pipelined - main) / main) * 100),
     echoUs: r1(echo), ownUs: r1(worker - main - echo),
     raw: Object.fromEntries(Object.entries(r.blocks).map(([k, v]) => [k, v.map(r1)])),
@@ -143,62 +182,91 @@ if (!fs.existsSync(file)) {
   db.dispose();
 }
 const cfg = { seed: SEED, dim: DIM, n: N, nq: NQ, k: K, ef: EF, block: BLOCK, depth: DEPTH, rounds: ROUNDS };
+const line = (name, r) => `${name}: main ${r.mainUs} µs, worker ${r.workerUs} µs (paired +${r.pairedPct}%), ` +
+  `messages only ${r.messagesUs} µs (paired +${r.messagesPairedPct}%), echo ${r.echoUs} µs, ` +
+  `${DEPTH} in flight ${r.pipelinedUs} µs`;
 
 const bytes = new Uint8Array(fs.readFileSync(file));
 const node = summary(await measure(EdgeVec, Mixture, bytes, cfg));
-console.error(`node: main ${node.mainUs} µs, worker ${node.workerUs} µs (+${node.overheadPct}%), echo ${node.echoUs} µs, ${DEPTH} in flight ${node.pipelinedUs} µs`);
+console.error(line('node', node));
+
+/**
+ * Runs measure() in a page of the project's server in one browser.
+ * @param {import('playwright-core').BrowserType} type
+ * @param {object} launch
+ */
+async function inBrowser(type, launch) {
+  const browser = await type.launch(launch);
+  const version = `${type.name()} ${browser.version()}`;
+  try {
+    const p = await browser.newPage();
+    p.on('console', (m) => { if (m.type() === 'error') console.error(`  ${type.name()}: ${m.text()}`); });
+    await p.goto(`${server.url}tests/browser/pages/harness.html`);
+    await p.waitForFunction(() => window.harnessReady === true, null, { timeout: 60_000 });
+    const r = summary(await p.evaluate(async ([src, url, c]) => {
+      const fn = (0, eval)(`(${src})`);
+      return fn(window.harness.EdgeVec, window.harness.dataset.Mixture, url, c);
+    }, [measure.toString(), `/index/${FILE}`, cfg]));
+    console.error(line(type.name(), r));
+    return { version, ...r };
+  } finally {
+    await browser.close();
+  }
+}
 
 const server = await startServer({ port: 0, mounts: { '/index/': CACHE } });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
-const chromiumVersion = browser.version();
-let page;
+let chromiumResult, firefoxResult;
 try {
-  const p = await browser.newPage();
-  await p.goto(`${server.url}tests/browser/pages/harness.html`);
-  await p.waitForFunction(() => window.harnessReady === true);
-  page = summary(await p.evaluate(async ([src, url, c]) => {
-    const fn = (0, eval)(`(${src})`);
-    return fn(window.harness.EdgeVec, window.harness.dataset.Mixture, url, c);
-  }, [measure.toString(), `/index/${FILE}`, cfg]));
+  chromiumResult = await inBrowser(chromium, { executablePath: '/usr/bin/chromium', args: ARGS });
+  // Firefox over WebDriver BiDi, as the browser suite drives it.
+  firefoxResult = await inBrowser(firefox, { channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' });
 } finally {
-  await browser.close();
   await server.close();
 }
-console.error(`chromium: main ${page.mainUs} µs, worker ${page.workerUs} µs (+${page.overheadPct}%), echo ${page.echoUs} µs, ${DEPTH} in flight ${page.pipelinedUs} µs`);
 
 const day = new Date().toISOString().slice(0, 10);
 const result = {
-  date: day, nodeVersion: process.version, chromiumVersion: `chromium ${chromiumVersion}`,
+  date: day, nodeVersion: process.version, chromiumVersion: chromiumResult.version,
+  firefoxVersion: firefoxResult.version,
   loadAverage1m: r1(os.loadavg()[0]), n: N, depth: DEPTH, dim: DIM, k: K, ef: EF, queries: NQ, block: BLOCK, rounds: ROUNDS,
-  index: OPTIONS, chromium: page, node,
+  index: OPTIONS, node, chromium: chromiumResult, firefox: firefoxResult,
 };
-const row = (name, r) => `| ${name} | ${r.mainUs} | ${r.workerUs} | ${r.overheadPct} % | ${r.echoUs} | ${r.ownUs} | ${r.pipelinedUs} (${r.pipelinedPct > 0 ? '+' : ''}${r.pipelinedPct} %) | ${r.sameHitsOf100} / 100 |`;
+const sign = (x) => `${x > 0 ? '+' : ''}${x} %`;
+const row = (name, r) => `| ${name} | ${r.channel ? 'yes' : 'no'} | ${r.mainUs} | ${r.workerUs} | ${sign(r.pairedPct)} | ` +
+  `${r.messagesUs} | ${sign(r.messagesPairedPct)} | ${r.echoUs} | ${r.pipelinedUs} (${sign(r.pipelinedPct)}) | ` +
+  `${r.sameHitsOf100} / 100 |`;
+const verdict = (r) => (r.pairedPct < 25 ? 'met' : 'not met');
 const md = `# Worker mode: the cost of the boundary on a search (${day})
 
 Produced by \`npm run bench:worker\` (bench/worker/measure-search.js; Node ${process.version},
-${result.chromiumVersion}; 1-minute load average ${result.loadAverage1m} on this shared 2-core machine when it
-finished, so read the ratio, not the absolute times). The index: ${N.toLocaleString('en')} × ${DIM} seeded mixture,
-M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}, loaded from the same snapshot in both modes. One search at a
-time (each awaited before the next), k ${K}, ef ${EF}; latency per search is the median over ${ROUNDS} blocks of ${BLOCK}
-searches per mode, the modes alternating block by block.
+${result.chromiumVersion}, ${result.firefoxVersion}; 1-minute load average ${result.loadAverage1m} on this shared
+2-core machine when it finished, so read the ratios, not the absolute times). The index:
+${N.toLocaleString('en')} × ${DIM} seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}, loaded from the
+same snapshot in every mode. One search at a time (each awaited before the next), k ${K}, ef ${EF}; latency
+per search is the median over ${ROUNDS} blocks of ${BLOCK} searches per mode, the modes alternating block by block.
+"Overhead" is the median over the rounds of a mode's block time over the main thread's block time in
+the same round (paired, so that the machine's load, which changes during a run, falls on both alike).
 
-| where | main thread µs | worker mode µs | overhead | echo round trip µs | EdgeVec's own µs | ${DEPTH} in flight, µs per search | same hits |
-|---|---:|---:|---:|---:|---:|---:|---:|
-${row('Chromium (module Worker)', page)}
+| where | channel | main thread µs | worker mode µs | overhead | messages only µs | its overhead | echo round trip µs | ${DEPTH} in flight, µs per search | same hits |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${row('Node (worker_threads)', node)}
+${row('Chromium (module Worker)', chromiumResult)}
+${row('Firefox (module Worker)', firefoxResult)}
 
-Target: less than 25 % over the same search on the main thread, one search at a time. Chromium:
-${page.overheadPct < 25 ? 'met' : 'not met'}; Node: ${node.overheadPct < 25 ? 'met' : 'not met'}.
+Target: less than 25 % over the same search on the main thread, one search at a time. Node:
+${verdict(node)}; Chromium: ${verdict(chromiumResult)}; Firefox: ${verdict(firefoxResult)}.
 
-- "echo round trip": a worker that sends back what it gets (the query), nothing of EdgeVec on either
-  side: what the platform's messages cost on this machine at this moment. Under load a round trip
-  waits for both threads to be scheduled, which is most of the overhead.
-- "EdgeVec's own": worker mode − main thread − echo round trip: encoding the call, the worker's
-  dispatch, packing the hits into two typed arrays and turning them back into objects.
+- "channel": whether worker mode had its shared-memory channel there (js/worker/channel.js: shared
+  memory, a cross-origin isolated page, Atomics.waitAsync); searches then cross without a message.
+- "messages only": the same worker mode without the channel (Atomics.waitAsync hidden while that
+  index was made): every search a message each way, as on a page that is not cross-origin isolated
+  or in an engine without shared memory (WebKitGTK).
+- "echo round trip": a worker that sends back what it gets (the query) by message, nothing of
+  EdgeVec on either side: what the platform's messages cost on this machine at this moment.
 - "${DEPTH} in flight": ${DEPTH} searches sent at once, then the next ${DEPTH}: the worker searches while this side
   handles answers (throughput, not latency), against one search at a time on the main thread.
-- "same hits": of 100 queries, how many gave the same ids and distances in both modes (the same graph
-  and the same wasm, so all of them should).
+- "same hits": of 100 queries, how many gave the same ids and distances in all three modes (the same
+  graph and the same wasm, so all of them should).
 `;
 fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', `worker-${day}.json`), JSON.stringify(result, null, 2) + '\n');

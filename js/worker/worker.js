@@ -65,7 +65,9 @@ let sentState;
 
 /** @param {any} msg */
 function onMessage(msg) {
-  if (msg?.channel instanceof SharedArrayBuffer && db && !channel) {
+  // (Engines without shared memory, WebKitGTK among them, have no
+  // SharedArrayBuffer at all; their callers send no channel.)
+  if (typeof SharedArrayBuffer === 'function' && msg?.channel instanceof SharedArrayBuffer && db && !channel) {
     channel = new ChannelServer(msg.channel, db.dimensions, db.idType === 'number');
     return;
   }
