@@ -15,6 +15,9 @@
 //     { call: id, op: 'close' | 'dispose' }    ends the index; the caller
 //                                   terminates the worker once it is answered
 //     { abort: id }                 the AbortSignal of call `id` fired
+//     { part: id, … }               a part of call `id`'s vectors, sent ahead
+//                                   of the call's message when they are large
+//                                   (which then has `parts: true`; ./parts.js)
 //
 //   worker -> caller
 //     { call: id, ok: true, value, state?, stamp? }   call `id` succeeded;

@@ -17,6 +17,7 @@ import { EdgeVecError, invalidArgument, describe } from '../errors.js';
 import { METHODS, ENTRY_POINTS, PLAIN } from './methods.js';
 import { encodeError, stateOf, sameState } from './protocol.js';
 import { ChannelServer } from './channel.js';
+import { PartsInbox } from './parts.js';
 
 /** @typedef {import('./methods.js').MethodSpec} MethodSpec */
 /** @typedef {import('../storage/interface.js').EdgeVecStorage} EdgeVecStorage */
@@ -40,6 +41,7 @@ import { ChannelServer } from './channel.js';
  * @property {string} [name]
  * @property {unknown[]} [args]
  * @property {CallHooks} [hooks]
+ * @property {boolean} [parts]  its vectors came in parts before it (./parts.js)
  */
 
 const nodeProcess = /** @type {{ process?: { versions?: { node?: string },
@@ -62,6 +64,8 @@ let active = 0;
 let answers = 0;
 /** The counts as last sent to the caller. @type {import('./protocol.js').IndexState | undefined} */
 let sentState;
+/** Vectors arriving in parts, until their call takes them. */
+const parts = new PartsInbox();
 
 /** @param {any} msg */
 function onMessage(msg) {
@@ -72,6 +76,10 @@ function onMessage(msg) {
     return;
   }
   if (channel) channel.received++;
+  if (typeof msg?.part === 'number') {
+    parts.receive(msg);
+    return;
+  }
   if (typeof msg?.abort === 'number') {
     controllers.get(msg.abort)?.abort(new EdgeVecError('ABORTED', 'aborted by its signal'));
     return;
@@ -99,6 +107,12 @@ async function handle(msg) {
   /** @type {Transferable[]} */
   const transfers = [];
   active++;
+  if (msg.parts) {
+    const name = /** @type {string} */ (msg.name);
+    const spec = msg.op === 'method' ? (Object.hasOwn(METHODS, name) ? METHODS[name] : undefined)
+      : /** @type {Record<string, MethodSpec>} */ (ENTRY_POINTS)[msg.op];
+    if (spec?.vectors !== undefined && msg.args) msg.args[spec.vectors] = parts.take(id);
+  }
   try {
     let value;
     if (msg.op === 'method') {
