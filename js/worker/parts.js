@@ -34,6 +34,8 @@ import { addTransfer } from './methods.js';
 export const PART_BYTES = 1 << 20;
 /** How long the caller copies parts in one task before it lets the page run. */
 export const TASK_MS = 8;
+/** Rows in a part when their buffers are moved (`transfer: true`). */
+const MOVED_ROWS = 128;
 
 /**
  * @typedef {object} Part
@@ -84,7 +86,10 @@ export function cutterOf(value, transfer) {
       : typeof first?.length === 'number' ? first.length * 8 : 8;
     if (value.length * Math.max(rowBytes, 8) <= 2 * PART_BYTES) return null;
     if (transfer && !ownBuffers(value)) return null;
-    const perPart = Math.max(1, Math.floor(PART_BYTES / Math.max(rowBytes, 8)));
+    // Moving a buffer costs about as much as copying a few kilobytes, each:
+    // rows moved go a few hundred to a part.
+    const perPart = Math.max(1, Math.min(transfer ? MOVED_ROWS : Infinity,
+      Math.floor(PART_BYTES / Math.max(rowBytes, 8))));
     return cut(value.length, perPart, (at, end) => {
       const rows = value.slice(at, end);
       /** @type {Transferable[]} */
