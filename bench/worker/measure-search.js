@@ -15,8 +15,9 @@
 // divided; the median is over blocks, and the modes alternate block by
 // block so that the machine's load falls on all alike. Beside the
 // one-at-a-time latency, the same searches with several in flight, and a
-// bare echo worker's round trip (what the platform's messages cost, with
-// nothing of EdgeVec).
+// bare echo worker's round trip, by message and (where there is shared
+// memory) through a SharedArrayBuffer: what the platform's own crossing
+// costs, with nothing of EdgeVec.
 //
 // Worker mode is measured twice: as it runs (searches on the shared-memory
 // channel of js/worker/channel.js where the platform allows one) and with
@@ -58,6 +59,11 @@ async function measure(EdgeVec, Mixture, source, cfg) {
   const queries = mix.rows(cfg.nq);
   const main = await EdgeVec.load(source);
   const inWorker = await EdgeVec.load(source, { worker: true });
+  // The searches in flight get a worker of their own: a worker that also
+  // ran them answered one-at-a-time searches measurably slower or faster
+  // than an identical one that did not (the threads' placement on cores
+  // follows what they last did), which would favour one mode.
+  const forPipelining = await EdgeVec.load(source, { worker: true });
   const waitAsync = Atomics.waitAsync;
   let messagesOnly;
   try {
@@ -95,7 +101,53 @@ async function measure(EdgeVec, Mixture, source, cfg) {
       end: () => w.terminate(),
     };
   }
-  const blocks = { main: [], worker: [], messages: [], pipelined: [], echo: [] };
+  // And where there is shared memory, the same echo through it: the query
+  // put in a SharedArrayBuffer, the worker blocked in Atomics.wait until
+  // notified, this side waiting in Atomics.waitAsync for its notify back.
+  let sharedEcho = null;
+  if (channel) {
+    // words: [0] request, [1] answer, [2] µs to busy-wait before answering.
+    const script = 'const run = (sab) => { const w = new Int32Array(sab, 0, 4), d = new Float32Array(sab, 16, 128);' +
+      ' let last = 0; for (;;) { Atomics.wait(w, 0, last); const v = Atomics.load(w, 0); if (v < 0) return;' +
+      ' if (v === last) continue; last = v; const end = performance.now() + w[2] / 1000;' +
+      ' while (performance.now() < end) { /* a search-long wait */ }' +
+      ' d[0] = d[1]; Atomics.store(w, 1, v); Atomics.notify(w, 1); } };';
+    const sab = new SharedArrayBuffer(16 + 4 * 128);
+    const words = new Int32Array(sab, 0, 4), data = new Float32Array(sab, 16, 128);
+    let w;
+    if (typeof nodeProcess === 'object' && nodeProcess?.versions?.node) {
+      const { Worker } = nodeProcess.getBuiltinModule('node:worker_threads');
+      w = new Worker(`${script} require('node:worker_threads').parentPort.once('message', run);`, { eval: true });
+    } else {
+      w = new Worker(URL.createObjectURL(new Blob([`${script} onmessage = (e) => run(e.data);`])));
+    }
+    w.postMessage(sab);
+    let seq = 0;
+    sharedEcho = {
+      async send(q, workUs = 0) {
+        words[2] = workUs;
+        data.set(q.subarray(0, 128));
+        const sent = ++seq;
+        Atomics.store(words, 0, sent);
+        Atomics.notify(words, 0);
+        for (;;) {
+          const got = Atomics.load(words, 1);
+          if (got === sent) return;
+          const r = Atomics.waitAsync(words, 1, got);
+          if (r.async) await r.value;
+        }
+      },
+      end() {
+        Atomics.store(words, 0, -1);
+        Atomics.notify(words, 0);
+        return w.terminate();
+      },
+    };
+  }
+  const blocks = { main: [], worker: [], messages: [], pipelined: [], echo: [], sharedEcho: [], sharedEchoWork: [] };
+  // The search-long wait of the second shared-memory echo: the main
+  // thread's search time, once measured (the warm-up rounds).
+  let workUs = 0;
   let next = 0;
   const runMain = async () => {
     const t0 = performance.now();
@@ -118,7 +170,7 @@ async function measure(EdgeVec, Mixture, source, cfg) {
     const t0 = performance.now();
     for (let i = 0; i < cfg.block; i += cfg.depth) {
       const inFlight = [];
-      for (let j = 0; j < cfg.depth; j++) inFlight.push(inWorker.search(query(next++), cfg.k, { ef: cfg.ef }));
+      for (let j = 0; j < cfg.depth; j++) inFlight.push(forPipelining.search(query(next++), cfg.k, { ef: cfg.ef }));
       await Promise.all(inFlight);
     }
     blocks.pipelined.push(((performance.now() - t0) * 1000) / cfg.block);
@@ -128,20 +180,48 @@ async function measure(EdgeVec, Mixture, source, cfg) {
     for (let i = 0; i < cfg.block; i++) await echo.send(query(next++));
     blocks.echo.push(((performance.now() - t0) * 1000) / cfg.block);
   };
-  const all = [runMain, runWorker, runMessages, runPipelined, runEcho];
+  const runSharedEcho = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < cfg.block; i++) await sharedEcho.send(query(next++));
+    blocks.sharedEcho.push(((performance.now() - t0) * 1000) / cfg.block);
+  };
+  // The same echo with the worker busy for a search's time before it
+  // answers, that time taken off: what crossing costs around a search,
+  // when each side's core sat idle meanwhile.
+  const runSharedEchoWork = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < cfg.block; i++) await sharedEcho.send(query(next++), Math.round(workUs));
+    blocks.sharedEchoWork.push(((performance.now() - t0) * 1000) / cfg.block - Math.round(workUs));
+  };
+  const all = [runMain, runWorker, runMessages, runPipelined, runEcho,
+    ...(sharedEcho ? [runSharedEcho, runSharedEchoWork] : [])];
+  let seed = cfg.seed;
   // Warm-up: every mode's code tiered up before anything is timed.
-  for (let r = 0; r < 3; r++) for (const run of all) await run();
+  for (let r = 0; r < 3; r++) {
+    for (const run of all) await run();
+    workUs = blocks.main.reduce((a, b) => a + b, 0) / blocks.main.length;
+  }
   for (const list of Object.values(blocks)) list.length = 0;
   for (let r = 0; r < cfg.rounds; r++) {
     if (r % 25 === 0) console.error(`  round ${r} of ${cfg.rounds}`);
-    // Each round in a different order, so that no mode always follows another.
-    const order = r % 2 === 0 ? all : [...all].reverse();
+    // Each round in a shuffled order (seeded), so that every mode follows
+    // every other alike: a block runs measurably slower right after the
+    // main thread's block (the worker threads' cores sat idle) than after
+    // another worker's.
+    const order = [...all];
+    for (let i = order.length - 1; i > 0; i--) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const j = seed % (i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
     for (const run of order) await run();
   }
   main.dispose();
   await inWorker.dispose();
   await messagesOnly.dispose();
+  await forPipelining.dispose();
   await echo.end();
+  await sharedEcho?.end();
   return { blocks, sameHitsOf100: same, channel };
 }
 
@@ -167,6 +247,8 @@ function summary(r) {
     sameHitsOf100: r.sameHitsOf100,
     pipelinedUs: r1(pipelined), pipelinedPct: r1(((pipelined - main) / main) * 100),
     echoUs: r1(echo), ownUs: r1(worker - main - echo),
+    sharedEchoUs: r.blocks.sharedEcho.length ? r1(median(r.blocks.sharedEcho)) : null,
+    sharedEchoWorkUs: r.blocks.sharedEchoWork.length ? r1(median(r.blocks.sharedEchoWork)) : null,
     raw: Object.fromEntries(Object.entries(r.blocks).map(([k, v]) => [k, v.map(r1)])),
   };
 }
@@ -184,6 +266,7 @@ if (!fs.existsSync(file)) {
 const cfg = { seed: SEED, dim: DIM, n: N, nq: NQ, k: K, ef: EF, block: BLOCK, depth: DEPTH, rounds: ROUNDS };
 const line = (name, r) => `${name}: main ${r.mainUs} µs, worker ${r.workerUs} µs (paired +${r.pairedPct}%), ` +
   `messages only ${r.messagesUs} µs (paired +${r.messagesPairedPct}%), echo ${r.echoUs} µs, ` +
+  `shared-memory echo ${r.sharedEchoUs} µs (${r.sharedEchoWorkUs} µs around a search), ` +
   `${DEPTH} in flight ${r.pipelinedUs} µs`;
 
 const bytes = new Uint8Array(fs.readFileSync(file));
@@ -203,10 +286,10 @@ async function inBrowser(type, launch) {
     p.on('console', (m) => { if (m.type() === 'error') console.error(`  ${type.name()}: ${m.text()}`); });
     await p.goto(`${server.url}tests/browser/pages/harness.html`);
     await p.waitForFunction(() => window.harnessReady === true, null, { timeout: 60_000 });
-    const r = summary(await p.evaluate(async ([src, url, c]) => {
+    const r = summary(await withTimeout(p.evaluate(async ([src, url, c]) => {
       const fn = (0, eval)(`(${src})`);
       return fn(window.harness.EdgeVec, window.harness.dataset.Mixture, url, c);
-    }, [measure.toString(), `/index/${FILE}`, cfg]));
+    }, [measure.toString(), `/index/${FILE}`, cfg]), PAGE_TIMEOUT_MS, `${type.name()}: the page's run`));
     console.error(line(type.name(), r));
     return { version, ...r };
   } finally {
@@ -214,12 +297,44 @@ async function inBrowser(type, launch) {
   }
 }
 
+/** A page's run takes about a minute; one that has not ended by then never will. */
+const PAGE_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
+function withTimeout(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * inBrowser, once more if the browser went away or hung mid-run (Firefox
+ * over BiDi has, now and then, closed the page of a long evaluate, or left
+ * it unanswered).
+ * @param {import('playwright-core').BrowserType} type
+ * @param {object} launch
+ */
+async function inBrowserRetried(type, launch) {
+  try {
+    return await inBrowser(type, launch);
+  } catch (err) {
+    console.error(`${type.name()} failed (${err instanceof Error ? err.message.split('\n')[0] : err}); once more`);
+    return inBrowser(type, launch);
+  }
+}
+
 const server = await startServer({ port: 0, mounts: { '/index/': CACHE } });
 let chromiumResult, firefoxResult;
 try {
-  chromiumResult = await inBrowser(chromium, { executablePath: '/usr/bin/chromium', args: ARGS });
+  chromiumResult = await inBrowserRetried(chromium, { executablePath: '/usr/bin/chromium', args: ARGS });
   // Firefox over WebDriver BiDi, as the browser suite drives it.
-  firefoxResult = await inBrowser(firefox, { channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' });
+  firefoxResult = await inBrowserRetried(firefox, { channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' });
 } finally {
   await server.close();
 }
@@ -233,8 +348,8 @@ const result = {
 };
 const sign = (x) => `${x > 0 ? '+' : ''}${x} %`;
 const row = (name, r) => `| ${name} | ${r.channel ? 'yes' : 'no'} | ${r.mainUs} | ${r.workerUs} | ${sign(r.pairedPct)} | ` +
-  `${r.messagesUs} | ${sign(r.messagesPairedPct)} | ${r.echoUs} | ${r.pipelinedUs} (${sign(r.pipelinedPct)}) | ` +
-  `${r.sameHitsOf100} / 100 |`;
+  `${r.messagesUs} | ${sign(r.messagesPairedPct)} | ${r.echoUs} | ${r.sharedEchoUs ?? '–'} | ${r.sharedEchoWorkUs ?? '–'} | ` +
+  `${r.pipelinedUs} (${sign(r.pipelinedPct)}) | ${r.sameHitsOf100} / 100 |`;
 const verdict = (r) => (r.pairedPct < 25 ? 'met' : 'not met');
 const md = `# Worker mode: the cost of the boundary on a search (${day})
 
@@ -247,8 +362,8 @@ per search is the median over ${ROUNDS} blocks of ${BLOCK} searches per mode, th
 "Overhead" is the median over the rounds of a mode's block time over the main thread's block time in
 the same round (paired, so that the machine's load, which changes during a run, falls on both alike).
 
-| where | channel | main thread µs | worker mode µs | overhead | messages only µs | its overhead | echo round trip µs | ${DEPTH} in flight, µs per search | same hits |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| where | channel | main thread µs | worker mode µs | overhead | messages only µs | its overhead | echo µs | shared-memory echo µs | the same around a search, µs | ${DEPTH} in flight, µs per search | same hits |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${row('Node (worker_threads)', node)}
 ${row('Chromium (module Worker)', chromiumResult)}
 ${row('Firefox (module Worker)', firefoxResult)}
@@ -261,8 +376,13 @@ ${verdict(node)}; Chromium: ${verdict(chromiumResult)}; Firefox: ${verdict(firef
 - "messages only": the same worker mode without the channel (Atomics.waitAsync hidden while that
   index was made): every search a message each way, as on a page that is not cross-origin isolated
   or in an engine without shared memory (WebKitGTK).
-- "echo round trip": a worker that sends back what it gets (the query) by message, nothing of
-  EdgeVec on either side: what the platform's messages cost on this machine at this moment.
+- "echo": the round trip of a worker that sends back what it gets (the query) by message, nothing
+  of EdgeVec on either side: what the platform's messages cost on this machine at this moment.
+  "shared-memory echo": the same through a SharedArrayBuffer, the worker blocked in Atomics.wait
+  and this side in Atomics.waitAsync, each woken by the other's notify (where there is a channel).
+  Both with nothing to do in between. "The same around a search": the shared-memory echo with the
+  worker busy for as long as the main thread's search before it answers, that time taken off: what
+  the crossing itself costs when, as around a real search, each side waited on an idle core.
 - "${DEPTH} in flight": ${DEPTH} searches sent at once, then the next ${DEPTH}: the worker searches while this side
   handles answers (throughput, not latency), against one search at a time on the main thread.
 - "same hits": of 100 queries, how many gave the same ids and distances in all three modes (the same
