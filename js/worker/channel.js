@@ -27,8 +27,8 @@
 // call is waiting, and the worker leaves the channel as soon as the caller
 // has posted a message (POSTED runs ahead of what it has received), so a
 // call sent after a search is run after it. The caller settles a search
-// answered here before it reads any later message (see settleAnswered in
-// ./client.js).
+// answered here before it handles any later message (#receive in
+// ./client.js), whichever of the two its event loop delivers first.
 //
 // Layout of the buffer (all little-endian, the platform's own order):
 //   Int32 words at byte 0:
@@ -64,10 +64,10 @@ export const BUSY_MS = 8;
  * How long a worker that answered a search spins (reads STATE in a loop)
  * before it sleeps in Atomics.wait. A caller searching back to back puts its
  * next search here well within it, and a spinning worker takes it without
- * the futex wake-up a sleeping one needs (a system call on the caller's
- * side, and a thread to schedule on the worker's), which costs about as
- * much again as the transfer itself. A spin that catches nothing turns
- * spinning off until requests come that quickly again (MAX_BACKOFF).
+ * the wake-up a sleeping one needs (a system call on the caller's side, a
+ * thread to schedule on an idle core on the worker's), the larger part of
+ * what the crossing costs. A spin that catches nothing turns spinning off
+ * until requests come that quickly again (MAX_BACKOFF).
  */
 const SPIN_MS = 0.1;
 /**
