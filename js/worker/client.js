@@ -8,10 +8,15 @@
 // Rules this file keeps:
 //  - The methods are those of ./methods.js, defined from that table: one
 //    line there forwards a new EdgeVec method.
+//  - Searches go through the shared-memory channel of ./channel.js where
+//    the platform allows one and nothing else is waiting on the worker,
+//    as messages otherwise; either way they are settled in call order.
 //  - Nothing crosses without structured clone's rules: a callback other
 //    than onProgress / onFlushError, or an object that cannot be cloned, is
 //    INVALID_ARGUMENT before anything is sent; vectors are copied once,
-//    or moved with `transfer: true`.
+//    or moved with `transfer: true`; large ones that are copied go in
+//    parts a few tasks apart (./parts.js), so that copying them does not
+//    hold this thread.
 //  - Errors come back as EdgeVecErrors with their code and fields
 //    (./protocol.js); a worker that fails or exits fails every call waiting
 //    on it, and every later one, with WORKER.
@@ -23,6 +28,8 @@ import { addDisposeSymbol } from '../lifetime.js';
 import { METHODS, ENTRY_POINTS, PLAIN, addTransfer } from './methods.js';
 import { decodeError } from './protocol.js';
 import { spawnWorker } from './spawn.js';
+import { ChannelClient, channelAvailable } from './channel.js';
+import { cutterOf, TASK_MS } from './parts.js';
 
 /** @typedef {import('./methods.js').MethodSpec} MethodSpec */
 /** @typedef {import('./spawn.js').WorkerLink} WorkerLink */
@@ -51,6 +58,8 @@ import { spawnWorker } from './spawn.js';
  * @property {((done: number, total: number) => void) | undefined} onProgress
  * @property {AbortSignal | undefined} signal
  * @property {((err: unknown) => void) | undefined} onFlushError
+ * @property {import('./parts.js').Cutter | null} parts  the vectors argument,
+ *   to be sent in parts (./parts.js) ahead of the call's message
  */
 
 /**
@@ -61,6 +70,23 @@ import { spawnWorker } from './spawn.js';
  * @property {((done: number, total: number) => void) | undefined} onProgress
  * @property {AbortSignal | undefined} signal
  * @property {(() => void) | undefined} onAbort
+ */
+
+/**
+ * @typedef {object} PartsJob  a call whose vectors go in parts
+ * @property {number} id
+ * @property {import('./parts.js').Cutter} cutter
+ * @property {object} message  the call's own message, sent after the parts
+ * @property {Transferable[]} transfers
+ * @property {(err: unknown) => void} failed
+ */
+
+/**
+ * @typedef {object} Outgoing  a message waiting in the outbox, or a call in parts
+ * @property {unknown} [message]
+ * @property {Transferable[]} [transfers]
+ * @property {(err: unknown) => void} [failed]
+ * @property {PartsJob} [job]
  */
 
 /** Guards the constructor: instances come from EdgeVec.create/open/load. */
@@ -85,11 +111,51 @@ function encodeCall(spec, callArgs, what) {
   /** @type {EncodedCall} */
   const call = {
     args, hooks: {}, transfers: [], onProgress: undefined, signal: undefined, onFlushError: undefined,
+    parts: null,
   };
-  for (let i = 0; i < args.length; i++) args[i] = ownBytes(args[i]);
-  if (spec.options === undefined) return call;
-  const given = args[spec.options];
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) return call;
+  const given = spec.options === undefined ? undefined : args[spec.options];
+  let transfer = false;
+  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+    const encoded = encodeOptions(spec, call, given, what);
+    args[/** @type {number} */ (spec.options)] = encoded.options;
+    transfer = encoded.transfer;
+  }
+  if (spec.vectors !== undefined) {
+    // Cut before ownBytes: a large view is copied part by part, never whole.
+    call.parts = cutterOf(args[spec.vectors], transfer);
+    if (call.parts) args[spec.vectors] = null;
+  }
+  for (let i = 0; i < args.length; i++) {
+    if (!(call.parts && i === spec.vectors)) args[i] = ownBytes(args[i]);
+  }
+  if (transfer && spec.vectors !== undefined && !call.parts) {
+    const v = args[spec.vectors];
+    if (v instanceof ArrayBuffer) call.transfers.push(v);
+    else if (Array.isArray(v)) {
+      // A Set: rows that are views of one buffer move it once, and a long
+      // list is not searched for each row.
+      const buffers = new Set();
+      for (const row of v) {
+        if (!ArrayBuffer.isView(row) || !(row.buffer instanceof ArrayBuffer) || buffers.has(row.buffer)) continue;
+        buffers.add(row.buffer);
+        call.transfers.push(row.buffer);
+      }
+    } else addTransfer(v, call.transfers);
+  }
+  return call;
+}
+
+/**
+ * The options of a call as they cross: callbacks and the signal replaced
+ * by hooks in `call`, typed arrays given their own bytes, and `transfer`
+ * taken off (it is this side's business).
+ * @param {MethodSpec} spec
+ * @param {EncodedCall} call
+ * @param {object} given
+ * @param {string} what
+ * @returns {{ options: Record<string, unknown>, transfer: boolean }}
+ */
+function encodeOptions(spec, call, given, what) {
   const o = /** @type {Record<string, unknown>} */ ({ ...given });
   let transfer = false;
   if (spec.vectors !== undefined && Object.hasOwn(o, 'transfer')) {
@@ -129,14 +195,7 @@ function encodeCall(spec, callArgs, what) {
       "{ type: 'indexeddb', options } or, in Node, { type: 'node-file', root }");
   }
   for (const key of Object.keys(o)) o[key] = ownBytes(o[key]);
-  args[spec.options] = o;
-  if (transfer && spec.vectors !== undefined) {
-    const v = args[spec.vectors];
-    if (v instanceof ArrayBuffer) call.transfers.push(v);
-    else if (Array.isArray(v)) for (const row of v) addTransfer(row, call.transfers);
-    else addTransfer(v, call.transfers);
-  }
-  return call;
+  return { options: o, transfer };
 }
 
 /**
@@ -169,6 +228,14 @@ export class WorkerEdgeVec {
   #info = null;
   /** @type {IndexState | undefined} */
   #state;
+  /** The worker's stamp of #state: counts with a lower one are older. */
+  #stateStamp = 0;
+  /** The shared-memory channel for searches (./channel.js), where there is one. @type {ChannelClient | null} */
+  #channel = null;
+  /** The search waiting on the channel, 0 if none. */
+  #channelCall = 0;
+  /** What waits to be posted while a call's parts are being sent, in call order; null when none is. @type {Outgoing[] | null} */
+  #outbox = null;
   /** @type {((err: unknown) => void) | undefined} */
   #onFlushError;
   /** @type {object} */
@@ -212,7 +279,120 @@ export class WorkerEdgeVec {
       await db.#end();
       throw err;
     }
+    db.#openChannel();
     return db;
+  }
+
+  /**
+   * Gives the worker a shared-memory channel for searches where the
+   * platform allows one; without it every search goes as a message.
+   */
+  #openChannel() {
+    const info = /** @type {IndexInfo} */ (this.#info);
+    if (!channelAvailable()) return;
+    try {
+      const channel = new ChannelClient(info.dimensions, info.idType === 'number');
+      this.#link.post({ channel: channel.buffer }, []);
+      this.#channel = channel;
+    } catch {
+      // Shared memory that cannot be sent after all: messages only.
+    }
+  }
+
+  /**
+   * Posts a message to the worker, or, while a call's parts are being sent,
+   * queues it behind them (messages reach the worker in call order).
+   * @param {unknown} message
+   * @param {Transferable[]} transfers
+   * @param {(err: unknown) => void} [failed]  it could not be sent (a
+   *   DataCloneError); without it, that throws
+   */
+  #post(message, transfers, failed) {
+    if (this.#outbox) {
+      this.#outbox.push({ message, transfers, failed });
+      return;
+    }
+    try {
+      this.#postNow(message, transfers);
+    } catch (err) {
+      if (!failed) throw err;
+      failed(err);
+    }
+  }
+
+  /**
+   * Posts a message now; a worker waiting on the channel is told to go
+   * back and read it.
+   * @param {unknown} message
+   * @param {Transferable[]} transfers
+   */
+  #postNow(message, transfers) {
+    const channel = this.#channel;
+    if (!channel) {
+      this.#link.post(message, transfers);
+      return;
+    }
+    channel.willPost();
+    this.#link.post(message, transfers);
+    channel.posted();
+  }
+
+  /**
+   * Sends a call whose vectors go in parts (./parts.js): the parts, a few
+   * tasks apart, then the call's own message; whatever is posted meanwhile
+   * waits in #outbox and follows.
+   * @param {PartsJob} job
+   */
+  #postInParts(job) {
+    if (this.#outbox) {
+      this.#outbox.push({ job });
+      return;
+    }
+    this.#outbox = [];
+    this.#drain(job);
+  }
+
+  /** @param {PartsJob} first */
+  async #drain(first) {
+    const outbox = /** @type {Outgoing[]} */ (this.#outbox);
+    /** @type {PartsJob | undefined} */
+    let job = first;
+    for (;;) {
+      if (job) await this.#sendParts(job);
+      const next = outbox.shift();
+      if (!next) break;
+      job = next.job;
+      if (job) continue;
+      try {
+        this.#postNow(next.message, /** @type {Transferable[]} */ (next.transfers));
+      } catch (err) {
+        if (next.failed) next.failed(err);
+      }
+    }
+    this.#outbox = null;
+  }
+
+  /** @param {PartsJob} job */
+  async #sendParts(job) {
+    let taskStart = performance.now();
+    try {
+      for (let i = 0; i < job.cutter.count; i++) {
+        if (performance.now() - taskStart >= TASK_MS) {
+          // Let the page run: each task copies TASK_MS of parts at most.
+          await new Promise((resolve) => { setTimeout(resolve, 0); });
+          taskStart = performance.now();
+        }
+        // The worker is gone (the call was rejected with the others).
+        if (this.#failure) return;
+        const { message, transfers } = job.cutter.part(i);
+        message.part = job.id;
+        this.#postNow(message, transfers);
+      }
+      this.#postNow(job.message, job.transfers);
+    } catch (err) {
+      try { this.#postNow({ part: job.id, drop: true }, []); } catch { /* the worker is gone */ }
+      job.failed(err);
+    }
   }
 
   /**
@@ -231,30 +411,35 @@ export class WorkerEdgeVec {
       const pending = {
         resolve, reject, decode, onProgress: call.onProgress, signal: call.signal, onAbort: undefined,
       };
-      try {
-        const hooks = Object.keys(call.hooks).length > 0 ? call.hooks : undefined;
-        this.#link.post({ ...message, call: id, args: call.args, hooks }, call.transfers);
-      } catch (err) {
-        // DataCloneError: something in the arguments cannot be copied.
-        reject(invalidArgument(`${what}: an argument cannot be sent to the EdgeVec worker ` +
+      this.#calls.set(id, pending);
+      this.#link.hold(true);
+      /** @param {unknown} err  a DataCloneError: something in the arguments cannot be copied */
+      const failed = (err) => {
+        this.#settle(id)?.reject(invalidArgument(`${what}: an argument cannot be sent to the EdgeVec worker ` +
           `(${err instanceof Error ? err.message : String(err)}); only data crosses (numbers, ` +
           'strings, arrays, plain objects, typed arrays), and of callbacks only onProgress and onFlushError',
         { cause: err }));
-        return;
+      };
+      const hooks = Object.keys(call.hooks).length > 0 ? call.hooks : undefined;
+      if (call.parts) {
+        this.#postInParts({
+          id, cutter: call.parts, message: { ...message, call: id, args: call.args, hooks, parts: true },
+          transfers: call.transfers, failed,
+        });
+      } else {
+        this.#post({ ...message, call: id, args: call.args, hooks }, call.transfers, failed);
       }
-      if (call.signal && call.hooks.signal === 'live') {
+      if (call.signal && call.hooks.signal === 'live' && this.#calls.has(id)) {
         pending.onAbort = () => { this.#postAbort(id); };
         call.signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      this.#calls.set(id, pending);
-      this.#link.hold(true);
     });
   }
 
   /** @param {number} id */
   #postAbort(id) {
     if (this.#failure || !this.#calls.has(id)) return;
-    try { this.#link.post({ abort: id }, []); } catch { /* the worker is gone; its end rejects the call */ }
+    try { this.#post({ abort: id }, []); } catch { /* the worker is gone; its end rejects the call */ }
   }
 
   /**
@@ -265,6 +450,10 @@ export class WorkerEdgeVec {
     const pending = this.#calls.get(id);
     if (!pending) return undefined;
     this.#calls.delete(id);
+    if (id === this.#channelCall) {
+      this.#channelCall = 0;
+      this.#channel?.done(id);
+    }
     if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
     this.#link.hold(this.#calls.size > 0);
     return pending;
@@ -272,6 +461,9 @@ export class WorkerEdgeVec {
 
   /** @param {any} msg */
   #receive(msg) {
+    // A search answered on the channel was answered before this message
+    // was posted: it settles first, so that answers keep the calls' order.
+    if (this.#channelCall !== 0) this.#takeChannelAnswer(this.#channelCall);
     if (msg.event === 'flushError') {
       const err = decodeError(msg.error);
       if (this.#onFlushError) this.#onFlushError(err);
@@ -291,7 +483,7 @@ export class WorkerEdgeVec {
       }
       return;
     }
-    if ('state' in msg) this.#state = msg.state;
+    if ('state' in msg) this.#takeState(msg.state, msg.stamp);
     const pending = this.#settle(id);
     if (!pending) return;
     if (msg.ok) pending.resolve(pending.decode(msg.value));
@@ -301,10 +493,57 @@ export class WorkerEdgeVec {
     }
   }
 
+  /**
+   * @param {IndexState | undefined} state
+   * @param {number} stamp
+   */
+  #takeState(state, stamp) {
+    // Answers may be read out of the worker's order (one on the channel,
+    // one as a message): the counts kept are the latest the worker sent.
+    if (stamp < this.#stateStamp) return;
+    this.#state = state;
+    this.#stateStamp = stamp;
+  }
+
+  /**
+   * Sends a search through the channel when it can carry it.
+   * @param {unknown[]} args
+   * @returns {Promise<unknown> | null}  null: send it as a message
+   */
+  #callOnChannel(args) {
+    const channel = /** @type {ChannelClient} */ (this.#channel);
+    const id = this.#nextCall;
+    if (!channel.trySearch(id, args)) return null;
+    this.#nextCall++;
+    this.#channelCall = id;
+    const answered = new Promise((resolve, reject) => {
+      this.#calls.set(id, {
+        resolve, reject, decode: PLAIN.decode, onProgress: undefined, signal: undefined, onAbort: undefined,
+      });
+      this.#link.hold(true);
+    });
+    channel.answer(id).then((outcome) => { if (outcome === 'hits') this.#takeChannelAnswer(id); });
+    return answered;
+  }
+
+  /**
+   * Settles search `id` if its hits are on the channel by now.
+   * @param {number} id
+   */
+  #takeChannelAnswer(id) {
+    const channel = /** @type {ChannelClient} */ (this.#channel);
+    if (!this.#calls.has(id) || channel.answered(id) !== 'hits') return;
+    const { stamp, state } = channel.state();
+    this.#takeState(state, stamp);
+    const hits = channel.hits();
+    this.#settle(id)?.resolve(hits);
+  }
+
   /** @param {EdgeVecError} err  the worker failed or exited by itself */
   #fail(err) {
     if (this.#failure) return;
     this.#failure = err;
+    this.#channel?.close();
     for (const id of [...this.#calls.keys()]) this.#settle(id)?.reject(err);
     if (!this.#disposed) this.#disposed = true;
     this.#link.terminate().catch(() => undefined);
@@ -314,6 +553,7 @@ export class WorkerEdgeVec {
   async #end() {
     finalizer?.unregister(this.#token);
     if (!this.#failure) this.#failure = disposedError();
+    this.#channel?.close();
     const gone = disposedError();
     for (const id of [...this.#calls.keys()]) this.#settle(id)?.reject(gone);
     await this.#link.terminate().catch(() => undefined);
@@ -328,6 +568,10 @@ export class WorkerEdgeVec {
   #call(name, args) {
     if (this.#disposed) return Promise.reject(disposedError());
     const spec = METHODS[name];
+    if (spec.channel && this.#channel && this.#calls.size === 0) {
+      const onChannel = this.#callOnChannel(args);
+      if (onChannel) return onChannel;
+    }
     try {
       const call = encodeCall(spec, args, name);
       return this.#send({ op: 'method', name }, call, (spec.result ?? PLAIN).decode, name);

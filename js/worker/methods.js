@@ -16,6 +16,8 @@
 //             for this call, so their buffers are moved rather than copied,
 //             once they are large enough for that to pay) or HITS (search
 //             results packed into two typed arrays)
+//   channel   it may go through the shared-memory channel (./channel.js)
+//             instead of a message, when that can carry its arguments
 
 /**
  * @typedef {object} ResultCodec
@@ -28,6 +30,7 @@
  * @property {number} [options]
  * @property {number} [vectors]
  * @property {ResultCodec} [result]
+ * @property {boolean} [channel]
  */
 
 /** @type {ResultCodec} */
@@ -122,7 +125,7 @@ export const HITS = {
 export const METHODS = Object.freeze({
   insertBatch: { vectors: 0, options: 1, result: OWNED },
   insert: {},
-  search: { result: HITS },
+  search: { result: HITS, channel: true },
   searchBatch: {},
   softDelete: {},
   softDeleteBatch: { options: 1 },

@@ -7,24 +7,34 @@
 //   caller -> worker
 //     { call: id, op: 'create' | 'open' | 'load', args }   the first message:
 //                                   makes the worker's one EdgeVec
+//     { channel: SharedArrayBuffer }   right after it, where the platform
+//                                   allows: the shared-memory channel
+//                                   searches may take instead (./channel.js)
 //     { call: id, op: 'method', name, args }   a forwarded method (./methods.js
 //                                   names them and encodes args and results)
 //     { call: id, op: 'close' | 'dispose' }    ends the index; the caller
 //                                   terminates the worker once it is answered
 //     { abort: id }                 the AbortSignal of call `id` fired
+//     { part: id, … }               a part of call `id`'s vectors, sent ahead
+//                                   of the call's message when they are large
+//                                   (which then has `parts: true`; ./parts.js)
 //
 //   worker -> caller
-//     { call: id, ok: true, value, state }    call `id` succeeded; `value` is
-//                                   the encoded result, `state` the counts
-//                                   below as they are after the call
-//     { call: id, ok: false, error, state }   call `id` failed (see encodeError)
+//     { call: id, ok: true, value, state?, stamp? }   call `id` succeeded;
+//                                   `value` is the encoded result
+//     { call: id, ok: false, error, state?, stamp? }  call `id` failed (see
+//                                   encodeError)
 //     { call: id, progress: [done, total] }   call `id`'s onProgress
 //     { event: 'flushError', error }          the database's onFlushError
 //
 // `id` is a positive integer the caller picks, unique per worker. Messages of
 // one call arrive in order (progress before the answer). `state` is
-// { size, deletedCount, tombstoneRatio, memoryBytes } (undefined once the
-// index is gone): the caller's getters return the latest one it received.
+// { size, deletedCount, tombstoneRatio, memoryBytes } as they are after the
+// call (undefined once the index is gone), sent only when it differs from
+// the last counts sent (most calls change none of them); `stamp` is the
+// worker's count of answers when they were taken, so that the caller keeps
+// the latest counts when answers on the channel and as messages are read
+// out of the worker's order. The caller's getters return the latest ones.
 
 import { EdgeVecError } from '../errors.js';
 
@@ -100,6 +110,17 @@ export function decodeError(encoded, cause) {
  * @property {number} tombstoneRatio
  * @property {number} memoryBytes
  */
+
+/**
+ * @param {IndexState | undefined} a
+ * @param {IndexState | undefined} b
+ * @returns {boolean} whether both are the same counts (or both none)
+ */
+export function sameState(a, b) {
+  if (a === undefined || b === undefined) return a === b;
+  return a.size === b.size && a.deletedCount === b.deletedCount && a.tombstoneRatio === b.tombstoneRatio &&
+    a.memoryBytes === b.memoryBytes;
+}
 
 /**
  * The counts a caller can read without a round trip, as they are now.

@@ -6,13 +6,18 @@
 // A call that takes a while (insertBatch, which yields between chunks)
 // lets the calls that arrive meanwhile run between its chunks, as on the
 // main thread: a search sent during an insert is answered before the insert
-// ends. The same file runs as a module Worker in browsers and as a
-// worker_threads Worker in Node.
+// ends. Searches may also come on the shared-memory channel (./channel.js):
+// after answering a search with nothing else under way, the worker waits
+// there a moment for the next one before it returns to its event loop. The
+// same file runs as a module Worker in browsers and as a worker_threads
+// Worker in Node.
 
 import { EdgeVec } from '../edgevec.js';
 import { EdgeVecError, invalidArgument, describe } from '../errors.js';
 import { METHODS, ENTRY_POINTS, PLAIN } from './methods.js';
-import { encodeError, stateOf } from './protocol.js';
+import { encodeError, stateOf, sameState } from './protocol.js';
+import { ChannelServer } from './channel.js';
+import { PartsInbox } from './parts.js';
 
 /** @typedef {import('./methods.js').MethodSpec} MethodSpec */
 /** @typedef {import('../storage/interface.js').EdgeVecStorage} EdgeVecStorage */
@@ -26,12 +31,17 @@ import { encodeError, stateOf } from './protocol.js';
  */
 
 /**
+ * @typedef {import('./channel.js').ServedSearch} ServedSearch
+ */
+
+/**
  * @typedef {object} CallMessage
  * @property {number} call
  * @property {'create' | 'open' | 'load' | 'method' | 'close' | 'dispose'} op
  * @property {string} [name]
  * @property {unknown[]} [args]
  * @property {CallHooks} [hooks]
+ * @property {boolean} [parts]  its vectors came in parts before it (./parts.js)
  */
 
 const nodeProcess = /** @type {{ process?: { versions?: { node?: string },
@@ -46,9 +56,30 @@ let post;
 let db = null;
 /** The AbortControllers standing in for the callers' signals, by call. */
 const controllers = /** @type {Map<number, AbortController>} */ (new Map());
+/** The shared-memory channel for searches, once the caller sent one. @type {ChannelServer | null} */
+let channel = null;
+/** Calls started and not yet answered. */
+let active = 0;
+/** Answers sent so far: the stamp of the counts sent with one. */
+let answers = 0;
+/** The counts as last sent to the caller. @type {import('./protocol.js').IndexState | undefined} */
+let sentState;
+/** Vectors arriving in parts, until their call takes them. */
+const parts = new PartsInbox();
 
 /** @param {any} msg */
 function onMessage(msg) {
+  // (Engines without shared memory, WebKitGTK among them, have no
+  // SharedArrayBuffer at all; their callers send no channel.)
+  if (typeof SharedArrayBuffer === 'function' && msg?.channel instanceof SharedArrayBuffer && db && !channel) {
+    channel = new ChannelServer(msg.channel, db.dimensions, db.idType === 'number');
+    return;
+  }
+  if (channel) channel.received++;
+  if (typeof msg?.part === 'number') {
+    parts.receive(msg);
+    return;
+  }
   if (typeof msg?.abort === 'number') {
     controllers.get(msg.abort)?.abort(new EdgeVecError('ABORTED', 'aborted by its signal'));
     return;
@@ -56,11 +87,32 @@ function onMessage(msg) {
   handle(/** @type {CallMessage} */ (msg));
 }
 
+/**
+ * Counts the answer about to be sent and gives the index's counts to send
+ * with it, when they changed since the last ones sent (most calls, searches
+ * above all, change none of them).
+ * @returns {{ state?: import('./protocol.js').IndexState, stamp?: number }}
+ */
+function answerState() {
+  answers++;
+  const state = db ? stateOf(db) : undefined;
+  if (sameState(state, sentState)) return {};
+  sentState = state;
+  return { state, stamp: answers };
+}
+
 /** @param {CallMessage} msg */
 async function handle(msg) {
   const id = msg.call;
   /** @type {Transferable[]} */
   const transfers = [];
+  active++;
+  if (msg.parts) {
+    const name = /** @type {string} */ (msg.name);
+    const spec = msg.op === 'method' ? (Object.hasOwn(METHODS, name) ? METHODS[name] : undefined)
+      : /** @type {Record<string, MethodSpec>} */ (ENTRY_POINTS)[msg.op];
+    if (spec?.vectors !== undefined && msg.args) msg.args[spec.vectors] = parts.take(id);
+  }
   try {
     let value;
     if (msg.op === 'method') {
@@ -72,11 +124,37 @@ async function handle(msg) {
     } else {
       value = await start(msg);
     }
-    post({ call: id, ok: true, value, state: db ? stateOf(db) : undefined }, transfers);
+    post({ call: id, ok: true, value, ...answerState() }, transfers);
   } catch (err) {
-    post({ call: id, ok: false, error: encodeError(err), state: db ? stateOf(db) : undefined });
+    post({ call: id, ok: false, error: encodeError(err), ...answerState() });
   } finally {
     controllers.delete(id);
+    active--;
+  }
+  // After a search with nothing else under way, the next call is likely
+  // another search: wait for it on the channel for a moment.
+  if (channel && active === 0 && msg.op === 'method' && METHODS[/** @type {string} */ (msg.name)]?.channel) {
+    channel.park(serveFromChannel);
+  }
+}
+
+/**
+ * Answers a search the caller put on the channel: its hits there, or its
+ * error as a message, as handle() would have sent it.
+ * @param {ServedSearch} search
+ */
+function serveFromChannel(search) {
+  const server = /** @type {ChannelServer} */ (channel);
+  try {
+    if (!db) throw new EdgeVecError('DISPOSED', 'this EdgeVec worker holds no index');
+    const hits = /** @type {Array<{ id: bigint | number, distance: number }>} */ (db.search(...search.args));
+    answers++;
+    const state = /** @type {import('./protocol.js').IndexState} */ (stateOf(db));
+    sentState = state;
+    server.answerHits(search.call, hits, answers, state);
+  } catch (err) {
+    post({ call: search.call, ok: false, error: encodeError(err), ...answerState() });
+    server.answerByMessage(search.call);
   }
 }
 

@@ -1,13 +1,14 @@
 // worker.spec.js — worker mode keeps the page responsive: while a
 // worker-mode insertBatch of 100,000 × 128 (20,000 in `npm test`, see
-// SCENARIO) and then a compact() of 30% tombstones run, no task holds the
-// page's main thread ('longtask' entries where the engine reports them,
-// timer lag and requestAnimationFrame gaps everywhere; printed against the
-// 50 ms of the issue, asserted against what the machine's own load allows,
-// see the end of the test), and searches issued meanwhile keep answering
-// correctly (checked against brute force). The same scenario on the main thread (the default
-// mode) is measured and printed beside it, not asserted. The scenario runs
-// in the page: tests/browser/pages/responsiveness.js.
+// SCENARIO; the batch an array of rows, copied, which crosses in parts) and
+// then a compact() of 30% tombstones run, no task holds the page's main
+// thread for 50 ms ('longtask' entries, where the engine reports them:
+// asserted), timers and requestAnimationFrame keep their pace (printed,
+// and asserted against what the machine's own load allows, see the end of
+// the test), and searches issued meanwhile keep answering correctly
+// (checked against brute force). The same scenario on the main thread (the
+// default mode) is measured and printed beside it, not asserted. The
+// scenario runs in the page: tests/browser/pages/responsiveness.js.
 import { test, expect } from './fixtures.js';
 import { openHarness } from './lib/scenario.js';
 
@@ -64,22 +65,26 @@ test('worker mode: a large insert and a compact leave the main thread free; sear
   }
   // The same inserts with the same seed build the same graph in both modes.
   expect(inWorker.recallAfter, 'worker mode answers as the main thread does').toBe(onMain.recallAfter);
-  expect(inWorker.transferred, 'the batch was moved to the worker, not copied').toBe(true);
+  expect(inWorker.batchIntact, 'the batch was copied to the worker, the page\'s rows left as they were').toBe(true);
   expect(inWorker.searches.checked, 'searches answered while the batch went in').toBeGreaterThan(5);
   expect(inWorker.frames, 'the page kept painting').toBeGreaterThan(20);
   // The page's main thread stayed free. What is measured: long tasks
   // where the engine reports them (Chromium), the lag of a 10 ms timer (a
   // task holds it back by its own length) and the gaps between frames, all
-  // printed above with the same page idle just before for scale. On an idle
-  // machine worker mode stays under 50 ms by all three; on this shared
-  // 2-core machine, with the suite running two engines at once, the
-  // scheduler alone adds delays of 100 ms and more now and then, with no
-  // task of the page running. So the bounds asserted are those no
+  // printed above with the same page idle just before for scale. The page's
+  // own tasks in worker mode are short (the batch's parts take TASK_MS of
+  // js/worker/parts.js at a time, answers a few microseconds): on an idle
+  // machine the longest timer lag stays near 10 ms at 100k in every engine,
+  // so the issue's 50 ms is asserted on what the engine reports as tasks.
+  // Timer lag and frame gaps also count time the page's thread waited to be
+  // scheduled with no task of its own running: on this shared 2-core
+  // machine, with the suite running two engines at once, that alone reaches
+  // 100 ms and more now and then. Those are asserted against bounds no
   // main-thread import or compaction of this size stays under (they hold
-  // the thread for seconds, as the main-thread line shows), and the 50 ms
-  // figures are printed, not asserted.
+  // the thread for seconds, as the main-thread line shows); their 50 ms
+  // figures are printed.
   if (inWorker.longTasks !== null) {
-    expect(inWorker.longestTaskMs, 'no task held the main thread for long').toBeLessThan(MACHINE_NOISE_MS);
+    expect(inWorker.longestTaskMs, 'no task held the main thread for 50 ms').toBeLessThan(50);
   }
   expect(inWorker.maxLagMs, 'timers kept firing on time').toBeLessThan(MACHINE_NOISE_MS);
   expect(inWorker.maxGapMs, 'frames kept coming').toBeLessThan(MACHINE_NOISE_MS);
