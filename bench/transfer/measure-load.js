@@ -1,9 +1,11 @@
 // bench/transfer/measure-load.js — what shipping an index costs: export()
 // of a 100k × 128 index, EdgeVec.load of its bytes and of its URL in Node,
 // and EdgeVec.load(url) in Chromium from the project's server on 127.0.0.1:
-// in a fresh page (the wasm module compiles during the download) and with
-// the module loaded, next to a plain fetch().arrayBuffer() of the same file
-// (what the transport alone costs) and the body read chunk by chunk; then
+// in a fresh page (the wasm module loads during the download) and with the
+// module loaded, on a cross-origin isolated page (the module with threads)
+// and on one that is not, next to a plain fetch().arrayBuffer() of the same
+// file in a page in the same state (what the transport alone costs) and the
+// body read chunk by chunk; then
 // where EdgeVec.load's own work goes, on the same bytes in the wasm heap
 // (the decode after the last byte with and without the CRCs summed during
 // the download, the CRC pass alone, the summing itself). Writes
@@ -74,93 +76,126 @@ for (let i = 0; i < REPS; i++) {
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 const chromiumVersion = browser.version();
-const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'decodeSummed', 'decodeUnsummed', 'crcPass', 'sumPerChunk'];
-const page = Object.fromEntries(PHASES.map((k) => [k, []]));
+const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'decodeSummed', 'decodeUnsummed', 'crcPass', 'sumPerChunk',
+  'freshFetchOnly'];
+// The project's server sends COOP/COEP, so its pages are cross-origin
+// isolated and load the module with threads (dist/mt/, its worker pool
+// included); without them a page loads the default module.
+const KINDS = { isolated: server, notIsolated: await startServer({ port: 0, isolated: false, mounts: { '/ship/': CACHE } }) };
+const page = Object.fromEntries(Object.keys(KINDS).map((kind) => [kind, Object.fromEntries(PHASES.map((k) => [k, []]))]));
+const pageInfo = {};
+
+/** A new context (nothing cached, the module not loaded) with the harness page ready. */
+async function freshPage(at) {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  await p.goto(`${at.url}tests/browser/pages/harness.html`);
+  await p.waitForFunction(() => window.harnessReady === true);
+  return { context, p };
+}
+
 try {
   for (let i = 0; i < REPS; i++) {
-    // A fresh context each time: nothing cached, the module not loaded.
-    const context = await browser.newContext();
-    const p = await context.newPage();
-    await p.goto(`${server.url}tests/browser/pages/harness.html`);
-    await p.waitForFunction(() => window.harnessReady === true);
-    const r = await p.evaluate(async (u) => {
-      const { EdgeVec } = window.harness;
-      const { loadWasm } = await import('/js/loader.js');
-      const out = {};
-      let t = performance.now();
-      const first = await EdgeVec.load(u);
-      out.cold = performance.now() - t;
-      if (first.size !== 100000) throw new Error(`size ${first.size}`);
-      first.dispose();
-      t = performance.now();
-      const second = await EdgeVec.load(u);
-      out.warm = performance.now() - t;
-      second.dispose();
-      // The transport alone: the body into an ArrayBuffer, and read chunk
-      // by chunk with nothing kept (what EdgeVec.load's reading costs
-      // before it copies or sums anything).
-      t = performance.now();
-      const whole = new Uint8Array(await (await fetch(u)).arrayBuffer());
-      out.fetchOnly = performance.now() - t;
-      t = performance.now();
-      const reader = (await fetch(u)).body.getReader();
-      while (!(await reader.read()).done) { /* nothing kept */ }
-      out.streamOnly = performance.now() - t;
-      // Where EdgeVec.load's own time goes, on the same bytes in the wasm
-      // heap: the decode after the last byte with the CRCs summed during
-      // the download (what load(url) does now) and without (what it did);
-      // the CRC pass alone (the last byte flipped: the load stops at the
-      // last section's CRC, after summing every byte); and the summing
-      // done during the download, in 1 MB steps.
-      const wasm = await loadWasm();
-      const len = whole.byteLength;
-      const ptr = wasm._malloc(len);
-      const res = wasm._malloc(64);
-      wasm.HEAPU8.set(whole, ptr);
-      const crcs = wasm._evp_snapshot_crcs_new();
-      t = performance.now();
-      for (let at = 1 << 20; ; at += 1 << 20) {
-        wasm._evp_snapshot_crcs_update(ptr, Math.min(at, len), crcs);
-        if (at >= len) break;
-      }
-      out.sumPerChunk = performance.now() - t;
-      const decode = (sums) => {
-        const t0 = performance.now();
-        const st = wasm._evp_snapshot_load(ptr, len, res, sums);
-        const ms = performance.now() - t0;
-        const handle = wasm.HEAPU32[res >>> 2];
-        if (handle) wasm._evw_free(handle);
-        return [st, ms];
-      };
-      let st;
-      [st, out.decodeSummed] = decode(crcs);
-      if (st !== 0) throw new Error(`decode with sums: status ${st}`);
-      [st, out.decodeUnsummed] = decode(0);
-      if (st !== 0) throw new Error(`decode: status ${st}`);
-      wasm.HEAPU8[ptr + len - 1] ^= 0xff;
-      [st, out.crcPass] = decode(0);
-      if (st === 0) throw new Error('a flipped last byte loaded');
-      wasm._free(crcs); wasm._free(res); wasm._free(ptr);
-      return out;
-    }, `/ship/${FILE}`);
-    for (const k of PHASES) page[k].push(r[k]);
-    await context.close();
+    for (const [kind, at] of Object.entries(KINDS)) {
+      const { context, p } = await freshPage(at);
+      const r = await p.evaluate(async (u) => {
+        const { EdgeVec } = window.harness;
+        const { loadWasm } = await import('/js/loader.js');
+        const out = {};
+        let t = performance.now();
+        const first = await EdgeVec.load(u);
+        out.cold = performance.now() - t;
+        if (first.size !== 100000) throw new Error(`size ${first.size}`);
+        out.threads = first.threads;
+        out.isolated = window.crossOriginIsolated === true;
+        first.dispose();
+        t = performance.now();
+        const second = await EdgeVec.load(u);
+        out.warm = performance.now() - t;
+        second.dispose();
+        // The transport alone: the body into an ArrayBuffer, and read chunk
+        // by chunk with nothing kept (what EdgeVec.load's reading costs
+        // before it copies or sums anything).
+        t = performance.now();
+        const whole = new Uint8Array(await (await fetch(u)).arrayBuffer());
+        out.fetchOnly = performance.now() - t;
+        t = performance.now();
+        const reader = (await fetch(u)).body.getReader();
+        while (!(await reader.read()).done) { /* nothing kept */ }
+        out.streamOnly = performance.now() - t;
+        // Where EdgeVec.load's own time goes, on the same bytes in the wasm
+        // heap: the decode after the last byte with the CRCs summed during
+        // the download (what load(url) does) and without (what load(bytes)
+        // does); the CRC pass alone (the last byte flipped: the load stops
+        // at the last section's CRC, after summing every byte); and the
+        // summing done during the download, in 1 MB steps.
+        const wasm = await loadWasm();
+        const len = whole.byteLength;
+        const ptr = wasm._malloc(len);
+        const res = wasm._malloc(64);
+        wasm.HEAPU8.set(whole, ptr);
+        const crcs = wasm._evp_snapshot_crcs_new();
+        t = performance.now();
+        for (let at = 1 << 20; ; at += 1 << 20) {
+          wasm._evp_snapshot_crcs_update(ptr, Math.min(at, len), crcs);
+          if (at >= len) break;
+        }
+        out.sumPerChunk = performance.now() - t;
+        const decode = (sums) => {
+          const t0 = performance.now();
+          const st = wasm._evp_snapshot_load(ptr, len, res, sums);
+          const ms = performance.now() - t0;
+          const handle = wasm.HEAPU32[res >>> 2];
+          if (handle) wasm._evw_free(handle);
+          return [st, ms];
+        };
+        let st;
+        [st, out.decodeSummed] = decode(crcs);
+        if (st !== 0) throw new Error(`decode with sums: status ${st}`);
+        [st, out.decodeUnsummed] = decode(0);
+        if (st !== 0) throw new Error(`decode: status ${st}`);
+        wasm.HEAPU8[ptr + len - 1] ^= 0xff;
+        [st, out.crcPass] = decode(0);
+        if (st === 0) throw new Error('a flipped last byte loaded');
+        wasm._free(crcs); wasm._free(res); wasm._free(ptr);
+        return out;
+      }, `/ship/${FILE}`);
+      await context.close();
+      pageInfo[kind] = { crossOriginIsolated: r.isolated, threads: r.threads };
+      // The plain fetch in a page just opened, as the first load is: what
+      // the transport alone costs there.
+      const fresh = await freshPage(at);
+      r.freshFetchOnly = await fresh.p.evaluate(async (u) => {
+        const t = performance.now();
+        await (await fetch(u)).arrayBuffer();
+        return performance.now() - t;
+      }, `/ship/${FILE}`);
+      await fresh.context.close();
+      for (const k of PHASES) page[kind][k].push(r[k]);
+    }
   }
 } finally {
   await browser.close();
   await server.close();
+  await KINDS.notIsolated.close();
 }
 
 const day = new Date().toISOString().slice(0, 10);
 const load = os.loadavg()[0];
+const chromiumMedians = Object.fromEntries(Object.entries(page).map(([kind, phases]) =>
+  [kind, Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, r1(median(v))]))]));
 const result = {
   date: day, nodeVersion: process.version, chromiumVersion: `chromium ${chromiumVersion}`, loadAverage1m: r1(load), reps: REPS,
   n: N, dim: DIM, snapshotBytes: bytes.length,
   exportMs: r1(median(exports)),
   node: Object.fromEntries(Object.entries(node).map(([k, v]) => [k, r1(median(v))])),
-  chromium: Object.fromEntries(Object.entries(page).map(([k, v]) => [k, r1(median(v))])),
+  chromium: chromiumMedians,
+  chromiumPages: pageInfo,
   raw: { exports: exports.map(r1), node, page },
 };
+const c = chromiumMedians;
+const row = (label, k) => `| ${label} | ${c.isolated[k]} | ${c.notIsolated[k]} |`;
+const ratio = (a, b) => `${(c.isolated[a] / c.isolated[b]).toFixed(2)}× / ${(c.notIsolated[a] / c.notIsolated[b]).toFixed(2)}×`;
 const md = `# Shipping an index (${day})
 
 Produced by \`node bench/transfer/measure-load.js\` (Node ${process.version}, ${result.chromiumVersion}, the
@@ -174,22 +209,31 @@ seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}; its sn
 | Node: EdgeVec.load(bytes) (copy into wasm, checked decode) | ${result.node.loadBytes} |
 | Node: EdgeVec.load(url) (streamed into wasm, checked decode) | ${result.node.loadUrl} |
 | Node: fetch(url).arrayBuffer() alone | ${result.node.fetchOnly} |
-| Chromium, fresh page: EdgeVec.load(url), fetch to ready (target < 300) | ${result.chromium.cold} |
-| Chromium, module loaded: EdgeVec.load(url) | ${result.chromium.warm} |
-| Chromium: fetch(url).arrayBuffer() alone | ${result.chromium.fetchOnly} |
-| Chromium: the body read chunk by chunk, nothing kept | ${result.chromium.streamOnly} |
 
-In Chromium, EdgeVec.load(url) with the module loaded took ${(result.chromium.warm / result.chromium.fetchOnly).toFixed(2)}× the
-time of reading the same body into an ArrayBuffer, and in a fresh page ${(result.chromium.cold / result.chromium.fetchOnly).toFixed(2)}×.
+Chromium, each run in a new browser context (nothing cached, the module not
+loaded), the harness page just opened. Cross-origin isolated (the server's
+COOP/COEP headers): the module with threads and its worker pool
+(db.threads ${pageInfo.isolated?.threads}); not isolated: the default module (db.threads ${pageInfo.notIsolated?.threads}).
 
-Where EdgeVec.load's own work goes (Chromium, module loaded, the same bytes already in the wasm heap; median ms):
+| Chromium, ms | isolated | not isolated |
+|---|---:|---:|
+${row('fresh page: EdgeVec.load(url), fetch to ready (target < 300)', 'cold')}
+${row('fresh page: fetch(url).arrayBuffer() alone (another new context)', 'freshFetchOnly')}
+${row('module loaded: EdgeVec.load(url) (the same page, second load)', 'warm')}
+${row('module loaded: fetch(url).arrayBuffer() alone (the same page)', 'fetchOnly')}
+${row('module loaded: the body read chunk by chunk, nothing kept', 'streamOnly')}
 
-| step | ms |
-|---|---:|
-| decode after the last byte, section CRCs summed during the download (what load(url) does) | ${result.chromium.decodeSummed} |
-| decode with the CRC pass at the end (what load(url) did before, and load(bytes) does) | ${result.chromium.decodeUnsummed} |
-| the CRC pass alone | ${result.chromium.crcPass} |
-| summing the CRCs in 1 MB steps (done while the download runs) | ${result.chromium.sumPerChunk} |
+EdgeVec.load(url) against the plain fetch in the same state of page (isolated / not
+isolated): fresh page ${ratio('cold', 'freshFetchOnly')}, module loaded ${ratio('warm', 'fetchOnly')}.
+
+Where EdgeVec.load's own work goes (module loaded, the same bytes already in the wasm heap; median ms):
+
+| step | isolated | not isolated |
+|---|---:|---:|
+${row('decode after the last byte, section CRCs summed during the download (what load(url) does)', 'decodeSummed')}
+${row('decode with the CRC pass at the end (what load(bytes) does)', 'decodeUnsummed')}
+${row('the CRC pass alone', 'crcPass')}
+${row('summing the CRCs in 1 MB steps (done while the download runs)', 'sumPerChunk')}
 `;
 fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', `transfer-${day}.json`), JSON.stringify(result, null, 2) + '\n');

@@ -10,6 +10,11 @@
 //    snapshot's own header (checked by the core before it is trusted), and
 //    decoded where it landed: no chunk list to concatenate, no JS-side copy
 //    of the whole snapshot.
+//  - The body is read from the moment the response is there, also while the
+//    wasm module is still loading (a page's first load): a body nobody reads
+//    stops arriving once the browser's buffer is full, so waiting for the
+//    module would add its whole load time to the download's. What arrives
+//    before the module is held in JS and copied in once it is there.
 //  - Each chunk's bytes are summed into their sections' CRC-32 as they land
 //    (evp_snapshot_crcs_update), while the next chunk is on its way: the
 //    load then compares the sums instead of reading all the bytes again.
@@ -195,8 +200,7 @@ export async function loadFrom(source, options) {
     parsed.onProgress?.(bytes.byteLength, bytes.byteLength);
   } else {
     const response = await responseOf(source, signal);
-    wasm = await wasmReady;
-    data = await readBody(wasm, response, parsed);
+    ({ wasm, data } = await readBody(wasmReady, response, parsed));
   }
   let index = 0;
   let walSeq = 0;
@@ -261,48 +265,79 @@ function declaredLength(response) {
 }
 
 /**
+ * One read of a body: its result, or what it threw.
+ * @typedef {{ result: ReadableStreamReadResult<Uint8Array> } | { error: unknown }} Read
+ */
+
+/**
+ * Reads a body ahead, into JS, until `until` settles: the download goes on
+ * while the wasm module loads, instead of waiting in the browser's pipe (a
+ * body nobody reads stops arriving once the pipe is full). What was read
+ * so far, a read still in flight when `until` settled, and then the body's
+ * own reads are handed out in order by the returned `next`.
+ * The chunks are held only until the module is there: at most what the
+ * transport delivers while the module loads.
+ * @param {() => Promise<ReadableStreamReadResult<Uint8Array>>} read
+ * @param {Promise<unknown>} until
+ * @returns {() => Promise<ReadableStreamReadResult<Uint8Array>>}
+ */
+function readAhead(read, until) {
+  /** @type {Read[]} */
+  const ahead = [];
+  /** @type {Promise<ReadableStreamReadResult<Uint8Array>> | null} */
+  let inFlight = null;
+  let waiting = true;
+  const stop = until.then(() => { waiting = false; }, () => { waiting = false; });
+  (async () => {
+    while (waiting) {
+      const pending = read();
+      inFlight = pending;
+      // A read that rejects later is awaited (and its error reported) by
+      // whoever takes it over; this only notes the outcome.
+      pending.catch(() => undefined);
+      const settled = await Promise.race([pending.then((result) => ({ result }), (error) => ({ error })), stop]);
+      // Stopped, or the read was taken over by `next` meanwhile (it then
+      // has this read's outcome, not this loop).
+      if (!settled || inFlight !== pending) return;
+      inFlight = null;
+      ahead.push(settled);
+      if ('error' in settled || settled.result.done) return;
+    }
+  })();
+  return async () => {
+    const first = ahead.shift();
+    if (first) {
+      if ('error' in first) throw first.error;
+      return first.result;
+    }
+    if (inFlight) {
+      const pending = inFlight;
+      inFlight = null;
+      return pending;
+    }
+    return read();
+  };
+}
+
+/**
  * Reads a response body into a fresh buffer in the wasm heap (the caller
- * frees it). The first bytes are held in JS only until the header says how
- * long the snapshot is; every later chunk is copied straight to its place.
- * @param {EdgeVecWasm} wasm
+ * frees it). The body is read from the start, while the module may still
+ * be loading (readAhead); the first bytes are held in JS only until the
+ * module is there and the header says how long the snapshot is; every
+ * later chunk is copied straight to its place.
+ * @param {Promise<EdgeVecWasm>} wasmReady
  * @param {ResponseLike} response
  * @param {ParsedLoadOptions} parsed
- * @returns {Promise<{ ptr: number, len: number, crcs: number }>}
+ * @returns {Promise<{ wasm: EdgeVecWasm, data: { ptr: number, len: number, crcs: number } }>}
  */
-async function readBody(wasm, response, parsed) {
+async function readBody(wasmReady, response, parsed) {
   const { signal, onProgress } = parsed;
   const from = response.url ? ` from ${response.url}` : '';
-  if (!response.ok) {
-    const text = response.statusText ? ` ${response.statusText}` : '';
-    throw new EdgeVecError('FETCH', `${CONTEXT}: the server answered ${response.status}${text}${from}`,
-      { httpStatus: response.status });
-  }
-  if (response.bodyUsed) {
-    throw invalidArgument(`${CONTEXT}: the Response body was already read`);
-  }
-  const declared = declaredLength(response);
-  /** @type {Uint8Array[]} */
-  let head = [];
-  let headBytes = 0;
-  let need = SNAPSHOT_PRELUDE_BYTES;
-  let ptr = 0;
-  // The running section CRCs (0 if it could not be allocated: the core
-  // then sums every section at the end, as for bytes given whole).
-  let crcs = 0;
-  let total = 0;
-  let received = 0;
-  let reported = -1;
-  const step = () => Math.max(1, Math.floor(total / 100));
-  /** @param {number} done */
-  const progress = (done) => {
-    if (!onProgress || total === 0) return;
-    if (done === total || reported < 0 || done - reported >= step()) {
-      reported = done;
-      onProgress(done, total);
-    }
-  };
-
-  const body = response.body;
+  // Whether the body can be read at all is known now; it is reported once
+  // the module loaded, as it always was (a module that fails to load is
+  // the error a caller sees first).
+  const refused = !response.ok || response.bodyUsed;
+  const body = refused ? null : response.body;
   /** @type {ReadableStreamDefaultReader<Uint8Array> | null} */
   const reader = body ? body.getReader() : null;
   /** @type {(() => void) | undefined} */
@@ -313,11 +348,16 @@ async function readBody(wasm, response, parsed) {
     stopWaiting = () => signal.removeEventListener('abort', onAbort);
   }) : null;
   aborted?.catch(() => undefined);
-
+  /** @type {EdgeVecWasm | undefined} */
+  let loaded;
+  let ptr = 0;
+  // The running section CRCs (0 if it could not be allocated: the core
+  // then sums every section at the end, as for bytes given whole).
+  let crcs = 0;
   try {
     // A body without a stream (an old polyfill): read it whole.
     /** @type {() => Promise<ReadableStreamReadResult<Uint8Array>>} */
-    const next = reader ? () => reader.read() : (() => {
+    let next = reader ? () => reader.read() : (() => {
       let done = false;
       return async () => {
         if (done) return { done: true, value: undefined };
@@ -325,6 +365,38 @@ async function readBody(wasm, response, parsed) {
         return { done: false, value: new Uint8Array(await response.arrayBuffer()) };
       };
     })();
+    // One promise for both: readAhead's stop runs before this function
+    // resumes, so no read is started behind the loop's back.
+    const ready = aborted ? Promise.race([wasmReady, aborted]) : wasmReady;
+    if (reader) next = readAhead(next, ready);
+    const wasm = await ready;
+    loaded = wasm;
+    if (!response.ok) {
+      const text = response.statusText ? ` ${response.statusText}` : '';
+      throw new EdgeVecError('FETCH', `${CONTEXT}: the server answered ${response.status}${text}${from}`,
+        { httpStatus: response.status });
+    }
+    if (refused) {
+      throw invalidArgument(`${CONTEXT}: the Response body was already read`);
+    }
+    const declared = declaredLength(response);
+    /** @type {Uint8Array[]} */
+    let head = [];
+    let headBytes = 0;
+    let need = SNAPSHOT_PRELUDE_BYTES;
+    let total = 0;
+    let received = 0;
+    let reported = -1;
+    const step = () => Math.max(1, Math.floor(total / 100));
+    /** @param {number} done */
+    const progress = (done) => {
+      if (!onProgress || total === 0) return;
+      if (done === total || reported < 0 || done - reported >= step()) {
+        reported = done;
+        onProgress(done, total);
+      }
+    };
+
     for (;;) {
       /** @type {ReadableStreamReadResult<Uint8Array>} */
       let chunk;
@@ -400,17 +472,17 @@ async function readBody(wasm, response, parsed) {
       throw new EdgeVecError('CORRUPT', `${CONTEXT}: the download${from} is truncated: the body ended ` +
         `after ${received} of the ${total} bytes the snapshot's header announces`, { section: 'body' });
     }
-    const result = { ptr, len: total, crcs };
+    const data = { ptr, len: total, crcs };
     ptr = 0;
     crcs = 0;
-    return result;
+    return { wasm, data };
   } catch (err) {
     if (reader) reader.cancel(err).catch(() => undefined);
     throw err;
   } finally {
     stopWaiting?.();
-    if (ptr) wasm._free(ptr);
-    if (crcs) wasm._free(crcs);
+    if (ptr) loaded?._free(ptr);
+    if (crcs) loaded?._free(crcs);
   }
 }
 

@@ -1,10 +1,18 @@
 // load-from-url.spec.js — an index shipped as a file: a 100,000 × 128
 // snapshot built and exported in Node, served by the project's server, and
 // loaded in a fresh page with EdgeVec.load(url); its searches must be the
-// ones Node gets from the same bytes. The fetch-to-ready time is printed
-// (bench/results/transfer.md keeps the figures), never asserted. Also in the
-// page: a 404 is FETCH, a truncated file is CORRUPT, and persistAs stores a
-// downloaded snapshot in IndexedDB that a reloaded page opens.
+// ones Node gets from the same bytes. Also in the page: a 404 is FETCH, a
+// truncated file is CORRUPT, and persistAs stores a downloaded snapshot in
+// IndexedDB that a reloaded page opens.
+//
+// The fetch-to-ready time in the fresh page (the goal: under 300 ms in
+// Chromium) is measured and printed with, for scale, a plain
+// fetch().arrayBuffer() of the same file in the same page afterwards; it is
+// not asserted. On the 2-core machine the suite runs on, a plain fetch of
+// the 54 MB in a page just opened takes about 300 ms or more by itself,
+// the suite runs two engines side by side, and the machine is shared: a
+// bound there would fail on the machine's weather, not on EdgeVec
+// (bench/results/transfer.md and transfer-notes.md have the figures).
 //
 // The 100k index is built once and kept under build/transfer/ (gitignored),
 // with M 8 and efConstruction 40 so that building it costs seconds, not the
@@ -86,8 +94,8 @@ test('a 100k × 128 snapshot loads from its URL in a fresh page and searches as 
       const queries = mix.rows(cfg.nq);
       let progressCalls = 0;
       let lastProgress = null;
-      // Cold: the page has not loaded the wasm module yet; it compiles
-      // while the snapshot downloads.
+      // Cold: the page has not loaded the wasm module yet; it loads while
+      // the snapshot downloads.
       const t0 = performance.now();
       const db = await EdgeVec.load(url, {
         onProgress: (got, total) => { progressCalls++; lastProgress = [got, total]; },
@@ -107,12 +115,22 @@ test('a 100k × 128 snapshot loads from its URL in a fresh page and searches as 
         again.dispose();
       }
       out.warmMs = warm.sort((a, b) => a - b)[1];
+      // For scale: the transport alone, in the same (no longer fresh) page.
+      const t2 = performance.now();
+      await (await fetch(url)).arrayBuffer();
+      out.fetchMs = performance.now() - t2;
+      out.isolated = window.crossOriginIsolated === true;
       return out;
     }, { cfg: SHIP, url: `/ship/${FILE}` });
+    const goal = engine === 'chromium' ? ' (goal < 300 ms, printed, not asserted)' : '';
     console.log(`[${engine}] EdgeVec.load(url) of ${SHIP.n} × ${SHIP.dim} (${(ref.bytes / 1048576).toFixed(1)} MB): ` +
-      `fetch to ready ${r.coldMs.toFixed(0)} ms in a fresh page (wasm compiled meanwhile), ` +
-      `${r.warmMs.toFixed(0)} ms with the module loaded (median of 3)`);
-    test.info().annotations.push({ type: 'load-ms', description: `${engine} cold ${r.coldMs.toFixed(1)} warm ${r.warmMs.toFixed(1)}` });
+      `fetch to ready ${r.coldMs.toFixed(0)} ms in a fresh page${goal} (module loaded meanwhile, ` +
+      `${r.isolated ? 'cross-origin isolated' : 'not isolated'}), ${r.warmMs.toFixed(0)} ms with the module loaded ` +
+      `(median of 3); a plain fetch().arrayBuffer() of the file afterwards ${r.fetchMs.toFixed(0)} ms`);
+    test.info().annotations.push({
+      type: 'load-ms',
+      description: `${engine} cold ${r.coldMs.toFixed(1)} warm ${r.warmMs.toFixed(1)} fetch ${r.fetchMs.toFixed(1)}`,
+    });
     expect(r.size).toBe(SHIP.n);
     expect(r.dimensions).toBe(SHIP.dim);
     expect(r.lastProgress).toEqual([ref.bytes, ref.bytes]);
