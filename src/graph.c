@@ -230,6 +230,35 @@ static void add_back_link(ev_index *ix, ev_scratch *sc, uint32_t nb,
   unlock_node(sc, nb);
 }
 
+/* Writes a new node's links at `level` (the `kept` first of `chosen`) into
+ * a list that other threads' back links already put nodes in, under the
+ * node's lock. Why: while threads insert together, another insert can
+ * reach this node on an upper level before this one has written its lower
+ * lists, and link itself to it; overwriting the list would drop that link,
+ * and a node whose links all went that way is left with no way in. So the
+ * lists are united, and re-selected with the heuristic when they exceed
+ * the level's capacity, as a back link would be. */
+static void merge_own_links(ev_index *ix, ev_scratch *sc, uint32_t slot, int level,
+                            const ev_heap_item *chosen, uint32_t kept) {
+  uint32_t *links = ev__links(ix, slot, level);
+  uint32_t cap = ev__list_cap(ix, level);
+  const uint8_t *base = ev__payload(ix, slot);
+  ev_heap_item *items = sc->select_buf; /* holds m0 + m + 1 */
+  uint32_t n = 0;
+  for (uint32_t i = 1; i <= links[0]; i++)
+    items[n++] = (ev_heap_item){dist_to(ix, base, links[i]), links[i]};
+  uint32_t had = n;
+  for (uint32_t i = 0; i < kept; i++) {
+    uint32_t s = chosen[i].slot, dup = 0;
+    for (uint32_t j = 0; j < had && !dup; j++) dup = items[j].slot == s;
+    if (!dup) items[n++] = (ev_heap_item){dist_to(ix, base, s), s};
+  }
+  ev_items_sort(items, n);
+  if (n > cap) n = select_neighbours(ix, items, n, cap);
+  for (uint32_t i = 0; i < n; i++) links[1 + i] = items[i].slot;
+  links[0] = n;
+}
+
 /* Removes `slot` from a walk's results. Why: while other threads insert,
  * one of them may link to this node before its own walk is done, and the
  * walk would then find the node itself. Alone, a walk never does. */
@@ -288,8 +317,12 @@ void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot,
     uint32_t kept = select_neighbours(ix, sorted, n, ix->m);
     lock_node(sc, slot);
     uint32_t *links = ev__links(ix, slot, l);
-    for (uint32_t i = 0; i < kept; i++) links[1 + i] = sorted[i].slot;
-    links[0] = kept;
+    if (links[0]) {
+      merge_own_links(ix, sc, slot, l, sorted, kept);
+    } else {
+      for (uint32_t i = 0; i < kept; i++) links[1 + i] = sorted[i].slot;
+      links[0] = kept;
+    }
     unlock_node(sc, slot);
     for (uint32_t i = 0; i < kept; i++) add_back_link(ix, sc, sorted[i].slot, slot, l);
   }

@@ -92,7 +92,7 @@ ev_status ev__index_new(const ev_options *options, ev_index **out) {
   /* Zeroed: the padding of a query stays zero (ev__encode rewrites the
    * rest). */
   ix->scratch.query_payload = calloc(1, ev__walk_query_bytes(&ix->options));
-  ix->scratch.select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
+  ix->scratch.select_buf = malloc(sizeof(ev_heap_item) * ev__select_items(ix));
   if (!ix->scratch.query_buf || !ix->scratch.query_payload || !ix->scratch.select_buf) {
     ev_index_free(ix);
     return EV_ERR_OUT_OF_MEMORY;
@@ -358,7 +358,7 @@ size_t ev_memory_bytes(const ev_index *ix) {
          (size_t)ix->slot_arrays_len * per_slot + ix->upper_bytes +
          ev_idmap_bytes(&ix->ids) + 2 * sizeof(ev_heap_item) * ix->scratch.results_capacity +
          sizeof(float) * ix->dim + ev__walk_query_bytes(&ix->options) +
-         sizeof(ev_heap_item) * (ix->m0 + 1) +
+         sizeof(ev_heap_item) * ev__select_items(ix) +
          ev__journal_bytes(ix) + ev__compaction_bytes(ix) + ev__meta_bytes(ix) +
          ev__filter_plan_bytes(ix) + ev__parallel_bytes(ix);
 }

@@ -65,8 +65,10 @@ typedef struct ev_scratch {
   uint8_t *query_payload; /* a payload being inserted, or a walk's query
                              in walk form (quantize.h); holds either,
                              padded like a record's and zeroed */
-  ev_heap_item *select_buf; /* m0 + 1 items: a node's fresh neighbours in a
-                               walk, or a list being shrunk */
+  ev_heap_item *select_buf; /* ev__select_items(ix) items: a node's fresh
+                               neighbours in a walk, a list being shrunk, or
+                               a new node's list merged with the links other
+                               threads gave it (graph.c) */
   /* NULL when this walk is alone on the graph or the graph is not changing;
    * during a parallel insert, the locks that guard each node's link lists
    * and the entry point (parallel.h). */
@@ -152,6 +154,12 @@ static inline size_t ev__upper_words(const ev_index *ix, int level) {
 static inline uint32_t *ev__links(const ev_index *ix, uint32_t slot, int level) {
   if (level == 0) return ev__links0(ix, slot);
   return ix->upper[slot] + ev__upper_words(ix, level - 1);
+}
+/* Items of a scratch's select_buf: a full level-0 list and one more (a
+ * list being shrunk), or a new node's m links and the full list other
+ * threads may have given it meanwhile. */
+static inline size_t ev__select_items(const ev_index *ix) {
+  return (size_t)ix->m0 + ix->m + 1;
 }
 /* The most links a list at `level` holds: m0 on level 0, m above. */
 static inline uint32_t ev__list_cap(const ev_index *ix, int level) {

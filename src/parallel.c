@@ -89,7 +89,7 @@ static ev_status scratch_ensure(const ev_index *ix, ev_scratch *sc, uint32_t ef)
   if (!sc->query_buf) {
     sc->query_buf = malloc(sizeof(float) * ix->dim);
     sc->query_payload = calloc(1, ev__walk_query_bytes(&ix->options)); /* padding stays zero */
-    sc->select_buf = malloc(sizeof(ev_heap_item) * (ix->m0 + 1));
+    sc->select_buf = malloc(sizeof(ev_heap_item) * ev__select_items(ix));
     if (!sc->query_buf || !sc->query_payload || !sc->select_buf) return EV_ERR_OUT_OF_MEMORY;
   }
   uint32_t slots = ix->capacity;
@@ -155,7 +155,7 @@ size_t ev__parallel_bytes(const ev_index *ix) {
     bytes += (size_t)sc->visited_slots * (sizeof(uint32_t) + sizeof(ev_heap_item)) +
              2 * sizeof(ev_heap_item) * sc->results_capacity +
              sizeof(float) * ix->dim + ev__walk_query_bytes(&ix->options) +
-             sizeof(ev_heap_item) * (ix->m0 + 1);
+             sizeof(ev_heap_item) * ev__select_items(ix);
   }
   if (p->locks) bytes += sizeof *p->locks;
   return bytes;

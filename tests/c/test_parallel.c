@@ -2,7 +2,8 @@
  * test_parallel.c — parallel.c and the batches that use it: ev_search_batch
  * returns exactly what ev_search returns for each query, on one thread and
  * on several; inserts on several threads leave every link list valid (the
- * rule of ev__links_ok, caps, no isolated node), draw the same levels as one
+ * rule of ev__links_ok, caps, no isolated node) and every back link (a
+ * node another thread linked to first keeps that link), draw the same levels as one
  * thread, keep the recall of a one-thread build against brute force, and
  * log a graph that replays exactly; ev_set_threads' range.
  *
@@ -26,14 +27,14 @@
 
 #define THREADS 4u
 
-static ev_index *make(uint32_t dim, ev_metric metric, uint64_t seed,
-                      uint32_t threads) {
+static ev_index *make_with(uint32_t dim, ev_metric metric, uint64_t seed,
+                           uint32_t m, uint32_t threads) {
   ev_options o;
   ev_options_init(&o);
   o.dimensions = dim;
   o.metric = metric;
   o.seed = seed;
-  o.m = 8;
+  o.m = m;
   o.ef_construction = 64;
   ev_index *ix = NULL;
   if (ev_index_create(&o, &ix) != EV_OK) return NULL;
@@ -42,6 +43,16 @@ static ev_index *make(uint32_t dim, ev_metric metric, uint64_t seed,
     return NULL;
   }
   return ix;
+}
+
+static ev_index *make(uint32_t dim, ev_metric metric, uint64_t seed,
+                      uint32_t threads) {
+  return make_with(dim, metric, seed, 8, threads);
+}
+
+/* An L2 index whose lists hold m links above level 0 and 2m on it. */
+static ev_index *make_m(uint32_t dim, uint64_t seed, uint32_t m, uint32_t threads) {
+  return make_with(dim, EV_METRIC_L2, seed, m, threads);
 }
 
 /* Every list of every node obeys the rule the readers of persisted graphs
@@ -68,6 +79,24 @@ static uint32_t broken_lists(ev_index *ix) {
   }
   free(le);
   return broken;
+}
+
+/* Links whose target does not link back on the same level. While no list
+ * has ever filled (no re-selection), every link made a back link that
+ * stays, so this counts back links lost. */
+static uint32_t one_way_links(ev_index *ix) {
+  uint32_t one_way = 0;
+  for (uint32_t s = 0; s < ix->count; s++)
+    for (int l = 0; l <= ix->levels[s]; l++) {
+      const uint32_t *links = ev__links(ix, s, l);
+      for (uint32_t i = 1; i <= links[0]; i++) {
+        const uint32_t *back = ev__links(ix, links[i], l);
+        uint32_t j = 1;
+        while (j <= back[0] && back[j] != s) j++;
+        if (j > back[0]) one_way++;
+      }
+    }
+  return one_way;
 }
 
 TEST(set_threads_accepts_1_to_64) {
@@ -251,6 +280,39 @@ TEST(parallel_insert_with_progress_builds_the_one_thread_graph) {
 /* With journaling on, a parallel insert's commit is a GRAPH op that
  * replays to exactly the graph the threads built (the journal's marks are
  * taken under their own lock). */
+/* Small batches on several threads into indexes with room in every list
+ * for every node (m0 above the node count: no list ever fills, so none is
+ * re-selected), of tight clusters where a batch's nodes are each other's
+ * nearest: every link keeps its back link, as on one thread. Why: another
+ * thread can link to a node on a level before the node has written its own
+ * list there, and writing it must not drop that link (a node whose links
+ * all went that way has no way in). */
+TEST(parallel_insert_keeps_every_back_link) {
+  const uint32_t dim = 8, indexes = 60, batches = 6, per = 40;
+  uint32_t one_way_par = 0, one_way_one = 0;
+  for (uint32_t x = 0; x < indexes; x++) {
+    float *rows = ev_dataset_rows(44 + x, dim, 4, batches * per);
+    ev_index *par = make_m(dim, 5 + x, 128, THREADS);
+    ev_index *one = make_m(dim, 5 + x, 128, 1);
+    REQUIRE(rows && par && one);
+    for (uint32_t b = 0; b < batches; b++) {
+      const float *batch = rows + (size_t)b * per * dim;
+      REQUIRE(ev_insert_batch(par, batch, per, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+      REQUIRE(ev_insert_batch(one, batch, per, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+    }
+    CHECK_EQ_INT(broken_lists(par), 0);
+    one_way_par += one_way_links(par);
+    one_way_one += one_way_links(one);
+    ev_index_free(par);
+    ev_index_free(one);
+    free(rows);
+  }
+  NOTE("one-way links in %u indexes: %u on %u threads, %u on one", indexes, one_way_par, THREADS,
+       one_way_one);
+  CHECK_EQ_INT(one_way_one, 0);
+  CHECK_EQ_INT(one_way_par, 0);
+}
+
 TEST(parallel_insert_logs_a_graph_that_replays_exactly) {
   const uint32_t dim = 16, base = 400, more = 1600;
   float *rows = pu_rows(31, dim, base + more);

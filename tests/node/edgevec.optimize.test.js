@@ -173,10 +173,7 @@ test('persisted: a snapshot that fails to store is stored by the next flush, bef
 
 test('persisted: a read-only tab that has every record loads the new snapshot instead of replaying onto its old numbering', async () => {
   const storage = new MemoryStorage();
-  // On one thread: with the default threads this test failed 2 runs in 6
-  // (the follower's search after refresh() found another id), a fault of a
-  // threaded insertBatch replayed by a follower that is still to be found.
-  const w = await open(storage, 'r', { threads: 1 });
+  const w = await open(storage, 'r');
   await fill(w);
   await w.flush();
   const r = await EdgeVec.open('r', { storage, readOnly: true, idType: 'number' });
