@@ -46,7 +46,12 @@
  *    scores every non-matching node it routes through, most of the nodes
  *    it meets, and TWO_HOP scores only matches;
  *  - above it the WALK: the non-matches it scores are few, and looking
- *    through neighbours' lists costs TWO_HOP more than it saves.
+ *    through neighbours' lists costs TWO_HOP more than it saves;
+ *  - except for a filter that follows where the vectors lie (see
+ *    ef_factor): TWO_HOP at any share above the scan's. Its matches sit in
+ *    regions of their own, so a WALK from a query outside them scores the
+ *    whole non-matching way there, and TWO_HOP reached the same recall at
+ *    about twice the WALK's throughput even where half match.
  * Besides the share, a chosen walk must be expected to cost less than the
  * scan (small indexes scan), and gives up for the scan once it has spent
  * what the scan would cost, so no filter makes a search much slower than
@@ -72,11 +77,12 @@
  * is independent of position, matches are spread among the non-matches
  * everywhere and the plain ef reaches the same recall as the unfiltered
  * search at a fraction of the work. The factors are the smallest measured
- * to reach the target recall in each kind of cell
+ * to reach the target recall in each kind of cell with a margin: with
+ * FOLLOWS at 4, the cluster-following 10% cell was at the target itself
  * (bench/results/filter-native.md). */
 #define EV_FILTER_EF_FACTOR_SPREAD 1u
 #define EV_FILTER_EF_FACTOR_MIXED 2u
-#define EV_FILTER_EF_FACTOR_FOLLOWS 4u
+#define EV_FILTER_EF_FACTOR_FOLLOWS 6u
 #define EV_FILTER_EF_FACTOR_MAX EV_FILTER_EF_FACTOR_FOLLOWS
 /* How much a filter follows position is told by the sample's matching
  * slots: the share q of their live level-0 neighbours that match, against
@@ -325,11 +331,12 @@ static uint64_t budget_of(const ev_index *ix, uint32_t estimate) {
  * the scan (small indexes). A WALK that goes well expands ef / share nodes
  * and scores their m0 neighbours. */
 static uint32_t choose(const ev_index *ix, uint32_t estimate, uint32_t live,
-                       uint32_t ef) {
+                       uint32_t ef, uint32_t factor) {
   uint64_t permille = live ? (uint64_t)estimate * 1000 / live : 0;
   if (permille < EV_FILTER_SCAN_BELOW_PERMILLE) return EV_FILTER_STRATEGY_SCAN;
   uint64_t scan_work = budget_of(ix, estimate);
-  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE) {
+  if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE ||
+      factor == EV_FILTER_EF_FACTOR_FOLLOWS) {
     /* A two-hop walk that goes well: about ef matches expanded, each
      * looking through m0 neighbours at their m0 neighbours. */
     uint64_t two_hop_work = (uint64_t)ef * ix->m0 * ix->m0;
@@ -383,7 +390,7 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
    * asked for runs to its end (the benchmark measures it whole). */
   uint64_t budget = UINT64_MAX;
   if (strategy == EV_FILTER_STRATEGY_AUTO) {
-    strategy = choose(ix, report->estimate, live, ef);
+    strategy = choose(ix, report->estimate, live, ef, report->ef_factor);
     budget = budget_of(ix, report->estimate);
   }
   report->strategy = strategy;

@@ -73,7 +73,7 @@ static size_t program(uint8_t *p, char field, double t) {
 
 typedef struct run {
   uint32_t chosen[4], fell_back;
-  uint32_t factor[5]; /* searches whose walks kept ef x 1, 2, 4 */
+  uint32_t factor[7]; /* searches whose walks kept ef x 1, 2, 6 */
 } run;
 
 int main(int argc, char **argv) {
@@ -189,7 +189,7 @@ int main(int argc, char **argv) {
             ev_search_filtered_with(ix, qv, dim, k, ef, prog, plen, s, ids, dist, &got, &rep);
             r[s].chosen[rep.strategy]++;
             r[s].fell_back += rep.fell_back;
-            if (rep.ef_factor <= 4) r[s].factor[rep.ef_factor]++;
+            if (rep.ef_factor <= 6) r[s].factor[rep.ef_factor]++;
           } else if (s == 4) {
             ev_search(ix, qv, dim, k, ef, ids, dist, &got);
           } else {
@@ -216,10 +216,10 @@ int main(int argc, char **argv) {
         double short_share = (double)shorts[s] / nq;
         if (s == 0)
           printf("| %s | %.1f%% | %u | %u | **auto** (scan %u, walk %u, two-hop %u; fell back %u; "
-                 "ef x1 %u, x2 %u, x4 %u) | %.4f | %.0f | %.3f |\n",
+                 "ef x1 %u, x2 %u, x6 %u) | %.4f | %.0f | %.3f |\n",
                  label_name, sel * 100, matches, ef, r[s].chosen[1], r[s].chosen[2],
                  r[s].chosen[3], r[s].fell_back, r[s].factor[1], r[s].factor[2],
-                 r[s].factor[4], recall, qps, short_share);
+                 r[s].factor[6], recall, qps, short_share);
         else if (s < 4)
           printf("| %s | %.1f%% | %u | %u | %s (fell back %u) | %.4f | %.0f | %.3f |\n", label_name,
                  sel * 100, matches, ef, names[s], r[s].fell_back, recall, qps, short_share);

@@ -101,9 +101,9 @@ static double check_cell(fixture *f, int clustered, double t, uint32_t strategy)
     CHECK_EQ_INT(n, want); /* never fewer than min(k, matches) */
     if (strategy != EV_FILTER_STRATEGY_AUTO) CHECK_EQ_INT(rep.strategy, strategy);
     /* Walks keep the plain ef when labels are independent of position and
-     * four times it when they follow the clusters (where many match: the
+     * six times it when they follow the clusters (where many match: the
      * sample's neighbours tell the two apart). */
-    if (t >= 100) CHECK_EQ_INT(rep.ef_factor, clustered ? 4 : 1);
+    if (t >= 100) CHECK_EQ_INT(rep.ef_factor, clustered ? 6 : 1);
     fell_back += rep.fell_back;
     for (uint32_t i = 0; i < n; i++) {
       CHECK(ids[i] < N && !f->deleted[ids[i]]);
