@@ -33,11 +33,12 @@ import { checkAutoIds, copyIds, softDeleteIds } from './wasm/api.js';
  */
 
 /**
- * Runs a batch copied into wasm memory (the caller queued it behind the
- * batches before it): checks it whole against the index (a bad batch
- * changes nothing), makes room for all of it, then inserts it in chunks
- * that yield to the event loop, stopping between chunks on dispose() and on
- * the signal (the vectors inserted before stay). Frees the batch.
+ * Runs a batch captured at the call (./wasm/api.js's Batch; the caller
+ * queued it behind the batches before it): checks it whole against the
+ * index (a bad batch changes nothing), makes room for all of it, then
+ * inserts it in chunks that yield to the event loop, each at most the
+ * batch's window of rows, stopping between chunks on dispose() and on the
+ * signal (the vectors inserted before stay). Frees the batch.
  * @param {BatchOwner} owner
  * @param {Batch} batch
  * @param {IdsInput | undefined} ids  the caller's ids, for the errors
@@ -81,7 +82,7 @@ export async function runInsertBatch(owner, batch, ids, onProgress, signal) {
           { inserted: done });
       }
       if (signal?.aborted) throw abortedError(done, n, signal.reason);
-    }, onProgress);
+    }, onProgress, batch.window);
     return { inserted: n, ids: batch.ids(owner.numberMode) };
   } finally {
     batch.free();

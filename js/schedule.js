@@ -63,17 +63,19 @@ export function maxChunk(n) {
  * yielding to the event loop between chunks. `beforeChunk(done)` runs before
  * each chunk and throws to stop (abort, dispose). onProgress, when given, is
  * called with (0, total), then whenever a tenth is crossed, and at the end.
+ * No chunk is larger than `limit` (what `work` can take at once).
  * @param {number} total  > 0
  * @param {(start: number, count: number) => void} work
  * @param {(done: number) => void} beforeChunk
  * @param {((done: number, total: number) => void) | undefined} onProgress
+ * @param {number} [limit]  >= 1
  * @returns {Promise<void>}
  */
-export async function runInChunks(total, work, beforeChunk, onProgress) {
+export async function runInChunks(total, work, beforeChunk, onProgress, limit = total) {
   const step = total / PROGRESS_STEPS;
   let nextReport = step;
   if (onProgress) onProgress(0, total);
-  const largest = maxChunk(total);
+  const largest = Math.min(maxChunk(total), limit);
   let chunk = Math.min(FIRST_CHUNK, largest);
   let done = 0;
   while (done < total) {

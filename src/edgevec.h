@@ -157,6 +157,24 @@ ev_status ev_validate_batch(const ev_index *index, const float *vectors,
                             size_t n, uint32_t dim, const uint64_t *ids,
                             ev_batch_error *err);
 
+/* The part of ev_validate_batch that needs no vector, for a caller that
+ * never holds all of a batch's vectors in memory at once (the JS layer
+ * copies a batch into wasm memory one window of rows at a time, since wasm
+ * memory never shrinks): `dim`, the slot space and automatic id sequence
+ * for n more, and all n ids (ids may be NULL). *out_rows (may be NULL)
+ * receives how many rows, from the first, must still have their vectors
+ * checked before the status stands: n when it passed; the rows up to and
+ * including a refused id's row (DUPLICATE_ID, ID_EXISTS: a bad vector in
+ * that row or an earlier one is reported instead); 0 on any other error,
+ * which stands as it is. ev_validate_batch of those rows, in windows of any
+ * size each with its own ids, then refuses what ev_validate_batch of the
+ * whole batch refuses, at the same row (err->index counts from the
+ * window's first row): a window's own id checks can refuse no row before
+ * the whole batch's first refused id, and that row for the same reason. */
+ev_status ev_validate_batch_ids(const ev_index *index, size_t n, uint32_t dim,
+                                const uint64_t *ids, ev_batch_error *err,
+                                size_t *out_rows);
+
 /* Validates the whole batch (as ev_validate_batch), reserves the memory for
  * all of it, then inserts the vectors in order. All-or-nothing: on any error
  * the index is exactly as before. With ids == NULL each vector gets the next

@@ -1,5 +1,5 @@
 /*
- * insert.c — validating and inserting batches of vectors.
+ * insert.c — inserting batches of vectors (checked first: validate.c).
  *
  * A batch is all-or-nothing. Everything that can fail is done before the
  * first change: validation of every vector and id, memory for every slot,
@@ -27,68 +27,6 @@
 #include "metadata.h"
 #include "parallel.h"
 #include "quantize.h"
-
-typedef struct id_pos {
-  uint64_t id;
-  size_t pos;
-} id_pos;
-
-static int by_id_then_pos(const void *a, const void *b) {
-  const id_pos *x = a, *y = b;
-  if (x->id != y->id) return x->id < y->id ? -1 : 1;
-  return x->pos < y->pos ? -1 : (x->pos > y->pos);
-}
-
-/* Position of the earliest second occurrence of an id in the batch, or n.
- * Sorting a copy costs O(n log n) and one allocation, but needs no hash
- * table sized for the worst case. */
-static ev_status first_repeat(const uint64_t *ids, size_t n, size_t *out_pos) {
-  *out_pos = n;
-  if (n < 2) return EV_OK;
-  id_pos *sorted = malloc(n * sizeof *sorted);
-  if (!sorted) return EV_ERR_OUT_OF_MEMORY;
-  for (size_t i = 0; i < n; i++) sorted[i] = (id_pos){ids[i], i};
-  qsort(sorted, n, sizeof *sorted, by_id_then_pos);
-  for (size_t i = 1; i < n; i++)
-    if (sorted[i].id == sorted[i - 1].id && sorted[i].pos < *out_pos &&
-        (i < 2 || sorted[i - 2].id != sorted[i].id))
-      *out_pos = sorted[i].pos;
-  free(sorted);
-  return EV_OK;
-}
-
-ev_status ev_validate_batch(const ev_index *ix, const float *vectors, size_t n,
-                            uint32_t dim, const uint64_t *ids,
-                            ev_batch_error *err) {
-  ev_batch_error ignored;
-  if (!err) err = &ignored;
-  err->index = 0;
-  if (!ix) return EV_ERR_INVALID_ARGUMENT;
-  if (n == 0) return EV_ERR_EMPTY_BATCH;
-  if (!vectors) return EV_ERR_INVALID_ARGUMENT;
-  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
-  if (n > (size_t)EV_MAX_SLOTS - ix->count) return EV_ERR_CAPACITY;
-  if (!ids && (ix->auto_ids_exhausted || n - 1 > UINT64_MAX - ix->next_auto_id))
-    return EV_ERR_CAPACITY;
-
-  size_t repeat = n;
-  if (ids) {
-    ev_status st = first_repeat(ids, n, &repeat);
-    if (st != EV_OK) return st;
-  }
-  float *scratch = ix->scratch.query_buf; /* prepare_vector needs somewhere to write */
-  for (size_t i = 0; i < n; i++) {
-    err->index = i;
-    ev_status st = ev__prepare_vector(ix, vectors + i * dim, scratch);
-    if (st != EV_OK) return st;
-    if (ids) {
-      if (i == repeat) return EV_ERR_DUPLICATE_ID;
-      if (ev__live_slot(ix, ids[i]) != EV_NO_SLOT) return EV_ERR_ID_EXISTS;
-    }
-  }
-  err->index = 0;
-  return EV_OK;
-}
 
 /* Grows for n more slots (ev__ensure_capacity keeps one-at-a-time inserts
  * at amortised O(1) copies). */

@@ -2,6 +2,8 @@
 // vectors and ids into wasm memory, results copied out, scratch freed in
 // `finally`. Arguments arrive checked (js/validate.js) except what can only be
 // checked while copying: a vector's components and each id of a list.
+// A batch to insert is the exception to "into wasm memory": it is kept in JS
+// memory and passes through wasm memory a window of rows at a time (Batch).
 // Shared by both entries: nothing here reaches metadata or filters (their
 // marshalling, ./metadata.js, builds on this file), so the lite entry
 // (js/lite/) loads none of it.
@@ -32,10 +34,19 @@ import { readHits } from './hits.js';
 const F32_BYTES = 4;
 const U32_BYTES = 4;
 
-// evw_validate_batch and evw_insert_batch write their counts through
-// separate pointers, not abi.h slots: these words of the out array hold them.
+// evw_validate_ids, evw_validate_batch and evw_insert_batch write their
+// counts through separate pointers, not abi.h slots: these words of the out
+// array hold them.
 const OUT_INSERTED = 0;
+const OUT_ROWS = 0; // evw_validate_ids: rows whose vectors must still pass
 const OUT_ERR_INDEX = 1;
+
+/**
+ * Bytes of the wasm buffer a batch passes through (Batch), unless one row
+ * needs more: enough rows that the calls per window cost little next to
+ * the work on them, and small next to any index worth inserting in batches.
+ */
+export const WINDOW_BYTES = 1 << 20;
 
 /**
  * Creates an index in the core; returns its handle (the caller owns it).
@@ -62,8 +73,9 @@ export function indexOption(wasm, handle, selector) {
 }
 
 /**
- * Copies one vector (already length-checked) into the heap at float offset
- * `at`, refusing non-number components.
+ * Copies one vector (already length-checked) into `heap` (wasm memory's
+ * floats, or a Batch's own) at float offset `at`, refusing non-number
+ * components.
  * @param {Float32Array} heap
  * @param {number} at
  * @param {Row} row
@@ -86,10 +98,22 @@ function copyRow(heap, at, row, what, index) {
 }
 
 /**
- * A batch copied into wasm memory, owned by its Batch until free().
- * Layout: ids (8n, when given) | out ids (8n) | vectors (4 n dims), then
- * with metadata: offsets (4 (n + 1)) | records. Checked and inserted here
- * without metadata; ./metadata.js's MetaBatch does both with it.
+ * A batch to insert, captured at the call: its vectors and ids in JS
+ * memory, passed to the core one window of rows at a time through one
+ * buffer in wasm memory, to be checked and then to be inserted.
+ *
+ * Why not the whole batch in wasm memory: wasm memory never shrinks, so a
+ * copy of the batch there would stay as the page's memory for good after
+ * the batch went in (on top of the core's own copy of every vector), while
+ * JS memory is collected. The window holds WINDOW_BYTES of rows (at least
+ * one row); it is allocated when the batch is checked (a batch waiting in
+ * the queue holds no wasm memory) and freed by free(). insertBatch's chunks
+ * are at most a window of rows (js/operations.js), so a chunk is a window.
+ *
+ * Window layout, for `window` rows: ids in (8 window) | ids out (8 window) |
+ * vectors (4 window dims), then with metadata (./metadata.js's MetaBatch)
+ * offsets (4 (window + 1)) | records. Checked and inserted here without
+ * metadata; MetaBatch does both with it.
  */
 export class Batch {
   /**
@@ -101,66 +125,88 @@ export class Batch {
    * @param {number} dims
    * @param {import('../../types/index.js').IdsInput | undefined} ids  length-checked
    * @param {boolean} numberMode
-   * @param {{ blob: Uint8Array, offsets: Uint32Array } | null} [metadata]  encoded (js/metadata/encode.js)
    */
-  constructor(wasm, vectors, n, dims, ids, numberMode, metadata = null) {
+  constructor(wasm, vectors, n, dims, ids, numberMode) {
     this.wasm = wasm;
     this.n = n;
     this.dims = dims;
-    this.metadata = metadata;
-    const idsBytes = ids ? EVW_ID_BYTES * n : 0;
-    const outIdsAt = idsBytes;
-    const vecAt = outIdsAt + EVW_ID_BYTES * n;
-    const offsetsAt = vecAt + F32_BYTES * n * dims;
-    const blobAt = offsetsAt + (metadata ? U32_BYTES * (n + 1) : 0);
-    const ptr = alloc(wasm, blobAt + (metadata ? metadata.blob.length : 0), 'insertBatch');
-    try {
-      if (ids) writeIds(wasm.HEAPU8.buffer, ptr, ids, numberMode, 'ids');
-      const heap = wasm.HEAPF32;
-      const base = (ptr + vecAt) >>> 2;
-      if (vectors instanceof Float32Array) {
-        heap.set(vectors, base);
-      } else {
-        for (let i = 0; i < n; i++) copyRow(heap, base + i * dims, vectors[i], `vectors[${i}]`, i);
-      }
-      if (metadata) {
-        wasm.HEAPU32.set(metadata.offsets, (ptr + offsetsAt) >>> 2);
-        wasm.HEAPU8.set(metadata.blob, ptr + blobAt);
-      }
-    } catch (err) {
-      wasm._free(ptr);
-      throw err;
+    // The ids as u64 words (lo, hi), checked now; and those the core
+    // returns, gathered window by window.
+    /** @type {Uint32Array | null} */
+    this.idsIn = null;
+    if (ids) {
+      this.idsIn = new Uint32Array(2 * n);
+      writeIds(this.idsIn.buffer, 0, ids, numberMode, 'ids');
     }
-    this.ptr = ptr;
-    this.idsPtr = ids ? ptr : 0;
-    this.outIds = ptr + outIdsAt;
-    this.vectors = ptr + vecAt;
-    this.offsets = ptr + offsetsAt;
-    this.blob = ptr + blobAt;
+    this.idsOut = new Uint32Array(2 * n);
+    // A copy even of a Float32Array: the caller keeps it and may write to
+    // it while the batch waits in the queue or between its chunks (they
+    // yield). An array of rows must be made floats anyway, its components
+    // checked on the way: that conversion is the copy, none is added.
+    if (vectors instanceof Float32Array) {
+      this.rows = vectors.slice();
+    } else {
+      this.rows = new Float32Array(n * dims);
+      for (let i = 0; i < n; i++) copyRow(this.rows, i * dims, vectors[i], `vectors[${i}]`, i);
+    }
+    // Rows in the window (a row: ids in and out, vector), and its bytes.
+    const rowBytes = 2 * EVW_ID_BYTES + F32_BYTES * dims;
+    this.window = Math.max(1, Math.floor(WINDOW_BYTES / rowBytes));
+    this.bytes = this.window * rowBytes;
+    this.ptr = 0;
   }
 
   /**
-   * The encoded metadata record of vector i (empty: none), for errors.
-   * @param {number} i
-   * @returns {Uint8Array | undefined}
+   * Copies the vectors and ids of rows [start, start + count) (at most a
+   * window) into the window.
+   * @param {number} start
+   * @param {number} count
+   * @returns {number} the pointer of the vectors
    */
-  record(i) {
-    const m = this.metadata;
-    return m ? m.blob.subarray(m.offsets[i], m.offsets[i + 1]) : undefined;
+  stage(start, count) {
+    const w = this.wasm;
+    const d = this.dims;
+    const vectors = this.ptr + 2 * EVW_ID_BYTES * this.window;
+    w.HEAPF32.set(this.rows.subarray(start * d, (start + count) * d), vectors >>> 2);
+    if (this.idsIn) w.HEAPU32.set(this.idsIn.subarray(2 * start, 2 * (start + count)), this.ptr >>> 2);
+    return vectors;
   }
 
   /**
-   * Checks the whole batch's vectors and ids against the index without
-   * changing it.
+   * Allocates the window, then checks the whole batch's vectors and ids
+   * against the index without changing it, as one evw_validate_batch of the
+   * whole batch would: the ids all at once, then window by window, with
+   * their ids, the rows that can still change the outcome (those up to a
+   * refused id's row: a bad vector is reported before a bad id of the same
+   * or a later row). A window's own check of its ids can refuse no earlier
+   * row than the whole batch's check, and that row for the same reason, so
+   * the first refusal is the one the whole batch's check makes.
    * @param {number} handle
    * @returns {{ status: number, index: number }}
    */
   validate(handle) {
     const w = this.wasm;
+    this.ptr = alloc(w, this.bytes, 'insertBatch');
     const out = outArray(w, 'insertBatch');
-    const status = w._evw_validate_batch(handle, this.vectors, this.n, this.dims, this.idsPtr,
-      out + U32_BYTES * OUT_ERR_INDEX);
-    return { status, index: w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] };
+    const errAt = out + U32_BYTES * OUT_ERR_INDEX;
+    // In a buffer of their own, for the one call: a repeat anywhere in the
+    // batch is found by sorting them all.
+    const ids = this.idsIn ? alloc(w, EVW_ID_BYTES * this.n, 'insertBatch') : 0;
+    let status;
+    try {
+      if (this.idsIn) w.HEAPU32.set(this.idsIn, ids >>> 2);
+      status = w._evw_validate_ids(handle, this.n, this.dims, ids, out + U32_BYTES * OUT_ROWS, errAt);
+    } finally {
+      w._free(ids);
+    }
+    const index = w.HEAPU32[errAt >>> 2];
+    const rows = w.HEAPU32[(out >>> 2) + OUT_ROWS];
+    for (let s = 0; s < rows; s += this.window) {
+      const c = Math.min(this.window, rows - s);
+      const st = w._evw_validate_batch(handle, this.stage(s, c), c, this.dims, this.idsIn ? this.ptr : 0, errAt);
+      if (st !== EV_OK) return { status: st, index: s + w.HEAPU32[errAt >>> 2] };
+    }
+    return { status, index };
   }
 
   /**
@@ -174,8 +220,9 @@ export class Batch {
   }
 
   /**
-   * Inserts vectors [start, start + count); on failure `index` is the
-   * offending vector's position in the whole batch.
+   * Inserts vectors [start, start + count) (at most a window) and keeps the
+   * ids the core gave them; on failure `index` is the offending vector's
+   * position in the whole batch.
    * @param {number} handle
    * @param {number} start
    * @param {number} count
@@ -184,22 +231,20 @@ export class Batch {
   insert(handle, start, count) {
     const w = this.wasm;
     const out = outArray(w, 'insertBatch');
-    const status = w._evw_insert_batch(handle, this.vectors + F32_BYTES * start * this.dims, count,
-      this.dims, this.idsPtr ? this.idsPtr + EVW_ID_BYTES * start : 0,
-      this.outIds + EVW_ID_BYTES * start, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
-    return { status, index: start + (w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] >>> 0) };
+    const outIds = this.ptr + EVW_ID_BYTES * this.window;
+    const status = w._evw_insert_batch(handle, this.stage(start, count), count, this.dims,
+      this.idsIn ? this.ptr : 0, outIds, out + U32_BYTES * OUT_INSERTED, out + U32_BYTES * OUT_ERR_INDEX);
+    if (status === EV_OK) this.idsOut.set(new Uint32Array(w.HEAPU8.buffer, outIds, 2 * count), 2 * start);
+    return { status, index: start + w.HEAPU32[(out >>> 2) + OUT_ERR_INDEX] };
   }
 
   /**
-   * The ids of the whole batch, copied out.
+   * The ids of the whole batch.
    * @param {boolean} numberMode
    * @returns {BigUint64Array | number[]}
    */
   ids(numberMode) {
-    const w = this.wasm;
-    return numberMode
-      ? readIdNumbers(w.HEAPU32, this.outIds, this.n)
-      : readIdBigInts(w.HEAPU8.buffer, this.outIds, this.n);
+    return numberMode ? readIdNumbers(this.idsOut, 0, this.n) : new BigUint64Array(this.idsOut.buffer);
   }
 
   free() {

@@ -12,9 +12,9 @@ import {
   EVW_META_ERR_RECORD, EVW_META_ERR_FIELD, EVW_META_ERR_REASON, EVW_META_LEN,
   EVW_FILTER_ERR_NODE, EVW_SEARCH_COUNT, EVW_FILTER_MATCHES, EVW_INSERT_ERR_INDEX,
 } from './abi.js';
-import { alloc, outArray } from './memory.js';
+import { alloc, outArray, copyIn } from './memory.js';
 import { readHits } from './hits.js';
-import { Batch, insertOne } from './api.js';
+import { Batch, insertOne, WINDOW_BYTES } from './api.js';
 import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
 import { decodeRecord } from '../metadata/decode.js';
 
@@ -280,32 +280,13 @@ export function attachMetadata(wasm, handle, results, numberMode) {
 }
 
 /**
- * Inserts vectors [start, start + count) of a batch with their metadata
- * (evw_insert_batch_meta; offsets are absolute into the blob, so the
- * chunk's slice of them is passed).
- * @param {EdgeVecWasm} wasm
- * @param {number} handle
- * @param {{ vectors: number, dims: number, idsPtr: number, outIds: number, blob: number, offsets: number }} b
- * @param {number} start
- * @param {number} count
- * @returns {{ status: number, index: number, record: number }}  index/record: positions in the chunk
- */
-export function insertChunkMeta(wasm, handle, b, start, count) {
-  const out = outArray(wasm, 'insertBatch');
-  const status = wasm._evw_insert_batch_meta(handle, b.vectors + F32_BYTES * start * b.dims, count, b.dims,
-    b.idsPtr ? b.idsPtr + EVW_ID_BYTES * start : 0, b.blob, b.offsets + U32_BYTES * start,
-    b.outIds + EVW_ID_BYTES * start, out);
-  const o = out >>> 2;
-  return {
-    status,
-    index: wasm.HEAPU32[o + EVW_INSERT_ERR_INDEX] >>> 0,
-    record: wasm.HEAPU32[o + EVW_META_ERR_RECORD] >>> 0,
-  };
-}
-
-/**
- * A batch with its metadata records (./api.js's Batch lays them out): the
- * whole batch is checked records included, and inserted with them.
+ * A batch with its metadata records (./api.js's Batch, whose window holds
+ * the records of its rows after their vectors): the whole batch is checked
+ * records included, and inserted with them.
+ *
+ * With records each row of the window has room for the batch's largest
+ * record, so a window holds fewer rows but any run of that many fits, and
+ * every chunk is still one window.
  */
 export class MetaBatch extends Batch {
   /** @type {EdgeVecWasm} */
@@ -321,35 +302,85 @@ export class MetaBatch extends Batch {
    * @param {{ blob: Uint8Array, offsets: Uint32Array } | null} metadata  encoded (js/metadata/encode.js)
    */
   constructor(wasm, vectors, n, dims, ids, numberMode, metadata) {
-    super(wasm, vectors, n, dims, ids, numberMode, metadata);
+    super(wasm, vectors, n, dims, ids, numberMode);
     this.#wasm = wasm;
+    this.metadata = metadata;
+    /** Bytes of a row's ids and vector in the window, before the records. */
+    this.rowBytes = 2 * EVW_ID_BYTES + F32_BYTES * dims;
+    if (!metadata) return;
+    let most = 0;
+    for (let i = 0; i < n; i++) most = Math.max(most, metadata.offsets[i + 1] - metadata.offsets[i]);
+    const rowBytes = this.rowBytes + U32_BYTES + most;
+    this.window = Math.max(1, Math.floor(WINDOW_BYTES / rowBytes));
+    this.bytes = this.window * rowBytes + U32_BYTES;
   }
 
   /**
-   * The vectors and ids, then each metadata record and the index's limit of
-   * distinct field names (INVALID_METADATA: `index` is the record).
+   * The encoded metadata record of vector i (empty: none), for errors.
+   * @param {number} i
+   * @returns {Uint8Array | undefined}
+   */
+  record(i) {
+    const m = this.metadata;
+    return m ? m.blob.subarray(m.offsets[i], m.offsets[i + 1]) : undefined;
+  }
+
+  /**
+   * The vectors and ids, then each metadata record and the index's limit
+   * of distinct field names (INVALID_METADATA: `index` is the record).
+   *
+   * The core checks the limit over all the records at once (it counts the
+   * names they add), so they are copied into wasm memory for these two
+   * calls: the encoded records only, never the vectors, and freed before
+   * the core makes room for the batch, whose own allocations then take
+   * that memory up again.
    * @param {number} handle
    * @returns {{ status: number, index: number }}
    */
   validate(handle) {
     const r = super.validate(handle);
-    if (r.status !== EV_OK || !this.metadata) return r;
+    const m = this.metadata;
+    if (r.status !== EV_OK || !m) return r;
     const w = this.#wasm;
-    let meta = checkRecords(w, this.blob, this.offsets, this.n);
-    if (meta.status === EV_OK) meta = checkIndexFields(w, handle, this.blob, this.offsets, this.n);
-    return { status: meta.status, index: meta.record };
+    const { offsets, blob } = m;
+    const records = copyIn(w, [new Uint8Array(offsets.buffer, offsets.byteOffset, offsets.byteLength), blob],
+      'insertBatch');
+    try {
+      const at = records.ptr + offsets.byteLength;
+      let meta = checkRecords(w, at, records.ptr, this.n);
+      if (meta.status === EV_OK) meta = checkIndexFields(w, handle, at, records.ptr, this.n);
+      return { status: meta.status, index: meta.record };
+    } finally {
+      w._free(records.ptr);
+    }
   }
 
   /**
+   * Inserts vectors [start, start + count) (at most a window) with their
+   * records, copied after the vectors with offsets made relative to the
+   * first of them.
    * @param {number} handle
    * @param {number} start
    * @param {number} count
    * @returns {{ status: number, index: number }}
    */
   insert(handle, start, count) {
-    if (!this.metadata) return super.insert(handle, start, count);
-    const r = insertChunkMeta(this.#wasm, handle, this, start, count);
-    return { status: r.status, index: start + (r.status === EV_ERR_INVALID_METADATA ? r.record : r.index) };
+    const m = this.metadata;
+    if (!m) return super.insert(handle, start, count);
+    const w = this.#wasm;
+    const vectors = this.stage(start, count);
+    const offsets = this.ptr + this.window * this.rowBytes;
+    const blob = offsets + U32_BYTES * (this.window + 1);
+    const first = m.offsets[start];
+    for (let k = 0; k <= count; k++) w.HEAPU32[(offsets >>> 2) + k] = m.offsets[start + k] - first;
+    w.HEAPU8.set(m.blob.subarray(first, m.offsets[start + count]), blob);
+    const out = outArray(w, 'insertBatch');
+    const outIds = this.ptr + EVW_ID_BYTES * this.window;
+    const status = w._evw_insert_batch_meta(handle, vectors, count, this.dims, this.idsIn ? this.ptr : 0,
+      blob, offsets, outIds, out);
+    if (status === EV_OK) this.idsOut.set(new Uint32Array(w.HEAPU8.buffer, outIds, 2 * count), 2 * start);
+    const at = status === EV_ERR_INVALID_METADATA ? EVW_META_ERR_RECORD : EVW_INSERT_ERR_INDEX;
+    return { status, index: start + w.HEAPU32[(out >>> 2) + at] };
   }
 }
 

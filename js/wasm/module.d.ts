@@ -33,6 +33,8 @@ export interface EdgeVecCoreWasm {
   _evw_free(handle: number): void;
   _evw_option(handle: number, which: number): number;
 
+  _evw_validate_ids(handle: number, n: number, dim: number, ids: number, outRows: number,
+    outErrIndex: number): number;
   _evw_validate_batch(handle: number, vectors: number, n: number, dim: number, ids: number,
     outErrIndex: number): number;
   _evw_reserve(handle: number, additional: number): number;

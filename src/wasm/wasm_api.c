@@ -87,7 +87,29 @@ EXPORT uint32_t evw_option(const ev_index *index, uint32_t which) {
 
 /* ---- insert ------------------------------------------------------------- */
 
-/* ids may be 0 (assigned). *out_err_index names the offending vector. */
+/* A batch is checked whole before any of it is inserted, but the JS layer
+ * never has all of its vectors in wasm memory (it copies them in one window
+ * of rows at a time: wasm memory never shrinks, so a batch-sized copy would
+ * stay as the page's memory for good). So it checks in two steps: first
+ * evw_validate_ids, with all the ids at once (duplicates are found by
+ * sorting them, and 8 bytes a row is small; edgevec.h:
+ * ev_validate_batch_ids); then evw_validate_batch on each window of the
+ * first *out_rows rows, with the window's ids. ids may be 0 (assigned);
+ * *out_err_index names a refused id's row. */
+EXPORT int evw_validate_ids(const ev_index *index, uint32_t n, uint32_t dim,
+                            const uint64_t *ids, uint32_t *out_rows,
+                            uint32_t *out_err_index) {
+  ev_batch_error err = {0};
+  size_t rows = 0;
+  ev_status st = ev_validate_batch_ids(index, n, dim, ids, &err, &rows);
+  if (out_rows) *out_rows = (uint32_t)rows;
+  if (out_err_index) *out_err_index = (uint32_t)err.index;
+  return st;
+}
+
+/* Checks a batch (for the JS layer, a window of one, after
+ * evw_validate_ids). ids may be 0 (assigned). *out_err_index names the
+ * offending vector. */
 EXPORT int evw_validate_batch(const ev_index *index, const float *vectors,
                               uint32_t n, uint32_t dim, const uint64_t *ids,
                               uint32_t *out_err_index) {
@@ -101,7 +123,7 @@ EXPORT int evw_reserve(ev_index *index, uint32_t additional) {
   return ev_reserve(index, additional);
 }
 
-/* Inserts n vectors (a chunk of a batch the JS layer validated as a whole).
+/* Inserts n vectors (a window of a batch the JS layer validated as a whole).
  * out_ids (may be 0) receives n u64 ids; *out_inserted how many went in. */
 EXPORT int evw_insert_batch(ev_index *index, const float *vectors, uint32_t n,
                             uint32_t dim, const uint64_t *ids,

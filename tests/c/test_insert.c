@@ -1,11 +1,14 @@
 /*
- * test_insert.c — insert.c: inserting and validating batches. Ids assigned
- * in sequence, every batch error named by its vector and changing nothing,
- * the progress callback and a batch stopped early.
+ * test_insert.c — insert.c and validate.c: inserting and validating
+ * batches. Ids assigned in sequence, every batch error named by its vector
+ * and changing nothing, validation in two steps (the ids whole, then
+ * windows of rows) agreeing with the whole-batch check, the progress
+ * callback and a batch stopped early.
  */
 #include <math.h>
 
 #include "core_util.h"
+#include "dataset.h"
 #include "edgevec.h"
 #include "harness.h"
 #include "index.h"
@@ -93,6 +96,101 @@ TEST(batch_errors_name_the_vector_and_change_nothing) {
   CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
   CHECK_EQ_INT(ev_live_count(ix), 2);
   CHECK(!ev_contains(ix, 1));
+  ev_index_free(ix);
+}
+
+/* ev_validate_batch in two steps, as the JS layer runs it: the ids whole
+ * (ev_validate_batch_ids), then ev_validate_batch of the rows that matter
+ * in windows of `window` rows, each with its own ids, a refusal named by
+ * its position in the batch. */
+static ev_status validate_in_parts(const ev_index *ix, const float *v, size_t n,
+                                   uint32_t dim, const uint64_t *ids,
+                                   size_t window, size_t *index) {
+  ev_batch_error err;
+  size_t rows = 99;
+  ev_status st = ev_validate_batch_ids(ix, n, dim, ids, &err, &rows);
+  *index = err.index;
+  for (size_t s = 0; s < rows; s += window) {
+    size_t c = rows - s < window ? rows - s : window;
+    ev_status wst = ev_validate_batch(ix, v + s * dim, c, dim, ids ? ids + s : NULL, &err);
+    if (wst != EV_OK) {
+      *index = s + err.index;
+      return wst;
+    }
+  }
+  return st;
+}
+
+TEST(validation_in_parts_reports_what_the_whole_check_reports) {
+  ev_index *ix = cu_index(2, EV_METRIC_COSINE, 1);
+  REQUIRE(ix != NULL);
+  float ok[4] = {1, 0, 0, 1};
+  uint64_t ok_ids[2] = {10, 11};
+  REQUIRE(ev_insert_batch(ix, ok, 2, 2, ok_ids, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  cu_fingerprint before = cu_fingerprint_of(ix);
+  ev_batch_error err;
+  size_t rows = 99;
+
+  /* What the ids part says on its own: the refused row, and the rows whose
+   * vectors must still be checked before it stands. */
+  uint64_t ids[4] = {1, 2, 3, 2};
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 4, 2, ids, &err, &rows), EV_ERR_DUPLICATE_ID);
+  CHECK_EQ_INT(err.index, 3);
+  CHECK_EQ_INT(rows, 4);
+  uint64_t live[3] = {5, 11, 6};
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 3, 2, live, &err, &rows), EV_ERR_ID_EXISTS);
+  CHECK_EQ_INT(err.index, 1);
+  CHECK_EQ_INT(rows, 2);
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 4, 2, NULL, &err, &rows), EV_OK);
+  CHECK_EQ_INT(err.index, 0);
+  CHECK_EQ_INT(rows, 4);
+  /* Errors about the whole batch stand without any vector checked. */
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 0, 2, ids, &err, &rows), EV_ERR_EMPTY_BATCH);
+  CHECK_EQ_INT(rows, 0);
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 4, 3, ids, &err, &rows), EV_ERR_DIMENSION_MISMATCH);
+  CHECK_EQ_INT(rows, 0);
+  CHECK_EQ_INT(ev_validate_batch_ids(NULL, 4, 2, ids, &err, &rows), EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(rows, 0);
+  CHECK_EQ_INT(ev_validate_batch_ids(ix, 4, 2, ids, NULL, NULL), EV_ERR_DUPLICATE_ID);
+  /* The whole check keeps its order: NULL vectors before the batch's size. */
+  CHECK_EQ_INT(ev_validate_batch(ix, NULL, 4, 3, ids, &err), EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_validate_batch(ix, NULL, 0, 2, ids, &err), EV_ERR_EMPTY_BATCH);
+
+  /* Random batches with bad vectors and ids here and there: the parts, in
+   * windows of any size, name the same error and row as the whole check. */
+  enum { N = 24, DIM = 2, ROUNDS = 400 };
+  ev_dataset_rng rng = {7};
+  int seen[EV_ERR_CAPACITY + 1] = {0}; /* rounds by the status expected */
+  float vs[N * DIM];
+  uint64_t bs[N];
+  for (int r = 0; r < ROUNDS; r++) {
+    for (size_t i = 0; i < N * DIM; i++) vs[i] = (float)(ev_dataset_uniform(&rng) + 0.1);
+    for (size_t i = 0; i < N; i++) bs[i] = 100 + i;
+    size_t n = 1 + ev_dataset_next(&rng) % N;
+    int faults = (int)(ev_dataset_next(&rng) % 4);
+    for (int f = 0; f < faults; f++) {
+      size_t at = ev_dataset_next(&rng) % n;
+      switch (ev_dataset_next(&rng) % 4) {
+      case 0: vs[at * DIM + 1] = NAN; break;
+      case 1: vs[at * DIM] = vs[at * DIM + 1] = 0; break; /* zero under cosine */
+      case 2: bs[at] = bs[ev_dataset_next(&rng) % n]; break;
+      default: bs[at] = 10 + ev_dataset_next(&rng) % 2; break; /* live */
+      }
+    }
+    const uint64_t *given = r % 5 == 4 ? NULL : bs;
+    ev_batch_error whole;
+    ev_status want = ev_validate_batch(ix, vs, n, DIM, given, &whole);
+    size_t window = 1 + ev_dataset_next(&rng) % (n + 2);
+    size_t index = 99;
+    ev_status got = validate_in_parts(ix, vs, n, DIM, given, window, &index);
+    CHECK_EQ_INT(got, want);
+    CHECK_EQ_INT(index, whole.index);
+    if (want <= EV_ERR_CAPACITY) seen[want]++;
+  }
+  /* Every kind of refusal came up, and batches that pass. */
+  CHECK(seen[EV_OK] > 0 && seen[EV_ERR_INVALID_VECTOR] > 0 && seen[EV_ERR_ZERO_VECTOR] > 0);
+  CHECK(seen[EV_ERR_DUPLICATE_ID] > 0 && seen[EV_ERR_ID_EXISTS] > 0);
+  CHECK(cu_same_fingerprint(before, cu_fingerprint_of(ix)));
   ev_index_free(ix);
 }
 

@@ -32,6 +32,6 @@ test('the lite module exports exactly what the lite class calls', () => {
     '_evw_compact', '_evw_contains', '_evw_create', '_evw_deleted_count', '_evw_free', '_evw_get',
     '_evw_insert_batch', '_evw_live_count', '_evw_live_ids', '_evw_memory_bytes', '_evw_next_auto_id',
     '_evw_option', '_evw_order_due', '_evw_reorder', '_evw_reserve', '_evw_search', '_evw_soft_delete', '_evw_soft_delete_batch',
-    '_evw_tombstone_ratio', '_evw_validate_batch', '_free', '_malloc',
+    '_evw_tombstone_ratio', '_evw_validate_batch', '_evw_validate_ids', '_free', '_malloc',
   ]);
 });
