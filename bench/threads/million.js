@@ -21,7 +21,7 @@ const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filt
   .map((a) => a.trim().split(/\s+/)).map(([k, v]) => [k, Number(v)]));
 const N = args.n ?? 1_000_000;
 const Q = 200, DIM = 128, K = 10, CHUNK = 10_000, SEED = 3;
-const EFS = [64, 128, 200, 400, 600, 800];
+const EFS = [64, 128, 200, 400, 600, 800, 1000, 1200];
 const log = (...a) => console.error(...a);
 
 const db = await EdgeVec.create({
