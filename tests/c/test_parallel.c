@@ -2,10 +2,10 @@
  * test_parallel.c — parallel.c and the batches that use it: ev_search_batch
  * returns exactly what ev_search returns for each query, on one thread and
  * on several; inserts on several threads leave every link list valid (the
- * rule of ev__links_ok, caps, no isolated node) and every back link (a
- * node another thread linked to first keeps that link), draw the same levels as one
- * thread, keep the recall of a one-thread build against brute force, and
- * log a graph that replays exactly; ev_set_threads' range.
+ * rule of ev__links_ok, caps, no isolated node) and keep every back link (a
+ * node another thread linked to first keeps that link), draw the same
+ * levels as one thread, keep the recall of a one-thread build against brute
+ * force, and log a graph that replays exactly; ev_set_threads' range.
  *
  * Built with threads (EV_THREADS: the native builds) the batches really run
  * on several threads; built without, the same tests check the plain loop.
