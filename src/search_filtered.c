@@ -133,10 +133,13 @@ static uint32_t scan(ev_index *ix, uint32_t k) {
 
 /* A filtered walk in progress (WALK and TWO_HOP): the candidates to expand
  * (a min-heap), the matches kept (a max-heap of at most ef, whose top is
- * the bound), and the epoch that marks the slots visited. */
+ * the bound), the epoch that marks the slots visited, and a second one
+ * that TWO_HOP marks the slots with that it tested and found not to match
+ * without visiting them (so that a slot met again two hops away is not
+ * tested again). */
 typedef struct filter_walk {
   ev_heap_item *cand, *res;
-  uint32_t ncand, nres, ef, epoch;
+  uint32_t ncand, nres, ef, epoch, no_match;
   float bound;
 } filter_walk;
 
@@ -147,16 +150,28 @@ static inline void offer(filter_walk *w, ev_heap_item item) {
   w->bound = w->res[0].distance;
 }
 
-/* Scores slot s, and when it is nearer than the bound (or fewer than ef
- * matches are held) makes it a candidate, and a result if it matches.
- * `known_match`: the caller has tested the filter already; otherwise it is
- * tested here, and only for a slot that got this far (a slot beyond the
- * bound costs no test). */
-static inline void consider(ev_index *ix, filter_walk *w, uint32_t s, int known_match) {
-  float d = ev__query_code_distance(ix, s);
-  if (w->nres < w->ef || d < w->bound) {
-    ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){d, s});
-    if (known_match || matches(ix, s)) offer(w, (ev_heap_item){d, s});
+/* Scores the `n` fresh slots gathered in `fresh` two at a time (their
+ * memory loads then overlap, as in the unfiltered walk of graph.c), and
+ * makes each one nearer than the bound (or any while fewer than ef matches
+ * are held) a candidate, and a result if it matches. `known_match`: the
+ * caller has tested the filter on all of them; otherwise it is tested
+ * here, and only for a slot that got this far (a slot beyond the bound
+ * costs no test). */
+static void consider_fresh(ev_index *ix, filter_walk *w, ev_heap_item *fresh,
+                           uint32_t n, int known_match) {
+  const uint8_t *q = ix->scratch.query_payload;
+  uint32_t i = 0;
+  for (; i + 2 <= n; i += 2)
+    ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
+                        ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
+                        &fresh[i + 1].distance);
+  if (i < n) fresh[i].distance = ev__query_code_distance(ix, fresh[i].slot);
+  for (i = 0; i < n; i++) {
+    ev_heap_item item = fresh[i];
+    if (w->nres < w->ef || item.distance < w->bound) {
+      ev_heap_min_push(w->cand, &w->ncand, item);
+      if (known_match || matches(ix, item.slot)) offer(w, item);
+    }
   }
 }
 
@@ -165,21 +180,25 @@ static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
   return (uint32_t)(((uint64_t)ix->count * i) / EV_FILTER_SAMPLE);
 }
 
-/* Starts a walk: the graph's entry point, and up to EV_FILTER_SEEDS
- * matching slots of the estimate's sample, scored, as candidates and
- * results. Why seeds: when the filter follows where the vectors lie, the
- * region around the query may hold no match at all, and a walk from the
- * graph's entry point finds whichever matching region its links lead to
- * first, not the nearest; the sample is spread over every region, so its
- * matches give the walk a start in each. The entry point routes whether or
- * not it matches (its distance is known anyway). */
+/* Starts a walk: the graph's entry point and, when `seeded`, up to
+ * EV_FILTER_SEEDS matching slots of the estimate's sample, scored, as
+ * candidates and results. Why seeds: when the filter follows where the
+ * vectors lie, the region around the query may hold no match at all, and a
+ * walk from the graph's entry point finds whichever matching region its
+ * links lead to first, not the nearest; the sample is spread over every
+ * region, so its matches give the walk a start in each. The entry point
+ * routes whether or not it matches (its distance is known anyway). */
 static void start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                       filter_walk *w) {
+                       int seeded, filter_walk *w) {
   *w = (filter_walk){.cand = ix->scratch.candidates, .res = ix->scratch.results,
                      .ef = ef, .epoch = ev__next_epoch(ix), .bound = FLT_MAX};
+  /* Taken after .epoch, so it differs from it and from every earlier
+   * walk's marks. */
+  w->no_match = ev__next_epoch(ix);
   ix->scratch.visited[ep] = w->epoch;
   ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){ep_dist, ep});
   if (matches(ix, ep)) offer(w, (ev_heap_item){ep_dist, ep});
+  if (!seeded) return;
   uint32_t seeds = 0;
   uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
   for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
@@ -206,9 +225,10 @@ static inline int next_candidate(filter_walk *w, uint32_t *slot) {
 /* WALK: leaves up to ef matches in ix->scratch.results; returns their count, or
  * 0 when its work passed `budget` (see budget_of). */
 static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                     uint64_t budget) {
+                     int seeded, uint64_t budget) {
   filter_walk w;
-  start_walk(ix, ep, ep_dist, ef, &w);
+  start_walk(ix, ep, ep_dist, ef, seeded, &w);
+  ev_heap_item *fresh = ix->scratch.select_buf; /* holds a level-0 list */
   uint64_t work = 0; /* in filter tests (see budget_of) */
   uint32_t c;
   while (next_candidate(&w, &c)) {
@@ -216,12 +236,14 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
     const uint32_t *links = ev__links0(ix, c);
     work += (uint64_t)links[0] * EV_FILTER_TESTS_PER_DISTANCE;
     if (work > budget) return 0;
+    uint32_t nfresh = 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
       if (ix->scratch.visited[nb] == w.epoch) continue;
       ix->scratch.visited[nb] = w.epoch;
-      consider(ix, &w, nb, 0);
+      fresh[nfresh++].slot = nb;
     }
+    consider_fresh(ix, &w, fresh, nfresh, 0);
   }
   return w.nres;
 }
@@ -230,21 +252,27 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
  * neighbours to their neighbours. Leaves up to ef matches in
  * ix->scratch.results; returns their count, or 0 past `budget`. */
 static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                        uint64_t budget) {
+                        int seeded, uint64_t budget) {
   filter_walk w;
-  start_walk(ix, ep, ep_dist, ef, &w);
+  start_walk(ix, ep, ep_dist, ef, seeded, &w);
+  /* The matches found around one candidate, scored together whenever the
+   * buffer is full and once the candidate is looked through. */
+  ev_heap_item *fresh = ix->scratch.select_buf;
+  uint32_t room = (uint32_t)ev__select_items(ix), nfresh = 0;
   uint64_t work = 0; /* in filter tests (see budget_of) */
   uint32_t c;
   while (next_candidate(&w, &c)) {
     const uint32_t *links = ev__links0(ix, c);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->scratch.visited[nb] == w.epoch) continue;
+      uint32_t mark = ix->scratch.visited[nb];
+      if (mark == w.epoch) continue;
       ix->scratch.visited[nb] = w.epoch;
       work++;
-      if (matches(ix, nb)) {
+      if (mark != w.no_match && matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        consider(ix, &w, nb, 1);
+        fresh[nfresh++].slot = nb;
+        if (nfresh == room) consider_fresh(ix, &w, fresh, nfresh, 1), nfresh = 0;
         continue;
       }
       /* Look through the non-match: its matching neighbours are
@@ -255,12 +283,20 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       if (work > budget) return 0;
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
-        if (ix->scratch.visited[nb2] == w.epoch || !matches(ix, nb2)) continue;
+        uint32_t mark2 = ix->scratch.visited[nb2];
+        if (mark2 == w.epoch || mark2 == w.no_match) continue;
+        if (!matches(ix, nb2)) {
+          ix->scratch.visited[nb2] = w.no_match;
+          continue;
+        }
         ix->scratch.visited[nb2] = w.epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        consider(ix, &w, nb2, 1);
+        fresh[nfresh++].slot = nb2;
+        if (nfresh == room) consider_fresh(ix, &w, fresh, nfresh, 1), nfresh = 0;
       }
     }
+    consider_fresh(ix, &w, fresh, nfresh, 1);
+    nfresh = 0;
   }
   return w.nres;
 }
@@ -399,8 +435,13 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
     uint32_t ep;
     float ep_dist;
     ev__graph_descend(ix, ix->scratch.query_payload, &ep, &ep_dist);
-    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, budget)
-                                            : two_hop(ix, ep, ep_dist, ef, budget);
+    /* Seeds (start_walk) only where the filter may empty the query's
+     * region: one independent of position leaves matches there at its
+     * share, the descent's entry point starts among them, and the seeds
+     * would be far away, distances spent on nodes no walk expands. */
+    int seeded = report->ef_factor != EV_FILTER_EF_FACTOR_SPREAD;
+    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, seeded, budget)
+                                            : two_hop(ix, ep, ep_dist, ef, seeded, budget);
     n = ev_heap_drain_sorted(ix->scratch.results, n, ix->scratch.nearest);
     if (n > take) n = take;
     if (n < k) report->fell_back = 1;
