@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { EdgeVec } from '../../js/index.js';
 import { Mixture } from '../../tests/lib/dataset.js';
+import { bruteForce } from '../lib/data.js';
 import { startServer } from '../../scripts/serve.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,6 +32,12 @@ const CACHE = path.join(ROOT, 'build', 'transfer');
 const N = 100_000, DIM = 128;
 const OPTIONS = { dimensions: DIM, metric: 'l2', m: 8, efConstruction: 40, seed: 7 };
 const FILE = `mixture-42-${N}x${DIM}-m${OPTIONS.m}-efc${OPTIONS.efConstruction}.evsnap`;
+// The same vectors and graph settings quantized to 8 bits (no float32
+// kept): what an app ships when a quarter of the download matters more
+// than the last points of recall.
+const SQ8_OPTIONS = { ...OPTIONS, quantization: 'sq8' };
+const SQ8_FILE = FILE.replace('.evsnap', '-sq8.evsnap');
+const RECALL_QUERIES = 200, K = 10;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const REPS = 5;
@@ -44,15 +51,47 @@ async function timed(fn) {
   return [performance.now() - t, v];
 }
 
-const file = path.join(CACHE, FILE);
-let db = fs.existsSync(file) ? await EdgeVec.load(new Uint8Array(fs.readFileSync(file))).catch(() => null) : null;
-if (!db || db.size !== N) {
-  db = await EdgeVec.create(OPTIONS);
-  await db.insertBatch(new Mixture(42, DIM).rows(N));
-  fs.mkdirSync(CACHE, { recursive: true });
-  fs.writeFileSync(`${file}.tmp`, await db.export());
-  fs.renameSync(`${file}.tmp`, file);
+/** The cached snapshot of `name` (built and exported when missing or no
+ * longer loadable), loaded. */
+async function shipped(name, options, rows) {
+  const at = path.join(CACHE, name);
+  let index = fs.existsSync(at) ? await EdgeVec.load(new Uint8Array(fs.readFileSync(at))).catch(() => null) : null;
+  if (!index || index.size !== N) {
+    index?.dispose();
+    index = await EdgeVec.create(options);
+    await index.insertBatch(rows);
+    fs.mkdirSync(CACHE, { recursive: true });
+    fs.writeFileSync(`${at}.tmp`, await index.export());
+    fs.renameSync(`${at}.tmp`, at);
+  }
+  return index;
 }
+
+/** The efs the recall of both forms is printed at (64: the default). */
+const RECALL_EFS = [64, 256, 1024];
+
+/** Recall@K of `index` at each of RECALL_EFS against the exact top K. */
+function recallOf(index, queries, truth) {
+  return RECALL_EFS.map((ef) => {
+    let hits = 0;
+    for (let q = 0; q < RECALL_QUERIES; q++) {
+      const want = new Set(Array.from(truth.subarray(q * K, (q + 1) * K), String));
+      for (const h of index.search(queries.subarray(q * DIM, (q + 1) * DIM), K, { ef })) hits += want.has(String(h.id));
+    }
+    return Number((hits / (RECALL_QUERIES * K)).toFixed(4));
+  });
+}
+
+const mixture = new Mixture(42, DIM);
+const rows = mixture.rows(N);
+const recallQueries = mixture.rows(RECALL_QUERIES);
+const { all: truth } = bruteForce(rows, recallQueries, DIM, K, []);
+const file = path.join(CACHE, FILE);
+let db = await shipped(FILE, OPTIONS, rows);
+const sq8 = await shipped(SQ8_FILE, SQ8_OPTIONS, rows);
+const recall = { float32: recallOf(db, recallQueries, truth), sq8: recallOf(sq8, recallQueries, truth) };
+const sq8Bytes = fs.statSync(path.join(CACHE, SQ8_FILE)).size;
+sq8.dispose();
 const exports = [];
 let bytes;
 for (let i = 0; i < REPS; i++) {
@@ -77,7 +116,7 @@ for (let i = 0; i < REPS; i++) {
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 const chromiumVersion = browser.version();
 const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'decodeSummed', 'decodeUnsummed', 'crcPass', 'sumPerChunk',
-  'freshFetchOnly'];
+  'freshFetchOnly', 'sq8Cold', 'sq8FreshFetchOnly'];
 // The project's server sends COOP/COEP, so its pages are cross-origin
 // isolated and load the module with threads (dist/mt/, its worker pool
 // included); without them a page loads the default module.
@@ -163,14 +202,29 @@ try {
       await context.close();
       pageInfo[kind] = { crossOriginIsolated: r.isolated, threads: r.threads };
       // The plain fetch in a page just opened, as the first load is: what
-      // the transport alone costs there.
+      // the transport alone costs there. Then the SQ8 form, the same way.
+      const freshFetch = async (name) => {
+        const fresh = await freshPage(at);
+        const ms = await fresh.p.evaluate(async (u) => {
+          const t = performance.now();
+          await (await fetch(u)).arrayBuffer();
+          return performance.now() - t;
+        }, `/ship/${name}`);
+        await fresh.context.close();
+        return ms;
+      };
+      r.freshFetchOnly = await freshFetch(FILE);
       const fresh = await freshPage(at);
-      r.freshFetchOnly = await fresh.p.evaluate(async (u) => {
+      r.sq8Cold = await fresh.p.evaluate(async (u) => {
         const t = performance.now();
-        await (await fetch(u)).arrayBuffer();
-        return performance.now() - t;
-      }, `/ship/${FILE}`);
+        const index = await window.harness.EdgeVec.load(u);
+        const ms = performance.now() - t;
+        if (index.size !== 100000 || index.quantization !== 'sq8') throw new Error(`sq8: ${index.size}`);
+        index.dispose();
+        return ms;
+      }, `/ship/${SQ8_FILE}`);
       await fresh.context.close();
+      r.sq8FreshFetchOnly = await freshFetch(SQ8_FILE);
       for (const k of PHASES) page[kind][k].push(r[k]);
     }
   }
@@ -186,7 +240,8 @@ const chromiumMedians = Object.fromEntries(Object.entries(page).map(([kind, phas
   [kind, Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, r1(median(v))]))]));
 const result = {
   date: day, nodeVersion: process.version, chromiumVersion: `chromium ${chromiumVersion}`, loadAverage1m: r1(load), reps: REPS,
-  n: N, dim: DIM, snapshotBytes: bytes.length,
+  n: N, dim: DIM, snapshotBytes: bytes.length, sq8SnapshotBytes: sq8Bytes,
+  recallAt10: { efs: RECALL_EFS, ...recall },
   exportMs: r1(median(exports)),
   node: Object.fromEntries(Object.entries(node).map(([k, v]) => [k, r1(median(v))])),
   chromium: chromiumMedians,
@@ -222,6 +277,19 @@ ${row('fresh page: fetch(url).arrayBuffer() alone (another new context)', 'fresh
 ${row('module loaded: EdgeVec.load(url) (the same page, second load)', 'warm')}
 ${row('module loaded: fetch(url).arrayBuffer() alone (the same page)', 'fetchOnly')}
 ${row('module loaded: the body read chunk by chunk, nothing kept', 'streamOnly')}
+${row(`SQ8 form (${(sq8Bytes / 1048576).toFixed(1)} MB), fresh page: EdgeVec.load(url), fetch to ready (target < 300)`, 'sq8Cold')}
+${row('SQ8 form, fresh page: fetch(url).arrayBuffer() alone (another new context)', 'sq8FreshFetchOnly')}
+
+Recall@10 against the exact top 10 of the float32 vectors, ${RECALL_QUERIES} queries,
+measured in Node on the same snapshots (a graph of M ${OPTIONS.m} and efConstruction
+${OPTIONS.efConstruction}, built in seconds for the test that ships it: the load reads
+bytes, whatever graph they hold; a graph built with the defaults ships more
+bytes and reaches more recall at a given ef):
+
+| ef | ${RECALL_EFS.join(' | ')} |
+|---|${RECALL_EFS.map(() => '---:').join('|')}|
+| float32 | ${recall.float32.join(' | ')} |
+| SQ8 | ${recall.sq8.join(' | ')} |
 
 EdgeVec.load(url) against the plain fetch in the same state of page (isolated / not
 isolated): fresh page ${ratio('cold', 'freshFetchOnly')}, module loaded ${ratio('warm', 'fetchOnly')}.
