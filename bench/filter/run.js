@@ -169,8 +169,10 @@ let buildMs;
   try {
     const v = batch.validate(handle);
     if (v.status !== 0) throw new Error(`validate: status ${v.status}`);
-    for (let s = 0; s < N; s += 10000) {
-      const r = batch.insert(handle, s, Math.min(10000, N - s));
+    // A window at a time: the batch is handed to the core through one
+    // buffer of batch.window rows.
+    for (let s = 0; s < N; s += batch.window) {
+      const r = batch.insert(handle, s, Math.min(batch.window, N - s));
       if (r.status !== 0) throw new Error(`insert: status ${r.status}`);
     }
   } finally {

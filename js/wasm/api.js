@@ -164,6 +164,8 @@ export class Batch {
    * @returns {number} the pointer of the vectors
    */
   stage(start, count) {
+    // More would write past the window into whatever the heap holds next.
+    if (count > this.window) throw new RangeError('insertBatch: rows past the window');
     const w = this.wasm;
     const d = this.dims;
     const vectors = this.ptr + 2 * EVW_ID_BYTES * this.window;

@@ -272,3 +272,23 @@ test('runInChunks never gives a chunk larger than its limit', async () => {
   }
   assert.equal(next, 1000);
 });
+
+test('a chunk larger than the window is refused before anything is staged', async () => {
+  // The chunks of insertBatch are windows (runInChunks' limit); a caller
+  // of Batch that asks for more would otherwise write past the window.
+  const { Batch, createIndex } = await import('../../js/wasm/api.js');
+  const { parseCreateOptions } = await import('../../js/validate.js');
+  const wasm = await loadWasm();
+  const handle = createIndex(wasm, parseCreateOptions({ dimensions: DIM }));
+  const batch = new Batch(wasm, data, N, DIM, undefined, false);
+  try {
+    assert.equal(batch.validate(handle).status, 0);
+    assert.throws(() => batch.insert(handle, 0, batch.window + 1), RangeError);
+    assert.equal(wasm._evw_live_count(handle) >>> 0, 0, 'nothing went in');
+    assert.equal(batch.insert(handle, 0, batch.window).status, 0);
+    assert.equal(wasm._evw_live_count(handle) >>> 0, batch.window);
+  } finally {
+    batch.free();
+    wasm._evw_free(handle);
+  }
+});
