@@ -97,6 +97,16 @@ static uint32_t greedy_step(const ev_index *ix, const ev_scratch *sc,
   return ep;
 }
 
+void ev__score_fresh(const ev_index *ix, const uint8_t *q, ev_heap_item *fresh,
+                     uint32_t n) {
+  uint32_t i = 0;
+  for (; i + 2 <= n; i += 2)
+    ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
+                        ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
+                        &fresh[i + 1].distance);
+  if (i < n) fresh[i].distance = walk_dist(ix, q, fresh[i].slot);
+}
+
 /* Best-first search of one level from `ep`. Leaves up to `ef` results in
  * sc->results as a max-heap and returns their count. With live_only, deleted
  * nodes are walked through but not returned. */
@@ -146,13 +156,8 @@ static uint32_t search_level(const ev_index *ix, ev_scratch *sc,
         __builtin_prefetch(rec + line);
     }
 #endif
-    uint32_t i = 0;
-    for (; i + 2 <= nfresh; i += 2)
-      ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
-                          ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
-                          &fresh[i + 1].distance);
-    if (i < nfresh) fresh[i].distance = walk_dist(ix, q, fresh[i].slot);
-    for (i = 0; i < nfresh; i++) {
+    ev__score_fresh(ix, q, fresh, nfresh);
+    for (uint32_t i = 0; i < nfresh; i++) {
       float d = fresh[i].distance;
       uint32_t nb = fresh[i].slot;
       if (nres < ef || d < bound) {

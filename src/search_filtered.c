@@ -150,23 +150,16 @@ static inline void offer(filter_walk *w, ev_heap_item item) {
   w->bound = w->res[0].distance;
 }
 
-/* Scores the `n` fresh slots gathered in `fresh` two at a time (their
- * memory loads then overlap, as in the unfiltered walk of graph.c), and
- * makes each one nearer than the bound (or any while fewer than ef matches
+/* Scores the `n` fresh slots gathered in `fresh` (ev__score_fresh: two at
+ * a time, as the unfiltered walk of graph.c does), and makes each one nearer than the bound (or any while fewer than ef matches
  * are held) a candidate, and a result if it matches. `known_match`: the
  * caller has tested the filter on all of them; otherwise it is tested
  * here, and only for a slot that got this far (a slot beyond the bound
  * costs no test). */
 static void consider_fresh(ev_index *ix, filter_walk *w, ev_heap_item *fresh,
                            uint32_t n, int known_match) {
-  const uint8_t *q = ix->scratch.query_payload;
-  uint32_t i = 0;
-  for (; i + 2 <= n; i += 2)
-    ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
-                        ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
-                        &fresh[i + 1].distance);
-  if (i < n) fresh[i].distance = ev__query_code_distance(ix, fresh[i].slot);
-  for (i = 0; i < n; i++) {
+  ev__score_fresh(ix, ix->scratch.query_payload, fresh, n);
+  for (uint32_t i = 0; i < n; i++) {
     ev_heap_item item = fresh[i];
     if (w->nres < w->ef || item.distance < w->bound) {
       ev_heap_min_push(w->cand, &w->ncand, item);
