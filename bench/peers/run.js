@@ -144,9 +144,10 @@ async function pass(adapter, h, queries, dim, nq, gt, deletedSet) {
 // on R100 at ef 64, in two of three rounds of 1,000 queries, 8 and 10
 // queries took 20 µs or more of CPU time beyond their wall time, which no
 // single-threaded search can, and they alone set those rounds' CPU-time
-// P99 (the third round had none). A search runs on this thread only, so its own CPU time
-// is at most either figure, and the smaller is the nearer. The cost of
-// each bracketing itself (measured on empty brackets) is subtracted.
+// P99 (the third round had none). A search runs on this thread only, so
+// its own CPU time is at most either figure, and the smaller is the
+// nearer. The cost of each bracketing itself (measured on empty brackets)
+// is subtracted.
 let bracketCostMs = null;
 function cpuBracketCost() {
   if (bracketCostMs !== null) return bracketCostMs;
