@@ -133,13 +133,10 @@ static uint32_t scan(ev_index *ix, uint32_t k) {
 
 /* A filtered walk in progress (WALK and TWO_HOP): the candidates to expand
  * (a min-heap), the matches kept (a max-heap of at most ef, whose top is
- * the bound), the epoch that marks the slots visited, and a second one
- * that TWO_HOP marks the slots with that it tested and found not to match
- * without visiting them (so that a slot met again two hops away is not
- * tested again). */
+ * the bound), and the epoch that marks the slots visited. */
 typedef struct filter_walk {
   ev_heap_item *cand, *res;
-  uint32_t ncand, nres, ef, epoch, no_match;
+  uint32_t ncand, nres, ef, epoch;
   float bound;
 } filter_walk;
 
@@ -185,9 +182,6 @@ static void start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                        int seeded, filter_walk *w) {
   *w = (filter_walk){.cand = ix->scratch.candidates, .res = ix->scratch.results,
                      .ef = ef, .epoch = ev__next_epoch(ix), .bound = FLT_MAX};
-  /* Taken after .epoch, so it differs from it and from every earlier
-   * walk's marks. */
-  w->no_match = ev__next_epoch(ix);
   ix->scratch.visited[ep] = w->epoch;
   ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){ep_dist, ep});
   if (matches(ix, ep)) offer(w, (ev_heap_item){ep_dist, ep});
@@ -241,6 +235,23 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
   return w.nres;
 }
 
+/* TWO_HOP's matches waiting to be scored: `n` of `room` items. */
+typedef struct fresh_matches {
+  ev_heap_item *items;
+  uint32_t room, n;
+} fresh_matches;
+
+/* Adds a matching slot to those waiting, and scores them all once the
+ * buffer is full. */
+static inline void add_match(ev_index *ix, filter_walk *w, fresh_matches *f,
+                             uint32_t slot) {
+  f->items[f->n++].slot = slot;
+  if (f->n == f->room) {
+    consider_fresh(ix, w, f->items, f->n, 1);
+    f->n = 0;
+  }
+}
+
 /* TWO_HOP: scores matching nodes only, looking through non-matching
  * neighbours to their neighbours. Leaves up to ef matches in
  * ix->scratch.results; returns their count, or 0 past `budget`. */
@@ -248,10 +259,14 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
                         int seeded, uint64_t budget) {
   filter_walk w;
   start_walk(ix, ep, ep_dist, ef, seeded, &w);
+  /* A second epoch marks the slots tested two hops away and found not to
+   * match without being visited, so that a slot met again through another
+   * neighbour is not tested again. Taken after the walk's own, so it
+   * differs from it and from every earlier walk's marks. */
+  uint32_t no_match = ev__next_epoch(ix);
   /* The matches found around one candidate, scored together whenever the
    * buffer is full and once the candidate is looked through. */
-  ev_heap_item *fresh = ix->scratch.select_buf;
-  uint32_t room = (uint32_t)ev__select_items(ix), nfresh = 0;
+  fresh_matches f = {ix->scratch.select_buf, (uint32_t)ev__select_items(ix), 0};
   uint64_t work = 0; /* in filter tests (see budget_of) */
   uint32_t c;
   while (next_candidate(&w, &c)) {
@@ -262,10 +277,9 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       if (mark == w.epoch) continue;
       ix->scratch.visited[nb] = w.epoch;
       work++;
-      if (mark != w.no_match && matches(ix, nb)) {
+      if (mark != no_match && matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        fresh[nfresh++].slot = nb;
-        if (nfresh == room) consider_fresh(ix, &w, fresh, nfresh, 1), nfresh = 0;
+        add_match(ix, &w, &f, nb);
         continue;
       }
       /* Look through the non-match: its matching neighbours are
@@ -277,19 +291,18 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
         uint32_t mark2 = ix->scratch.visited[nb2];
-        if (mark2 == w.epoch || mark2 == w.no_match) continue;
+        if (mark2 == w.epoch || mark2 == no_match) continue;
         if (!matches(ix, nb2)) {
-          ix->scratch.visited[nb2] = w.no_match;
+          ix->scratch.visited[nb2] = no_match;
           continue;
         }
         ix->scratch.visited[nb2] = w.epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
-        fresh[nfresh++].slot = nb2;
-        if (nfresh == room) consider_fresh(ix, &w, fresh, nfresh, 1), nfresh = 0;
+        add_match(ix, &w, &f, nb2);
       }
     }
-    consider_fresh(ix, &w, fresh, nfresh, 1);
-    nfresh = 0;
+    consider_fresh(ix, &w, f.items, f.n, 1);
+    f.n = 0;
   }
   return w.nres;
 }
