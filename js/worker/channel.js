@@ -9,8 +9,10 @@
 // as a message, ./protocol.js):
 //  - where a SharedArrayBuffer can be made and shared (Node; browsers on
 //    cross-origin isolated pages), and the calling side has
-//    Atomics.waitAsync (it must not block: it is usually a page's main
-//    thread); the worker blocks in Atomics.wait, which workers may do;
+//    Atomics.waitAsync (it must not block for long: it is usually a
+//    page's main thread, which it holds at most CALLER_SPIN_MS per search
+//    while it spins for a quick answer); the worker blocks in
+//    Atomics.wait, which workers may do;
 //  - for a search with nothing else of this index waiting on the worker,
 //    whose query is a Float32Array of the index's dimensions, whose k is a
 //    whole number up to K_MAX and whose options are none, {} or { ef }
@@ -78,6 +80,25 @@ const SPIN_MS = 0.1;
  * is tried rarely; a spin that catches a request resets the count.
  */
 const MAX_BACKOFF = 64;
+
+/**
+ * How long the caller spins for a search's answer before it waits in
+ * Atomics.waitAsync. Waking a caller from its event loop costs a system
+ * call and, on a core that went idle, the time to run that core again; a
+ * search answered within the spin is taken without it. The calling thread
+ * (a page's main thread) is held at most this long per search; a spin that
+ * catches nothing turns the caller's spinning off as the worker's does.
+ */
+const CALLER_SPIN_MS = 0.5;
+/**
+ * A search answered during the spin settles in a microtask, so a caller
+ * that awaits searches in a loop would run on without returning to its
+ * event loop: its task would grow with every search. Once this much spin
+ * has been spent in one task of the caller, the next searches wait for
+ * their answers without spinning, which returns to the event loop; a
+ * timer started at the first spin of a task marks the next task.
+ */
+const CALLER_TASK_SPIN_MS = 4;
 
 const STATE = 0, POSTED = 1, ANSWERED = 2, OUTCOME = 3, CALL = 4, K = 5, OPTIONS = 6, COUNT = 7;
 const RUNNING = 0, PARKED = 1, REQUEST = 2, WAKE = 3;
@@ -162,12 +183,28 @@ export class ChannelClient {
   #closed = false;
   /** @type {WaitAsync} */
   #waitAsync;
+  #spinMs;
+  #taskSpinMs;
+  /** Spin spent since the caller's current task began. */
+  #spentThisTask = 0;
+  /** Whether a timer will mark the caller's next task. */
+  #taskTimer = false;
+  /** Whether to spin for the answer before waiting (see CALLER_SPIN_MS). */
+  #spinning = true;
+  /** Searches still to wait for without spinning before one spins again. */
+  #owed = 0;
+  /** What #owed is set to after the next spin that catches nothing. */
+  #backoff = 1;
 
   /**
    * @param {number} dims
    * @param {boolean} numberIds  idType 'number': ids cross as float64
+   * @param {{ spinMs?: number, taskSpinMs?: number }} [spin]  the spin's
+   *   bounds, CALLER_SPIN_MS and CALLER_TASK_SPIN_MS unless given (tests)
    */
-  constructor(dims, numberIds) {
+  constructor(dims, numberIds, { spinMs = CALLER_SPIN_MS, taskSpinMs = CALLER_TASK_SPIN_MS } = {}) {
+    this.#spinMs = spinMs;
+    this.#taskSpinMs = taskSpinMs;
     this.buffer = new SharedArrayBuffer(idsAt(dims) + 12 * K_MAX);
     this.#v = viewsOf(this.buffer, dims, numberIds);
     this.#dims = dims;
@@ -223,6 +260,7 @@ export class ChannelClient {
    */
   async answer(id) {
     const { words } = this.#v;
+    this.#spinFor(words, id);
     for (;;) {
       if (this.#closed) return 'closed';
       const answered = Atomics.load(words, ANSWERED);
@@ -230,6 +268,45 @@ export class ChannelClient {
       const r = this.#waitAsync(words, ANSWERED, answered);
       if (r.async) await r.value;
     }
+  }
+
+  /**
+   * Spins (when spinning pays here, see CALLER_SPIN_MS, and this task of
+   * the caller has spin left, see CALLER_TASK_SPIN_MS) until search `id`
+   * is answered or CALLER_SPIN_MS pass.
+   * @param {Int32Array} words
+   * @param {number} id
+   */
+  #spinFor(words, id) {
+    if (this.#spentThisTask >= this.#taskSpinMs) return;
+    if (!this.#spinning) {
+      if (this.#owed-- > 0) return;
+      this.#spinning = true;
+    }
+    if (!this.#taskTimer) {
+      this.#taskTimer = true;
+      setTimeout(() => {
+        this.#taskTimer = false;
+        this.#spentThisTask = 0;
+      }, 0);
+    }
+    const start = performance.now();
+    const end = start + this.#spinMs;
+    for (let i = 1; ; i++) {
+      if (Atomics.load(words, ANSWERED) === id) {
+        this.#spentThisTask += performance.now() - start;
+        this.#backoff = 1;
+        return;
+      }
+      if ((i & 15) === 0 && performance.now() >= end) break;
+    }
+    this.#spentThisTask += performance.now() - start;
+    // The answer takes longer than a spin: searches this slow (a large
+    // index or ef, or a worker busy elsewhere) wait without spinning, and
+    // spinning is tried again after more searches each time.
+    this.#spinning = false;
+    this.#owed = this.#backoff;
+    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF);
   }
 
   /**

@@ -4,11 +4,13 @@
 // the main thread does; what it cannot carry, and everything without
 // Atomics.waitAsync, goes as messages with the same answers and errors;
 // calls made while a search is on it run after it, settle after it, and
-// leave the counts of the latest answer.
+// leave the counts of the latest answer. The caller spins briefly for a
+// quick answer and stops spinning when answers are slow.
 import { test, describe } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import { EdgeVec } from '../../js/index.js';
-import { K_MAX } from '../../js/worker/channel.js';
+import { ChannelClient, K_MAX } from '../../js/worker/channel.js';
 import { clustered } from './helpers/data.js';
 import { rejectsWith } from './helpers/assert-error.js';
 
@@ -192,5 +194,101 @@ describe('worker mode: searches on the shared-memory channel', () => {
     await disposed;
     await rejectsWith(() => worker.search(query(2), 4), 'DISPOSED');
     main.dispose();
+  });
+});
+
+describe('the caller spins for a quick answer, and stops when answers are slow', () => {
+  // The channel's words as its worker side sees them (the layout at the top
+  // of js/worker/channel.js); this test stands in for the worker.
+  const STATE = 0, ANSWERED = 2, OUTCOME = 3, CALL = 4, PARKED = 1, HITS = 1;
+  const QUERY = new Float32Array(4);
+
+  /** @param {ChannelClient} client @param {Int32Array} words @param {number} id */
+  function put(client, words, id) {
+    Atomics.store(words, STATE, PARKED);
+    assert.ok(client.trySearch(id, [QUERY, 1]), `search ${id} put on the channel`);
+  }
+
+  /** @param {Int32Array} words @param {number} id */
+  function answer(words, id) {
+    words[OUTCOME] = HITS;
+    Atomics.store(words, ANSWERED, id);
+    Atomics.notify(words, ANSWERED);
+  }
+
+  /** 'hits' if `p` had settled before this call, else 'pending'. @param {Promise<string>} p */
+  const settledYet = (p) => Promise.race([p, Promise.resolve('pending')]);
+
+  test('an answer that comes during the spin settles the search without a wake-up', async () => {
+    const client = new ChannelClient(4, false, { spinMs: 5000 });
+    const words = new Int32Array(client.buffer, 0, 8);
+    // A worker thread that answers the search 20 ms after it is put here.
+    const fake = new Worker(`const { workerData: sab } = require('node:worker_threads');
+      const w = new Int32Array(sab, 0, 8);
+      while (Atomics.load(w, ${STATE}) !== 2) Atomics.wait(w, ${STATE}, Atomics.load(w, ${STATE}), 1);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      w[${OUTCOME}] = ${HITS}; Atomics.store(w, ${ANSWERED}, w[${CALL}]); Atomics.notify(w, ${ANSWERED});`,
+    { eval: true, workerData: client.buffer });
+    put(client, words, 1);
+    const t = performance.now();
+    const answered = client.answer(1);
+    assert.ok(performance.now() - t >= 19, 'the caller spun until the answer came');
+    assert.equal(await settledYet(answered), 'hits', 'settled within the call');
+    await fake.terminate();
+  });
+
+  test('a task of the caller spins for so long, then its searches wait (returning to the event loop)', async () => {
+    const client = new ChannelClient(4, false, { spinMs: 5000, taskSpinMs: 12 });
+    const words = new Int32Array(client.buffer, 0, 8);
+    // A worker thread that answers every search 5 ms after it is put here.
+    const fake = new Worker(`const { workerData: sab } = require('node:worker_threads');
+      const w = new Int32Array(sab, 0, 8), nap = new Int32Array(new SharedArrayBuffer(4));
+      for (;;) {
+        while (Atomics.compareExchange(w, ${STATE}, 2, 0) !== 2) Atomics.wait(w, ${STATE}, Atomics.load(w, ${STATE}), 1);
+        Atomics.wait(nap, 0, 0, 5);
+        w[${OUTCOME}] = ${HITS}; Atomics.store(w, ${ANSWERED}, w[${CALL}]); Atomics.notify(w, ${ANSWERED});
+      }`, { eval: true, workerData: client.buffer });
+    let id = 0;
+    /** Puts a search, lets the caller take it; whether the caller spun until its answer. */
+    const spun = () => {
+      put(client, words, ++id);
+      const t = performance.now();
+      client.answer(id);
+      const ms = performance.now() - t;
+      while (Atomics.load(words, ANSWERED) !== id) { /* the fake answers it anyway */ }
+      client.done(id);
+      return ms >= 4;
+    };
+    // One task: spins of at least 5 ms each, until 12 ms are spent.
+    const inOneTask = Array.from({ length: 8 }, spun);
+    assert.equal(inOneTask[0], true, 'the first search of the task spun');
+    assert.ok(inOneTask.filter(Boolean).length <= 3, `at most 3 spins of 5 ms in 12 ms: ${inOneTask}`);
+    assert.deepEqual(inOneTask.slice(4), [false, false, false, false], 'then no more spins in this task');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(spun(), true, 'the next task spins again');
+    await fake.terminate();
+  });
+
+  test('a spin that catches nothing turns spinning off for 1, 2, 4, … searches; one that catches resets it', () => {
+    const SPIN_MS = 40;
+    const client = new ChannelClient(4, false, { spinMs: SPIN_MS, taskSpinMs: Infinity });
+    const words = new Int32Array(client.buffer, 0, 8);
+    /** Puts search `id`, answers it after the caller's wait began (or before, `early`); whether the caller spun. */
+    const spun = (/** @type {number} */ id, early = false) => {
+      put(client, words, id);
+      if (early) answer(words, id);
+      const t = performance.now();
+      client.answer(id);
+      const ms = performance.now() - t;
+      answer(words, id);
+      client.done(id);
+      return ms >= SPIN_MS;
+    };
+    const pattern = Array.from({ length: 11 }, (_, i) => spun(i + 1));
+    assert.deepEqual(pattern, [true, false, true, false, false, true, false, false, false, false, true]);
+    // The next spin due catches its answer at once: the count starts again at one.
+    for (let id = 12; id <= 19; id++) spun(id);
+    assert.equal(spun(20, true), false, 'an answer already there: no wait');
+    assert.deepEqual([spun(21), spun(22), spun(23)], [true, false, true]);
   });
 });
