@@ -65,15 +65,19 @@ enum {
   EV_FILTER_STRATEGY_AUTO = 0, /* only as a request: choose */
   EV_FILTER_STRATEGY_SCAN = 1,    /* exact scan of the matching vectors */
   EV_FILTER_STRATEGY_WALK = 2,    /* graph walk routing through non-matches */
-  EV_FILTER_STRATEGY_TWO_HOP = 3  /* walk over matches, through the
+  EV_FILTER_STRATEGY_TWO_HOP = 3, /* walk over matches, through the
                                      neighbours of non-matching neighbours */
+  EV_FILTER_STRATEGY_POST = 4     /* unfiltered walk for more results, the
+                                     matches among them kept */
 };
 
 typedef struct ev_filter_report {
   uint32_t strategy;  /* the EV_FILTER_STRATEGY_* that ran first */
   uint32_t estimate;  /* estimated live matches it was chosen from */
-  uint32_t fell_back; /* 1: the walk found fewer than min(k, matches) and
-                         the exact scan answered instead */
+  uint32_t fell_back; /* 1: the strategy that ran first found fewer than
+                         min(k, matches) and another answered: the exact
+                         scan, or after POST the walk (and the scan if it
+                         too found fewer) */
   uint32_t err_node;  /* INVALID_FILTER: the node at fault, or
                          EV_FILTER_NO_NODE */
   uint32_t ef_factor; /* how many times ef results the walks kept (from

@@ -21,7 +21,7 @@
  * For each cell it prints recall@k against the exact filtered brute force,
  * QPS (queries per second of the searching thread's CPU time; the methods
  * take turns query by query, in a seeded random order), and the share of queries answered with fewer than min(k, matches)
- * results, for SCAN, WALK, TWO_HOP and AUTO (the chosen strategy, with how
+ * results, for SCAN, WALK, TWO_HOP, POST and AUTO (the chosen strategy, with how
  * often each was chosen and how often it fell back to the scan), plus two
  * baselines: the unfiltered search (QPS only) and a post-filter (search
  * k / selectivity neighbours, at most EV_MAX_EF, keep the matches).
@@ -72,7 +72,7 @@ static size_t program(uint8_t *p, char field, double t) {
 }
 
 typedef struct run {
-  uint32_t chosen[4], fell_back;
+  uint32_t chosen[5], fell_back;
   uint32_t factor[7]; /* searches whose walks kept ef x 1, 2, 6 */
 } run;
 
@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
   printf("| labels | selectivity | matches | ef | strategy | recall@%u | QPS | short answers |\n", k);
   printf("|---|---|---|---|---|---|---|---|\n");
 
-  const char *names[] = {"auto", "scan", "walk", "two-hop"};
+  const char *names[] = {"auto", "scan", "walk", "two-hop", "post"};
   double thresholds[] = {500, 100, 10, 1};
   for (int corr = 0; corr < 2; corr++) {
     const double *label = corr ? label_c : label_u;
@@ -161,10 +161,12 @@ int main(int argc, char **argv) {
                                  truth + (size_t)q * k, dist, &truth_n[q], NULL);
       for (const char *e = ef_list; *e; e += strcspn(e, ",") + (e[strcspn(e, ",")] == ',')) {
       uint32_t ef = (uint32_t)atoi(e);
-      /* Methods: 0 auto, 1 scan, 2 walk, 3 two-hop (ev_search_filtered_with),
-       * 4 unfiltered, 5 post-filter. They take turns query by query, so
-       * that a change in the machine's load falls on all of them alike. */
-      enum { METHODS = 6 };
+      /* Methods: 0 auto, 1 scan, 2 walk, 3 two-hop, 4 post
+       * (ev_search_filtered_with), 5 unfiltered, 6 post-filter (this
+       * file's, for k / selectivity results). They take turns query by
+       * query, so that a change in the machine's load falls on all of them
+       * alike. */
+      enum { METHODS = 7 };
       run r[METHODS];
       size_t hits[METHODS] = {0}, shorts[METHODS] = {0};
       double ms[METHODS] = {0};
@@ -184,13 +186,13 @@ int main(int argc, char **argv) {
           uint32_t s = order[turn];
           uint32_t got = 0;
           double start = thread_cpu_ms();
-          if (s < 4) {
+          if (s < 5) {
             ev_filter_report rep;
             ev_search_filtered_with(ix, qv, dim, k, ef, prog, plen, s, ids, dist, &got, &rep);
             r[s].chosen[rep.strategy]++;
             r[s].fell_back += rep.fell_back;
             if (rep.ef_factor <= 6) r[s].factor[rep.ef_factor]++;
-          } else if (s == 4) {
+          } else if (s == 5) {
             ev_search(ix, qv, dim, k, ef, ids, dist, &got);
           } else {
             double want_k = sel > 0 ? k / sel : EV_MAX_EF;
@@ -202,7 +204,7 @@ int main(int argc, char **argv) {
               if (label[ids[i]] < thresholds[cell]) ids[got++] = ids[i];
           }
           ms[s] += thread_cpu_ms() - start;
-          if (s == 4) continue;
+          if (s == 5) continue;
           if (got < want) shorts[s]++;
           hits[s] += bench_hits(truth + (size_t)q * k, truth_n[q], ids, got);
         }
@@ -215,15 +217,15 @@ int main(int argc, char **argv) {
         double recall = expected ? (double)hits[s] / expected : 1.0;
         double short_share = (double)shorts[s] / nq;
         if (s == 0)
-          printf("| %s | %.1f%% | %u | %u | **auto** (scan %u, walk %u, two-hop %u; fell back %u; "
+          printf("| %s | %.1f%% | %u | %u | **auto** (scan %u, walk %u, two-hop %u, post %u; fell back %u; "
                  "ef x1 %u, x2 %u, x6 %u) | %.4f | %.0f | %.3f |\n",
                  label_name, sel * 100, matches, ef, r[s].chosen[1], r[s].chosen[2],
-                 r[s].chosen[3], r[s].fell_back, r[s].factor[1], r[s].factor[2],
+                 r[s].chosen[3], r[s].chosen[4], r[s].fell_back, r[s].factor[1], r[s].factor[2],
                  r[s].factor[6], recall, qps, short_share);
-        else if (s < 4)
+        else if (s < 5)
           printf("| %s | %.1f%% | %u | %u | %s (fell back %u) | %.4f | %.0f | %.3f |\n", label_name,
                  sel * 100, matches, ef, names[s], r[s].fell_back, recall, qps, short_share);
-        else if (s == 4)
+        else if (s == 5)
           printf("| %s | %.1f%% | %u | %u | unfiltered search | - | %.0f | - |\n", label_name,
                  sel * 100, matches, ef, qps);
         else

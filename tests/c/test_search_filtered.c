@@ -118,7 +118,8 @@ static double check_cell(fixture *f, int clustered, double t, uint32_t strategy)
    * scan would hide a walk that stops too early or starts in the wrong
    * region): at most one query in five may fall back. */
   if (t >= 100 && (strategy == EV_FILTER_STRATEGY_TWO_HOP ||
-                   (strategy == EV_FILTER_STRATEGY_WALK && t >= 500))) {
+                   (strategy == EV_FILTER_STRATEGY_WALK && t >= 500) ||
+                   (strategy == EV_FILTER_STRATEGY_POST && !clustered))) {
     if (fell_back * 5 > QUERIES)
       printf("    %s labels, t %.0f, strategy %u: %u of %u fell back\n",
              clustered ? "clustered" : "random", t, strategy, fell_back, QUERIES);
@@ -131,17 +132,18 @@ static void property(ev_options o, double min_recall) {
   fixture f;
   REQUIRE(build(&f, o));
   double cuts[] = {500, 100, 10, 3}; /* 50%, 10%, 1%, 0.3% */
-  const char *names[] = {"auto", "scan", "walk", "two-hop"};
+  const char *names[] = {"auto", "scan", "walk", "two-hop", "post"};
   for (int clustered = 0; clustered < 2; clustered++)
     for (int c = 0; c < 4; c++)
-      for (uint32_t s = 0; s <= EV_FILTER_STRATEGY_TWO_HOP; s++) {
+      for (uint32_t s = 0; s <= EV_FILTER_STRATEGY_POST; s++) {
         double r = check_cell(&f, clustered, cuts[c], s);
         if (s == EV_FILTER_STRATEGY_SCAN) CHECK(r == 1.0);
         /* A forced walk is held to the recall only at the selectivities
          * where it can be chosen (its count and results are checked
          * everywhere). */
         if ((s == EV_FILTER_STRATEGY_WALK && cuts[c] < 500) ||
-            (s == EV_FILTER_STRATEGY_TWO_HOP && cuts[c] < 100))
+            (s == EV_FILTER_STRATEGY_TWO_HOP && cuts[c] < 100) ||
+            (s == EV_FILTER_STRATEGY_POST && (clustered || cuts[c] != 100)))
           continue;
         if (r < min_recall) {
           printf("    %s labels, t %.0f, %s: recall %.3f\n",
@@ -179,7 +181,8 @@ TEST(search_filtered_contract) {
                EV_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(ev_search_filtered(NULL, q, DIM, K, 0, p.b, p.n, ids, d, &n, NULL),
                EV_ERR_INVALID_ARGUMENT);
-  CHECK_EQ_INT(ev_search_filtered_with(f.ix, q, DIM, K, 0, p.b, p.n, 4, ids, d, &n, NULL),
+  CHECK_EQ_INT(ev_search_filtered_with(f.ix, q, DIM, K, 0, p.b, p.n, EV_FILTER_STRATEGY_POST + 1,
+                                       ids, d, &n, NULL),
                EV_ERR_INVALID_ARGUMENT);
   float nan_q[DIM] = {NAN};
   CHECK_EQ_INT(ev_search_filtered(f.ix, nan_q, DIM, K, 0, p.b, p.n, ids, d, &n, NULL),
@@ -219,4 +222,74 @@ TEST(search_filtered_contract) {
   CHECK(ev_memory_bytes(empty) > before);
   ev_index_free(empty);
   drop(&f);
+}
+
+/* The planner on an index large enough to walk: a filter independent of
+ * position where a tenth to a fifth match is answered by POST (and
+ * answers itself, all matching, with high recall); one that follows the
+ * clusters, or matches fewer or more, is not. */
+TEST(search_filtered_planner_posts_spread_filters) {
+  enum { BIG = 20000, BDIM = 8, BQ = 20 };
+  static float rows[BIG * BDIM];
+  static double u[BIG], c[BIG];
+  uint32_t clusters[BIG];
+  float queries[BQ * BDIM];
+  ev_mixture mix;
+  REQUIRE(ev_mixture_init(&mix, 21, BDIM, 8, EV_DATASET_SPREAD));
+  ev_mixture_rows_labelled(&mix, BIG, rows, clusters);
+  ev_mixture_rows(&mix, BQ, queries);
+  ev_mixture_free(&mix);
+  ev_dataset_rng rng = {99};
+  ev_options o = cu_options(BDIM, EV_METRIC_L2, 21, EV_QUANT_NONE, 0, 0);
+  ev_index *ix = cu_create(&o);
+  REQUIRE(ix != NULL);
+  /* In batches: a record buffer holds a few thousand records. */
+  enum { CHUNK = 2000 };
+  static mu_buf blob;
+  static uint32_t off[CHUNK + 1];
+  for (uint32_t at = 0; at < BIG; at += CHUNK) {
+    blob.n = 0;
+    for (uint32_t i = 0; i < CHUNK; i++) {
+      u[at + i] = floor(ev_dataset_uniform(&rng) * 1000);
+      c[at + i] = floor((clusters[at + i] + ev_dataset_uniform(&rng)) * 1000 / 8);
+      off[i] = (uint32_t)blob.n;
+      mu_u16(&blob, 2);
+      mu_rec_num(&blob, "c", c[at + i]);
+      mu_rec_num(&blob, "u", u[at + i]);
+    }
+    off[CHUNK] = (uint32_t)blob.n;
+    REQUIRE(ev_insert_batch_meta(ix, rows + (size_t)at * BDIM, CHUNK, BDIM, NULL, blob.b, off, NULL, NULL,
+                                 NULL, NULL) == EV_OK);
+  }
+  struct { const char *field; double t; int post; } cells[] = {
+      {"u", 500, 0}, {"u", 150, 1}, {"u", 100, 1}, {"u", 30, 0}, {"c", 500, 0}, {"c", 100, 0}};
+  for (size_t ci = 0; ci < sizeof cells / sizeof cells[0]; ci++) {
+    mu_buf p;
+    less_than(&p, cells[ci].field, cells[ci].t);
+    const double *label = cells[ci].field[0] == 'u' ? u : c;
+    size_t hits = 0, posted = 0, fell_back = 0;
+    for (uint32_t q = 0; q < BQ; q++) {
+      uint64_t ids[K], truth[K];
+      float d[K], td[K];
+      uint32_t n = 0, tn = 0;
+      ev_filter_report rep;
+      REQUIRE(ev_search_filtered(ix, queries + q * BDIM, BDIM, K, 0, p.b, p.n, ids, d, &n, &rep) == EV_OK);
+      REQUIRE(ev_search_exact_filtered(ix, queries + q * BDIM, BDIM, K, p.b, p.n, truth, td, &tn, NULL) == EV_OK);
+      CHECK_EQ_INT(n, K);
+      posted += rep.strategy == EV_FILTER_STRATEGY_POST;
+      fell_back += rep.fell_back;
+      for (uint32_t i = 0; i < n; i++) {
+        CHECK(label[ids[i]] < cells[ci].t);
+        if (i) CHECK(d[i - 1] <= d[i]);
+        for (uint32_t j = 0; j < tn; j++) hits += truth[j] == ids[i];
+      }
+    }
+    CHECK_EQ_INT(posted, (cells[ci].post ? BQ : 0));
+    if (cells[ci].post) {
+      CHECK(fell_back * 5 <= BQ);
+      if (hits < 0.95 * BQ * K) printf("    %s < %.0f: recall %.3f\n", cells[ci].field, cells[ci].t, (double)hits / (BQ * K));
+      CHECK(hits >= 0.95 * BQ * K);
+    }
+  }
+  ev_index_free(ix);
 }
