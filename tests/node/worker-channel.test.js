@@ -229,12 +229,15 @@ describe('the caller spins for a quick answer, and stops when answers are slow',
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       w[${OUTCOME}] = ${HITS}; Atomics.store(w, ${ANSWERED}, w[${CALL}]); Atomics.notify(w, ${ANSWERED});`,
     { eval: true, workerData: client.buffer });
-    put(client, words, 1);
-    const t = performance.now();
-    const answered = client.answer(1);
-    assert.ok(performance.now() - t >= 19, 'the caller spun until the answer came');
-    assert.equal(await settledYet(answered), 'hits', 'settled within the call');
-    await fake.terminate();
+    try {
+      put(client, words, 1);
+      const t = performance.now();
+      const answered = client.answer(1);
+      assert.ok(performance.now() - t >= 19, 'the caller spun until the answer came');
+      assert.equal(await settledYet(answered), 'hits', 'settled within the call');
+    } finally {
+      await fake.terminate();
+    }
   });
 
   test('a task of the caller spins for so long, then its searches wait (returning to the event loop)', async () => {
@@ -259,14 +262,17 @@ describe('the caller spins for a quick answer, and stops when answers are slow',
       client.done(id);
       return ms >= 4;
     };
-    // One task: spins of at least 5 ms each, until 12 ms are spent.
-    const inOneTask = Array.from({ length: 8 }, spun);
-    assert.equal(inOneTask[0], true, 'the first search of the task spun');
-    assert.ok(inOneTask.filter(Boolean).length <= 3, `at most 3 spins of 5 ms in 12 ms: ${inOneTask}`);
-    assert.deepEqual(inOneTask.slice(4), [false, false, false, false], 'then no more spins in this task');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    assert.equal(spun(), true, 'the next task spins again');
-    await fake.terminate();
+    try {
+      // One task: spins of at least 5 ms each, until 12 ms are spent.
+      const inOneTask = Array.from({ length: 8 }, spun);
+      assert.equal(inOneTask[0], true, 'the first search of the task spun');
+      assert.ok(inOneTask.filter(Boolean).length <= 3, `at most 3 spins of 5 ms in 12 ms: ${inOneTask}`);
+      assert.deepEqual(inOneTask.slice(4), [false, false, false, false], 'then no more spins in this task');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(spun(), true, 'the next task spins again');
+    } finally {
+      await fake.terminate();
+    }
   });
 
   test('a spin that catches nothing turns spinning off for 1, 2, 4, … searches; one that catches resets it', () => {
