@@ -260,10 +260,11 @@ void ev__graph_link_with(ev_index *ix, ev_scratch *sc, uint32_t slot,
  * form, into their .distance, two at a time so that the memory loads of two
  * vectors overlap. The index's one call of the paired kernels
  * (ev__query_distance2): the unfiltered walk (graph.c) and the filtered
- * ones (search_filtered.c) both score through it. Why one place: the wasm build's optimizer inlines a
- * kernel into a caller only while it has a single one, and a second call
- * site left the unfiltered walk calling the kernel for every pair, slower
- * at search and at build (measured in bench/results/filter-native.md). */
+ * ones (search_filtered.c) both score through it. Why one place: the wasm
+ * build's optimizer inlines a kernel into a caller only while it has a
+ * single one, and a second call site left the unfiltered walk calling the
+ * kernel for every pair, slower at search and at build (measured in
+ * bench/results/filter-native.md). */
 void ev__score_fresh(const ev_index *ix, const uint8_t *query,
                      ev_heap_item *fresh, uint32_t n);
 /* Nearest live slots to a query in walk form (ev__walk_query_encode):

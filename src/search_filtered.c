@@ -175,8 +175,9 @@ static inline void offer(filter_walk *w, ev_heap_item item) {
 }
 
 /* Scores the `n` fresh slots gathered in `fresh` (ev__score_fresh: two at
- * a time, as the unfiltered walk of graph.c does), and makes each one nearer than the bound (or any while fewer than ef matches
- * are held) a candidate, and a result if it matches. `known_match`: the
+ * a time, as the unfiltered walk of graph.c does), and makes each one
+ * nearer than the bound (or any while fewer than ef matches are held) a
+ * candidate, and a result if it matches. `known_match`: the
  * caller has tested the filter on all of them; otherwise it is tested
  * here, and only for a slot that got this far (a slot beyond the bound
  * costs no test). */
@@ -346,13 +347,13 @@ static uint32_t post_filter(ev_index *ix, uint32_t ef, uint32_t take) {
   return kept;
 }
 
-/* The results POST keeps for `take` matches at a share of `permille`: at
- * least ef, at most `cap` (the heaps' size). */
-static uint32_t post_ef(uint32_t ef, uint32_t take, uint64_t permille, uint32_t cap) {
-  uint64_t want = permille ? ((uint64_t)EV_FILTER_POST_OVERSAMPLE * take * 1000 + permille - 1) / permille
-                           : cap;
-  if (want < ef) want = ef;
-  return want > cap ? cap : (uint32_t)want;
+/* The results POST keeps for `take` matches at a share of `permille`
+ * (EV_FILTER_POST_OVERSAMPLE times take / share, at least ef; UINT64_MAX
+ * when nothing matches). */
+static uint64_t post_list(uint32_t ef, uint32_t take, uint64_t permille) {
+  if (permille == 0) return UINT64_MAX;
+  uint64_t want = ((uint64_t)EV_FILTER_POST_OVERSAMPLE * take * 1000 + permille - 1) / permille;
+  return want < ef ? ef : want;
 }
 
 /* ---- choosing ------------------------------------------------------------ */
@@ -421,13 +422,12 @@ static uint64_t share_permille(uint32_t estimate, uint32_t live) {
   return live ? (uint64_t)estimate * 1000 / live : 0;
 }
 
-/* The walk for an estimate: by the share of live vectors that match,
- * and the SCAN besides when even a walk that goes well would cost more than
- * the scan (small indexes). A WALK that goes well expands ef / share nodes
- * and scores their m0 neighbours. */
-static uint32_t choose_walk(const ev_index *ix, uint32_t estimate, uint32_t live,
+/* The walk for an estimate: by the share of live vectors that match
+ * (`permille`), and the SCAN besides when even a walk that goes well would
+ * cost more than the scan (small indexes). A WALK that goes well expands
+ * ef / share nodes and scores their m0 neighbours. */
+static uint32_t choose_walk(const ev_index *ix, uint32_t estimate, uint64_t permille,
                             uint32_t ef, uint32_t factor) {
-  uint64_t permille = share_permille(estimate, live);
   if (permille < EV_FILTER_SCAN_BELOW_PERMILLE) return EV_FILTER_STRATEGY_SCAN;
   uint64_t scan_work = budget_of(ix, estimate);
   if (permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE ||
@@ -441,17 +441,14 @@ static uint32_t choose_walk(const ev_index *ix, uint32_t estimate, uint32_t live
   return walk_work > scan_work ? EV_FILTER_STRATEGY_SCAN : EV_FILTER_STRATEGY_WALK;
 }
 
-/* The strategy for an estimate: the POST where it applies (see the top of
- * this file), else choose_walk's. */
-static uint32_t choose(const ev_index *ix, uint32_t estimate, uint32_t live,
-                       uint32_t ef, uint32_t factor, uint32_t take, uint32_t cap) {
-  uint32_t walk_choice = choose_walk(ix, estimate, live, ef, factor);
-  uint64_t permille = share_permille(estimate, live);
-  if (walk_choice != EV_FILTER_STRATEGY_SCAN && factor == EV_FILTER_EF_FACTOR_SPREAD &&
-      permille >= EV_FILTER_POST_FROM_PERMILLE && permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE &&
-      (uint64_t)EV_FILTER_POST_OVERSAMPLE * take * 1000 <= (uint64_t)cap * permille)
-    return EV_FILTER_STRATEGY_POST;
-  return walk_choice;
+/* Whether POST answers instead of the walk chosen (see the top of this
+ * file): a filter independent of position, a share in POST's range, and a
+ * list of `list` results that fits the heaps (`cap`). */
+static int post_applies(uint32_t walk_choice, uint32_t factor, uint64_t permille,
+                        uint64_t list, uint32_t cap) {
+  return walk_choice != EV_FILTER_STRATEGY_SCAN && factor == EV_FILTER_EF_FACTOR_SPREAD &&
+         permille >= EV_FILTER_POST_FROM_PERMILLE &&
+         permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE && list <= cap;
 }
 
 static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
@@ -494,29 +491,28 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
    * EV_FILTER_EF_FACTOR_*). */
   report->ef_factor = ef_factor(ix, report->estimate, live);
   ef = ef > EV_MAX_EF / report->ef_factor ? EV_MAX_EF : ef * report->ef_factor;
+  uint64_t permille = share_permille(report->estimate, live);
+  uint32_t walk_choice = choose_walk(ix, report->estimate, permille, ef, report->ef_factor);
+  uint64_t post_len = post_list(ef, take, permille);
   /* A strategy that was chosen gives up past the scan's cost; one that was
    * asked for runs to its end (the benchmark measures it whole). */
   uint64_t budget = UINT64_MAX;
   if (strategy == EV_FILTER_STRATEGY_AUTO) {
-    strategy = choose(ix, report->estimate, live, ef, report->ef_factor, take, cap);
+    strategy = post_applies(walk_choice, report->ef_factor, permille, post_len, cap)
+                   ? EV_FILTER_STRATEGY_POST : walk_choice;
     budget = budget_of(ix, report->estimate);
   }
   report->strategy = strategy;
   uint32_t n = 0;
   if (strategy == EV_FILTER_STRATEGY_POST) {
-    n = post_filter(ix, post_ef(ef, take, share_permille(report->estimate, live), cap), take);
-    if (n >= k) {
-      if (rr) n = ev__query_rerank(ix, n, k);
-      if (n > k) n = k;
-      ev__query_write(ix, n, out_ids, out_distances);
-      *out_count = n;
-      return EV_OK;
+    n = post_filter(ix, post_len < cap ? (uint32_t)post_len : cap, take);
+    if (n < k) {
+      /* Too few matches in the list: the walk for this share answers. */
+      report->fell_back = 1;
+      strategy = walk_choice;
     }
-    /* Too few matches in the list: the walk for this share answers. */
-    report->fell_back = 1;
-    strategy = choose_walk(ix, report->estimate, live, ef, report->ef_factor);
   }
-  if (strategy != EV_FILTER_STRATEGY_SCAN) {
+  if (strategy == EV_FILTER_STRATEGY_WALK || strategy == EV_FILTER_STRATEGY_TWO_HOP) {
     uint32_t ep;
     float ep_dist;
     ev__graph_descend(ix, ix->scratch.query_payload, &ep, &ep_dist);
@@ -532,11 +528,11 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
     if (n < k) {
       report->fell_back = 1;
       strategy = EV_FILTER_STRATEGY_SCAN;
-    } else if (rr) {
-      n = ev__query_rerank(ix, n, k);
     }
   }
+  /* The scan is exact; a walk's or POST's take best are re-ranked. */
   if (strategy == EV_FILTER_STRATEGY_SCAN) n = scan(ix, k);
+  else if (rr) n = ev__query_rerank(ix, n, k);
   if (n > k) n = k;
   ev__query_write(ix, n, out_ids, out_distances);
   *out_count = n;

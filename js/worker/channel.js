@@ -82,6 +82,35 @@ const SPIN_MS = 0.1;
 const MAX_BACKOFF = 64;
 
 /**
+ * Whether a side of the channel spins before it waits: on until a spin
+ * catches nothing, then off for 1, 2, 4, … MAX_BACKOFF chances (what counts
+ * as one is the side's own), on again after them; a spin that catches
+ * something starts the count again at one.
+ */
+class SpinBackoff {
+  spinning = true;
+  /** Chances still to pass before spinning resumes. */
+  #owed = 0;
+  /** What #owed is set to after the next spin that catches nothing. */
+  #backoff = 1;
+
+  /** A chance passed without spinning: spinning resumes after the last one owed. */
+  pass() {
+    if (!this.spinning && --this.#owed <= 0) this.spinning = true;
+  }
+
+  caught() {
+    this.#backoff = 1;
+  }
+
+  missed() {
+    this.spinning = false;
+    this.#owed = this.#backoff;
+    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF);
+  }
+}
+
+/**
  * How long the caller spins for a search's answer before it waits in
  * Atomics.waitAsync. Waking a caller from its event loop costs a system
  * call and, on a core that went idle, the time to run that core again; a
@@ -189,12 +218,9 @@ export class ChannelClient {
   #spentThisTask = 0;
   /** Whether a timer will mark the caller's next task. */
   #taskTimer = false;
-  /** Whether to spin for the answer before waiting (see CALLER_SPIN_MS). */
-  #spinning = true;
-  /** Searches still to wait for without spinning before one spins again. */
-  #owed = 0;
-  /** What #owed is set to after the next spin that catches nothing. */
-  #backoff = 1;
+  /** Whether to spin for the answer before waiting (see CALLER_SPIN_MS); a
+   * chance is a search. */
+  #spin = new SpinBackoff();
 
   /**
    * @param {number} dims
@@ -279,9 +305,9 @@ export class ChannelClient {
    */
   #spinFor(words, id) {
     if (this.#spentThisTask >= this.#taskSpinMs) return;
-    if (!this.#spinning) {
-      if (this.#owed-- > 0) return;
-      this.#spinning = true;
+    if (!this.#spin.spinning) {
+      this.#spin.pass();
+      return;
     }
     if (!this.#taskTimer) {
       this.#taskTimer = true;
@@ -295,7 +321,7 @@ export class ChannelClient {
     for (let i = 1; ; i++) {
       if (Atomics.load(words, ANSWERED) === id) {
         this.#spentThisTask += performance.now() - start;
-        this.#backoff = 1;
+        this.#spin.caught();
         return;
       }
       if ((i & 15) === 0 && performance.now() >= end) break;
@@ -304,9 +330,7 @@ export class ChannelClient {
     // The answer takes longer than a spin: searches this slow (a large
     // index or ef, or a worker busy elsewhere) wait without spinning, and
     // spinning is tried again after more searches each time.
-    this.#spinning = false;
-    this.#owed = this.#backoff;
-    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF);
+    this.#spin.missed();
   }
 
   /**
@@ -383,12 +407,9 @@ export class ChannelServer {
   #v;
   /** Messages received since the channel's own. */
   received = 0;
-  /** Whether to spin for the next request before sleeping (see SPIN_MS). */
-  #spinning = true;
-  /** Quick requests still to see before spinning again. */
-  #owed = 0;
-  /** What #owed is set to after the next spin that catches nothing. */
-  #backoff = 1;
+  /** Whether to spin for the next request before sleeping (see SPIN_MS); a
+   * chance is a request that came within SPIN_MS of the previous answer. */
+  #spin = new SpinBackoff();
 
   /**
    * @param {SharedArrayBuffer} buffer
@@ -420,7 +441,7 @@ export class ChannelServer {
       }
       const was = Atomics.exchange(words, STATE, RUNNING);
       if (was !== REQUEST) return;
-      if (!this.#spinning && performance.now() - answeredAt < SPIN_MS && --this.#owed <= 0) this.#spinning = true;
+      if (!this.#spin.spinning && performance.now() - answeredAt < SPIN_MS) this.#spin.pass();
       serve(this.#request());
       answeredAt = performance.now();
       if (answeredAt >= until) return;
@@ -434,11 +455,11 @@ export class ChannelServer {
    * @returns {boolean} whether the caller did: no need to wait
    */
   #spinFor(words) {
-    if (!this.#spinning) return false;
+    if (!this.#spin.spinning) return false;
     const end = performance.now() + SPIN_MS;
     for (let i = 1; ; i++) {
       if (Atomics.load(words, STATE) !== PARKED) {
-        this.#backoff = 1;
+        this.#spin.caught();
         return true;
       }
       // The clock is read every few loads only: a load is far cheaper.
@@ -447,9 +468,7 @@ export class ChannelServer {
     // Nothing came: the caller is not searching back to back, or cannot
     // run while this thread spins (fewer free cores than threads). Spin
     // again only after more quick requests each time this happens.
-    this.#spinning = false;
-    this.#owed = this.#backoff;
-    this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF);
+    this.#spin.missed();
     return false;
   }
 
