@@ -493,7 +493,7 @@ export class EdgeVec {
    * The k nearest live vectors to each query, as search() returns them for
    * each, in query order. Queries are one flat Float32Array of n × dimensions
    * floats or an array of vectors. With threads (`threads` > 1) they are
-   * shared among the threads; with a filter they run one by one.
+   * shared among the threads, with a filter too (planned once for the batch).
    * @param {VectorsInput} queries
    * @param {number} k
    * @param {SearchOptions} [options]
@@ -510,14 +510,8 @@ export class EdgeVec {
       results = api.searchBatch(w, handle, /** @type {Float32Array | ReadonlyArray<Row>} */ (queries),
         n, this.#dims, k, ef, this.#numberMode);
     } else {
-      const program = compileFilter(filter);
-      results = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const row = queries instanceof Float32Array
-          ? queries.subarray(i * this.#dims, (i + 1) * this.#dims) : queries[i];
-        results[i] = meta.searchFiltered(w, handle, /** @type {Row} */ (row), this.#dims, k, ef, program,
-          false, this.#numberMode);
-      }
+      results = meta.searchFilteredBatch(w, handle, /** @type {Float32Array | ReadonlyArray<Row>} */ (queries),
+        n, this.#dims, k, ef, compileFilter(filter), this.#numberMode);
     }
     if (includeMetadata) for (const r of results) meta.attachMetadata(w, handle, r, this.#numberMode);
     return results;

@@ -25,6 +25,7 @@ ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stac
 step "C tests of the parallel batches, native, ThreadSanitizer"
 TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan parallel
 TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan search_batch
+TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan search_filtered_batch
 
 step "C tests, wasm in Node"
 node build/wasm/edgevec_tests.js

@@ -110,6 +110,22 @@ ev_status ev_search_filtered_with(ev_index *index, const float *query,
                                   float *out_distances, uint32_t *out_count,
                                   ev_filter_report *report);
 
+/* ev_search_filtered for each of n queries (n x dim floats), in query
+ * order: query i's min(k, live matches) results at out_ids + i * k and
+ * out_distances + i * k, their count at out_counts[i]. The filter is
+ * compiled and its strategy chosen once for the whole batch, and the
+ * queries run on the index's threads (ev_set_threads) like ev_search_batch's.
+ * Everything is checked before the first query runs: a bad query is its
+ * error with err->index; INVALID_FILTER sets report->err_node; nothing is
+ * written then. report (may be NULL) gives the batch's plan, and in
+ * fell_back how many queries fell back. */
+ev_status ev_search_filtered_batch(ev_index *index, const float *queries, size_t n,
+                                   uint32_t dim, uint32_t k, uint32_t ef,
+                                   const uint8_t *prog, size_t prog_len,
+                                   uint64_t *out_ids, float *out_distances,
+                                   uint32_t *out_counts, ev_batch_error *err,
+                                   ev_filter_report *report);
+
 /* Exact filtered nearest neighbours: every live match scored (for tests
  * and recall measurement). Same contract without ef. */
 ev_status ev_search_exact_filtered(ev_index *index, const float *query,

@@ -61,10 +61,6 @@ uint32_t ev__scratch_next_epoch(ev_scratch *sc) {
   return sc->visit_epoch;
 }
 
-uint32_t ev__next_epoch(ev_index *ix) {
-  return ev__scratch_next_epoch(&ix->scratch);
-}
-
 static inline void lock_node(const ev_scratch *sc, uint32_t slot) {
   if (sc->locks) ev__spin_lock(ev__slot_lock(sc->locks, slot));
 }

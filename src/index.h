@@ -239,8 +239,6 @@ void ev__compaction_note_meta(ev_index *ix, uint64_t id);
 /* graph.c */
 /* A new epoch of a scratch's visited array: every slot reads as unvisited. */
 uint32_t ev__scratch_next_epoch(ev_scratch *sc);
-/* The same for the index's own scratch. */
-uint32_t ev__next_epoch(ev_index *ix);
 /* Greedy descent from the entry point through the upper levels to level
  * 0's entry: *ep and *ep_dist receive it. The index must not be empty.
  * `query` is in the walk form of quantize.h (ev__walk_query_encode). */

@@ -30,15 +30,6 @@ static inline float ev__scratch_exact_distance(const ev_index *ix,
   return ev__scratch_code_distance(ix, sc, slot);
 }
 
-/* The same for the query prepared in the index's own scratch
- * (ev__query_prepare). */
-static inline float ev__query_code_distance(const ev_index *ix, uint32_t slot) {
-  return ev__scratch_code_distance(ix, &ix->scratch, slot);
-}
-static inline float ev__query_exact_distance(const ev_index *ix, uint32_t slot) {
-  return ev__scratch_exact_distance(ix, &ix->scratch, slot);
-}
-
 /* search.c: checks a search's arguments (k in 1..EV_MAX_EF, dim), zeroes
  * *out_count, and prepares the query into query_buf and its walk form
  * (quantize.h) into query_payload.
@@ -47,12 +38,13 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
                             uint32_t k, uint64_t *out_ids,
                             float *out_distances, uint32_t *out_count);
 
-/* search.c: re-scores the first n items of ix->scratch.nearest exactly and leaves
- * the best k of them, nearest first, in ix->scratch.nearest; returns their count. */
-uint32_t ev__query_rerank(ev_index *ix, uint32_t n, uint32_t k);
+/* search.c: re-scores the first n items of sc->nearest exactly and leaves
+ * the best k of them, nearest first, in sc->nearest; returns their count. */
+uint32_t ev__scratch_rerank(const ev_index *ix, ev_scratch *sc, uint32_t n,
+                            uint32_t k);
 
-/* search.c: the first n items of ix->scratch.nearest as ids and distances. */
-void ev__query_write(const ev_index *ix, uint32_t n, uint64_t *out_ids,
-                     float *out_distances);
+/* search.c: the first n items of sc->nearest as ids and distances. */
+void ev__scratch_write(const ev_index *ix, const ev_scratch *sc, uint32_t n,
+                       uint64_t *out_ids, float *out_distances);
 
 #endif /* EV_QUERY_H */

@@ -36,10 +36,8 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
   return st;
 }
 
-/* Re-scores the first n items of sc->nearest exactly and leaves the best k
- * of them, nearest first, in sc->nearest; returns their count. */
-static uint32_t rerank_scratch(const ev_index *ix, ev_scratch *sc, uint32_t n,
-                               uint32_t k) {
+uint32_t ev__scratch_rerank(const ev_index *ix, ev_scratch *sc, uint32_t n,
+                            uint32_t k) {
   ev_heap_item *items = sc->nearest;
   for (uint32_t i = 0; i < n; i++)
     items[i].distance = ev__scratch_exact_distance(ix, sc, items[i].slot);
@@ -55,21 +53,12 @@ static uint32_t rerank_scratch(const ev_index *ix, ev_scratch *sc, uint32_t n,
   return ev_heap_drain_sorted(sc->results, size, sc->nearest);
 }
 
-uint32_t ev__query_rerank(ev_index *ix, uint32_t n, uint32_t k) {
-  return rerank_scratch(ix, &ix->scratch, n, k);
-}
-
-static void write_scratch(const ev_index *ix, const ev_scratch *sc, uint32_t n,
-                          uint64_t *out_ids, float *out_distances) {
+void ev__scratch_write(const ev_index *ix, const ev_scratch *sc, uint32_t n,
+                       uint64_t *out_ids, float *out_distances) {
   for (uint32_t i = 0; i < n; i++) {
     out_ids[i] = ix->ext_ids[sc->nearest[i].slot];
     out_distances[i] = sc->nearest[i].distance;
   }
-}
-
-void ev__query_write(const ev_index *ix, uint32_t n, uint64_t *out_ids,
-                     float *out_distances) {
-  write_scratch(ix, &ix->scratch, n, out_ids, out_distances);
 }
 
 /* Exact top-k over live slots: a bounded max-heap in results, then sorted
@@ -113,7 +102,7 @@ static uint32_t search_prepared(const ev_index *ix, ev_scratch *sc, uint32_t k,
   if (n < want) {
     n = scan_exact(ix, sc, want);
   } else if (rerank) {
-    n = rerank_scratch(ix, sc, n, k);
+    n = ev__scratch_rerank(ix, sc, n, k);
   }
   return n > k ? k : n;
 }
@@ -128,7 +117,7 @@ ev_status ev_search(ev_index *ix, const float *query, uint32_t dim, uint32_t k,
   st = ev__ensure_heaps(ix, ef);
   if (st != EV_OK) return st;
   uint32_t n = search_prepared(ix, &ix->scratch, k, ef);
-  ev__query_write(ix, n, out_ids, out_distances);
+  ev__scratch_write(ix, &ix->scratch, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }
@@ -150,7 +139,7 @@ static void search_item(void *context, ev_scratch *sc, size_t i) {
   (void)ev__prepare_vector(ix, b->queries + i * ix->dim, sc->query_buf);
   ev__walk_query_encode(ix, sc->query_buf, sc->query_payload);
   uint32_t n = search_prepared(ix, sc, b->k, b->ef);
-  write_scratch(ix, sc, n, b->out_ids + i * b->k, b->out_distances + i * b->k);
+  ev__scratch_write(ix, sc, n, b->out_ids + i * b->k, b->out_distances + i * b->k);
   b->out_counts[i] = n;
 }
 
@@ -191,7 +180,7 @@ ev_status ev_search_exact(ev_index *ix, const float *query, uint32_t dim,
   st = ev__ensure_heaps(ix, k);
   if (st != EV_OK) return st;
   uint32_t n = scan_exact(ix, &ix->scratch, k);
-  ev__query_write(ix, n, out_ids, out_distances);
+  ev__scratch_write(ix, &ix->scratch, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }

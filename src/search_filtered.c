@@ -82,6 +82,7 @@
 #include "filter.h"
 #include "heap.h"
 #include "index.h"
+#include "parallel.h"
 #include "query.h"
 
 /* Slots the selectivity estimate tests. */
@@ -142,26 +143,28 @@ static inline int matches(const ev_index *ix, uint32_t slot) {
 
 /* ---- the three strategies ------------------------------------------------ */
 
-/* Exact top-k over live matches into ix->scratch.nearest; returns the count. */
-static uint32_t scan(ev_index *ix, uint32_t k) {
-  ev_heap_item *res = ix->scratch.results;
+/* Exact top-k over live matches into sc->nearest; returns the count. */
+static uint32_t scan(const ev_index *ix, ev_scratch *sc, uint32_t k) {
+  ev_heap_item *res = sc->results;
   uint32_t n = 0;
   for (uint32_t s = 0; s < ix->count; s++) {
     if (!matches(ix, s)) continue;
-    float d = ev__query_exact_distance(ix, s);
+    float d = ev__scratch_exact_distance(ix, sc, s);
     if (n == k) {
       if (d >= res[0].distance) continue;
       ev_heap_max_pop(res, &n);
     }
     ev_heap_max_push(res, &n, (ev_heap_item){d, s});
   }
-  return ev_heap_drain_sorted(res, n, ix->scratch.nearest);
+  return ev_heap_drain_sorted(res, n, sc->nearest);
 }
 
-/* A filtered walk in progress (WALK and TWO_HOP): the candidates to expand
- * (a min-heap), the matches kept (a max-heap of at most ef, whose top is
- * the bound), and the epoch that marks the slots visited. */
+/* A filtered walk in progress (WALK and TWO_HOP) in the scratch of the
+ * thread running it: the candidates to expand (a min-heap), the matches
+ * kept (a max-heap of at most ef, whose top is the bound), and the epoch
+ * that marks the slots visited. */
 typedef struct filter_walk {
+  ev_scratch *sc;
   ev_heap_item *cand, *res;
   uint32_t ncand, nres, ef, epoch;
   float bound;
@@ -181,9 +184,9 @@ static inline void offer(filter_walk *w, ev_heap_item item) {
  * caller has tested the filter on all of them; otherwise it is tested
  * here, and only for a slot that got this far (a slot beyond the bound
  * costs no test). */
-static void consider_fresh(ev_index *ix, filter_walk *w, ev_heap_item *fresh,
+static void consider_fresh(const ev_index *ix, filter_walk *w, ev_heap_item *fresh,
                            uint32_t n, int known_match) {
-  ev__score_fresh(ix, ix->scratch.query_payload, fresh, n);
+  ev__score_fresh(ix, w->sc->query_payload, fresh, n);
   for (uint32_t i = 0; i < n; i++) {
     ev_heap_item item = fresh[i];
     if (w->nres < w->ef || item.distance < w->bound) {
@@ -206,11 +209,11 @@ static inline uint32_t sample_slot(const ev_index *ix, uint32_t i) {
  * links lead to first, not the nearest; the sample is spread over every
  * region, so its matches give the walk a start in each. The entry point
  * routes whether or not it matches (its distance is known anyway). */
-static void start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                       int seeded, filter_walk *w) {
-  *w = (filter_walk){.cand = ix->scratch.candidates, .res = ix->scratch.results,
-                     .ef = ef, .epoch = ev__next_epoch(ix), .bound = FLT_MAX};
-  ix->scratch.visited[ep] = w->epoch;
+static void start_walk(const ev_index *ix, ev_scratch *sc, uint32_t ep, float ep_dist,
+                       uint32_t ef, int seeded, filter_walk *w) {
+  *w = (filter_walk){.sc = sc, .cand = sc->candidates, .res = sc->results,
+                     .ef = ef, .epoch = ev__scratch_next_epoch(sc), .bound = FLT_MAX};
+  sc->visited[ep] = w->epoch;
   ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){ep_dist, ep});
   if (matches(ix, ep)) offer(w, (ev_heap_item){ep_dist, ep});
   if (!seeded) return;
@@ -218,9 +221,9 @@ static void start_walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
   uint32_t samples = ix->count < EV_FILTER_SAMPLE ? ix->count : EV_FILTER_SAMPLE;
   for (uint32_t i = 0; i < samples && seeds < EV_FILTER_SEEDS; i++) {
     uint32_t s = ix->count < EV_FILTER_SAMPLE ? i : sample_slot(ix, i);
-    if (ix->scratch.visited[s] == w->epoch || !matches(ix, s)) continue;
-    ix->scratch.visited[s] = w->epoch;
-    float d = ev__query_code_distance(ix, s);
+    if (sc->visited[s] == w->epoch || !matches(ix, s)) continue;
+    sc->visited[s] = w->epoch;
+    float d = ev__scratch_code_distance(ix, sc, s);
     ev_heap_min_push(w->cand, &w->ncand, (ev_heap_item){d, s});
     offer(w, (ev_heap_item){d, s});
     seeds++;
@@ -237,13 +240,13 @@ static inline int next_candidate(filter_walk *w, uint32_t *slot) {
   return 1;
 }
 
-/* WALK: leaves up to ef matches in ix->scratch.results; returns their count, or
- * 0 when its work passed `budget` (see budget_of). */
-static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                     int seeded, uint64_t budget) {
+/* WALK: leaves up to ef matches in sc->results; returns their count, or 0
+ * when its work passed `budget` (see budget_of). */
+static uint32_t walk(const ev_index *ix, ev_scratch *sc, uint32_t ep, float ep_dist,
+                     uint32_t ef, int seeded, uint64_t budget) {
   filter_walk w;
-  start_walk(ix, ep, ep_dist, ef, seeded, &w);
-  ev_heap_item *fresh = ix->scratch.select_buf; /* holds a level-0 list */
+  start_walk(ix, sc, ep, ep_dist, ef, seeded, &w);
+  ev_heap_item *fresh = sc->select_buf; /* holds a level-0 list */
   uint64_t work = 0; /* in filter tests (see budget_of) */
   uint32_t c;
   while (next_candidate(&w, &c)) {
@@ -254,8 +257,8 @@ static uint32_t walk(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
     uint32_t nfresh = 0;
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      if (ix->scratch.visited[nb] == w.epoch) continue;
-      ix->scratch.visited[nb] = w.epoch;
+      if (sc->visited[nb] == w.epoch) continue;
+      sc->visited[nb] = w.epoch;
       fresh[nfresh++].slot = nb;
     }
     consider_fresh(ix, &w, fresh, nfresh, 0);
@@ -271,7 +274,7 @@ typedef struct fresh_matches {
 
 /* Adds a matching slot to those waiting, and scores them all once the
  * buffer is full. */
-static inline void add_match(ev_index *ix, filter_walk *w, fresh_matches *f,
+static inline void add_match(const ev_index *ix, filter_walk *w, fresh_matches *f,
                              uint32_t slot) {
   f->items[f->n++].slot = slot;
   if (f->n == f->room) {
@@ -281,29 +284,29 @@ static inline void add_match(ev_index *ix, filter_walk *w, fresh_matches *f,
 }
 
 /* TWO_HOP: scores matching nodes only, looking through non-matching
- * neighbours to their neighbours. Leaves up to ef matches in
- * ix->scratch.results; returns their count, or 0 past `budget`. */
-static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
-                        int seeded, uint64_t budget) {
+ * neighbours to their neighbours. Leaves up to ef matches in sc->results;
+ * returns their count, or 0 past `budget`. */
+static uint32_t two_hop(const ev_index *ix, ev_scratch *sc, uint32_t ep, float ep_dist,
+                        uint32_t ef, int seeded, uint64_t budget) {
   filter_walk w;
-  start_walk(ix, ep, ep_dist, ef, seeded, &w);
+  start_walk(ix, sc, ep, ep_dist, ef, seeded, &w);
   /* A second epoch marks the slots tested two hops away and found not to
    * match without being visited, so that a slot met again through another
    * neighbour is not tested again. Taken after the walk's own, so it
    * differs from it and from every earlier walk's marks. */
-  uint32_t no_match = ev__next_epoch(ix);
+  uint32_t no_match = ev__scratch_next_epoch(sc);
   /* The matches found around one candidate, scored together whenever the
    * buffer is full and once the candidate is looked through. */
-  fresh_matches f = {ix->scratch.select_buf, (uint32_t)ev__select_items(ix), 0};
+  fresh_matches f = {sc->select_buf, (uint32_t)ev__select_items(ix), 0};
   uint64_t work = 0; /* in filter tests (see budget_of) */
   uint32_t c;
   while (next_candidate(&w, &c)) {
     const uint32_t *links = ev__links0(ix, c);
     for (uint32_t i = 1; i <= links[0]; i++) {
       uint32_t nb = links[i];
-      uint32_t mark = ix->scratch.visited[nb];
+      uint32_t mark = sc->visited[nb];
       if (mark == w.epoch) continue;
-      ix->scratch.visited[nb] = w.epoch;
+      sc->visited[nb] = w.epoch;
       work++;
       if (mark != no_match && matches(ix, nb)) {
         work += EV_FILTER_TESTS_PER_DISTANCE;
@@ -318,13 +321,13 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
       if (work > budget) return 0;
       for (uint32_t j = 1; j <= links2[0]; j++) {
         uint32_t nb2 = links2[j];
-        uint32_t mark2 = ix->scratch.visited[nb2];
+        uint32_t mark2 = sc->visited[nb2];
         if (mark2 == w.epoch || mark2 == no_match) continue;
         if (!matches(ix, nb2)) {
-          ix->scratch.visited[nb2] = no_match;
+          sc->visited[nb2] = no_match;
           continue;
         }
-        ix->scratch.visited[nb2] = w.epoch;
+        sc->visited[nb2] = w.epoch;
         work += EV_FILTER_TESTS_PER_DISTANCE;
         add_match(ix, &w, &f, nb2);
       }
@@ -336,11 +339,11 @@ static uint32_t two_hop(ev_index *ix, uint32_t ep, float ep_dist, uint32_t ef,
 }
 
 /* POST: the unfiltered walk keeping `ef` results; leaves the first `take`
- * matches among them in ix->scratch.nearest, nearest first, and returns
- * their count. */
-static uint32_t post_filter(ev_index *ix, uint32_t ef, uint32_t take) {
-  uint32_t n = ev__graph_search(ix, &ix->scratch, ix->scratch.query_payload, ef, ef);
-  ev_heap_item *nearest = ix->scratch.nearest;
+ * matches among them in sc->nearest, nearest first, and returns their
+ * count. */
+static uint32_t post_filter(const ev_index *ix, ev_scratch *sc, uint32_t ef, uint32_t take) {
+  uint32_t n = ev__graph_search(ix, sc, sc->query_payload, ef, ef);
+  ev_heap_item *nearest = sc->nearest;
   uint32_t kept = 0;
   for (uint32_t i = 0; i < n && kept < take; i++)
     if (ev__filter_match(ix, nearest[i].slot)) nearest[kept++] = nearest[i];
@@ -451,26 +454,29 @@ static int post_applies(uint32_t walk_choice, uint32_t factor, uint64_t permille
          permille < EV_FILTER_TWO_HOP_BELOW_PERMILLE && list <= cap;
 }
 
-static ev_status begin(ev_index *ix, const float *query, uint32_t dim,
-                       uint32_t k, const uint8_t *prog, size_t prog_len,
-                       uint64_t *out_ids, float *out_distances,
-                       uint32_t *out_count, ev_filter_report *report) {
-  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
-  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
-  if (st != EV_OK) return st;
-  return ev__filter_compile(ix, prog, prog_len, &report->err_node);
-}
+/* What a search runs, decided once from the filter and the index (plan):
+ * the same for every query of a batch, whose queries differ only in where
+ * they lie. */
+typedef struct filter_route {
+  uint32_t strategy; /* what runs first; AUTO: nothing (an empty graph) */
+  uint32_t walk;     /* the walk for the share: POST's fallback */
+  uint32_t k, take;  /* results asked for; candidates re-ranked (at least k) */
+  uint32_t ef;       /* matches a walk keeps: ef times the factor */
+  uint32_t post_len; /* results POST's unfiltered walk keeps */
+  int seeded;        /* the walks start from seeds too (start_walk) */
+  int rerank;        /* quantized: the take best are re-ranked exactly */
+  uint64_t budget;   /* work after which a walk gives up (budget_of) */
+} filter_route;
 
-ev_status ev_search_filtered_with(ev_index *ix, const float *query,
-                                  uint32_t dim, uint32_t k, uint32_t ef,
-                                  const uint8_t *prog, size_t prog_len,
-                                  uint32_t strategy, uint64_t *out_ids,
-                                  float *out_distances, uint32_t *out_count,
-                                  ev_filter_report *report) {
-  ev_filter_report ignored;
-  if (!report) report = &ignored;
-  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
-                       out_distances, out_count, report);
+/* Checks the arguments and the filter (compiled into the index's plan,
+ * report->err_node at fault), estimates the filter's share and chooses the
+ * strategy into *route. *heaps: the heap size every scratch that runs it
+ * needs. The index's scratch is not touched. */
+static ev_status plan(ev_index *ix, uint32_t k, uint32_t ef, const uint8_t *prog,
+                      size_t prog_len, uint32_t strategy, filter_route *route,
+                      uint32_t *heaps, ev_filter_report *report) {
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
+  ev_status st = ev__filter_compile(ix, prog, prog_len, &report->err_node);
   if (st != EV_OK) return st;
   if (strategy > EV_FILTER_STRATEGY_POST) return EV_ERR_INVALID_ARGUMENT;
   if (ef == 0) ef = ix->options.ef_search;
@@ -481,8 +487,9 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
   /* Sized for the largest factor, so that no filter makes a search
    * allocate once one of this ef has run; POST's longer list fits in it. */
   uint32_t cap = ef > EV_MAX_EF / EV_FILTER_EF_FACTOR_MAX ? EV_MAX_EF : ef * EV_FILTER_EF_FACTOR_MAX;
-  st = ev__ensure_heaps(ix, cap);
-  if (st != EV_OK) return st;
+  *heaps = cap;
+  *route = (filter_route){.strategy = EV_FILTER_STRATEGY_AUTO, .k = k, .take = take,
+                          .rerank = rr != 0, .budget = UINT64_MAX};
   if (ix->entry == EV_NO_SLOT) return EV_OK;
 
   uint32_t live = ev_live_count(ix);
@@ -492,50 +499,144 @@ ev_status ev_search_filtered_with(ev_index *ix, const float *query,
   report->ef_factor = ef_factor(ix, report->estimate, live);
   ef = ef > EV_MAX_EF / report->ef_factor ? EV_MAX_EF : ef * report->ef_factor;
   uint64_t permille = share_permille(report->estimate, live);
-  uint32_t walk_choice = choose_walk(ix, report->estimate, permille, ef, report->ef_factor);
+  route->ef = ef;
+  route->walk = choose_walk(ix, report->estimate, permille, ef, report->ef_factor);
   uint64_t post_len = post_list(ef, take, permille);
+  route->post_len = post_len < cap ? (uint32_t)post_len : cap;
+  /* Seeds (start_walk) only where the filter may empty the query's
+   * region: one independent of position leaves matches there at its
+   * share, the descent's entry point starts among them, and the seeds
+   * would be far away, distances spent on nodes no walk expands. */
+  route->seeded = report->ef_factor != EV_FILTER_EF_FACTOR_SPREAD;
   /* A strategy that was chosen gives up past the scan's cost; one that was
    * asked for runs to its end (the benchmark measures it whole). */
-  uint64_t budget = UINT64_MAX;
   if (strategy == EV_FILTER_STRATEGY_AUTO) {
-    strategy = post_applies(walk_choice, report->ef_factor, permille, post_len, cap)
-                   ? EV_FILTER_STRATEGY_POST : walk_choice;
-    budget = budget_of(ix, report->estimate);
+    strategy = post_applies(route->walk, report->ef_factor, permille, post_len, cap)
+                   ? EV_FILTER_STRATEGY_POST : route->walk;
+    route->budget = budget_of(ix, report->estimate);
   }
+  route->strategy = strategy;
   report->strategy = strategy;
-  uint32_t n = 0;
+  return EV_OK;
+}
+
+/* Runs a route for the query prepared in sc (its heaps sized by plan):
+ * leaves min(k, live matches) results in sc->nearest, nearest first, and
+ * returns their count; *fell_back is set when the strategy that ran first
+ * found too few. Reads the index only, so threads may run it at once. */
+static uint32_t run_route(const ev_index *ix, ev_scratch *sc, const filter_route *route,
+                          uint32_t *fell_back) {
+  uint32_t strategy = route->strategy, k = route->k, n = 0;
+  *fell_back = 0;
+  if (strategy == EV_FILTER_STRATEGY_AUTO) return 0;
   if (strategy == EV_FILTER_STRATEGY_POST) {
-    n = post_filter(ix, post_len < cap ? (uint32_t)post_len : cap, take);
+    n = post_filter(ix, sc, route->post_len, route->take);
     if (n < k) {
       /* Too few matches in the list: the walk for this share answers. */
-      report->fell_back = 1;
-      strategy = walk_choice;
+      *fell_back = 1;
+      strategy = route->walk;
     }
   }
   if (strategy == EV_FILTER_STRATEGY_WALK || strategy == EV_FILTER_STRATEGY_TWO_HOP) {
     uint32_t ep;
     float ep_dist;
-    ev__graph_descend(ix, ix->scratch.query_payload, &ep, &ep_dist);
-    /* Seeds (start_walk) only where the filter may empty the query's
-     * region: one independent of position leaves matches there at its
-     * share, the descent's entry point starts among them, and the seeds
-     * would be far away, distances spent on nodes no walk expands. */
-    int seeded = report->ef_factor != EV_FILTER_EF_FACTOR_SPREAD;
-    n = strategy == EV_FILTER_STRATEGY_WALK ? walk(ix, ep, ep_dist, ef, seeded, budget)
-                                            : two_hop(ix, ep, ep_dist, ef, seeded, budget);
-    n = ev_heap_drain_sorted(ix->scratch.results, n, ix->scratch.nearest);
-    if (n > take) n = take;
+    ev__graph_descend(ix, sc->query_payload, &ep, &ep_dist);
+    n = strategy == EV_FILTER_STRATEGY_WALK
+            ? walk(ix, sc, ep, ep_dist, route->ef, route->seeded, route->budget)
+            : two_hop(ix, sc, ep, ep_dist, route->ef, route->seeded, route->budget);
+    n = ev_heap_drain_sorted(sc->results, n, sc->nearest);
+    if (n > route->take) n = route->take;
     if (n < k) {
-      report->fell_back = 1;
+      *fell_back = 1;
       strategy = EV_FILTER_STRATEGY_SCAN;
     }
   }
   /* The scan is exact; a walk's or POST's take best are re-ranked. */
-  if (strategy == EV_FILTER_STRATEGY_SCAN) n = scan(ix, k);
-  else if (rr) n = ev__query_rerank(ix, n, k);
-  if (n > k) n = k;
-  ev__query_write(ix, n, out_ids, out_distances);
+  if (strategy == EV_FILTER_STRATEGY_SCAN) n = scan(ix, sc, k);
+  else if (route->rerank) n = ev__scratch_rerank(ix, sc, n, k);
+  return n > k ? k : n;
+}
+
+ev_status ev_search_filtered_with(ev_index *ix, const float *query,
+                                  uint32_t dim, uint32_t k, uint32_t ef,
+                                  const uint8_t *prog, size_t prog_len,
+                                  uint32_t strategy, uint64_t *out_ids,
+                                  float *out_distances, uint32_t *out_count,
+                                  ev_filter_report *report) {
+  ev_filter_report ignored;
+  if (!report) report = &ignored;
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
+  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st != EV_OK) return st;
+  filter_route route;
+  uint32_t heaps;
+  st = plan(ix, k, ef, prog, prog_len, strategy, &route, &heaps, report);
+  if (st == EV_OK) st = ev__ensure_heaps(ix, heaps);
+  if (st != EV_OK) return st;
+  uint32_t n = run_route(ix, &ix->scratch, &route, &report->fell_back);
+  ev__scratch_write(ix, &ix->scratch, n, out_ids, out_distances);
   *out_count = n;
+  return EV_OK;
+}
+
+/* One query of a filtered batch (an ev_item_fn): every query was checked
+ * before the first ran, so preparing it cannot fail. */
+typedef struct filtered_batch {
+  const ev_index *ix;
+  const float *queries;
+  const filter_route *route;
+  uint64_t *out_ids;
+  float *out_distances;
+  uint32_t *out_counts;
+  atomic_uint fell_back;
+} filtered_batch;
+
+static void filtered_item(void *context, ev_scratch *sc, size_t i) {
+  filtered_batch *b = context;
+  const ev_index *ix = b->ix;
+  uint32_t k = b->route->k, fell_back;
+  (void)ev__prepare_vector(ix, b->queries + i * ix->dim, sc->query_buf);
+  ev__walk_query_encode(ix, sc->query_buf, sc->query_payload);
+  uint32_t n = run_route(ix, sc, b->route, &fell_back);
+  ev__scratch_write(ix, sc, n, b->out_ids + i * k, b->out_distances + i * k);
+  b->out_counts[i] = n;
+  if (fell_back) atomic_fetch_add_explicit(&b->fell_back, 1, memory_order_relaxed);
+}
+
+ev_status ev_search_filtered_batch(ev_index *ix, const float *queries, size_t n,
+                                   uint32_t dim, uint32_t k, uint32_t ef,
+                                   const uint8_t *prog, size_t prog_len,
+                                   uint64_t *out_ids, float *out_distances,
+                                   uint32_t *out_counts, ev_batch_error *err,
+                                   ev_filter_report *report) {
+  ev_batch_error ignored_err;
+  ev_filter_report ignored;
+  if (!err) err = &ignored_err;
+  if (!report) report = &ignored;
+  err->index = 0;
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
+  if (!ix || !queries || !out_ids || !out_distances || !out_counts)
+    return EV_ERR_INVALID_ARGUMENT;
+  if (n == 0) return EV_ERR_EMPTY_BATCH;
+  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
+  for (size_t i = 0; i < n; i++) {
+    ev_status st = ev__prepare_vector(ix, queries + i * dim, ix->scratch.query_buf);
+    if (st != EV_OK) {
+      err->index = i;
+      return st;
+    }
+  }
+  filter_route route;
+  uint32_t heaps;
+  ev_status st = plan(ix, k, ef, prog, prog_len, EV_FILTER_STRATEGY_AUTO, &route, &heaps, report);
+  if (st != EV_OK) return st;
+  uint32_t threads = ev__batch_threads(ix, n);
+  st = ev__parallel_prepare(ix, threads, heaps, 0);
+  if (st != EV_OK) return st;
+  filtered_batch b = {ix, queries, &route, out_ids, out_distances, out_counts, 0};
+  ev__parallel_run(ix, threads, n, filtered_item, &b, 0);
+  report->fell_back = atomic_load(&b.fell_back);
   return EV_OK;
 }
 
@@ -557,14 +658,14 @@ ev_status ev_search_exact_filtered(ev_index *ix, const float *query,
                                    ev_filter_report *report) {
   ev_filter_report ignored;
   if (!report) report = &ignored;
-  ev_status st = begin(ix, query, dim, k, prog, prog_len, out_ids,
-                       out_distances, out_count, report);
-  if (st != EV_OK) return st;
-  st = ev__ensure_heaps(ix, k);
+  *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
+  ev_status st = ev__query_prepare(ix, query, dim, k, out_ids, out_distances, out_count);
+  if (st == EV_OK) st = ev__filter_compile(ix, prog, prog_len, &report->err_node);
+  if (st == EV_OK) st = ev__ensure_heaps(ix, k);
   if (st != EV_OK) return st;
   report->strategy = EV_FILTER_STRATEGY_SCAN;
-  uint32_t n = scan(ix, k);
-  ev__query_write(ix, n, out_ids, out_distances);
+  uint32_t n = scan(ix, &ix->scratch, k);
+  ev__scratch_write(ix, &ix->scratch, n, out_ids, out_distances);
   *out_count = n;
   return EV_OK;
 }

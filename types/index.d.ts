@@ -600,8 +600,10 @@ export declare class EdgeVec<T extends IdType = 'bigint'> {
 
   /** search() for each of n queries, in query order: one flat Float32Array
    *  of n × dimensions floats, or an array of vectors. With threads
-   *  (`threads` > 1) the queries are shared among them; with a filter they
-   *  run one by one. Errors name the first bad query (`index`). */
+   *  (`threads` > 1) the queries are shared among them, with a filter too
+   *  (the filter is planned once for the whole batch). Every query and the
+   *  filter are checked before any runs; errors name the first bad query
+   *  (`index`). */
   searchBatch(queries: VectorsInput, k: number, options: SearchOptions & { includeMetadata: true }):
     Array<Array<SearchResult<T> & { metadata: Metadata }>>;
   searchBatch(queries: VectorsInput, k: number, options?: SearchOptions): SearchResult<T>[][];

@@ -6,6 +6,8 @@
 // QPS of:
 //   - edgevec-c filtered search (the core's planner) at its default ef and
 //     at a lower and a higher ef;
+//   - the same filtered queries as one searchBatch (the filter planned once
+//     for the batch), on one thread and on all the module's threads;
 //   - edgevec-c unfiltered search (the same queries, no filter: the speed a
 //     filter is compared with);
 //   - post-filter: an unfiltered search for k' = 20 / selectivity results,
@@ -41,6 +43,7 @@ import { encodeBatch } from '../../js/metadata/encode.js';
 import { compileFilter } from '../../js/filter/index.js';
 import { EVW_SEARCH_STRATEGY, EVW_SEARCH_ESTIMATE } from '../../js/wasm/abi.js';
 import { outArray } from '../../js/wasm/memory.js';
+import { moduleThreads } from '../../js/wasm/threads.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.resolve(HERE, '..', 'results');
@@ -186,6 +189,9 @@ let buildMs;
 log(`edgevec-c: built in ${(buildMs / 1000).toFixed(1)} s`);
 
 const qrows = Array.from({ length: Q }, (_, qi) => queries.subarray(qi * DIM, (qi + 1) * DIM));
+// searchBatch's threads: one, and all the module has (the module with
+// threads is Node's default).
+const BATCH_THREADS = moduleThreads(wasm) > 1 ? [1, moduleThreads(wasm)] : [1];
 
 /** The strategy the core's planner chose for a cell's filter (from the last search). */
 function lastStrategy() {
@@ -221,6 +227,22 @@ function methods(cell) {
     list.push({
       name: 'edgevec-c filtered', ef: ef || 'default',
       run: () => qrows.map((q) => meta.searchFiltered(wasm, handle, q, DIM, K, ef, program, false, true).map((h) => h.id)),
+    });
+  }
+  // The same queries as one searchBatch: the filter planned once for the
+  // batch, on one thread and on every thread of the module.
+  for (const threads of BATCH_THREADS) {
+    list.push({
+      name: `edgevec-c filtered searchBatch, ${threads} thread${threads > 1 ? 's' : ''}`, ef: 'default', batchThreads: threads,
+      run: () => {
+        wasm._evw_set_threads(handle, threads);
+        try {
+          return meta.searchFilteredBatch(wasm, handle, queries, Q, DIM, K, 0, program, true)
+            .map((hits) => hits.map((h) => h.id));
+        } finally {
+          wasm._evw_set_threads(handle, 1);
+        }
+      },
     });
   }
   list.push({
@@ -290,7 +312,7 @@ for (const [ci, cell] of cells.entries()) {
     const fewest = Math.min(...got.map((g) => g.length));
     rows.push({
       kind: cell.kind, selectivity: cell.selectivity, filter: cell.filterText, matches: cell.matches,
-      method: m.name, ef: m.ef, hnswlib: !!m.hnswlib, unfiltered: !!m.unfiltered,
+      method: m.name, ef: m.ef, hnswlib: !!m.hnswlib, unfiltered: !!m.unfiltered, batchThreads: m.batchThreads ?? 0,
       recall: recall(got, want), qps: Q / (median(times[mi]) / 1000), fewest,
       strategy: plan.strategy, estimate: plan.estimate,
     });
@@ -309,7 +331,7 @@ lines.push(`Produced by \`npm run bench:filter\` (bench/filter/run.js) on ${new 
   `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), under \`nice -n 10\` on a shared machine. ` +
   `${N.toLocaleString('en')} x ${DIM} seeded mixture (${CLUSTERS} clusters, data set A's seed), ${Q} held-out queries, k = ${K}, ` +
   `M ${M}, efConstruction ${EFC} for both libraries. QPS: the median of ${ROUNDS} rounds (every method once per round, ` +
-  'interleaved), single-threaded; compare rows of this run, not absolute numbers across runs. Recall@10 is against ' +
+  'interleaved), single-threaded except the searchBatch rows on several threads; compare rows of this run, not absolute numbers across runs. Recall@10 is against ' +
   'the exact filtered top 10 (brute force in double precision over the matching rows); "fewest" is the smallest ' +
   'number of results any query got.');
 if (N !== 100000) {
@@ -350,6 +372,22 @@ lines.push('');
 lines.push('The last column: edgevec-c\'s unfiltered QPS over hnswlib-wasm\'s, unfiltered too, at its fastest ef reaching ' +
   'edgevec-c\'s unfiltered recall, measured in the same rounds as the cell: how far apart the two libraries are ' +
   'before any filter.');
+lines.push('');
+lines.push('## Batches: the same queries as one searchBatch');
+lines.push('');
+lines.push('edgevec-c\'s filtered search at default settings, the queries one by one (the summary\'s figure) and as one ' +
+  '`searchBatch`, which plans the filter once for the whole batch and shares the queries among the module\'s threads. ' +
+  'QPS over the same queries in the same rounds; the recall of every form is listed, for each returns what search returns.');
+lines.push('');
+lines.push(`| labels | selectivity | one by one: recall / QPS | ${BATCH_THREADS.map((t) => `searchBatch, ${t} thread${t > 1 ? 's' : ''}: recall / QPS`).join(' | ')} |`);
+lines.push(`|---|---:|---:|${BATCH_THREADS.map(() => '---:').join('|')}|`);
+for (const cell of cells) {
+  const of = rows.filter((r) => r.kind === cell.kind && r.selectivity === cell.selectivity);
+  const own = of.find((r) => r.method === 'edgevec-c filtered' && r.ef === 'default');
+  const batches = BATCH_THREADS.map((t) => of.find((r) => r.batchThreads === t));
+  lines.push(`| ${cell.kind} | ${pct(cell.selectivity)} | ${own.recall.toFixed(3)} / ${own.qps.toFixed(0)} | ` +
+    batches.map((b) => `${b.recall.toFixed(3)} / ${b.qps.toFixed(0)}`).join(' | ') + ' |');
+}
 lines.push('');
 lines.push('## Every method in every cell');
 lines.push('');

@@ -54,14 +54,17 @@ export const EVW_META_ERR_REASON = 4;
 export const EVW_META_LEN = 0;
 
 // evw_filter_check, evw_search_filtered, evw_search_exact_filtered,
-// evw_filter_count
+// evw_search_filtered_batch, evw_filter_count
 /** The node at fault of an INVALID_FILTER (0xFFFFFFFF: header or trailing bytes). */
 export const EVW_FILTER_ERR_NODE = 0;
 export const EVW_SEARCH_COUNT = 1;
 /** An EV_FILTER_STRATEGY_* of src/filter.h. */
 export const EVW_SEARCH_STRATEGY = 2;
 export const EVW_SEARCH_ESTIMATE = 3;
+/** How many queries fell back, in a batch. */
 export const EVW_SEARCH_FELL_BACK = 4;
+/** evw_search_filtered_batch: the query at fault. */
+export const EVW_SEARCH_ERR_INDEX = 5;
 export const EVW_FILTER_MATCHES = 1;
 
 // evp_snapshot_writer_begin

@@ -82,7 +82,7 @@ export function indexOption(wasm, handle, selector) {
  * @param {string} what     for messages: "vectors[3]", "query"
  * @param {number} [index]  batch position, for the error
  */
-function copyRow(heap, at, row, what, index) {
+export function copyRow(heap, at, row, what, index) {
   if (row instanceof Float32Array) {
     heap.set(row, at);
     return;

@@ -10,11 +10,11 @@ import { idWords, splitId } from '../ids.js';
 import {
   EV_OK, EV_ERR_NOT_FOUND, EV_ERR_INVALID_METADATA, EV_ERR_INVALID_FILTER, EVW_ID_BYTES,
   EVW_META_ERR_RECORD, EVW_META_ERR_FIELD, EVW_META_ERR_REASON, EVW_META_LEN,
-  EVW_FILTER_ERR_NODE, EVW_SEARCH_COUNT, EVW_FILTER_MATCHES, EVW_INSERT_ERR_INDEX,
+  EVW_FILTER_ERR_NODE, EVW_SEARCH_COUNT, EVW_SEARCH_ERR_INDEX, EVW_FILTER_MATCHES, EVW_INSERT_ERR_INDEX,
 } from './abi.js';
 import { alloc, outArray, copyIn } from './memory.js';
 import { readHits } from './hits.js';
-import { Batch, insertOne, WINDOW_BYTES } from './api.js';
+import { Batch, insertOne, copyRow, WINDOW_BYTES } from './api.js';
 import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
 import { decodeRecord } from '../metadata/decode.js';
 
@@ -254,6 +254,57 @@ export function searchFiltered(wasm, handle, row, dims, k, ef, program, exact, n
     if (st !== EV_OK) throw filterStatusError(wasm, st, 'search');
     const count = wasm.HEAPU32[(out >>> 2) + EVW_SEARCH_COUNT] >>> 0;
     return readHits(wasm, scratch, scratch + distAt, count, numberMode);
+  } finally {
+    wasm._free(scratch);
+  }
+}
+
+/**
+ * The k nearest live matches of each of n queries, in query order (the
+ * core plans the filter once for the batch and shares the queries among
+ * its threads, if it has any).
+ * @param {EdgeVecWasm} wasm
+ * @param {number} handle
+ * @param {Float32Array | ReadonlyArray<ApiRow>} queries  n rows of dims, shape-checked
+ * @param {number} n
+ * @param {number} dims
+ * @param {number} k
+ * @param {number} ef  0: the index's efSearch
+ * @param {Uint8Array} program
+ * @param {boolean} numberMode
+ * @returns {AnySearchResult[][]}
+ */
+export function searchFilteredBatch(wasm, handle, queries, n, dims, k, ef, program, numberMode) {
+  // Layout: ids (8 n k) | distances (4 n k) | counts (4 n) | queries (4 n dims) | program.
+  const distAt = EVW_ID_BYTES * n * k;
+  const countsAt = distAt + F32_BYTES * n * k;
+  const queryAt = countsAt + U32_BYTES * n;
+  const progAt = queryAt + F32_BYTES * n * dims;
+  const scratch = alloc(wasm, progAt + program.length, 'searchBatch');
+  try {
+    const heap = wasm.HEAPF32;
+    for (let i = 0; i < n; i++) {
+      const to = ((scratch + queryAt) >>> 2) + i * dims;
+      if (queries instanceof Float32Array) heap.set(queries.subarray(i * dims, (i + 1) * dims), to);
+      else copyRow(heap, to, queries[i], `searchBatch: queries[${i}]`, i);
+    }
+    wasm.HEAPU8.set(program, scratch + progAt);
+    const out = outArray(wasm, 'searchBatch');
+    const st = wasm._evw_search_filtered_batch(handle, scratch + queryAt, n, dims, k, ef, scratch + progAt,
+      program.length, scratch, scratch + distAt, scratch + countsAt, out);
+    if (st !== EV_OK) {
+      if (st === EV_ERR_INVALID_FILTER) throw filterStatusError(wasm, st, 'searchBatch');
+      const index = wasm.HEAPU32[(out >>> 2) + EVW_SEARCH_ERR_INDEX] >>> 0;
+      throw statusError(st, 'searchBatch', { index }, `query ${index}`);
+    }
+    const counts = (scratch + countsAt) >>> 2;
+    /** @type {AnySearchResult[][]} */
+    const results = new Array(n);
+    for (let i = 0; i < n; i++) {
+      results[i] = readHits(wasm, scratch + EVW_ID_BYTES * k * i, scratch + distAt + F32_BYTES * k * i,
+        wasm.HEAPU32[counts + i] >>> 0, numberMode);
+    }
+    return results;
   } finally {
     wasm._free(scratch);
   }

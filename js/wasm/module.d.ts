@@ -85,6 +85,8 @@ export interface EdgeVecWasm extends EdgeVecCoreWasm {
   _evw_filter_check(prog: number, len: number, out: number): number;
   _evw_search_filtered(handle: number, query: number, dim: number, k: number, ef: number,
     prog: number, progLen: number, outIds: number, outDistances: number, out: number): number;
+  _evw_search_filtered_batch(handle: number, queries: number, n: number, dim: number, k: number, ef: number,
+    prog: number, progLen: number, outIds: number, outDistances: number, outCounts: number, out: number): number;
   _evw_search_exact_filtered(handle: number, query: number, dim: number, k: number,
     prog: number, progLen: number, outIds: number, outDistances: number, out: number): number;
   _evw_filter_count(handle: number, prog: number, len: number, out: number): number;

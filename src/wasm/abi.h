@@ -65,14 +65,17 @@ enum {
 enum { EVW_META_LEN = 0 };
 
 /* evw_filter_check, evw_search_filtered, evw_search_exact_filtered,
- * evw_filter_count: the node at fault of an INVALID_FILTER (0xFFFFFFFF:
- * the header or bytes after the last node), then the results. */
+ * evw_search_filtered_batch, evw_filter_count: the node at fault of an
+ * INVALID_FILTER (0xFFFFFFFF: the header or bytes after the last node),
+ * then the results. */
 enum {
   EVW_FILTER_ERR_NODE = 0,
-  EVW_SEARCH_COUNT = 1,     /* results written */
+  EVW_SEARCH_COUNT = 1,     /* results written (a batch: in out_counts) */
   EVW_SEARCH_STRATEGY = 2,  /* an EV_FILTER_STRATEGY_* of filter.h */
   EVW_SEARCH_ESTIMATE = 3,  /* estimated live matches */
-  EVW_SEARCH_FELL_BACK = 4, /* 1: the walk found too few, the scan answered */
+  EVW_SEARCH_FELL_BACK = 4, /* 1: the walk found too few, the scan answered
+                               (a batch: how many queries fell back) */
+  EVW_SEARCH_ERR_INDEX = 5, /* a batch: the query at fault */
   EVW_FILTER_MATCHES = 1    /* evw_filter_count: exact live matches */
 };
 

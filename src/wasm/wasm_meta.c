@@ -125,6 +125,26 @@ EXPORT int evw_search_filtered(ev_index *index, const float *query,
   return st;
 }
 
+/* The k nearest matches of each of n queries (ev_search_filtered_batch):
+ * query i's at out_ids + i * k, their count at out_counts[i]. A bad query
+ * is out[EVW_SEARCH_ERR_INDEX]. In the module without threads the queries
+ * run one after another; the filter is still planned once. */
+EXPORT int evw_search_filtered_batch(ev_index *index, const float *queries,
+                                     uint32_t n, uint32_t dim, uint32_t k,
+                                     uint32_t ef, const uint8_t *prog,
+                                     uint32_t prog_len, uint64_t *out_ids,
+                                     float *out_distances, uint32_t *out_counts,
+                                     uint32_t *out) {
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_filter_report r;
+  ev_batch_error err = {0};
+  ev_status st = ev_search_filtered_batch(index, queries, n, dim, k, ef, prog, prog_len,
+                                          out_ids, out_distances, out_counts, &err, &r);
+  put_report(out, &r, 0);
+  out[EVW_SEARCH_ERR_INDEX] = (uint32_t)err.index;
+  return st;
+}
+
 /* Exact filtered brute force (every live match scored). */
 EXPORT int evw_search_exact_filtered(ev_index *index, const float *query,
                                      uint32_t dim, uint32_t k,

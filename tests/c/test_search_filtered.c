@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core_util.h"
 #include "dataset.h"
@@ -224,25 +225,24 @@ TEST(search_filtered_contract) {
   drop(&f);
 }
 
-/* The planner on an index large enough to walk: a filter independent of
- * position where a tenth to a fifth match is answered by POST (and
- * answers itself, all matching, with high recall); one that follows the
- * clusters, or matches fewer or more, is not. */
-TEST(search_filtered_planner_posts_spread_filters) {
-  enum { BIG = 20000, BDIM = 8, BQ = 20 };
-  static float rows[BIG * BDIM];
-  static double u[BIG], c[BIG];
+/* An index large enough for the planner to walk (20,000 x 8, labels `u`
+ * random and `c` following the clusters as in the fixture), and BQ
+ * queries. */
+enum { BIG = 20000, BDIM = 8, BQ = 20 };
+static float big_rows[BIG * BDIM];
+static double big_u[BIG], big_c[BIG];
+
+static ev_index *build_big(float *queries) {
   uint32_t clusters[BIG];
-  float queries[BQ * BDIM];
   ev_mixture mix;
-  REQUIRE(ev_mixture_init(&mix, 21, BDIM, 8, EV_DATASET_SPREAD));
-  ev_mixture_rows_labelled(&mix, BIG, rows, clusters);
+  if (!ev_mixture_init(&mix, 21, BDIM, 8, EV_DATASET_SPREAD)) return NULL;
+  ev_mixture_rows_labelled(&mix, BIG, big_rows, clusters);
   ev_mixture_rows(&mix, BQ, queries);
   ev_mixture_free(&mix);
   ev_dataset_rng rng = {99};
   ev_options o = cu_options(BDIM, EV_METRIC_L2, 21, EV_QUANT_NONE, 0, 0);
   ev_index *ix = cu_create(&o);
-  REQUIRE(ix != NULL);
+  if (!ix) return NULL;
   /* In batches: a record buffer holds a few thousand records. */
   enum { CHUNK = 2000 };
   static mu_buf blob;
@@ -250,23 +250,37 @@ TEST(search_filtered_planner_posts_spread_filters) {
   for (uint32_t at = 0; at < BIG; at += CHUNK) {
     blob.n = 0;
     for (uint32_t i = 0; i < CHUNK; i++) {
-      u[at + i] = floor(ev_dataset_uniform(&rng) * 1000);
-      c[at + i] = floor((clusters[at + i] + ev_dataset_uniform(&rng)) * 1000 / 8);
+      big_u[at + i] = floor(ev_dataset_uniform(&rng) * 1000);
+      big_c[at + i] = floor((clusters[at + i] + ev_dataset_uniform(&rng)) * 1000 / 8);
       off[i] = (uint32_t)blob.n;
       mu_u16(&blob, 2);
-      mu_rec_num(&blob, "c", c[at + i]);
-      mu_rec_num(&blob, "u", u[at + i]);
+      mu_rec_num(&blob, "c", big_c[at + i]);
+      mu_rec_num(&blob, "u", big_u[at + i]);
     }
     off[CHUNK] = (uint32_t)blob.n;
-    REQUIRE(ev_insert_batch_meta(ix, rows + (size_t)at * BDIM, CHUNK, BDIM, NULL, blob.b, off, NULL, NULL,
-                                 NULL, NULL) == EV_OK);
+    if (ev_insert_batch_meta(ix, big_rows + (size_t)at * BDIM, CHUNK, BDIM, NULL, blob.b, off, NULL,
+                             NULL, NULL, NULL) != EV_OK) {
+      ev_index_free(ix);
+      return NULL;
+    }
   }
+  return ix;
+}
+
+/* The planner on an index large enough to walk: a filter independent of
+ * position where a tenth to a fifth match is answered by POST (and
+ * answers itself, all matching, with high recall); one that follows the
+ * clusters, or matches fewer or more, is not. */
+TEST(search_filtered_planner_posts_spread_filters) {
+  float queries[BQ * BDIM];
+  ev_index *ix = build_big(queries);
+  REQUIRE(ix != NULL);
   struct { const char *field; double t; int post; } cells[] = {
       {"u", 500, 0}, {"u", 150, 1}, {"u", 100, 1}, {"u", 30, 0}, {"c", 500, 0}, {"c", 100, 0}};
   for (size_t ci = 0; ci < sizeof cells / sizeof cells[0]; ci++) {
     mu_buf p;
     less_than(&p, cells[ci].field, cells[ci].t);
-    const double *label = cells[ci].field[0] == 'u' ? u : c;
+    const double *label = cells[ci].field[0] == 'u' ? big_u : big_c;
     size_t hits = 0, posted = 0, fell_back = 0;
     for (uint32_t q = 0; q < BQ; q++) {
       uint64_t ids[K], truth[K];
@@ -292,4 +306,113 @@ TEST(search_filtered_planner_posts_spread_filters) {
     }
   }
   ev_index_free(ix);
+}
+
+/* A filtered batch returns, for every query, exactly what ev_search_filtered
+ * returns for it (ids, bit-identical distances, counts), on one thread and
+ * on several, whichever strategy the filter gets; its report gives the plan
+ * of the single searches. */
+TEST(search_filtered_batch_returns_what_search_returns) {
+  float queries[BQ * BDIM];
+  ev_index *ix = build_big(queries);
+  REQUIRE(ix != NULL);
+  for (uint64_t id = 0; id < BIG; id += 9) REQUIRE(ev_soft_delete(ix, id, NULL) == EV_OK);
+  /* Filters the planner answers with each strategy on this index (the
+   * cluster-following one gets TWO_HOP, with seeds). */
+  struct { const char *field; double t; uint32_t strategy; } cells[] = {
+      {"u", 500, EV_FILTER_STRATEGY_WALK}, {"u", 100, EV_FILTER_STRATEGY_POST},
+      {"c", 800, EV_FILTER_STRATEGY_TWO_HOP}, {"u", 5, EV_FILTER_STRATEGY_SCAN}};
+  static uint64_t want_ids[BQ * K], ids[BQ * K];
+  static float want_d[BQ * K], d[BQ * K];
+  uint32_t want_n[BQ], counts[BQ];
+  for (size_t ci = 0; ci < sizeof cells / sizeof cells[0]; ci++) {
+    mu_buf p;
+    less_than(&p, cells[ci].field, cells[ci].t);
+    ev_filter_report one;
+    for (uint32_t q = 0; q < BQ; q++) {
+      REQUIRE(ev_search_filtered(ix, queries + q * BDIM, BDIM, K, 0, p.b, p.n, want_ids + q * K,
+                                 want_d + q * K, &want_n[q], &one) == EV_OK);
+      CHECK_EQ_INT(one.strategy, cells[ci].strategy);
+    }
+    const uint32_t threads[2] = {1, 4};
+    for (int t = 0; t < 2; t++) {
+      REQUIRE(ev_set_threads(ix, threads[t]) == EV_OK);
+      memset(counts, 0, sizeof counts);
+      ev_batch_error err = {99};
+      ev_filter_report rep;
+      CHECK_EQ_INT(ev_search_filtered_batch(ix, queries, BQ, BDIM, K, 0, p.b, p.n, ids, d, counts,
+                                            &err, &rep), EV_OK);
+      CHECK_EQ_INT(err.index, 0);
+      CHECK_EQ_INT(rep.strategy, one.strategy);
+      CHECK_EQ_INT(rep.estimate, one.estimate);
+      CHECK_EQ_INT(rep.ef_factor, one.ef_factor);
+      CHECK(memcmp(counts, want_n, sizeof counts) == 0);
+      int same = 1;
+      for (uint32_t q = 0; q < BQ; q++)
+        for (uint32_t i = 0; i < want_n[q]; i++)
+          same &= ids[q * K + i] == want_ids[q * K + i] &&
+                  memcmp(&d[q * K + i], &want_d[q * K + i], sizeof(float)) == 0;
+      if (!same) printf("    %s < %.0f, %u threads: results differ\n", cells[ci].field, cells[ci].t, threads[t]);
+      CHECK(same);
+    }
+  }
+  ev_index_free(ix);
+}
+
+/* A filtered batch checks its arguments, every query and the filter
+ * before any query runs: a bad one fails the batch (a query by its
+ * position, the filter by its node) and nothing is written. */
+TEST(search_filtered_batch_checks_everything_first) {
+  fixture f;
+  REQUIRE(build(&f, cu_options(DIM, EV_METRIC_L2, 14, EV_QUANT_NONE, 0, 0)));
+  REQUIRE(ev_set_threads(f.ix, 4) == EV_OK);
+  mu_buf p;
+  less_than(&p, "u", 500);
+  enum { NQ = 3 };
+  float queries[NQ * DIM];
+  memcpy(queries, f.queries, sizeof queries);
+  uint64_t ids[NQ * K];
+  float d[NQ * K];
+  uint32_t counts[NQ] = {7, 7, 7};
+  ev_batch_error err;
+  ev_filter_report rep;
+  queries[2 * DIM + 1] = NAN;
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, K, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_ERR_INVALID_VECTOR);
+  CHECK_EQ_INT(err.index, 2);
+  memcpy(queries, f.queries, sizeof queries);
+  mu_buf bad;
+  mu_prog(&bad, 2);
+  mu_u8(&bad, EV_FILTER_TRUE);
+  mu_u8(&bad, EV_FILTER_OR);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, K, 0, bad.b, bad.n, ids, d, counts, &err, &rep),
+               EV_ERR_INVALID_FILTER);
+  CHECK_EQ_INT(rep.err_node, 1);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, 0, DIM, K, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_ERR_EMPTY_BATCH);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM + 1, K, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_ERR_DIMENSION_MISMATCH);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, 0, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, K, EV_MAX_EF + 1, p.b, p.n, ids, d, counts,
+                                        &err, &rep),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, K, 0, p.b, p.n, NULL, d, counts, &err, &rep),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(ev_search_filtered_batch(NULL, queries, NQ, DIM, K, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_ERR_INVALID_ARGUMENT);
+  CHECK(counts[0] == 7 && counts[1] == 7 && counts[2] == 7);
+  /* Good: K of the live matches for each, and the empty index answers
+   * nothing. */
+  CHECK_EQ_INT(ev_search_filtered_batch(f.ix, queries, NQ, DIM, K, 0, p.b, p.n, ids, d, counts, NULL, NULL),
+               EV_OK);
+  CHECK(counts[0] == K && counts[1] == K && counts[2] == K);
+  for (uint32_t i = 0; i < NQ * K; i++) CHECK(f.label_u[ids[i]] < 500 && !f.deleted[ids[i]]);
+  ev_index *empty = cu_index(DIM, EV_METRIC_L2, 1);
+  REQUIRE(empty != NULL);
+  CHECK_EQ_INT(ev_search_filtered_batch(empty, queries, NQ, DIM, K, 0, p.b, p.n, ids, d, counts, &err, &rep),
+               EV_OK);
+  CHECK(counts[0] == 0 && counts[1] == 0 && counts[2] == 0);
+  ev_index_free(empty);
+  drop(&f);
 }

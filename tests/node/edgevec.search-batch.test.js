@@ -100,12 +100,40 @@ test('searchBatch with a filter and includeMetadata: search for each query', asy
   }
 });
 
+test('searchBatch with a filter on an index large enough to walk: search for each query, both modules', async () => {
+  // 20,000 vectors: the planner walks at 50% and answers POST at 10%
+  // (the C tests check which); the scan answers at 0.5%.
+  const n = 20000;
+  const data = clustered({ seed: 23, n, dim: DIM });
+  const metadata = Array.from({ length: n }, (_, i) => ({ u: (i * 7919) % 1000, even: i % 2 === 0 }));
+  const queries = clustered({ seed: 24, n: 24, dim: DIM });
+  for (const db of [await withoutThreads({ efConstruction: 48, idType: 'number' }),
+    await EdgeVec.create({ dimensions: DIM, seed: 3, efConstruction: 48 })]) {
+    await db.insertBatch(data, { metadata });
+    db.softDeleteBatch(db.idType === 'number' ? [1, 2, 3] : [1n, 2n, 3n]);
+    for (const filter of [{ u: { lt: 500 } }, { u: { lt: 100 } }, { u: { lt: 5 } }, 'u < 300 AND even = true']) {
+      const batch = db.searchBatch(queries, 10, { filter });
+      assert.equal(batch.length, 24);
+      for (let i = 0; i < 24; i++) {
+        const one = db.search(queries.subarray(i * DIM, (i + 1) * DIM), 10, { filter });
+        assert.deepEqual(batch[i], one, `${JSON.stringify(filter)}, query ${i}`);
+        assert.equal(one.length, 10);
+      }
+      assert.deepEqual(db.searchBatch(arraysOf(queries, DIM), 10, { filter, ef: 80 }),
+        Array.from({ length: 24 }, (_, i) => db.search(queries.subarray(i * DIM, (i + 1) * DIM), 10, { filter, ef: 80 })));
+    }
+    db.dispose();
+  }
+});
+
 test('searchBatch errors name the bad query, in both modules', async () => {
   for (const db of [await withoutThreads(), await EdgeVec.create({ dimensions: DIM, seed: 3 })]) {
     await db.insertBatch(clustered({ seed: 31, n: 50, dim: DIM }));
     const queries = clustered({ seed: 32, n: 4, dim: DIM });
     queries[2 * DIM + 5] = NaN;
     throwsWith(() => db.searchBatch(queries, 3), 'INVALID_VECTOR', { index: 2, message: /searchBatch/ });
+    throwsWith(() => db.searchBatch(queries, 3, { filter: { a: 1 } }), 'INVALID_VECTOR', { index: 2, message: /searchBatch/ });
+    throwsWith(() => db.searchBatch(queries.subarray(0, 2 * DIM), 3, { filter: 'a = ' }), 'INVALID_FILTER');
     throwsWith(() => db.searchBatch(new Float32Array(0), 3), 'EMPTY_BATCH');
     throwsWith(() => db.searchBatch([], 3), 'EMPTY_BATCH');
     throwsWith(() => db.searchBatch(new Float32Array(DIM + 1), 3), 'DIMENSION_MISMATCH', { index: 1 });
