@@ -86,8 +86,9 @@ function jsLoaded(server, build) {
 // 40 KB is missed since metadata and filters joined the core (README,
 // "Download size with a bundler"). Raised from 62,000 when the .wasm took in
 // graph ordering, the SQ8 walk kernel, padded kernels and batch search, and
-// the JS the choice of the build with threads.
-const SEARCH_ONLY_GZIP_BUDGET = 68_000;
+// the JS the choice of the build with threads; to 69,000 when the filtered
+// search took in its batch (planned once, on the threads).
+const SEARCH_ONLY_GZIP_BUDGET = 69_000;
 // The same for the page on the lite entry: set just above what the three
 // builds load (bench/results/bundle.md), under the goal of 40,000.
 const LITE_GZIP_BUDGET = 32_500;
