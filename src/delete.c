@@ -16,6 +16,7 @@ static ev_delete_outcome delete_one(ev_index *ix, uint64_t id) {
   if (ix->deleted[slot]) return EV_ALREADY_DELETED;
   ix->deleted[slot] = 1;
   ix->deleted_count++;
+  ix->changes++;
   /* A deleted vector is never returned, so its metadata is dropped now
    * (a snapshot writes none for tombstones). */
   ev__meta_slot_clear(ix, slot);

@@ -34,7 +34,10 @@
  * vector has it, which equals no stored code), so evaluating a leaf reads
  * one kind byte and one 8-byte value and compares integers or doubles. The
  * plan lives in index-owned scratch that grows to the largest program seen;
- * evaluation allocates nothing.
+ * evaluation allocates nothing. The plan keeps a copy of its program's
+ * bytes, so that an estimate made for it (ev__filter_estimate_put) is
+ * reused only by the same program; it is compiled anew every time, since
+ * the columns it points into move when the store grows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +68,11 @@ struct ev_filter_plan {
   plan_value *values;
   uint32_t values_cap;
   const ev_intern *arrays; /* the store's arrays (STRINGS values) */
+  uint8_t *prog;           /* the program's bytes (prog_len of prog_cap) */
+  size_t prog_len, prog_cap;
+  int has_estimate;             /* estimate holds for prog at `changes` */
+  uint64_t changes;             /* ix->changes when it was made */
+  ev_filter_estimate estimate;
 };
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -219,7 +227,37 @@ ev_status ev__filter_compile(ev_index *ix, const uint8_t *prog, size_t len,
   }
   p->arrays = ix->meta ? &ix->meta->arrays : NULL;
   p->count = nodes;
-  return decode(prog, len, err_node, &nodes, &values, p, ix->meta);
+  st = decode(prog, len, err_node, &nodes, &values, p, ix->meta);
+  if (st != EV_OK) return st;
+  /* Another program: the estimate kept was not made for it. */
+  if (len != p->prog_len || memcmp(prog, p->prog, len) != 0) {
+    p->has_estimate = 0;
+    p->prog_len = 0;
+    if (len > p->prog_cap) {
+      uint8_t *b = realloc(p->prog, len);
+      if (!b) return EV_OK; /* then nothing is kept for it */
+      p->prog = b;
+      p->prog_cap = len;
+    }
+    memcpy(p->prog, prog, len);
+    p->prog_len = len;
+  }
+  return EV_OK;
+}
+
+int ev__filter_estimate_get(const ev_index *ix, ev_filter_estimate *out) {
+  const struct ev_filter_plan *p = ix->filter_plan;
+  if (!p || !p->has_estimate || p->changes != ix->changes) return 0;
+  *out = p->estimate;
+  return 1;
+}
+
+void ev__filter_estimate_put(ev_index *ix, ev_filter_estimate e) {
+  struct ev_filter_plan *p = ix->filter_plan;
+  if (!p || p->prog_len == 0) return;
+  p->estimate = e;
+  p->changes = ix->changes;
+  p->has_estimate = 1;
 }
 
 void ev__filter_plan_free(ev_index *ix) {
@@ -227,6 +265,7 @@ void ev__filter_plan_free(ev_index *ix) {
   if (!p) return;
   free(p->nodes);
   free(p->values);
+  free(p->prog);
   free(p);
   ix->filter_plan = NULL;
 }
@@ -235,7 +274,7 @@ size_t ev__filter_plan_bytes(const ev_index *ix) {
   const struct ev_filter_plan *p = ix->filter_plan;
   if (!p) return 0;
   return sizeof *p + sizeof(plan_node) * p->nodes_cap +
-         sizeof(plan_value) * p->values_cap;
+         sizeof(plan_value) * p->values_cap + p->prog_cap;
 }
 
 /* ---- evaluation ---------------------------------------------------------- */

@@ -151,4 +151,17 @@ int ev__filter_match(const ev_index *ix, uint32_t slot);
 void ev__filter_plan_free(ev_index *ix);
 size_t ev__filter_plan_bytes(const ev_index *ix);
 
+/* What search_filtered.c derives from a filter and the index's slots (its
+ * estimated matches and ef factor), kept with the plan of the program
+ * compiled last: a later search with the same program bytes reuses it
+ * while ix->changes has not moved. */
+typedef struct ev_filter_estimate {
+  uint32_t matches, ef_factor;
+} ev_filter_estimate;
+/* 1 and *out when one is kept for the program compiled last and the index
+ * as it is now. */
+int ev__filter_estimate_get(const ev_index *ix, ev_filter_estimate *out);
+/* Keeps `e` for the program compiled last and the index as it is now. */
+void ev__filter_estimate_put(ev_index *ix, ev_filter_estimate e);
+
 #endif /* EV_FILTER_H */

@@ -133,6 +133,10 @@ struct ev_index {
                                        neither finish nor abort did */
   struct ev_meta *meta;       /* NULL until the first metadata record */
   struct ev_filter_plan *filter_plan; /* NULL until the first filter */
+  /* Moves whenever a slot is added, deleted or renumbered or its metadata
+   * changes: a filter's estimate made over the slots holds until then
+   * (filter.h, ev__filter_estimate_get). */
+  uint64_t changes;
 };
 
 /* ---- helpers shared by the core's files ------------------------------- */

@@ -58,6 +58,7 @@ static uint32_t store_one(const batch_item *b, size_t i) {
   ev_index *ix = b->ix;
   uint64_t id = b->ids[i];
   uint32_t slot = ix->count++;
+  ix->changes++;
   ev__prepare_vector(ix, b->vectors + i * b->dim, ix->scratch.query_buf);
   ev__encode(ix, ix->scratch.query_buf, ix->scratch.query_payload);
   ev__slot_init(ix, slot, id, b->levels[i], b->blocks[i], ix->scratch.query_payload,

@@ -588,6 +588,7 @@ ev_status ev__meta_prepare(ev_index *ix, const uint8_t *meta,
 void ev__meta_slot_clear(ev_index *ix, uint32_t slot) {
   struct ev_meta *m = ix->meta;
   if (!m || slot >= m->capacity || m->field_count[slot] == 0) return;
+  ix->changes++;
   for (uint32_t f = 0; f < m->names.count; f++) m->columns[f].kinds[slot] = 0;
   m->field_count[slot] = 0;
   m->with_meta--;
@@ -598,6 +599,7 @@ void ev__meta_apply(ev_index *ix, uint32_t slot, const uint8_t *rec,
   ev__meta_slot_clear(ix, slot);
   uint32_t count = record_fields(rec, len);
   if (count == 0) return;
+  ix->changes++;
   struct ev_meta *m = ix->meta;
   size_t pos = 2;
   for (uint32_t f = 0; f < count; f++) {

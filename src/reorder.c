@@ -400,6 +400,7 @@ void ev__reorder_plan_apply(ev_index *ix, ev_reorder_plan *p) {
     ix->entry = p->new_of[ix->entry];
     memset(ix->scratch.visited, 0, sizeof *ix->scratch.visited * ix->scratch.visited_slots);
     ev__journal_note_renumbered(ix);
+    ix->changes++;
   }
   ev__reorder_plan_free(p);
 }

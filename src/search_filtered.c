@@ -493,10 +493,19 @@ static ev_status plan(ev_index *ix, uint32_t k, uint32_t ef, const uint8_t *prog
   if (ix->entry == EV_NO_SLOT) return EV_OK;
 
   uint32_t live = ev_live_count(ix);
-  report->estimate = estimate_matches(ix);
-  /* The walks keep more results when the filter follows position (see
-   * EV_FILTER_EF_FACTOR_*). */
-  report->ef_factor = ef_factor(ix, report->estimate, live);
+  /* The estimate and the factor depend on the filter and the slots only:
+   * a search repeating the last filter on an unchanged index reuses them
+   * (most of the planner's work: thousands of filter tests in scattered
+   * memory). The walks keep more results when the filter follows
+   * position (see EV_FILTER_EF_FACTOR_*). */
+  ev_filter_estimate kept;
+  if (!ev__filter_estimate_get(ix, &kept)) {
+    kept.matches = estimate_matches(ix);
+    kept.ef_factor = ef_factor(ix, kept.matches, live);
+    ev__filter_estimate_put(ix, kept);
+  }
+  report->estimate = kept.matches;
+  report->ef_factor = kept.ef_factor;
   ef = ef > EV_MAX_EF / report->ef_factor ? EV_MAX_EF : ef * report->ef_factor;
   uint64_t permille = share_permille(report->estimate, live);
   route->ef = ef;

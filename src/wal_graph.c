@@ -371,6 +371,7 @@ static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
     ix->deleted[s] = (uint8_t)del;
     ix->deleted_count += (uint32_t)del;
     ix->count++;
+    ix->changes++;
     ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
   }
   for (uint32_t i = 0; i < h->n_marked; i++) {
@@ -388,6 +389,7 @@ static void apply(ev_index *ix, const uint8_t *body, const graph_head *h,
     if (del && !ix->deleted[s]) {
       ix->deleted[s] = 1;
       ix->deleted_count++;
+      ix->changes++;
     }
   }
   ix->entry = h->entry;

@@ -416,3 +416,66 @@ TEST(search_filtered_batch_checks_everything_first) {
   ev_index_free(empty);
   drop(&f);
 }
+
+/* The estimated matches of `field < t` the filtered search reports. */
+static uint32_t estimate_of(ev_index *ix, const float *q, const char *field, double t) {
+  mu_buf p;
+  less_than(&p, field, t);
+  uint64_t ids[K];
+  float d[K];
+  uint32_t n;
+  ev_filter_report rep = {0};
+  if (ev_search_filtered(ix, q, DIM, K, 0, p.b, p.n, ids, d, &n, &rep) != EV_OK) return UINT32_MAX;
+  return rep.estimate;
+}
+
+static uint32_t live_matching_under(fixture *f, double t) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < N; i++) n += !f->deleted[i] && f->label_u[i] < t;
+  return n;
+}
+
+/* A repeated filter reuses its estimate only while the index is unchanged:
+ * after new metadata, deletes, inserts, compaction and a reorder the next
+ * search estimates again (each change below moves the true count far from
+ * the estimate a stale cache would give). */
+TEST(search_filtered_estimate_follows_every_change) {
+  fixture f;
+  REQUIRE(build(&f, cu_options(DIM, EV_METRIC_L2, 15, EV_QUANT_NONE, 0, 0)));
+  const float *q = f.queries;
+  uint32_t want = live_matching_under(&f, 500);
+  uint32_t got = estimate_of(f.ix, q, "u", 500);
+  CHECK(got > want * 0.85 && got < want * 1.15);
+  CHECK_EQ_INT(estimate_of(f.ix, q, "u", 500), got); /* unchanged index */
+  /* New metadata: every live vector now matches `u < 500`. */
+  mu_buf rec;
+  rec.n = 0;
+  mu_u16(&rec, 1);
+  mu_rec_num(&rec, "u", 0);
+  for (uint32_t i = 0; i < N; i++)
+    if (!f.deleted[i]) REQUIRE(ev_meta_set(f.ix, i, rec.b, rec.n, NULL) == EV_OK);
+  CHECK_EQ_INT(estimate_of(f.ix, q, "u", 500), ev_live_count(f.ix));
+  /* Deletes: every live match is still all the live vectors. */
+  for (uint32_t i = 0; i < N; i += 2)
+    if (!f.deleted[i]) REQUIRE(ev_soft_delete(f.ix, i, NULL) == EV_OK);
+  CHECK_EQ_INT(estimate_of(f.ix, q, "u", 500), ev_live_count(f.ix));
+  /* Inserts without metadata: as many again that do not match. */
+  uint32_t matching = ev_live_count(f.ix);
+  float *more = ev_dataset_rows(77, DIM, 8, matching);
+  REQUIRE(more != NULL);
+  REQUIRE(ev_insert_batch(f.ix, more, matching, DIM, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
+  free(more);
+  got = estimate_of(f.ix, q, "u", 500);
+  CHECK(got > matching * 0.8 && got < matching * 1.2);
+  /* Another program in between, then the first again: estimated anew. */
+  CHECK_EQ_INT(estimate_of(f.ix, q, "u", 0), 0);
+  CHECK_EQ_INT(estimate_of(f.ix, q, "u", 500), got);
+  /* Compaction and a reorder renumber the slots; the count holds. */
+  REQUIRE(ev_compact(f.ix) == EV_OK);
+  got = estimate_of(f.ix, q, "u", 500);
+  CHECK(got > matching * 0.8 && got < matching * 1.2);
+  REQUIRE(ev_reorder(f.ix) == EV_OK);
+  got = estimate_of(f.ix, q, "u", 500);
+  CHECK(got > matching * 0.8 && got < matching * 1.2);
+  drop(&f);
+}
