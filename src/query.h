@@ -38,6 +38,15 @@ ev_status ev__query_prepare(ev_index *ix, const float *query, uint32_t dim,
                             uint32_t k, uint64_t *out_ids,
                             float *out_distances, uint32_t *out_count);
 
+/* search.c: a batch's checks (ev_search_batch's and
+ * ev_search_filtered_batch's): its arguments (ef at most EV_MAX_EF, 0 the
+ * index's), then every query, a bad one named by err->index; nothing runs
+ * before all pass. */
+ev_status ev__query_batch_check(ev_index *ix, const float *queries, size_t n,
+                                uint32_t dim, uint32_t k, uint32_t ef, const void *out_ids,
+                                const void *out_distances, const void *out_counts,
+                                ev_batch_error *err);
+
 /* search.c: re-scores the first n items of sc->nearest exactly and leaves
  * the best k of them, nearest first, in sc->nearest; returns their count. */
 uint32_t ev__scratch_rerank(const ev_index *ix, ev_scratch *sc, uint32_t n,

@@ -143,20 +143,16 @@ static void search_item(void *context, ev_scratch *sc, size_t i) {
   b->out_counts[i] = n;
 }
 
-ev_status ev_search_batch(ev_index *ix, const float *queries, size_t n,
-                          uint32_t dim, uint32_t k, uint32_t ef,
-                          uint64_t *out_ids, float *out_distances,
-                          uint32_t *out_counts, ev_batch_error *err) {
-  ev_batch_error ignored;
-  if (!err) err = &ignored;
+ev_status ev__query_batch_check(ev_index *ix, const float *queries, size_t n,
+                                uint32_t dim, uint32_t k, uint32_t ef, const void *out_ids,
+                                const void *out_distances, const void *out_counts,
+                                ev_batch_error *err) {
   err->index = 0;
   if (!ix || !queries || !out_ids || !out_distances || !out_counts)
     return EV_ERR_INVALID_ARGUMENT;
   if (n == 0) return EV_ERR_EMPTY_BATCH;
-  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
+  if (k == 0 || k > EV_MAX_EF || ef > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
   if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
-  ef = walk_ef(ix, k, ef);
-  if (ef == 0) return EV_ERR_INVALID_ARGUMENT;
   for (size_t i = 0; i < n; i++) {
     ev_status st = ev__prepare_vector(ix, queries + i * dim, ix->scratch.query_buf);
     if (st != EV_OK) {
@@ -164,8 +160,22 @@ ev_status ev_search_batch(ev_index *ix, const float *queries, size_t n,
       return st;
     }
   }
+  return EV_OK;
+}
+
+ev_status ev_search_batch(ev_index *ix, const float *queries, size_t n,
+                          uint32_t dim, uint32_t k, uint32_t ef,
+                          uint64_t *out_ids, float *out_distances,
+                          uint32_t *out_counts, ev_batch_error *err) {
+  ev_batch_error ignored;
+  if (!err) err = &ignored;
+  ev_status st = ev__query_batch_check(ix, queries, n, dim, k, ef, out_ids, out_distances,
+                                       out_counts, err);
+  if (st != EV_OK) return st;
+  ef = walk_ef(ix, k, ef);
+  if (ef == 0) return EV_ERR_INVALID_ARGUMENT;
   uint32_t threads = ev__batch_threads(ix, n);
-  ev_status st = ev__parallel_prepare(ix, threads, ef, 0);
+  st = ev__parallel_prepare(ix, threads, ef, 0);
   if (st != EV_OK) return st;
   batch_search b = {ix, queries, k, ef, out_ids, out_distances, out_counts};
   ev__parallel_run(ix, threads, n, search_item, &b, 0);

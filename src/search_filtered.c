@@ -622,23 +622,13 @@ ev_status ev_search_filtered_batch(ev_index *ix, const float *queries, size_t n,
   ev_filter_report ignored;
   if (!err) err = &ignored_err;
   if (!report) report = &ignored;
-  err->index = 0;
   *report = (ev_filter_report){0, 0, 0, EV_FILTER_NO_NODE, 0};
-  if (!ix || !queries || !out_ids || !out_distances || !out_counts)
-    return EV_ERR_INVALID_ARGUMENT;
-  if (n == 0) return EV_ERR_EMPTY_BATCH;
-  if (k == 0 || k > EV_MAX_EF) return EV_ERR_INVALID_ARGUMENT;
-  if (dim != ix->dim) return EV_ERR_DIMENSION_MISMATCH;
-  for (size_t i = 0; i < n; i++) {
-    ev_status st = ev__prepare_vector(ix, queries + i * dim, ix->scratch.query_buf);
-    if (st != EV_OK) {
-      err->index = i;
-      return st;
-    }
-  }
+  ev_status st = ev__query_batch_check(ix, queries, n, dim, k, ef, out_ids, out_distances,
+                                       out_counts, err);
+  if (st != EV_OK) return st;
   filter_route route;
   uint32_t heaps;
-  ev_status st = plan(ix, k, ef, prog, prog_len, EV_FILTER_STRATEGY_AUTO, &route, &heaps, report);
+  st = plan(ix, k, ef, prog, prog_len, EV_FILTER_STRATEGY_AUTO, &route, &heaps, report);
   if (st != EV_OK) return st;
   uint32_t threads = ev__batch_threads(ix, n);
   st = ev__parallel_prepare(ix, threads, heaps, 0);
