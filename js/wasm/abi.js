@@ -61,7 +61,7 @@ export const EVW_SEARCH_COUNT = 1;
 /** An EV_FILTER_STRATEGY_* of src/filter.h. */
 export const EVW_SEARCH_STRATEGY = 2;
 export const EVW_SEARCH_ESTIMATE = 3;
-/** How many queries fell back, in a batch. */
+/** 1: the strategy that ran first found too few; in a batch, how many queries did. */
 export const EVW_SEARCH_FELL_BACK = 4;
 /** evw_search_filtered_batch: the query at fault. */
 export const EVW_SEARCH_ERR_INDEX = 5;
