@@ -34,6 +34,10 @@
  * finds fewer than k, the SCAN answers instead (it finds every match).
  * Quantized indexes walk on codes and re-rank like ev_search.
  *
+ * The choice (plan) is made once per search, or once for every query of a
+ * batch (ev_search_filtered_batch), whose queries then run the chosen
+ * strategy in their own threads' scratch (run_route reads the index only).
+ *
  * The estimate tests a fixed sample of EV_FILTER_SAMPLE slots spread evenly
  * over the slot range (a stride, so it costs the same for every filter and
  * needs no RNG): its share of matches among the live slots sampled, times
@@ -41,7 +45,9 @@
  * the selectivity within a factor of about two around the thresholds, and
  * a sample of this size gives that at those selectivities while costing a
  * small fraction of one walk. Indexes with at most that many slots are
- * counted exactly.
+ * counted exactly. The estimate and the ef factor are kept for the program
+ * compiled last and reused while the index does not change (filter.h,
+ * ev__filter_estimate_get).
  *
  * The thresholds were picked by measurement on 100k x 128 clustered data
  * with labels both random and following the clusters, at selectivities
