@@ -82,7 +82,7 @@ export function indexOption(wasm, handle, selector) {
  * @param {string} what     for messages: "vectors[3]", "query"
  * @param {number} [index]  batch position, for the error
  */
-export function copyRow(heap, at, row, what, index) {
+function copyRow(heap, at, row, what, index) {
   if (row instanceof Float32Array) {
     heap.set(row, at);
     return;
@@ -370,6 +370,44 @@ export function search(wasm, handle, row, dims, k, ef, numberMode) {
 }
 
 /**
+ * Copies query i of a batch (a flat Float32Array of rows or an array of
+ * rows, shape-checked) into wasm memory at float index `to`.
+ * @param {EdgeVecCoreWasm} wasm
+ * @param {Float32Array | ReadonlyArray<Row>} queries
+ * @param {number} i
+ * @param {number} dims
+ * @param {number} to
+ */
+export function copyQuery(wasm, queries, i, dims, to) {
+  const heap = wasm.HEAPF32;
+  if (queries instanceof Float32Array) heap.set(queries.subarray(i * dims, (i + 1) * dims), to);
+  else copyRow(heap, to, queries[i], `searchBatch: queries[${i}]`, i);
+}
+
+/**
+ * The results of a batch the core answered in one call: query i's hits at
+ * idsAt + 8 k i and distAt + 4 k i, their count the i-th word at countsAt.
+ * @param {EdgeVecCoreWasm} wasm
+ * @param {number} idsAt
+ * @param {number} distAt
+ * @param {number} countsAt
+ * @param {number} n
+ * @param {number} k
+ * @param {boolean} numberMode
+ * @returns {AnySearchResult[][]}
+ */
+export function readBatchHits(wasm, idsAt, distAt, countsAt, n, k, numberMode) {
+  const counts = countsAt >>> 2;
+  /** @type {AnySearchResult[][]} */
+  const results = new Array(n);
+  for (let i = 0; i < n; i++) {
+    results[i] = readHits(wasm, idsAt + EVW_ID_BYTES * k * i, distAt + F32_BYTES * k * i,
+      wasm.HEAPU32[counts + i] >>> 0, numberMode);
+  }
+  return results;
+}
+
+/**
  * The k nearest live vectors to each of n queries, as search() returns
  * them for each. With threads (the module of dist/mt/) one call of
  * evw_search_batch shares the queries among the threads; the default
@@ -395,40 +433,25 @@ export function searchBatch(wasm, handle, queries, n, dims, k, ef, numberMode) {
   const errAt = countsAt + U32_BYTES * rows;
   const queryAt = errAt + U32_BYTES;
   const scratch = alloc(wasm, queryAt + F32_BYTES * rows * dims, 'searchBatch');
-  /**
-   * Copies query i to row `at` of the scratch.
-   * @param {number} i
-   * @param {number} at
-   */
-  const copyQuery = (i, at) => {
-    const heap = wasm.HEAPF32;
-    const to = ((scratch + queryAt) >>> 2) + at * dims;
-    if (queries instanceof Float32Array) heap.set(queries.subarray(i * dims, (i + 1) * dims), to);
-    else copyRow(heap, to, queries[i], `searchBatch: queries[${i}]`, i);
-  };
+  const queryFloats = (scratch + queryAt) >>> 2;
   /**
    * @param {number} st
    * @param {number} index
    */
   const fail = (st, index) => statusError(st, 'searchBatch', { index }, `query ${index}`);
   try {
-    /** @type {AnySearchResult[][]} */
-    const results = new Array(n);
     if (batched) {
-      for (let i = 0; i < n; i++) copyQuery(i, i);
+      for (let i = 0; i < n; i++) copyQuery(wasm, queries, i, dims, queryFloats + i * dims);
       const st = /** @type {NonNullable<EdgeVecWasm['_evw_search_batch']>} */ (wasm._evw_search_batch)(
         handle, scratch + queryAt, n, dims, k, ef, scratch, scratch + distAt, scratch + countsAt,
         scratch + errAt);
       if (st !== EV_OK) throw fail(st, wasm.HEAPU32[(scratch + errAt) >>> 2]);
-      const counts = (scratch + countsAt) >>> 2;
-      for (let i = 0; i < n; i++) {
-        results[i] = readHits(wasm, scratch + EVW_ID_BYTES * k * i, scratch + distAt + F32_BYTES * k * i,
-          wasm.HEAPU32[counts + i], numberMode);
-      }
-      return results;
+      return readBatchHits(wasm, scratch, scratch + distAt, scratch + countsAt, n, k, numberMode);
     }
+    /** @type {AnySearchResult[][]} */
+    const results = new Array(n);
     for (let i = 0; i < n; i++) {
-      copyQuery(i, 0);
+      copyQuery(wasm, queries, i, dims, queryFloats);
       const st = wasm._evw_search(handle, scratch + queryAt, dims, k, ef, scratch,
         scratch + distAt, scratch + countsAt);
       if (st !== EV_OK) throw fail(st, i);

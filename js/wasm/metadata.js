@@ -14,7 +14,7 @@ import {
 } from './abi.js';
 import { alloc, outArray, copyIn } from './memory.js';
 import { readHits } from './hits.js';
-import { Batch, insertOne, copyRow, WINDOW_BYTES } from './api.js';
+import { Batch, insertOne, copyQuery, readBatchHits, WINDOW_BYTES } from './api.js';
 import { EV_META_MAX_RECORD_BYTES, EV_META_NO_FIELD, reasonName } from '../metadata/limits.js';
 import { decodeRecord } from '../metadata/decode.js';
 
@@ -282,12 +282,7 @@ export function searchFilteredBatch(wasm, handle, queries, n, dims, k, ef, progr
   const progAt = queryAt + F32_BYTES * n * dims;
   const scratch = alloc(wasm, progAt + program.length, 'searchBatch');
   try {
-    const heap = wasm.HEAPF32;
-    for (let i = 0; i < n; i++) {
-      const to = ((scratch + queryAt) >>> 2) + i * dims;
-      if (queries instanceof Float32Array) heap.set(queries.subarray(i * dims, (i + 1) * dims), to);
-      else copyRow(heap, to, queries[i], `searchBatch: queries[${i}]`, i);
-    }
+    for (let i = 0; i < n; i++) copyQuery(wasm, queries, i, dims, ((scratch + queryAt) >>> 2) + i * dims);
     wasm.HEAPU8.set(program, scratch + progAt);
     const out = outArray(wasm, 'searchBatch');
     const st = wasm._evw_search_filtered_batch(handle, scratch + queryAt, n, dims, k, ef, scratch + progAt,
@@ -297,14 +292,7 @@ export function searchFilteredBatch(wasm, handle, queries, n, dims, k, ef, progr
       const index = wasm.HEAPU32[(out >>> 2) + EVW_SEARCH_ERR_INDEX] >>> 0;
       throw statusError(st, 'searchBatch', { index }, `query ${index}`);
     }
-    const counts = (scratch + countsAt) >>> 2;
-    /** @type {AnySearchResult[][]} */
-    const results = new Array(n);
-    for (let i = 0; i < n; i++) {
-      results[i] = readHits(wasm, scratch + EVW_ID_BYTES * k * i, scratch + distAt + F32_BYTES * k * i,
-        wasm.HEAPU32[counts + i] >>> 0, numberMode);
-    }
-    return results;
+    return readBatchHits(wasm, scratch, scratch + distAt, scratch + countsAt, n, k, numberMode);
   } finally {
     wasm._free(scratch);
   }

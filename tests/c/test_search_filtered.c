@@ -26,6 +26,33 @@ typedef struct fixture {
   uint8_t deleted[N];
 } fixture;
 
+/* Inserts n rows of `dim` with records {c, u}: u uniform in 0..999, c
+ * following each row's cluster (of 8) with some noise; the labels go into
+ * u[] and c[]. A few thousand records at a time: a record buffer's room. */
+static int insert_labelled(ev_index *ix, const float *rows, const uint32_t *clusters, uint32_t n,
+                           uint32_t dim, ev_dataset_rng *rng, double *u, double *c) {
+  enum { CHUNK = 2000 };
+  static mu_buf blob;
+  static uint32_t off[CHUNK + 1];
+  for (uint32_t at = 0; at < n; at += CHUNK) {
+    uint32_t m = n - at < CHUNK ? n - at : CHUNK;
+    blob.n = 0;
+    for (uint32_t i = 0; i < m; i++) {
+      u[at + i] = floor(ev_dataset_uniform(rng) * 1000);
+      c[at + i] = floor((clusters[at + i] + ev_dataset_uniform(rng)) * 1000 / 8);
+      off[i] = (uint32_t)blob.n;
+      mu_u16(&blob, 2);
+      mu_rec_num(&blob, "c", c[at + i]);
+      mu_rec_num(&blob, "u", u[at + i]);
+    }
+    off[m] = (uint32_t)blob.n;
+    if (ev_insert_batch_meta(ix, rows + (size_t)at * dim, m, dim, NULL, blob.b, off, NULL, NULL,
+                             NULL, NULL) != EV_OK)
+      return 0;
+  }
+  return 1;
+}
+
 static int build(fixture *f, ev_options o) {
   static float rows[N * DIM];
   uint32_t clusters[N];
@@ -37,21 +64,8 @@ static int build(fixture *f, ev_options o) {
   ev_mixture_rows(&mix, QUERIES, f->queries);
   ev_mixture_free(&mix);
   ev_dataset_rng rng = {o.seed * 31 + 7};
-  static mu_buf blob;
-  static uint32_t off[N + 1];
-  blob.n = 0;
-  for (uint32_t i = 0; i < N; i++) {
-    f->label_u[i] = floor(ev_dataset_uniform(&rng) * 1000);
-    f->label_c[i] = floor((clusters[i] + ev_dataset_uniform(&rng)) * 1000 / 8);
-    off[i] = (uint32_t)blob.n;
-    mu_u16(&blob, 2);
-    mu_rec_num(&blob, "c", f->label_c[i]);
-    mu_rec_num(&blob, "u", f->label_u[i]);
-  }
-  off[N] = (uint32_t)blob.n;
   f->ix = cu_create(&o);
-  if (!f->ix ||
-      ev_insert_batch_meta(f->ix, rows, N, DIM, NULL, blob.b, off, NULL, NULL, NULL, NULL) != EV_OK)
+  if (!f->ix || !insert_labelled(f->ix, rows, clusters, N, DIM, &rng, f->label_u, f->label_c))
     return 0;
   /* Delete a tenth at random: they must never come back. */
   for (uint32_t i = 0; i < N; i++) {
@@ -242,27 +256,9 @@ static ev_index *build_big(float *queries) {
   ev_dataset_rng rng = {99};
   ev_options o = cu_options(BDIM, EV_METRIC_L2, 21, EV_QUANT_NONE, 0, 0);
   ev_index *ix = cu_create(&o);
-  if (!ix) return NULL;
-  /* In batches: a record buffer holds a few thousand records. */
-  enum { CHUNK = 2000 };
-  static mu_buf blob;
-  static uint32_t off[CHUNK + 1];
-  for (uint32_t at = 0; at < BIG; at += CHUNK) {
-    blob.n = 0;
-    for (uint32_t i = 0; i < CHUNK; i++) {
-      big_u[at + i] = floor(ev_dataset_uniform(&rng) * 1000);
-      big_c[at + i] = floor((clusters[at + i] + ev_dataset_uniform(&rng)) * 1000 / 8);
-      off[i] = (uint32_t)blob.n;
-      mu_u16(&blob, 2);
-      mu_rec_num(&blob, "c", big_c[at + i]);
-      mu_rec_num(&blob, "u", big_u[at + i]);
-    }
-    off[CHUNK] = (uint32_t)blob.n;
-    if (ev_insert_batch_meta(ix, big_rows + (size_t)at * BDIM, CHUNK, BDIM, NULL, blob.b, off, NULL,
-                             NULL, NULL, NULL) != EV_OK) {
-      ev_index_free(ix);
-      return NULL;
-    }
+  if (ix && !insert_labelled(ix, big_rows, clusters, BIG, BDIM, &rng, big_u, big_c)) {
+    ev_index_free(ix);
+    return NULL;
   }
   return ix;
 }
