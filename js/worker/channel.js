@@ -24,6 +24,11 @@
 //    back to its event loop. A caller that finds it not parked sends the
 //    search as a message, which wakes it as usual. The wait starts with a
 //    short spin (SPIN_MS) where that has been catching requests.
+//    When BUSY_MS run out while searches keep coming, the worker visits its
+//    event loop for one task and stays parked meanwhile: a search put then
+//    waits for that task (or is taken before the next message, whichever
+//    comes first) instead of going as a message, so that a caller searching
+//    without pause never falls back to messages.
 //
 // Calls keep their order: a search goes through here only when no other
 // call is waiting, and the worker leaves the channel as soon as the caller
@@ -35,7 +40,8 @@
 // Layout of the buffer (all little-endian, the platform's own order):
 //   Int32 words at byte 0:
 //     [0] STATE     the worker's: RUNNING 0 (in its event loop), PARKED 1
-//                   (waiting here), REQUEST 2 (a search was put here),
+//                   (waiting here, or visiting its event loop for one task
+//                   between two parks), REQUEST 2 (a search was put here),
 //                   WAKE 3 (the caller posted a message: go back to the
 //                   event loop). The worker moves RUNNING -> PARKED and
 //                   back; the caller only PARKED -> REQUEST or -> WAKE.
@@ -410,42 +416,84 @@ export class ChannelServer {
   /** Whether to spin for the next request before sleeping (see SPIN_MS); a
    * chance is a request that came within SPIN_MS of the previous answer. */
   #spin = new SpinBackoff();
+  #idleMs;
+  #busyMs;
 
   /**
    * @param {SharedArrayBuffer} buffer
    * @param {number} dims
    * @param {boolean} numberIds
+   * @param {{ idleMs?: number, busyMs?: number }} [bounds]  IDLE_MS and
+   *   BUSY_MS unless given (tests)
    */
-  constructor(buffer, dims, numberIds) {
+  constructor(buffer, dims, numberIds, { idleMs = IDLE_MS, busyMs = BUSY_MS } = {}) {
     this.#v = viewsOf(buffer, dims, numberIds);
+    this.#idleMs = idleMs;
+    this.#busyMs = busyMs;
   }
 
   /**
    * Waits here for searches and runs `serve` on each, until a message is
    * posted, IDLE_MS pass with none, or BUSY_MS have passed; then returns
    * (to the event loop, which delivers the messages).
+   *
+   * Returns true when it stopped because BUSY_MS ran out: the worker is
+   * left parked, so the caller may put its next search here while the
+   * event loop runs, and should park again after one task (a search put
+   * meanwhile is taken first). Before then, any message is preceded by
+   * takeWaiting().
    * @param {(search: ServedSearch) => void} serve  answers it with
    *   answerHits or answerByMessage
+   * @returns {boolean}
    */
   park(serve) {
     const { words } = this.#v;
-    const until = performance.now() + BUSY_MS;
+    const until = performance.now() + this.#busyMs;
     let answeredAt = performance.now();
+    if (this.takeWaiting(serve)) {
+      answeredAt = performance.now();
+      if (answeredAt >= until) return this.#leaveParked();
+    }
     for (;;) {
-      if (Atomics.load(words, POSTED) !== this.received) return;
+      if (Atomics.load(words, POSTED) !== this.received) return false;
       Atomics.store(words, STATE, PARKED);
       // A message posted after the check above finds PARKED and wakes us;
       // one posted before it is seen by this second check.
       if (Atomics.load(words, POSTED) === this.received && !this.#spinFor(words)) {
-        Atomics.wait(words, STATE, PARKED, IDLE_MS);
+        Atomics.wait(words, STATE, PARKED, this.#idleMs);
       }
       const was = Atomics.exchange(words, STATE, RUNNING);
-      if (was !== REQUEST) return;
+      if (was !== REQUEST) return false;
       if (!this.#spin.spinning && performance.now() - answeredAt < SPIN_MS) this.#spin.pass();
       serve(this.#request());
       answeredAt = performance.now();
-      if (answeredAt >= until) return;
+      if (answeredAt >= until) return this.#leaveParked();
     }
+  }
+
+  /**
+   * Ends a park whose busy time ran out, leaving the worker parked for the
+   * caller's next search (see park). A message posted before the store is
+   * already counted, and the event loop handles it next: false.
+   * @returns {boolean}
+   */
+  #leaveParked() {
+    const { words } = this.#v;
+    Atomics.store(words, STATE, PARKED);
+    return Atomics.load(words, POSTED) === this.received;
+  }
+
+  /**
+   * Takes the worker off the channel (RUNNING), first answering the search
+   * put here while it was left parked by park(), if there is one: it was put
+   * before any message not yet handled, so it goes first.
+   * @param {(search: ServedSearch) => void} serve
+   * @returns {boolean} whether there was one
+   */
+  takeWaiting(serve) {
+    if (Atomics.exchange(this.#v.words, STATE, RUNNING) !== REQUEST) return false;
+    serve(this.#request());
+    return true;
   }
 
   /**

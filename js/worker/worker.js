@@ -75,7 +75,12 @@ function onMessage(msg) {
     channel = new ChannelServer(msg.channel, db.dimensions, db.idType === 'number');
     return;
   }
-  if (channel) channel.received++;
+  if (channel) {
+    // A search put on the channel while the worker was left parked came
+    // before this message.
+    channel.takeWaiting(serveFromChannel);
+    channel.received++;
+  }
   if (typeof msg?.part === 'number') {
     parts.receive(msg);
     return;
@@ -134,8 +139,43 @@ async function handle(msg) {
   // After a search with nothing else under way, the next call is likely
   // another search: wait for it on the channel for a moment.
   if (channel && active === 0 && msg.op === 'method' && METHODS[/** @type {string} */ (msg.name)]?.channel) {
-    channel.park(serveFromChannel);
+    parkOnChannel();
   }
+}
+
+/**
+ * Parks on the channel; when it comes back still parked (searches kept
+ * coming for its whole busy time), parks again after one task of the event
+ * loop, which meanwhile runs the worker's timers, storage callbacks and
+ * messages.
+ */
+function parkOnChannel() {
+  if (channel?.park(serveFromChannel)) afterOneTask(resumeChannel);
+}
+
+function resumeChannel() {
+  if (!channel) return;
+  if (active === 0) parkOnChannel();
+  else channel.takeWaiting(serveFromChannel);
+}
+
+/**
+ * Runs `fn` in a task of its own, queued behind what the event loop already
+ * holds. Not setTimeout: chained timers are clamped to 4 ms after a few.
+ * @param {() => void} fn
+ */
+function afterOneTask(fn) {
+  const setImmediateFn = /** @type {{ setImmediate?: (f: () => void) => unknown }} */ (globalThis).setImmediate;
+  if (typeof setImmediateFn === 'function') {
+    setImmediateFn(fn);
+    return;
+  }
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = () => {
+    port1.close();
+    fn();
+  };
+  port2.postMessage(null);
 }
 
 /**

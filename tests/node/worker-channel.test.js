@@ -298,3 +298,53 @@ describe('the caller spins for a quick answer, and stops when answers are slow',
     assert.deepEqual([spun(21), spun(22), spun(23)], [true, false, true]);
   });
 });
+
+describe('a worker that has answered searches for its whole busy time', () => {
+  const STATE = 0, PARKED = 1;
+  const CHANNEL_URL = new URL('../../js/worker/channel.js', import.meta.url).href;
+
+  test('stays parked while it visits its event loop: the next search goes on the channel and is taken first', async () => {
+    const client = new ChannelClient(4, false, { spinMs: 0 });
+    const words = new Int32Array(client.buffer, 0, 8);
+    // The worker's side of the channel with no busy time at all (each park
+    // ends after one search) and a long idle time (it never leaves for
+    // lack of searches here); between parks, a visit to its event loop
+    // stretched to 50 ms, so that the caller's next search surely comes
+    // during it. Each hit carries the search's call id and first component.
+    const worker = new Worker(`
+      const { workerData, parentPort } = require('node:worker_threads');
+      (async () => {
+        const { ChannelServer } = await import(${JSON.stringify(CHANNEL_URL)});
+        const server = new ChannelServer(workerData, 4, false, { busyMs: 0, idleMs: 10000 });
+        const state = { size: 1, deletedCount: 0, tombstoneRatio: 0, memoryBytes: 0 };
+        const serve = (s) => server.answerHits(s.call, [{ id: BigInt(s.call), distance: s.args[0][0] }], s.call, state);
+        const leftParked = [];
+        for (let i = 0; i < 3; i++) {
+          leftParked.push(server.park(serve));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        server.takeWaiting(serve);
+        parentPort.postMessage(leftParked);
+      })();`, { eval: true, workerData: client.buffer });
+    const done = new Promise((resolve) => worker.once('message', resolve));
+    try {
+      /** @param {number} ms @returns {boolean} whether the worker was seen parked within `ms` */
+      const parkedWithin = (ms) => {
+        const end = performance.now() + ms;
+        while (performance.now() < end) if (Atomics.load(words, STATE) === PARKED) return true;
+        return false;
+      };
+      for (let id = 1; id <= 3; id++) {
+        assert.ok(parkedWithin(id === 1 ? 5000 : 20), `parked before search ${id}, ${id === 1 ? 'in its first park' : 'during its visit to the event loop'}`);
+        assert.ok(client.trySearch(id, [new Float32Array([id, 0, 0, 0]), 1]), `search ${id} put on the channel`);
+        assert.equal(await client.answer(id), 'hits');
+        assert.deepEqual(client.hits(), [{ id: BigInt(id), distance: id }]);
+        client.done(id);
+      }
+      assert.deepEqual(await done, [true, true, true], 'every park ended on its busy time, left parked');
+      assert.notEqual(Atomics.load(words, STATE), PARKED, 'takeWaiting takes it off the channel');
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
