@@ -2,7 +2,7 @@
 // the same 100,000 × 128 index (seeded mixture, M 16, efConstruction 200)
 // searched at ef 64, k 10, one awaited search after another, on the main
 // thread and in worker mode side by side in one run: in Node
-// (worker_threads), Chromium and Firefox (pages of the project's server on
+// (worker_threads), Chromium, Firefox and WebKit (pages of the project's server on
 // 127.0.0.1, cross-origin isolated as `npm start` serves them). Writes
 // bench/results/worker.md and bench/results/worker-<date>.json.
 //
@@ -24,9 +24,9 @@
 // messages only (the same code, with Atomics.waitAsync hidden while that
 // index is made so that it gets no channel: what a page that is not
 // cross-origin isolated, or an engine without shared memory such as
-// WebKitGTK, gets). WebKit itself is not driven here: it has no Playwright
-// driver on this platform (tests/browser/fixtures.js drives it through
-// WebKitWebDriver).
+// WebKitGTK, gets). WebKit is driven through WebKitWebDriver and MiniBrowser
+// (bench/lib/webkit.js), as the browser suite drives it; it has no shared
+// memory, so its worker mode is messages only.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ import { chromium, firefox } from 'playwright-core';
 import { EdgeVec } from '../../js/index.js';
 import { Mixture } from '../../tests/lib/dataset.js';
 import { startServer } from '../../scripts/serve.js';
+import { startWebKit } from '../lib/webkit.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = path.join(ROOT, 'build', 'worker');
@@ -329,12 +330,39 @@ async function inBrowserRetried(type, launch) {
   }
 }
 
+/**
+ * Runs measure() in a page of the project's server in WebKit (MiniBrowser
+ * through WebKitWebDriver, bench/lib/webkit.js). WebKitGTK has no shared
+ * memory, so worker mode crosses by message there.
+ */
+async function inWebKit() {
+  const webkit = await startWebKit(PAGE_TIMEOUT_MS);
+  try {
+    const { driver } = webkit;
+    await driver.get(`${server.url}tests/browser/pages/harness.html`);
+    await driver.wait(() => driver.executeScript('return window.harnessReady === true'), 60_000);
+    const raw = await driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const fn = (0, eval)('(' + arguments[0] + ')');
+      fn(window.harness.EdgeVec, window.harness.dataset.Mixture, arguments[1], arguments[2])
+        .then(done, (err) => done({ error: String(err && err.stack || err) }));`,
+    measure.toString(), `/index/${FILE}`, cfg);
+    if (raw?.error) throw new Error(`webkit: the page's run failed: ${raw.error}`);
+    const r = summary(raw);
+    console.error(line('webkit', r));
+    return { version: webkit.version, ...r };
+  } finally {
+    await webkit.stop();
+  }
+}
+
 const server = await startServer({ port: 0, mounts: { '/index/': CACHE } });
-let chromiumResult, firefoxResult;
+let chromiumResult, firefoxResult, webkitResult;
 try {
   chromiumResult = await inBrowserRetried(chromium, { executablePath: '/usr/bin/chromium', args: ARGS });
   // Firefox over WebDriver BiDi, as the browser suite drives it.
   firefoxResult = await inBrowserRetried(firefox, { channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr' });
+  webkitResult = await inWebKit();
 } finally {
   await server.close();
 }
@@ -342,9 +370,9 @@ try {
 const day = new Date().toISOString().slice(0, 10);
 const result = {
   date: day, nodeVersion: process.version, chromiumVersion: chromiumResult.version,
-  firefoxVersion: firefoxResult.version,
+  firefoxVersion: firefoxResult.version, webkitVersion: webkitResult.version,
   loadAverage1m: r1(os.loadavg()[0]), n: N, depth: DEPTH, dim: DIM, k: K, ef: EF, queries: NQ, block: BLOCK, rounds: ROUNDS,
-  index: OPTIONS, node, chromium: chromiumResult, firefox: firefoxResult,
+  index: OPTIONS, node, chromium: chromiumResult, firefox: firefoxResult, webkit: webkitResult,
 };
 const sign = (x) => `${x > 0 ? '+' : ''}${x} %`;
 const row = (name, r) => `| ${name} | ${r.channel ? 'yes' : 'no'} | ${r.mainUs} | ${r.workerUs} | ${sign(r.pairedPct)} | ` +
@@ -354,7 +382,7 @@ const verdict = (r) => (r.pairedPct < 25 ? 'met' : 'not met');
 const md = `# Worker mode: the cost of the boundary on a search (${day})
 
 Produced by \`npm run bench:worker\` (bench/worker/measure-search.js; Node ${process.version},
-${result.chromiumVersion}, ${result.firefoxVersion}; 1-minute load average ${result.loadAverage1m} on this shared
+${result.chromiumVersion}, ${result.firefoxVersion}, ${result.webkitVersion}; 1-minute load average ${result.loadAverage1m} on this shared
 2-core machine when it finished, so read the ratios, not the absolute times). The index:
 ${N.toLocaleString('en')} × ${DIM} seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}, loaded from the
 same snapshot in every mode. One search at a time (each awaited before the next), k ${K}, ef ${EF}; latency
@@ -367,9 +395,10 @@ the same round (paired, so that the machine's load, which changes during a run, 
 ${row('Node (worker_threads)', node)}
 ${row('Chromium (module Worker)', chromiumResult)}
 ${row('Firefox (module Worker)', firefoxResult)}
+${row('WebKit (module Worker)', webkitResult)}
 
 Target: less than 25 % over the same search on the main thread, one search at a time. Node:
-${verdict(node)}; Chromium: ${verdict(chromiumResult)}; Firefox: ${verdict(firefoxResult)}.
+${verdict(node)}; Chromium: ${verdict(chromiumResult)}; Firefox: ${verdict(firefoxResult)}; WebKit: ${verdict(webkitResult)}.
 
 - "channel": whether worker mode had its shared-memory channel there (js/worker/channel.js: shared
   memory, a cross-origin isolated page, Atomics.waitAsync); searches then cross without a message,
