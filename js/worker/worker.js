@@ -150,7 +150,7 @@ async function handle(msg) {
  * messages.
  */
 function parkOnChannel() {
-  if (channel?.park(serveFromChannel)) afterOneTask(resumeChannel);
+  if (channel?.park(serveFromChannel)) resumeSoon();
 }
 
 function resumeChannel() {
@@ -159,23 +159,29 @@ function resumeChannel() {
   else channel.takeWaiting(serveFromChannel);
 }
 
+/** The channel resumeSoon() queues its tasks through, once it needs one. */
+let resumePorts = /** @type {MessageChannel | null} */ (null);
+
 /**
- * Runs `fn` in a task of its own, queued behind what the event loop already
- * holds. Not setTimeout: chained timers are clamped to 4 ms after a few.
- * @param {() => void} fn
+ * Runs resumeChannel in a task of its own, queued behind what the event
+ * loop already holds. Not setTimeout: chained timers are clamped to 4 ms
+ * after a few. Node has setImmediate; browsers get a message to themselves
+ * through one MessageChannel, kept for the worker's life so that no port
+ * with a task pending is ever left to the garbage collector. (Two such
+ * tasks queued at once run it twice; the second finds nothing to do or
+ * parks again, as either would.)
  */
-function afterOneTask(fn) {
+function resumeSoon() {
   const setImmediateFn = /** @type {{ setImmediate?: (f: () => void) => unknown }} */ (globalThis).setImmediate;
   if (typeof setImmediateFn === 'function') {
-    setImmediateFn(fn);
+    setImmediateFn(resumeChannel);
     return;
   }
-  const { port1, port2 } = new MessageChannel();
-  port1.onmessage = () => {
-    port1.close();
-    fn();
-  };
-  port2.postMessage(null);
+  if (!resumePorts) {
+    resumePorts = new MessageChannel();
+    resumePorts.port1.onmessage = resumeChannel;
+  }
+  resumePorts.port2.postMessage(null);
 }
 
 /**
