@@ -153,10 +153,13 @@ function parkOnChannel() {
   if (channel?.park(serveFromChannel)) resumeSoon();
 }
 
+/**
+ * Parks again once the event loop has run its task, unless a call came
+ * meanwhile: its message took the worker off the channel (takeWaiting in
+ * onMessage), and the call parks it when it ends, if it is a search.
+ */
 function resumeChannel() {
-  if (!channel) return;
-  if (active === 0) parkOnChannel();
-  else channel.takeWaiting(serveFromChannel);
+  if (channel && active === 0) parkOnChannel();
 }
 
 /** The channel resumeSoon() queues its tasks through, once it needs one. */
