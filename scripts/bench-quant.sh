@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-bash scripts/build.sh >/dev/null
+bash scripts/build.sh bench >/dev/null
 mkdir -p bench/results
 day=$(date -u +%Y-%m-%d)
 out=$(mktemp)

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-bash scripts/build.sh >/dev/null
+bash scripts/build.sh bench >/dev/null
 
 if [ $# -gt 0 ]; then args=("$@"); else args=(100000 128 1000 1); fi
 mkdir -p bench/results

@@ -47,11 +47,8 @@ const FORMS = Object.freeze([
  */
 async function shippedIndex(form) {
   const { EdgeVec } = await importNodePackage();
-  const { Mixture } = await importDataset();
+  const { data, queries } = await shippedRows();
   const file = path.join(CACHE, form.file);
-  const mix = new Mixture(SHIP.seed, SHIP.dim);
-  const data = mix.rows(SHIP.n);
-  const queries = mix.rows(SHIP.nq);
   let db = null;
   if (fs.existsSync(file)) {
     db = await EdgeVec.load(new Uint8Array(fs.readFileSync(file))).catch(() => null);
@@ -73,7 +70,19 @@ async function shippedIndex(form) {
       .map((h) => [String(h.id), h.distance]));
   }
   db.dispose();
-  return { file, bytes: fs.statSync(file).size, results };
+  return { file, bytes: fs.statSync(file).size, results, queries: Array.from(queries) };
+}
+
+/** The shipped rows and the held-out queries after them, drawn once per
+ * worker process (both forms ship the same rows). */
+let rowsOnce = null;
+function shippedRows() {
+  rowsOnce ??= importDataset().then(({ Mixture }) => {
+    const mix = new Mixture(SHIP.seed, SHIP.dim);
+    const data = mix.rows(SHIP.n);
+    return { data, queries: mix.rows(SHIP.nq) };
+  });
+  return rowsOnce;
 }
 
 /** A server for the pages and the snapshot: the packed package as the
@@ -95,11 +104,9 @@ for (const form of FORMS) test(`a 100k × 128 snapshot (${form.name}) loads from
     const tab = await tabs.open();
     await tab.goto(new URL('tests/browser/pages/harness.html', server.url).href);
     await waitHarness(tab);
-    const r = await tab.evaluate(async ({ cfg, url }) => {
-      const { EdgeVec, dataset, searchAll } = window.harness;
-      const mix = new dataset.Mixture(cfg.seed, cfg.dim);
-      mix.rows(cfg.n);
-      const queries = mix.rows(cfg.nq);
+    const r = await tab.evaluate(async ({ cfg, url, queryValues }) => {
+      const { EdgeVec, searchAll } = window.harness;
+      const queries = new Float32Array(queryValues);
       let progressCalls = 0;
       let lastProgress = null;
       // Cold: the page has not loaded the wasm module yet; it loads while
@@ -115,27 +122,25 @@ for (const form of FORMS) test(`a 100k × 128 snapshot (${form.name}) loads from
       };
       db.dispose();
       // Warm: the module is there; the time is the download and the decode.
-      const warm = [];
-      for (let i = 0; i < 3; i++) {
-        const t1 = performance.now();
-        const again = await EdgeVec.load(url);
-        warm.push(performance.now() - t1);
-        again.dispose();
-      }
-      out.warmMs = warm.sort((a, b) => a - b)[1];
+      // Once: the spec shows the order of the times, the benchmark
+      // (bench/transfer/measure-load.js) takes medians.
+      const t1 = performance.now();
+      const again = await EdgeVec.load(url);
+      out.warmMs = performance.now() - t1;
+      again.dispose();
       // For scale: the transport alone, in the same (no longer fresh) page.
       const t2 = performance.now();
       await (await fetch(url)).arrayBuffer();
       out.fetchMs = performance.now() - t2;
       out.isolated = window.crossOriginIsolated === true;
       return out;
-    }, { cfg: SHIP, url: `/ship/${form.file}` });
+    }, { cfg: SHIP, url: `/ship/${form.file}`, queryValues: ref.queries });
     const goal = engine === 'chromium' ? ' (goal < 300 ms, printed, not asserted)' : '';
     console.log(`[${engine}] EdgeVec.load(url) of ${SHIP.n} × ${SHIP.dim}, ${form.name} ` +
       `(${(ref.bytes / 1048576).toFixed(1)} MB): ` +
       `fetch to ready ${r.coldMs.toFixed(0)} ms in a fresh page${goal} (module loaded meanwhile, ` +
-      `${r.isolated ? 'cross-origin isolated' : 'not isolated'}), ${r.warmMs.toFixed(0)} ms with the module loaded ` +
-      `(median of 3); a plain fetch().arrayBuffer() of the file afterwards ${r.fetchMs.toFixed(0)} ms`);
+      `${r.isolated ? 'cross-origin isolated' : 'not isolated'}), ${r.warmMs.toFixed(0)} ms with the module loaded; ` +
+      `a plain fetch().arrayBuffer() of the file afterwards ${r.fetchMs.toFixed(0)} ms`);
     test.info().annotations.push({
       type: 'load-ms',
       description: `${engine} ${form.name} cold ${r.coldMs.toFixed(1)} warm ${r.warmMs.toFixed(1)} fetch ${r.fetchMs.toFixed(1)}`,
