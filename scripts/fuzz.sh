@@ -7,6 +7,9 @@
 #   bash scripts/fuzz.sh           each target for $EV_FUZZ_SECONDS seconds,
 #                                  default 600 (npm run fuzz)
 #   EV_FUZZ_TARGETS="wal" bash scripts/fuzz.sh 60    only some targets
+#   EV_FUZZ_BUILT=1 bash scripts/fuzz.sh 30   the targets are built already
+#                                  (npm test, which runs two of these at
+#                                  once): no configure or build here
 #   EV_FUZZ_TIMEOUT=60 bash scripts/fuzz.sh   seconds one input may take
 #                                  before it counts as a hang (default 10;
 #                                  raise it when the machine is loaded: the
@@ -30,16 +33,18 @@ if ! command -v clang >/dev/null; then
   echo "fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2
   exit 1
 fi
-# Configure every time (about a second): a new tests/fuzz/fuzz_*.c only
-# becomes a target when CMake globs again.
-if [ ! -f build/native/CMakeCache.txt ]; then
-  CC=clang cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
-else
-  cmake -S . -B build/native >/dev/null
+if [ "${EV_FUZZ_BUILT:-0}" != 1 ]; then
+  # Configure every time (about a second): a new tests/fuzz/fuzz_*.c only
+  # becomes a target when CMake globs again.
+  if [ ! -f build/native/CMakeCache.txt ]; then
+    CC=clang cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
+  else
+    cmake -S . -B build/native >/dev/null
+  fi
+  build_targets=()
+  for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done
+  cmake --build build/native -j"$(nproc)" "${build_targets[@]}" >/dev/null
 fi
-build_targets=()
-for t in "${targets[@]}"; do build_targets+=(--target "fuzz_$t"); done
-cmake --build build/native -j"$(nproc)" "${build_targets[@]}" >/dev/null
 
 if [ "${1:-}" = "--make-corpus" ]; then
   cmake --build build/native -j"$(nproc)" --target edgevec_core >/dev/null

@@ -5,7 +5,7 @@
 #   1. C unit + property tests, native, under ASan+UBSan (and the tests of
 #      the parallel batches under ThreadSanitizer)
 #   2. the same C tests compiled to wasm, in Node
-#   3. fuzzers of the persisted-format readers, about 30 s each
+#   3. fuzzers of the persisted-format readers, 30 s each
 #   4. the JS layer in Node (node:test), including packing the npm package
 #   5. the TypeScript types (tsc --strict over the JS layer and usage files)
 #   6. the bundler apps: the packed tarball installed into a Vite, a webpack
@@ -21,15 +21,19 @@ bash scripts/build.sh
 step() { printf '\n=== %s ===\n' "$*"; }
 
 # Layers 1 to 3 in two lanes at once, one per core (each lane is one
-# process at a time, mostly single-threaded): the sanitized native tests in
-# one, ThreadSanitizer, the wasm tests and the fuzzers in the other. The
-# first lane's output is kept in a file and printed when both are done, so
-# that neither is interleaved with the other.
+# process at a time, mostly single-threaded): the sanitized native tests
+# and the fuzzer of metadata in one; ThreadSanitizer, the wasm tests and
+# the fuzzers of the snapshot and the log in the other (about the same
+# time each). The first lane's output is kept in a file and printed when
+# both are done, so that neither is interleaved with the other.
 logs=build/test-logs
 mkdir -p "$logs"
 (
+  set -e
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     build/native/edgevec_tests
+  step "fuzzer of metadata records and filter programs (bounded)"
+  EV_FUZZ_BUILT=1 EV_FUZZ_TARGETS=meta bash scripts/fuzz.sh 30
 ) >"$logs/c-native.log" 2>&1 &
 native_pid=$!
 # Should the second lane fail, the first is stopped rather than left running.
@@ -43,10 +47,10 @@ TSAN_OPTIONS=halt_on_error=1 build/native/edgevec_tests_tsan search_filtered_bat
 step "C tests, wasm in Node"
 node build/wasm/edgevec_tests.js
 
-step "fuzzers (bounded)"
-bash scripts/fuzz.sh 30
+step "fuzzers of the snapshot and the log (bounded)"
+EV_FUZZ_BUILT=1 EV_FUZZ_TARGETS="snapshot wal" bash scripts/fuzz.sh 30
 
-step "C tests, native, ASan+UBSan (ran beside the three steps above)"
+step "C tests, native, ASan+UBSan, and the metadata fuzzer (ran beside the three steps above)"
 native_status=0
 wait "$native_pid" || native_status=$?
 trap - EXIT

@@ -19,6 +19,20 @@ int ev_test_fail(const char *file, int line, const char *expr);
 /* Prints a measured figure next to the test's name ("recall@10 = 0.97"). */
 #define NOTE(...) (printf("    note: "), printf(__VA_ARGS__), printf("\n"))
 
+/* EV_TEST_ROWS(full): how many rows a test that builds a large index uses.
+ * Under a sanitizer, which makes every insert several times slower, a
+ * quarter of them (at least 2,500): the same code paths and bounds at a
+ * smaller size, while the wasm build of the same tests runs the full size. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || \
+    __has_feature(thread_sanitizer)
+#define EV_TEST_ROWS(full) ((full) / 4u > 2500u ? (full) / 4u : 2500u)
+#else
+#define EV_TEST_ROWS(full) (full)
+#endif
+
 #define TEST(name)                                                   \
   static void name(void);                                            \
   __attribute__((constructor)) static void register_##name(void) {   \

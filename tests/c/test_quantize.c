@@ -94,7 +94,7 @@ TEST(sq8_recall_with_and_without_rerank) {
   /* The data and queries of test_recall.c (seed 42), where the f32 index
    * reaches recall 1.0 at ef 64; truth is the exact f32 scan of the index
    * that keeps floats. */
-  const uint32_t n = 10000, dim = 128, nq = 200;
+  const uint32_t n = EV_TEST_ROWS(10000u), dim = 128, nq = 200;
   float *v = ev_dataset_rows(42, dim, EV_DATASET_CLUSTERS, n + nq);
   const float *queries = v + (size_t)n * dim;
   ev_index *plain = cu_index_q(dim, EV_METRIC_L2, 5, EV_QUANT_SQ8, 0, 0);
@@ -104,7 +104,7 @@ TEST(sq8_recall_with_and_without_rerank) {
   REQUIRE(ev_insert_batch(rr, v, n, dim, NULL, NULL, NULL, NULL, NULL, NULL) == EV_OK);
   double r_plain = recall(plain, rr, queries, nq, dim, 64);
   double r_rr = recall(rr, rr, queries, nq, dim, 64);
-  NOTE("10k x 128 L2, ef 64: sq8 %.4f, sq8 + rerank 40 %.4f", r_plain, r_rr);
+  NOTE("%u x 128 L2, ef 64: sq8 %.4f, sq8 + rerank 40 %.4f", n, r_plain, r_rr);
   NOTE("bytes/vector: sq8 %.0f, sq8 + floats %.0f", (double)ev_memory_bytes(plain) / n,
        (double)ev_memory_bytes(rr) / n);
   CHECK(r_plain >= 0.90);
