@@ -18,14 +18,11 @@
 // through selenium-webdriver. A missing display or driver throws, which
 // fails the test: nothing is ever skipped for an engine.
 import { test as base, expect, chromium, firefox } from '@playwright/test';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Builder } from 'selenium-webdriver';
 import { startServer } from '../../scripts/serve.js';
 import { PlaywrightTab, WebDriverTab } from './lib/tab.js';
+import { startMiniBrowser, startWebKitDriver } from './lib/webkit-driver.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const OUTPUT_DIR = path.join(HERE, 'output');
@@ -39,79 +36,15 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const FIREFOX = '/usr/bin/firefox-esr';
-const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
-const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 // Long enough for a 10,000-vector insert in the slowest engine; a hung page
 // still fails well inside the test timeout.
 const SCRIPT_TIMEOUT_MS = 120_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts WebKitWebDriver and waits until its /status says ready. */
-async function startWebKitDriver() {
-  if (!fs.existsSync(WEBKIT_DRIVER) || !fs.existsSync(MINIBROWSER)) {
-    throw new Error(`WebKit needs ${WEBKIT_DRIVER} and ${MINIBROWSER} (Debian: webkit2gtk-driver)`);
-  }
-  if (!process.env.DISPLAY) {
-    throw new Error('WebKit needs an X display: run the suite through tests/browser/run.sh, which starts Xvfb');
-  }
-  const port = await freePort();
-  const child = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`WebKitWebDriver exited: ${stderr}`);
-    try {
-      const r = await fetch(`${url}/status`);
-      if (r.ok && (await r.json()).value?.ready !== false) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`WebKitWebDriver did not start on ${url}: ${stderr}`);
-    }
-    await sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(3000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
 
 /** One MiniBrowser (one WebDriver session): the WebKit analogue of a
  * Playwright browser context. Windows are its tabs. */
 class WebKitSession {
   static async start(driverUrl) {
-    const caps = {
-      browserName: 'MiniBrowser',
-      'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
-    };
-    const driver = await new Builder().usingServer(driverUrl).withCapabilities(caps).build();
-    await driver.manage().setTimeouts({ script: SCRIPT_TIMEOUT_MS, pageLoad: 60_000 });
+    const driver = await startMiniBrowser(driverUrl, SCRIPT_TIMEOUT_MS);
     const s = new WebKitSession(driver);
     s.spare = await driver.getWindowHandle();
     s.current = s.spare;
@@ -211,7 +144,7 @@ export const test = base.extend({
         await use(null);
         return;
       }
-      const d = await startWebKitDriver();
+      const d = await startWebKitDriver(process.env.DISPLAY);
       await use(d);
       await d.stop();
     },
