@@ -93,9 +93,42 @@ static uint32_t greedy_step(const ev_index *ix, const ev_scratch *sc,
   return ep;
 }
 
+#ifdef __wasm__
+/* Bytes of level-0 records from which a walk reads ahead (below). */
+#define EV_READ_AHEAD_FROM_BYTES ((uint64_t)32 << 20)
+
+/* Reads one byte of every cache line of each fresh neighbour's payload,
+ * before any distance: wasm has no prefetch instruction, and these loads
+ * are that. Each is independent of the others, so the processor has the
+ * misses of all the neighbours in flight at once; the distance kernels
+ * then find their lines arriving, where on their own they wait for one
+ * vector or two at a time (each kernel's loads feed a chain of adds, which
+ * fills the processor's window long before the next vector's loads). Only
+ * in an index whose records outgrow the caches: there a walk is bound by
+ * memory (the same searches run several times faster on data already in
+ * cache), while on a smaller index the extra loads cost more than they
+ * save. bench/results/read-ahead.md has the measurements and the bound. */
+static void read_ahead(const ev_index *ix, const ev_heap_item *fresh, uint32_t n) {
+  uint32_t sum = 0;
+  size_t last = ix->payload_stride - 1;
+  for (uint32_t f = 0; f < n; f++) {
+    const uint8_t *p = ev__payload(ix, fresh[f].slot);
+    for (size_t at = 0; at < last; at += 64) sum += p[at];
+    sum += p[last];
+  }
+  /* A volatile store (to this thread's stack): the loads must happen,
+   * though nothing uses what they read. */
+  volatile uint32_t keep = sum;
+  (void)keep;
+}
+#endif
+
 void ev__score_fresh(const ev_index *ix, const uint8_t *q, ev_heap_item *fresh,
                      uint32_t n) {
   uint32_t i = 0;
+#ifdef __wasm__
+  if ((uint64_t)ix->count * ix->node_bytes >= EV_READ_AHEAD_FROM_BYTES) read_ahead(ix, fresh, n);
+#endif
   for (; i + 2 <= n; i += 2)
     ev__query_distance2(ix, q, ev__payload(ix, fresh[i].slot),
                         ev__payload(ix, fresh[i + 1].slot), &fresh[i].distance,
