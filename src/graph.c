@@ -95,7 +95,7 @@ static uint32_t greedy_step(const ev_index *ix, const ev_scratch *sc,
 
 #ifdef __wasm__
 /* Bytes of level-0 records from which a walk reads ahead (below). */
-#define EV_READ_AHEAD_FROM_BYTES ((uint64_t)32 << 20)
+#define EV_READ_AHEAD_FROM_BYTES ((uint64_t)30 << 20)
 
 /* Reads one byte of every cache line of each fresh neighbour's payload,
  * before any distance: wasm has no prefetch instruction, and these loads
