@@ -5,13 +5,15 @@
 // 10,000 rows per insertBatch as an app streaming its data would, on the
 // module the loader picks (in Node: the one with threads) with `--threads T`
 // (default: all the module has). Prints the build's wall and process CPU
-// time, the core's bytes and the wasm memory, then for each ef the QPS of a
-// search loop and of searchBatch with recall@10 against brute force in
-// float64 over the f32 rows.
+// time, the core's bytes, the wasm memory and the process's resident memory
+// (index empty, built, peak), then for each ef the QPS of a search loop and
+// of searchBatch with recall@10 against brute force in float64 over the f32
+// rows.
 //
-//   node --no-liftoff bench/threads/million.js [--n N] [--threads T]
+//   node --no-liftoff --expose-gc bench/threads/million.js [--n N] [--threads T]
 //
 // Results are copied into bench/results/sq8.md by hand.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EdgeVec } from '../../js/index.js';
 import { loadWasm } from '../../js/loader.js';
@@ -24,12 +26,20 @@ const Q = 200, DIM = 128, K = 10, CHUNK = 10_000, SEED = 3;
 const EFS = [64, 128, 200, 400, 600, 800, 1000, 1200];
 const log = (...a) => console.error(...a);
 
+// Resident memory: VmHWM, the most the process ever held, and VmRSS, what it
+// holds now (Linux; Node and its heap included).
+function residentMB(field = 'VmHWM') {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return line ? (Number(line.split(/\s+/)[1]) / 1024).toFixed(1) : 'unknown';
+}
+
 const db = await EdgeVec.create({
   dimensions: DIM, m: 16, efConstruction: 100, quantization: 'sq8', seed: 7, idType: 'number',
   ...(args.threads ? { threads: args.threads } : {}),
 });
 const wasm = await loadWasm();
 const mix = new Mixture(SEED, DIM);
+const rssEmpty = residentMB('VmRSS'); // the module loaded, the index empty
 const cpu0 = process.cpuUsage();
 let genMs = 0;
 const t0 = performance.now();
@@ -45,6 +55,8 @@ for (let done = 0; done < N; done += CHUNK) {
 const buildS = (performance.now() - t0 - genMs) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
+globalThis.gc?.();
+const rssBuilt = residentMB('VmRSS');
 const queries = mix.rows(Q);
 
 // Brute force: regenerate the rows chunk by chunk.
@@ -79,7 +91,9 @@ const out = [];
 out.push(`${N} x ${DIM} sq8, M 16, efConstruction 100, ${db.threads} thread(s) of ${availableParallelism()} cores`);
 out.push(`build: ${buildS.toFixed(1)} s wall (data generation excluded), ${cpuS.toFixed(1)} s process CPU;` +
   ` core ${(db.memoryBytes / 1e6).toFixed(1)} MB (${(db.memoryBytes / N).toFixed(1)} B/vector),` +
-  ` wasm memory ${(wasm.HEAPU8.buffer.byteLength / 1e6).toFixed(1)} MB`);
+  ` wasm memory ${(wasm.HEAPU8.buffer.byteLength / 1e6).toFixed(1)} MB;` +
+  ` process resident: ${rssEmpty} MB with the index empty, ${rssBuilt} MB built, peak ${residentMB()} MB` +
+  ' (MB here: 2^20 bytes)');
 out.push('| ef | search loop QPS | searchBatch QPS | recall@10 |');
 out.push('|---:|---:|---:|---:|');
 for (const ef of EFS) {
