@@ -3,7 +3,8 @@
 // insertBatch keeps its batch in JS memory and hands it to the core one
 // window of rows at a time, through one small wasm buffer:
 //  - wasm memory, which never shrinks, grows by about what the index takes,
-//    not by the batch's size on top (measured on a module of its own);
+//    not by the batch's size on top, and in steps of 5% of its size
+//    (measured on a module of its own);
 //  - a batch of many windows is still checked whole before any of it goes
 //    in: a bad vector, id or metadata record in its last window is refused
 //    with the error and index it always had, and nothing is inserted; an
@@ -68,6 +69,8 @@ async function freshBinary(file) {
   return new Uint8Array(await readFile(new URL(`../../dist/${file}`, import.meta.url)));
 }
 
+/** At most what lies below the heap: the stack (1 MiB) and static data. */
+const BELOW_HEAP = 2 << 20;
 const BIG_N = 20000;
 const BIG_DIM = 256;
 const big = clustered({ seed: 42, n: BIG_N, dim: BIG_DIM });
@@ -98,6 +101,14 @@ for (const withMetadata of [false, true]) {
     // copy would have added all of it.
     assert.ok(grew < index + big.byteLength / 2,
       `wasm memory grew by ${grew} bytes for an index of ${index} and a batch of ${big.byteLength}`);
+    // Each growth adds at least 5% of the memory's size, not Emscripten's
+    // default 20% (CMakeLists.txt, EV_WASM_MEMORY): the memory ends within
+    // about 5% of the allocator's high-water mark, counted with the static
+    // data and the stack below the heap.
+    const total = wasm.HEAPU8.buffer.byteLength;
+    const top = wasm._evw_heap_peak() + BELOW_HEAP;
+    assert.ok(total <= 1.05 * top + 65536,
+      `wasm memory is ${total} bytes for a heap that reached ${top}`);
     assert.deepEqual(db.search(big.subarray(17 * BIG_DIM, 18 * BIG_DIM), 1).map((h) => h.id), [17n]);
     if (metadata) assert.deepEqual(db.getMetadata(BIG_N - 1), metadata[BIG_N - 1]);
     db.dispose();
