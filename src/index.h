@@ -37,10 +37,9 @@
 #define EV_MAX_LEVEL 15
 /* Records per chunk of the level-0 arena (a power of two: a slot's chunk
  * is a shift, its place a mask). The arena holds up to a chunk less one
- * record beyond the count, so the chunk is kept small against the index:
- * at 1,024 records (a few hundred KB to a few MB, by dimensions) that slack
- * stays within a few bytes per vector from 100k vectors up, where 4,096
- * cost up to 16. */
+ * record beyond the count, so the chunk is kept small beside the indexes
+ * that bulk-load (bench/results/pad.md has what 4,096 cost); large enough
+ * that a growth is a few allocations, not thousands. */
 #define EV_CHUNK_SHIFT 10
 #define EV_CHUNK_SLOTS (1u << EV_CHUNK_SHIFT)
 
