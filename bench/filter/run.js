@@ -21,8 +21,8 @@
 //
 // The edgevec-c index is driven through js/wasm/ (the marshalling EdgeVec's
 // search calls, minus its argument checks), because the exact scan has no
-// public method; it is built as EdgeVec.insertBatch builds (the graph order
-// applied when due); filters are compiled once per cell, as the string cache of
+// public method; it is built as EdgeVec.insertBatch builds (index.js, the
+// graph order applied when due); filters are compiled once per cell, as the string cache of
 // EdgeVec.search does for a repeated filter string.
 //
 // Knobs: BENCH_FILTER_N (default 100000), BENCH_FILTER_Q (queries, default
@@ -39,12 +39,11 @@ import { median } from '../lib/stats.js';
 import { loadWasm } from '../../js/loader.js';
 import * as api from '../../js/wasm/api.js';
 import * as meta from '../../js/wasm/metadata.js';
-import { parseCreateOptions } from '../../js/validate.js';
-import { encodeBatch } from '../../js/metadata/encode.js';
 import { compileFilter } from '../../js/filter/index.js';
 import { EVW_SEARCH_STRATEGY, EVW_SEARCH_ESTIMATE } from '../../js/wasm/abi.js';
 import { outArray } from '../../js/wasm/memory.js';
 import { moduleThreads } from '../../js/wasm/threads.js';
+import { LABEL_SEED, uniformLabels, buildIndex } from './index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.resolve(HERE, '..', 'results');
@@ -76,9 +75,8 @@ const queries = mix.rows(Q);
  * piece of a cluster at 1% and 0.1%.
  */
 function labels() {
-  const rng = new SplitMix64(0xf117e5);
-  const u = new Uint16Array(N);
-  for (let i = 0; i < N; i++) u[i] = rng.nextHigh32() % 1000;
+  const rng = new SplitMix64(LABEL_SEED);
+  const u = uniformLabels(rng, N);
   const dir = new Float64Array(DIM);
   for (let d = 0; d < DIM; d++) dir[d] = rng.gauss();
   const cluster = new Uint16Array(N);
@@ -167,30 +165,10 @@ function recall(got, want) {
 
 log('edgevec-c: build');
 const wasm = await loadWasm();
-const handle = api.createIndex(wasm, parseCreateOptions({ dimensions: DIM, m: M, efConstruction: EFC, seed: SEED, idType: 'number' }));
-let buildMs;
-{
-  const records = Array.from({ length: N }, (_, i) => ({ u: u[i], c: c[i] }));
-  const t0 = performance.now();
-  const batch = new meta.MetaBatch(wasm, base, N, DIM, undefined, true, encodeBatch(records, 'bench', () => undefined));
-  try {
-    const v = batch.validate(handle);
-    if (v.status !== 0) throw new Error(`validate: status ${v.status}`);
-    // A window at a time: the batch is handed to the core through one
-    // buffer of batch.window rows.
-    for (let s = 0; s < N; s += batch.window) {
-      const r = batch.insert(handle, s, Math.min(batch.window, N - s));
-      if (r.status !== 0) throw new Error(`insert: status ${r.status}`);
-    }
-  } finally {
-    batch.free();
-  }
-  // What EdgeVec.insertBatch does after a batch (autoOptimize, the default):
-  // the graph order when it is due, so the index searched here is the one
-  // an app that bulk-loads gets.
-  if (api.orderDue(wasm, handle)) api.reorder(wasm, handle);
-  buildMs = performance.now() - t0;
-}
+const records = Array.from({ length: N }, (_, i) => ({ u: u[i], c: c[i] }));
+const buildStart = performance.now();
+const handle = buildIndex(wasm, base, N, { dimensions: DIM, m: M, efConstruction: EFC, seed: SEED }, records);
+const buildMs = performance.now() - buildStart;
 log(`edgevec-c: built in ${(buildMs / 1000).toFixed(1)} s`);
 
 const qrows = Array.from({ length: Q }, (_, qi) => queries.subarray(qi * DIM, (qi + 1) * DIM));

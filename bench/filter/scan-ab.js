@@ -4,37 +4,27 @@
 // the planner's own cost (compiling the filter, the cached estimate) or the
 // rounds' noise. This runs the two on one index, interleaved, 7 rounds each,
 // alternating which goes first, and prints each one's median and rounds.
-// 100,000 x 128 (data set A's mixture, 64 clusters), labels uniform in
-// 0..999 as bench:filter's `u`, filters `u < 10` (1%) and `u < 1` (0.1%).
+// 100,000 x 128 (data set A's mixture, 64 clusters), built as bench:filter
+// builds (index.js), labels bench:filter's `u`, filters `u < 10` (1%) and
+// `u < 1` (0.1%).
 //
 //   node bench/filter/scan-ab.js
 import { Mixture, SplitMix64 } from '../../tests/lib/dataset.js';
 import { loadWasm } from '../../js/loader.js';
-import * as api from '../../js/wasm/api.js';
 import * as meta from '../../js/wasm/metadata.js';
-import { parseCreateOptions } from '../../js/validate.js';
-import { encodeBatch } from '../../js/metadata/encode.js';
 import { compileFilter } from '../../js/filter/index.js';
 import { median } from '../lib/stats.js';
+import { LABEL_SEED, uniformLabels, buildIndex } from './index.js';
 
 const N = 100000, DIM = 128, Q = 200, K = 10, ROUNDS = 7;
 const mix = new Mixture(1, DIM, 64);
 const base = mix.rows(N);
 const queries = mix.rows(Q);
-const rng = new SplitMix64(0xf117e5);
-const u = new Uint16Array(N);
-for (let i = 0; i < N; i++) u[i] = rng.nextHigh32() % 1000;
+const u = uniformLabels(new SplitMix64(LABEL_SEED), N);
 
 const wasm = await loadWasm();
-const handle = api.createIndex(wasm, parseCreateOptions({ dimensions: DIM, m: 16, efConstruction: 100, seed: 1, idType: 'number' }));
-const batch = new meta.MetaBatch(wasm, base, N, DIM, undefined, true,
-  encodeBatch(Array.from({ length: N }, (_, i) => ({ u: u[i] })), 'scan-ab', () => undefined));
-try {
-  if (batch.validate(handle).status !== 0) throw new Error('validate');
-  for (let s = 0; s < N; s += batch.window) batch.insert(handle, s, Math.min(batch.window, N - s));
-} finally {
-  batch.free();
-}
+const handle = buildIndex(wasm, base, N, { dimensions: DIM, m: 16, efConstruction: 100, seed: 1 },
+  Array.from({ length: N }, (_, i) => ({ u: u[i] })));
 const rows = Array.from({ length: Q }, (_, i) => queries.subarray(i * DIM, (i + 1) * DIM));
 
 for (const t of [10, 1]) {

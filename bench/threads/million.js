@@ -28,7 +28,7 @@ const log = (...a) => console.error(...a);
 
 // Resident memory: VmHWM, the most the process ever held, and VmRSS, what it
 // holds now (Linux; Node and its heap included).
-function residentMB(field = 'VmHWM') {
+function residentMiB(field = 'VmHWM') {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
   return line ? (Number(line.split(/\s+/)[1]) / 1024).toFixed(1) : 'unknown';
 }
@@ -39,7 +39,7 @@ const db = await EdgeVec.create({
 });
 const wasm = await loadWasm();
 const mix = new Mixture(SEED, DIM);
-const rssEmpty = residentMB('VmRSS'); // the module loaded, the index empty
+const rssEmpty = residentMiB('VmRSS'); // the module loaded, the index empty
 const cpu0 = process.cpuUsage();
 let genMs = 0;
 const t0 = performance.now();
@@ -56,7 +56,7 @@ const buildS = (performance.now() - t0 - genMs) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 globalThis.gc?.();
-const rssBuilt = residentMB('VmRSS');
+const rssBuilt = residentMiB('VmRSS');
 const queries = mix.rows(Q);
 
 // Brute force: regenerate the rows chunk by chunk.
@@ -92,8 +92,7 @@ out.push(`${N} x ${DIM} sq8, M 16, efConstruction 100, ${db.threads} thread(s) o
 out.push(`build: ${buildS.toFixed(1)} s wall (data generation excluded), ${cpuS.toFixed(1)} s process CPU;` +
   ` core ${(db.memoryBytes / 1e6).toFixed(1)} MB (${(db.memoryBytes / N).toFixed(1)} B/vector),` +
   ` wasm memory ${(wasm.HEAPU8.buffer.byteLength / 1e6).toFixed(1)} MB;` +
-  ` process resident: ${rssEmpty} MB with the index empty, ${rssBuilt} MB built, peak ${residentMB()} MB` +
-  ' (MB here: 2^20 bytes)');
+  ` process resident: ${rssEmpty} MiB with the index empty, ${rssBuilt} MiB built, peak ${residentMiB()} MiB`);
 out.push('| ef | search loop QPS | searchBatch QPS | recall@10 |');
 out.push('|---:|---:|---:|---:|');
 for (const ef of EFS) {
