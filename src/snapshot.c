@@ -118,14 +118,15 @@
 #include "metadata.h"
 #include "quantize.h"
 #include "snapshot.h"
+#include "snapshot_read.h"
 
 static const uint8_t SNAP_MAGIC[8] = {0x45, 0x56, 0x53, 0x4E,
                                       0x41, 0x50, 0x0D, 0x0A};
-#define PRELUDE_BYTES 20u
-#define FIELDS_END 120u
-#define TABLE_ENTRY_BYTES 24u
-#define MAX_SECTIONS 8u /* at most; FLOATS and METADATA are optional */
-#define SECTION_IDS 10u  /* section ids are 2..9 */
+#define PRELUDE_BYTES EV_SNAP_PRELUDE_BYTES
+#define FIELDS_END EV_SNAP_FIELDS_END
+#define TABLE_ENTRY_BYTES EV_SNAP_TABLE_ENTRY_BYTES
+#define MAX_SECTIONS EV_SNAPSHOT_MAX_SECTIONS /* FLOATS and METADATA are optional */
+#define SECTION_IDS EV_SNAP_SECTION_IDS
 #define VARIABLE_LEN UINT64_MAX /* a section whose size its parse checks */
 
 /* The sections a snapshot of these options holds, in table order; returns
@@ -443,33 +444,20 @@ ev_status ev_snapshot_save(const ev_index *ix, uint64_t wal_seq, uint8_t **out,
 
 /* ---- reading ------------------------------------------------------------- */
 
-typedef struct reader {
-  const uint8_t *bytes;
-  size_t len;
-  ev_load_error *err;
-  ev_snapshot_info *info;
-  /* From the header. */
-  uint32_t header_len;
-  uint32_t entry;
-  int32_t max_level;
-  uint64_t next_auto_id;
-  uint32_t auto_exhausted;
-  uint64_t rng_state;
-  uint32_t nsec;
-  uint32_t order[MAX_SECTIONS]; /* section ids in table order */
-  /* Indexed by section id (absent ones stay 0). */
-  uint64_t sec_off[SECTION_IDS];
-  uint64_t sec_len[SECTION_IDS];
-  uint32_t sec_crc[SECTION_IDS];
-} reader;
+typedef ev_snap_reader reader;
 
-static ev_status fail(reader *r, ev_status st, uint32_t section,
-                      uint32_t reason, uint64_t offset) {
+ev_status ev__snap_fail(reader *r, ev_status st, uint32_t section,
+                        uint32_t reason, uint64_t offset) {
   r->err->status = st;
   r->err->section = section;
   r->err->reason = reason;
   r->err->offset = offset;
   return st;
+}
+
+static ev_status fail(reader *r, ev_status st, uint32_t section,
+                      uint32_t reason, uint64_t offset) {
+  return ev__snap_fail(r, st, section, reason, offset);
 }
 
 static ev_status corrupt(reader *r, uint32_t section, uint32_t reason,
@@ -478,7 +466,7 @@ static ev_status corrupt(reader *r, uint32_t section, uint32_t reason,
 }
 
 /* Prelude, header fields and section table. */
-static ev_status read_header(reader *r) {
+ev_status ev__snap_read_header(reader *r) {
   const uint8_t *b = r->bytes;
   ev_snapshot_info *info = r->info;
   const uint32_t H = EV_SECTION_HEADER;
@@ -553,9 +541,9 @@ static ev_status read_header(reader *r) {
   r->nsec = nsec;
   if (header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 12);
-  if (info->total_bytes > r->len)
+  if (!r->streaming && info->total_bytes > r->len)
     return fail(r, EV_ERR_TRUNCATED, H, EV_REASON_TRUNCATED, r->len);
-  if (info->total_bytes < r->len)
+  if (!r->streaming && info->total_bytes < r->len)
     return corrupt(r, H, EV_REASON_INCONSISTENT, 112);
 
   /* Section table: fixed ids and order, contiguous, fixed sizes where the
@@ -598,59 +586,23 @@ static ev_status read_header(reader *r) {
 
 /* Each section's CRC against the table: the one summed during the
  * download when it covers exactly this section, else computed here. */
-static ev_status check_crcs(reader *r, const ev_snapshot_crcs *c) {
+ev_status ev__snap_check_crcs(reader *r, const ev_snapshot_crcs *c) {
   int usable = c && c->ready && c->nsec == r->nsec;
   for (unsigned i = 0; i < r->nsec; i++) {
     uint32_t id = r->order[i];
-    const uint8_t *p = r->bytes + r->sec_off[id];
+    const uint8_t *p = r->sec_ptr[id];
     uint32_t crc;
     if (usable && c->off[i] == r->sec_off[id] && c->len[i] == r->sec_len[id] &&
         c->done[i] == r->sec_len[id])
       crc = c->crc[i];
-    else
+    else if (p)
       crc = ev_crc32(p, (size_t)r->sec_len[id]);
+    else /* placed while streaming but not summed whole: never trusted */
+      return fail(r, EV_ERR_TRUNCATED, id, EV_REASON_TRUNCATED, r->sec_off[id]);
     if (crc != r->sec_crc[id])
       return corrupt(r, id, EV_REASON_CHECKSUM, r->sec_off[id]);
   }
   return EV_OK;
-}
-
-/* Reads the section table once the header is complete. Nothing here is
- * trusted later: the load compares every range with its own checked
- * header. A table that cannot be a version 1 or 2 table leaves `ready` 0. */
-static void crcs_read_table(const uint8_t *b, size_t avail, ev_snapshot_crcs *c) {
-  if (avail < FIELDS_END) return;
-  uint32_t header_len = ev_le_get_u32(b + 12);
-  uint32_t nsec = ev_le_get_u32(b + 92);
-  if (nsec == 0 || nsec > EV_SNAPSHOT_MAX_SECTIONS ||
-      header_len != FIELDS_END + TABLE_ENTRY_BYTES * nsec || avail < header_len)
-    return;
-  for (unsigned i = 0; i < nsec; i++) {
-    const uint8_t *e = b + FIELDS_END + TABLE_ENTRY_BYTES * i;
-    c->off[i] = ev_le_get_u64(e + 8);
-    c->len[i] = ev_le_get_u64(e + 16);
-    c->done[i] = 0;
-    c->crc[i] = 0;
-  }
-  c->nsec = nsec;
-  c->ready = 1;
-}
-
-void ev_snapshot_crcs_update(const uint8_t *bytes, size_t avail,
-                             ev_snapshot_crcs *c) {
-  if (!bytes || !c) return;
-  if (!c->ready) crcs_read_table(bytes, avail, c);
-  if (!c->ready) return;
-  for (unsigned i = 0; i < c->nsec; i++) {
-    /* Overflow-safe: off and len come from bytes nobody checked yet. */
-    if (c->off[i] > avail || c->done[i] >= c->len[i]) continue;
-    uint64_t from = c->off[i] + c->done[i];
-    if (from >= avail) continue;
-    uint64_t room = c->len[i] - c->done[i];
-    uint64_t n = avail - from < room ? avail - from : room;
-    c->crc[i] = ev_crc32_update(c->crc[i], bytes + from, (size_t)n);
-    c->done[i] += n;
-  }
 }
 
 /* Reads one adjacency list (u32 n, then n slots) of `slot` at `level` from
@@ -683,7 +635,7 @@ static ev_status read_list(reader *r, ev_index *ix, uint32_t slot, int level,
  * that equal indexes give equal bytes. */
 static ev_status decode_metadata(reader *r, ev_index *ix) {
   const uint32_t M = EV_SECTION_METADATA;
-  const uint8_t *sec = r->bytes + r->sec_off[M];
+  const uint8_t *sec = r->sec_ptr[M];
   const uint64_t len = r->sec_len[M], base = r->sec_off[M];
   uint64_t off = 0;
   uint32_t with = 0;
@@ -713,17 +665,17 @@ static ev_status decode_metadata(reader *r, ev_index *ix) {
 
 /* Builds the index from checked sections; checks every value as it goes.
  * On failure the partly built index is freed by the caller. */
-static ev_status decode(reader *r, ev_index *ix) {
-  const uint8_t *b = r->bytes;
+ev_status ev__snap_decode(reader *r, ev_index *ix) {
   const uint32_t count = r->info->count;
   const uint32_t dim = ix->dim;
-  const uint8_t *vec = b + r->sec_off[EV_SECTION_VECTORS];
-  const uint8_t *ids = b + r->sec_off[EV_SECTION_IDS];
-  const uint8_t *lev = b + r->sec_off[EV_SECTION_LEVELS];
-  const uint8_t *tomb = b + r->sec_off[EV_SECTION_TOMBSTONES];
-  const uint8_t *l0 = b + r->sec_off[EV_SECTION_LINKS0];
-  const uint8_t *up = b + r->sec_off[EV_SECTION_UPPER];
-  const uint8_t *flt = ix->options.keep_floats ? b + r->sec_off[EV_SECTION_FLOATS] : NULL;
+  /* NULL for VECTORS and FLOATS when a streamed load placed them already. */
+  const uint8_t *vec = r->sec_ptr[EV_SECTION_VECTORS];
+  const uint8_t *ids = r->sec_ptr[EV_SECTION_IDS];
+  const uint8_t *lev = r->sec_ptr[EV_SECTION_LEVELS];
+  const uint8_t *tomb = r->sec_ptr[EV_SECTION_TOMBSTONES];
+  const uint8_t *l0 = r->sec_ptr[EV_SECTION_LINKS0];
+  const uint8_t *up = r->sec_ptr[EV_SECTION_UPPER];
+  const uint8_t *flt = r->sec_ptr[EV_SECTION_FLOATS];
   const size_t P = ix->payload_bytes;
   ev_status st;
 
@@ -757,11 +709,13 @@ static ev_status decode(reader *r, ev_index *ix) {
   size_t l0_off = 0, up_off = 0;
   const uint64_t l0_len = r->sec_len[EV_SECTION_LINKS0], up_len = r->sec_len[EV_SECTION_UPPER];
   for (uint32_t s = 0; s < count; s++) {
-    const uint8_t *pl = vec + (size_t)s * P;
-    if (!ev__payload_ok(ix, pl))
-      return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
-                     r->sec_off[EV_SECTION_VECTORS] + (uint64_t)s * P);
-    ev__payload_from_le(ix, ev__payload(ix, s), pl);
+    if (vec) {
+      const uint8_t *pl = vec + (size_t)s * P;
+      if (!ev__payload_ok(ix, pl))
+        return corrupt(r, EV_SECTION_VECTORS, EV_REASON_BAD_VALUE,
+                       r->sec_off[EV_SECTION_VECTORS] + (uint64_t)s * P);
+      ev__payload_from_le(ix, ev__payload(ix, s), pl);
+    }
     if (flt) {
       const uint8_t *fl = flt + (size_t)s * dim * 4;
       if (!ev_le_finite_words(fl, dim))
@@ -821,7 +775,7 @@ static ev_status decode(reader *r, ev_index *ix) {
     }
   }
 
-  if (r->sec_off[EV_SECTION_METADATA]) {
+  if (r->sec_ptr[EV_SECTION_METADATA]) {
     st = decode_metadata(r, ix);
     if (st != EV_OK) return st;
   }
@@ -849,7 +803,11 @@ static ev_status begin_read(reader *r, const uint8_t *bytes, size_t len,
   if (!bytes && len) return fail(r, EV_ERR_INVALID_ARGUMENT, 0, 0, 0);
   if (len == 0)
     return fail(r, EV_ERR_TRUNCATED, EV_SECTION_HEADER, EV_REASON_TRUNCATED, 0);
-  return read_header(r);
+  ev_status st = ev__snap_read_header(r);
+  if (st != EV_OK) return st;
+  for (unsigned i = 0; i < r->nsec; i++)
+    r->sec_ptr[r->order[i]] = bytes + r->sec_off[r->order[i]];
+  return EV_OK;
 }
 
 ev_status ev_snapshot_inspect(const uint8_t *bytes, size_t len,
@@ -863,12 +821,6 @@ ev_status ev_snapshot_inspect(const uint8_t *bytes, size_t len,
 
 ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
                            ev_snapshot_info *info, ev_load_error *err) {
-  return ev_snapshot_load_crcs(bytes, len, NULL, out, info, err);
-}
-
-ev_status ev_snapshot_load_crcs(const uint8_t *bytes, size_t len,
-                                const ev_snapshot_crcs *crcs, ev_index **out,
-                                ev_snapshot_info *info, ev_load_error *err) {
   ev_snapshot_info info_local;
   ev_load_error err_local;
   reader r = {0};
@@ -882,13 +834,13 @@ ev_status ev_snapshot_load_crcs(const uint8_t *bytes, size_t len,
     return EV_ERR_INVALID_ARGUMENT;
   }
   ev_status st = begin_read(&r, bytes, len, info, err);
-  if (st == EV_OK) st = check_crcs(&r, crcs);
+  if (st == EV_OK) st = ev__snap_check_crcs(&r, NULL);
   if (st != EV_OK) return st;
   ev_index *ix = NULL;
   st = ev__index_new(&info->options, &ix);
   if (st != EV_OK)
     return fail(&r, st, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
-  st = decode(&r, ix);
+  st = ev__snap_decode(&r, ix);
   if (st != EV_OK) {
     ev_index_free(ix);
     return st;

@@ -122,33 +122,34 @@ void ev_snapshot_writer_free(ev_snapshot_writer *writer);
 ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
                            ev_snapshot_info *info, ev_load_error *err);
 
-/* Section checksums computed while a snapshot arrives (a download landing
- * in place, front to back), so that the load does not read every byte a
- * second time after the last one came: the checksum work overlaps the
- * transfer. Zero-initialise it (all fields 0), then call
- * ev_snapshot_crcs_update(bytes, avail, c) each time the first `avail`
- * bytes of the snapshot are in place (avail only grows, the bytes before it
- * never change). It trusts nothing: it only records which byte ranges it
- * checksummed under which section table, and ev_snapshot_load_crcs uses a
- * section's value only when that range is exactly the section the checked
- * header names; any other section is checksummed at load as usual. */
-#define EV_SNAPSHOT_MAX_SECTIONS 8u /* version 2: FLOATS and METADATA */
-typedef struct ev_snapshot_crcs {
-  uint32_t ready; /* the table below was read from a complete header */
-  uint32_t nsec;
-  uint64_t off[EV_SNAPSHOT_MAX_SECTIONS];
-  uint64_t len[EV_SNAPSHOT_MAX_SECTIONS];
-  uint64_t done[EV_SNAPSHOT_MAX_SECTIONS]; /* bytes of the section summed */
-  uint32_t crc[EV_SNAPSHOT_MAX_SECTIONS];
-} ev_snapshot_crcs;
-void ev_snapshot_crcs_update(const uint8_t *bytes, size_t avail,
-                             ev_snapshot_crcs *c);
-
-/* ev_snapshot_load with the checksums of ev_snapshot_crcs_update (NULL:
- * none): the same checks, the same errors, in the same order. */
-ev_status ev_snapshot_load_crcs(const uint8_t *bytes, size_t len,
-                                const ev_snapshot_crcs *crcs, ev_index **out,
-                                ev_snapshot_info *info, ev_load_error *err);
+/* A snapshot loaded while its bytes arrive in order (a download), without
+ * a buffer of its size: the vectors (and kept floats) are checked and
+ * written into the new index as they come, the other sections are held
+ * until the end (snapshot_stream.c says why). The checks and the errors are
+ * those of ev_snapshot_load, except that where a snapshot has both a bad
+ * value in its vectors and one in a later section, the vectors' is the one
+ * reported.
+ *   begin  takes the first `len` bytes, at least the whole header
+ *          (header_len, bytes 12..15 of the prelude; TRUNCATED with fewer);
+ *          the header is checked whole (its CRC, options, counts, table)
+ *          before anything is allocated from it. *info gets what it says.
+ *   feed   the next n bytes. More than the header's total_len is CORRUPT.
+ *   finish after the last byte: every section's checksum, then every value,
+ *          then *out owns the index (journaling off), as ev_snapshot_load.
+ *          TRUNCATED when bytes are missing.
+ * A failure of begin leaves *out NULL. A later failure is final: further
+ * feed and finish calls report the same error. Free a begun stream with
+ * ev_snapshot_stream_free in every case (it frees a partly built index;
+ * the index finish handed out is the caller's). info and err may be NULL. */
+typedef struct ev_snapshot_stream ev_snapshot_stream;
+ev_status ev_snapshot_stream_begin(const uint8_t *bytes, size_t len,
+                                   ev_snapshot_stream **out,
+                                   ev_snapshot_info *info, ev_load_error *err);
+ev_status ev_snapshot_stream_feed(ev_snapshot_stream *stream, const uint8_t *bytes,
+                                  size_t n, ev_load_error *err);
+ev_status ev_snapshot_stream_finish(ev_snapshot_stream *stream, ev_index **out,
+                                    ev_load_error *err);
+void ev_snapshot_stream_free(ev_snapshot_stream *stream);
 
 /* Checks the header only (magic, version, header checksum, section table
  * bounds) and fills *info; for a quick look at wal_seq and options. */

@@ -116,7 +116,7 @@ for (let i = 0; i < REPS; i++) {
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 const chromiumVersion = browser.version();
-const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'decodeSummed', 'decodeUnsummed', 'crcPass', 'sumPerChunk',
+const PHASES = ['cold', 'warm', 'fetchOnly', 'streamOnly', 'streamFeed', 'streamFinish', 'decodeWhole', 'crcPass',
   'freshFetchOnly', 'sq8Cold', 'sq8FreshFetchOnly'];
 // The project's server sends COOP/COEP, so its pages are cross-origin
 // isolated and load the module with threads (dist/mt/, its worker pool
@@ -164,40 +164,44 @@ try {
         while (!(await reader.read()).done) { /* nothing kept */ }
         out.streamOnly = performance.now() - t;
         // Where EdgeVec.load's own time goes, on the same bytes in the wasm
-        // heap: the decode after the last byte with the CRCs summed during
-        // the download (what load(url) does) and without (what load(bytes)
-        // does); the CRC pass alone (the last byte flipped: the load stops
-        // at the last section's CRC, after summing every byte); and the
-        // summing done during the download, in 1 MB steps.
+        // heap: the streamed load as load(url) runs it (the feeds in 1 MB
+        // pieces, done while the download runs, then the finish after the
+        // last byte); the whole-bytes load of load(bytes); and its CRC pass
+        // alone (the last byte flipped: the load stops at the last section's
+        // CRC, after summing every byte).
         const wasm = await loadWasm();
         const len = whole.byteLength;
         const ptr = wasm._malloc(len);
         const res = wasm._malloc(64);
         wasm.HEAPU8.set(whole, ptr);
-        const crcs = wasm._evp_snapshot_crcs_new();
+        const headerLen = new DataView(whole.buffer).getUint32(12, true);
         t = performance.now();
-        for (let at = 1 << 20; ; at += 1 << 20) {
-          wasm._evp_snapshot_crcs_update(ptr, Math.min(at, len), crcs);
-          if (at >= len) break;
+        let st = wasm._evp_snapshot_stream_begin(ptr, headerLen, res);
+        const stream = wasm.HEAPU32[res >>> 2];
+        for (let at = headerLen; st === 0 && at < len; at += 1 << 20) {
+          st = wasm._evp_snapshot_stream_feed(stream, ptr + at, Math.min(1 << 20, len - at), res);
         }
-        out.sumPerChunk = performance.now() - t;
-        const decode = (sums) => {
+        out.streamFeed = performance.now() - t;
+        t = performance.now();
+        if (st === 0) st = wasm._evp_snapshot_stream_finish(stream, res);
+        out.streamFinish = performance.now() - t;
+        if (st !== 0) throw new Error(`streamed load: status ${st}`);
+        wasm._evw_free(wasm.HEAPU32[res >>> 2]);
+        wasm._evp_snapshot_stream_free(stream);
+        const decode = () => {
           const t0 = performance.now();
-          const st = wasm._evp_snapshot_load(ptr, len, res, sums);
+          const status = wasm._evp_snapshot_load(ptr, len, res);
           const ms = performance.now() - t0;
           const handle = wasm.HEAPU32[res >>> 2];
           if (handle) wasm._evw_free(handle);
-          return [st, ms];
+          return [status, ms];
         };
-        let st;
-        [st, out.decodeSummed] = decode(crcs);
-        if (st !== 0) throw new Error(`decode with sums: status ${st}`);
-        [st, out.decodeUnsummed] = decode(0);
+        [st, out.decodeWhole] = decode();
         if (st !== 0) throw new Error(`decode: status ${st}`);
         wasm.HEAPU8[ptr + len - 1] ^= 0xff;
-        [st, out.crcPass] = decode(0);
+        [st, out.crcPass] = decode();
         if (st === 0) throw new Error('a flipped last byte loaded');
-        wasm._free(crcs); wasm._free(res); wasm._free(ptr);
+        wasm._free(res); wasm._free(ptr);
         return out;
       }, `/ship/${FILE}`);
       await context.close();
@@ -299,10 +303,10 @@ Where EdgeVec.load's own work goes (module loaded, the same bytes already in the
 
 | step | isolated | not isolated |
 |---|---:|---:|
-${row('decode after the last byte, section CRCs summed during the download (what load(url) does)', 'decodeSummed')}
-${row('decode with the CRC pass at the end (what load(bytes) does)', 'decodeUnsummed')}
-${row('the CRC pass alone', 'crcPass')}
-${row('summing the CRCs in 1 MB steps (done while the download runs)', 'sumPerChunk')}
+${row('streamed load (what load(url) does): the feeds in 1 MB pieces, done while the download runs', 'streamFeed')}
+${row('streamed load: the finish after the last byte', 'streamFinish')}
+${row('the load of the whole bytes (what load(bytes) does)', 'decodeWhole')}
+${row('its CRC pass alone', 'crcPass')}
 `;
 fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'results', `transfer-${day}.json`), JSON.stringify(result, null, 2) + '\n');

@@ -6,29 +6,29 @@
 // downloads this file.
 //
 // Rules this file keeps:
-//  - A download is streamed into one buffer in the wasm heap, sized from the
-//    snapshot's own header (checked by the core before it is trusted), and
-//    decoded where it landed: no chunk list to concatenate, no JS-side copy
-//    of the whole snapshot.
+//  - A download is loaded while it arrives (js/wasm/snapshot-stream.js):
+//    each chunk goes to the core as it lands, the vectors straight into the
+//    index being built, while the next chunk is on its way. No buffer of the
+//    snapshot's size exists in the heap, and no JS-side copy of it either
+//    (unless it is to be persisted: then the chunks are kept for storage).
 //  - The body is read from the moment the response is there, also while the
 //    wasm module is still loading (a page's first load): a body nobody reads
 //    stops arriving once the browser's buffer is full, so waiting for the
 //    module would add its whole load time to the download's. What arrives
-//    before the module is held in JS and copied in once it is there.
-//  - Each chunk's bytes are summed into their sections' CRC-32 as they land
-//    (evp_snapshot_crcs_update), while the next chunk is on its way: the
-//    load then compares the sums instead of reading all the bytes again.
-//    The core still checks every section against its header's CRC.
-//  - The core's checks decide what is intact. The transport's word
-//    (Content-Length) can only make a download fail: a body that ends before
-//    it is truncated, while a Content-Length smaller than the snapshot is
-//    what a compressed response reports and is not held against it.
+//    before the module is held in JS and fed once it is there.
+//  - The core's checks decide what is intact: the header before anything is
+//    allocated from it, every section's CRC-32 and every value before the
+//    index is handed out. The transport's word (Content-Length) can only
+//    make a download fail: a body that ends before it is truncated, while a
+//    Content-Length smaller than the snapshot is what a compressed response
+//    reports and is not held against it.
 //  - A persisted copy is written only after its bytes loaded, and only as
 //    the first snapshot of a database that holds nothing yet.
 
 import { EdgeVecError, invalidArgument, describe } from '../errors.js';
 import { loadWasm } from '../loader.js';
-import { alloc, copyIn } from '../wasm/memory.js';
+import { copyIn } from '../wasm/memory.js';
+import { SnapshotStream } from '../wasm/snapshot-stream.js';
 import {
   loadSnapshotAt, inspectSnapshotHead, saveSnapshot, pendingBytes, enableJournal, SNAPSHOT_PRELUDE_BYTES,
 } from '../wasm/persist.js';
@@ -187,34 +187,31 @@ export async function loadFrom(source, options) {
   // The module compiles while the download starts.
   const wasmReady = loadWasm(parsed.location);
   wasmReady.catch(() => undefined);
-  /** @type {{ ptr: number, len: number, crcs?: number }} */
-  let data;
   /** @type {EdgeVecWasm} */
   let wasm;
+  let index = 0;
+  let walSeq = 0;
+  /** @type {Uint8Array | null} */
+  let kept = null;
   if (source instanceof Uint8Array || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source)
       : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     wasm = await wasmReady;
     if (signal?.aborted) throw abortError(signal.reason);
-    data = copyIn(wasm, [bytes], CONTEXT);
+    const data = copyIn(wasm, [bytes], CONTEXT);
     parsed.onProgress?.(bytes.byteLength, bytes.byteLength);
+    try {
+      ({ handle: index, walSeq } = loadSnapshotAt(wasm, data.ptr, data.len, 'the snapshot', CONTEXT));
+      // The storage keeps its own copy of what it is given, but a storage
+      // backend written by an app might keep the view itself: give it bytes
+      // of their own, not a view of the wasm heap or of the caller's buffer.
+      if (parsed.persistAs !== undefined) kept = wasm.HEAPU8.slice(data.ptr, data.ptr + data.len);
+    } finally {
+      wasm._free(data.ptr);
+    }
   } else {
     const response = await responseOf(source, signal);
-    ({ wasm, data } = await readBody(wasmReady, response, parsed));
-  }
-  let index = 0;
-  let walSeq = 0;
-  /** @type {Uint8Array | null} */
-  let kept = null;
-  try {
-    ({ handle: index, walSeq } = loadSnapshotAt(wasm, data.ptr, data.len, 'the snapshot', CONTEXT, data.crcs));
-    // The storage keeps its own copy of what it is given, but a storage
-    // backend written by an app might keep the view itself: give it bytes
-    // of their own, not a view of the wasm heap.
-    if (parsed.persistAs !== undefined) kept = wasm.HEAPU8.slice(data.ptr, data.ptr + data.len);
-  } finally {
-    wasm._free(data.ptr);
-    if (data.crcs) wasm._free(data.crcs);
+    ({ wasm, index, walSeq, kept } = await readBody(wasmReady, response, parsed));
   }
   if (parsed.persistAs === undefined || !kept) {
     return { wasm, index, idType: parsed.idType, persistence: null };
@@ -320,15 +317,14 @@ function readAhead(read, until) {
 }
 
 /**
- * Reads a response body into a fresh buffer in the wasm heap (the caller
- * frees it). The body is read from the start, while the module may still
- * be loading (readAhead); the first bytes are held in JS only until the
- * module is there and the header says how long the snapshot is; every
- * later chunk is copied straight to its place.
+ * Loads a response body as a snapshot while it arrives. The body is read
+ * from the start, while the module may still be loading (readAhead); the
+ * first bytes are held in JS only until the module is there and the header
+ * is complete; every later chunk goes to the core as it lands.
  * @param {Promise<EdgeVecWasm>} wasmReady
  * @param {ResponseLike} response
  * @param {ParsedLoadOptions} parsed
- * @returns {Promise<{ wasm: EdgeVecWasm, data: { ptr: number, len: number, crcs: number } }>}
+ * @returns {Promise<{ wasm: EdgeVecWasm, index: number, walSeq: number, kept: Uint8Array | null }>}
  */
 async function readBody(wasmReady, response, parsed) {
   const { signal, onProgress } = parsed;
@@ -348,12 +344,11 @@ async function readBody(wasmReady, response, parsed) {
     stopWaiting = () => signal.removeEventListener('abort', onAbort);
   }) : null;
   aborted?.catch(() => undefined);
-  /** @type {EdgeVecWasm | undefined} */
-  let loaded;
-  let ptr = 0;
-  // The running section CRCs (0 if it could not be allocated: the core
-  // then sums every section at the end, as for bytes given whole).
-  let crcs = 0;
+  /** @type {SnapshotStream | null} */
+  let stream = null;
+  // With persistAs, the chunks as they came, for the stored copy.
+  /** @type {Uint8Array[] | null} */
+  const keep = parsed.persistAs !== undefined ? [] : null;
   try {
     // A body without a stream (an old polyfill): read it whole.
     /** @type {() => Promise<ReadableStreamReadResult<Uint8Array>>} */
@@ -370,7 +365,6 @@ async function readBody(wasmReady, response, parsed) {
     const ready = aborted ? Promise.race([wasmReady, aborted]) : wasmReady;
     if (reader) next = readAhead(next, ready);
     const wasm = await ready;
-    loaded = wasm;
     if (!response.ok) {
       const text = response.statusText ? ` ${response.statusText}` : '';
       throw new EdgeVecError('FETCH', `${CONTEXT}: the server answered ${response.status}${text}${from}`,
@@ -414,11 +408,12 @@ async function readBody(wasmReady, response, parsed) {
         throw invalidArgument(`${CONTEXT}: the Response body gave ${describe(bytes)}, not bytes`);
       }
       if (bytes.byteLength === 0) continue;
-      if (!ptr) {
+      keep?.push(bytes);
+      if (!stream) {
         head.push(bytes);
         headBytes += bytes.byteLength;
         received = headBytes;
-        while (!ptr && headBytes >= need) {
+        while (!stream && headBytes >= need) {
           const joined = join(head, headBytes);
           head = [joined];
           const r = inspectSnapshotHead(wasm, joined.subarray(0, need), 'the snapshot', CONTEXT);
@@ -436,19 +431,13 @@ async function readBody(wasmReady, response, parsed) {
               'more than a wasm32 heap holds');
           }
           if (headBytes > total) throw longerError(total, from);
-          ptr = alloc(wasm, Math.max(1, total), CONTEXT);
-          crcs = wasm._evp_snapshot_crcs_new();
-          wasm.HEAPU8.set(joined, ptr);
-          if (crcs) wasm._evp_snapshot_crcs_update(ptr, headBytes, crcs);
+          stream = new SnapshotStream(wasm, joined, 'the snapshot', CONTEXT);
           head = [];
         }
       } else {
         if (received + bytes.byteLength > total) throw longerError(total, from);
-        // HEAPU8 is read again each time: another index growing the heap
-        // meanwhile replaces the view (the pointer stays valid).
-        wasm.HEAPU8.set(bytes, ptr + received);
+        stream.feed(bytes);
         received += bytes.byteLength;
-        if (crcs) wasm._evp_snapshot_crcs_update(ptr, received, crcs);
       }
       progress(received);
       if (signal?.aborted) throw abortError(signal.reason);
@@ -457,7 +446,7 @@ async function readBody(wasmReady, response, parsed) {
       throw new EdgeVecError('CORRUPT', `${CONTEXT}: the download${from} is truncated: the body ended ` +
         `after ${received} of the ${declared} bytes its Content-Length announced`, { section: 'body' });
     }
-    if (!ptr) {
+    if (!stream) {
       // The body ended inside the header: the core says what is wrong
       // with what there is (truncated, or not a snapshot at all).
       const data = copyIn(wasm, [join(head, headBytes)], CONTEXT);
@@ -472,17 +461,16 @@ async function readBody(wasmReady, response, parsed) {
       throw new EdgeVecError('CORRUPT', `${CONTEXT}: the download${from} is truncated: the body ended ` +
         `after ${received} of the ${total} bytes the snapshot's header announces`, { section: 'body' });
     }
-    const data = { ptr, len: total, crcs };
-    ptr = 0;
-    crcs = 0;
-    return { wasm, data };
+    // Joined first: once finish hands out the index, nothing may throw.
+    const kept = keep ? join(keep, total) : null;
+    const { handle: index, walSeq } = stream.finish();
+    return { wasm, index, walSeq, kept };
   } catch (err) {
     if (reader) reader.cancel(err).catch(() => undefined);
     throw err;
   } finally {
     stopWaiting?.();
-    if (ptr) loaded?._free(ptr);
-    if (crcs) loaded?._free(crcs);
+    stream?.free();
   }
 }
 

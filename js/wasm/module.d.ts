@@ -96,10 +96,11 @@ export interface EdgeVecWasm extends EdgeVecCoreWasm {
   _evp_snapshot_writer_next(writer: number, buf: number, cap: number, out: number): number;
   _evp_snapshot_writer_header(writer: number, buf: number, cap: number): number;
   _evp_snapshot_writer_free(writer: number): void;
-  /** crcs: 0, or an evp_snapshot_crcs_new() that evp_snapshot_crcs_update filled. */
-  _evp_snapshot_load(bytes: number, len: number, out: number, crcs?: number): number;
-  _evp_snapshot_crcs_new(): number;
-  _evp_snapshot_crcs_update(bytes: number, avail: number, crcs: number): void;
+  _evp_snapshot_load(bytes: number, len: number, out: number): number;
+  _evp_snapshot_stream_begin(bytes: number, len: number, out: number): number;
+  _evp_snapshot_stream_feed(stream: number, bytes: number, len: number, out: number): number;
+  _evp_snapshot_stream_finish(stream: number, out: number): number;
+  _evp_snapshot_stream_free(stream: number): void;
   _evp_snapshot_inspect(bytes: number, len: number, out: number): number;
   _evp_journal_enable(handle: number, lastSeqLo: number, lastSeqHi: number): number;
   _evp_journal_pending_bytes(handle: number): number;

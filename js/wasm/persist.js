@@ -62,19 +62,17 @@ export function loadSnapshot(wasm, bytes, name) {
 
 /**
  * loadSnapshot of bytes already in the wasm heap (the caller still owns
- * them): a download streamed into wasm memory is decoded where it landed.
+ * them).
  * @param {EdgeVecWasm} wasm
  * @param {number} ptr
  * @param {number} len
  * @param {string} what     the bytes, for messages ('snapshot of "notes"')
  * @param {string} context  the call, for messages
- * @param {number} [crcs]   section checksums summed while the bytes arrived
- *   (evp_snapshot_crcs_update), or 0: the core sums them here
  * @returns {LoadedSnapshot}
  */
-export function loadSnapshotAt(wasm, ptr, len, what, context, crcs = 0) {
+export function loadSnapshotAt(wasm, ptr, len, what, context) {
   const out = outArray(wasm, context);
-  const st = wasm._evp_snapshot_load(ptr, len, out, crcs);
+  const st = wasm._evp_snapshot_load(ptr, len, out);
   const u32 = wasm.HEAPU32;
   const o = out >>> 2;
   if (st !== EV_OK) {
@@ -86,15 +84,15 @@ export function loadSnapshotAt(wasm, ptr, len, what, context, crcs = 0) {
 }
 
 /**
- * The error of a failed evp_snapshot_load / evp_snapshot_inspect, from the
- * words it left in the out array.
+ * The error of a failed evp_snapshot_load / evp_snapshot_inspect /
+ * evp_snapshot_stream_*, from the words it left in the out array.
  * @param {EdgeVecWasm} wasm
  * @param {number} st
  * @param {string} what
  * @param {string} context
  * @returns {EdgeVecError}
  */
-function snapshotError(wasm, st, what, context) {
+export function snapshotError(wasm, st, what, context) {
   const u32 = wasm.HEAPU32;
   const o = outArray(wasm, context) >>> 2;
   const section = sectionName(wasm, u32[o + EVP_SNAPSHOT_ERROR_SECTION]);

@@ -52,22 +52,25 @@
  *   int  evp_snapshot_writer_header(writer, buf, cap)
  *        After next gave 0: the header (its bytes go first).
  *   void evp_snapshot_writer_free(writer)
- *   int  evp_snapshot_load(bytes, len, out, crcs)
- *        Validates everything and builds a new index. crcs: 0, or the
- *        section checksums evp_snapshot_crcs_update summed while the bytes
- *        arrived (used only where they cover exactly a section the header
- *        names; the checks and errors are the same either way). EVP_LOAD_HANDLE = ix
+ *   int  evp_snapshot_load(bytes, len, out)
+ *        Validates everything and builds a new index. EVP_LOAD_HANDLE = ix
  *        (0 on failure), EVP_SNAPSHOT_WAL_SEQ_LO (+ hi), EVP_SNAPSHOT_VERSION
  *        = format version, EVP_SNAPSHOT_ERROR_SECTION (ev_snapshot_section,
  *        0 = none), EVP_SNAPSHOT_ERROR_REASON (ev_load_reason, 0 = none),
  *        EVP_SNAPSHOT_ERROR_OFFSET = byte offset of the failure. Journaling
  *        is off on the loaded index.
- *   u32  evp_snapshot_crcs_new()
- *        A zeroed ev_snapshot_crcs (snapshot.h) for one download; free it
- *        with free(). 0 when out of memory (the load then sums at the end).
- *   void evp_snapshot_crcs_update(bytes, avail, crcs)
- *        The first `avail` bytes of the snapshot at `bytes` are in place
- *        (avail only grows): sums the new ones into their sections' CRCs.
+ *   int  evp_snapshot_stream_begin(bytes, len, out)
+ *        A load of bytes that arrive in order (a download; snapshot.h):
+ *        bytes = the first len bytes, the whole header at least.
+ *        EVP_LOAD_HANDLE = the stream (0 on failure: nothing to free), and
+ *        the words of load from EVP_SNAPSHOT_WAL_SEQ_LO on.
+ *   int  evp_snapshot_stream_feed(stream, bytes, len, out)
+ *        The next len bytes. On failure the error words of load.
+ *   int  evp_snapshot_stream_finish(stream, out)
+ *        After the last byte: the words of load (EVP_LOAD_HANDLE = ix).
+ *   void evp_snapshot_stream_free(stream)
+ *        In every case once begun; frees a partly built index, never the
+ *        one finish handed out.
  *   int  evp_snapshot_inspect(bytes, len, out)
  *        Header only (cheap): the words of load from EVP_SNAPSHOT_WAL_SEQ_LO
  *        to EVP_SNAPSHOT_ERROR_OFFSET, and EVP_INSPECT_DIMENSIONS (in the
@@ -228,27 +231,61 @@ static void put_snapshot_words(uint32_t *out, const ev_snapshot_info *info,
 }
 
 EMSCRIPTEN_KEEPALIVE
-int evp_snapshot_load(const uint8_t *bytes, uint32_t len, uint32_t *out,
-                      const ev_snapshot_crcs *crcs) {
+int evp_snapshot_load(const uint8_t *bytes, uint32_t len, uint32_t *out) {
   ev_index *ix = NULL;
   ev_snapshot_info info = {0};
   ev_load_error err = {0};
   if (!out) return EV_ERR_INVALID_ARGUMENT;
-  ev_status st = ev_snapshot_load_crcs(bytes, len, crcs, &ix, &info, &err);
+  ev_status st = ev_snapshot_load(bytes, len, &ix, &info, &err);
   out[EVP_LOAD_HANDLE] = (uint32_t)(uintptr_t)ix;
   put_snapshot_words(out, &info, &err);
   return st;
 }
 
-EMSCRIPTEN_KEEPALIVE
-ev_snapshot_crcs *evp_snapshot_crcs_new(void) {
-  return calloc(1, sizeof(ev_snapshot_crcs));
+/* The stream's wal_seq and version come from begin's info; later calls
+ * write only the error words. */
+static void put_error_words(uint32_t *out, const ev_load_error *err) {
+  out[EVP_SNAPSHOT_ERROR_SECTION] = err->section;
+  out[EVP_SNAPSHOT_ERROR_REASON] = err->reason;
+  out[EVP_SNAPSHOT_ERROR_OFFSET] = (uint32_t)err->offset;
 }
 
 EMSCRIPTEN_KEEPALIVE
-void evp_snapshot_crcs_update(const uint8_t *bytes, uint32_t avail,
-                              ev_snapshot_crcs *crcs) {
-  ev_snapshot_crcs_update(bytes, avail, crcs);
+int evp_snapshot_stream_begin(const uint8_t *bytes, uint32_t len, uint32_t *out) {
+  ev_snapshot_stream *stream = NULL;
+  ev_snapshot_info info = {0};
+  ev_load_error err = {0};
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_status st = ev_snapshot_stream_begin(bytes, len, &stream, &info, &err);
+  out[EVP_LOAD_HANDLE] = (uint32_t)(uintptr_t)stream;
+  put_snapshot_words(out, &info, &err);
+  return st;
+}
+
+EMSCRIPTEN_KEEPALIVE
+int evp_snapshot_stream_feed(ev_snapshot_stream *stream, const uint8_t *bytes,
+                             uint32_t len, uint32_t *out) {
+  ev_load_error err = {0};
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_status st = ev_snapshot_stream_feed(stream, bytes, len, &err);
+  put_error_words(out, &err);
+  return st;
+}
+
+EMSCRIPTEN_KEEPALIVE
+int evp_snapshot_stream_finish(ev_snapshot_stream *stream, uint32_t *out) {
+  ev_index *ix = NULL;
+  ev_load_error err = {0};
+  if (!out) return EV_ERR_INVALID_ARGUMENT;
+  ev_status st = ev_snapshot_stream_finish(stream, &ix, &err);
+  out[EVP_LOAD_HANDLE] = (uint32_t)(uintptr_t)ix;
+  put_error_words(out, &err);
+  return st;
+}
+
+EMSCRIPTEN_KEEPALIVE
+void evp_snapshot_stream_free(ev_snapshot_stream *stream) {
+  ev_snapshot_stream_free(stream);
 }
 
 EMSCRIPTEN_KEEPALIVE

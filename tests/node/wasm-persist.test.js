@@ -5,6 +5,7 @@
 // allocator's high-water mark, after soaking up every free block of 1 MB or
 // more (the holes that growing arrays leave behind would otherwise hide a
 // large allocation); the stored snapshot must still load to the same index.
+// A streamed load (EdgeVec.load of a Response) is held to the same rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -51,4 +52,44 @@ test('checkpoint of 20k x 96 raises the wasm heap high-water mark by far less th
   const again = await EdgeVec.open('peak', { storage, wasmBinary, readOnly: true });
   assert.deepEqual(again.search(query, 10), want);
   again.dispose();
+});
+
+test('a streamed load of 20k x 96 raises the wasm heap high-water mark by the index, not by the snapshot as well', async () => {
+  const source = await EdgeVec.create({ dimensions: DIM });
+  const data = clustered({ seed: 62, n: N, dim: DIM });
+  for (let i = 0; i < N; i += 5000) await source.insertBatch(data.subarray(i * DIM, (i + 5000) * DIM));
+  const bytes = await source.export();
+  const query = data.subarray(77 * DIM, 78 * DIM);
+  const want = source.search(query, 10);
+  source.dispose();
+
+  // A module of its own, its free blocks of 1 MB soaked up as above.
+  const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
+  const wasm = await loadWasm({ wasmBinary });
+  const soak = [];
+  for (;;) {
+    const before = wasm._evw_heap_peak();
+    soak.push(wasm._malloc(1 << 20));
+    if (wasm._evw_heap_peak() > before) break;
+  }
+  const peakBefore = wasm._evw_heap_peak();
+  // The body in chunks of 64 KB, as a download arrives.
+  let at = 0;
+  const body = new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) { c.close(); return; }
+      c.enqueue(bytes.slice(at, at + 65536));
+      at += 65536;
+    },
+  });
+  const db = await EdgeVec.load(new Response(body), { wasmBinary });
+  const grew = wasm._evw_heap_peak() - peakBefore;
+  for (const p of soak) wasm._free(p);
+  // Loading into a buffer of the snapshot's size first would add all of
+  // it on top of the index; the stream holds only the sections after the
+  // vectors (ids, levels, links) and a 1 MB staging buffer.
+  assert.ok(grew - db.memoryBytes < bytes.length / 2,
+    `high-water mark grew by ${grew} bytes for an index of ${db.memoryBytes} from a ${bytes.length}-byte snapshot`);
+  assert.deepEqual(db.search(query, 10), want);
+  db.dispose();
 });

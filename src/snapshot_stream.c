@@ -1,0 +1,247 @@
+/*
+ * snapshot_stream.c — a snapshot read while its bytes arrive, front to back
+ * (a download), instead of from one buffer that holds all of them.
+ *
+ * Trade-off: the vectors (and the kept floats) are nearly all of a
+ * snapshot's bytes, and they come first. Each one is checked and written
+ * into the index being built as soon as its bytes are complete, while the
+ * next piece of the download is on its way; only the other sections (ids,
+ * levels, tombstones, links, metadata) are held until the last byte, and
+ * the usual decode then runs over those. So no buffer of the snapshot's
+ * size exists and little of the load is left after the last byte. The
+ * price: a value error in a vector is found before the section's checksum
+ * can be compared, so it is recorded and reported only if every checksum
+ * matched (a damaged download reports the checksum, as a load of the
+ * whole bytes does), and placing stops at it while the sums go on.
+ *
+ * Nothing is trusted early: the header is checked whole before anything is
+ * allocated from it, every section's CRC-32 is summed from the bytes as
+ * they pass and compared at the end, and the index is handed out only
+ * after the same checks ev_snapshot_load makes. The format is documented
+ * at the top of snapshot.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "crc32.h"
+#include "index.h"
+#include "quantize.h"
+#include "snapshot.h"
+#include "snapshot_read.h"
+
+struct ev_snapshot_stream {
+  ev_snap_reader r;
+  ev_snapshot_info info;
+  ev_load_error err;       /* the failure every later call reports */
+  ev_load_error value_err; /* the first placed vector that failed its check */
+  ev_index *ix;            /* being built; NULL once handed out */
+  uint64_t pos;            /* bytes of the snapshot received so far */
+  unsigned cur;            /* table position of the section pos is in */
+  ev_snapshot_crcs crcs;   /* every section's running CRC-32 */
+  uint8_t *held;           /* the sections kept for the final decode */
+  uint8_t *held_at[EV_SNAP_SECTION_IDS]; /* where each kept one goes */
+  uint8_t *carry;          /* an item split between two pieces */
+};
+
+/* Sections written into the index as they arrive: fixed-size items, one
+ * per slot. */
+static int placed(uint32_t id) {
+  return id == EV_SECTION_VECTORS || id == EV_SECTION_FLOATS;
+}
+
+static size_t item_size(const ev_index *ix, uint32_t id) {
+  return id == EV_SECTION_VECTORS ? ix->payload_bytes : (size_t)ix->dim * 4;
+}
+
+static void copy_err(ev_load_error *to, const ev_load_error *from) {
+  if (to) *to = *from;
+}
+
+/* Checks one item and writes it into its slot. */
+static void place_one(ev_snapshot_stream *s, uint32_t id, uint32_t slot,
+                      const uint8_t *item) {
+  ev_index *ix = s->ix;
+  int ok;
+  if (id == EV_SECTION_VECTORS) {
+    ok = ev__payload_ok(ix, item);
+    if (ok) ev__payload_from_le(ix, ev__payload(ix, slot), item);
+  } else {
+    ok = ev_le_finite_words(item, ix->dim);
+    if (ok) ev_le_get_words(ix->floats + (size_t)slot * ix->dim, item, ix->dim);
+  }
+  if (!ok) {
+    s->value_err.status = EV_ERR_CORRUPT;
+    s->value_err.section = id;
+    s->value_err.reason = EV_REASON_BAD_VALUE;
+    s->value_err.offset = s->r.sec_off[id] + (uint64_t)slot * item_size(ix, id);
+  }
+}
+
+/* `take` bytes of placed section `id`, starting `at` bytes into it. */
+static void place(ev_snapshot_stream *s, uint32_t id, uint64_t at,
+                  const uint8_t *bytes, size_t take) {
+  if (s->value_err.status != EV_OK) return;
+  const size_t item = item_size(s->ix, id);
+  uint32_t slot = (uint32_t)(at / item);
+  size_t within = (size_t)(at % item);
+  if (within) { /* the rest of an item begun in an earlier piece */
+    size_t k = item - within < take ? item - within : take;
+    memcpy(s->carry + within, bytes, k);
+    if (within + k < item) return;
+    place_one(s, id, slot++, s->carry);
+    bytes += k;
+    take -= k;
+  }
+  for (; take >= item && s->value_err.status == EV_OK; take -= item, bytes += item)
+    place_one(s, id, slot++, bytes);
+  if (take && s->value_err.status == EV_OK) memcpy(s->carry, bytes, take);
+}
+
+static ev_status feed(ev_snapshot_stream *s, const uint8_t *bytes, size_t n) {
+  ev_snap_reader *r = &s->r;
+  if (n > s->info.total_bytes - s->pos)
+    return ev__snap_fail(r, EV_ERR_CORRUPT, EV_SECTION_HEADER,
+                         EV_REASON_INCONSISTENT, s->info.total_bytes);
+  while (n) {
+    uint32_t id = r->order[s->cur];
+    uint64_t end = r->sec_off[id] + r->sec_len[id];
+    if (s->pos >= end) { /* sections are contiguous; some are empty */
+      s->cur++;
+      continue;
+    }
+    uint64_t at = s->pos - r->sec_off[id];
+    size_t take = end - s->pos < n ? (size_t)(end - s->pos) : n;
+    s->crcs.crc[s->cur] = ev_crc32_update(s->crcs.crc[s->cur], bytes, take);
+    s->crcs.done[s->cur] += take;
+    if (placed(id))
+      place(s, id, at, bytes, take);
+    else
+      memcpy(s->held_at[id] + at, bytes, take);
+    s->pos += take;
+    bytes += take;
+    n -= take;
+  }
+  return EV_OK;
+}
+
+static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len) {
+  ev_snap_reader *r = &s->r;
+  r->bytes = header;
+  r->len = len;
+  r->streaming = 1;
+  r->err = &s->err;
+  r->info = &s->info;
+  if (!header || len == 0)
+    return ev__snap_fail(r, EV_ERR_TRUNCATED, EV_SECTION_HEADER, EV_REASON_TRUNCATED, 0);
+  ev_status st = ev__snap_read_header(r);
+  r->bytes = NULL; /* not kept: every later step reads the sections */
+  if (st != EV_OK) return st;
+
+  if (ev__index_new(&s->info.options, &s->ix) != EV_OK ||
+      ev__ensure_capacity(s->ix, s->info.count) != EV_OK ||
+      ev_idmap_reserve(&s->ix->ids, s->info.count, s->ix->ext_ids) != EV_OK)
+    return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+
+  size_t held = 0, carry = 0;
+  for (unsigned i = 0; i < r->nsec; i++) {
+    uint32_t id = r->order[i];
+    s->crcs.off[i] = r->sec_off[id];
+    s->crcs.len[i] = r->sec_len[id];
+    if (placed(id)) {
+      size_t item = item_size(s->ix, id);
+      if (item > carry) carry = item;
+    } else {
+      if (r->sec_len[id] > SIZE_MAX - held)
+        return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+      held += (size_t)r->sec_len[id];
+    }
+  }
+  s->crcs.nsec = r->nsec;
+  s->crcs.ready = 1;
+  s->held = malloc(held ? held : 1);
+  s->carry = malloc(carry ? carry : 1);
+  if (!s->held || !s->carry)
+    return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+  size_t at = 0;
+  for (unsigned i = 0; i < r->nsec; i++) {
+    uint32_t id = r->order[i];
+    if (placed(id)) continue;
+    s->held_at[id] = s->held + at;
+    r->sec_ptr[id] = s->held + at;
+    at += (size_t)r->sec_len[id];
+  }
+  s->pos = r->header_len;
+  return EV_OK;
+}
+
+ev_status ev_snapshot_stream_begin(const uint8_t *bytes, size_t len,
+                                   ev_snapshot_stream **out,
+                                   ev_snapshot_info *info, ev_load_error *err) {
+  if (info) memset(info, 0, sizeof *info);
+  if (err) memset(err, 0, sizeof *err);
+  if (out) *out = NULL;
+  if (!out || (!bytes && len)) {
+    if (err) err->status = EV_ERR_INVALID_ARGUMENT;
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  ev_snapshot_stream *s = calloc(1, sizeof *s);
+  if (!s) {
+    if (err) *err = (ev_load_error){EV_ERR_OUT_OF_MEMORY, 0, EV_REASON_OUT_OF_MEMORY, 0};
+    return EV_ERR_OUT_OF_MEMORY;
+  }
+  ev_status st = start(s, bytes, len);
+  if (st == EV_OK) st = feed(s, bytes + s->r.header_len, len - s->r.header_len);
+  if (info) *info = s->info;
+  copy_err(err, &s->err);
+  if (st != EV_OK) {
+    ev_snapshot_stream_free(s);
+    return st;
+  }
+  *out = s;
+  return EV_OK;
+}
+
+ev_status ev_snapshot_stream_feed(ev_snapshot_stream *s, const uint8_t *bytes,
+                                  size_t n, ev_load_error *err) {
+  if (!s || (!bytes && n)) {
+    if (err) *err = (ev_load_error){EV_ERR_INVALID_ARGUMENT, 0, 0, 0};
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  if (s->err.status == EV_OK && s->ix) feed(s, bytes, n);
+  copy_err(err, &s->err);
+  return s->err.status;
+}
+
+ev_status ev_snapshot_stream_finish(ev_snapshot_stream *s, ev_index **out,
+                                    ev_load_error *err) {
+  if (out) *out = NULL;
+  if (!s || !out) {
+    if (err) *err = (ev_load_error){EV_ERR_INVALID_ARGUMENT, 0, 0, 0};
+    return EV_ERR_INVALID_ARGUMENT;
+  }
+  ev_snap_reader *r = &s->r;
+  if (s->err.status == EV_OK && !s->ix) /* finished already */
+    ev__snap_fail(r, EV_ERR_INVALID_ARGUMENT, 0, 0, 0);
+  if (s->err.status == EV_OK && s->pos < s->info.total_bytes) {
+    unsigned i = s->cur; /* the section the bytes ended in */
+    while (i + 1 < r->nsec && s->pos >= r->sec_off[r->order[i]] + r->sec_len[r->order[i]]) i++;
+    ev__snap_fail(r, EV_ERR_TRUNCATED, r->order[i], EV_REASON_TRUNCATED, s->pos);
+  }
+  if (s->err.status == EV_OK) ev__snap_check_crcs(r, &s->crcs);
+  if (s->err.status == EV_OK && s->value_err.status != EV_OK) s->err = s->value_err;
+  if (s->err.status == EV_OK) ev__snap_decode(r, s->ix);
+  copy_err(err, &s->err);
+  if (s->err.status != EV_OK) return s->err.status;
+  *out = s->ix;
+  s->ix = NULL;
+  return EV_OK;
+}
+
+void ev_snapshot_stream_free(ev_snapshot_stream *s) {
+  if (!s) return;
+  ev_index_free(s->ix);
+  free(s->held);
+  free(s->carry);
+  free(s);
+}
