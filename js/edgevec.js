@@ -59,6 +59,29 @@ function loadPersistence() {
 function loadTransfer() {
   return import('./transfer/snapshot.js');
 }
+/**
+ * The fetch of a URL that EdgeVec.load was given, started before the
+ * transfer code is loaded (a dynamic import of its own in a page's first
+ * load, which the download would otherwise wait for). The same call
+ * loadFrom would make; it takes the response over, or cancels it when the
+ * options are refused. Undefined for any other source, and for a signal
+ * loadFrom refuses or finds aborted.
+ * @param {unknown} source
+ * @param {unknown} options
+ * @returns {Promise<Response> | undefined}
+ */
+function earlyFetch(source, options) {
+  if (typeof fetch !== 'function') return undefined;
+  if (typeof source !== 'string' && !(typeof URL === 'function' && source instanceof URL)) return undefined;
+  const signal = options !== null && typeof options === 'object'
+    ? /** @type {{ signal?: unknown }} */ (options).signal : undefined;
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal && !signal.aborted)) {
+    return undefined;
+  }
+  const started = fetch(String(source), signal ? { signal } : undefined);
+  started.catch(() => undefined); // reported by loadFrom, which awaits it
+  return started;
+}
 /** @typedef {import('../types/index.js').Metric} Metric */
 /** @typedef {import('../types/index.js').IdType} IdType */
 /** @typedef {import('../types/index.js').Quantization} Quantization */
@@ -273,8 +296,9 @@ export class EdgeVec {
   static async load(source, options) {
     const { worker, rest } = splitWorkerOption(options, 'EdgeVec.load');
     if (worker) return /** @type {any} */ (await startInWorker('load', [source, rest], worker));
+    const early = earlyFetch(source, rest);
     const { loadFrom } = await loadTransfer();
-    const loaded = await loadFrom(source, rest);
+    const loaded = await loadFrom(source, rest, early);
     return new EdgeVec(INTERNAL, loaded.wasm, loaded.index, loaded.idType, loaded.persistence);
   }
 

@@ -84,7 +84,11 @@ try {
   for (const isolated of [true, false]) {
     const mounts = { '/ship/': CACHE };
     for (const [name, dir] of OTHERS) {
-      Object.assign(mounts, { [`/${name}/js/`]: path.resolve(dir), [`/${name}/dist/`]: path.join(ROOT, 'dist') });
+      // A copy's own dist/ beside it (a worktree of another commit, built)
+      // when there is one: its js/ may call exports this dist/ lacks.
+      const own = path.join(path.resolve(dir), '..', 'dist');
+      const dist = fs.existsSync(path.join(own, 'edgevec.wasm')) ? own : path.join(ROOT, 'dist');
+      Object.assign(mounts, { [`/${name}/js/`]: path.resolve(dir), [`/${name}/dist/`]: dist });
     }
     const server = await startServer({ port: 0, isolated, mounts });
     const runs = {};

@@ -178,12 +178,20 @@ function abortError(reason) {
  * snapshot. The caller wraps the result in an EdgeVec.
  * @param {unknown} source
  * @param {unknown} options
+ * @param {Promise<Response> | undefined} [early]  a fetch of the URL source started already (EdgeVec.load)
  * @returns {Promise<{ wasm: EdgeVecWasm, index: number, idType: IdType, persistence: Persistence | null }>}
  */
-export async function loadFrom(source, options) {
-  const parsed = parseLoadOptions(options);
+export async function loadFrom(source, options, early) {
+  /** @type {ParsedLoadOptions} */
+  let parsed;
+  try {
+    parsed = parseLoadOptions(options);
+    if (parsed.signal?.aborted) throw abortError(parsed.signal.reason);
+  } catch (err) {
+    early?.then((r) => r.body?.cancel(), () => undefined).catch(() => undefined);
+    throw err;
+  }
   const { signal } = parsed;
-  if (signal?.aborted) throw abortError(signal.reason);
   // The module compiles while the download starts.
   const wasmReady = loadWasm(parsed.location);
   wasmReady.catch(() => undefined);
@@ -210,7 +218,7 @@ export async function loadFrom(source, options) {
       wasm._free(data.ptr);
     }
   } else {
-    const response = await responseOf(source, signal);
+    const response = await responseOf(source, signal, early);
     ({ wasm, index, walSeq, kept } = await readBody(wasmReady, response, parsed));
   }
   if (parsed.persistAs === undefined || !kept) {
@@ -229,9 +237,10 @@ export async function loadFrom(source, options) {
 /**
  * @param {unknown} source
  * @param {AbortSignal | undefined} signal
+ * @param {Promise<Response> | undefined} early  the same fetch, started already
  * @returns {Promise<ResponseLike>}
  */
-async function responseOf(source, signal) {
+async function responseOf(source, signal, early) {
   if (isResponse(source)) return source;
   if (typeof source !== 'string' && !(typeof URL === 'function' && source instanceof URL)) {
     throw invalidArgument(`${CONTEXT}: source must be a Uint8Array, an ArrayBuffer, a Response, ` +
@@ -239,7 +248,7 @@ async function responseOf(source, signal) {
   }
   const url = String(source);
   try {
-    return await fetch(url, signal ? { signal } : undefined);
+    return await (early ?? fetch(url, signal ? { signal } : undefined));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal.reason);
     throw new EdgeVecError('FETCH', `${CONTEXT}: could not fetch ${url}: ${String(err)}`, { cause: err });

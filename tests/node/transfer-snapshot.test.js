@@ -343,6 +343,32 @@ test('from a URL: loads; 404 is FETCH with httpStatus; refused connection is FET
   db.dispose();
 });
 
+test('a URL is fetched from the call on, before the transfer code loads; options refused then cancel that download', async (t) => {
+  let requests = 0;
+  let closed = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    res.on('close', () => { closed++; });
+    res.writeHead(200, { 'Content-Length': smallBytes.length });
+    res.write(smallBytes.subarray(0, 100)); // and never the rest
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  const url = `http://127.0.0.1:${server.address().port}/snap`;
+  // The request was made although the options are refused: it started
+  // before loadFrom read them; and it does not stay open.
+  await rejectsWith(() => EdgeVec.load(url, { nope: 1 }), 'INVALID_ARGUMENT');
+  await rejectsWith(() => EdgeVec.load(url, { onProgress: 'x' }), 'INVALID_ARGUMENT');
+  const until = Date.now() + 5000;
+  while ((requests < 2 || closed < 2) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(requests, 2);
+  assert.equal(closed, 2, 'both downloads were cancelled');
+  // A signal that is not an AbortSignal is refused without a request.
+  await rejectsWith(() => EdgeVec.load(url, { signal: {} }), 'INVALID_ARGUMENT');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(requests, 2);
+});
+
 test('abort: before the call, during a fetch, during a stalled body', async (t) => {
   const bytes = smallBytes;
   const s = await serve(bytes);
