@@ -27,7 +27,8 @@ import { startServer } from '../../scripts/serve.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = path.join(ROOT, 'build', 'transfer');
-const FILE = 'mixture-42-100000x128-m8-efc40.evsnap';
+// AB_FILE: another snapshot under build/transfer/ (e.g. the SQ8 form).
+const FILE = process.env.AB_FILE ?? 'mixture-42-100000x128-m8-efc40.evsnap';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const REPS = Number(process.argv[2] ?? 7);
