@@ -7,8 +7,8 @@
 // file in a page in the same state (what the transport alone costs) and the
 // body read chunk by chunk; then
 // where EdgeVec.load's own work goes, on the same bytes in the wasm heap
-// (the decode after the last byte with and without the CRCs summed during
-// the download, the CRC pass alone, the summing itself). Writes
+// (the streamed load's feeds, done while the download runs, and its finish
+// after the last byte; the load of the whole bytes and its CRC pass). Writes
 // bench/results/transfer.md and
 // bench/results/transfer-<date>.json; prints the table.
 //
@@ -267,7 +267,7 @@ seeded mixture, M ${OPTIONS.m}, efConstruction ${OPTIONS.efConstruction}; its sn
 |---|---:|
 | db.export() (snapshot bytes, in memory) | ${result.exportMs} |
 | Node: EdgeVec.load(bytes) (copy into wasm, checked decode) | ${result.node.loadBytes} |
-| Node: EdgeVec.load(url) (streamed into wasm, checked decode) | ${result.node.loadUrl} |
+| Node: EdgeVec.load(url) (loaded while it arrives, checked) | ${result.node.loadUrl} |
 | Node: fetch(url).arrayBuffer() alone | ${result.node.fetchOnly} |
 
 Chromium, each run in a new browser context (nothing cached, the module not
