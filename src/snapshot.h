@@ -138,7 +138,8 @@ ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
  *          then *out owns the index (journaling off), as ev_snapshot_load.
  *          TRUNCATED when bytes are missing.
  * A failure of begin leaves *out NULL. A later failure is final: further
- * feed and finish calls report the same error. Free a begun stream with
+ * feed and finish calls report the same error. After finish handed out the
+ * index, feed and finish are INVALID_ARGUMENT. Free a begun stream with
  * ev_snapshot_stream_free in every case (it frees a partly built index;
  * the index finish handed out is the caller's). info and err may be NULL. */
 typedef struct ev_snapshot_stream ev_snapshot_stream;

@@ -208,7 +208,9 @@ ev_status ev_snapshot_stream_feed(ev_snapshot_stream *s, const uint8_t *bytes,
     if (err) *err = (ev_load_error){EV_ERR_INVALID_ARGUMENT, 0, 0, 0};
     return EV_ERR_INVALID_ARGUMENT;
   }
-  if (s->err.status == EV_OK && s->ix) feed(s, bytes, n);
+  if (s->err.status == EV_OK && !s->ix) /* finished already */
+    ev__snap_fail(&s->r, EV_ERR_INVALID_ARGUMENT, 0, 0, 0);
+  if (s->err.status == EV_OK) feed(s, bytes, n);
   copy_err(err, &s->err);
   return s->err.status;
 }

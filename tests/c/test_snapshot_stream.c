@@ -149,10 +149,11 @@ TEST(snapshot_stream_builds_what_the_whole_load_builds) {
       CHECK(info.total_bytes == len && info.count == a->count && info.wal_seq == 9 + k);
       CHECK_EQ_INT(ev_snapshot_stream_finish(s, &b, NULL), EV_OK);
       CHECK(b && pu_same_bytes(a, b));
-      /* Finished once: a second finish hands out nothing. */
+      /* Finished once: a second finish hands out nothing, a feed is refused. */
       ev_index *again = NULL;
       CHECK_EQ_INT(ev_snapshot_stream_finish(s, &again, NULL), EV_ERR_INVALID_ARGUMENT);
       CHECK(again == NULL);
+      CHECK_EQ_INT(ev_snapshot_stream_feed(s, bytes, 0, NULL), EV_ERR_INVALID_ARGUMENT);
       ev_snapshot_stream_free(s);
       ev_index_free(b);
     }
