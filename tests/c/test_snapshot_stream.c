@@ -42,6 +42,22 @@ static ev_index *stream_index(uint64_t seed, ev_metric metric, ev_quantization q
   return ix;
 }
 
+typedef struct shape {
+  ev_metric metric;
+  ev_quantization q;
+  uint32_t keep, rerank;
+  int meta;
+  uint32_t n;
+} shape;
+
+/* stream_index of a shape (in *out) and its snapshot, saved with wal_seq;
+ * NULL if either could not be made. */
+static uint8_t *shape_snapshot(const shape *sh, uint64_t seed, uint64_t wal_seq,
+                               ev_index **out, size_t *len) {
+  *out = stream_index(seed, sh->metric, sh->q, sh->keep, sh->rerank, sh->meta, sh->n);
+  return *out ? pu_save_at(*out, wal_seq, len) : NULL;
+}
+
 static uint64_t next_rand(uint64_t *s) {
   *s = *s * 6364136223846793005ull + 1442695040888963407ull;
   return *s >> 33;
@@ -102,14 +118,6 @@ static void same_outcome(const uint8_t *bytes, size_t len, uint64_t seed) {
   ev_index_free(b);
 }
 
-typedef struct shape {
-  ev_metric metric;
-  ev_quantization q;
-  uint32_t keep, rerank;
-  int meta;
-  uint32_t n;
-} shape;
-
 static const shape SHAPES[] = {
     {EV_METRIC_L2, EV_QUANT_NONE, 0, 0, 0, 300},
     {EV_METRIC_COSINE, EV_QUANT_NONE, 0, 0, 1, 200},
@@ -122,10 +130,9 @@ static const shape SHAPES[] = {
 TEST(snapshot_stream_builds_what_the_whole_load_builds) {
   for (size_t k = 0; k < sizeof SHAPES / sizeof SHAPES[0]; k++) {
     const shape *sh = &SHAPES[k];
-    ev_index *a = stream_index(70 + k, sh->metric, sh->q, sh->keep, sh->rerank, sh->meta, sh->n);
-    REQUIRE(a != NULL);
+    ev_index *a = NULL;
     size_t len = 0;
-    uint8_t *bytes = pu_save_at(a, 9 + k, &len);
+    uint8_t *bytes = shape_snapshot(sh, 70 + k, 9 + k, &a, &len);
     REQUIRE(bytes != NULL);
     for (uint64_t seed = 1; seed <= 4; seed++) {
       ev_index *b = NULL;
@@ -178,10 +185,9 @@ TEST(snapshot_stream_builds_what_the_whole_load_builds) {
 TEST(snapshot_stream_refuses_flips_and_truncations_as_the_whole_load) {
   for (size_t k = 0; k < 4; k++) {
     const shape *sh = &SHAPES[k];
-    ev_index *a = stream_index(90 + k, sh->metric, sh->q, sh->keep, sh->rerank, sh->meta, sh->n);
-    REQUIRE(a != NULL);
+    ev_index *a = NULL;
     size_t len = 0;
-    uint8_t *bytes = pu_save(a, &len);
+    uint8_t *bytes = shape_snapshot(sh, 90 + k, 0, &a, &len);
     REQUIRE(bytes != NULL);
     uint64_t s = 1000 + k;
     /* One flipped bit anywhere: the header's CRC or a section's, the same
@@ -213,10 +219,9 @@ static size_t section_at(const uint8_t *b, uint32_t id) {
 }
 
 TEST(snapshot_stream_refuses_bad_values_behind_valid_checksums) {
-  ev_index *a = stream_index(40, EV_METRIC_L2, EV_QUANT_SQ8, 1, 8, 1, 200);
-  REQUIRE(a != NULL);
+  ev_index *a = NULL;
   size_t len = 0;
-  uint8_t *bytes = pu_save(a, &len);
+  uint8_t *bytes = shape_snapshot(&(shape){EV_METRIC_L2, EV_QUANT_SQ8, 1, 8, 1, 200}, 40, 0, &a, &len);
   REQUIRE(bytes != NULL);
   uint8_t *orig = malloc(len);
   REQUIRE(orig != NULL);
@@ -263,10 +268,9 @@ TEST(snapshot_stream_refuses_bad_values_behind_valid_checksums) {
 }
 
 TEST(snapshot_stream_refuses_extra_bytes_and_bad_arguments) {
-  ev_index *a = stream_index(41, EV_METRIC_L2, EV_QUANT_NONE, 0, 0, 0, 50);
-  REQUIRE(a != NULL);
+  ev_index *a = NULL;
   size_t len = 0;
-  uint8_t *bytes = pu_save(a, &len);
+  uint8_t *bytes = shape_snapshot(&(shape){EV_METRIC_L2, EV_QUANT_NONE, 0, 0, 0, 50}, 41, 0, &a, &len);
   REQUIRE(bytes != NULL);
   uint8_t *longer = calloc(len + 8, 1);
   REQUIRE(longer != NULL);
@@ -307,10 +311,9 @@ TEST(snapshot_stream_refuses_extra_bytes_and_bad_arguments) {
 }
 
 TEST(snapshot_stream_out_of_memory_at_each_allocation) {
-  ev_index *a = stream_index(42, EV_METRIC_L2, EV_QUANT_SQ8, 1, 4, 1, 120);
-  REQUIRE(a != NULL);
+  ev_index *a = NULL;
   size_t len = 0;
-  uint8_t *bytes = pu_save(a, &len);
+  uint8_t *bytes = shape_snapshot(&(shape){EV_METRIC_L2, EV_QUANT_SQ8, 1, 4, 1, 120}, 42, 0, &a, &len);
   REQUIRE(bytes != NULL);
   int done = 0;
   for (long n = 0; n < 100000 && !done; n++) {
