@@ -668,7 +668,8 @@ static ev_status decode_metadata(reader *r, ev_index *ix) {
 ev_status ev__snap_decode(reader *r, ev_index *ix) {
   const uint32_t count = r->info->count;
   const uint32_t dim = ix->dim;
-  /* NULL for VECTORS and FLOATS when a streamed load placed them already. */
+  /* NULL for VECTORS, FLOATS and LINKS0 when a streamed load placed them
+   * already. */
   const uint8_t *vec = r->sec_ptr[EV_SECTION_VECTORS];
   const uint8_t *ids = r->sec_ptr[EV_SECTION_IDS];
   const uint8_t *lev = r->sec_ptr[EV_SECTION_LEVELS];
@@ -744,9 +745,11 @@ ev_status ev__snap_decode(reader *r, ev_index *ix) {
     ev_idmap_put(&ix->ids, id, s, ix->ext_ids);
 
     /* Level-0 links. */
-    st = read_list(r, ix, s, 0, EV_SECTION_LINKS0, r->sec_off[EV_SECTION_LINKS0], l0, l0_len,
-                   &l0_off, count, lev);
-    if (st != EV_OK) return st;
+    if (l0) {
+      st = read_list(r, ix, s, 0, EV_SECTION_LINKS0, r->sec_off[EV_SECTION_LINKS0], l0, l0_len,
+                     &l0_off, count, lev);
+      if (st != EV_OK) return st;
+    }
 
     /* Upper links: targets must exist on that level. */
     for (int l = 1; l <= level; l++) {
@@ -755,7 +758,7 @@ ev_status ev__snap_decode(reader *r, ev_index *ix) {
       if (st != EV_OK) return st;
     }
   }
-  if (l0_off != l0_len)
+  if (l0 && l0_off != l0_len)
     return corrupt(r, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
                    r->sec_off[EV_SECTION_LINKS0] + l0_off);
   if (up_off != up_len)

@@ -123,12 +123,12 @@ ev_status ev_snapshot_load(const uint8_t *bytes, size_t len, ev_index **out,
                            ev_snapshot_info *info, ev_load_error *err);
 
 /* A snapshot loaded while its bytes arrive in order (a download), without
- * a buffer of its size: the vectors (and kept floats) are checked and
- * written into the new index as they come, the other sections are held
- * until the end (snapshot_stream.c says why). The checks and the errors are
- * those of ev_snapshot_load, except that where a snapshot has both a bad
- * value in its vectors and one in a later section, the vectors' is the one
- * reported.
+ * a buffer of its size: the vectors (and kept floats) and the level-0 link
+ * lists are checked and written into the new index as they come, the other
+ * sections are held until the end (snapshot_stream.c says why). The checks
+ * and the errors are those of ev_snapshot_load, except that where a
+ * snapshot has several bad values, one in what is placed as it comes is
+ * the one reported.
  *   begin  takes the first `len` bytes, at least the whole header
  *          (header_len, bytes 12..15 of the prelude; TRUNCATED with fewer);
  *          the header is checked whole (its CRC, options, counts, table)

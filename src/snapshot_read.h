@@ -5,9 +5,9 @@
  *
  * The reader finds each section through sec_ptr, not through one buffer:
  * a streamed load keeps only the sections it could not place as they
- * arrived, and places the vectors (and kept floats) straight into the
- * index. A section whose sec_ptr is NULL was placed and checked that way;
- * the decode then skips it.
+ * arrived, and places the vectors, the kept floats and the level-0 links
+ * straight into the index. A section whose sec_ptr is NULL was placed and
+ * checked that way; the decode then skips it.
  */
 #ifndef EV_SNAPSHOT_READ_H
 #define EV_SNAPSHOT_READ_H

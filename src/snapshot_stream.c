@@ -5,14 +5,16 @@
  * Trade-off: the vectors (and the kept floats) are nearly all of a
  * snapshot's bytes, and they come first. Each one is checked and written
  * into the index being built as soon as its bytes are complete, while the
- * next piece of the download is on its way; only the other sections (ids,
- * levels, tombstones, links, metadata) are held until the last byte, and
- * the usual decode then runs over those. So no buffer of the snapshot's
- * size exists and little of the load is left after the last byte. The
- * price: a value error in a vector is found before the section's checksum
- * can be compared, so it is recorded and reported only if every checksum
- * matched (a damaged download reports the checksum, as a load of the
- * whole bytes does), and placing stops at it while the sums go on.
+ * next piece of the download is on its way; so are the level-0 link lists,
+ * the largest of the other sections, whose checks need only the levels
+ * that came before them. The rest (ids, levels, tombstones, upper links,
+ * metadata) is held until the last byte, and the usual decode then runs
+ * over it. So no buffer of the snapshot's size exists and little of the
+ * load is left after the last byte. The price: a value error in what is
+ * placed is found before the section's checksum can be compared, so it is
+ * recorded and reported only if every checksum matched (a damaged download
+ * reports the checksum, as a load of the whole bytes does), and placing
+ * stops at it while the sums go on.
  *
  * Nothing is trusted early: the header is checked whole before anything is
  * allocated from it, every section's CRC-32 is summed from the bytes as
@@ -42,12 +44,22 @@ struct ev_snapshot_stream {
   uint8_t *held;           /* the sections kept for the final decode */
   uint8_t *held_at[EV_SNAP_SECTION_IDS]; /* where each kept one goes */
   uint8_t *carry;          /* an item split between two pieces */
+  /* The level-0 lists, placed one by one: the slot whose list comes next,
+   * where that list starts in the section, and its bytes gathered so far
+   * when it is split between pieces. */
+  uint32_t l0_slot;
+  uint64_t l0_at;
+  size_t l0_have;
+  uint8_t *l0_buf; /* (1 + m0) words */
 };
 
 /* Sections written into the index as they arrive: fixed-size items, one
- * per slot. */
-static int placed(uint32_t id) {
+ * per slot (VECTORS, FLOATS), and the level-0 lists. */
+static int fixed_items(uint32_t id) {
   return id == EV_SECTION_VECTORS || id == EV_SECTION_FLOATS;
+}
+static int placed(uint32_t id) {
+  return fixed_items(id) || id == EV_SECTION_LINKS0;
 }
 
 static size_t item_size(const ev_index *ix, uint32_t id) {
@@ -56,6 +68,11 @@ static size_t item_size(const ev_index *ix, uint32_t id) {
 
 static void copy_err(ev_load_error *to, const ev_load_error *from) {
   if (to) *to = *from;
+}
+
+static void value_error(ev_snapshot_stream *s, uint32_t section, uint32_t reason,
+                        uint64_t offset) {
+  s->value_err = (ev_load_error){EV_ERR_CORRUPT, section, reason, offset};
 }
 
 /* Checks one item and writes it into its slot. */
@@ -70,12 +87,8 @@ static void place_one(ev_snapshot_stream *s, uint32_t id, uint32_t slot,
     ok = ev_le_finite_words(item, ix->dim);
     if (ok) ev_le_get_words(ix->floats + (size_t)slot * ix->dim, item, ix->dim);
   }
-  if (!ok) {
-    s->value_err.status = EV_ERR_CORRUPT;
-    s->value_err.section = id;
-    s->value_err.reason = EV_REASON_BAD_VALUE;
-    s->value_err.offset = s->r.sec_off[id] + (uint64_t)slot * item_size(ix, id);
-  }
+  if (!ok)
+    value_error(s, id, EV_REASON_BAD_VALUE, s->r.sec_off[id] + (uint64_t)slot * item_size(ix, id));
 }
 
 /* `take` bytes of placed section `id`, starting `at` bytes into it. */
@@ -98,6 +111,71 @@ static void place(ev_snapshot_stream *s, uint32_t id, uint64_t at,
   if (take && s->value_err.status == EV_OK) memcpy(s->carry, bytes, take);
 }
 
+/* One whole level-0 list (u32 n, then n slots), checked as the whole-bytes
+ * load checks it (read_list in snapshot.c) and written into its slot. */
+static void place_list(ev_snapshot_stream *s, const uint8_t *list) {
+  ev_index *ix = s->ix;
+  uint32_t n = ev_le_get_u32(list), bad = 0;
+  uint64_t where = s->r.sec_off[EV_SECTION_LINKS0] + s->l0_at;
+  if (!ev__links_ok(ix, s->l0_slot, 0, s->r.sec_ptr[EV_SECTION_LEVELS], s->info.count, 0,
+                    list, &bad)) {
+    value_error(s, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE, where + 4 * (uint64_t)bad);
+    return;
+  }
+  ev_le_get_words(ev__links(ix, s->l0_slot, 0), list, 1 + (size_t)n);
+  s->l0_slot++;
+  s->l0_at += 4 + 4 * (uint64_t)n;
+}
+
+/* `take` bytes of the LINKS0 section, starting `at` bytes into it: each
+ * list is placed from the piece when it is whole there, else gathered in
+ * l0_buf first. */
+static void place_links0(ev_snapshot_stream *s, uint64_t at, const uint8_t *bytes,
+                         size_t take) {
+  const uint64_t base = s->r.sec_off[EV_SECTION_LINKS0];
+  const uint32_t m0 = s->ix->m0;
+  while (take && s->value_err.status == EV_OK) {
+    if (s->l0_slot == s->info.count) { /* bytes after the last list */
+      value_error(s, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT, base + at);
+      return;
+    }
+    if (s->l0_have == 0 && take >= 4) {
+      uint32_t n = ev_le_get_u32(bytes);
+      if (n > m0) {
+        value_error(s, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE, base + s->l0_at);
+        return;
+      }
+      size_t whole = 4 + 4 * (size_t)n;
+      if (take >= whole) {
+        place_list(s, bytes);
+        bytes += whole;
+        take -= whole;
+        at += whole;
+        continue;
+      }
+    }
+    size_t need = s->l0_have >= 4 ? 4 + 4 * (size_t)ev_le_get_u32(s->l0_buf) : 4;
+    size_t k = need - s->l0_have < take ? need - s->l0_have : take;
+    memcpy(s->l0_buf + s->l0_have, bytes, k);
+    s->l0_have += k;
+    bytes += k;
+    take -= k;
+    at += k;
+    if (s->l0_have == 4) {
+      uint32_t n = ev_le_get_u32(s->l0_buf);
+      if (n > m0) {
+        value_error(s, EV_SECTION_LINKS0, EV_REASON_BAD_VALUE, base + s->l0_at);
+        return;
+      }
+      need = 4 + 4 * (size_t)n;
+    }
+    if (s->l0_have == need) {
+      place_list(s, s->l0_buf);
+      s->l0_have = 0;
+    }
+  }
+}
+
 static ev_status feed(ev_snapshot_stream *s, const uint8_t *bytes, size_t n) {
   ev_snap_reader *r = &s->r;
   if (n > s->info.total_bytes - s->pos)
@@ -114,7 +192,9 @@ static ev_status feed(ev_snapshot_stream *s, const uint8_t *bytes, size_t n) {
     size_t take = end - s->pos < n ? (size_t)(end - s->pos) : n;
     s->crcs.crc[s->cur] = ev_crc32_update(s->crcs.crc[s->cur], bytes, take);
     s->crcs.done[s->cur] += take;
-    if (placed(id))
+    if (id == EV_SECTION_LINKS0)
+      place_links0(s, at, bytes, take);
+    else if (fixed_items(id))
       place(s, id, at, bytes, take);
     else
       memcpy(s->held_at[id] + at, bytes, take);
@@ -148,10 +228,10 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
     uint32_t id = r->order[i];
     s->crcs.off[i] = r->sec_off[id];
     s->crcs.len[i] = r->sec_len[id];
-    if (placed(id)) {
+    if (fixed_items(id)) {
       size_t item = item_size(s->ix, id);
       if (item > carry) carry = item;
-    } else {
+    } else if (!placed(id)) {
       if (r->sec_len[id] > SIZE_MAX - held)
         return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
       held += (size_t)r->sec_len[id];
@@ -161,7 +241,8 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
   s->crcs.ready = 1;
   s->held = malloc(held ? held : 1);
   s->carry = malloc(carry ? carry : 1);
-  if (!s->held || !s->carry)
+  s->l0_buf = malloc(4 * (1 + (size_t)s->ix->m0));
+  if (!s->held || !s->carry || !s->l0_buf)
     return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
   size_t at = 0;
   for (unsigned i = 0; i < r->nsec; i++) {
@@ -232,6 +313,10 @@ ev_status ev_snapshot_stream_finish(ev_snapshot_stream *s, ev_index **out,
   }
   if (s->err.status == EV_OK) ev__snap_check_crcs(r, &s->crcs);
   if (s->err.status == EV_OK && s->value_err.status != EV_OK) s->err = s->value_err;
+  if (s->err.status == EV_OK && (s->l0_slot < s->info.count || s->l0_have))
+    /* the section ended inside a list, or before the last slot's */
+    ev__snap_fail(r, EV_ERR_CORRUPT, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT,
+                  r->sec_off[EV_SECTION_LINKS0] + s->l0_at);
   if (s->err.status == EV_OK) ev__snap_decode(r, s->ix);
   copy_err(err, &s->err);
   if (s->err.status != EV_OK) return s->err.status;
@@ -245,5 +330,6 @@ void ev_snapshot_stream_free(ev_snapshot_stream *s) {
   ev_index_free(s->ix);
   free(s->held);
   free(s->carry);
+  free(s->l0_buf);
   free(s);
 }

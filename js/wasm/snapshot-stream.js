@@ -2,10 +2,10 @@
 // (evp_snapshot_stream_*, src/snapshot_stream.c): the download of
 // EdgeVec.load(url). Each piece of the body is copied into one small
 // staging buffer in the heap and fed to the core, which writes the vectors
-// straight into the index it builds and holds only the other sections; so
-// no buffer of the snapshot's size exists, and what is left after the last
-// byte is the decode of those other sections. Loaded with the transfer code
-// only.
+// and the level-0 links straight into the index it builds and holds only
+// the other sections; so no buffer of the snapshot's size exists, and what
+// is left after the last byte is the decode of those small sections. Loaded
+// with the transfer code only.
 
 import { EV_OK, EVP_LOAD_HANDLE, EVP_SNAPSHOT_WAL_SEQ_LO } from './abi.js';
 import { readU64 } from '../ids.js';

@@ -232,8 +232,10 @@ TEST(snapshot_stream_refuses_bad_values_behind_valid_checksums) {
       {EV_SECTION_VECTORS, 37 * P, 0x7FC00000u},
       /* A kept float infinite in slot 150 (placed while streaming). */
       {EV_SECTION_FLOATS, (150 * SDIM + 3) * 4, 0x7F800000u},
-      /* A level-0 link list longer than m0 (held, decoded at the end). */
+      /* A level-0 link list longer than m0 (placed while streaming). */
       {EV_SECTION_LINKS0, 0, 1000},
+      /* An upper list longer than m (held, decoded at the end). */
+      {EV_SECTION_UPPER, 0, 1000},
       /* An id beyond the automatic sequence. */
       {EV_SECTION_IDS, 8 * 5, 0xFFFFFFF0u},
   };
@@ -248,6 +250,54 @@ TEST(snapshot_stream_refuses_bad_values_behind_valid_checksums) {
     CHECK_EQ_INT(err.section, edits[i].section);
     CHECK(b == NULL);
     same_outcome(bytes, len, 7 + i);
+  }
+  /* Level-0 lists (placed as they arrive) that break the rule, and counts
+   * that shift every list after them: the error of the whole load. */
+  size_t l0 = section_at(orig, EV_SECTION_LINKS0);
+  uint32_t n0 = pu_get_u32(orig + l0), t0 = pu_get_u32(orig + l0 + 4);
+  REQUIRE(n0 >= 2);
+  struct { size_t at; uint32_t value; uint32_t reason; } lists[] = {
+      {l0 + 4, a->count + 5, EV_REASON_BAD_VALUE}, /* a target past the slots */
+      {l0 + 8, t0, EV_REASON_BAD_VALUE},           /* a target twice */
+      {l0 + 4, 0, EV_REASON_BAD_VALUE},            /* slot 0 linked to itself */
+      {l0, n0 - 1, EV_REASON_NONE},                /* the lists after it shifted */
+      {l0, n0 + 1, EV_REASON_NONE},
+  };
+  for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+    memcpy(bytes, orig, len);
+    pu_put_u32(bytes + lists[i].at, lists[i].value);
+    pu_reseal_snapshot(bytes, len);
+    ev_index *b = NULL;
+    ev_load_error err;
+    CHECK_EQ_INT(stream_load(bytes, len, 20 + i, &b, &err), EV_ERR_CORRUPT);
+    CHECK(b == NULL);
+    if (lists[i].reason != EV_REASON_NONE) {
+      CHECK_EQ_INT(err.section, EV_SECTION_LINKS0);
+      CHECK_EQ_INT(err.reason, lists[i].reason);
+    }
+    for (uint64_t seed = 0; seed < 4; seed++) same_outcome(bytes, len, 30 + 4 * i + seed);
+  }
+  /* The last list one shorter, its last word now a list of its own (n 0)
+   * after the last slot's: bytes the section must not have. */
+  {
+    size_t at = l0, last = l0;
+    for (uint32_t slot = 0; slot < a->count; slot++) {
+      last = at;
+      at += 4 + 4 * (size_t)pu_get_u32(orig + at);
+    }
+    uint32_t n_last = pu_get_u32(orig + last);
+    REQUIRE(n_last >= 1);
+    memcpy(bytes, orig, len);
+    pu_put_u32(bytes + last, n_last - 1);
+    pu_put_u32(bytes + at - 4, 0);
+    pu_reseal_snapshot(bytes, len);
+    ev_index *b = NULL;
+    ev_load_error err;
+    CHECK_EQ_INT(stream_load(bytes, len, 40, &b, &err), EV_ERR_CORRUPT);
+    CHECK_EQ_INT(err.section, EV_SECTION_LINKS0);
+    CHECK_EQ_INT(err.reason, EV_REASON_INCONSISTENT);
+    CHECK(err.offset == at - 4);
+    same_outcome(bytes, len, 41);
   }
   /* A bad vector inside a damaged download: the checksum is what is
    * reported (the damage is the cause), as by the whole load. */
