@@ -17,10 +17,11 @@
  * stops at it while the sums go on.
  *
  * Nothing is trusted early: the header is checked whole before anything is
- * allocated from it, every section's CRC-32 is summed from the bytes as
- * they pass and compared at the end, and the index is handed out only
- * after the same checks ev_snapshot_load makes. The format is documented
- * at the top of snapshot.c.
+ * allocated from it, the index grows with the vectors that arrived rather
+ * than with the count the header announces, every section's CRC-32 is
+ * summed from the bytes as they pass and compared at the end, and the
+ * index is handed out only after the same checks ev_snapshot_load makes.
+ * The format is documented at the top of snapshot.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +76,35 @@ static void value_error(ev_snapshot_stream *s, uint32_t section, uint32_t reason
   s->value_err = (ev_load_error){EV_ERR_CORRUPT, section, reason, offset};
 }
 
+/* Whether the stream still places what arrives: no value error recorded
+ * and no failure (memory running out while the index grows). */
+static int placing(const ev_snapshot_stream *s) {
+  return s->value_err.status == EV_OK && s->err.status == EV_OK;
+}
+
+/* The index has room for `slot`. It grows with the vectors that arrived,
+ * doubling up to the count the header announces, instead of taking that
+ * count at once: a download cut short, or a header that claims more than
+ * comes, then leaves the wasm memory (which never shrinks) grown by what
+ * arrived, not by an index that never did. */
+static int room_for(ev_snapshot_stream *s, uint32_t slot) {
+  ev_index *ix = s->ix;
+  if (slot < ix->capacity) return 1;
+  uint64_t want = 2 * (uint64_t)ix->capacity;
+  if (want < EV_CHUNK_SLOTS) want = EV_CHUNK_SLOTS; /* one arena chunk first */
+  if (want <= slot) want = (uint64_t)slot + 1;
+  if (want > s->info.count) want = s->info.count;
+  if (ev__ensure_capacity(ix, (uint32_t)want) == EV_OK) return 1;
+  ev__snap_fail(&s->r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
+  return 0;
+}
+
 /* Checks one item and writes it into its slot. */
 static void place_one(ev_snapshot_stream *s, uint32_t id, uint32_t slot,
                       const uint8_t *item) {
   ev_index *ix = s->ix;
   int ok;
+  if (!room_for(s, slot)) return;
   if (id == EV_SECTION_VECTORS) {
     ok = ev__payload_ok(ix, item);
     if (ok) ev__payload_from_le(ix, ev__payload(ix, slot), item);
@@ -94,7 +119,7 @@ static void place_one(ev_snapshot_stream *s, uint32_t id, uint32_t slot,
 /* `take` bytes of placed section `id`, starting `at` bytes into it. */
 static void place(ev_snapshot_stream *s, uint32_t id, uint64_t at,
                   const uint8_t *bytes, size_t take) {
-  if (s->value_err.status != EV_OK) return;
+  if (!placing(s)) return;
   const size_t item = item_size(s->ix, id);
   uint32_t slot = (uint32_t)(at / item);
   size_t within = (size_t)(at % item);
@@ -106,9 +131,9 @@ static void place(ev_snapshot_stream *s, uint32_t id, uint64_t at,
     bytes += k;
     take -= k;
   }
-  for (; take >= item && s->value_err.status == EV_OK; take -= item, bytes += item)
+  for (; take >= item && placing(s); take -= item, bytes += item)
     place_one(s, id, slot++, bytes);
-  if (take && s->value_err.status == EV_OK) memcpy(s->carry, bytes, take);
+  if (take && placing(s)) memcpy(s->carry, bytes, take);
 }
 
 /* One whole level-0 list (u32 n, then n slots), checked as the whole-bytes
@@ -134,7 +159,7 @@ static void place_links0(ev_snapshot_stream *s, uint64_t at, const uint8_t *byte
                          size_t take) {
   const uint64_t base = s->r.sec_off[EV_SECTION_LINKS0];
   const uint32_t m0 = s->ix->m0;
-  while (take && s->value_err.status == EV_OK) {
+  while (take && placing(s)) {
     if (s->l0_slot == s->info.count) { /* bytes after the last list */
       value_error(s, EV_SECTION_LINKS0, EV_REASON_INCONSISTENT, base + at);
       return;
@@ -201,6 +226,7 @@ static ev_status feed(ev_snapshot_stream *s, const uint8_t *bytes, size_t n) {
     s->pos += take;
     bytes += take;
     n -= take;
+    if (s->err.status != EV_OK) return s->err.status; /* memory ran out */
   }
   return EV_OK;
 }
@@ -218,9 +244,9 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
   r->bytes = NULL; /* not kept: every later step reads the sections */
   if (st != EV_OK) return st;
 
-  if (ev__index_new(&s->info.options, &s->ix) != EV_OK ||
-      ev__ensure_capacity(s->ix, s->info.count) != EV_OK ||
-      ev_idmap_reserve(&s->ix->ids, s->info.count, s->ix->ext_ids) != EV_OK)
+  /* The index grows as the vectors come (room_for); the decode at the
+   * end reserves the id map. */
+  if (ev__index_new(&s->info.options, &s->ix) != EV_OK)
     return ev__snap_fail(r, EV_ERR_OUT_OF_MEMORY, EV_SECTION_NONE, EV_REASON_OUT_OF_MEMORY, 0);
 
   size_t held = 0, carry = 0;

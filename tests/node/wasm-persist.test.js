@@ -5,7 +5,8 @@
 // allocator's high-water mark, after soaking up every free block of 1 MB or
 // more (the holes that growing arrays leave behind would otherwise hide a
 // large allocation); the stored snapshot must still load to the same index.
-// A streamed load (EdgeVec.load of a Response) is held to the same rule.
+// A streamed load (EdgeVec.load of a Response) is held to the same rule, and
+// one cut short grows the heap by what arrived, not by the index announced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { EdgeVec } from '../../js/index.js';
 import { MemoryStorage } from '../../js/storage/index.js';
 import { loadWasm } from '../../js/loader.js';
 import { clustered } from './helpers/data.js';
+import { rejectsWith } from './helpers/assert-error.js';
 
 const DIM = 96;
 const N = 20000;
@@ -92,4 +94,40 @@ test('a streamed load of 20k x 96 raises the wasm heap high-water mark by the in
     `high-water mark grew by ${grew} bytes for an index of ${db.memoryBytes} from a ${bytes.length}-byte snapshot`);
   assert.deepEqual(db.search(query, 10), want);
   db.dispose();
+});
+
+test('a download cut short grows the wasm heap by what arrived, not by the index its header announces', async () => {
+  const source = await EdgeVec.create({ dimensions: DIM });
+  const data = clustered({ seed: 63, n: N, dim: DIM });
+  for (let i = 0; i < N; i += 5000) await source.insertBatch(data.subarray(i * DIM, (i + 5000) * DIM));
+  const bytes = await source.export();
+  source.dispose();
+
+  const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
+  const wasm = await loadWasm({ wasmBinary });
+  const soak = [];
+  for (;;) {
+    const before = wasm._evw_heap_peak();
+    soak.push(wasm._malloc(1 << 20));
+    if (wasm._evw_heap_peak() > before) break;
+  }
+  const peakBefore = wasm._evw_heap_peak();
+  // An eighth of the snapshot arrives, in chunks of 64 KB, then the body ends.
+  const arrived = bytes.subarray(0, bytes.length >> 3);
+  let at = 0;
+  const body = new ReadableStream({
+    pull(c) {
+      if (at >= arrived.length) { c.close(); return; }
+      c.enqueue(arrived.slice(at, at + 65536));
+      at += 65536;
+    },
+  });
+  await rejectsWith(() => EdgeVec.load(new Response(body), { wasmBinary }), 'CORRUPT', { message: /truncated/ });
+  const grew = wasm._evw_heap_peak() - peakBefore;
+  for (const p of soak) wasm._free(p);
+  // Reserving the whole index at the header would grow it by more than the
+  // snapshot; what arrived, the small sections and a 1 MB staging buffer
+  // stay well under half of it.
+  assert.ok(grew < bytes.length / 2,
+    `high-water mark grew by ${grew} bytes for ${arrived.length} of a ${bytes.length}-byte snapshot`);
 });
