@@ -488,6 +488,63 @@ test('persistAs onto a database that holds an index: ALREADY_EXISTS, nothing cha
   db.dispose();
 });
 
+test('persistAs from a streamed body: stores exactly the bytes that arrived; a damaged or cut download stores nothing and leaves every database byte for byte', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'edgevec-transfer-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const db = await built({ dimensions: DIM, seed: 32 });
+  const bytes = await db.export();
+  const size = db.size;
+  db.dispose();
+  const at = (id) => {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < v.getUint32(92, true); i++) {
+      if (v.getUint32(120 + 24 * i, true) === id) return Number(v.getBigUint64(120 + 24 * i + 8, true));
+    }
+    throw new Error(`no section ${id}`);
+  };
+  // Pieces of 97 bytes: every section arrives split, the header too.
+  const cuts = (b) => Array.from({ length: Math.ceil(b.length / 97) }, (_, i) => i * 97);
+  const storage = new NodeFileStorage(dir);
+  const files = async () => {
+    const out = {};
+    for (const name of (await readdir(dir)).sort()) {
+      for (const n of (await readdir(join(dir, name))).sort()) {
+        if (n !== 'LOCK') out[`${name}/${n}`] = (await readFile(join(dir, name, n))).toString('base64');
+      }
+    }
+    return out;
+  };
+  const kept = await EdgeVec.open('kept', { storage, dimensions: DIM });
+  kept.insert(rows[1]);
+  await kept.flush();
+  await kept.close();
+  const before = await files();
+  // Damage in a section placed as it arrives (vectors, level-0 links), in
+  // one held to the end (ids), in the last byte; and a body cut short.
+  const damaged = [at(2) + 3, at(6) + 9, at(3) + 1, bytes.length - 1].map((i) => {
+    const b = bytes.slice();
+    b[i] ^= 0x04;
+    return b;
+  });
+  for (const [i, b] of [...damaged, bytes.slice(0, bytes.length - 50)].entries()) {
+    for (const name of ['new', 'kept']) {
+      await rejectsWith(() => EdgeVec.load(chunked(b, cuts(b)), { persistAs: name, storage }), 'CORRUPT');
+      assert.deepEqual(await files(), before, `damage ${i}, persistAs ${name}: storage unchanged`);
+    }
+  }
+  assert.deepEqual(await EdgeVec.list(storage), ['kept']);
+  // Intact: the stored snapshot is the downloaded bytes, and reopens.
+  const copy = await EdgeVec.load(chunked(bytes, cuts(bytes)), { persistAs: 'new', storage });
+  await copy.close();
+  const h = await storage.open('new', { readOnly: true });
+  const stored = await h.load();
+  await h.close();
+  assert.deepEqual(stored.snapshot, bytes);
+  const reopened = await EdgeVec.open('new', { storage });
+  assert.equal(reopened.size, size);
+  await reopened.close();
+});
+
 test('export of a persisted database: commits what is pending first; read-only exports as stored; the copy equals the database', async () => {
   const storage = new MemoryStorage();
   const db = await EdgeVec.open('p', { storage, dimensions: DIM, seed: 41 });
