@@ -20,26 +20,63 @@ const DIM = 96;
 const N = 20000;
 const BATCH = 500;
 
-test('checkpoint of 20k x 96 raises the wasm heap high-water mark by far less than the snapshot', async () => {
-  // A copy of the module's bytes is a new cache key: a fresh instance.
+/** A module instance of its own: a copy of the module's bytes is a new cache key. */
+async function freshModule() {
   const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
-  const storage = new MemoryStorage();
-  const db = await EdgeVec.open('peak', { storage, dimensions: DIM, wasmBinary, autoCheckpoint: false });
-  const wasm = await loadWasm({ wasmBinary });
-  const data = clustered({ seed: 61, n: N, dim: DIM });
-  for (let i = 0; i < N; i += BATCH) await db.insertBatch(data.subarray(i * DIM, (i + BATCH) * DIM));
-  await db.flush();
+  return { wasmBinary, wasm: await loadWasm({ wasmBinary }) };
+}
 
+/**
+ * Takes every free block of 1 MB or more, so that a large allocation after
+ * it must raise the high-water mark.
+ * @returns {{ peak: number, release: () => void }}
+ */
+function soakFreeBlocks(wasm) {
   const soak = [];
   for (;;) {
     const before = wasm._evw_heap_peak();
     soak.push(wasm._malloc(1 << 20));
     if (wasm._evw_heap_peak() > before) break; // no free block of 1 MB left
   }
-  const peakBefore = wasm._evw_heap_peak();
+  return { peak: wasm._evw_heap_peak(), release: () => { for (const p of soak) wasm._free(p); } };
+}
+
+/** An in-memory index of N x DIM (seeded), exported; its data and one search. */
+async function exported(seed) {
+  const source = await EdgeVec.create({ dimensions: DIM });
+  const data = clustered({ seed, n: N, dim: DIM });
+  for (let i = 0; i < N; i += 5000) await source.insertBatch(data.subarray(i * DIM, (i + 5000) * DIM));
+  const bytes = await source.export();
+  const query = data.subarray(77 * DIM, 78 * DIM);
+  const want = source.search(query, 10);
+  source.dispose();
+  return { bytes, query, want };
+}
+
+/** A Response whose body is `bytes` in chunks of 64 KB, as a download arrives. */
+function downloading(bytes) {
+  let at = 0;
+  return new Response(new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) { c.close(); return; }
+      c.enqueue(bytes.slice(at, at + 65536));
+      at += 65536;
+    },
+  }));
+}
+
+test('checkpoint of 20k x 96 raises the wasm heap high-water mark by far less than the snapshot', async () => {
+  const { wasmBinary, wasm } = await freshModule();
+  const storage = new MemoryStorage();
+  const db = await EdgeVec.open('peak', { storage, dimensions: DIM, wasmBinary, autoCheckpoint: false });
+  const data = clustered({ seed: 61, n: N, dim: DIM });
+  for (let i = 0; i < N; i += BATCH) await db.insertBatch(data.subarray(i * DIM, (i + BATCH) * DIM));
+  await db.flush();
+
+  const soaked = soakFreeBlocks(wasm);
   await db.checkpoint();
-  const grew = wasm._evw_heap_peak() - peakBefore;
-  for (const p of soak) wasm._free(p);
+  const grew = wasm._evw_heap_peak() - soaked.peak;
+  soaked.release();
   const handle = await storage.open('peak', { readOnly: true });
   const manifest = await handle.readManifest();
   await handle.close();
@@ -57,39 +94,15 @@ test('checkpoint of 20k x 96 raises the wasm heap high-water mark by far less th
 });
 
 test('a streamed load of 20k x 96 raises the wasm heap high-water mark by the index, not by the snapshot as well', async () => {
-  const source = await EdgeVec.create({ dimensions: DIM });
-  const data = clustered({ seed: 62, n: N, dim: DIM });
-  for (let i = 0; i < N; i += 5000) await source.insertBatch(data.subarray(i * DIM, (i + 5000) * DIM));
-  const bytes = await source.export();
-  const query = data.subarray(77 * DIM, 78 * DIM);
-  const want = source.search(query, 10);
-  source.dispose();
-
-  // A module of its own, its free blocks of 1 MB soaked up as above.
-  const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
-  const wasm = await loadWasm({ wasmBinary });
-  const soak = [];
-  for (;;) {
-    const before = wasm._evw_heap_peak();
-    soak.push(wasm._malloc(1 << 20));
-    if (wasm._evw_heap_peak() > before) break;
-  }
-  const peakBefore = wasm._evw_heap_peak();
-  // The body in chunks of 64 KB, as a download arrives.
-  let at = 0;
-  const body = new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) { c.close(); return; }
-      c.enqueue(bytes.slice(at, at + 65536));
-      at += 65536;
-    },
-  });
-  const db = await EdgeVec.load(new Response(body), { wasmBinary });
-  const grew = wasm._evw_heap_peak() - peakBefore;
-  for (const p of soak) wasm._free(p);
+  const { bytes, query, want } = await exported(62);
+  const { wasmBinary, wasm } = await freshModule();
+  const soaked = soakFreeBlocks(wasm);
+  const db = await EdgeVec.load(downloading(bytes), { wasmBinary });
+  const grew = wasm._evw_heap_peak() - soaked.peak;
+  soaked.release();
   // Loading into a buffer of the snapshot's size first would add all of
-  // it on top of the index; the stream holds only the sections after the
-  // vectors (ids, levels, links) and a 1 MB staging buffer.
+  // it on top of the index; the stream holds only the small sections (ids,
+  // levels, upper links) and a 1 MB staging buffer.
   assert.ok(grew - db.memoryBytes < bytes.length / 2,
     `high-water mark grew by ${grew} bytes for an index of ${db.memoryBytes} from a ${bytes.length}-byte snapshot`);
   assert.deepEqual(db.search(query, 10), want);
@@ -97,34 +110,14 @@ test('a streamed load of 20k x 96 raises the wasm heap high-water mark by the in
 });
 
 test('a download cut short grows the wasm heap by what arrived, not by the index its header announces', async () => {
-  const source = await EdgeVec.create({ dimensions: DIM });
-  const data = clustered({ seed: 63, n: N, dim: DIM });
-  for (let i = 0; i < N; i += 5000) await source.insertBatch(data.subarray(i * DIM, (i + 5000) * DIM));
-  const bytes = await source.export();
-  source.dispose();
-
-  const wasmBinary = new Uint8Array(await readFile(new URL('../../dist/edgevec.wasm', import.meta.url)));
-  const wasm = await loadWasm({ wasmBinary });
-  const soak = [];
-  for (;;) {
-    const before = wasm._evw_heap_peak();
-    soak.push(wasm._malloc(1 << 20));
-    if (wasm._evw_heap_peak() > before) break;
-  }
-  const peakBefore = wasm._evw_heap_peak();
-  // An eighth of the snapshot arrives, in chunks of 64 KB, then the body ends.
+  const { bytes } = await exported(63);
+  const { wasmBinary, wasm } = await freshModule();
+  const soaked = soakFreeBlocks(wasm);
+  // An eighth of the snapshot arrives, then the body ends.
   const arrived = bytes.subarray(0, bytes.length >> 3);
-  let at = 0;
-  const body = new ReadableStream({
-    pull(c) {
-      if (at >= arrived.length) { c.close(); return; }
-      c.enqueue(arrived.slice(at, at + 65536));
-      at += 65536;
-    },
-  });
-  await rejectsWith(() => EdgeVec.load(new Response(body), { wasmBinary }), 'CORRUPT', { message: /truncated/ });
-  const grew = wasm._evw_heap_peak() - peakBefore;
-  for (const p of soak) wasm._free(p);
+  await rejectsWith(() => EdgeVec.load(downloading(arrived), { wasmBinary }), 'CORRUPT', { message: /truncated/ });
+  const grew = wasm._evw_heap_peak() - soaked.peak;
+  soaked.release();
   // Reserving the whole index at the header would grow it by more than the
   // snapshot; what arrived, the small sections and a 1 MB staging buffer
   // stay well under half of it.
