@@ -584,21 +584,10 @@ ev_status ev__snap_read_header(reader *r) {
   return EV_OK;
 }
 
-/* Each section's CRC against the table: the one summed during the
- * download when it covers exactly this section, else computed here. */
-ev_status ev__snap_check_crcs(reader *r, const ev_snapshot_crcs *c) {
-  int usable = c && c->ready && c->nsec == r->nsec;
+ev_status ev__snap_check_crcs(reader *r, const uint32_t *summed) {
   for (unsigned i = 0; i < r->nsec; i++) {
     uint32_t id = r->order[i];
-    const uint8_t *p = r->sec_ptr[id];
-    uint32_t crc;
-    if (usable && c->off[i] == r->sec_off[id] && c->len[i] == r->sec_len[id] &&
-        c->done[i] == r->sec_len[id])
-      crc = c->crc[i];
-    else if (p)
-      crc = ev_crc32(p, (size_t)r->sec_len[id]);
-    else /* placed while streaming but not summed whole: never trusted */
-      return fail(r, EV_ERR_TRUNCATED, id, EV_REASON_TRUNCATED, r->sec_off[id]);
+    uint32_t crc = summed ? summed[i] : ev_crc32(r->sec_ptr[id], (size_t)r->sec_len[id]);
     if (crc != r->sec_crc[id])
       return corrupt(r, id, EV_REASON_CHECKSUM, r->sec_off[id]);
   }

@@ -24,17 +24,6 @@
 #define EV_SNAP_SECTION_IDS 10u /* section ids are 2..9 */
 #define EV_SNAPSHOT_MAX_SECTIONS 8u /* version 2: FLOATS and METADATA */
 
-/* Section checksums summed as the bytes passed (a streamed load), by table
- * position. A sum is used only where off and len are exactly the section
- * the checked header names and it covers all of it. */
-typedef struct ev_snapshot_crcs {
-  uint32_t ready; /* the table below was filled in */
-  uint32_t nsec;
-  uint64_t off[EV_SNAPSHOT_MAX_SECTIONS];
-  uint64_t len[EV_SNAPSHOT_MAX_SECTIONS];
-  uint64_t done[EV_SNAPSHOT_MAX_SECTIONS]; /* bytes of the section summed */
-  uint32_t crc[EV_SNAPSHOT_MAX_SECTIONS];
-} ev_snapshot_crcs;
 
 typedef struct ev_snap_reader {
   const uint8_t *bytes; /* the header (and, read whole, everything after it) */
@@ -66,9 +55,10 @@ ev_status ev__snap_fail(ev_snap_reader *r, ev_status st, uint32_t section,
 /* Prelude, header fields and section table of r->bytes[0, r->len). */
 ev_status ev__snap_read_header(ev_snap_reader *r);
 
-/* Each section's CRC against the table: the sum in c where it covers
- * exactly that section, else computed from sec_ptr. */
-ev_status ev__snap_check_crcs(ev_snap_reader *r, const ev_snapshot_crcs *c);
+/* Each section's CRC against the table: summed[i] for the section at table
+ * position i (a streamed load sums every section whole as it passes), or,
+ * with summed NULL, computed from sec_ptr. */
+ev_status ev__snap_check_crcs(ev_snap_reader *r, const uint32_t *summed);
 
 /* Builds the index from the checked sections, checking every value. On
  * failure the caller frees the partly built index. */

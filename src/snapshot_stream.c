@@ -37,13 +37,13 @@ struct ev_snapshot_stream {
   ev_snap_reader r;
   ev_snapshot_info info;
   ev_load_error err;       /* the failure every later call reports */
-  ev_load_error value_err; /* the first placed vector that failed its check */
+  ev_load_error value_err; /* the first placed item that failed its check */
   ev_index *ix;            /* being built; NULL once handed out */
   uint64_t pos;            /* bytes of the snapshot received so far */
   unsigned cur;            /* table position of the section pos is in */
-  ev_snapshot_crcs crcs;   /* every section's running CRC-32 */
+  uint32_t crc[EV_SNAPSHOT_MAX_SECTIONS]; /* each section's running CRC-32,
+                                            by table position */
   uint8_t *held;           /* the sections kept for the final decode */
-  uint8_t *held_at[EV_SNAP_SECTION_IDS]; /* where each kept one goes */
   uint8_t *carry;          /* an item split between two pieces */
   /* The level-0 lists, placed one by one: the slot whose list comes next,
    * where that list starts in the section, and its bytes gathered so far
@@ -215,14 +215,13 @@ static ev_status feed(ev_snapshot_stream *s, const uint8_t *bytes, size_t n) {
     }
     uint64_t at = s->pos - r->sec_off[id];
     size_t take = end - s->pos < n ? (size_t)(end - s->pos) : n;
-    s->crcs.crc[s->cur] = ev_crc32_update(s->crcs.crc[s->cur], bytes, take);
-    s->crcs.done[s->cur] += take;
+    s->crc[s->cur] = ev_crc32_update(s->crc[s->cur], bytes, take);
     if (id == EV_SECTION_LINKS0)
       place_links0(s, at, bytes, take);
     else if (fixed_items(id))
       place(s, id, at, bytes, take);
     else
-      memcpy(s->held_at[id] + at, bytes, take);
+      memcpy(s->held + (r->sec_ptr[id] - s->held) + at, bytes, take); /* sec_ptr: into held */
     s->pos += take;
     bytes += take;
     n -= take;
@@ -252,8 +251,6 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
   size_t held = 0, carry = 0;
   for (unsigned i = 0; i < r->nsec; i++) {
     uint32_t id = r->order[i];
-    s->crcs.off[i] = r->sec_off[id];
-    s->crcs.len[i] = r->sec_len[id];
     if (fixed_items(id)) {
       size_t item = item_size(s->ix, id);
       if (item > carry) carry = item;
@@ -263,8 +260,6 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
       held += (size_t)r->sec_len[id];
     }
   }
-  s->crcs.nsec = r->nsec;
-  s->crcs.ready = 1;
   s->held = malloc(held ? held : 1);
   s->carry = malloc(carry ? carry : 1);
   s->l0_buf = malloc(4 * (1 + (size_t)s->ix->m0));
@@ -274,7 +269,6 @@ static ev_status start(ev_snapshot_stream *s, const uint8_t *header, size_t len)
   for (unsigned i = 0; i < r->nsec; i++) {
     uint32_t id = r->order[i];
     if (placed(id)) continue;
-    s->held_at[id] = s->held + at;
     r->sec_ptr[id] = s->held + at;
     at += (size_t)r->sec_len[id];
   }
@@ -337,7 +331,7 @@ ev_status ev_snapshot_stream_finish(ev_snapshot_stream *s, ev_index **out,
     while (i + 1 < r->nsec && s->pos >= r->sec_off[r->order[i]] + r->sec_len[r->order[i]]) i++;
     ev__snap_fail(r, EV_ERR_TRUNCATED, r->order[i], EV_REASON_TRUNCATED, s->pos);
   }
-  if (s->err.status == EV_OK) ev__snap_check_crcs(r, &s->crcs);
+  if (s->err.status == EV_OK) ev__snap_check_crcs(r, s->crc); /* every byte passed */
   if (s->err.status == EV_OK && s->value_err.status != EV_OK) s->err = s->value_err;
   if (s->err.status == EV_OK && (s->l0_slot < s->info.count || s->l0_have))
     /* the section ended inside a list, or before the last slot's */
